@@ -1,0 +1,23 @@
+"""The protocol the Parley app and server speak: typed messages, codec, error codes, limits.
+
+Standard library only; both ``server`` and ``desktop`` depend on it, it depends on neither.
+"""
+
+from .codec import decode, encode, from_dict, to_dict
+from .errors import ErrorCode, ProtocolError
+from .limits import (
+    MAX_CAMERAS,
+    MAX_MESSAGE_BYTES,
+    MAX_NAME_CHARS,
+    MAX_SCREEN_SHARES,
+    MAX_SDP_CHARS,
+    PROTOCOL_VERSION,
+)
+from .messages import *  # noqa: F403
+from .messages import __all__ as _messages_all
+
+__all__ = [
+    "decode", "encode", "from_dict", "to_dict", "ErrorCode", "ProtocolError",
+    "MAX_CAMERAS", "MAX_MESSAGE_BYTES", "MAX_NAME_CHARS", "MAX_SCREEN_SHARES",
+    "MAX_SDP_CHARS", "PROTOCOL_VERSION", *_messages_all,
+]

@@ -1,0 +1,44 @@
+"""Stable error codes: every refusal, over REST or the WebSocket, carries one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # malformed input
+    BAD_REQUEST = "bad_request"
+    MESSAGE_TOO_LARGE = "message_too_large"
+    UNKNOWN_TYPE = "unknown_type"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    # who you are
+    UNAUTHORIZED = "unauthorized"
+    INVALID_TOKEN = "invalid_token"
+    TOKEN_EXPIRED = "token_expired"
+    MISSING_CAPABILITY = "missing_capability"
+    # what you asked about
+    NOT_FOUND = "not_found"
+    MEETING_NOT_FOUND = "meeting_not_found"
+    MEETING_ENDED = "meeting_ended"
+    UNKNOWN_CALL_TYPE = "unknown_call_type"
+    UNKNOWN_ROLE = "unknown_role"
+    # order of things on the signalling channel
+    NOT_JOINED = "not_joined"
+    ALREADY_JOINED = "already_joined"
+    NEGOTIATION_FAILED = "negotiation_failed"
+    # limits
+    VIDEO_UNAVAILABLE = "video_unavailable"
+    MEETING_FULL = "meeting_full"
+    RATE_LIMITED = "rate_limited"
+    # ours
+    INTERNAL_ERROR = "internal_error"
+
+
+class ProtocolError(Exception):
+    """A refusal with a stable code, sent back to whoever caused it."""
+
+    def __init__(self, code: ErrorCode, message: str, rid: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = ErrorCode(code)
+        self.message = message
+        self.rid = rid

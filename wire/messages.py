@@ -1,0 +1,253 @@
+"""Every message of the signalling protocol, as a frozen dataclass validated when built.
+
+docs/protocol.md documents each one with an example; keep the two together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from .limits import MAX_NAME_CHARS, MAX_SDP_CHARS
+
+Kind = Literal["audio", "video"]
+
+
+def _check_sdp(sdp: str) -> None:
+    if not sdp.strip():
+        raise ValueError("sdp must not be empty")
+    if len(sdp) > MAX_SDP_CHARS:
+        raise ValueError(f"sdp longer than {MAX_SDP_CHARS} characters")
+
+
+# --- value types -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendeeInfo:
+    """One person (or content) in a meeting as others see it."""
+
+    attendee_id: str
+    user_id: str
+    name: str
+    role: str
+    muted: bool = False
+    video: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.attendee_id:
+            raise ValueError("attendee_id must not be empty")
+        if len(self.name) > MAX_NAME_CHARS:
+            raise ValueError(f"name longer than {MAX_NAME_CHARS} characters")
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    meeting_id: str
+    call_type: str
+    started_at: str | None = None
+    timer_ends_at: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """What one media section (mid) of the receiving connection carries right now."""
+
+    mid: str
+    kind: Kind
+    attendee_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoSlots:
+    used: int
+    max: int
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+class Message:
+    """Base of all messages; ``TYPE`` is the ``type`` field on the wire."""
+
+    TYPE: ClassVar[str] = ""
+
+
+# client -> server
+
+
+@dataclass(frozen=True)
+class Join(Message):
+    """First message on a new socket: who I am (the join token) and where I go."""
+
+    TYPE: ClassVar[str] = "join"
+    meeting_id: str
+    token: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.meeting_id or not self.token:
+            raise ValueError("meeting_id and token must not be empty")
+        if self.name is not None and len(self.name) > MAX_NAME_CHARS:
+            raise ValueError(f"name longer than {MAX_NAME_CHARS} characters")
+
+
+@dataclass(frozen=True)
+class Publish(Message):
+    """Offer of the connection the client sends on; says whether it wants its camera on."""
+
+    TYPE: ClassVar[str] = "publish"
+    sdp: str
+    audio: bool = True
+    video: bool = True
+
+    def __post_init__(self) -> None:
+        _check_sdp(self.sdp)
+
+
+@dataclass(frozen=True)
+class Camera(Message):
+    """Turn my camera on or off. On is refused with ``video_unavailable`` when 16 are on."""
+
+    TYPE: ClassVar[str] = "camera"
+    on: bool
+
+
+@dataclass(frozen=True)
+class Mute(Message):
+    TYPE: ClassVar[str] = "mute"
+    muted: bool
+
+
+@dataclass(frozen=True)
+class SubscribeAnswer(Message):
+    """Answer to the server's ``subscribe_offer`` for the connection the client receives on."""
+
+    TYPE: ClassVar[str] = "subscribe_answer"
+    sdp: str
+
+    def __post_init__(self) -> None:
+        _check_sdp(self.sdp)
+
+
+@dataclass(frozen=True)
+class RequestKeyframe(Message):
+    """Ask the server for a fresh picture of one attendee (e.g. after a decoder error)."""
+
+    TYPE: ClassVar[str] = "request_keyframe"
+    attendee_id: str
+
+
+@dataclass(frozen=True)
+class Leave(Message):
+    TYPE: ClassVar[str] = "leave"
+
+
+@dataclass(frozen=True)
+class Ping(Message):
+    TYPE: ClassVar[str] = "ping"
+
+
+# server -> client
+
+
+@dataclass(frozen=True)
+class Joined(Message):
+    TYPE: ClassVar[str] = "joined"
+    attendee: AttendeeInfo
+    meeting: MeetingInfo
+    roster: list[AttendeeInfo]
+    capabilities: list[str]
+    video_slots: VideoSlots
+
+
+@dataclass(frozen=True)
+class PublishAnswer(Message):
+    TYPE: ClassVar[str] = "publish_answer"
+    sdp: str
+    #: "on" when the camera is forwarded, "off" when not asked for, or the refusal code.
+    video: Literal["on", "off", "video_unavailable"]
+
+
+@dataclass(frozen=True)
+class CameraState(Message):
+    TYPE: ClassVar[str] = "camera_state"
+    on: bool
+
+
+@dataclass(frozen=True)
+class ParticipantJoined(Message):
+    TYPE: ClassVar[str] = "participant_joined"
+    attendee: AttendeeInfo
+
+
+@dataclass(frozen=True)
+class ParticipantUpdated(Message):
+    TYPE: ClassVar[str] = "participant_updated"
+    attendee: AttendeeInfo
+
+
+@dataclass(frozen=True)
+class ParticipantLeft(Message):
+    TYPE: ClassVar[str] = "participant_left"
+    attendee_id: str
+    reason: str = "left"
+
+
+@dataclass(frozen=True)
+class SubscribeOffer(Message):
+    TYPE: ClassVar[str] = "subscribe_offer"
+    sdp: str
+    tracks: list[TrackInfo]
+
+
+@dataclass(frozen=True)
+class TracksUpdated(Message):
+    """The media sections were reassigned without a new offer."""
+
+    TYPE: ClassVar[str] = "tracks_updated"
+    tracks: list[TrackInfo]
+
+
+@dataclass(frozen=True)
+class VideoAvailable(Message):
+    """A camera slot freed up: a participant whose camera was refused may try again."""
+
+    TYPE: ClassVar[str] = "video_available"
+    video_slots: VideoSlots
+
+
+@dataclass(frozen=True)
+class MeetingEnded(Message):
+    TYPE: ClassVar[str] = "meeting_ended"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pong(Message):
+    TYPE: ClassVar[str] = "pong"
+
+
+@dataclass(frozen=True)
+class Error(Message):
+    TYPE: ClassVar[str] = "error"
+    code: str
+    message: str = ""
+
+
+CLIENT_MESSAGES: tuple[type[Message], ...] = (
+    Join, Publish, Camera, Mute, SubscribeAnswer, RequestKeyframe, Leave, Ping,
+)
+SERVER_MESSAGES: tuple[type[Message], ...] = (
+    Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
+    ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, MeetingEnded, Pong, Error,
+)
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES
+}
+
+__all__ = [
+    "AttendeeInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "Message", "Kind",
+    *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
+    "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",
+]
