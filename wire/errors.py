@@ -42,3 +42,11 @@ class ProtocolError(Exception):
         self.code = ErrorCode(code)
         self.message = message
         self.rid = rid
+
+
+def code_of(text: str) -> ErrorCode:
+    """The ErrorCode for a code received from the other side (unknown ones map to internal_error)."""
+    try:
+        return ErrorCode(text)
+    except ValueError:
+        return ErrorCode.INTERNAL_ERROR

@@ -1,0 +1,113 @@
+"""The app's two peer connections to the server: one it publishes on, one it receives on.
+
+No Qt, no signalling: these classes turn tracks into SDP and SDP into received tracks; the
+session moves the SDP over the WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from . import seam
+
+logger = logging.getLogger(__name__)
+
+#: VP8 (cheap to encode, see DESIGN.md) with RTX, which NACK repair needs; Opus for audio.
+PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
+
+
+def _configuration() -> RTCConfiguration:
+    # Never a STUN server: aiortc would add a public one by default.
+    return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+
+def _prefer_codecs(transceiver) -> None:
+    caps = RTCRtpSender.getCapabilities(transceiver.kind)
+    wanted = PREFERRED_MIME[transceiver.kind]
+    transceiver.setCodecPreferences([c for c in caps.codecs if c.mimeType in wanted])
+
+
+class PublishConnection:
+    """Sends this participant's microphone and camera to the server."""
+
+    def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None) -> None:
+        self.pc = RTCPeerConnection(_configuration())
+        self.microphone = microphone
+        self.camera = camera
+        self._video_sender: RTCRtpSender | None = None
+        self._audio_sender: RTCRtpSender | None = None
+        if microphone is not None:
+            transceiver = self.pc.addTransceiver(microphone, direction="sendonly")
+            _prefer_codecs(transceiver)
+            self._audio_sender = transceiver.sender
+        if camera is not None:
+            transceiver = self.pc.addTransceiver(camera, direction="sendonly")
+            _prefer_codecs(transceiver)
+            self._video_sender = transceiver.sender
+            request = getattr(camera, "request_keyframe", None)
+            if request is not None:  # pre-encoded video answers picture loss itself
+                seam.route_keyframe_requests(transceiver.sender, request)
+
+    async def offer(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.pc.localDescription.sdp
+
+    async def accept(self, answer_sdp: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+
+    def send_camera(self, on: bool) -> None:
+        """Start or stop sending camera frames (the section stays negotiated)."""
+        if self._video_sender is not None:
+            self._video_sender.replaceTrack(self.camera if on else None)
+
+    def send_microphone(self, on: bool) -> None:
+        """Muted: stop sending audio (Opus frames are not even encoded)."""
+        if self._audio_sender is not None:
+            self._audio_sender._enabled = on
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for track in (self.microphone, self.camera):
+            if track is not None:
+                track.stop()
+
+
+class ReceiveConnection:
+    """Receives other participants' media; the server offers, we answer.
+
+    ``on_track(mid, track)`` is called for each new media section's track; which attendee
+    a mid carries is told separately (``tracks`` of the offer, or ``tracks_updated``).
+    """
+
+    def __init__(self, on_track: Callable[[str, MediaStreamTrack], None], decode: bool = True) -> None:
+        self.pc = RTCPeerConnection(_configuration())
+        self._on_track = on_track
+        self._decode = decode
+        self._lock = asyncio.Lock()
+        self.pc.on("track", self._track_event)
+
+    def _track_event(self, track: MediaStreamTrack) -> None:
+        if not self._decode:
+            seam.receive_encoded(track)
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.receiver.track is track:
+                self._on_track(transceiver.mid, track)
+                return
+
+    async def answer(self, offer_sdp: str) -> str:
+        async with self._lock:
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            for transceiver in self.pc.getTransceivers():
+                if transceiver.kind in PREFERRED_MIME and transceiver.currentDirection is None:
+                    _prefer_codecs(transceiver)
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            return self.pc.localDescription.sdp
+
+    async def close(self) -> None:
+        await self.pc.close()

@@ -1,0 +1,101 @@
+"""What happens in a meeting, as the user lives it: past-tense events from MeetingSession."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wire import AttendeeInfo
+
+
+@dataclass(frozen=True)
+class MeetingJoined:
+    attendee: AttendeeInfo
+    roster: tuple[AttendeeInfo, ...]
+    capabilities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AttendeeJoined:
+    attendee: AttendeeInfo
+
+
+@dataclass(frozen=True)
+class AttendeeUpdated:
+    attendee: AttendeeInfo
+
+
+@dataclass(frozen=True)
+class AttendeeLeft:
+    attendee_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CameraRefused:
+    """The meeting already forwards 16 cameras; you stay in with audio."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class VideoSlotFreed:
+    used: int
+    max: int
+
+
+@dataclass(frozen=True)
+class CameraChanged:
+    on: bool
+
+
+@dataclass(frozen=True)
+class VideoFrameReceived:
+    """A picture from a remote attendee: a decoded ``av.VideoFrame``, or an encoded frame
+    on the light path (``decoded`` False)."""
+
+    attendee_id: str
+    frame: Any
+    decoded: bool
+
+
+@dataclass(frozen=True)
+class AudioFrameReceived:
+    attendee_id: str
+    frame: Any
+
+
+@dataclass(frozen=True)
+class MeetingLeft:
+    """The session is over: ``reason`` is ``left`` when we left, else why we had to."""
+
+    reason: str
+
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any], None]
+
+
+class EventEmitter:
+    """Typed events to handlers registered per event class; a failing handler is logged."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type, list[Handler]] = {}
+
+    def on(self, event_type: type, handler: Handler) -> None:
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    def off(self, event_type: type, handler: Handler) -> None:
+        handlers = self._handlers.get(event_type, [])
+        if handler in handlers:
+            handlers.remove(handler)
+
+    def emit(self, event: object) -> None:
+        for handler in tuple(self._handlers.get(type(event), ())):
+            try:
+                handler(event)
+            except Exception:
+                logger.exception("handler failed for %s", type(event).__name__)

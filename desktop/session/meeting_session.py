@@ -1,0 +1,273 @@
+"""MeetingSession: one meeting as the user lives it. No Qt.
+
+It joins over the signalling client, publishes the chosen microphone and camera, answers
+the server's offers for what it receives, keeps the roster and the map of which media
+section carries whom, and emits past-tense events (session/events.py). The desktop app and
+``parley-bot`` are two front-ends over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from wire import (
+    AttendeeInfo,
+    Camera,
+    CameraState,
+    ErrorCode,
+    Join,
+    Joined,
+    Leave,
+    MeetingEnded,
+    Message,
+    Mute,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    ProtocolError,
+    Publish,
+    PublishAnswer,
+    SubscribeAnswer,
+    SubscribeOffer,
+    TrackInfo,
+    TracksUpdated,
+    VideoAvailable,
+)
+
+from ..media.ice import prepare_for_server
+from ..media.peers import PublishConnection, ReceiveConnection
+from ..signalling.client import JoinUrl, SignallingClient
+from .events import (
+    AttendeeJoined,
+    AttendeeLeft,
+    AttendeeUpdated,
+    AudioFrameReceived,
+    CameraChanged,
+    CameraRefused,
+    EventEmitter,
+    MeetingJoined,
+    MeetingLeft,
+    VideoFrameReceived,
+    VideoSlotFreed,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class MeetingSession(EventEmitter):
+    def __init__(
+        self,
+        join_url: str,
+        *,
+        name: str | None = None,
+        microphone: MediaStreamTrack | None = None,
+        camera: MediaStreamTrack | None = None,
+        decode_video: bool = True,
+        retry_camera_when_free: bool = True,
+    ) -> None:
+        super().__init__()
+        self.url = JoinUrl(join_url)
+        self.name = name
+        self.microphone = microphone
+        self.camera = camera
+        self.decode_video = decode_video
+        self.retry_camera_when_free = retry_camera_when_free
+        self.me: AttendeeInfo | None = None
+        self.attendees: dict[str, AttendeeInfo] = {}
+        self.capabilities: tuple[str, ...] = ()
+        self.camera_on = False
+        self.muted = False
+        self.end_reason: str | None = None
+        self.ended = asyncio.Event()
+        self._tracks: dict[str, TrackInfo] = {}  # mid -> what it carries
+        self._signalling = SignallingClient(self.url.websocket_url, self._on_message)
+        self._publish: PublishConnection | None = None
+        self._receive: ReceiveConnection | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._closed = False
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def join(self) -> Joined:
+        """Connect, join, and start publishing; returns the server's welcome."""
+        prepare_for_server(self.url.host)
+        await self._signalling.connect()
+        self._spawn(self._inbox_loop())
+        self._spawn(self._watch_signalling())
+        try:
+            joined = await self._signalling.request(
+                Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name)
+            )
+        except BaseException:
+            await self._shutdown()
+            raise
+        assert isinstance(joined, Joined)
+        self.me = joined.attendee
+        self.capabilities = tuple(joined.capabilities)
+        self.attendees = {a.attendee_id: a for a in joined.roster}
+        self.emit(MeetingJoined(joined.attendee, tuple(joined.roster), self.capabilities))
+        if self.microphone is not None or self.camera is not None:
+            await self._start_publishing()
+        return joined
+
+    async def leave(self) -> None:
+        if self._closed:
+            return
+        try:
+            await self._signalling.send(Leave())
+        except (ConnectionError, RuntimeError):
+            pass
+        await self._finish("left")
+
+    async def _finish(self, reason: str) -> None:
+        if self.end_reason is None:
+            self.end_reason = reason
+        await self._shutdown()
+        self.ended.set()
+        self.emit(MeetingLeft(self.end_reason))
+
+    async def _shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        await self._signalling.close()
+        if self._publish is not None:
+            await self._publish.close()
+        if self._receive is not None:
+            await self._receive.close()
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _watch_signalling(self) -> None:
+        await self._signalling.closed.wait()
+        await asyncio.sleep(0)  # let queued messages (meeting_ended) be handled first
+        while not self._inbox.empty():
+            await asyncio.sleep(0.01)
+        if not self._closed:
+            await self._finish(self.end_reason or "connection_lost")
+
+    # --- publishing -----------------------------------------------------------------------
+
+    async def _start_publishing(self) -> None:
+        wants_video = self.camera is not None and "send-video" in self.capabilities
+        self._publish = PublishConnection(self.microphone, self.camera if wants_video else None)
+        answer = await self._signalling.request(
+            Publish(sdp=await self._publish.offer(), audio=self.microphone is not None, video=wants_video)
+        )
+        assert isinstance(answer, PublishAnswer)
+        await self._publish.accept(answer.sdp)
+        self._set_camera(answer.video == "on")
+        if answer.video == "video_unavailable":
+            self.emit(CameraRefused("All 16 video slots are in use: you are in the meeting with audio."))
+
+    def _set_camera(self, on: bool) -> None:
+        if self._publish is not None:
+            self._publish.send_camera(on)
+        if on != self.camera_on:
+            self.camera_on = on
+            self.emit(CameraChanged(on))
+
+    async def set_camera(self, on: bool) -> bool:
+        """Turn the camera on or off; False when the meeting has no free video slot."""
+        try:
+            state = await self._signalling.request(Camera(on=on))
+        except ProtocolError as exc:
+            if exc.code == ErrorCode.VIDEO_UNAVAILABLE:
+                self.emit(CameraRefused(exc.message))
+                return False
+            raise
+        assert isinstance(state, CameraState)
+        self._set_camera(state.on)
+        return state.on
+
+    async def set_muted(self, muted: bool) -> None:
+        self.muted = muted
+        if self._publish is not None:
+            self._publish.send_microphone(not muted)
+        await self._signalling.send(Mute(muted=muted))
+
+    # --- what the server tells us -----------------------------------------------------------
+
+    def _on_message(self, message: Message) -> None:
+        self._inbox.put_nowait(message)
+
+    async def _inbox_loop(self) -> None:
+        while True:
+            message = await self._inbox.get()
+            try:
+                await self._handle(message)
+            except Exception:
+                logger.exception("session: failed to handle %s", message.TYPE)
+
+    async def _handle(self, message: Message) -> None:
+        if isinstance(message, SubscribeOffer):
+            await self._on_subscribe_offer(message)
+        elif isinstance(message, TracksUpdated):
+            self._tracks = {t.mid: t for t in message.tracks}
+        elif isinstance(message, ParticipantJoined):
+            self.attendees[message.attendee.attendee_id] = message.attendee
+            self.emit(AttendeeJoined(message.attendee))
+        elif isinstance(message, ParticipantUpdated):
+            if self.me is not None and message.attendee.attendee_id == self.me.attendee_id:
+                self.me = message.attendee
+            else:
+                self.attendees[message.attendee.attendee_id] = message.attendee
+            self.emit(AttendeeUpdated(message.attendee))
+        elif isinstance(message, ParticipantLeft):
+            self.attendees.pop(message.attendee_id, None)
+            self.emit(AttendeeLeft(message.attendee_id, message.reason))
+        elif isinstance(message, VideoAvailable):
+            self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
+            if self.retry_camera_when_free and not self.camera_on and self._publish and self._publish.camera:
+                self._spawn(self.set_camera(True))
+        elif isinstance(message, MeetingEnded):
+            self.end_reason = message.reason
+            self._spawn(self._finish(message.reason))
+
+    async def _on_subscribe_offer(self, offer: SubscribeOffer) -> None:
+        if self._receive is None:
+            self._receive = ReceiveConnection(self._on_track, decode=self.decode_video)
+        self._tracks = {t.mid: t for t in offer.tracks}
+        answer = await self._receive.answer(offer.sdp)
+        await self._signalling.send(SubscribeAnswer(sdp=answer))
+
+    def carrier(self, mid: str) -> str | None:
+        """Which attendee the media section ``mid`` carries now."""
+        info = self._tracks.get(mid)
+        return info.attendee_id if info else None
+
+    def _on_track(self, mid: str, track: MediaStreamTrack) -> None:
+        self._spawn(self._pump(mid, track))
+
+    async def _pump(self, mid: str, track: MediaStreamTrack) -> None:
+        video = track.kind == "video"
+        decoded = self.decode_video
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            attendee_id = self.carrier(mid)
+            if attendee_id is None:
+                continue
+            if video:
+                self.emit(VideoFrameReceived(attendee_id, frame, decoded))
+            else:
+                self.emit(AudioFrameReceived(attendee_id, frame))
+
+
+def monotonic_ms() -> float:
+    return time.monotonic() * 1000.0

@@ -1,0 +1,215 @@
+"""The REST side of the meeting server, under /v1, plus /healthz.
+
+Server-side calls carry ``Authorization: Bearer <api key>``. Every refusal is
+``{"error": {"code": ..., "message": ...}}`` with a stable code from ``wire.ErrorCode`` and the
+HTTP status of ``HTTP_STATUS``; nothing else (no traceback) ever reaches the client.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from wire import ErrorCode, ProtocolError, from_dict
+
+from .app import API_KEY_KEY, MEETINGS_KEY, ROOMS_KEY
+from .meetings import meeting_json
+from .store import AttendeeRecord
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.MESSAGE_TOO_LARGE: 413,
+    ErrorCode.UNKNOWN_TYPE: 400,
+    ErrorCode.UNSUPPORTED_VERSION: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
+    ErrorCode.MISSING_CAPABILITY: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.MEETING_NOT_FOUND: 404,
+    ErrorCode.MEETING_ENDED: 409,
+    ErrorCode.UNKNOWN_CALL_TYPE: 400,
+    ErrorCode.UNKNOWN_ROLE: 400,
+    ErrorCode.NOT_JOINED: 409,
+    ErrorCode.ALREADY_JOINED: 409,
+    ErrorCode.NEGOTIATION_FAILED: 400,
+    ErrorCode.VIDEO_UNAVAILABLE: 409,
+    ErrorCode.MEETING_FULL: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+#: Codes for aiohttp's own refusals (unknown path, wrong method, body too large, ...).
+_CODE_OF_HTTP_STATUS: dict[int, ErrorCode] = {
+    401: ErrorCode.UNAUTHORIZED,
+    404: ErrorCode.NOT_FOUND,
+    413: ErrorCode.MESSAGE_TOO_LARGE,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+def error_response(code: ErrorCode, message: str, status: int | None = None) -> web.Response:
+    response = web.json_response(
+        {"error": {"code": str(code), "message": message}},
+        status=status or HTTP_STATUS.get(code, 500),
+    )
+    if code is ErrorCode.UNAUTHORIZED:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="parley"'
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProtocolError as exc:
+        return error_response(exc.code, exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # redirects and the like are not errors
+        code = _CODE_OF_HTTP_STATUS.get(
+            exc.status, ErrorCode.BAD_REQUEST if exc.status < 500 else ErrorCode.INTERNAL_ERROR
+        )
+        message = exc.text if code is ErrorCode.MESSAGE_TOO_LARGE and exc.text else exc.reason
+        response = error_response(code, message, exc.status)
+        if exc.status == 405 and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(ErrorCode.INTERNAL_ERROR, "internal server error")
+
+
+# --- request bodies --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateMeetingBody:
+    call_type: str = "default"
+    settings_override: Any = None
+
+    def __post_init__(self) -> None:
+        if self.settings_override is not None and not isinstance(self.settings_override, dict):
+            raise ValueError("settings_override must be an object")
+
+
+@dataclass(frozen=True)
+class AddAttendeeBody:
+    user_id: str
+    name: str
+    role: str = "participant"
+
+
+_Body = TypeVar("_Body")
+
+
+async def _read_body(request: web.Request, cls: type[_Body]) -> _Body:
+    """The JSON object of the request as ``cls``; an empty body counts as ``{}``."""
+    raw = await request.read()
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
+    return from_dict(cls, data, "body")
+
+
+# --- auth -----------------------------------------------------------------------------------
+
+
+def _require_api_key(request: web.Request) -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    expected = request.app[API_KEY_KEY]
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise ProtocolError(
+            ErrorCode.UNAUTHORIZED, "this call needs 'Authorization: Bearer <api key>'"
+        )
+    presented_bytes = presented.strip().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(presented_bytes, expected.encode("utf-8")):
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, "wrong API key")
+
+
+def server_side(handler: Handler) -> Handler:
+    """Mark a handler as callable with the API key only."""
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        _require_api_key(request)
+        return await handler(request)
+
+    checked.__name__ = handler.__name__
+    checked.__doc__ = handler.__doc__
+    return checked
+
+
+# --- handlers -------------------------------------------------------------------------------
+
+
+def _attendee_json(attendee: AttendeeRecord) -> dict[str, str]:
+    return {
+        "id": attendee.id,
+        "user_id": attendee.user_id,
+        "name": attendee.name,
+        "role": attendee.role,
+    }
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@server_side
+async def create_meeting(request: web.Request) -> web.Response:
+    body = await _read_body(request, CreateMeetingBody)
+    meeting = request.app[MEETINGS_KEY].create_meeting(body.call_type, body.settings_override)
+    return web.json_response({"meeting": meeting_json(meeting, [])}, status=201)
+
+
+@server_side
+async def get_meeting(request: web.Request) -> web.Response:
+    meeting = request.app[MEETINGS_KEY].get_meeting(request.match_info["meeting_id"])
+    participants = request.app[ROOMS_KEY].participants(meeting.id)
+    return web.json_response({"meeting": meeting_json(meeting, participants)})
+
+
+@server_side
+async def delete_meeting(request: web.Request) -> web.Response:
+    """End the meeting (reason "deleted"); its record stays, so it can still be read."""
+    meeting = request.app[MEETINGS_KEY].end_meeting(request.match_info["meeting_id"], "deleted")
+    rooms = request.app[ROOMS_KEY]
+    await rooms.end_meeting(meeting.id, "deleted")
+    return web.json_response({"meeting": meeting_json(meeting, rooms.participants(meeting.id))})
+
+
+@server_side
+async def add_attendee(request: web.Request) -> web.Response:
+    body = await _read_body(request, AddAttendeeBody)
+    attendee, token, join_url = request.app[MEETINGS_KEY].add_attendee(
+        request.match_info["meeting_id"], body.user_id, body.name, body.role
+    )
+    return web.json_response(
+        {"attendee": _attendee_json(attendee), "join_token": token, "join_url": join_url},
+        status=201,
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/v1/meetings", create_meeting)
+    app.router.add_get("/v1/meetings/{meeting_id}", get_meeting)
+    app.router.add_delete("/v1/meetings/{meeting_id}", delete_meeting)
+    app.router.add_post("/v1/meetings/{meeting_id}/attendees", add_attendee)

@@ -1,0 +1,114 @@
+"""The meeting server as one aiohttp application: what it is made of, and how it starts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from aiohttp import web
+
+from wire import MAX_MESSAGE_BYTES
+
+from . import signalling
+from .clock import Clock, SystemClock
+from .config import (
+    API_KEY_ENV,
+    API_KEY_FILE,
+    STORE_FILE,
+    ServerConfig,
+    ensure_data_dir,
+    host_port,
+    read_or_create_secret,
+)
+from .meetings import MeetingService
+from .sfu import ice as sfu_ice
+from .rooms import RoomRegistry
+from .store import Store
+from .tokens import TokenSigner, load_or_create_secret
+
+MEETINGS_KEY = web.AppKey("meetings", MeetingService)
+ROOMS_KEY = web.AppKey("rooms", RoomRegistry)
+CONFIG_KEY = web.AppKey("config", ServerConfig)
+#: The API key server-side calls must present (resolved once at start).
+API_KEY_KEY = web.AppKey("api_key", str)
+
+
+def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
+    """The API key and whether it was just generated.
+
+    ``config.api_key``, else ``$PARLEY_API_KEY``, else the key in ``data_dir/api_key``,
+    generated there (mode 0600) the first time.
+    """
+    if config.api_key:
+        return config.api_key, False
+    from_env = os.environ.get(API_KEY_ENV, "").strip()
+    if from_env:
+        return from_env, False
+    ensure_data_dir(config.data_dir)
+    path = config.data_dir / API_KEY_FILE
+    raw, created = read_or_create_secret(path, lambda: secrets.token_urlsafe(32).encode("ascii"))
+    key = raw.decode("utf-8", errors="strict").strip()
+    if not key:
+        raise RuntimeError(f"{path} holds no API key; delete it to generate a new one")
+    return key, created
+
+
+def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
+    # server.api imports the app keys from here, so it is imported once they exist.
+    from . import api
+
+    clock = clock or SystemClock()
+    sfu_ice.use_addresses(list(config.ice_addresses))  # what the forwarding unit offers peers
+    ensure_data_dir(config.data_dir)
+    api_key, _ = resolve_api_key(config)
+    store = Store(config.data_dir / STORE_FILE)
+    try:
+        signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
+        meetings = MeetingService(store, clock, signer, config)
+        rooms = RoomRegistry(meetings, config)
+    except BaseException:
+        store.close()
+        raise
+
+    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[api.error_middleware])
+    app[CONFIG_KEY] = config
+    app[API_KEY_KEY] = api_key
+    app[MEETINGS_KEY] = meetings
+    app[ROOMS_KEY] = rooms
+    api.add_routes(app)
+    signalling.add_routes(app)  # the WebSocket at /v1/rtc
+
+    async def close(app: web.Application) -> None:
+        try:
+            await rooms.close()  # rooms may still write to the store while closing
+        finally:
+            store.close()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+async def start_server(
+    config: ServerConfig, clock: Clock | None = None
+) -> tuple[web.AppRunner, str, web.Application]:
+    """Build the app and listen; returns the runner (``await runner.cleanup()`` to stop), the
+    base URL with the port really bound, and the app."""
+    app = build_app(config, clock)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.host, config.port)
+        await site.start()
+        port = _bound_port(runner, config.port)
+    except BaseException:
+        await runner.cleanup()
+        raise
+    app[MEETINGS_KEY].set_bound_address(config.host, port)
+    return runner, f"http://{host_port(config.host, port)}", app
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested

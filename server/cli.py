@@ -1,0 +1,107 @@
+"""``parley-server``: run a meeting server until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .app import resolve_api_key, start_server
+from .config import API_KEY_FILE, ServerConfig, default_data_dir
+from .store import StoreError
+
+log = logging.getLogger("parley.server")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 0 and 65535")
+    return port
+
+
+def _public_host(text: str) -> str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return text
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
+    parser = argparse.ArgumentParser(
+        prog="parley-server",
+        description="Run a Parley meeting server. The API key comes from $PARLEY_API_KEY or is "
+        "generated once into the data dir.",
+    )
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default %(default)s)")
+    parser.add_argument("--port", type=_port, default=8750,
+                        help="port to listen on, 0 for a free one (default %(default)s)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"where meetings and secrets are kept (default $PARLEY_DATA_DIR or "
+                        f"{default_data_dir()})")
+    parser.add_argument("--ice-address", dest="ice_addresses", action="extend", nargs="+",
+                        metavar="ADDR", default=None,
+                        help="address offered to clients for media; repeatable (default 127.0.0.1)")
+    parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
+                        help="host:port written into join URLs (default HOST:PORT listened on)")
+    args = parser.parse_args(argv)
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=(args.data_dir or default_data_dir()).expanduser(),
+        ice_addresses=args.ice_addresses or ["127.0.0.1"],
+        public_host=args.public_host,
+    )
+
+
+async def serve(config: ServerConfig) -> int:
+    """Listen until a signal resolves the one shutdown future; 0 on a clean stop."""
+    loop = asyncio.get_running_loop()
+    shutdown: asyncio.Future[None] = loop.create_future()
+
+    def request_shutdown(*_: object) -> None:
+        if not shutdown.done():
+            shutdown.set_result(None)
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        try:
+            loop.add_signal_handler(sig, request_shutdown)
+        except NotImplementedError:  # Windows: no loop signal handlers
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(request_shutdown))
+
+    try:
+        api_key, created = resolve_api_key(config)
+        runner, base_url, _app = await start_server(config)
+    except (OSError, RuntimeError, StoreError) as exc:
+        print(f"parley-server: cannot start: {exc}", file=sys.stderr, flush=True)
+        return 1
+    try:
+        if created:
+            print(f"API key: {api_key} (stored in {config.data_dir / API_KEY_FILE})", flush=True)
+        print(f"parley-server listening on {base_url}", flush=True)
+        await shutdown
+        log.info("shutting down")
+    finally:
+        await runner.cleanup()
+        for sig in signals:
+            try:
+                loop.remove_signal_handler(sig)
+            except NotImplementedError:
+                signal.signal(sig, signal.SIG_DFL)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(serve(config))

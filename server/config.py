@@ -1,0 +1,96 @@
+"""How a meeting server is set up, and where it keeps its files.
+
+The data dir holds everything that must survive a restart::
+
+    parley.sqlite3   meetings and attendees (see server/store.py)
+    token_secret     32 random bytes that sign join tokens (mode 0600)
+    api_key          the API key, when neither the config nor $PARLEY_API_KEY gives one (mode 0600)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STORE_FILE = "parley.sqlite3"
+TOKEN_SECRET_FILE = "token_secret"
+API_KEY_FILE = "api_key"
+
+DATA_DIR_ENV = "PARLEY_DATA_DIR"
+API_KEY_ENV = "PARLEY_API_KEY"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    #: 0 picks a free port; the server reports the one it got.
+    port: int = 8750
+    data_dir: Path
+    #: Addresses the media side offers to clients as ICE candidates.
+    ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    #: None: a key generated once into data_dir/api_key (or $PARLEY_API_KEY).
+    api_key: str | None = None
+    token_ttl_seconds: int = 24 * 3600
+    #: host:port written into join URLs; None: f"{host}:{port}" with the port really bound.
+    public_host: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is not between 0 and 65535")
+        if self.token_ttl_seconds <= 0:
+            raise ValueError("token_ttl_seconds must be positive")
+        if self.api_key is not None and not self.api_key.strip():
+            raise ValueError("api_key must not be empty")
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 address in brackets."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def default_data_dir() -> Path:
+    """$PARLEY_DATA_DIR, else the platform's place for per-user application data."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / "parley-server"
+
+
+def ensure_data_dir(data_dir: Path) -> None:
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def read_or_create_secret(path: Path, make: Callable[[], bytes]) -> tuple[bytes, bool]:
+    """The content of the private file ``path``, created once with ``make()`` (mode 0600).
+
+    Returns the bytes and whether this call created the file. Creation uses O_EXCL, so two
+    servers starting at once on the same data dir still agree on one secret.
+    """
+    value = make()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except FileExistsError:
+        data = path.read_bytes()
+        if not data:
+            raise RuntimeError(
+                f"{path} is empty (an interrupted first start?); delete it to create a new one"
+            ) from None
+        return data, False
+    with os.fdopen(fd, "wb") as f:
+        f.write(value)
+        f.flush()
+        os.fsync(f.fileno())
+    return value, True

@@ -1,0 +1,341 @@
+"""Live meetings: who is connected, who publishes what, and who receives what.
+
+A :class:`Room` is one meeting's live state. It never sees a socket: each participant has an
+``Outbox`` (the signalling layer drains it to the WebSocket), and the room speaks only wire
+messages. Media flows through the forwarding unit (server/sfu): a :class:`PublisherPeer`
+and a :class:`SubscriberPeer` per participant. The room decides what each subscriber gets:
+every other participant's microphone, and the cameras that hold one of the 16 video slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wire import (
+    MAX_CAMERAS,
+    AttendeeInfo,
+    CameraState,
+    Error,
+    ErrorCode,
+    Joined,
+    MeetingEnded,
+    MeetingInfo,
+    Message,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    ProtocolError,
+    Publish,
+    PublishAnswer,
+    SubscribeOffer,
+    TrackInfo,
+    TracksUpdated,
+    VideoAvailable,
+    VideoSlots,
+    to_dict,
+)
+
+from .clock import iso
+from .config import ServerConfig
+from .meetings import MeetingService
+from .sfu.forwarding import UpTrack
+from .sfu.peers import PublisherPeer, SubscriberPeer
+from .store import AttendeeRecord
+
+logger = logging.getLogger(__name__)
+
+
+class Outbox:
+    """Messages waiting to go to one participant's socket, in order."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.queue: asyncio.Queue[tuple[Message, int | None] | None] = asyncio.Queue()
+        self._limit = limit
+        self.overflowed = False
+
+    def put(self, message: Message, rid: int | None = None) -> None:
+        if self.queue.qsize() >= self._limit:
+            self.overflowed = True  # a client this far behind is dropped by its connection
+            return
+        self.queue.put_nowait((message, rid))
+
+    def close(self) -> None:
+        self.queue.put_nowait(None)
+
+
+@dataclass
+class Participant:
+    attendee: AttendeeRecord
+    outbox: Outbox
+    capabilities: list[str]
+    publisher: PublisherPeer | None = None
+    subscriber: SubscriberPeer | None = None
+    muted: bool = False
+    camera_on: bool = False  # holds a video slot: its camera is forwarded
+    camera_refused: bool = False  # asked for a slot while all 16 were taken
+
+    @property
+    def attendee_id(self) -> str:
+        return self.attendee.id
+
+    def info(self) -> AttendeeInfo:
+        return AttendeeInfo(
+            attendee_id=self.attendee.id,
+            user_id=self.attendee.user_id,
+            name=self.attendee.name,
+            role=self.attendee.role,
+            muted=self.muted,
+            video=self.camera_on,
+        )
+
+    def up(self, kind: str) -> UpTrack | None:
+        return self.publisher.tracks.get(kind) if self.publisher else None
+
+
+class Room:
+    def __init__(self, meeting_id: str, meetings: MeetingService, on_empty: Callable[[str], None]) -> None:
+        self.meeting_id = meeting_id
+        self.participants: dict[str, Participant] = {}
+        self._meetings = meetings
+        self._on_empty = on_empty
+        self._ended = False
+
+    # --- membership ---------------------------------------------------------------------
+
+    async def join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None = None,
+                   name: str | None = None) -> Participant:
+        """Seat ``attendee``; the ``joined`` welcome (with ``rid``) is the first thing it gets."""
+        meeting = self._meetings.get_meeting(self.meeting_id)
+        if self._ended or meeting.ended_at is not None:
+            raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
+        capabilities = self._meetings.capabilities(meeting, attendee.role)
+        if "join-call" not in capabilities:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"role {attendee.role!r} may not join")
+        previous = self.participants.get(attendee.id)
+        if previous is not None:
+            # The same attendee joined again (a new device or a reconnect): the new one wins.
+            previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you joined from another connection"))
+            await self._remove(previous, "replaced", announce=False)
+        limit = self._meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
+        if limit is not None and len(self.participants) >= limit:
+            raise ProtocolError(ErrorCode.MEETING_FULL, f"this meeting is full ({limit} participants)")
+        meeting = self._meetings.mark_started(self.meeting_id)
+        if name:
+            attendee = dataclasses.replace(attendee, name=name)  # a display name for this visit
+        participant = Participant(attendee, outbox, capabilities)
+        participant.subscriber = SubscriberPeer(
+            send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
+            send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
+        )
+        roster = [p.info() for p in self.participants.values()]
+        self.participants[attendee.id] = participant
+        outbox.put(
+            Joined(
+                attendee=participant.info(),
+                meeting=MeetingInfo(
+                    meeting_id=meeting.id,
+                    call_type=meeting.call_type,
+                    started_at=iso(meeting.started_at),
+                    timer_ends_at=iso(self._meetings.timer_ends_at(meeting)),
+                ),
+                roster=roster,
+                capabilities=capabilities,
+                video_slots=self._video_slots(),
+            ),
+            rid,
+        )
+        self._broadcast(ParticipantJoined(participant.info()), exclude=participant)
+        await self._resubscribe(participant)
+        return participant
+
+    async def leave(self, participant: Participant, reason: str = "left") -> None:
+        if self.participants.get(participant.attendee_id) is participant:
+            await self._remove(participant, reason, announce=True)
+
+    async def _remove(self, participant: Participant, reason: str, announce: bool) -> None:
+        del self.participants[participant.attendee_id]
+        freed = participant.camera_on
+        participant.camera_on = False
+        if announce:
+            self._broadcast(ParticipantLeft(attendee_id=participant.attendee_id, reason=reason))
+        await self._close_peers(participant)
+        participant.outbox.close()
+        await self._resubscribe_all()
+        if freed:
+            self._announce_free_slot()
+        if not self.participants:
+            self._on_empty(self.meeting_id)
+
+    async def end(self, reason: str) -> None:
+        """The meeting is over: tell everyone why and disconnect them."""
+        if self._ended:
+            return
+        self._ended = True
+        participants = list(self.participants.values())
+        self.participants.clear()
+        for participant in participants:
+            participant.outbox.put(MeetingEnded(reason=reason))
+            participant.outbox.close()
+        await asyncio.gather(*(self._close_peers(p) for p in participants), return_exceptions=True)
+        self._on_empty(self.meeting_id)
+
+    @staticmethod
+    async def _close_peers(participant: Participant) -> None:
+        if participant.subscriber is not None:
+            await participant.subscriber.close()
+        if participant.publisher is not None:
+            await participant.publisher.close()
+
+    # --- what a participant does ------------------------------------------------------------
+
+    async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
+        if participant.publisher is not None:
+            raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
+        if request.audio and "send-audio" not in participant.capabilities:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
+        publisher = PublisherPeer(participant.attendee_id)
+        try:
+            sdp = await publisher.answer(request.sdp)
+        except ProtocolError:
+            await publisher.close()
+            raise
+        if participant.attendee_id not in self.participants:  # left while negotiating
+            await publisher.close()
+            raise ProtocolError(ErrorCode.NOT_JOINED, "you left the meeting")
+        participant.publisher = publisher
+        video = "off"
+        if request.video and "video" in publisher.tracks:
+            video = "on" if self._take_slot(participant) else "video_unavailable"
+        await self._resubscribe_all(exclude=participant)
+        self._broadcast(ParticipantUpdated(participant.info()), exclude=participant)
+        return PublishAnswer(sdp=sdp, video=video)
+
+    async def camera(self, participant: Participant, on: bool) -> CameraState:
+        if on and not participant.camera_on:
+            if participant.up("video") is None:
+                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "publish a video track first")
+            if not self._take_slot(participant):
+                raise ProtocolError(
+                    ErrorCode.VIDEO_UNAVAILABLE,
+                    f"all {MAX_CAMERAS} video slots are in use; you stay in the meeting with audio",
+                )
+        elif not on and participant.camera_on:
+            participant.camera_on = False
+            self._announce_free_slot()
+        else:
+            return CameraState(on=participant.camera_on)
+        self._broadcast(ParticipantUpdated(participant.info()))
+        await self._resubscribe_all(exclude=participant)
+        return CameraState(on=participant.camera_on)
+
+    def mute(self, participant: Participant, muted: bool) -> None:
+        if participant.muted != muted:
+            participant.muted = muted
+            self._broadcast(ParticipantUpdated(participant.info()))
+
+    def request_keyframe(self, attendee_id: str) -> None:
+        other = self.participants.get(attendee_id)
+        up = other.up("video") if other else None
+        if up is not None:
+            up.request_keyframe()
+
+    async def subscribe_answer(self, participant: Participant, sdp: str) -> None:
+        assert participant.subscriber is not None
+        await participant.subscriber.on_answer(sdp)
+
+    # --- video slots ---------------------------------------------------------------------
+
+    def _take_slot(self, participant: Participant) -> bool:
+        if "send-video" not in participant.capabilities:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
+        if sum(p.camera_on for p in self.participants.values()) >= MAX_CAMERAS:
+            participant.camera_refused = True
+            return False
+        participant.camera_on = True
+        participant.camera_refused = False
+        return True
+
+    def _video_slots(self) -> VideoSlots:
+        return VideoSlots(used=sum(p.camera_on for p in self.participants.values()), max=MAX_CAMERAS)
+
+    def _announce_free_slot(self) -> None:
+        slots = self._video_slots()
+        for p in self.participants.values():
+            if p.camera_refused:
+                p.outbox.put(VideoAvailable(video_slots=slots))
+
+    # --- forwarding ------------------------------------------------------------------------
+
+    def _desired(self, subscriber: Participant) -> dict[tuple[str, str], UpTrack]:
+        desired: dict[tuple[str, str], UpTrack] = {}
+        for other in self.participants.values():
+            if other is subscriber:
+                continue
+            audio = other.up("audio")
+            if audio is not None:
+                desired[(other.attendee_id, "audio")] = audio
+            video = other.up("video")
+            if video is not None and other.camera_on:
+                desired[(other.attendee_id, "video")] = video
+        return desired
+
+    async def _resubscribe(self, participant: Participant) -> None:
+        if participant.subscriber is not None:
+            await participant.subscriber.update(self._desired(participant))
+
+    async def _resubscribe_all(self, exclude: Participant | None = None) -> None:
+        await asyncio.gather(
+            *(self._resubscribe(p) for p in list(self.participants.values()) if p is not exclude)
+        )
+
+    async def _send_offer(self, participant: Participant, sdp: str, tracks: list[TrackInfo]) -> None:
+        participant.outbox.put(SubscribeOffer(sdp=sdp, tracks=tracks))
+
+    async def _send_tracks(self, participant: Participant, tracks: list[TrackInfo]) -> None:
+        participant.outbox.put(TracksUpdated(tracks=tracks))
+
+    def _broadcast(self, message: Message, exclude: Participant | None = None) -> None:
+        for p in self.participants.values():
+            if p is not exclude:
+                p.outbox.put(message)
+
+    def roster(self) -> list[AttendeeInfo]:
+        return [p.info() for p in self.participants.values()]
+
+
+class RoomRegistry:
+    """All live rooms of this server, created on the first join."""
+
+    def __init__(self, meetings: MeetingService, config: ServerConfig) -> None:
+        self._meetings = meetings
+        self._config = config
+        self._rooms: dict[str, Room] = {}
+
+    def room(self, meeting_id: str) -> Room:
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._forget)
+        return room
+
+    def _forget(self, meeting_id: str) -> None:
+        room = self._rooms.get(meeting_id)
+        if room is not None and not room.participants:
+            del self._rooms[meeting_id]
+
+    def participants(self, meeting_id: str) -> list[dict]:
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return []
+        return [to_dict(info) for info in room.roster()]
+
+    async def end_meeting(self, meeting_id: str, reason: str) -> None:
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            await room.end(reason)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(room.end("server_shutdown") for room in list(self._rooms.values())))

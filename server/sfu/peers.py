@@ -1,0 +1,169 @@
+"""The server's two peer connections per participant.
+
+- :class:`PublisherPeer`: the participant offers, the server answers; it receives the
+  participant's microphone and camera and turns each into an :class:`UpTrack`.
+- :class:`SubscriberPeer`: the server offers, the participant answers; each media section
+  is a :class:`DownTrack` that carries one other participant's track. Sections are reused
+  when their source leaves; a new offer is made only when more sections are needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from wire import ErrorCode, ProtocolError, TrackInfo
+
+from . import seam
+from .forwarding import DownTrack, UpTrack
+
+logger = logging.getLogger(__name__)
+
+#: Codecs the forwarding unit carries (with RTX for video: leaving it out turns RTX off).
+PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
+
+
+def _configuration() -> RTCConfiguration:
+    # No STUN/TURN: the server offers its configured host addresses only (see sfu.ice).
+    return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+
+def _prefer_codecs(transceiver) -> None:
+    caps = RTCRtpSender.getCapabilities(transceiver.kind)
+    wanted = PREFERRED_MIME[transceiver.kind]
+    transceiver.setCodecPreferences([c for c in caps.codecs if c.mimeType in wanted])
+
+
+class PublisherPeer:
+    """Receives one participant's media; hands each track to the room as an UpTrack."""
+
+    def __init__(self, attendee_id: str) -> None:
+        self.attendee_id = attendee_id
+        self.pc = RTCPeerConnection(_configuration())
+        self.tracks: dict[str, UpTrack] = {}
+
+    async def answer(self, offer_sdp: str) -> str:
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            for transceiver in self.pc.getTransceivers():
+                if transceiver.kind in self.tracks or transceiver.kind not in PREFERRED_MIME:
+                    continue  # one microphone and one camera per publisher connection
+                _prefer_codecs(transceiver)
+                receiver = transceiver.receiver
+
+                def pli(ssrc: int, receiver=receiver) -> None:
+                    asyncio.ensure_future(seam.request_keyframe(receiver, ssrc))
+
+                up = UpTrack(self.attendee_id, transceiver.kind, pli)
+                seam.tap_receiver(receiver, up.on_packet)
+                self.tracks[transceiver.kind] = up
+            answer = await self.pc.createAnswer()
+            await self.pc.setLocalDescription(answer)
+        except (ValueError, AttributeError, TypeError, KeyError) as exc:
+            raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this offer: {exc}") from None
+        except Exception as exc:  # aiortc raises its own InvalidStateError / OperationError
+            if type(exc).__module__.startswith("aiortc"):
+                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this offer: {exc}") from None
+            raise
+        return self.pc.localDescription.sdp
+
+    async def close(self) -> None:
+        for up in self.tracks.values():
+            up.close()
+        await self.pc.close()
+
+
+@dataclass
+class _Section:
+    down: DownTrack
+    transceiver: object
+
+
+class SubscriberPeer:
+    """Sends other participants' media to one participant."""
+
+    def __init__(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
+                 send_tracks: Callable[[list[TrackInfo]], Awaitable[None]]) -> None:
+        self.pc = RTCPeerConnection(_configuration())
+        self._send_offer = send_offer
+        self._send_tracks = send_tracks
+        self._sections: list[_Section] = []
+        self._desired: dict[tuple[str, str], UpTrack] = {}
+        self._offer_pending = False
+        self._dirty = False
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    def tracks(self) -> list[TrackInfo]:
+        return [
+            TrackInfo(mid=s.transceiver.mid, kind=s.down.kind, attendee_id=s.down.attendee_id)
+            for s in self._sections
+            if s.transceiver.mid is not None
+        ]
+
+    async def update(self, desired: dict[tuple[str, str], UpTrack]) -> None:
+        """Forward exactly ``desired`` ((attendee id, kind) -> up track) from now on."""
+        self._desired = dict(desired)
+        await self._apply()
+
+    async def _apply(self) -> None:
+        async with self._lock:
+            if self._closed:
+                return
+            if self._offer_pending:
+                self._dirty = True  # re-applied when the answer comes
+                return
+            changed = False
+            wanted = dict(self._desired)
+            for section in self._sections:
+                down = section.down
+                key = (down.up.attendee_id, down.kind) if down.up else None
+                if key is not None and wanted.get(key) is down.up:
+                    del wanted[key]
+                elif down.up is not None:
+                    down.bind(None)
+                    changed = True
+            new_sections = False
+            for (attendee_id, kind), up in sorted(wanted.items()):
+                section = next((s for s in self._sections if s.down.kind == kind and s.down.up is None), None)
+                if section is None:
+                    transceiver = self.pc.addTransceiver(kind, direction="sendonly")
+                    _prefer_codecs(transceiver)
+                    section = _Section(DownTrack(transceiver.sender, kind), transceiver)
+                    self._sections.append(section)
+                    new_sections = True
+                section.down.bind(up)
+                changed = True
+            if new_sections:
+                offer = await self.pc.createOffer()
+                await self.pc.setLocalDescription(offer)
+                self._offer_pending = True
+                await self._send_offer(self.pc.localDescription.sdp, self.tracks())
+            elif changed:
+                await self._send_tracks(self.tracks())
+
+    async def on_answer(self, answer_sdp: str) -> None:
+        async with self._lock:
+            if not self._offer_pending:
+                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "no offer is waiting for an answer")
+            try:
+                await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+            except Exception as exc:
+                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this answer: {exc}") from None
+            self._offer_pending = False
+            dirty, self._dirty = self._dirty, False
+        # Each section's down track becomes ready when aiortc starts its sender.
+        if dirty:
+            await self._apply()
+
+    async def close(self) -> None:
+        async with self._lock:
+            self._closed = True
+            for section in self._sections:
+                section.down.close()
+        await self.pc.close()

@@ -1,0 +1,139 @@
+"""The one place the forwarding unit reaches into aiortc's internals (aiortc == 1.16.0).
+
+aiortc is built to decode what it receives and encode what it sends. The forwarding unit
+wants neither: it takes RTP packets as they arrive on a publisher's connection and sends
+them, header rewritten, on each subscriber's connection, without holding a frame. To do
+that it needs five things aiortc does not make public, all gathered here so that a new
+aiortc release means reading one file (tests/test_sfu_seam.py checks each of them):
+
+1. ``tap_receiver``: replace ``RTCRtpReceiver._handle_rtp_packet`` on one receiver with ours.
+   We keep what the receiver does for the publisher leg (RTCP statistics for receiver
+   reports, RTX unwrapping, NACKs for missing packets) and hand each packet on instead of
+   feeding the jitter buffer and decoder. The decoder thread then never sees a frame.
+2. ``request_keyframe``: ``RTCRtpReceiver._send_rtcp_pli`` towards the publisher.
+3. ``attach_sender``: a subscriber's ``RTCRtpSender`` gets a track that never yields a
+   frame (so its encoder never starts), and its keyframe-request and retransmission hooks
+   (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
+4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet).
+5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiortc
+from aiortc.codecs import is_rtx
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
+from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
+from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.rtp import RtpPacket, unwrap_rtx
+
+AIORTC_VERSION = "1.16.0"
+
+PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
+
+
+def check_version() -> None:
+    if aiortc.__version__ != AIORTC_VERSION:
+        raise RuntimeError(
+            f"Parley's forwarding unit is written against aiortc {AIORTC_VERSION}, "
+            f"found {aiortc.__version__}: re-check server/sfu/seam.py"
+        )
+
+
+def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
+    """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it."""
+    codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
+    rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
+    streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
+    nack_generator = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
+
+    async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
+        if not receiver._enabled:
+            return
+        codec = codecs.get(packet.payload_type)
+        if codec is None:
+            return
+        stream = streams.get(packet.ssrc)
+        if stream is None:
+            stream = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+        stream.add(packet)
+        if is_rtx(codec):
+            original_ssrc = rtx_ssrc.get(packet.ssrc)
+            apt = codec.parameters.get("apt")
+            if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+                return
+            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
+            codec = codecs[apt]
+        if nack_generator is not None and nack_generator.add(packet):
+            await receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing))
+        await on_packet(packet, codec)
+
+    receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
+
+
+async def request_keyframe(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
+    """Send a Picture Loss Indication to the publisher of ``media_ssrc``."""
+    await receiver._send_rtcp_pli(media_ssrc)
+
+
+class _IdleTrack(MediaStreamTrack):
+    """Keeps a forwarding sender's own RTP loop parked: it never yields a frame."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._stopped = asyncio.get_event_loop().create_future()
+
+    async def recv(self):  # type: ignore[override]
+        await asyncio.shield(self._stopped)
+        raise MediaStreamError
+
+    def stop(self) -> None:
+        super().stop()
+        if not self._stopped.done():
+            self._stopped.set_result(None)
+
+
+@dataclass
+class SenderHooks:
+    on_keyframe_request: Callable[[], None]
+    on_nack: Callable[[int], Awaitable[None]]
+    #: called with (payload type, RTX payload type or None) once aiortc starts the sender
+    on_started: Callable[[int, int | None], None]
+
+
+def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
+    """Turn a subscriber connection's sender into a forwarding sender."""
+    sender.replaceTrack(_IdleTrack(sender.kind))
+    sender._send_keyframe = hooks.on_keyframe_request  # type: ignore[method-assign]
+    sender._retransmit = hooks.on_nack  # type: ignore[method-assign]
+    original_send = sender.send
+
+    async def send(parameters: RTCRtpSendParameters) -> None:
+        await original_send(parameters)
+        hooks.on_started(parameters.codecs[0].payloadType, rtx_payload_type(sender))
+
+    sender.send = send  # type: ignore[method-assign]
+
+
+def rtx_payload_type(sender: RTCRtpSender) -> int | None:
+    """The RTX payload type negotiated for this sender (known once it has started)."""
+    return sender._RTCRtpSender__rtx_payload_type  # type: ignore[attr-defined]
+
+
+async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
+    """SRTP-protect and send one serialised RTP packet on the sender's transport."""
+    await sender.transport._send_rtp(data)
+
+
+def account_sent(sender: RTCRtpSender, rtp_timestamp: int, ntp_timestamp: int, size: int) -> None:
+    """Keep the sender's report counters right for a packet sent past its own loop."""
+    sender._RTCRtpSender__ntp_timestamp = ntp_timestamp  # type: ignore[attr-defined]
+    sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
+    sender._RTCRtpSender__octet_count += size  # type: ignore[attr-defined]
+    sender._RTCRtpSender__packet_count += 1  # type: ignore[attr-defined]

@@ -1,0 +1,153 @@
+"""WebSocket signalling at /v1/rtc: one loop per client, reading wire messages in order.
+
+A client's first message is ``join`` with its token. After that each message goes to the
+client's :class:`Room`. Whatever the client sends that cannot be used gets an ``error`` with a
+stable code (and the request id it came with), and nothing changes for anyone else.
+Messages to the client go through its :class:`Outbox`, drained by a writer task, so a slow
+socket never stalls the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSMsgType, web
+
+import wire
+from wire import (
+    MAX_MESSAGE_BYTES,
+    Camera,
+    Error,
+    ErrorCode,
+    Join,
+    Leave,
+    Message,
+    Mute,
+    Ping,
+    Pong,
+    ProtocolError,
+    Publish,
+    RequestKeyframe,
+    SubscribeAnswer,
+)
+
+from .rooms import Outbox, Participant, Room, RoomRegistry
+
+logger = logging.getLogger(__name__)
+
+#: Larger frames than this are cut by aiohttp (close code 1009); between MAX_MESSAGE_BYTES and
+#: this, the client gets a ``message_too_large`` error and stays connected.
+SOCKET_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/rtc", rtc_handler)
+
+
+async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
+    from .app import MEETINGS_KEY, ROOMS_KEY
+
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT)
+    await ws.prepare(request)
+    client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY])
+    await client.run()
+    return ws
+
+
+class ClientConnection:
+    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings) -> None:
+        self.ws = ws
+        self.rooms = rooms
+        self.meetings = meetings
+        self.outbox = Outbox()
+        self.room: Room | None = None
+        self.participant: Participant | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._leave_reason = "disconnected"
+
+    async def run(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop())
+        try:
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_text(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    self.outbox.put(Error(code=ErrorCode.BAD_REQUEST, message="messages are JSON text"))
+                else:
+                    break
+                if self._writer.done():
+                    break  # the meeting ended for us or we left
+        finally:
+            await self._finish()
+
+    async def _on_text(self, text: str) -> None:
+        rid: int | None = None
+        try:
+            message, rid = wire.decode(text)
+            await self._dispatch(message, rid)
+        except ProtocolError as exc:
+            self.outbox.put(Error(code=exc.code, message=exc.message), exc.rid if exc.rid is not None else rid)
+        except Exception:
+            logger.exception("signalling: failed to handle a message")
+            self.outbox.put(Error(code=ErrorCode.INTERNAL_ERROR, message="the server failed to handle this message"), rid)
+
+    async def _dispatch(self, message: Message, rid: int | None) -> None:
+        if isinstance(message, Ping):
+            self.outbox.put(Pong(), rid)
+            return
+        if isinstance(message, Join):
+            await self._join(message, rid)
+            return
+        if self.participant is None or self.room is None:
+            raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
+        room, me = self.room, self.participant
+        if isinstance(message, Publish):
+            self.outbox.put(await room.publish(me, message), rid)
+        elif isinstance(message, SubscribeAnswer):
+            await room.subscribe_answer(me, message.sdp)
+        elif isinstance(message, Camera):
+            self.outbox.put(await room.camera(me, message.on), rid)
+        elif isinstance(message, Mute):
+            room.mute(me, message.muted)
+        elif isinstance(message, RequestKeyframe):
+            room.request_keyframe(message.attendee_id)
+        elif isinstance(message, Leave):
+            self._leave_reason = "left"
+            await room.leave(me, "left")
+        else:
+            raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"{message.TYPE} is not sent by clients")
+
+    async def _join(self, message: Join, rid: int | None) -> None:
+        if self.participant is not None:
+            raise ProtocolError(ErrorCode.ALREADY_JOINED, "this connection has already joined")
+        meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token)
+        room = self.rooms.room(meeting.id)
+        self.participant = await room.join(attendee, self.outbox, rid, message.name)
+        self.room = room
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self.outbox.queue.get()
+            if item is None:
+                break
+            message, rid = item
+            try:
+                await self.ws.send_str(wire.encode(message, rid))
+            except (ConnectionError, RuntimeError):
+                break
+            if self.outbox.overflowed:
+                break
+        await self.ws.close()
+
+    async def _finish(self) -> None:
+        if self.room is not None and self.participant is not None:
+            await self.room.leave(self.participant, self._leave_reason)
+        self.outbox.close()
+        if self._writer is not None:
+            try:
+                await asyncio.wait_for(self._writer, timeout=5)
+            except asyncio.TimeoutError:
+                self._writer.cancel()
+        if not self.ws.closed:
+            await self.ws.close()

@@ -1,0 +1,186 @@
+"""What the server remembers across restarts: meetings and their attendees, in SQLite.
+
+Live media state (who is connected, which tracks flow) stays in memory and never comes here.
+The schema is versioned with ``PRAGMA user_version``: ``_MIGRATIONS[i]`` takes a database from
+version ``i`` to ``i + 1``; append to it, never edit a released step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    id: str
+    call_type: str
+    #: The meeting's override of its call type's settings (server/meetings.py merges them).
+    settings: dict[str, Any] = field(hash=False)
+    created_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AttendeeRecord:
+    id: str
+    meeting_id: str
+    user_id: str
+    name: str
+    role: str
+    created_at: float
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (unknown or duplicate id, newer schema)."""
+
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 0 -> 1
+    (
+        """
+        CREATE TABLE meetings (
+            id          TEXT PRIMARY KEY,
+            call_type   TEXT NOT NULL,
+            settings    TEXT NOT NULL,
+            created_at  REAL NOT NULL,
+            started_at  REAL,
+            ended_at    REAL,
+            end_reason  TEXT
+        )
+        """,
+        """
+        CREATE TABLE attendees (
+            id          TEXT PRIMARY KEY,
+            meeting_id  TEXT NOT NULL REFERENCES meetings(id),
+            user_id     TEXT NOT NULL,
+            name        TEXT NOT NULL,
+            role        TEXT NOT NULL,
+            created_at  REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX attendees_by_meeting ON attendees(meeting_id, created_at)",
+    ),
+)
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_MEETING_COLUMNS = "id, call_type, settings, created_at, started_at, ended_at, end_reason"
+_ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at"
+
+
+class Store:
+    """Meetings and attendees in one SQLite file (or ``":memory:"``).
+
+    Calls are synchronous and short; use the store from the thread that opened it.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self._path = str(path)
+        if self._path != ":memory:" and not os.path.exists(self._path):
+            # Attendee names are personal data: keep the file (and its -wal, -shm) private.
+            os.close(os.open(self._path, os.O_WRONLY | os.O_CREAT, 0o600))
+        # isolation_level=None: no implicit transactions; migrations open their own.
+        self._db = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if self._path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+        self._closed = False
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self._path} has schema version {version}, newer than this server "
+                f"understands ({SCHEMA_VERSION}); upgrade parley-server"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _MIGRATIONS[target - 1]:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target:d}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    # --- meetings ---------------------------------------------------------------------------
+
+    def create_meeting(self, rec: MeetingRecord) -> None:
+        try:
+            self._db.execute(
+                f"INSERT INTO meetings ({_MEETING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rec.id, rec.call_type, json.dumps(rec.settings), rec.created_at,
+                 rec.started_at, rec.ended_at, rec.end_reason),
+            )
+        except sqlite3.IntegrityError:
+            raise StoreError(f"meeting {rec.id!r} already exists") from None
+
+    def get_meeting(self, meeting_id: str) -> MeetingRecord | None:
+        row = self._db.execute(
+            f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        id_, call_type, settings, created_at, started_at, ended_at, end_reason = row
+        return MeetingRecord(id_, call_type, json.loads(settings), created_at,
+                             started_at, ended_at, end_reason)
+
+    def update_meeting(self, rec: MeetingRecord) -> None:
+        """Replace what may change about a meeting: settings and the session's times."""
+        cursor = self._db.execute(
+            "UPDATE meetings SET settings = ?, started_at = ?, ended_at = ?, end_reason = ? "
+            "WHERE id = ?",
+            (json.dumps(rec.settings), rec.started_at, rec.ended_at, rec.end_reason, rec.id),
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"no meeting {rec.id!r} to update")
+
+    # --- attendees --------------------------------------------------------------------------
+
+    def add_attendee(self, rec: AttendeeRecord) -> None:
+        try:
+            self._db.execute(
+                f"INSERT INTO attendees ({_ATTENDEE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (rec.id, rec.meeting_id, rec.user_id, rec.name, rec.role, rec.created_at),
+            )
+        except sqlite3.IntegrityError:
+            if self.get_meeting(rec.meeting_id) is None:
+                raise StoreError(f"no meeting {rec.meeting_id!r} for attendee {rec.id!r}") from None
+            raise StoreError(f"attendee {rec.id!r} already exists") from None
+
+    def get_attendee(self, attendee_id: str) -> AttendeeRecord | None:
+        row = self._db.execute(
+            f"SELECT {_ATTENDEE_COLUMNS} FROM attendees WHERE id = ?", (attendee_id,)
+        ).fetchone()
+        return None if row is None else AttendeeRecord(*row)
+
+    def list_attendees(self, meeting_id: str) -> list[AttendeeRecord]:
+        rows = self._db.execute(
+            f"SELECT {_ATTENDEE_COLUMNS} FROM attendees WHERE meeting_id = ? "
+            "ORDER BY created_at, rowid",
+            (meeting_id,),
+        ).fetchall()
+        return [AttendeeRecord(*row) for row in rows]

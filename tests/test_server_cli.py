@@ -1,0 +1,138 @@
+"""``parley-server`` as a real process: starts, reports where it listens, stops on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import stat
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from server.app import resolve_api_key
+from server.cli import parse_args
+from server.config import ServerConfig, default_data_dir
+
+REPO = Path(__file__).resolve().parent.parent
+LISTENING = re.compile(r"parley-server listening on (http://127\.0\.0\.1:(\d+))\n")
+STARTUP_TIMEOUT = 20.0
+
+
+def server_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PARLEY_API_KEY", "PARLEY_DATA_DIR")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+async def run_server(
+    data_dir: Path, stderr_path: Path
+) -> tuple[asyncio.subprocess.Process, list[str]]:
+    """Start the server; returns it with the stdout lines up to the listening line."""
+    with stderr_path.open("ab") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "--port", "0", "--data-dir", str(data_dir),
+            stdout=asyncio.subprocess.PIPE, stderr=stderr, env=server_env(), cwd=REPO,
+        )
+    lines: list[str] = []
+    try:
+        while not lines or not LISTENING.fullmatch(lines[-1]):
+            line = await asyncio.wait_for(process.stdout.readline(), STARTUP_TIMEOUT)
+            assert line, f"server exited early:\n{stderr_path.read_text()}"
+            lines.append(line.decode())
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        raise
+    return process, lines
+
+
+async def stop(process: asyncio.subprocess.Process, sig: signal.Signals) -> int:
+    process.send_signal(sig)
+    return await asyncio.wait_for(process.wait(), 10)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_server_starts_reports_its_port_and_stops_on_signals(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    stderr_path = tmp_path / "stderr.log"
+
+    process, lines = await run_server(data_dir, stderr_path)
+    try:
+        key_file = data_dir / "api_key"
+        api_key = key_file.read_text().strip()
+        assert lines == [
+            f"API key: {api_key} (stored in {key_file})\n",
+            lines[-1],
+        ]
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        base_url, port = LISTENING.fullmatch(lines[-1]).groups()
+        assert int(port) > 0
+
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base_url}/healthz") as response:
+                assert (response.status, await response.json()) == (200, {"status": "ok"})
+            async with session.post(f"{base_url}/v1/meetings", json={},
+                                    headers={"Authorization": f"Bearer {api_key}"}) as response:
+                assert response.status == 201
+                meeting_id = (await response.json())["meeting"]["id"]
+    finally:
+        code = await stop(process, signal.SIGTERM)
+    assert code == 0, stderr_path.read_text()
+
+    # Second start on the same data dir: same key (not printed again), same meetings; SIGINT.
+    process, lines = await run_server(data_dir, stderr_path)
+    try:
+        assert len(lines) == 1
+        base_url = LISTENING.fullmatch(lines[0]).group(1)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base_url}/v1/meetings/{meeting_id}",
+                                   headers={"Authorization": f"Bearer {api_key}"}) as response:
+                assert response.status == 200
+    finally:
+        code = await stop(process, signal.SIGINT)
+    assert code == 0, stderr_path.read_text()
+    assert "Traceback" not in stderr_path.read_text()
+
+
+def test_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_args(["--host", "0.0.0.0", "--port", "9000", "--data-dir", str(tmp_path),
+                         "--ice-address", "10.0.0.5", "192.168.1.2", "--ice-address", "10.0.0.6",
+                         "--public-host", "meet.example.org:443"])
+    assert (config.host, config.port, config.data_dir) == ("0.0.0.0", 9000, tmp_path)
+    assert config.ice_addresses == ["10.0.0.5", "192.168.1.2", "10.0.0.6"]
+    assert config.public_host == "meet.example.org:443"
+
+    monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "from-env"))
+    config = parse_args([])
+    assert (config.host, config.port, config.ice_addresses, config.public_host) == (
+        "127.0.0.1", 8750, ["127.0.0.1"], None,
+    )
+    assert config.data_dir == tmp_path / "from-env" == default_data_dir()
+
+
+@pytest.mark.parametrize("argv", [["--port", "70000"], ["--port", "http"],
+                                  ["--public-host", "no-port"], ["--public-host", ":80"]])
+def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv)
+    assert exc.value.code == 2
+    assert "usage: parley-server" in capsys.readouterr().err
+
+
+def test_api_key_comes_from_config_then_env_then_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARLEY_API_KEY", raising=False)
+    config = ServerConfig(data_dir=tmp_path / "data")
+    generated, created = resolve_api_key(config)
+    assert created and len(generated) >= 32
+    assert resolve_api_key(config) == (generated, False)
+
+    monkeypatch.setenv("PARLEY_API_KEY", "from-env")
+    assert resolve_api_key(config) == ("from-env", False)
+    assert resolve_api_key(ServerConfig(data_dir=tmp_path, api_key="given")) == ("given", False)
