@@ -9,7 +9,7 @@ from aiohttp import web
 
 from wire import MAX_MESSAGE_BYTES
 
-from . import signalling
+from . import metrics, signalling
 from .clock import Clock, SystemClock
 from .config import (
     API_KEY_ENV,
@@ -77,6 +77,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app[ROOMS_KEY] = rooms
     api.add_routes(app)
     signalling.add_routes(app)  # the WebSocket at /v1/rtc
+    metrics.add_routes(app)
 
     async def close(app: web.Application) -> None:
         try:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import metrics
 from .app import resolve_api_key, start_server
 from .config import API_KEY_FILE, ServerConfig, default_data_dir
 from .store import StoreError
@@ -102,6 +103,7 @@ async def serve(config: ServerConfig) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
+    metrics.count_codecs()  # the forwarding unit must never create one: /metrics shows it
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return asyncio.run(serve(config))

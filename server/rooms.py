@@ -195,17 +195,18 @@ class Room:
     async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
         if participant.publisher is not None:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
-        if request.audio and "send-audio" not in participant.capabilities:
-            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
         publisher = PublisherPeer(participant.attendee_id)
         try:
             sdp = await publisher.answer(request.sdp)
+            if "audio" in publisher.tracks and "send-audio" not in participant.capabilities:
+                raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
+            if "video" in publisher.tracks and request.video and "send-video" not in participant.capabilities:
+                raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
+            if participant.attendee_id not in self.participants:  # left while negotiating
+                raise ProtocolError(ErrorCode.NOT_JOINED, "you left the meeting")
         except ProtocolError:
             await publisher.close()
             raise
-        if participant.attendee_id not in self.participants:  # left while negotiating
-            await publisher.close()
-            raise ProtocolError(ErrorCode.NOT_JOINED, "you left the meeting")
         participant.publisher = publisher
         video = "off"
         if request.video and "video" in publisher.tracks:
@@ -223,7 +224,10 @@ class Room:
                     ErrorCode.VIDEO_UNAVAILABLE,
                     f"all {MAX_CAMERAS} video slots are in use; you stay in the meeting with audio",
                 )
-        elif not on and participant.camera_on:
+        elif not on and (participant.camera_on or participant.camera_refused):
+            participant.camera_refused = False  # no longer waiting for a slot
+            if not participant.camera_on:
+                return CameraState(on=False)
             participant.camera_on = False
             self._announce_free_slot()
         else:
@@ -252,6 +256,8 @@ class Room:
     def _take_slot(self, participant: Participant) -> bool:
         if "send-video" not in participant.capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
+        if participant.camera_on:
+            return True
         if sum(p.camera_on for p in self.participants.values()) >= MAX_CAMERAS:
             participant.camera_refused = True
             return False
@@ -307,6 +313,15 @@ class Room:
         return [p.info() for p in self.participants.values()]
 
 
+@dataclass(frozen=True)
+class ServerStats:
+    rooms: int
+    participants: int
+    cameras: int
+    packets_received: int
+    packets_forwarded: int
+
+
 class RoomRegistry:
     """All live rooms of this server, created on the first join."""
 
@@ -331,6 +346,17 @@ class RoomRegistry:
         if room is None:
             return []
         return [to_dict(info) for info in room.roster()]
+
+    def stats(self) -> ServerStats:
+        participants = [p for room in self._rooms.values() for p in room.participants.values()]
+        ups = [up for p in participants if p.publisher for up in p.publisher.tracks.values()]
+        return ServerStats(
+            rooms=len(self._rooms),
+            participants=len(participants),
+            cameras=sum(p.camera_on for p in participants),
+            packets_received=sum(up.packets_received for up in ups),
+            packets_forwarded=sum(down.packets_sent for up in ups for down in up.downs),
+        )
 
     async def end_meeting(self, meeting_id: str, reason: str) -> None:
         room = self._rooms.get(meeting_id)

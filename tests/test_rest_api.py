@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,70 +11,11 @@ import pytest
 from aiohttp import web
 
 from server.api import HTTP_STATUS
-from server.app import MEETINGS_KEY, build_app, start_server
+from server.app import build_app, start_server
 from server.clock import ManualClock
 from server.config import ServerConfig
-from server.meetings import MeetingService
+from support import API_KEY, Server, config_for
 from wire import MAX_MESSAGE_BYTES, MAX_NAME_CHARS, ErrorCode, ProtocolError
-
-API_KEY = "test-api-key"
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
-T0 = 1_800_000_000.0  # ManualClock's start: 2027-01-15T08:00:00Z
-
-
-@dataclass
-class Server:
-    base_url: str
-    session: aiohttp.ClientSession
-    clock: ManualClock
-    app: web.Application
-    data_dir: Path
-
-    @property
-    def meetings(self) -> MeetingService:
-        return self.app[MEETINGS_KEY]
-
-    async def call(
-        self, method: str, path: str, body: Any = None, *, auth: bool = True,
-        raw: bytes | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        async with self.session.request(
-            method, self.base_url + path, json=body if raw is None else None,
-            data=raw, headers=AUTH if auth else {},
-        ) as response:
-            return response.status, await response.json()
-
-    async def create_meeting(self, **body: Any) -> dict[str, Any]:
-        status, data = await self.call("POST", "/v1/meetings", body)
-        assert status == 201, data
-        return data["meeting"]
-
-    async def add_attendee(self, meeting_id: str, **body: Any) -> dict[str, Any]:
-        body = {"user_id": "u-ada", "name": "Ada", "role": "host", **body}
-        status, data = await self.call("POST", f"/v1/meetings/{meeting_id}/attendees", body)
-        assert status == 201, data
-        return data
-
-
-def config_for(data_dir: Path) -> ServerConfig:
-    return ServerConfig(port=0, data_dir=data_dir, api_key=API_KEY)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def server(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
-    data_dir = tmp_path / "data"
-    runner, base_url, app = await start_server(config_for(data_dir), clock)
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Server(base_url, session, clock, app, data_dir)
-    finally:
-        await runner.cleanup()
-
 
 def assert_error(status: int, data: dict[str, Any], expected_status: int, code: str) -> None:
     assert status == expected_status, data

@@ -39,10 +39,11 @@ def decode(text: str | bytes) -> tuple[Message, int | None]:
 
     Raises :class:`ProtocolError` with a stable code for anything malformed.
     """
-    if len(text) > MAX_MESSAGE_BYTES:
+    size = len(text.encode("utf-8")) if isinstance(text, str) and len(text) * 4 > MAX_MESSAGE_BYTES else len(text)
+    if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE,
-            f"message of {len(text)} bytes exceeds the limit of {MAX_MESSAGE_BYTES}",
+            f"message of {size} bytes exceeds the limit of {MAX_MESSAGE_BYTES}",
         )
     try:
         body = json.loads(text)

@@ -88,6 +88,8 @@ class Join(Message):
     def __post_init__(self) -> None:
         if not self.meeting_id or not self.token:
             raise ValueError("meeting_id and token must not be empty")
+        if self.name is not None and not self.name.strip():
+            raise ValueError("name must not be blank")
         if self.name is not None and len(self.name) > MAX_NAME_CHARS:
             raise ValueError(f"name longer than {MAX_NAME_CHARS} characters")
 

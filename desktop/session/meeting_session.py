@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -18,6 +17,7 @@ from wire import (
     AttendeeInfo,
     Camera,
     CameraState,
+    Error,
     ErrorCode,
     Join,
     Joined,
@@ -233,6 +233,8 @@ class MeetingSession(EventEmitter):
             self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
             if self.retry_camera_when_free and not self.camera_on and self._publish and self._publish.camera:
                 self._spawn(self.set_camera(True))
+        elif isinstance(message, Error) and message.code == ErrorCode.ALREADY_JOINED:
+            self.end_reason = "replaced"  # we joined from another connection; this one closes
         elif isinstance(message, MeetingEnded):
             self.end_reason = message.reason
             self._spawn(self._finish(message.reason))
@@ -267,7 +269,3 @@ class MeetingSession(EventEmitter):
                 self.emit(VideoFrameReceived(attendee_id, frame, decoded))
             else:
                 self.emit(AudioFrameReceived(attendee_id, frame))
-
-
-def monotonic_ms() -> float:
-    return time.monotonic() * 1000.0

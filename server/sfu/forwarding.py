@@ -128,7 +128,8 @@ class DownTrack:
         self._waiting_keyframe = kind == "video"
         self._waiting_since = 0.0
         self._started = False
-        self._in_start = 0  # first upstream sequence number of the current source
+        self._in_last = 0  # newest upstream sequence number of the current source
+        self._in_count = 0  # how far (in packets) that is past where the source started
         self._seq_offset = 0
         self._ts_offset = 0
         self._last_seq: int | None = None
@@ -183,8 +184,15 @@ class DownTrack:
                     return
                 self._waiting_keyframe = False
             self._start(packet)
-        elif not _seq_newer(packet.sequence_number, self._in_start) and packet.sequence_number != self._in_start:
-            return  # older than where this source started for us
+        else:
+            # Position relative to the newest packet seen, unwrapped: anything from before this
+            # source started for us (a late retransmission) is not ours to forward.
+            delta = ((packet.sequence_number - self._in_last + 0x8000) & 0xFFFF) - 0x8000
+            if self._in_count + delta < 0:
+                return
+            if delta > 0:
+                self._in_last = packet.sequence_number
+                self._in_count += delta
         seq = (packet.sequence_number + self._seq_offset) & 0xFFFF
         timestamp = (packet.timestamp + self._ts_offset) & 0xFFFFFFFF
         data = _HEADER.pack(
@@ -203,7 +211,8 @@ class DownTrack:
     def _start(self, packet: RtpPacket) -> None:
         """Map a new source onto this section, continuing our sequence and timestamps."""
         self._started = True
-        self._in_start = packet.sequence_number
+        self._in_last = packet.sequence_number
+        self._in_count = 0
         if self._last_seq is None:
             self._seq_offset = 0
             self._ts_offset = 0

@@ -50,9 +50,15 @@ class PublisherPeer:
     async def answer(self, offer_sdp: str) -> str:
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            kinds = [t.kind for t in self.pc.getTransceivers()]
+            if not kinds:
+                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "the offer has no audio or video")
+            if len(kinds) != len(set(kinds)) or not set(kinds) <= set(PREFERRED_MIME):
+                raise ProtocolError(
+                    ErrorCode.NEGOTIATION_FAILED,
+                    "publish at most one audio and one video section on this connection",
+                )
             for transceiver in self.pc.getTransceivers():
-                if transceiver.kind in self.tracks or transceiver.kind not in PREFERRED_MIME:
-                    continue  # one microphone and one camera per publisher connection
                 _prefer_codecs(transceiver)
                 receiver = transceiver.receiver
 
@@ -64,6 +70,8 @@ class PublisherPeer:
                 self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
             await self.pc.setLocalDescription(answer)
+        except ProtocolError:
+            raise
         except (ValueError, AttributeError, TypeError, KeyError) as exc:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this offer: {exc}") from None
         except Exception as exc:  # aiortc raises its own InvalidStateError / OperationError
@@ -98,6 +106,7 @@ class SubscriberPeer:
         self._dirty = False
         self._lock = asyncio.Lock()
         self._closed = False
+        self._told: list[TrackInfo] = []  # the map the subscriber was last given
 
     def tracks(self) -> list[TrackInfo]:
         return [
@@ -118,7 +127,6 @@ class SubscriberPeer:
             if self._offer_pending:
                 self._dirty = True  # re-applied when the answer comes
                 return
-            changed = False
             wanted = dict(self._desired)
             for section in self._sections:
                 down = section.down
@@ -127,7 +135,6 @@ class SubscriberPeer:
                     del wanted[key]
                 elif down.up is not None:
                     down.bind(None)
-                    changed = True
             new_sections = False
             for (attendee_id, kind), up in sorted(wanted.items()):
                 section = next((s for s in self._sections if s.down.kind == kind and s.down.up is None), None)
@@ -138,14 +145,17 @@ class SubscriberPeer:
                     self._sections.append(section)
                     new_sections = True
                 section.down.bind(up)
-                changed = True
+            # A section whose source went away (its up track closed) counts as a change too.
+            tracks = self.tracks()
             if new_sections:
                 offer = await self.pc.createOffer()
                 await self.pc.setLocalDescription(offer)
                 self._offer_pending = True
-                await self._send_offer(self.pc.localDescription.sdp, self.tracks())
-            elif changed:
-                await self._send_tracks(self.tracks())
+                self._told = self.tracks()
+                await self._send_offer(self.pc.localDescription.sdp, self._told)
+            elif tracks != self._told:
+                self._told = tracks
+                await self._send_tracks(tracks)
 
     async def on_answer(self, answer_sdp: str) -> None:
         async with self._lock:

@@ -1,0 +1,229 @@
+"""End to end on loopback: a real server, real bots, real media through the forwarding unit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import aiohttp
+import pytest
+
+from desktop.bot import Bot, BotOptions
+from desktop.session.meeting_session import MeetingSession
+from server.app import CONFIG_KEY
+from support import Server
+from wire import MAX_CAMERAS, ErrorCode, ProtocolError
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Wait until ``predicate()`` holds (checked every 20 ms), or fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+
+
+class RunningBot:
+    """A bot running in the background until stopped (or until its duration ends)."""
+
+    def __init__(self, url: str, **options) -> None:
+        options.setdefault("duration", 60.0)
+        self.bot = Bot(BotOptions(url, **options))
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(self.bot.run(self.stop))
+
+    @property
+    def report(self):
+        return self.bot.report
+
+    @property
+    def session(self) -> MeetingSession:
+        return self.bot.session
+
+    async def finish(self):
+        self.stop.set()
+        return await asyncio.wait_for(self.task, 20)
+
+
+LIGHT_SMALL = dict(light=True, width=160, height=90, fps=10)
+
+
+async def test_three_participants_see_and_hear_each_other(server: Server) -> None:
+    meeting = await server.create_meeting()
+    names = ["Ada", "Grace", "Linus"]
+    urls = [await server.join_url(meeting["id"], name) for name in names]
+    bots = [Bot(BotOptions(url, duration=4.0, width=320, height=180, fps=15)) for url in urls]
+    reports = await asyncio.gather(*(bot.run() for bot in bots))
+
+    ids = {r.attendee_id for r in reports}
+    assert len(ids) == 3
+    for name, report in zip(names, reports):
+        others = ids - {report.attendee_id}
+        assert report.end_reason == "left"
+        assert report.camera == "on"
+        assert set(report.frames_received) == others
+        assert set(report.audio_frames_received) == others
+        for other in others:
+            assert report.frames_received[other] >= 20, report.frames_received  # 15 fps for ~3 s
+            assert report.audio_frames_received[other] >= 50, report.audio_frames_received
+        # the pictures decoded and carried their capture stamps: glass-to-glass was measured
+        latency = report.latency_ms()
+        assert latency is not None and latency["samples"] >= 40
+        assert 0 < latency["p50"] < 1000
+        assert {a["name"] for a in report.roster} == set(names) - {name}
+        assert all(a["video"] and not a["muted"] for a in report.roster)
+
+
+async def test_late_joiner_gets_a_picture_within_a_second(server: Server) -> None:
+    meeting = await server.create_meeting()
+    early = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
+    await eventually(lambda: all(len(b.report.frames_received) == 1 for b in early), what="early bots see each other")
+    await asyncio.sleep(0.5)  # the early publishers are mid-stream, between keyframes
+
+    late = RunningBot(await server.join_url(meeting["id"], "Linus"), **LIGHT_SMALL)
+    await eventually(lambda: len(late.report.frames_received) == 2, timeout=5, what="late joiner sees both")
+    for publisher in (b.report.attendee_id for b in early):
+        picture_after_join = late.report.first_frame_ms[publisher] - late.report.joined_ms
+        assert picture_after_join < 1000, late.report.first_frame_ms
+    for bot in (*early, late):
+        await bot.finish()
+
+
+async def test_seventeenth_camera_is_refused_and_gets_a_slot_when_one_frees(server: Server) -> None:
+    meeting = await server.create_meeting()
+    cameras = []
+    for i in range(MAX_CAMERAS):
+        cameras.append(RunningBot(await server.join_url(meeting["id"], f"Cam {i}"), mic="none", **LIGHT_SMALL))
+        await eventually(lambda: cameras[-1].session.camera_on, what=f"camera {i} on")
+
+    extra = RunningBot(await server.join_url(meeting["id"], "Seventeen"), **LIGHT_SMALL)
+    await eventually(lambda: extra.report.attendee_id is not None and extra.report.camera != "off",
+                     what="17th joined")
+    assert extra.report.camera == "video_unavailable"
+    assert not extra.session.camera_on
+    seventeen = extra.report.attendee_id
+
+    # Its owner stays in the meeting with audio, and sees everyone else.
+    listener = cameras[0]
+    await eventually(lambda: listener.report.audio_frames_received.get(seventeen, 0) >= 10,
+                     what="others hear the 17th")
+    assert listener.session.attendees[seventeen].video is False
+    await eventually(lambda: len(extra.report.frames_received) == MAX_CAMERAS, timeout=15,
+                     what="the 17th sees all 16 cameras")
+
+    # A camera stops (its owner leaves): the slot frees and the 17th's camera comes on.
+    await cameras.pop().finish()
+    await eventually(lambda: extra.session.camera_on, what="17th camera gets the free slot")
+    await eventually(lambda: listener.report.frames_received.get(seventeen, 0) >= 3,
+                     what="others see the 17th camera")
+    for bot in (*cameras, extra):
+        await bot.finish()
+
+
+async def _join_error(url: str) -> ProtocolError:
+    session = MeetingSession(url)
+    with pytest.raises(ProtocolError) as caught:
+        await session.join()
+    return caught.value
+
+
+async def test_bad_expired_and_foreign_tokens_are_refused(server: Server) -> None:
+    meeting = await server.create_meeting()
+    other = await server.create_meeting()
+    url = await server.join_url(meeting["id"], "Ada")
+    url_other = await server.join_url(other["id"], "Grace")
+
+    forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    assert (await _join_error(forged)).code == ErrorCode.INVALID_TOKEN
+    garbled = url.split("token=")[0] + "token=not-a-token"
+    assert (await _join_error(garbled)).code == ErrorCode.INVALID_TOKEN
+    # a real token, but for another meeting
+    foreign = url.split("?")[0] + "?" + url_other.split("?")[1]
+    assert (await _join_error(foreign)).code == ErrorCode.INVALID_TOKEN
+
+    server.clock.advance(server.app[CONFIG_KEY].token_ttl_seconds + 1)
+    assert (await _join_error(url)).code == ErrorCode.TOKEN_EXPIRED
+
+    # nobody got in
+    status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
+    assert data["meeting"]["session"]["participants"] == []
+
+
+async def test_delete_ends_the_meeting_for_everyone(server: Server) -> None:
+    meeting = await server.create_meeting()
+    urls = [await server.join_url(meeting["id"], n) for n in ("Ada", "Grace")]
+    bots = [RunningBot(url, **LIGHT_SMALL) for url in urls]
+    await eventually(lambda: all(b.report.frames_received for b in bots), what="media flowing")
+    status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
+    assert len(data["meeting"]["session"]["participants"]) == 2
+
+    status, data = await server.call("DELETE", f"/v1/meetings/{meeting['id']}")
+    assert status == 200 and data["meeting"]["end_reason"] == "deleted"
+    reports = await asyncio.wait_for(asyncio.gather(*(b.task for b in bots)), 10)
+    assert [r.end_reason for r in reports] == ["deleted", "deleted"]
+    status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
+    assert data["meeting"]["session"]["participants"] == []
+    assert data["meeting"]["ended_at"] is not None
+    # and nobody can come back in
+    assert (await _join_error(urls[0])).code == ErrorCode.MEETING_ENDED
+
+
+async def test_garbage_on_the_socket_is_refused_and_others_keep_receiving(server: Server) -> None:
+    meeting = await server.create_meeting()
+    bots = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
+    await eventually(lambda: all(b.report.frames_received for b in bots), what="media flowing")
+    attendee = await server.add_attendee(meeting["id"], user_id="u-mallory", name="Mallory", role="participant")
+
+    ws_url = server.base_url.replace("http", "ws", 1) + "/v1/rtc"
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url, max_msg_size=0) as ws:
+
+        async def reply_to(payload) -> dict:
+            if isinstance(payload, bytes):
+                await ws.send_bytes(payload)
+            else:
+                await ws.send_str(payload)
+            while True:  # skip what the server pushes meanwhile (offers, roster changes)
+                msg = await asyncio.wait_for(ws.receive(), 5)
+                assert msg.type == aiohttp.WSMsgType.TEXT, msg
+                reply = json.loads(msg.data)
+                if reply["type"] in ("error", "pong", "joined"):
+                    return reply
+
+        assert (await reply_to('{"v":1,"type":"mute","muted":true,"rid":1}'))["code"] == "not_joined"
+        joined = await reply_to(json.dumps({"v": 1, "type": "join", "rid": 2, "meeting_id": meeting["id"],
+                                            "token": attendee["join_token"]}))
+        assert joined["type"] == "joined" and joined["rid"] == 2
+        garbage = {
+            "not json {": "bad_request",
+            "[1, 2, 3]": "bad_request",
+            '{"v":1,"type":"explode"}': "unknown_type",
+            '{"v":9,"type":"leave"}': "unsupported_version",
+            '{"v":1,"type":"mute","muted":"yes"}': "bad_request",
+            '{"v":1,"type":"publish","sdp":""}': "bad_request",
+            '{"v":1,"type":"publish","sdp":"v=0 nonsense"}': "negotiation_failed",
+            '{"v":1,"type":"subscribe_answer","sdp":"v=0"}': "negotiation_failed",
+            '{"v":1,"type":"joined"}': "bad_request",
+            json.dumps({"v": 1, "type": "mute", "muted": True, "pad": "x" * 300_000}): "message_too_large",
+        }
+        before = [dict(b.report.frames_received) for b in bots]
+        for payload, code in garbage.items():
+            reply = await reply_to(payload)
+            assert reply["type"] == "error" and reply["code"] == code, (payload[:60], reply)
+            assert reply["message"]
+        assert (await reply_to(b"\x00\x01binary"))["code"] == "bad_request"
+        assert (await reply_to('{"v":1,"type":"ping","rid":5}')) == {"v": 1, "type": "pong", "rid": 5}
+
+        # the others never noticed: still in the meeting, still receiving each other
+        await asyncio.sleep(1.0)
+        for bot, earlier in zip(bots, before):
+            assert not bot.session.ended.is_set()
+            for attendee_id, count in earlier.items():
+                assert bot.report.frames_received[attendee_id] > count + 3
+        mallory = attendee["attendee"]["id"]
+        assert all(mallory in b.session.attendees for b in bots)
+    await eventually(lambda: all(mallory not in b.session.attendees for b in bots), what="socket close = leave")
+    for bot in bots:
+        await bot.finish()

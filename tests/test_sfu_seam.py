@@ -1,0 +1,78 @@
+"""The forwarding unit's seam with aiortc: what it relies on is still there and still works."""
+
+from __future__ import annotations
+
+import fractions
+
+import aiortc
+import av
+import pytest
+from aiortc import RTCPeerConnection
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+from aiortc.rtcrtpsender import RTCRtpSender
+
+from desktop.media.replay import encode_video_clip
+from server.sfu import seam
+from server.sfu.forwarding import vp8_keyframe_start
+
+
+def test_pinned_aiortc_version() -> None:
+    assert aiortc.__version__ == seam.AIORTC_VERSION
+    seam.check_version()
+
+
+async def test_receiver_and_sender_internals_the_seam_uses_exist() -> None:
+    pc = RTCPeerConnection()
+    try:
+        transceiver = pc.addTransceiver("video")
+        receiver, sender = transceiver.receiver, transceiver.sender
+        assert isinstance(receiver, RTCRtpReceiver) and isinstance(sender, RTCRtpSender)
+        for name in ("codecs", "rtx_ssrc", "remote_streams", "nack_generator"):
+            assert hasattr(receiver, f"_RTCRtpReceiver__{name}"), name
+        for name in ("_send_rtcp_pli", "_send_rtcp_nack", "_handle_rtp_packet", "_enabled"):
+            assert hasattr(receiver, name), name
+        for name in ("ntp_timestamp", "rtp_timestamp", "octet_count", "packet_count", "rtx_payload_type"):
+            assert hasattr(sender, f"_RTCRtpSender__{name}"), name
+        for name in ("_send_keyframe", "_retransmit", "_ssrc", "_rtx_ssrc", "send"):
+            assert hasattr(sender, name), name
+        assert hasattr(sender.transport, "_send_rtp")
+
+        # attaching replaces the hooks on this sender only
+        calls: list[object] = []
+
+        async def on_nack(seq: int) -> None:
+            calls.append(seq)
+
+        seam.attach_sender(sender, seam.SenderHooks(lambda: calls.append("pli"), on_nack, lambda pt, rtx: None))
+        sender._send_keyframe()
+        await sender._retransmit(7)
+        assert calls == ["pli", 7]
+        assert sender.track is not None and sender.track.kind == "video"
+        other = pc.addTransceiver("video").sender
+        assert other._send_keyframe != sender._send_keyframe
+    finally:
+        await pc.close()
+
+
+def _payloads(packet_bytes: bytes, pts: int) -> list[bytes]:
+    packet = av.Packet(packet_bytes)
+    packet.pts = pts
+    packet.time_base = fractions.Fraction(1, 90000)
+    payloads, _ = Vp8Encoder().pack(packet)
+    return payloads
+
+
+def test_vp8_keyframe_start_finds_keyframes_in_real_rtp_payloads() -> None:
+    clip = encode_video_clip(width=160, height=90, fps=10, seconds=2.0, keyframe_interval=10)
+    assert clip.keyframes[:2] == (0, 10)
+    for index, data in enumerate(clip.packets):
+        payloads = _payloads(data, index * 9000)
+        assert vp8_keyframe_start(payloads[0]) is (index in clip.keyframes), index
+        # a keyframe's later packets do not start it
+        assert not any(vp8_keyframe_start(p) for p in payloads[1:])
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x10", b"\x90\x80", b"\x00\x00\x00"])
+def test_vp8_keyframe_start_rejects_truncated_or_middle_payloads(payload: bytes) -> None:
+    assert vp8_keyframe_start(payload) is False
