@@ -136,3 +136,45 @@ def test_api_key_comes_from_config_then_env_then_file(
     monkeypatch.setenv("PARLEY_API_KEY", "from-env")
     assert resolve_api_key(config) == ("from-env", False)
     assert resolve_api_key(ServerConfig(data_dir=tmp_path, api_key="given")) == ("given", False)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_server_process_forwards_a_meeting_without_any_video_codec(tmp_path: Path) -> None:
+    """The forwarding unit moves encoded packets: during a meeting with three cameras, the
+    server process creates no encoder and no decoder (it counts them; /metrics shows it)."""
+    from desktop.bot import Bot, BotOptions
+
+    data_dir = tmp_path / "data"
+    process, lines = await run_server(data_dir, tmp_path / "stderr.log")
+    try:
+        base_url = LISTENING.fullmatch(lines[-1]).group(1)
+        auth = {"Authorization": f"Bearer {(data_dir / 'api_key').read_text().strip()}"}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{base_url}/v1/meetings", json={}, headers=auth) as response:
+                meeting_id = (await response.json())["meeting"]["id"]
+            urls = []
+            for name in ("Ada", "Grace", "Linus"):
+                async with session.post(f"{base_url}/v1/meetings/{meeting_id}/attendees",
+                                        json={"user_id": name, "name": name}, headers=auth) as response:
+                    urls.append((await response.json())["join_url"])
+
+            bots = [Bot(BotOptions(url, duration=3.0, width=320, height=180, fps=15)) for url in urls]
+            running = asyncio.gather(*(bot.run() for bot in bots))
+            await asyncio.sleep(2.0)  # mid-meeting
+            async with session.get(f"{base_url}/metrics") as response:
+                metrics = dict(
+                    line.rsplit(" ", 1) for line in (await response.text()).splitlines()
+                    if line and not line.startswith("#")
+                )
+            reports = await running
+
+        # the bots decoded real pictures from each other...
+        assert all(len(r.frames_received) == 2 and min(r.frames_received.values()) > 10 for r in reports)
+        # ...which the server forwarded without a codec
+        assert int(metrics["parley_participants"]) == 3
+        assert int(metrics["parley_cameras_forwarded"]) == 3
+        assert int(metrics["parley_rtp_packets_forwarded_total"]) > 200
+        assert metrics['parley_codec_instances_total{kind="encoder"}'] == "0"
+        assert metrics['parley_codec_instances_total{kind="decoder"}'] == "0"
+    finally:
+        assert await stop(process, signal.SIGTERM) == 0
