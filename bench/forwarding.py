@@ -84,6 +84,24 @@ class Api:
         with self._opener.open(request, timeout=timeout) as reply:
             return json.loads(reply.read() or b"{}")
 
+    def metrics(self) -> dict[str, float]:
+        """``GET /metrics`` as {sample name with labels: value}; {} when it is not there."""
+        request = urllib.request.Request(self.base_url + "/metrics")
+        try:
+            with self._opener.open(request, timeout=2.0) as reply:
+                text = reply.read().decode("utf-8", errors="replace")
+        except (OSError, urllib.error.URLError):
+            return {}
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                try:
+                    out[name] = float(value)
+                except ValueError:
+                    pass
+        return out
+
     def participants(self, meeting_id: str) -> list[dict] | None:
         try:
             return self.call("GET", f"/v1/meetings/{meeting_id}", timeout=2.0)["meeting"]["session"]["participants"]
@@ -275,6 +293,7 @@ def run(args: argparse.Namespace) -> dict:
                 bot_ps[b.index] = psutil.Process(b.proc.pid)
             except psutil.NoSuchProcess:
                 pass
+        metrics0 = api.metrics()
         psutil.cpu_percent(None)  # starts the machine-wide interval
         t0 = time.monotonic()
         server_cpu0 = cpu_seconds(server_ps)
@@ -287,6 +306,7 @@ def run(args: argparse.Namespace) -> dict:
         machine_pct = psutil.cpu_percent(None)
         t1 = time.monotonic()
         window = t1 - t0
+        metrics1 = api.metrics()
         roster_end = api.participants(meeting_id) or []
         cameras_on_end = sum(1 for p in roster_end if p.get("video"))
         by_id = {b.attendee_id: b.index for b in bots}
@@ -325,7 +345,8 @@ def run(args: argparse.Namespace) -> dict:
         server_rc = server.returncode
 
         return figures(args, bots, by_attendee, window, server_cpu0, server_cpu1, machine_pct,
-                       cameras_on, cameras_on_end, in_room_end, no_slot, server_rc, server_log)
+                       cameras_on, cameras_on_end, in_room_end, no_slot, server_rc, server_log,
+                       metrics0, metrics1)
     finally:
         for b in bots:
             if b.proc.poll() is None:
@@ -371,7 +392,8 @@ def read_report(b: BotProc) -> dict | None:
 
 def figures(args, bots: list[BotProc], by_attendee: dict[str, BotProc], window: float,
             server_cpu0, server_cpu1, machine_pct: float, cameras_on: int, cameras_on_end: int,
-            in_room_end: int, no_slot: list[int], server_rc, server_log: Path) -> dict:
+            in_room_end: int, no_slot: list[int], server_rc, server_log: Path,
+            metrics0: dict[str, float], metrics1: dict[str, float]) -> dict:
     n = args.bots
     reports = [b.report for b in bots if b.report is not None]
 
@@ -392,6 +414,18 @@ def figures(args, bots: list[BotProc], by_attendee: dict[str, BotProc], window: 
     video_streams = cameras_on * (n - 1)
     audio_streams = mics * (n - 1)
     per_video = None if not video_streams or server_pct is None else server_pct / video_streams
+
+    # The server's own counters over the window (GET /metrics), audio and video together
+    def per_s(name: str) -> float | None:
+        if name not in metrics0 or name not in metrics1:
+            return None
+        return (metrics1[name] - metrics0[name]) / window
+
+    pkts_in = per_s("parley_rtp_packets_received_total")
+    pkts_out = per_s("parley_rtp_packets_forwarded_total")
+    per_kpkt = None if not pkts_out or server_pct is None else server_pct / (pkts_out / 1000.0)
+    codec_instances = {k.split('"')[1]: int(v) for k, v in metrics1.items()
+                       if k.startswith("parley_codec_instances_total{")}
 
     # Joins and first frames
     joined = [r["joined_ms"] for r in reports if r.get("joined_ms") is not None]
@@ -477,6 +511,10 @@ def figures(args, bots: list[BotProc], by_attendee: dict[str, BotProc], window: 
         "server_cpu_pct_per_video_stream": rnd(per_video, 2),
         "video_frames_received_per_s_total": rnd(received_fps_total),
         "server_cpu_pct_per_full_rate_video_stream": rnd(per_equiv, 3),
+        "server_rtp_packets_in_per_s": rnd(pkts_in),
+        "server_rtp_packets_forwarded_per_s": rnd(pkts_out),
+        "server_cpu_pct_per_1000_forwarded_packets_per_s": rnd(per_kpkt, 2),
+        "server_codec_instances": codec_instances,
         "machine_cpu_pct_all_cores": rnd(machine_pct),
         "bots_cpu_pct_of_core": {
             "full_each": [rnd(v) for v in full_bots],
@@ -525,6 +563,10 @@ def print_figures(f: dict) -> None:
     log(f"video frames received per second, all pairs: {fmt(f['video_frames_received_per_s_total'])}; "
         f"server CPU per full-rate video stream: {fmt(f['server_cpu_pct_per_full_rate_video_stream'], ' %')} "
         f"(= server CPU / (that total / camera fps); differs from the above when receivers fall behind)")
+    log(f"server RTP packets (GET /metrics, audio+video): in {fmt(f['server_rtp_packets_in_per_s'])}/s, "
+        f"forwarded {fmt(f['server_rtp_packets_forwarded_per_s'])}/s; server CPU per 1000 forwarded "
+        f"packets/s: {fmt(f['server_cpu_pct_per_1000_forwarded_packets_per_s'], ' %')}; "
+        f"codec instances in the server: {f['server_codec_instances'] or 'n/a'}")
     b = f["bots_cpu_pct_of_core"]
     log(f"bots CPU (% of one core): full each {b['full_each']}, light p50 {fmt(b['light_p50'])} "
         f"max {fmt(b['light_max'])}, all bots together {fmt(b['all_bots_total'])}")
