@@ -484,7 +484,7 @@ def figures(args, bots: list[BotProc], by_attendee: dict[str, BotProc], window: 
     lat_p95 = max(l["p95"] for _, l in lat) if lat else None
     samples = sum(l["samples"] for _, l in lat)
 
-    refused = [b.index for b in bots if b.report and b.report.get("camera") == "video_unavailable"]
+    refused = [b.index for b in bots if b.report and b.report.get("camera_refused")]
     camera_on_bots = sum(1 for r in reports if r.get("camera") == "on")
     end_reasons: dict[str, int] = {}
     for b in bots:
@@ -501,8 +501,8 @@ def figures(args, bots: list[BotProc], by_attendee: dict[str, BotProc], window: 
         "in_meeting_at_window_end": in_room_end,
         # Every bot publishes a camera: one without a slot in the window was refused by the server.
         "cameras_refused": len(no_slot), "cameras_refused_bots": no_slot,
-        # The bot's own "camera" field is its state when it leaves: a camera refused at join that
-        # later got a slot freed by an earlier leaver reports "on".
+        # Bots that were refused a camera at some point (their "camera_refused"), even if a slot
+        # freed by an earlier leaver let their camera on later.
         "cameras_refused_bot_reported": len(refused), "cameras_refused_bot_reported_bots": refused,
         "bots_reporting_camera_on": camera_on_bots,
         "video_streams_forwarded": video_streams,
@@ -553,7 +553,7 @@ def print_figures(f: dict) -> None:
         f"{f['duration_s']:g} s each, {f['cores']} cores; CPU window {f['window_s']} s ==")
     log(f"cameras on: {f['cameras_on']} (at window end {f['cameras_on_at_window_end']}); "
         f"cameras refused (server roster in the window, no video slot): {f['cameras_refused']} "
-        f"{f['cameras_refused_bots'] or ''}; bots reporting camera=video_unavailable at exit: "
+        f"{f['cameras_refused_bots'] or ''}; bots that report camera_refused: "
         f"{f['cameras_refused_bot_reported']} {f['cameras_refused_bot_reported_bots'] or ''}")
     log(f"video streams forwarded = cameras on x (N-1) = {f['video_streams_forwarded']}; "
         f"audio streams forwarded = microphones x (N-1) = {f['audio_streams_forwarded']}")

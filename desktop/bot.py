@@ -47,7 +47,8 @@ class BotReport:
 
     attendee_id: str | None = None
     joined_ms: float | None = None
-    camera: str = "off"
+    camera: str = "off"  # the camera's state when the bot left: "on" or "off"
+    camera_refused: bool = False  # the server refused the camera at some point (16 were on)
     first_frame_ms: dict[str, float] = field(default_factory=dict)
     frames_received: dict[str, int] = field(default_factory=dict)
     audio_frames_received: dict[str, int] = field(default_factory=dict)
@@ -71,6 +72,7 @@ class BotReport:
             "attendee_id": self.attendee_id,
             "joined_ms": self.joined_ms,
             "camera": self.camera,
+            "camera_refused": self.camera_refused,
             "first_frame_ms": self.first_frame_ms,
             "frames_received": self.frames_received,
             "audio_frames_received": self.audio_frames_received,
@@ -118,7 +120,7 @@ class Bot:
         self._t0 = 0.0
         self.session.on(VideoFrameReceived, self._on_video)
         self.session.on(AudioFrameReceived, self._on_audio)
-        self.session.on(CameraRefused, lambda e: setattr(self.report, "camera", "video_unavailable"))
+        self.session.on(CameraRefused, self._on_camera_refused)
 
     def _elapsed_ms(self) -> float:
         return round((time.monotonic() - self._t0) * 1000.0, 1)
@@ -132,6 +134,10 @@ class Bot:
             stamp = read_stamp(event.frame)
             if stamp is not None and stamp.captured_ms > 0:
                 self.report.latency_samples.append(time.time() * 1000.0 - stamp.captured_ms)
+
+    def _on_camera_refused(self, event: CameraRefused) -> None:
+        self.report.camera_refused = True
+        self.report.camera = "video_unavailable"
 
     def _on_audio(self, event: AudioFrameReceived) -> None:
         counts = self.report.audio_frames_received
@@ -159,8 +165,7 @@ class Bot:
         await asyncio.wait(waits, timeout=self.options.duration, return_when=asyncio.FIRST_COMPLETED)
         for w in waits:
             w.cancel()
-        if self.session.camera_on:
-            self.report.camera = "on"
+        self.report.camera = "on" if self.session.camera_on else "off"
         self.report.roster = [
             {"attendee_id": a.attendee_id, "name": a.name, "muted": a.muted, "video": a.video}
             for a in self.session.attendees.values()

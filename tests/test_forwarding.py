@@ -29,7 +29,7 @@ async def wire_out(monkeypatch):
     monkeypatch.setattr(seam, "send_rtp", send_rtp)
     pc = RTCPeerConnection()
     down = DownTrack(pc.addTransceiver("audio", direction="sendonly").sender, "audio")
-    down._on_started(111, None)  # what aiortc reports when it starts the sender
+    down._on_started(111)  # what aiortc reports when it starts the sender
     yield down, sent
     await pc.close()
 
@@ -88,6 +88,6 @@ async def test_nack_is_answered_from_history(wire_out) -> None:
         await up.on_packet(packet(i, 960 * i), OPUS)
     lost = header(sent[7])[1]
     await down.sender._retransmit(lost)  # what aiortc calls for a NACK from the subscriber
-    assert sent[-1] == sent[7]  # no RTX negotiated: the same packet again
+    assert sent[-1] == sent[7]  # the same packet again
     await down.sender._retransmit((lost + 1000) & 0xFFFF)  # never sent: nothing to repeat
     assert len(sent) == 21

@@ -102,7 +102,7 @@ async def test_seventeenth_camera_is_refused_and_gets_a_slot_when_one_frees(serv
     extra = RunningBot(await server.join_url(meeting["id"], "Seventeen"), **LIGHT_SMALL)
     await eventually(lambda: extra.report.attendee_id is not None and extra.report.camera != "off",
                      what="17th joined")
-    assert extra.report.camera == "video_unavailable"
+    assert extra.report.camera == "video_unavailable" and extra.report.camera_refused
     assert not extra.session.camera_on
     seventeen = extra.report.attendee_id
 

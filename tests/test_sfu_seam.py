@@ -32,7 +32,7 @@ async def test_receiver_and_sender_internals_the_seam_uses_exist() -> None:
             assert hasattr(receiver, f"_RTCRtpReceiver__{name}"), name
         for name in ("_send_rtcp_pli", "_send_rtcp_nack", "_handle_rtp_packet", "_enabled"):
             assert hasattr(receiver, name), name
-        for name in ("ntp_timestamp", "rtp_timestamp", "octet_count", "packet_count", "rtx_payload_type"):
+        for name in ("ntp_timestamp", "rtp_timestamp", "octet_count", "packet_count"):
             assert hasattr(sender, f"_RTCRtpSender__{name}"), name
         for name in ("_send_keyframe", "_retransmit", "_ssrc", "_rtx_ssrc", "send"):
             assert hasattr(sender, name), name
@@ -44,7 +44,7 @@ async def test_receiver_and_sender_internals_the_seam_uses_exist() -> None:
         async def on_nack(seq: int) -> None:
             calls.append(seq)
 
-        seam.attach_sender(sender, seam.SenderHooks(lambda: calls.append("pli"), on_nack, lambda pt, rtx: None))
+        seam.attach_sender(sender, seam.SenderHooks(lambda: calls.append("pli"), on_nack, lambda pt: None))
         sender._send_keyframe()
         await sender._retransmit(7)
         assert calls == ["pli", 7]

@@ -83,18 +83,32 @@ class ReceiveConnection:
 
     ``on_track(mid, track)`` is called for each new media section's track; which attendee
     a mid carries is told separately (``tracks`` of the offer, or ``tracks_updated``).
+    With ``on_counted`` given, media is counted instead of decoded (the light path):
+    ``on_counted(mid, kind)`` once per audio packet and once per complete video frame.
     """
 
-    def __init__(self, on_track: Callable[[str, MediaStreamTrack], None], decode: bool = True) -> None:
+    def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
+                 on_counted: Callable[[str, str], None] | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._on_track = on_track
-        self._decode = decode
+        self._on_counted = on_counted
+        self._counting = False
+        self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self.pc.on("track", self._track_event)
 
+    def _count(self, receiver, marker: bool) -> None:
+        section = self._mids.get(receiver)
+        if section is None:
+            self._mids = {t.receiver: (t.mid, t.kind) for t in self.pc.getTransceivers()}
+            section = self._mids.get(receiver)
+            if section is None:
+                return
+        mid, kind = section
+        if kind == "audio" or marker:  # a video frame ends with the marker bit
+            self._on_counted(mid, kind)
+
     def _track_event(self, track: MediaStreamTrack) -> None:
-        if not self._decode:
-            seam.receive_encoded(track)
         for transceiver in self.pc.getTransceivers():
             if transceiver.receiver.track is track:
                 self._on_track(transceiver.mid, track)
@@ -103,6 +117,9 @@ class ReceiveConnection:
     async def answer(self, offer_sdp: str) -> str:
         async with self._lock:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            if self._on_counted is not None and not self._counting:
+                seam.count_rtp(self.pc, self._count)
+                self._counting = True
             for transceiver in self.pc.getTransceivers():
                 if transceiver.kind in PREFERRED_MIME and transceiver.currentDirection is None:
                     _prefer_codecs(transceiver)

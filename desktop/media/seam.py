@@ -1,65 +1,44 @@
-"""Where the app reaches into aiortc (1.16.0) internals; kept to this one module.
+"""Where the app reaches into aiortc (1.16.0) and aioice internals; kept to this one module.
 
-- ``receive_encoded``: a received track whose frames should be counted, not decoded
-  (``parley-bot --light``) gets :class:`EncodedFrame` objects instead of decoded frames.
-  aiortc's receiver starts its decoder thread on the module-level ``decoder_worker``
-  function, which we wrap once: queues registered here bypass the decoder.
+- ``count_rtp``: the light receive path of ``parley-bot --light``. A load generator that only
+  counts frames need not decrypt, reassemble or decode them: the RTP header (SSRC, marker bit)
+  travels in the clear in SRTP, so each packet is counted where aioice hands it over, before
+  the four coroutine layers and the queue it would otherwise pass through. DTLS and RTCP
+  still take the normal path.
 - ``route_keyframe_requests``: a sender of pre-encoded packets cannot "force" a keyframe
   (aiortc only does that for frames it encodes itself); this sends the request to the track.
 """
 
 from __future__ import annotations
 
-import asyncio
-import queue
-import threading
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 
-import aiortc.rtcrtpreceiver as _receiver_module
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc import RTCPeerConnection
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
 
-_decoder_worker = _receiver_module.decoder_worker
-_encoded_queues: weakref.WeakSet[asyncio.Queue] = weakref.WeakSet()
-_lock = threading.Lock()
 
+def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool], None]) -> None:
+    """From now on, RTP arriving on ``pc`` calls ``on_packet(receiver, marker)`` instead of
+    being decrypted and decoded. Call it once the remote description is set."""
+    transceivers = pc.getTransceivers()
+    if not transceivers:
+        raise ValueError("count_rtp needs a connection with media sections")
+    dtls = transceivers[0].receiver.transport  # BUNDLE: every section shares it
+    connection = dtls.transport._connection
+    ssrc_table = dtls._rtp_router.ssrc_table
+    deliver = connection.data_received
 
-@dataclass(frozen=True)
-class EncodedFrame:
-    """A reassembled, still encoded frame (light receive path)."""
-
-    data: bytes
-    timestamp: int
-
-
-def _worker(loop: asyncio.AbstractEventLoop, input_q: queue.Queue, output_q: asyncio.Queue,
-            decode_error: threading.Event) -> None:
-    with _lock:
-        encoded = output_q in _encoded_queues
-    if not encoded:
-        _decoder_worker(loop, input_q, output_q, decode_error)
-        return
-    while True:
-        task = input_q.get()
-        if task is None:
-            loop.call_soon_threadsafe(output_q.put_nowait, None)
+    def data_received(data: bytes, component: int) -> None:
+        # RTP: version 2 (first byte 128..191) and not an RTCP packet type (192..208).
+        if len(data) >= 12 and 127 < data[0] < 192 and not 192 <= data[1] <= 208:
+            receiver = ssrc_table.get(int.from_bytes(data[8:12], "big"))
+            if receiver is not None:
+                on_packet(receiver, data[1] >= 128)
             return
-        _codec, frame = task
-        loop.call_soon_threadsafe(output_q.put_nowait, EncodedFrame(frame.data, frame.timestamp))
+        deliver(data, component)
 
-
-_receiver_module.decoder_worker = _worker
-
-
-def receive_encoded(track: MediaStreamTrack) -> None:
-    """Make a remote track yield EncodedFrame objects instead of decoded frames.
-
-    Call it from the peer connection's ``track`` event, before the connection starts
-    receiving (aiortc starts the decoder thread when the transport connects)."""
-    with _lock:
-        _encoded_queues.add(track._queue)  # type: ignore[attr-defined]
+    connection.data_received = data_received
 
 
 def route_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:

@@ -53,8 +53,8 @@ class CameraChanged:
 
 @dataclass(frozen=True)
 class VideoFrameReceived:
-    """A picture from a remote attendee: a decoded ``av.VideoFrame``, or an encoded frame
-    on the light path (``decoded`` False)."""
+    """A picture from a remote attendee: a decoded ``av.VideoFrame``, or None on the light
+    path, which counts frames without decoding them (``decoded`` False)."""
 
     attendee_id: str
     frame: Any
@@ -63,6 +63,8 @@ class VideoFrameReceived:
 
 @dataclass(frozen=True)
 class AudioFrameReceived:
+    """Sound from a remote attendee: a decoded ``av.AudioFrame`` (None on the light path)."""
+
     attendee_id: str
     frame: Any
 

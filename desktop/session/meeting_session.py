@@ -241,7 +241,8 @@ class MeetingSession(EventEmitter):
 
     async def _on_subscribe_offer(self, offer: SubscribeOffer) -> None:
         if self._receive is None:
-            self._receive = ReceiveConnection(self._on_track, decode=self.decode_video)
+            counted = None if self.decode_video else self._on_counted
+            self._receive = ReceiveConnection(self._on_track, on_counted=counted)
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self._receive.answer(offer.sdp)
         await self._signalling.send(SubscribeAnswer(sdp=answer))
@@ -252,11 +253,21 @@ class MeetingSession(EventEmitter):
         return info.attendee_id if info else None
 
     def _on_track(self, mid: str, track: MediaStreamTrack) -> None:
-        self._spawn(self._pump(mid, track))
+        if self.decode_video:
+            self._spawn(self._pump(mid, track))
+
+    def _on_counted(self, mid: str, kind: str) -> None:
+        """Light path: a frame arrived and was counted, not decoded."""
+        attendee_id = self.carrier(mid)
+        if attendee_id is None:
+            return
+        if kind == "video":
+            self.emit(VideoFrameReceived(attendee_id, None, False))
+        else:
+            self.emit(AudioFrameReceived(attendee_id, None))
 
     async def _pump(self, mid: str, track: MediaStreamTrack) -> None:
         video = track.kind == "video"
-        decoded = self.decode_video
         while True:
             try:
                 frame = await track.recv()
@@ -266,6 +277,6 @@ class MeetingSession(EventEmitter):
             if attendee_id is None:
                 continue
             if video:
-                self.emit(VideoFrameReceived(attendee_id, frame, decoded))
+                self.emit(VideoFrameReceived(attendee_id, frame, True))
             else:
                 self.emit(AudioFrameReceived(attendee_id, frame))

@@ -82,8 +82,10 @@ class UpTrack:
     async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
-        for down in tuple(self.downs):
-            await down.write(packet, codec)
+        if self.downs:
+            ntp = clock.current_ntp_time()  # once per packet, for every subscriber's reports
+            for down in tuple(self.downs):
+                await down.write(packet, ntp)
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most every KEYFRAME_MIN_INTERVAL."""
@@ -122,8 +124,6 @@ class DownTrack:
         self.ready = False  # set once the subscriber has answered the offer with this section
         self.packets_sent = 0
         self._payload_type: int | None = None
-        self._rtx_payload_type: int | None = None
-        self._rtx_seq = 0
         self._history: list[tuple[int, bytes] | None] = [None] * HISTORY_SIZE
         self._waiting_keyframe = kind == "video"
         self._waiting_since = 0.0
@@ -134,6 +134,7 @@ class DownTrack:
         self._ts_offset = 0
         self._last_seq: int | None = None
         self._last_ts = 0
+        self._direct: Callable[[bytes], bool] | None = None  # seam.direct_rtp_sender, once connected
         seam.attach_sender(
             sender, seam.SenderHooks(self._on_keyframe_request, self._on_nack, self._on_started)
         )
@@ -142,10 +143,9 @@ class DownTrack:
     def attendee_id(self) -> str | None:
         return self.up.attendee_id if self.up else None
 
-    def _on_started(self, payload_type: int, rtx_payload_type: int | None) -> None:
+    def _on_started(self, payload_type: int) -> None:
         """aiortc started the sender: the section is negotiated and its transport connected."""
         self._payload_type = payload_type
-        self._rtx_payload_type = rtx_payload_type
         self.set_ready()
 
     def bind(self, up: UpTrack | None) -> None:
@@ -173,7 +173,7 @@ class DownTrack:
         if self.up is not None:
             self.up.request_keyframe()
 
-    async def write(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    async def write(self, packet: RtpPacket, ntp_timestamp: int) -> None:
         if not self.ready or self._payload_type is None:
             return
         if not self._started:
@@ -206,7 +206,15 @@ class DownTrack:
         if self._last_seq is None or _seq_newer(seq, self._last_seq):
             self._last_seq = seq
             self._last_ts = timestamp
-        await self._send(data, timestamp)
+        if self._direct is None or not self._direct(data):
+            self._direct = None
+            try:
+                await seam.send_rtp(self.sender, data)
+            except ConnectionError:
+                return
+            self._direct = seam.direct_rtp_sender(self.sender)
+        self.packets_sent += 1
+        seam.account_sent(self.sender, timestamp, ntp_timestamp, len(data) - 12)
 
     def _start(self, packet: RtpPacket) -> None:
         """Map a new source onto this section, continuing our sequence and timestamps."""
@@ -221,37 +229,21 @@ class DownTrack:
             self._seq_offset = (self._last_seq + 1 - packet.sequence_number) & 0xFFFF
             self._ts_offset = (self._last_ts + step - packet.timestamp) & 0xFFFFFFFF
 
-    async def _send(self, data: bytes, timestamp: int) -> None:
-        try:
-            await seam.send_rtp(self.sender, data)
-        except ConnectionError:
-            return
-        self.packets_sent += 1
-        seam.account_sent(self.sender, timestamp, clock.current_ntp_time(), len(data) - 12)
-
     def _on_keyframe_request(self) -> None:
         if self.up is not None:
             self.up.request_keyframe()
 
     async def _on_nack(self, seq: int) -> None:
+        """A subscriber lost ``seq``: send the very same packet again.
+
+        Not over RTX: aiortc's receiver routes RTX by payload type alone when its SSRC is not
+        in the SDP's encodings, and with several bundled video sections sharing the RTX
+        payload type it drops every RTX packet. A plain retransmission is routed by SSRC."""
         entry = self._history[seq % HISTORY_SIZE]
         if entry is None or entry[0] != seq:
             return
-        data = entry[1]
-        if self._rtx_payload_type is not None:
-            # RFC 4588: same timestamp and marker, RTX payload type, SSRC and sequence,
-            # the original sequence number in front of the payload.
-            marker = data[1] & 0x80
-            data = _HEADER.pack(
-                0x80,
-                marker | self._rtx_payload_type,
-                self._rtx_seq,
-                struct.unpack_from("!I", data, 4)[0],
-                self.sender._rtx_ssrc,
-            ) + data[2:4] + data[12:]
-            self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
         try:
-            await seam.send_rtp(self.sender, data)
+            await seam.send_rtp(self.sender, entry[1])
         except ConnectionError:
             pass
 

@@ -24,8 +24,13 @@ from .forwarding import DownTrack, UpTrack
 
 logger = logging.getLogger(__name__)
 
-#: Codecs the forwarding unit carries (with RTX for video: leaving it out turns RTX off).
+#: Codecs the forwarding unit receives from publishers: VP8 with RTX (leaving rtx out turns
+#: RTX off), and Opus. One video section per publisher connection, so RTX routes fine there.
 PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
+#: Codecs it sends to subscribers: no RTX. A subscriber has many bundled video sections that
+#: would share one RTX payload type, and aiortc's receiver cannot route RTX among them;
+#: the down tracks retransmit lost packets as they were (forwarding.DownTrack._on_nack).
+SUBSCRIBER_MIME = {"audio": ("audio/opus",), "video": ("video/VP8",)}
 
 
 def _configuration() -> RTCConfiguration:
@@ -33,9 +38,9 @@ def _configuration() -> RTCConfiguration:
     return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
-def _prefer_codecs(transceiver) -> None:
+def _prefer_codecs(transceiver, mime: dict[str, tuple[str, ...]] = PREFERRED_MIME) -> None:
     caps = RTCRtpSender.getCapabilities(transceiver.kind)
-    wanted = PREFERRED_MIME[transceiver.kind]
+    wanted = mime[transceiver.kind]
     transceiver.setCodecPreferences([c for c in caps.codecs if c.mimeType in wanted])
 
 
@@ -140,7 +145,7 @@ class SubscriberPeer:
                 section = next((s for s in self._sections if s.down.kind == kind and s.down.up is None), None)
                 if section is None:
                     transceiver = self.pc.addTransceiver(kind, direction="sendonly")
-                    _prefer_codecs(transceiver)
+                    _prefer_codecs(transceiver, SUBSCRIBER_MIME)
                     section = _Section(DownTrack(transceiver.sender, kind), transceiver)
                     self._sections.append(section)
                     new_sections = True

@@ -103,8 +103,8 @@ class _IdleTrack(MediaStreamTrack):
 class SenderHooks:
     on_keyframe_request: Callable[[], None]
     on_nack: Callable[[int], Awaitable[None]]
-    #: called with (payload type, RTX payload type or None) once aiortc starts the sender
-    on_started: Callable[[int, int | None], None]
+    #: called with the negotiated payload type once aiortc starts the sender
+    on_started: Callable[[int], None]
 
 
 def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
@@ -116,19 +116,41 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
 
     async def send(parameters: RTCRtpSendParameters) -> None:
         await original_send(parameters)
-        hooks.on_started(parameters.codecs[0].payloadType, rtx_payload_type(sender))
+        hooks.on_started(parameters.codecs[0].payloadType)
 
     sender.send = send  # type: ignore[method-assign]
-
-
-def rtx_payload_type(sender: RTCRtpSender) -> int | None:
-    """The RTX payload type negotiated for this sender (known once it has started)."""
-    return sender._RTCRtpSender__rtx_payload_type  # type: ignore[attr-defined]
 
 
 async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
     """SRTP-protect and send one serialised RTP packet on the sender's transport."""
     await sender.transport._send_rtp(data)
+
+
+def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
+    """A synchronous way to send RTP on ``sender``'s connected transport, or None.
+
+    ``send_rtp`` walks four coroutine layers (DTLS transport, ICE transport, aioice
+    connection, STUN protocol) for every packet; a forwarding unit sends each packet to
+    every subscriber, so it protects the packet and writes it to the nominated candidate
+    pair's socket directly. The returned function answers False once that socket is
+    closing (the connection went away), and the caller goes back to ``send_rtp``."""
+    dtls = sender.transport
+    if dtls.state != "connected":
+        return None
+    pair = dtls.transport._connection._nominated.get(1)
+    transport = pair.protocol.transport if pair is not None else None
+    if transport is None:
+        return None
+    protect = dtls._tx_srtp.protect
+    address = pair.remote_addr
+
+    def send(data: bytes) -> bool:
+        if transport.is_closing():
+            return False
+        transport.sendto(protect(data), address)
+        return True
+
+    return send
 
 
 def account_sent(sender: RTCRtpSender, rtp_timestamp: int, ntp_timestamp: int, size: int) -> None:
