@@ -207,9 +207,23 @@ async def add_attendee(request: web.Request) -> web.Response:
     )
 
 
+@dataclass(frozen=True)
+class CreateInviteBody:
+    role: str = "participant"
+
+
+@server_side
+async def create_invite(request: web.Request) -> web.Response:
+    """A link many people can join with, each as a new attendee of ``role``."""
+    body = await _read_body(request, CreateInviteBody)
+    token, url = request.app[MEETINGS_KEY].create_invite(request.match_info["meeting_id"], body.role)
+    return web.json_response({"invite_token": token, "invite_url": url, "role": body.role}, status=201)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/v1/meetings", create_meeting)
     app.router.add_get("/v1/meetings/{meeting_id}", get_meeting)
     app.router.add_delete("/v1/meetings/{meeting_id}", delete_meeting)
     app.router.add_post("/v1/meetings/{meeting_id}/attendees", add_attendee)
+    app.router.add_post("/v1/meetings/{meeting_id}/invites", create_invite)

@@ -247,11 +247,29 @@ class MeetingService:
     def list_attendees(self, meeting_id: str) -> list[AttendeeRecord]:
         return self._store.list_attendees(meeting_id)
 
-    def authenticate(self, meeting_id: str, token: str) -> tuple[MeetingRecord, AttendeeRecord]:
-        """The meeting and attendee a join token lets in, or the reason it does not."""
+    def create_invite(self, meeting_id: str, role: str = "participant") -> tuple[str, str]:
+        """A link anyone may join the meeting with, as a new attendee of ``role``."""
+        meeting = self.get_meeting(meeting_id)
+        if meeting.ended_at is not None:
+            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        self.capabilities(meeting, role)  # refuses an unknown role
+        token = self._signer.issue_invite(meeting.id, role, self._config.token_ttl_seconds)
+        return token, f"parley://{self._public_host}/m/{meeting.id}?token={token}"
+
+    def authenticate(
+        self, meeting_id: str, token: str, name: str | None = None
+    ) -> tuple[MeetingRecord, AttendeeRecord]:
+        """The meeting and attendee a join token lets in, or the reason it does not.
+
+        An invite token lets in a new attendee of its role, named ``name`` (or "Guest")."""
         claims = self._signer.verify(token)
         if claims.meeting_id != meeting_id:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token is for another meeting")
+        if claims.is_invite:
+            attendee, _, _ = self.add_attendee(
+                meeting_id, f"guest-{_new_id()}", (name or "").strip() or "Guest", claims.role
+            )
+            return self.get_meeting(meeting_id), attendee
         attendee = self._store.get_attendee(claims.attendee_id)
         if attendee is None or attendee.meeting_id != meeting_id:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token names an unknown attendee")

@@ -121,7 +121,7 @@ class ClientConnection:
     async def _join(self, message: Join, rid: int | None) -> None:
         if self.participant is not None:
             raise ProtocolError(ErrorCode.ALREADY_JOINED, "this connection has already joined")
-        meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token)
+        meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token, message.name)
         room = self.rooms.room(meeting.id)
         self.participant = await room.join(attendee, self.outbox, rid, message.name)
         self.room = room

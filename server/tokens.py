@@ -32,9 +32,17 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 @dataclass(frozen=True)
 class TokenClaims:
+    """A join token names one attendee; an invite token names a role instead, and whoever
+    joins with it becomes a new attendee of that role (one link for many people)."""
+
     meeting_id: str
-    attendee_id: str
+    attendee_id: str  # "" for an invite
     expires_at: float
+    role: str | None = None  # set for an invite
+
+    @property
+    def is_invite(self) -> bool:
+        return self.role is not None
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
@@ -71,13 +79,15 @@ class TokenSigner:
         self._clock = clock
 
     def issue(self, meeting_id: str, attendee_id: str, ttl_seconds: int) -> str:
+        return self._issue({"meeting_id": meeting_id, "attendee_id": attendee_id}, ttl_seconds)
+
+    def issue_invite(self, meeting_id: str, role: str, ttl_seconds: int) -> str:
+        return self._issue({"meeting_id": meeting_id, "role": role}, ttl_seconds)
+
+    def _issue(self, claims: dict[str, str], ttl_seconds: int) -> str:
         if ttl_seconds <= 0:
             raise ValueError("ttl_seconds must be positive")
-        claims = {
-            "meeting_id": meeting_id,
-            "attendee_id": attendee_id,
-            "expires_at": self._clock.now() + ttl_seconds,
-        }
+        claims = {**claims, "expires_at": self._clock.now() + ttl_seconds}
         payload = _b64encode(json.dumps(claims, separators=(",", ":")).encode("utf-8"))
         return f"{payload}.{self._sign(payload)}"
 
@@ -117,13 +127,16 @@ class TokenSigner:
             data = json.loads(_b64decode(payload))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise _invalid("token claims are not valid JSON") from None
-        if not isinstance(data, dict) or set(data) != {"meeting_id", "attendee_id", "expires_at"}:
+        if not isinstance(data, dict):
             raise _invalid("token claims are malformed")
-        meeting_id, attendee_id, expires_at = (
-            data["meeting_id"], data["attendee_id"], data["expires_at"],
-        )
-        if not (isinstance(meeting_id, str) and meeting_id and isinstance(attendee_id, str)
-                and attendee_id and isinstance(expires_at, (int, float))
+        who = "role" if set(data) == {"meeting_id", "role", "expires_at"} else "attendee_id"
+        if set(data) != {"meeting_id", who, "expires_at"}:
+            raise _invalid("token claims are malformed")
+        meeting_id, subject, expires_at = data["meeting_id"], data[who], data["expires_at"]
+        if not (isinstance(meeting_id, str) and meeting_id and isinstance(subject, str)
+                and subject and isinstance(expires_at, (int, float))
                 and not isinstance(expires_at, bool)):
             raise _invalid("token claims are malformed")
-        return TokenClaims(meeting_id, attendee_id, float(expires_at))
+        if who == "role":
+            return TokenClaims(meeting_id, "", float(expires_at), role=subject)
+        return TokenClaims(meeting_id, subject, float(expires_at))

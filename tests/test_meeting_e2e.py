@@ -227,3 +227,26 @@ async def test_garbage_on_the_socket_is_refused_and_others_keep_receiving(server
     await eventually(lambda: all(mallory not in b.session.attendees for b in bots), what="socket close = leave")
     for bot in bots:
         await bot.finish()
+
+
+async def test_one_invite_link_lets_several_people_in(server: Server) -> None:
+    meeting = await server.create_meeting()
+    status, invite = await server.call("POST", f"/v1/meetings/{meeting['id']}/invites", {"role": "participant"})
+    assert status == 201 and invite["role"] == "participant"
+    url = invite["invite_url"]
+    assert url.startswith("parley://") and f"/m/{meeting['id']}?token=" in url
+
+    bots = [RunningBot(url, name=n, **LIGHT_SMALL) for n in ("Ada", "Grace")]
+    await eventually(lambda: all(len(b.report.frames_received) == 1 for b in bots), what="both in, seeing each other")
+    ada, grace = (b.report.attendee_id for b in bots)
+    assert ada != grace  # the same link made two attendees
+    assert bots[0].session.attendees[grace].name == "Grace"
+    assert bots[0].session.attendees[grace].role == "participant"
+    for bot in bots:
+        await bot.finish()
+
+    # without the API key there is no invite; an unknown role is refused
+    status, data = await server.call("POST", f"/v1/meetings/{meeting['id']}/invites", {}, auth=False)
+    assert status == 401
+    status, data = await server.call("POST", f"/v1/meetings/{meeting['id']}/invites", {"role": "wizard"})
+    assert status == 400 and data["error"]["code"] == "unknown_role"

@@ -176,3 +176,12 @@ def test_capabilities_by_role(service: MeetingService) -> None:
     refused(ErrorCode.UNKNOWN_ROLE, lambda: service.capabilities(meeting, "guest"))
     refused(ErrorCode.MEETING_NOT_FOUND, lambda: service.get_meeting("missing"))
     refused(ErrorCode.UNKNOWN_CALL_TYPE, lambda: service.create_meeting("webinar"))
+
+
+def test_invite_token_names_a_role_not_an_attendee(signer: TokenSigner, clock: ManualClock) -> None:
+    token = signer.issue_invite("m1", "participant", ttl_seconds=60)
+    claims = signer.verify(token)
+    assert claims == TokenClaims("m1", "", clock.now() + 60, role="participant")
+    assert claims.is_invite and not signer.verify(signer.issue("m1", "a1", 60)).is_invite
+    clock.advance(61)
+    assert refused(ErrorCode.TOKEN_EXPIRED, lambda: signer.verify(token)).code == ErrorCode.TOKEN_EXPIRED
