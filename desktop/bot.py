@@ -17,15 +17,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from wire import ProtocolError
-
 from .media.stamp import read_stamp
 from .session.events import (
     AudioFrameReceived,
     CameraRefused,
     VideoFrameReceived,
 )
-from .session.meeting_session import MeetingSession
+from .session.meeting_session import JoinFailed, MeetingSession
 
 
 @dataclass
@@ -147,13 +145,9 @@ class Bot:
         self._t0 = time.monotonic()
         try:
             joined = await self.session.join()
-        except ProtocolError as exc:
-            self.report.error = {"code": str(exc.code), "message": exc.message}
-            self.report.end_reason = "refused"
-            return self.report
-        except (ConnectionError, OSError, asyncio.TimeoutError) as exc:
-            self.report.error = {"code": "connection_failed", "message": str(exc)}
-            self.report.end_reason = "connection_failed"
+        except JoinFailed as exc:
+            self.report.error = {"code": exc.reason, "message": exc.message}
+            self.report.end_reason = "refused" if exc.reason != "connection_failed" else exc.reason
             return self.report
         self.report.joined_ms = self._elapsed_ms()
         self.report.attendee_id = joined.attendee.attendee_id

@@ -10,10 +10,10 @@ import aiohttp
 import pytest
 
 from desktop.bot import Bot, BotOptions
-from desktop.session.meeting_session import MeetingSession
+from desktop.session.meeting_session import JoinFailed, MeetingSession
 from server.app import CONFIG_KEY
 from support import Server
-from wire import MAX_CAMERAS, ErrorCode, ProtocolError
+from wire import MAX_CAMERAS, ErrorCode
 
 
 async def eventually(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
@@ -123,9 +123,9 @@ async def test_seventeenth_camera_is_refused_and_gets_a_slot_when_one_frees(serv
         await bot.finish()
 
 
-async def _join_error(url: str) -> ProtocolError:
+async def _join_error(url: str) -> JoinFailed:
     session = MeetingSession(url)
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(JoinFailed) as caught:
         await session.join()
     return caught.value
 
@@ -137,15 +137,15 @@ async def test_bad_expired_and_foreign_tokens_are_refused(server: Server) -> Non
     url_other = await server.join_url(other["id"], "Grace")
 
     forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
-    assert (await _join_error(forged)).code == ErrorCode.INVALID_TOKEN
+    assert (await _join_error(forged)).reason == ErrorCode.INVALID_TOKEN
     garbled = url.split("token=")[0] + "token=not-a-token"
-    assert (await _join_error(garbled)).code == ErrorCode.INVALID_TOKEN
+    assert (await _join_error(garbled)).reason == ErrorCode.INVALID_TOKEN
     # a real token, but for another meeting
     foreign = url.split("?")[0] + "?" + url_other.split("?")[1]
-    assert (await _join_error(foreign)).code == ErrorCode.INVALID_TOKEN
+    assert (await _join_error(foreign)).reason == ErrorCode.INVALID_TOKEN
 
     server.clock.advance(server.app[CONFIG_KEY].token_ttl_seconds + 1)
-    assert (await _join_error(url)).code == ErrorCode.TOKEN_EXPIRED
+    assert (await _join_error(url)).reason == ErrorCode.TOKEN_EXPIRED
 
     # nobody got in
     status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
@@ -168,7 +168,7 @@ async def test_delete_ends_the_meeting_for_everyone(server: Server) -> None:
     assert data["meeting"]["session"]["participants"] == []
     assert data["meeting"]["ended_at"] is not None
     # and nobody can come back in
-    assert (await _join_error(urls[0])).code == ErrorCode.MEETING_ENDED
+    assert (await _join_error(urls[0])).reason == ErrorCode.MEETING_ENDED
 
 
 async def test_garbage_on_the_socket_is_refused_and_others_keep_receiving(server: Server) -> None:

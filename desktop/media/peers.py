@@ -34,20 +34,24 @@ def _prefer_codecs(transceiver) -> None:
 
 
 class PublishConnection:
-    """Sends this participant's microphone and camera to the server."""
+    """Sends this participant's microphone and camera to the server.
 
-    def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None) -> None:
+    Its sections are negotiated once (``audio``/``video``), with or without a device behind
+    them; devices are attached, swapped and detached later without a new negotiation."""
+
+    def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
+                 audio: bool = True, video: bool = True) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self.microphone = microphone
         self.camera = camera
         self._video_sender: RTCRtpSender | None = None
         self._audio_sender: RTCRtpSender | None = None
-        if microphone is not None:
-            transceiver = self.pc.addTransceiver(microphone, direction="sendonly")
+        if audio:
+            transceiver = self.pc.addTransceiver(microphone or "audio", direction="sendonly")
             _prefer_codecs(transceiver)
             self._audio_sender = transceiver.sender
-        if camera is not None:
-            transceiver = self.pc.addTransceiver(camera, direction="sendonly")
+        if video:
+            transceiver = self.pc.addTransceiver(camera or "video", direction="sendonly")
             _prefer_codecs(transceiver)
             self._video_sender = transceiver.sender
             request = getattr(camera, "request_keyframe", None)
@@ -66,6 +70,11 @@ class PublishConnection:
         if self._video_sender is not None:
             self._video_sender.replaceTrack(self.camera if on else None)
 
+    def use_microphone(self, track: MediaStreamTrack | None) -> None:
+        self.microphone = track
+        if self._audio_sender is not None:
+            self._audio_sender.replaceTrack(track)
+
     def send_microphone(self, on: bool) -> None:
         """Muted: stop sending audio (Opus frames are not even encoded)."""
         if self._audio_sender is not None:
@@ -73,9 +82,6 @@ class PublishConnection:
 
     async def close(self) -> None:
         await self.pc.close()
-        for track in (self.microphone, self.camera):
-            if track is not None:
-                track.stop()
 
 
 class ReceiveConnection:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any, Protocol
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -58,6 +59,23 @@ from .events import (
 logger = logging.getLogger(__name__)
 
 
+class Speaker(Protocol):
+    """Where remote voices go (desktop.media.devices implements it)."""
+
+    def play(self, source_id: str, frame: Any) -> None: ...
+
+    def remove_source(self, source_id: str) -> None: ...
+
+
+class JoinFailed(Exception):
+    """Joining did not work: ``reason`` is a stable code (see session/reasons.py)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+
+
 class MeetingSession(EventEmitter):
     def __init__(
         self,
@@ -66,21 +84,29 @@ class MeetingSession(EventEmitter):
         name: str | None = None,
         microphone: MediaStreamTrack | None = None,
         camera: MediaStreamTrack | None = None,
+        speaker: Speaker | None = None,
+        camera_on: bool = True,
+        muted: bool = False,
         decode_video: bool = True,
         retry_camera_when_free: bool = True,
     ) -> None:
+        """``camera_on`` / ``muted``: how to start (the devices may be swapped later);
+        ``speaker``: where remote voices are played (anything with ``play(source_id, frame)``
+        and ``remove_source(source_id)``)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.name = name
         self.microphone = microphone
         self.camera = camera
+        self.speaker = speaker
+        self.wants_camera = camera_on
         self.decode_video = decode_video
         self.retry_camera_when_free = retry_camera_when_free
         self.me: AttendeeInfo | None = None
         self.attendees: dict[str, AttendeeInfo] = {}
         self.capabilities: tuple[str, ...] = ()
         self.camera_on = False
-        self.muted = False
+        self.muted = muted
         self.end_reason: str | None = None
         self.ended = asyncio.Event()
         self._tracks: dict[str, TrackInfo] = {}  # mid -> what it carries
@@ -94,15 +120,23 @@ class MeetingSession(EventEmitter):
     # --- lifecycle ------------------------------------------------------------------------
 
     async def join(self) -> Joined:
-        """Connect, join, and start publishing; returns the server's welcome."""
+        """Connect, join, and start publishing; returns the server's welcome.
+
+        Raises JoinFailed with the reason when the server refuses or cannot be reached."""
         prepare_for_server(self.url.host)
-        await self._signalling.connect()
-        self._spawn(self._inbox_loop())
-        self._spawn(self._watch_signalling())
         try:
+            await self._signalling.connect()
+            self._spawn(self._inbox_loop())
+            self._spawn(self._watch_signalling())
             joined = await self._signalling.request(
                 Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name)
             )
+        except ProtocolError as exc:
+            await self._shutdown()
+            raise JoinFailed(str(exc.code), exc.message) from None
+        except (ConnectionError, OSError, asyncio.TimeoutError) as exc:
+            await self._shutdown()
+            raise JoinFailed("connection_failed", str(exc) or type(exc).__name__) from None
         except BaseException:
             await self._shutdown()
             raise
@@ -111,7 +145,9 @@ class MeetingSession(EventEmitter):
         self.capabilities = tuple(joined.capabilities)
         self.attendees = {a.attendee_id: a for a in joined.roster}
         self.emit(MeetingJoined(joined.attendee, tuple(joined.roster), self.capabilities))
-        if self.microphone is not None or self.camera is not None:
+        if self.muted:
+            await self._signalling.send(Mute(muted=True))
+        if {"send-audio", "send-video"} & set(self.capabilities):
             await self._start_publishing()
         return joined
 
@@ -162,10 +198,15 @@ class MeetingSession(EventEmitter):
     # --- publishing -----------------------------------------------------------------------
 
     async def _start_publishing(self) -> None:
-        wants_video = self.camera is not None and "send-video" in self.capabilities
-        self._publish = PublishConnection(self.microphone, self.camera if wants_video else None)
+        # Both sections are negotiated whenever the role may send, so that a camera or a
+        # microphone can be switched on or swapped later without a new negotiation.
+        audio = "send-audio" in self.capabilities
+        video = "send-video" in self.capabilities
+        self._publish = PublishConnection(self.microphone, self.camera, audio=audio, video=video)
+        self._publish.send_microphone(not self.muted)
+        wants_video = video and self.wants_camera and self.camera is not None
         answer = await self._signalling.request(
-            Publish(sdp=await self._publish.offer(), audio=self.microphone is not None, video=wants_video)
+            Publish(sdp=await self._publish.offer(), audio=audio, video=wants_video)
         )
         assert isinstance(answer, PublishAnswer)
         await self._publish.accept(answer.sdp)
@@ -182,6 +223,9 @@ class MeetingSession(EventEmitter):
 
     async def set_camera(self, on: bool) -> bool:
         """Turn the camera on or off; False when the meeting has no free video slot."""
+        self.wants_camera = on
+        if on and self.camera is None:
+            return False
         try:
             state = await self._signalling.request(Camera(on=on))
         except ProtocolError as exc:
@@ -192,6 +236,24 @@ class MeetingSession(EventEmitter):
         assert isinstance(state, CameraState)
         self._set_camera(state.on)
         return state.on
+
+    def use_camera(self, track: MediaStreamTrack | None) -> None:
+        """Send this camera from now on (a device switch); None: no camera device."""
+        self.camera = track
+        if self._publish is not None:
+            self._publish.camera = track
+            self._publish.send_camera(self.camera_on and track is not None)
+
+    def use_microphone(self, track: MediaStreamTrack | None) -> None:
+        """Send this microphone from now on (a device switch)."""
+        self.microphone = track
+        if self._publish is not None:
+            self._publish.use_microphone(track)
+            self._publish.send_microphone(not self.muted)
+
+    def use_speaker(self, speaker: Speaker | None) -> None:
+        """Play remote voices on this speaker from now on."""
+        self.speaker = speaker
 
     async def set_muted(self, muted: bool) -> None:
         self.muted = muted
@@ -228,6 +290,8 @@ class MeetingSession(EventEmitter):
             self.emit(AttendeeUpdated(message.attendee))
         elif isinstance(message, ParticipantLeft):
             self.attendees.pop(message.attendee_id, None)
+            if self.speaker is not None:
+                self.speaker.remove_source(message.attendee_id)
             self.emit(AttendeeLeft(message.attendee_id, message.reason))
         elif isinstance(message, VideoAvailable):
             self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
@@ -279,4 +343,6 @@ class MeetingSession(EventEmitter):
             if video:
                 self.emit(VideoFrameReceived(attendee_id, frame, True))
             else:
+                if self.speaker is not None:
+                    self.speaker.play(attendee_id, frame)
                 self.emit(AudioFrameReceived(attendee_id, frame))
