@@ -429,16 +429,23 @@ def figures(args, bots: list[BotProc], by_attendee: dict[str, BotProc], window: 
 
     # Joins and first frames
     joined = [r["joined_ms"] for r in reports if r.get("joined_ms") is not None]
+    # A camera the server refused sends only once an earlier leaver frees a slot: its first frame
+    # measures that wait, not the join, so first-frame figures leave such cameras out.
+    refused_ids = {r.get("attendee_id") for r in reports if r.get("camera_refused")}
+
+    def first_frames(r: dict) -> list[float]:
+        return [ms - r["joined_ms"] for remote, ms in r.get("first_frame_ms", {}).items()
+                if remote not in refused_ids]
+
     first_after_join = []
     for r in reports:
         if r.get("joined_ms") is None:
             continue
-        first_after_join += [ms - r["joined_ms"] for ms in r.get("first_frame_ms", {}).values()]
+        first_after_join += first_frames(r)
     # The last bot into the roster: every other camera was already flowing when it came.
     seen = [b for b in bots if b.seen_at is not None and b.report and b.report.get("joined_ms") is not None]
     late = max(seen, key=lambda b: b.seen_at) if seen else None
-    late_first = ([ms - late.report["joined_ms"] for ms in late.report.get("first_frame_ms", {}).values()]
-                  if late else [])
+    late_first = first_frames(late.report) if late else []
 
     # Frames per remote per second. A bot stays exactly --duration after it joined; it left the
     # roster at left_at, so its join was at left_at - duration (to the poll interval, 0.1 s). A
@@ -573,7 +580,8 @@ def print_figures(f: dict) -> None:
     log(f"machine CPU: {fmt(f['machine_cpu_pct_all_cores'], ' %')} of all {f['cores']} cores")
     j, ff, late = f["joined_ms"], f["first_frame_after_join_ms"], f["late_joiner_first_frame_ms"]
     log(f"joined_ms: p50 {fmt(j['p50'])} max {fmt(j['max'])}")
-    log(f"first video frame after own join (ms, {ff['n']} pairs; includes waiting for later joiners): "
+    log(f"first video frame after own join (ms, {ff['n']} pairs; includes waiting for later joiners; "
+        f"refused cameras left out): "
         f"p50 {fmt(ff['p50'])} p95 {fmt(ff['p95'])} max {fmt(ff['max'])}")
     log(f"late joiner (bot {late['bot']}) first frame after its join (ms, {late['n']} remotes): "
         f"p50 {fmt(late['p50'])} max {fmt(late['max'])}")
