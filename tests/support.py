@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +12,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from desktop.bot import Bot, BotOptions
+from desktop.session.meeting_session import MeetingSession
 from server.app import MEETINGS_KEY
 from server.clock import ManualClock
 from server.config import ServerConfig
@@ -59,3 +64,38 @@ class Server:
 
 def config_for(data_dir: Path) -> ServerConfig:
     return ServerConfig(port=0, data_dir=data_dir, api_key=API_KEY)
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Wait until ``predicate()`` holds (checked every 20 ms), or fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+
+
+class RunningBot:
+    """A bot running in the background until stopped (or until its duration ends)."""
+
+    def __init__(self, url: str, **options) -> None:
+        options.setdefault("duration", 60.0)
+        self.bot = Bot(BotOptions(url, **options))
+        self.stop = asyncio.Event()
+        self.task = asyncio.create_task(self.bot.run(self.stop))
+
+    @property
+    def report(self):
+        return self.bot.report
+
+    @property
+    def session(self) -> MeetingSession:
+        return self.bot.session
+
+    async def finish(self):
+        self.stop.set()
+        return await asyncio.wait_for(self.task, 20)
+
+
+LIGHT_SMALL = dict(light=True, width=160, height=90, fps=10)

@@ -8,8 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from support import Server
-from test_meeting_e2e import LIGHT_SMALL, RunningBot, eventually
+from support import LIGHT_SMALL, RunningBot, Server, eventually
 
 REPO = Path(__file__).resolve().parent.parent
 

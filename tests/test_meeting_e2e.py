@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -12,43 +11,8 @@ import pytest
 from desktop.bot import Bot, BotOptions
 from desktop.session.meeting_session import JoinFailed, MeetingSession
 from server.app import CONFIG_KEY
-from support import Server
+from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import MAX_CAMERAS, ErrorCode
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Wait until ``predicate()`` holds (checked every 20 ms), or fail after ``timeout``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.02)
-
-
-class RunningBot:
-    """A bot running in the background until stopped (or until its duration ends)."""
-
-    def __init__(self, url: str, **options) -> None:
-        options.setdefault("duration", 60.0)
-        self.bot = Bot(BotOptions(url, **options))
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(self.bot.run(self.stop))
-
-    @property
-    def report(self):
-        return self.bot.report
-
-    @property
-    def session(self) -> MeetingSession:
-        return self.bot.session
-
-    async def finish(self):
-        self.stop.set()
-        return await asyncio.wait_for(self.task, 20)
-
-
-LIGHT_SMALL = dict(light=True, width=160, height=90, fps=10)
 
 
 async def test_three_participants_see_and_hear_each_other(server: Server) -> None:

@@ -1,79 +1,116 @@
-"""A track whose source can change (another device) or go away (device off or unplugged)
-while whoever reads it — the sender of the publishing connection — keeps reading.
+"""A track whose source (a camera or microphone) can change, or go away, while the sender
+of the publishing connection keeps reading it.
 
-aiortc's sender ends for good when its track raises MediaStreamError, and encodes with the
-frames' own timestamps. So the sender is given one SwitchableTrack for the whole call: a
-source that ends simply leaves it waiting for the next one, and every frame it passes on is
-re-stamped on one continuous timeline.
+aiortc's ``RTCRtpSender`` stops for good the first time its track's ``recv`` raises
+``MediaStreamError`` (a later ``replaceTrack`` is silently ignored), and it encodes with the
+frames' own timestamps. So the sender is given one SwitchableTrack for the whole call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fractions
-import time
+
+import av
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
-
 
 class SwitchableTrack(MediaStreamTrack):
-    def __init__(self, kind: str) -> None:
+    """A track whose source (camera or microphone) can change while a sender uses it.
+
+    aiortc's ``RTCRtpSender`` stops for good the first time its track's ``recv`` raises
+    ``MediaStreamError`` — a ``replaceTrack`` afterwards is silently ignored. Publishing a
+    ``SwitchableTrack`` instead keeps the sender running: when the device behind it ends (it
+    was unplugged), ``recv`` waits until ``switch`` gives it another one. Timestamps stay
+    continuous across switches, as encoders expect.
+    """
+
+    def __init__(self, kind: str, track: MediaStreamTrack | None = None) -> None:
         super().__init__()
         self.kind = kind
-        self.source: MediaStreamTrack | None = None
+        self._track = track
         self._changed = asyncio.Event()
-        self._start = time.monotonic()
-        self._audio_pts = 0
-        self._video_pts = -1
+        self._time_base: fractions.Fraction | None = None
+        self._offset = 0
+        self._last_pts: int | None = None
+        self._last_step = 0
+        self._rebase = False
 
-    def set_source(self, track: MediaStreamTrack | None) -> None:
-        """Read from ``track`` from now on (None: pass nothing on until a new source)."""
-        if track is self.source:
-            return
-        self.source = track
+    @property
+    def track(self) -> MediaStreamTrack | None:
+        return self._track
+
+    def switch(self, track: MediaStreamTrack | None, *, stop_previous: bool = True) -> None:
+        """Take frames from ``track`` from now on (None: send nothing until the next switch)."""
+        previous, self._track = self._track, track
+        self._rebase = True
         self._changed.set()
+        if stop_previous and previous is not None and previous is not track:
+            previous.stop()
 
-    async def recv(self):  # type: ignore[override]
+    async def recv(self):
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
-            source = self.source
-            if source is None:
+            track = self._track
+            if track is None or track.readyState != "live":
                 self._changed.clear()
                 await self._changed.wait()
                 continue
+            # Wait for a frame or a switch, whichever comes first: a relayed source may never
+            # answer again once its consumer is detached.
             self._changed.clear()
-            receive = asyncio.ensure_future(source.recv())
-            change = asyncio.ensure_future(self._changed.wait())
+            receive = asyncio.ensure_future(track.recv())
+            switched = asyncio.ensure_future(self._changed.wait())
             try:
-                await asyncio.wait((receive, change), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait((receive, switched), return_when=asyncio.FIRST_COMPLETED)
             finally:
-                change.cancel()
+                switched.cancel()
             if not receive.done():
-                receive.cancel()  # switched while waiting: read the new source instead
-                continue
+                receive.cancel()
+                continue  # switched while we waited: read the new source
             try:
                 frame = receive.result()
             except MediaStreamError:
-                if self.source is source:
-                    self.source = None  # the device went away; wait for another
+                if track is self._track:  # the device ended: wait for the app to switch
+                    self._track = None
                 continue
+            if track is not self._track:
+                continue  # switched meanwhile: drop the old device's frame
             return self._restamp(frame)
 
     def _restamp(self, frame):
-        if self.kind == "audio":
-            frame.pts = self._audio_pts
-            frame.time_base = fractions.Fraction(1, frame.sample_rate)
-            self._audio_pts += frame.samples
-        else:
-            pts = int((time.monotonic() - self._start) * 90000)
-            self._video_pts = max(pts, self._video_pts + 1)
-            frame.pts = self._video_pts
-            frame.time_base = VIDEO_TIME_BASE
+        if frame.pts is None or frame.time_base is None:
+            return frame
+        if self._time_base is None:
+            self._time_base = frame.time_base
+        pts = int(frame.pts * frame.time_base / self._time_base)
+        if self._rebase:
+            self._rebase = False
+            if self._last_pts is not None:
+                self._offset = self._last_pts + self._step() - pts
+        out = pts + self._offset
+        if self._last_pts is not None:
+            if out <= self._last_pts:
+                out = self._last_pts + 1
+            self._last_step = out - self._last_pts
+        self._last_pts = out
+        if isinstance(frame, av.AudioFrame) and frame.sample_rate:
+            self._last_step = max(1, int(fractions.Fraction(frame.samples, frame.sample_rate) / self._time_base))
+        frame.pts = out
+        frame.time_base = self._time_base
         return frame
+
+    def _step(self) -> int:
+        """The time one frame lasts, in our time base (a video frame at 30 fps if unknown)."""
+        if self._last_step > 0:
+            return self._last_step
+        return max(1, int(fractions.Fraction(1, 30) / self._time_base))
 
     def stop(self) -> None:
         super().stop()
         self._changed.set()
+        track, self._track = self._track, None
+        if track is not None:
+            track.stop()

@@ -1,0 +1,173 @@
+"""The user's own devices, opened: what the lobby previews and what the call sends. No Qt.
+
+One object lives from the lobby through the call, so devices open once: the camera feeds the
+preview (and the self-view) and, through a SwitchableTrack, the publishing connection; the
+microphone feeds the level meter and the connection; the speaker plays remote voices.
+Switching a device, turning one off, or losing one (unplugged) never disturbs the call: the
+sending tracks just change source. A lost device is replaced by the system default, and
+``on_device_lost`` says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from .devices import Device, DeviceKind, DeviceManager, Speaker
+from .switchable import SwitchableTrack
+
+logger = logging.getLogger(__name__)
+
+
+class LocalMedia:
+    def __init__(self, devices: DeviceManager, width: int = 640, height: int = 360, fps: int = 30) -> None:
+        self.devices = devices
+        self.size = (width, height)
+        self.fps = fps
+        self.camera_device: Device | None = None
+        self.microphone_device: Device | None = None
+        self.speaker_device: Device | None = None
+        self.speaker: Speaker | None = None
+        self.camera_track = SwitchableTrack("video")  # what the call sends
+        self.microphone_track = SwitchableTrack("audio")
+        self.mic_level = 0.0
+        #: called with each camera frame (av.VideoFrame), or None when the camera stops
+        self.on_preview: Callable[[Any], None] | None = None
+        #: called with (kind, lost device, replacement or None) when a device in use vanishes
+        self.on_device_lost: Callable[[DeviceKind, Device, Device | None], None] | None = None
+        self._relay = MediaRelay()
+        self._camera_source: MediaStreamTrack | None = None
+        self._mic_source: MediaStreamTrack | None = None
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._closed = False
+
+    # --- choosing devices -----------------------------------------------------------------
+
+    def select_camera(self, device: Device | None) -> None:
+        """Film with ``device`` (None: camera off)."""
+        self._stop_source("camera")
+        self.camera_device = device
+        if device is None:
+            self.camera_track.switch(None)
+            if self.on_preview:
+                self.on_preview(None)
+            return
+        width, height = self.size
+        source = self.devices.open_camera(device, width, height, self.fps)
+        self._camera_source = source
+        self.camera_track.switch(self._relay.subscribe(source, buffered=False))
+        self._tasks["camera"] = asyncio.ensure_future(self._watch_camera(source, device))
+
+    def select_microphone(self, device: Device | None) -> None:
+        """Listen with ``device`` (None: no microphone)."""
+        self._stop_source("microphone")
+        self.microphone_device = device
+        self.mic_level = 0.0
+        if device is None:
+            self.microphone_track.switch(None)
+            return
+        source = self.devices.open_microphone(device)
+        self._mic_source = source
+        self.microphone_track.switch(self._relay.subscribe(source, buffered=True))
+        self._tasks["microphone"] = asyncio.ensure_future(self._watch_microphone(source, device))
+
+    def select_speaker(self, device: Device | None) -> None:
+        """Play on ``device`` (None: nowhere)."""
+        if self.speaker is not None:
+            self.speaker.close()
+            self.speaker = None
+        self.speaker_device = device
+        if device is not None:
+            speaker = self.speaker = self.devices.open_speaker(device)
+
+            def ended() -> None:
+                if self.speaker is speaker and not self._closed:
+                    self._device_lost(DeviceKind.SPEAKER, device, self.select_speaker)
+
+            speaker.on_ended(ended)
+
+    def test_speaker(self) -> None:
+        """A short two-note chime on the chosen speaker."""
+        if self.speaker is not None:
+            self.speaker.play_sound(chime())
+
+    # --- what the devices deliver ------------------------------------------------------------
+
+    async def _watch_camera(self, source: MediaStreamTrack, device: Device) -> None:
+        preview = self._relay.subscribe(source, buffered=False)
+        while True:
+            try:
+                frame = await preview.recv()
+            except MediaStreamError:
+                break
+            if self.on_preview is not None:
+                self.on_preview(frame)
+        if self._camera_source is source and not self._closed:
+            self._device_lost(DeviceKind.CAMERA, device, self.select_camera)
+
+    async def _watch_microphone(self, source: MediaStreamTrack, device: Device) -> None:
+        meter = self._relay.subscribe(source, buffered=False)
+        while True:
+            try:
+                frame = await meter.recv()
+            except MediaStreamError:
+                break
+            level = getattr(source, "level", None)
+            self.mic_level = float(level) if level is not None else rms_level(frame)
+        if self._mic_source is source and not self._closed:
+            self._device_lost(DeviceKind.MICROPHONE, device, self.select_microphone)
+
+    def _device_lost(self, kind: DeviceKind, lost: Device, select: Callable[[Device | None], None]) -> None:
+        fallback = self.devices.default(kind)
+        if fallback is not None and fallback.id == lost.id:
+            fallback = None
+        logger.warning("%s %r stopped; switching to %r", kind, lost.name, fallback and fallback.name)
+        try:
+            select(fallback)
+        except Exception:  # the default failed too: go on without
+            logger.exception("could not open %r", fallback)
+            select(None)
+            fallback = None
+        if self.on_device_lost is not None:
+            self.on_device_lost(kind, lost, fallback)
+
+    def _stop_source(self, which: str) -> None:
+        task = self._tasks.pop(which, None)
+        if task is not None:
+            task.cancel()
+        source = self._camera_source if which == "camera" else self._mic_source
+        if which == "camera":
+            self._camera_source = None
+        else:
+            self._mic_source = None
+        if source is not None:
+            source.stop()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_source("camera")
+        self._stop_source("microphone")
+        self.camera_track.stop()
+        self.microphone_track.stop()
+        self.select_speaker(None)
+
+
+def rms_level(frame) -> float:
+    samples = frame.to_ndarray().astype(np.float64)
+    return float(np.sqrt(np.mean(samples * samples)) / 32768.0) if samples.size else 0.0
+
+
+def chime(sample_rate: int = 48000) -> np.ndarray:
+    """Two soft notes (A5 then E6), 0.5 s, mono int16 at ``sample_rate``."""
+    t = np.arange(int(0.25 * sample_rate)) / sample_rate
+    envelope = np.exp(-6.0 * t)
+    notes = [np.sin(2 * np.pi * f * t) * envelope for f in (880.0, 1318.5)]
+    return (np.concatenate(notes) * 0.3 * 32767).astype(np.int16)
