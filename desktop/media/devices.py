@@ -105,10 +105,33 @@ class DeviceBackend(Protocol):
     def close(self) -> None: ...
 
 
+class MixingSpeaker:
+    """What every speaker does with remote voices: mix them (desktop.media.mixer). A subclass
+    sets ``mixer`` and ``_closed`` and sends the mix somewhere."""
+
+    mixer: Mixer
+    _closed: bool
+
+    @property
+    def level(self) -> float:
+        return self.mixer.level
+
+    def play(self, source_id: str, frame: av.AudioFrame) -> None:
+        if not self._closed:
+            self.mixer.push(source_id, frame)
+
+    def remove_source(self, source_id: str) -> None:
+        self.mixer.remove(source_id)
+
+    def play_sound(self, samples: npt.NDArray[np.int16]) -> None:
+        if not self._closed:
+            self.mixer.add_sound(samples)
+
+
 # -- synthetic devices ---------------------------------------------------------------------------
 
 
-class SilentSpeaker:
+class SilentSpeaker(MixingSpeaker):
     """A speaker that mixes like a real one and throws the result away, in real time.
 
     A thread pulls from the mixer at the device rate (10 ms periods); ``frames_played`` counts
@@ -142,23 +165,12 @@ class SilentSpeaker:
             self._thread = threading.Thread(target=self._run, name="silent-speaker", daemon=True)
             self._thread.start()
 
-    @property
-    def level(self) -> float:
-        return self.mixer.level
-
     def play(self, source_id: str, frame: av.AudioFrame) -> None:
         if self._closed:
             return
-        self.mixer.push(source_id, frame)
+        super().play(source_id, frame)
         self.frames_played += 1
         self.frames_by_source[source_id] += 1
-
-    def remove_source(self, source_id: str) -> None:
-        self.mixer.remove(source_id)
-
-    def play_sound(self, samples: npt.NDArray[np.int16]) -> None:
-        if not self._closed:
-            self.mixer.add_sound(samples)
 
     def on_ended(self, callback: Callable[[], None]) -> None:
         pass  # a synthetic speaker never vanishes

@@ -53,7 +53,7 @@ from PySide6.QtMultimedia import (
     QVideoSink,
 )
 
-from .devices import Device, DeviceKind, DeviceUnavailable
+from .devices import Device, DeviceKind, DeviceUnavailable, MixingSpeaker
 from .mixer import CHANNELS, SAMPLE_RATE, Mixer
 
 __all__ = [
@@ -961,7 +961,7 @@ class _PlaybackThread(_AudioThread):
             del watcher, feeder, timer, sink
 
 
-class QtSpeaker:
+class QtSpeaker(MixingSpeaker):
     """A ``Speaker`` on a Qt audio output: remote voices mixed on their own playback thread.
 
     ``far_end``, if given, is called on the playback thread with each block handed to the device
@@ -981,21 +981,6 @@ class QtSpeaker:
         self._thread = _PlaybackThread(qdevice, self.mixer, self.device_name, far_end=far_end)
         self._thread._on_failed = self.device_lost
         self._thread.start()
-
-    @property
-    def level(self) -> float:
-        return self.mixer.level
-
-    def play(self, source_id: str, frame: av.AudioFrame) -> None:
-        if not self._closed:
-            self.mixer.push(source_id, frame)
-
-    def remove_source(self, source_id: str) -> None:
-        self.mixer.remove(source_id)
-
-    def play_sound(self, samples: npt.NDArray[np.int16]) -> None:
-        if not self._closed:
-            self.mixer.add_sound(samples)
 
     def on_ended(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
