@@ -79,12 +79,18 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     signalling.add_routes(app)  # the WebSocket at /v1/rtc
     metrics.add_routes(app)
 
+    async def end_rooms(app: web.Application) -> None:
+        # On shutdown, before aiohttp waits for open requests: every participant is told the
+        # server is going away and its socket closes, so no WebSocket handler holds the stop.
+        await rooms.close()
+
     async def close(app: web.Application) -> None:
         try:
-            await rooms.close()  # rooms may still write to the store while closing
+            await rooms.close()  # idempotent; rooms may still write to the store while closing
         finally:
             store.close()
 
+    app.on_shutdown.append(end_rooms)
     app.on_cleanup.append(close)
     return app
 
