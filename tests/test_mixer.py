@@ -161,20 +161,26 @@ def test_a_thread_pulls_while_another_pushes() -> None:
     pulled: list[np.ndarray] = []
     errors: list[BaseException] = []
 
+    started = threading.Event()
+
     def speaker() -> None:
         try:
             while not stop.is_set():
                 pulled.append(as_stereo(mixer.pull(480)))
+                started.set()
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
 
     thread = threading.Thread(target=speaker)
     thread.start()
+    assert started.wait(5)
     try:
         for i in range(2000):
             mixer.push(f"s{i % 8}", frame)
             if i % 500 == 499:
                 mixer.remove("s3")
+            if i % 20 == 19:
+                time.sleep(0.0005)  # let the speaker thread pull between pushes, on any machine
     finally:
         stop.set()
         thread.join(timeout=5)

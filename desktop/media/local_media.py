@@ -1,7 +1,7 @@
 """The user's own devices, opened: what the lobby previews and what the call sends. No Qt.
 
 One object lives from the lobby through the call, so devices open once: the camera feeds the
-preview (and the self-view) and, through a SwitchableTrack, the publishing connection; the
+preview (and the self-view) and, through a Tee and a SwitchableTrack, the publishing connection; the
 microphone feeds the level meter and the connection; the speaker plays remote voices.
 Switching a device, turning one off, or losing one (unplugged) never disturbs the call: the
 sending tracks just change source. A lost device is replaced by the system default, and
@@ -16,11 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from aiortc.contrib.media import MediaRelay
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from .devices import Device, DeviceKind, DeviceManager, Speaker
 from .switchable import SwitchableTrack
+from .tee import Tee
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +40,17 @@ class LocalMedia:
         self.on_preview: Callable[[Any], None] | None = None
         #: called with (kind, lost device, replacement or None) when a device in use vanishes
         self.on_device_lost: Callable[[DeviceKind, Device, Device | None], None] | None = None
-        self._relay = MediaRelay()
-        self._camera_source: MediaStreamTrack | None = None
-        self._mic_source: MediaStreamTrack | None = None
-        self._tasks: dict[str, asyncio.Task] = {}
+        self._camera: Tee | None = None
+        self._microphone: Tee | None = None
+        self._closing: set[asyncio.Task] = set()
         self._closed = False
 
     # --- choosing devices -----------------------------------------------------------------
 
     def select_camera(self, device: Device | None) -> None:
         """Film with ``device`` (None: camera off)."""
-        self._stop_source("camera")
+        self._close_tee(self._camera)
+        self._camera = None
         self.camera_device = device
         if device is None:
             self.camera_track.switch(None)
@@ -59,23 +58,33 @@ class LocalMedia:
                 self.on_preview(None)
             return
         width, height = self.size
-        source = self.devices.open_camera(device, width, height, self.fps)
-        self._camera_source = source
-        self.camera_track.switch(self._relay.subscribe(source, buffered=False))
-        self._tasks["camera"] = asyncio.ensure_future(self._watch_camera(source, device))
+        tee = self._camera = Tee(
+            self.devices.open_camera(device, width, height, self.fps),
+            on_frame=lambda frame: self.on_preview and self.on_preview(frame),
+            on_end=lambda: self._device_lost(DeviceKind.CAMERA, device, self.select_camera),
+        )
+        self.camera_track.switch(tee.branch())
 
     def select_microphone(self, device: Device | None) -> None:
         """Listen with ``device`` (None: no microphone)."""
-        self._stop_source("microphone")
+        self._close_tee(self._microphone)
+        self._microphone = None
         self.microphone_device = device
         self.mic_level = 0.0
         if device is None:
             self.microphone_track.switch(None)
             return
         source = self.devices.open_microphone(device)
-        self._mic_source = source
-        self.microphone_track.switch(self._relay.subscribe(source, buffered=True))
-        self._tasks["microphone"] = asyncio.ensure_future(self._watch_microphone(source, device))
+
+        def measure(frame) -> None:
+            level = getattr(source, "level", None)
+            self.mic_level = float(level) if level is not None else rms_level(frame)
+
+        tee = self._microphone = Tee(
+            source, on_frame=measure,
+            on_end=lambda: self._device_lost(DeviceKind.MICROPHONE, device, self.select_microphone),
+        )
+        self.microphone_track.switch(tee.branch())
 
     def select_speaker(self, device: Device | None) -> None:
         """Play on ``device`` (None: nowhere)."""
@@ -97,33 +106,11 @@ class LocalMedia:
         if self.speaker is not None:
             self.speaker.play_sound(chime())
 
-    # --- what the devices deliver ------------------------------------------------------------
-
-    async def _watch_camera(self, source: MediaStreamTrack, device: Device) -> None:
-        preview = self._relay.subscribe(source, buffered=False)
-        while True:
-            try:
-                frame = await preview.recv()
-            except MediaStreamError:
-                break
-            if self.on_preview is not None:
-                self.on_preview(frame)
-        if self._camera_source is source and not self._closed:
-            self._device_lost(DeviceKind.CAMERA, device, self.select_camera)
-
-    async def _watch_microphone(self, source: MediaStreamTrack, device: Device) -> None:
-        meter = self._relay.subscribe(source, buffered=False)
-        while True:
-            try:
-                frame = await meter.recv()
-            except MediaStreamError:
-                break
-            level = getattr(source, "level", None)
-            self.mic_level = float(level) if level is not None else rms_level(frame)
-        if self._mic_source is source and not self._closed:
-            self._device_lost(DeviceKind.MICROPHONE, device, self.select_microphone)
+    # --- devices that go away --------------------------------------------------------------------
 
     def _device_lost(self, kind: DeviceKind, lost: Device, select: Callable[[Device | None], None]) -> None:
+        if self._closed:
+            return
         fallback = self.devices.default(kind)
         if fallback is not None and fallback.id == lost.id:
             fallback = None
@@ -137,27 +124,25 @@ class LocalMedia:
         if self.on_device_lost is not None:
             self.on_device_lost(kind, lost, fallback)
 
-    def _stop_source(self, which: str) -> None:
-        task = self._tasks.pop(which, None)
-        if task is not None:
-            task.cancel()
-        source = self._camera_source if which == "camera" else self._mic_source
-        if which == "camera":
-            self._camera_source = None
-        else:
-            self._mic_source = None
-        if source is not None:
-            source.stop()
+    def _close_tee(self, tee: Tee | None) -> None:
+        if tee is not None:
+            task = asyncio.ensure_future(tee.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        """Release every device (the camera's light goes off) and wait until they are closed."""
         if self._closed:
             return
         self._closed = True
-        self._stop_source("camera")
-        self._stop_source("microphone")
+        self._close_tee(self._camera)
+        self._close_tee(self._microphone)
+        self._camera = self._microphone = None
         self.camera_track.stop()
         self.microphone_track.stop()
         self.select_speaker(None)
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
 
 def rms_level(frame) -> float:
