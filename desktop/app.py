@@ -1,21 +1,129 @@
-"""The composition root of the Parley desktop app (``parley``).
+"""``parley``: the composition root of the desktop app.
 
-The Qt front-end (lobby, call window) is being built; until it lands, ``parley`` says so and
-points at the headless front-end over the same session layer, ``parley-bot``.
+It builds the real parts — the device backends, the settings, a meeting server for "Start a
+meeting on this computer" — wires them into the AppFlow, runs Qt and asyncio on one loop
+(qasync), and owns shutdown: closing the last window, SIGINT and SIGTERM all resolve the
+flow's one shutdown future, and the call is left before the app exits.
+
+    parley [JOIN_URL] [--name NAME] [--no-lobby] [--fake-devices]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
+import os
+import signal
 import sys
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="parley", description="Parley video meetings.")
+    parser.add_argument("join_url", nargs="?", help="a parley:// meeting link: opens its lobby")
+    parser.add_argument("--name", help="your name in the meeting")
+    parser.add_argument("--no-lobby", action="store_true",
+                        help="join at once with the remembered (or default) devices")
+    parser.add_argument("--fake-devices", action="store_true",
+                        default=os.environ.get("PARLEY_FAKE_DEVICES", "") not in ("", "0"),
+                        help="add a synthetic camera, microphone and a silent speaker (also PARLEY_FAKE_DEVICES=1)")
+    parser.add_argument("--video-size", default="640x360", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"parley {__version__}")
+    args = parser.parse_args(argv)
+    if args.no_lobby and not args.join_url:
+        parser.error("--no-lobby needs a meeting link")
+    if args.join_url:
+        from .session.meeting_session import JoinUrl
+
+        try:
+            JoinUrl(args.join_url)
+        except ValueError as exc:
+            parser.error(str(exc))
+    return args
+
+
+def user_data_dir() -> Path:
+    """Where the app keeps its own files (the local meeting server's data)."""
+    from PySide6.QtCore import QStandardPaths
+
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+class LocalServer:
+    """A Parley server inside the app, for "Start a meeting on this computer"."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._runner = None
+        self._app = None
+
+    async def start_meeting(self, host_name: str) -> tuple[str, str]:
+        """Start the server (once), create a meeting; returns (host join link, invite link)."""
+        from server.app import MEETINGS_KEY, start_server
+        from server.config import ServerConfig
+
+        if self._runner is None:
+            config = ServerConfig(host="127.0.0.1", port=0, data_dir=self.data_dir,
+                                  ice_addresses=["127.0.0.1"])
+            self._runner, _base_url, self._app = await start_server(config)
+        meetings = self._app[MEETINGS_KEY]
+        meeting = meetings.create_meeting("default")
+        _attendee, _token, host_url = meetings.add_attendee(meeting.id, "host", host_name, "host")
+        _invite_token, invite_url = meetings.create_invite(meeting.id, "participant")
+        return host_url, invite_url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+async def run_app(args: argparse.Namespace) -> int:
+    from .media.devices import DeviceManager, SyntheticBackend
+    from .media.qt_devices import QtBackend
+    from .ui.flow import AppFlow, FlowOptions
+    from .ui.settings import Settings
+
+    backends = [QtBackend()]
+    if args.fake_devices:
+        backends.append(SyntheticBackend())
+    devices = DeviceManager(backends)
+    local = LocalServer(user_data_dir() / "server")
+    width, height = (int(v) for v in args.video_size.lower().split("x"))
+    flow = AppFlow(devices, Settings(), FlowOptions(args.join_url, args.name, args.no_lobby, (width, height)),
+                   local.start_meeting)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, flow.quit)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C stays with Qt
+            pass
+    flow.start()
+    try:
+        return await flow.shutdown
+    finally:
+        await local.close()
+        devices.close()
 
 
 def main(argv: list[str] | None = None) -> int:
-    print(
-        "parley: the desktop window is not available in this build yet.\n"
-        "Join a meeting headless with: parley-bot JOIN_URL --json",
-        file=sys.stderr,
-    )
-    return 2
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from .ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Parley")
+    app.setOrganizationName("Parley")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # the flow decides when to quit (after leaving a call)
+    apply_theme(app)
+    return qasync.run(run_app(args))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests never need a display
+
 from collections.abc import AsyncIterator
 from pathlib import Path
 

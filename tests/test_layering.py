@@ -70,3 +70,21 @@ def test_headless_bot_never_imports_qt() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ui_talks_only_to_the_session_layer() -> None:
+    """desktop/ui never imports aiortc, aiohttp or the wire protocol directly."""
+    assert offenders("desktop/ui", ("aiortc", "aiohttp", "wire", "server")) == []
+
+
+def test_every_package_is_installed() -> None:
+    """pip install . ships every package of the tree (pyproject lists them explicitly)."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for top in ("wire", "server", "desktop")
+        for init in (REPO / top).rglob("__init__.py")
+    }
+    assert found <= listed, found - listed

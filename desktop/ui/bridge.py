@@ -1,0 +1,44 @@
+"""Session events become Qt signals: the one bridge between the Qt-free core and widgets.
+
+Under qasync the session runs on the GUI thread already; the bridge still decouples widgets
+from the session's event classes, and queues nothing but Qt signals into the widgets.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from ..session.events import (
+    AttendeeJoined,
+    AttendeeLeft,
+    AttendeeUpdated,
+    CameraChanged,
+    CameraRefused,
+    MeetingLeft,
+    VideoFrameReceived,
+    VideoSlotFreed,
+)
+from ..session.meeting_session import MeetingSession
+
+
+class SessionBridge(QObject):
+    attendee_joined = Signal(object)  # AttendeeInfo
+    attendee_updated = Signal(object)  # AttendeeInfo
+    attendee_left = Signal(str, str)  # attendee id, reason
+    video_frame = Signal(str, object)  # attendee id, av.VideoFrame
+    camera_changed = Signal(bool)
+    camera_refused = Signal(str)
+    video_slot_freed = Signal()
+    meeting_left = Signal(str)  # reason code
+
+    def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        session.on(AttendeeJoined, lambda e: self.attendee_joined.emit(e.attendee))
+        session.on(AttendeeUpdated, lambda e: self.attendee_updated.emit(e.attendee))
+        session.on(AttendeeLeft, lambda e: self.attendee_left.emit(e.attendee_id, e.reason))
+        session.on(VideoFrameReceived, lambda e: self.video_frame.emit(e.attendee_id, e.frame))
+        session.on(CameraChanged, lambda e: self.camera_changed.emit(e.on))
+        session.on(CameraRefused, lambda e: self.camera_refused.emit(e.message))
+        session.on(VideoSlotFreed, lambda e: self.video_slot_freed.emit())
+        session.on(MeetingLeft, lambda e: self.meeting_left.emit(e.reason))

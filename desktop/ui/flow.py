@@ -1,0 +1,424 @@
+"""AppFlow: which window the user is in — start, lobby, call — and what moves them on.
+
+It owns the user's devices (LocalMedia) from the lobby through the call, creates the
+MeetingSession when they join, wires session events to the call window through the bridge,
+and brings them back to the start window, saying why, however the call ends. Every way out
+of the app (closing a window, a signal) resolves one shutdown future; a call is left first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+
+from ..media.devices import Device, DeviceKind, DeviceManager
+from ..media.local_media import LocalMedia
+from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
+from ..session.reasons import describe
+from .bridge import SessionBridge
+from .call_window import CallWindow
+from .lobby_window import LobbyWindow
+from .settings import Settings
+from .start_window import StartWindow
+
+logger = logging.getLogger(__name__)
+
+#: First-run window sizes (after that, each window comes back where the user left it).
+DEFAULT_SIZES = {"StartWindow": (600, 560), "LobbyWindow": (1040, 620), "CallWindow": (1200, 760)}
+
+#: Starts a meeting on this computer: returns (the host's join link, an invite link).
+LocalHost = Callable[[str], Awaitable[tuple[str, str]]]
+
+
+@dataclass
+class FlowOptions:
+    join_url: str | None = None
+    name: str | None = None
+    no_lobby: bool = False
+    video_size: tuple[int, int] = (640, 360)
+    fps: int = 30
+
+
+class AppFlow(QObject):
+    def __init__(self, devices: DeviceManager, settings: Settings, options: FlowOptions,
+                 local_host: LocalHost | None = None) -> None:
+        super().__init__()
+        self.devices = devices
+        self.settings = settings
+        self.options = options
+        self.local_host = local_host
+        self.shutdown: asyncio.Future[int] = asyncio.get_event_loop().create_future()
+        self.start_window = StartWindow()
+        self.lobby: LobbyWindow | None = None
+        self.call: CallWindow | None = None
+        self.session: MeetingSession | None = None
+        self.media: LocalMedia | None = None
+        self.join_url: str | None = None
+        self.invite_url: str | None = None
+        self._bridge: SessionBridge | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._quitting = False
+
+        self.start_window.join_requested.connect(self.open_lobby)
+        self.start_window.host_requested.connect(lambda: self._spawn(self.host_meeting()))
+        self.start_window.host_button.setVisible(local_host is not None)
+        self.start_window.installEventFilter(self)
+        devices.on_changed(self._on_devices_changed)
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("task failed", exc_info=task.exception())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close and not self._quitting:
+            self.quit()
+        return False
+
+    def _show(self, window: QWidget, key: str) -> None:
+        for other in (self.start_window, self.lobby, self.call):
+            if other is not None and other is not window and other.isVisible():
+                self.settings.save_geometry(other, other.objectName())
+                other.hide()
+        if not self.settings.restore_geometry(window, key):
+            window.resize(*DEFAULT_SIZES.get(key, (900, 600)))
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def start(self) -> None:
+        """Show the first window: the lobby (or the call) for a link given on the command line."""
+        if self.options.join_url:
+            if self.options.no_lobby:
+                self.open_media()
+                self._spawn(self.join(self.options.join_url, self.options.name or self.settings.name or "Guest",
+                                      self.settings.flag("camera_on", True), self.settings.flag("mic_on", True)))
+            else:
+                self.open_lobby(self.options.join_url)
+        else:
+            self._show(self.start_window, "StartWindow")
+
+    def quit(self, code: int = 0) -> None:
+        """Leave any call, release the devices, and let the app exit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self._spawn(self._quit(code))
+
+    async def _quit(self, code: int) -> None:
+        if self.session is not None:
+            await self.session.leave()
+        await self._release_media()
+        for window in (self.start_window, self.lobby, self.call):
+            if window is not None:
+                if window.isVisible():
+                    self.settings.save_geometry(window, window.objectName())
+                window.close()
+        self.settings.sync()
+        if not self.shutdown.done():
+            self.shutdown.set_result(code)
+
+    # --- devices --------------------------------------------------------------------------------
+
+    def open_media(self) -> LocalMedia:
+        """Open the remembered devices (or the defaults)."""
+        if self.media is not None:
+            return self.media
+        width, height = self.options.video_size
+        media = LocalMedia(self.devices, width, height, self.options.fps)
+        media.on_preview = self._on_preview
+        media.on_device_lost = self._on_device_lost
+        for kind, select in ((DeviceKind.SPEAKER, media.select_speaker),
+                             (DeviceKind.MICROPHONE, media.select_microphone)):
+            self._open(kind, select, self.devices.choose(kind, *self.settings.device(kind)))
+        if self.settings.flag("camera_on", True):
+            self._open(DeviceKind.CAMERA, media.select_camera,
+                       self.devices.choose(DeviceKind.CAMERA, *self.settings.device(DeviceKind.CAMERA)))
+        else:
+            media.camera_device = self.devices.choose(DeviceKind.CAMERA, *self.settings.device(DeviceKind.CAMERA))
+        self.media = media
+        return media
+
+    def _open(self, kind: DeviceKind, select: Callable[[Device | None], None], device: Device | None) -> None:
+        try:
+            select(device)
+        except Exception as exc:  # a device that fails to open must not stop anything else
+            logger.warning("could not open %s %r: %s", kind, device and device.name, exc)
+            select(None)
+            self._notice(f"Could not open {device.name if device else kind}: {exc}")
+
+    def _close_media(self) -> None:
+        if self.media is not None:
+            self._spawn(self.media.aclose())
+            self.media = None
+
+    async def _release_media(self) -> None:
+        media, self.media = self.media, None
+        if media is not None:
+            await media.aclose()
+        if self._tasks:  # closings already under way
+            await asyncio.gather(*[t for t in self._tasks if t is not asyncio.current_task()],
+                                 return_exceptions=True)
+
+    def _on_preview(self, frame) -> None:
+        if self.call is not None and self.session is not None:
+            self.call.show_self_frame(frame)
+        elif self.lobby is not None and self.lobby.isVisible():
+            self.lobby.show_frame(frame)
+
+    def _on_device_lost(self, kind: DeviceKind, lost: Device, fallback: Device | None) -> None:
+        text = (f"{lost.name} stopped working; switched to {fallback.name}." if fallback
+                else f"{lost.name} stopped working, and there is no other {kind} to use.")
+        self._notice(text)
+        if self.session is not None:
+            if kind == DeviceKind.SPEAKER and self.media is not None:
+                self.session.use_speaker(self.media.speaker)
+            if kind == DeviceKind.CAMERA and fallback is None:
+                self._spawn(self.session.set_camera(False))
+                if self.call is not None:
+                    self.call.set_camera(False)
+        self._refresh_device_lists()
+
+    def _on_devices_changed(self) -> None:
+        self._refresh_device_lists()
+
+    def _refresh_device_lists(self) -> None:
+        media = self.media
+        current = {
+            DeviceKind.CAMERA: media.camera_device if media else None,
+            DeviceKind.MICROPHONE: media.microphone_device if media else None,
+            DeviceKind.SPEAKER: media.speaker_device if media else None,
+        }
+        for kind in DeviceKind:
+            for window in (self.lobby, self.call):
+                if window is not None:
+                    window.set_devices(kind, self.devices.devices(kind), current[kind])
+
+    def choose_device(self, kind: DeviceKind, device: Device | None) -> None:
+        """The user picked another device (in the lobby or mid-call)."""
+        media = self.open_media()
+        if kind == DeviceKind.CAMERA:
+            camera_wanted = self.session.wants_camera if self.session else (self.lobby.camera_on if self.lobby else True)
+            if camera_wanted:
+                self._open(kind, media.select_camera, device)
+            else:
+                media.camera_device = device
+        elif kind == DeviceKind.MICROPHONE:
+            self._open(kind, media.select_microphone, device)
+        else:
+            self._open(kind, media.select_speaker, device)
+            if self.session is not None:
+                self.session.use_speaker(media.speaker)
+        if device is not None:
+            self.settings.set_device(kind, device.id, device.name)
+        self._refresh_device_lists()
+
+    def _notice(self, text: str) -> None:
+        if self.call is not None and self.session is not None:
+            self.call.show_notice(text)
+        elif self.lobby is not None and self.lobby.isVisible():
+            self.lobby.show_error(text)
+
+    # --- start window -> lobby --------------------------------------------------------------------
+
+    async def host_meeting(self) -> None:
+        """Start a meeting on this computer and go to its lobby, with an invite link to share."""
+        assert self.local_host is not None
+        self.start_window.set_busy(True, "Starting a meeting on this computer…")
+        try:
+            host_url, invite_url = await self.local_host(self.settings.name or "Host")
+        except Exception as exc:
+            logger.exception("could not start a local meeting")
+            self.start_window.set_busy(False)
+            self.start_window.show_error(f"Could not start a meeting here: {exc}")
+            return
+        self.start_window.set_busy(False)
+        self.start_window.show_notice("")
+        self.invite_url = invite_url
+        self.open_lobby(host_url)
+
+    def open_lobby(self, join_url: str) -> None:
+        JoinUrl(join_url)  # checked by the start window; a command-line link is checked in main
+        self.join_url = join_url
+        if self.lobby is None:
+            lobby = self.lobby = LobbyWindow()
+            lobby.installEventFilter(self)
+            lobby.join_requested.connect(self._join_from_lobby)
+            lobby.back_requested.connect(self.back_to_start)
+            lobby.device_chosen.connect(self.choose_device)
+            lobby.camera_toggled.connect(self._lobby_camera_toggled)
+            lobby.test_speaker_requested.connect(lambda: self.media and self.media.test_speaker())
+            lobby.level_source = lambda: self.media.mic_level if self.media else 0.0
+        lobby = self.lobby
+        lobby.show_error("")
+        lobby.set_busy(False)
+        lobby.set_invite(self.invite_url)
+        lobby.set_choices(self.options.name or self.settings.name,
+                          self.settings.flag("camera_on", True), self.settings.flag("mic_on", True))
+        lobby.set_preview_name(lobby.name.text())
+        self._show(lobby, "LobbyWindow")
+        self.open_media()
+        self._refresh_device_lists()
+
+    def _lobby_camera_toggled(self, on: bool) -> None:
+        media = self.open_media()
+        if on:
+            self._open(DeviceKind.CAMERA, media.select_camera,
+                       media.camera_device or self.devices.default(DeviceKind.CAMERA))
+        else:
+            device = media.camera_device
+            media.select_camera(None)
+            media.camera_device = device  # remembered for when it is turned on again
+
+    def back_to_start(self) -> None:
+        self._close_media()
+        self.invite_url = None
+        self._show(self.start_window, "StartWindow")
+
+    def _join_from_lobby(self) -> None:
+        lobby = self.lobby
+        assert lobby is not None and self.join_url is not None
+        name = lobby.name.text().strip() or "Guest"
+        self.settings.name = name
+        self.settings.set_flag("camera_on", lobby.camera_button.isChecked())
+        self.settings.set_flag("mic_on", lobby.mic_on)
+        lobby.set_busy(True)
+        self._spawn(self.join(self.join_url, name, lobby.camera_on, lobby.mic_on))
+
+    # --- the call -------------------------------------------------------------------------------
+
+    async def join(self, join_url: str, name: str, camera_on: bool, mic_on: bool) -> None:
+        media = self.open_media()
+        session = MeetingSession(
+            join_url, name=name,
+            microphone=media.microphone_track if media.microphone_device else None,
+            camera=media.camera_track, speaker=media.speaker,
+            camera_on=camera_on and media.camera_device is not None, muted=not mic_on,
+        )
+        call = self._new_call_window(session, name)
+        try:
+            await session.join()
+        except JoinFailed as exc:
+            self._drop_call_window()
+            text = f"{describe(exc.reason)} ({exc.message})" if exc.message else describe(exc.reason)
+            if self.lobby is not None and not self.options.no_lobby:
+                self.lobby.set_busy(False)
+                self.lobby.show_error(text)
+                self._show(self.lobby, "LobbyWindow")
+            else:
+                self._close_media()
+                self.start_window.show_notice(text)
+                self._show(self.start_window, "StartWindow")
+            return
+        self.session = session
+        for attendee in session.attendees.values():
+            call.add_attendee(attendee)
+        call.set_mic(mic_on)
+        self._sync_camera_button()
+        self._refresh_device_lists()
+        self._show(call, "CallWindow")
+
+    def _new_call_window(self, session: MeetingSession, name: str) -> CallWindow:
+        call = self.call = CallWindow()
+        call.installEventFilter(self)
+        call.set_self(name)
+        call.set_invite(self.invite_url)
+        bridge = self._bridge = SessionBridge(session, call)
+        bridge.attendee_joined.connect(call.add_attendee)
+        bridge.attendee_updated.connect(self._on_attendee_updated)
+        bridge.attendee_left.connect(lambda attendee_id, _reason: call.remove_attendee(attendee_id))
+        bridge.video_frame.connect(call.show_frame)
+        bridge.camera_changed.connect(lambda _on: self._sync_camera_button())
+        bridge.camera_refused.connect(self._on_camera_refused)
+        bridge.video_slot_freed.connect(self._sync_camera_button)
+        bridge.meeting_left.connect(self._on_meeting_left)
+        call.mic_toggled.connect(lambda on: self._spawn(self._set_mic(on)))
+        call.camera_toggled.connect(lambda on: self._spawn(self._set_camera(on)))
+        call.device_chosen.connect(self.choose_device)
+        call.leave_requested.connect(lambda: self._spawn(self.leave()))
+        return call
+
+    def _drop_call_window(self) -> None:
+        if self.call is not None:
+            self.call.removeEventFilter(self)
+            self.call.hide()
+            self.call.deleteLater()
+        self.call = None
+        self._bridge = None
+
+    def _on_attendee_updated(self, info) -> None:
+        if self.call is None or self.session is None:
+            return
+        if self.session.me is not None and info.attendee_id == self.session.me.attendee_id:
+            return  # our own state is shown by the controls
+        self.call.update_attendee(info)
+
+    def _on_camera_refused(self, message: str) -> None:
+        if self.call is not None:
+            self.call.set_camera(False, unavailable="all 16 video slots are in use; it turns on when one frees")
+            self.call.show_notice(f"Video unavailable: {message}")
+
+    def _sync_camera_button(self) -> None:
+        if self.call is None or self.session is None:
+            return
+        session = self.session
+        if session.camera_on:
+            self.call.set_camera(True)
+        elif session.wants_camera and session.camera is not None and self.media and self.media.camera_device:
+            self.call.set_camera(False, unavailable="all 16 video slots are in use; it turns on when one frees")
+        else:
+            self.call.set_camera(False)
+
+    async def _set_mic(self, on: bool) -> None:
+        self.settings.set_flag("mic_on", on)
+        if self.session is not None:
+            if on and self.media is not None and self.media.microphone_device is not None:
+                self.session.use_microphone(self.media.microphone_track)
+            await self.session.set_muted(not on)
+
+    async def _set_camera(self, on: bool) -> None:
+        media, session = self.media, self.session
+        if session is None or media is None:
+            return
+        self.settings.set_flag("camera_on", on)
+        if on:
+            device = media.camera_device or self.devices.default(DeviceKind.CAMERA)
+            if device is None:
+                self.call.set_camera(False)
+                self.call.show_notice("There is no camera to turn on.")
+                return
+            self._open(DeviceKind.CAMERA, media.select_camera, device)
+            await session.set_camera(True)
+        else:
+            await session.set_camera(False)
+            device = media.camera_device
+            media.select_camera(None)  # the camera's light goes off
+            media.camera_device = device
+        self._sync_camera_button()
+
+    async def leave(self) -> None:
+        if self.session is not None:
+            await self.session.leave()
+
+    def _on_meeting_left(self, reason: str) -> None:
+        self.session = None
+        self._drop_call_window()
+        self._close_media()
+        self.invite_url = None
+        if self._quitting:
+            return
+        self.start_window.show_notice(describe(reason))
+        self._show(self.start_window, "StartWindow")

@@ -1,0 +1,129 @@
+"""StartWindow: join a meeting with a link (or a server and a token), or start one here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..session.meeting_session import JoinUrl
+
+
+def _heading(text: str, size: int, bold: bool = True) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setPointSize(size)
+    font.setBold(bold)
+    label.setFont(font)
+    return label
+
+
+class StartWindow(QWidget):
+    join_requested = Signal(str)  # a parley:// join link
+    host_requested = Signal()  # "Start a meeting on this computer"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Parley")
+        self.setObjectName("StartWindow")
+        self.setMinimumSize(520, 460)
+
+        card = QFrame(objectName="card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(32, 28, 32, 28)
+        layout.setSpacing(12)
+        layout.addWidget(_heading("Parley", 26))
+        layout.addWidget(QLabel("Open video meetings. Paste a meeting link to join."))
+        layout.addSpacing(8)
+
+        self.link = QLineEdit(placeholderText="parley://server:8750/m/…?token=…")
+        self.link.setAccessibleName("Meeting link")
+        self.link.setClearButtonEnabled(True)
+        self.join_button = QPushButton("Join", objectName="primary")
+        self.join_button.setDefault(True)
+        row = QHBoxLayout()
+        row.addWidget(self.link, 1)
+        row.addWidget(self.join_button)
+        layout.addLayout(row)
+
+        self.more = QToolButton(text="Join with a server address and a token", checkable=True)
+        self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.more.setObjectName("link")
+        layout.addWidget(self.more)
+        self.server = QLineEdit(placeholderText="Server, e.g. 127.0.0.1:8750")
+        self.server.setAccessibleName("Server address")
+        self.meeting = QLineEdit(placeholderText="Meeting id")
+        self.meeting.setAccessibleName("Meeting id")
+        self.token = QLineEdit(placeholderText="Join token")
+        self.token.setAccessibleName("Join token")
+        self.manual = QWidget()
+        manual_layout = QVBoxLayout(self.manual)
+        manual_layout.setContentsMargins(0, 0, 0, 0)
+        for field in (self.server, self.meeting, self.token):
+            manual_layout.addWidget(field)
+        self.manual.setVisible(False)
+        layout.addWidget(self.manual)
+
+        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error.setVisible(False)
+        layout.addWidget(self.error)
+
+        layout.addSpacing(8)
+        divider = QLabel("or", alignment=Qt.AlignmentFlag.AlignCenter, objectName="muted")
+        layout.addWidget(divider)
+        self.host_button = QPushButton("Start a meeting on this computer")
+        self.host_button.setAccessibleName("Start a meeting on this computer")
+        layout.addWidget(self.host_button)
+
+        self.notice = QLabel(objectName="notice", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.notice.setVisible(False)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        outer.addStretch(1)
+        outer.addWidget(self.notice)
+        outer.addWidget(card)
+        outer.addStretch(2)
+
+        self.more.toggled.connect(self.manual.setVisible)
+        self.join_button.clicked.connect(self._join)
+        self.link.returnPressed.connect(self._join)
+        self.token.returnPressed.connect(self._join)
+        self.host_button.clicked.connect(self.host_requested)
+
+    def show_notice(self, text: str) -> None:
+        """Tell the user why they are back here (how the last call ended)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        for widget in (self.join_button, self.host_button, self.link):
+            widget.setEnabled(not busy)
+        if busy:
+            self.show_notice(text)
+
+    def _join(self) -> None:
+        url = self.link.text().strip()
+        if not url and self.manual.isVisible():
+            server, meeting, token = (f.text().strip() for f in (self.server, self.meeting, self.token))
+            if server and meeting and token:
+                url = f"parley://{server}/m/{meeting}?token={token}"
+        try:
+            JoinUrl(url)
+        except ValueError as exc:
+            self.show_error(str(exc) if url else "Paste a meeting link first.")
+            return
+        self.show_error("")
+        self.join_requested.emit(url)

@@ -1,0 +1,105 @@
+"""Light and dark themes that follow the system: Fusion, two palettes, one small stylesheet.
+
+Icons are monochrome SVGs recoloured to the palette (ui/icons.py); widgets that show icons
+listen to ``theme_changed`` and fetch them again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+ACCENT = "#3b82f6"
+DANGER = "#dc2626"
+
+_LIGHT = {
+    "window": "#f4f5f7", "base": "#ffffff", "alt": "#eef0f3", "text": "#1f2328", "muted": "#5f6b7a",
+    "button": "#ffffff", "border": "#d6dae0", "card": "#ffffff", "round": "#e7eaee", "round_off": "#fde2e2",
+}
+_DARK = {
+    "window": "#15181e", "base": "#1d2129", "alt": "#232833", "text": "#e8eaed", "muted": "#9aa3af",
+    "button": "#262b35", "border": "#343a46", "card": "#1d2129", "round": "#2c323d", "round_off": "#5b2222",
+}
+
+_STYLE = """
+QWidget {{ font-size: 10pt; }}
+QFrame#card {{ background: {card}; border: 1px solid {border}; border-radius: 14px; }}
+QLineEdit {{ padding: 6px 8px; border: 1px solid {border}; border-radius: 8px; background: {base}; }}
+QLineEdit:focus {{ border-color: {accent}; }}
+QComboBox {{ padding: 5px 8px; min-height: 20px; }}
+QPushButton {{ padding: 7px 16px; border: 1px solid {border}; border-radius: 8px; background: {button}; }}
+QPushButton:hover {{ border-color: {accent}; }}
+QPushButton#primary {{ background: {accent}; color: white; border: none; font-weight: 600; }}
+QPushButton#primary:disabled {{ background: {border}; color: {muted}; }}
+QToolButton#round {{ min-width: 44px; min-height: 44px; max-width: 44px; max-height: 44px; border-radius: 22px;
+                     background: {round}; border: none; icon-size: 22px; }}
+QToolButton#round:hover {{ border: 2px solid {accent}; }}
+QToolButton#round[off="true"] {{ background: {round_off}; }}
+QToolButton#round[unavailable="true"] {{ background: {round}; border: 2px dashed {muted}; }}
+QToolButton#leave {{ background: {danger}; color: white; border: none; border-radius: 22px; min-height: 44px;
+                     padding: 0 18px; font-weight: 600; icon-size: 20px; }}
+QToolButton#leave:hover {{ background: #b91c1c; }}
+QToolButton#link {{ border: none; color: {accent}; background: transparent; }}
+QLabel#muted {{ color: {muted}; }}
+QLabel#error {{ color: {danger}; }}
+QLabel#notice {{ color: {text}; background: {alt}; border-radius: 8px; padding: 8px 12px; }}
+QLabel#banner {{ color: {text}; background: {alt}; border: 1px solid {border}; border-radius: 8px; padding: 8px 12px; }}
+QProgressBar#meter {{ border: none; background: {alt}; border-radius: 3px; }}
+QProgressBar#meter::chunk {{ background: #22c55e; border-radius: 3px; }}
+QMenu {{ padding: 4px; }}
+"""
+
+
+class ThemeWatcher(QObject):
+    theme_changed = Signal()
+
+
+watcher: ThemeWatcher | None = None
+
+
+def is_dark(app: QApplication) -> bool:
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def _system_is_dark(app: QApplication) -> bool:
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def _palette(colours: dict[str, str]) -> QPalette:
+    palette = QPalette()
+    role = QPalette.ColorRole
+    pairs = {
+        role.Window: colours["window"], role.WindowText: colours["text"], role.Base: colours["base"],
+        role.AlternateBase: colours["alt"], role.Text: colours["text"], role.Button: colours["button"],
+        role.ButtonText: colours["text"], role.ToolTipBase: colours["base"], role.ToolTipText: colours["text"],
+        role.PlaceholderText: colours["muted"], role.Highlight: ACCENT, role.HighlightedText: "#ffffff",
+        role.Link: ACCENT,
+    }
+    for r, colour in pairs.items():
+        palette.setColor(r, QColor(colour))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, r, QColor(colours["muted"]))
+    return palette
+
+
+def apply_theme(app: QApplication, mode: str = "system") -> None:
+    """Style ``app``: ``light``, ``dark``, or ``system`` (and follow the system's changes)."""
+    global watcher
+    if mode not in ("system", "light", "dark"):
+        raise ValueError(f"unknown theme {mode!r}")
+    dark = _system_is_dark(app) if mode == "system" else mode == "dark"
+    colours = _DARK if dark else _LIGHT
+    app.setStyle("Fusion")
+    app.setPalette(_palette(colours))
+    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, **colours))
+    if watcher is None:
+        watcher = ThemeWatcher()
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: _follow(app))
+    watcher.mode = mode  # type: ignore[attr-defined]
+    watcher.theme_changed.emit()
+
+
+def _follow(app: QApplication) -> None:
+    if watcher is not None and getattr(watcher, "mode", "system") == "system":
+        apply_theme(app, "system")

@@ -1,0 +1,93 @@
+"""Take the README's screenshot: the real app window under Xvfb, in a meeting with bots.
+
+    python docs/screenshot.py [--bots 4] [--out docs/screenshot.png] [--window lobby|call|start]
+
+Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick). Everything runs on
+loopback and is stopped (by PID) before the script exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def post(url: str, key: str, body: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bots", type=int, default=4)
+    parser.add_argument("--out", default=str(REPO / "docs" / "screenshot.png"))
+    parser.add_argument("--window", choices=["call", "lobby", "start"], default="call")
+    parser.add_argument("--size", default="1200x760", help="the screen: the call window opens at 1200x760")
+    parser.add_argument("--settle", type=float, default=6.0)
+    args = parser.parse_args()
+
+    names = ["Grace Hopper", "Linus Torvalds", "Margaret Hamilton", "Alan Turing", "Katherine Johnson",
+             "Dennis Ritchie", "Barbara Liskov", "Ken Thompson"]
+    key = secrets.token_urlsafe(16)
+    env = dict(os.environ, PARLEY_API_KEY=key, PYTHONPATH=str(REPO))
+    env.pop("QT_QPA_PLATFORM", None)
+    processes: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            display = ":97"
+            processes.append(subprocess.Popen(["Xvfb", display, "-screen", "0", f"{args.size}x24", "-nolisten", "tcp"]))
+            server = subprocess.Popen(
+                [sys.executable, "-m", "server", "--port", "0", "--data-dir", tmp, "--ice-address", "127.0.0.1"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            processes.append(server)
+            base = re.search(r"(http://\S+)", server.stdout.readline()).group(1)
+            meeting = post(f"{base}/v1/meetings", key, {})["meeting"]["id"]
+
+            def join_url(name: str, role: str = "participant") -> str:
+                return post(f"{base}/v1/meetings/{meeting}/attendees", key,
+                            {"user_id": name.lower().replace(" ", "-"), "name": name, "role": role})["join_url"]
+
+            for i, name in enumerate(names[: args.bots]):
+                bot = [sys.executable, "-m", "desktop.bot", join_url(name), "--duration", "120", "--size", "640x360"]
+                if i == 1:
+                    bot += ["--camera", "none"]  # shows the initials tile
+                processes.append(subprocess.Popen(bot, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                time.sleep(0.3)
+            app_env = dict(env, DISPLAY=display, PARLEY_FAKE_DEVICES="1",
+                           XDG_CONFIG_HOME=str(Path(tmp) / "config"), XDG_DATA_HOME=str(Path(tmp) / "data"))
+            app = [sys.executable, "-m", "desktop.app", "--name", "Ada Lovelace"]
+            if args.window != "start":
+                app.append(join_url("Ada Lovelace", "host"))
+            if args.window == "call":
+                app.append("--no-lobby")
+            processes.append(subprocess.Popen(app, env=app_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            time.sleep(args.settle)
+            subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True, timeout=30)
+            print(f"wrote {args.out}")
+        finally:
+            for process in reversed(processes):
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
