@@ -9,7 +9,9 @@ of the app (closing a window, a signal) resolves one shutdown future; a call is 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -21,7 +23,7 @@ from ..media.local_media import LocalMedia
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
 from ..session.reasons import describe
 from .bridge import SessionBridge
-from .call_window import CallWindow
+from .call_window import SELF, CallWindow
 from .lobby_window import LobbyWindow
 from .settings import Settings
 from .start_window import StartWindow
@@ -63,6 +65,7 @@ class AppFlow(QObject):
         self._bridge: SessionBridge | None = None
         self._tasks: set[asyncio.Task] = set()
         self._quitting = False
+        self._call_started: float | None = None
 
         self.start_window.join_requested.connect(self.open_lobby)
         self.start_window.host_requested.connect(lambda: self._spawn(self.host_meeting()))
@@ -324,6 +327,7 @@ class AppFlow(QObject):
                 self._show(self.start_window, "StartWindow")
             return
         self.session = session
+        self._call_started = asyncio.get_event_loop().time()
         for attendee in session.attendees.values():
             call.add_attendee(attendee)
         call.set_mic(mic_on)
@@ -352,12 +356,26 @@ class AppFlow(QObject):
         return call
 
     def _drop_call_window(self) -> None:
+        self._write_stats()
         if self.call is not None:
             self.call.removeEventFilter(self)
             self.call.hide()
             self.call.deleteLater()
         self.call = None
         self._bridge = None
+
+    def _write_stats(self) -> None:
+        """With PARLEY_STATS_FILE set, note what each tile showed in the call (bench/app.py)."""
+        path = os.environ.get("PARLEY_STATS_FILE")
+        if not path or self.call is None or self._call_started is None:
+            return
+        grid = self.call.grid
+        stats = {
+            "seconds_in_call": asyncio.get_event_loop().time() - self._call_started,
+            "frames_shown": {key: grid.tile(key).frames_shown for key in grid.keys() if key != SELF},
+        }
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(stats, out)
 
     def _on_attendee_updated(self, info) -> None:
         if self.call is None or self.session is None:
