@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Parley")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # the flow decides when to quit (after leaving a call)
-    apply_theme(app)
+    apply_theme(app, os.environ.get("PARLEY_THEME", "system"))  # a settings dialog comes later
     return qasync.run(run_app(args))
 
 

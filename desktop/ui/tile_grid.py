@@ -52,6 +52,7 @@ class TileGrid(QWidget):
         self.hug = hug
         self._tiles: dict[str, QWidget] = {}
         self.setMinimumSize(320, 180)
+        self.setAutoFillBackground(True)  # the gaps between tiles are repainted too
         if hug:
             policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             policy.setHeightForWidth(True)

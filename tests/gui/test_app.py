@@ -209,3 +209,45 @@ async def test_a_minute_of_video_through_qasync(app_flow, server: Server) -> Non
     for bot in bots:
         await bot.finish()
     assert painted >= 55
+
+
+async def test_a_machine_without_devices_still_joins(qsettings, server: Server) -> None:
+    meeting = await server.create_meeting()
+    bot = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    devices = DeviceManager([])  # no camera, no microphone, no speaker at all
+    flow = AppFlow(devices, Settings(qsettings), SMALL)
+    try:
+        flow.open_lobby(await server.join_url(meeting["id"], "Ada"))
+        lobby = flow.lobby
+        assert lobby.combos[DeviceKind.CAMERA].currentText() == "No camera found"
+        assert "No camera or microphone found" in lobby.note.text()
+        lobby.join_button.click()
+        await eventually(lambda: flow.session is not None and flow.call.isVisible(), what="in the call")
+        await eventually(lambda: tile_names(flow) == {"Grace"}, what="sees the bot")
+        assert not flow.call.camera_button.isChecked()
+        me = flow.session.me.attendee_id
+        await eventually(lambda: me in bot.session.attendees, what="the bot sees the app")
+        assert bot.session.attendees[me].video is False
+    finally:
+        flow.quit()
+        await asyncio.wait_for(flow.shutdown, 10)
+        await bot.finish()
+
+
+async def test_choices_are_remembered_for_next_time(app_flow, server: Server) -> None:
+    meeting = await server.create_meeting()
+    first = app_flow()
+    first.open_lobby(await server.join_url(meeting["id"], "Ada"))
+    first.lobby.name.setText("Ada Lovelace")
+    first.lobby.mic_button.click()  # join muted
+    first.lobby.join_button.click()
+    await eventually(lambda: first.session is not None, what="joined")
+    assert first.call.self_tile.muted
+    await first.leave()
+    await eventually(lambda: first.start_window.isVisible(), what="left")
+
+    second = app_flow()  # the next run of the app, same settings
+    second.open_lobby(await server.join_url(meeting["id"], "Ada"))
+    assert second.lobby.name.text() == "Ada Lovelace"
+    assert not second.lobby.mic_button.isChecked()
+    assert second.lobby.combos[DeviceKind.CAMERA].currentText() == "Synthetic camera"
