@@ -101,10 +101,10 @@ async def test_server_starts_reports_its_port_and_stops_on_signals(tmp_path: Pat
 
 def test_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = parse_args(["--host", "0.0.0.0", "--port", "9000", "--data-dir", str(tmp_path),
-                         "--ice-address", "10.0.0.5", "192.168.1.2", "--ice-address", "10.0.0.6",
+                         "--ice-address", "127.0.0.2", "::1", "--ice-address", "127.0.0.3",
                          "--public-host", "meet.example.org:443"])
     assert (config.host, config.port, config.data_dir) == ("0.0.0.0", 9000, tmp_path)
-    assert config.ice_addresses == ["10.0.0.5", "192.168.1.2", "10.0.0.6"]
+    assert config.ice_addresses == ["127.0.0.2", "::1", "127.0.0.3"]
     assert config.public_host == "meet.example.org:443"
 
     monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "from-env"))

@@ -21,7 +21,6 @@ from aiortc.codecs.vpx import number_of_threads
 from aiortc.mediastreams import (
     VIDEO_CLOCK_RATE,
     VIDEO_TIME_BASE,
-    MediaStreamError,
     MediaStreamTrack,
 )
 
@@ -189,11 +188,7 @@ class ReplayVideoTrack(MediaStreamTrack):
         return self.clip.keyframes[position % len(self.clip.keyframes)]
 
     async def recv(self) -> av.Packet:
-        if self.readyState != "live":
-            raise MediaStreamError
-        slot = await self._pacer.next_slot()
-        if self.readyState != "live":
-            raise MediaStreamError
+        slot = await self._pacer.live_slot(self)
         index = self._next_index
         if self._keyframe_requested:
             index = self._next_keyframe(index)
@@ -222,11 +217,7 @@ class ReplayAudioTrack(MediaStreamTrack):
         self._pacer = RealTimePacer(AUDIO_PTIME, max_lag=0.2)
 
     async def recv(self) -> av.Packet:
-        if self.readyState != "live":
-            raise MediaStreamError
-        slot = await self._pacer.next_slot()
-        if self.readyState != "live":
-            raise MediaStreamError
+        slot = await self._pacer.live_slot(self)
         packet = av.Packet(self.packets[self.packets_sent % len(self.packets)])
         packet.pts = slot * OPUS_SAMPLES_PER_FRAME
         packet.dts = packet.pts

@@ -78,6 +78,15 @@ class RealTimePacer:
         self._start: float | None = None
         self._slot = 0
 
+    async def live_slot(self, track: MediaStreamTrack) -> int:
+        """The next slot for ``track``; MediaStreamError if it is (or gets) stopped meanwhile."""
+        if track.readyState != "live":
+            raise MediaStreamError
+        slot = await self.next_slot()
+        if track.readyState != "live":  # stopped while we waited
+            raise MediaStreamError
+        return slot
+
     async def next_slot(self) -> int:
         now = self._clock()
         if self._start is None:
@@ -169,11 +178,7 @@ class SyntheticCamera(MediaStreamTrack):
         self._pacer = RealTimePacer(1.0 / fps, max_lag=1.0 / fps)
 
     async def recv(self) -> av.VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        slot = await self._pacer.next_slot()
-        if self.readyState != "live":  # stopped while we waited
-            raise MediaStreamError
+        slot = await self._pacer.live_slot(self)
         # Frame numbers count the frames delivered, so a gap at the receiver is a real loss;
         # pts follows the slot, so it also shows the time a skipped slot took.
         frame = self._pattern.render(self.frames_captured, int(self._wall_clock() * 1000))
@@ -220,11 +225,7 @@ class SyntheticMicrophone(MediaStreamTrack):
         self._pacer = RealTimePacer(AUDIO_PTIME, max_lag=0.2)
 
     async def recv(self) -> av.AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        slot = await self._pacer.next_slot()
-        if self.readyState != "live":
-            raise MediaStreamError
+        slot = await self._pacer.live_slot(self)
         start = slot * self.samples_per_frame
         samples = tone_samples(
             start, self.samples_per_frame, self.frequency, self._amplitude, self.sample_rate
