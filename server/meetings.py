@@ -59,8 +59,13 @@ class CallType:
 class Limits:
     max_duration_seconds: int | None
     max_participants: int
+    #: a client asks "Are you still there?" after this long without input (the shorter of this
+    #: and the user's own setting wins); None: only the user's setting
+    inactivity_timeout_seconds: int | None = None
 
     def __post_init__(self) -> None:
+        if self.inactivity_timeout_seconds is not None and self.inactivity_timeout_seconds <= 0:
+            raise ValueError("settings.limits.inactivity_timeout_seconds must be positive or null")
         if self.max_duration_seconds is not None and self.max_duration_seconds <= 0:
             raise ValueError("settings.limits.max_duration_seconds must be positive or null")
         if self.max_participants <= 0:
@@ -108,6 +113,10 @@ def call_type_of(name: str) -> CallType:
 def effective_settings(meeting: MeetingRecord) -> dict[str, Any]:
     """The meeting's call type settings with the meeting's override merged in."""
     return merge_settings(call_type_of(meeting.call_type).settings, meeting.settings)
+
+
+def limits_of(meeting: MeetingRecord) -> Limits:
+    return parse_settings(effective_settings(meeting)).limits
 
 
 def timer_ends_at(meeting: MeetingRecord) -> float | None:
@@ -186,6 +195,9 @@ class MeetingService:
 
     def timer_ends_at(self, meeting: MeetingRecord) -> float | None:
         return timer_ends_at(meeting)
+
+    def limits(self, meeting: MeetingRecord) -> Limits:
+        return limits_of(meeting)
 
     def capabilities(self, meeting: MeetingRecord, role: str) -> list[str]:
         grants = call_type_of(meeting.call_type).grants

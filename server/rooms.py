@@ -141,6 +141,7 @@ class Room:
                     call_type=meeting.call_type,
                     started_at=iso(meeting.started_at),
                     timer_ends_at=iso(self._meetings.timer_ends_at(meeting)),
+                    inactivity_timeout_seconds=self._meetings.limits(meeting).inactivity_timeout_seconds,
                 ),
                 roster=roster,
                 capabilities=capabilities,

@@ -113,8 +113,8 @@ class ClientConnection:
         elif isinstance(message, RequestKeyframe):
             room.request_keyframe(message.attendee_id)
         elif isinstance(message, Leave):
-            self._leave_reason = "left"
-            await room.leave(me, "left")
+            self._leave_reason = message.reason
+            await room.leave(me, message.reason)
         else:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"{message.TYPE} is not sent by clients")
 

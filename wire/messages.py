@@ -47,6 +47,8 @@ class MeetingInfo:
     call_type: str
     started_at: str | None = None
     timer_ends_at: str | None = None
+    #: the meeting's "Are you still there?" limit (settings.limits.inactivity_timeout_seconds)
+    inactivity_timeout_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,11 @@ class RequestKeyframe(Message):
 
 @dataclass(frozen=True)
 class Leave(Message):
+    """Leave the meeting; the others see ``reason`` (``idle``: nobody answered "Are you
+    still there?")."""
+
     TYPE: ClassVar[str] = "leave"
+    reason: Literal["left", "idle"] = "left"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from wire import (
     Joined,
     Leave,
     MeetingEnded,
+    MeetingInfo,
     Message,
     Mute,
     ParticipantJoined,
@@ -105,6 +106,7 @@ class MeetingSession(EventEmitter):
         self.me: AttendeeInfo | None = None
         self.attendees: dict[str, AttendeeInfo] = {}
         self.capabilities: tuple[str, ...] = ()
+        self.meeting: MeetingInfo | None = None
         self.camera_on = False
         self.muted = muted
         self.end_reason: str | None = None
@@ -142,6 +144,7 @@ class MeetingSession(EventEmitter):
             raise
         assert isinstance(joined, Joined)
         self.me = joined.attendee
+        self.meeting = joined.meeting
         self.capabilities = tuple(joined.capabilities)
         self.attendees = {a.attendee_id: a for a in joined.roster}
         self.emit(MeetingJoined(joined.attendee, tuple(joined.roster), self.capabilities))
@@ -151,14 +154,15 @@ class MeetingSession(EventEmitter):
             await self._start_publishing()
         return joined
 
-    async def leave(self) -> None:
+    async def leave(self, reason: str = "left") -> None:
+        """Leave the meeting; ``reason`` is ``left``, or ``idle`` when nobody answered."""
         if self._closed:
             return
         try:
-            await self._signalling.send(Leave())
+            await self._signalling.send(Leave(reason=reason))
         except (ConnectionError, RuntimeError):
             pass
-        await self._finish("left")
+        await self._finish(reason)
 
     async def _finish(self, reason: str) -> None:
         if self.end_reason is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 _REASONS = {
     # how a call ends
     "left": "You left the meeting.",
+    "idle": "You left because you were inactive.",
     "deleted": "The meeting was ended.",
     "ended": "The meeting was ended.",
     "removed": "You were removed from the meeting.",
