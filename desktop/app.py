@@ -6,6 +6,7 @@ meeting on this computer" — wires them into the AppFlow, runs Qt and asyncio o
 flow's one shutdown future, and the call is left before the app exits.
 
     parley [JOIN_URL] [--name NAME] [--no-lobby] [--fake-devices]
+           [--idle-timeout SECONDS] [--idle-prompt SECONDS]
 """
 
 from __future__ import annotations
@@ -30,11 +31,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fake-devices", action="store_true",
                         default=os.environ.get("PARLEY_FAKE_DEVICES", "") not in ("", "0"),
                         help="add a synthetic camera, microphone and a silent speaker (also PARLEY_FAKE_DEVICES=1)")
+    parser.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                        help='ask "Are you still there?" after this long without input (default 3600)')
+    parser.add_argument("--idle-prompt", type=float, metavar="SECONDS",
+                        help="leave when nobody answers within this long (default 60)")
     parser.add_argument("--video-size", default="640x360", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"parley {__version__}")
     args = parser.parse_args(argv)
     if args.no_lobby and not args.join_url:
         parser.error("--no-lobby needs a meeting link")
+    for option in ("idle_timeout", "idle_prompt"):
+        if getattr(args, option) is not None and getattr(args, option) <= 0:
+            parser.error(f"--{option.replace('_', '-')} must be a positive number of seconds")
     if args.join_url:
         from .session.meeting_session import JoinUrl
 
@@ -82,6 +90,8 @@ class LocalServer:
 
 
 async def run_app(args: argparse.Namespace) -> int:
+    from .idle.backends import detect_backend
+    from .idle.qt_fallback import AppInputBackend
     from .media.devices import DeviceManager, SyntheticBackend
     from .media.qt_devices import QtBackend
     from .ui.flow import AppFlow, FlowOptions
@@ -93,8 +103,10 @@ async def run_app(args: argparse.Namespace) -> int:
     devices = DeviceManager(backends)
     local = LocalServer(user_data_dir() / "server")
     width, height = (int(v) for v in args.video_size.lower().split("x"))
-    flow = AppFlow(devices, Settings(), FlowOptions(args.join_url, args.name, args.no_lobby, (width, height)),
-                   local.start_meeting)
+    idle_source = detect_backend(app_fallback=AppInputBackend)
+    options = FlowOptions(args.join_url, args.name, args.no_lobby, (width, height),
+                          idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt)
+    flow = AppFlow(devices, Settings(), options, local.start_meeting, idle_source)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -107,6 +119,8 @@ async def run_app(args: argparse.Namespace) -> int:
     finally:
         await local.close()
         devices.close()
+        if idle_source is not None:
+            idle_source.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--window", choices=["call", "lobby", "start"], default="call")
     parser.add_argument("--size", default="1200x760", help="the screen: the call window opens at 1200x760")
     parser.add_argument("--settle", type=float, default=6.0)
+    parser.add_argument("--app-arg", action="append", default=[], help="passed to parley (repeatable)")
     args = parser.parse_args()
 
     names = ["Grace Hopper", "Linus Torvalds", "Margaret Hamilton", "Alan Turing", "Katherine Johnson",
@@ -73,6 +74,7 @@ def main() -> int:
                 app.append(join_url("Ada Lovelace", "host"))
             if args.window == "call":
                 app.append("--no-lobby")
+            app += args.app_arg
             processes.append(subprocess.Popen(app, env=app_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             time.sleep(args.settle)
             subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True, timeout=30)

@@ -16,14 +16,26 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ..media.devices import Device, DeviceKind, DeviceManager
+from ..idle.watcher import (
+    DEFAULT_PROMPT,
+    DEFAULT_TIMEOUT,
+    IdleCountdown,
+    IdlePromptShown,
+    IdleResumed,
+    IdleSource,
+    IdleTimedOut,
+    IdleWatcher,
+    effective_timeout,
+)
 from ..media.local_media import LocalMedia
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
 from ..session.reasons import describe
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
+from .idle_dialog import IdleDialog
 from .lobby_window import LobbyWindow
 from .settings import Settings
 from .start_window import StartWindow
@@ -44,12 +56,21 @@ class FlowOptions:
     no_lobby: bool = False
     video_size: tuple[int, int] = (640, 360)
     fps: int = 30
+    idle_timeout: float | None = None  # overrides the setting for this run (--idle-timeout)
+    idle_prompt: float | None = None  # --idle-prompt
 
 
 class AppFlow(QObject):
     def __init__(self, devices: DeviceManager, settings: Settings, options: FlowOptions,
-                 local_host: LocalHost | None = None) -> None:
+                 local_host: LocalHost | None = None, idle_source: IdleSource | None = None) -> None:
+        """``idle_source``: how long since the user last touched the computer (None: no watcher)."""
         super().__init__()
+        # The flow decides when the app ends (after leaving a call), not the last window closing:
+        # between windows (a dialog hidden, the call window gone) none may be visible.
+        QApplication.instance().setQuitOnLastWindowClosed(False)
+        self.idle_source = idle_source
+        self.idle: IdleWatcher | None = None
+        self.idle_dialog: IdleDialog | None = None
         self.devices = devices
         self.settings = settings
         self.options = options
@@ -328,6 +349,7 @@ class AppFlow(QObject):
             return
         self.session = session
         self._call_started = asyncio.get_event_loop().time()
+        self._watch_idle(session)
         for attendee in session.attendees.values():
             call.add_attendee(attendee)
         call.set_mic(mic_on)
@@ -431,7 +453,49 @@ class AppFlow(QObject):
         if self.session is not None:
             await self.session.leave()
 
+    # --- "Are you still there?" ------------------------------------------------------------------
+
+    def _watch_idle(self, session: MeetingSession) -> None:
+        if self.idle_source is None:
+            return
+        timeout = effective_timeout(
+            self.options.idle_timeout or self.settings.seconds("idle/timeout", DEFAULT_TIMEOUT),
+            session.meeting.inactivity_timeout_seconds if session.meeting else None,
+        )
+        prompt = self.options.idle_prompt or self.settings.seconds("idle/prompt", DEFAULT_PROMPT)
+        watcher = self.idle = IdleWatcher(self.idle_source, timeout, prompt)
+        dialog = self.idle_dialog = IdleDialog(self.call)
+        dialog.stay_requested.connect(watcher.confirm)
+        dialog.leave_requested.connect(lambda: (dialog.hide(), self._spawn(self.leave())))
+        watcher.on(IdlePromptShown, self._on_idle_prompt)
+        watcher.on(IdleCountdown, lambda e: dialog.set_seconds_left(e.seconds_left))
+        watcher.on(IdleResumed, lambda e: dialog.hide())
+        watcher.on(IdleTimedOut, self._on_idle_timed_out)
+        watcher.start()
+
+    def _on_idle_prompt(self, event: IdlePromptShown) -> None:
+        if self.idle_dialog is not None:
+            self.idle_dialog.ask(event.seconds_left)
+        if self.media is not None:
+            self.media.test_speaker()  # a soft chime on the chosen speaker
+
+    def _on_idle_timed_out(self, event: IdleTimedOut) -> None:
+        if self.idle_dialog is not None:
+            self.idle_dialog.hide()
+        if self.session is not None:
+            self._spawn(self.session.leave("idle"))
+
+    def _stop_idle(self) -> None:
+        if self.idle is not None:
+            self.idle.stop()
+            self.idle = None
+        if self.idle_dialog is not None:
+            self.idle_dialog.hide()
+            self.idle_dialog.deleteLater()
+            self.idle_dialog = None
+
     def _on_meeting_left(self, reason: str) -> None:
+        self._stop_idle()
         self.session = None
         self._drop_call_window()
         self._close_media()

@@ -36,6 +36,16 @@ class Settings:
     def set_flag(self, key: str, value: bool) -> None:
         self._q.setValue(f"join/{key}", bool(value))
 
+    def seconds(self, key: str, default: float) -> float:
+        try:
+            value = float(self._q.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return value if value > 0 else default
+
+    def set_seconds(self, key: str, value: float) -> None:
+        self._q.setValue(key, float(value))
+
     # --- windows ------------------------------------------------------------------------
 
     def restore_geometry(self, window: QWidget, key: str) -> bool:

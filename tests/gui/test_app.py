@@ -251,3 +251,54 @@ async def test_choices_are_remembered_for_next_time(app_flow, server: Server) ->
     assert second.lobby.name.text() == "Ada Lovelace"
     assert not second.lobby.mic_button.isChecked()
     assert second.lobby.combos[DeviceKind.CAMERA].currentText() == "Synthetic camera"
+
+
+class NobodyThere:
+    """An idle source for a computer nobody has touched for hours."""
+
+    def idle_seconds(self) -> float:
+        return 4 * 3600.0
+
+    def close(self) -> None:
+        pass
+
+
+async def test_nobody_answers_are_you_still_there_and_the_app_leaves(qsettings, server: Server) -> None:
+    from desktop.session.events import AttendeeLeft
+
+    meeting = await server.create_meeting()
+    bot = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    departures: list[AttendeeLeft] = []
+    bot.session.on(AttendeeLeft, departures.append)
+    options = FlowOptions(video_size=(320, 180), fps=15, idle_timeout=1.0, idle_prompt=3.0)
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), options, idle_source=NobodyThere())
+    try:
+        await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
+        me = flow.session.me.attendee_id
+        await eventually(lambda: flow.idle_dialog is not None and flow.idle_dialog.isVisible(), what="the question")
+        dialog = flow.idle_dialog
+        assert "in 3 seconds" in dialog.countdown.text()
+        await eventually(lambda: "in 1 second " in dialog.countdown.text(), what="the countdown")
+        await eventually(lambda: flow.start_window.isVisible(), what="left the meeting")
+        assert flow.start_window.notice.text() == "You left because you were inactive."
+        await eventually(lambda: any(d.attendee_id == me for d in departures), what="the bot saw the app leave")
+        assert [d.reason for d in departures if d.attendee_id == me] == ["idle"]
+    finally:
+        flow.quit()
+        await asyncio.wait_for(flow.shutdown, 10)
+        await bot.finish()
+
+
+async def test_im_here_keeps_the_call(qsettings, server: Server) -> None:
+    meeting = await server.create_meeting()
+    options = FlowOptions(video_size=(320, 180), fps=15, idle_timeout=1.0, idle_prompt=30.0)
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), options, idle_source=NobodyThere())
+    try:
+        await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
+        await eventually(lambda: flow.idle_dialog is not None and flow.idle_dialog.isVisible(), what="the question")
+        flow.idle_dialog.stay_button.click()
+        assert not flow.idle_dialog.isVisible()
+        assert flow.session is not None and not flow.session.ended.is_set()
+    finally:
+        flow.quit()
+        await asyncio.wait_for(flow.shutdown, 10)

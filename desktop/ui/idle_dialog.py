@@ -1,0 +1,60 @@
+"""IdleDialog: "Are you still there?" with a visible countdown, over the IdleWatcher.
+
+It never runs a nested event loop (no exec()): it is shown and hidden as the watcher's events
+say, comes to the front without taking the keyboard from another app (where the platform
+allows), and asks the taskbar to draw attention.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class IdleDialog(QDialog):
+    stay_requested = Signal()  # "I'm here"
+    leave_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("IdleDialog")
+        self.setWindowTitle("Are you still there?")
+        self.setModal(False)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        title = QLabel("Are you still there?")
+        font = title.font()
+        font.setPointSize(15)
+        font.setBold(True)
+        title.setFont(font)
+        self.countdown = QLabel(wordWrap=True)
+        self.countdown.setAccessibleName("Time left before leaving")
+        self.stay_button = QPushButton("I'm here", objectName="primary")
+        self.stay_button.setDefault(True)
+        self.leave_button = QPushButton("Leave")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.leave_button)
+        buttons.addWidget(self.stay_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(self.countdown)
+        layout.addLayout(buttons)
+        self.stay_button.clicked.connect(self.stay_requested)
+        self.leave_button.clicked.connect(self.leave_requested)
+        self.seconds_left = 0
+
+    def ask(self, seconds_left: int) -> None:
+        self.set_seconds_left(seconds_left)
+        self.show()
+        self.raise_()
+        QApplication.alert(self.parentWidget() or self, 0)
+
+    def set_seconds_left(self, seconds_left: int) -> None:
+        self.seconds_left = seconds_left
+        unit = "second" if seconds_left == 1 else "seconds"
+        self.countdown.setText(
+            f"Nobody has used this computer for a while. You will leave the meeting in "
+            f"{seconds_left} {unit} unless you answer."
+        )
