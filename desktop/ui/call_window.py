@@ -26,6 +26,7 @@ class CallWindow(QWidget):
     camera_toggled = Signal(bool)
     device_chosen = Signal(object, object)  # DeviceKind, Device | None
     leave_requested = Signal()
+    settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +55,8 @@ class CallWindow(QWidget):
             DeviceKind.SPEAKER: self.device_menu.addMenu("Speaker"),
             DeviceKind.CAMERA: self.device_menu.addMenu("Camera"),
         }
+        self.device_menu.addSeparator()
+        self.device_menu.addAction("Settings…", self.settings_requested.emit)
         self.devices_button.setMenu(self.device_menu)
         self.invite_button = self._round_button("Copy invite link")
         self.invite_button.setIcon(icon("link"))

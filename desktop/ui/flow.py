@@ -36,6 +36,7 @@ from ..session.reasons import describe
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .idle_dialog import IdleDialog
+from .settings_dialog import IDLE_PROMPT_KEY, IDLE_TIMEOUT_KEY, SettingsDialog
 from .lobby_window import LobbyWindow
 from .settings import Settings
 from .start_window import StartWindow
@@ -88,7 +89,9 @@ class AppFlow(QObject):
         self._quitting = False
         self._call_started: float | None = None
 
+        self.settings_dialog: SettingsDialog | None = None
         self.start_window.join_requested.connect(self.open_lobby)
+        self.start_window.settings_requested.connect(self.open_settings)
         self.start_window.host_requested.connect(lambda: self._spawn(self.host_meeting()))
         self.start_window.host_button.setVisible(local_host is not None)
         self.start_window.installEventFilter(self)
@@ -146,7 +149,7 @@ class AppFlow(QObject):
         if self.session is not None:
             await self.session.leave()
         await self._release_media()
-        for window in (self.start_window, self.lobby, self.call):
+        for window in (self.start_window, self.lobby, self.call, self.settings_dialog):
             if window is not None:
                 if window.isVisible():
                     self.settings.save_geometry(window, window.objectName())
@@ -375,6 +378,7 @@ class AppFlow(QObject):
         call.camera_toggled.connect(lambda on: self._spawn(self._set_camera(on)))
         call.device_chosen.connect(self.choose_device)
         call.leave_requested.connect(lambda: self._spawn(self.leave()))
+        call.settings_requested.connect(self.open_settings)
         return call
 
     def _drop_call_window(self) -> None:
@@ -455,14 +459,24 @@ class AppFlow(QObject):
 
     # --- "Are you still there?" ------------------------------------------------------------------
 
+    def open_settings(self) -> None:
+        source = self.idle_source
+        if self.settings_dialog is None:
+            self.settings_dialog = SettingsDialog(
+                self.settings, getattr(source, "name", None) if source else None,
+                bool(getattr(source, "system_wide", False)), DEFAULT_TIMEOUT, DEFAULT_PROMPT,
+            )
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+
     def _watch_idle(self, session: MeetingSession) -> None:
         if self.idle_source is None:
             return
         timeout = effective_timeout(
-            self.options.idle_timeout or self.settings.seconds("idle/timeout", DEFAULT_TIMEOUT),
+            self.options.idle_timeout or self.settings.seconds(IDLE_TIMEOUT_KEY, DEFAULT_TIMEOUT),
             session.meeting.inactivity_timeout_seconds if session.meeting else None,
         )
-        prompt = self.options.idle_prompt or self.settings.seconds("idle/prompt", DEFAULT_PROMPT)
+        prompt = self.options.idle_prompt or self.settings.seconds(IDLE_PROMPT_KEY, DEFAULT_PROMPT)
         watcher = self.idle = IdleWatcher(self.idle_source, timeout, prompt)
         dialog = self.idle_dialog = IdleDialog(self.call)
         dialog.stay_requested.connect(watcher.confirm)

@@ -29,6 +29,7 @@ def _heading(text: str, size: int, bold: bool = True) -> QLabel:
 class StartWindow(QWidget):
     join_requested = Signal(str)  # a parley:// join link
     host_requested = Signal()  # "Start a meeting on this computer"
+    settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +83,11 @@ class StartWindow(QWidget):
         self.host_button = QPushButton("Start a meeting on this computer")
         self.host_button.setAccessibleName("Start a meeting on this computer")
         layout.addWidget(self.host_button)
+
+        self.settings_button = QToolButton(text="Settings", objectName="link")
+        self.settings_button.setAccessibleName("Settings")
+        layout.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.settings_button.clicked.connect(self.settings_requested)
 
         self.notice = QLabel(objectName="notice", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.notice.setVisible(False)

@@ -302,3 +302,36 @@ async def test_im_here_keeps_the_call(qsettings, server: Server) -> None:
     finally:
         flow.quit()
         await asyncio.wait_for(flow.shutdown, 10)
+
+
+async def test_idle_periods_are_settings_and_the_dialog_says_how_idle_is_seen(qsettings, server: Server) -> None:
+    meeting = await server.create_meeting()
+    source = NobodyThere()
+    source.name, source.system_wide = "Parley windows only", False
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), SMALL, idle_source=source)
+    try:
+        flow.start()
+        flow.start_window.settings_button.click()
+        dialog = flow.settings_dialog
+        assert dialog.isVisible()
+        assert dialog.idle_minutes.value() == 60 and dialog.prompt_seconds.value() == 60
+        assert "only input in Parley's own windows" in dialog.detection.text()
+        dialog.idle_minutes.setValue(5)
+        dialog.prompt_seconds.setValue(30)
+        await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
+        assert (flow.idle.timeout, flow.idle.prompt) == (300, 30)
+    finally:
+        flow.quit()
+        await asyncio.wait_for(flow.shutdown, 10)
+
+
+async def test_the_meetings_inactivity_limit_wins_when_shorter(qsettings, server: Server) -> None:
+    meeting = await server.create_meeting(settings_override={"limits": {"inactivity_timeout_seconds": 120}})
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), SMALL, idle_source=NobodyThere())
+    try:
+        await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
+        assert flow.session.meeting.inactivity_timeout_seconds == 120
+        assert flow.idle.timeout == 120  # not the hour of the user's setting
+    finally:
+        flow.quit()
+        await asyncio.wait_for(flow.shutdown, 10)
