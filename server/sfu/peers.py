@@ -31,6 +31,8 @@ PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 #: would share one RTX payload type, and aiortc's receiver cannot route RTX among them;
 #: the down tracks retransmit lost packets as they were (forwarding.DownTrack._on_nack).
 SUBSCRIBER_MIME = {"audio": ("audio/opus",), "video": ("video/VP8",)}
+#: Idle sections of each kind added whenever a subscriber's connection is renegotiated anyway.
+SPARE_SECTIONS = 2
 
 
 def _configuration() -> RTCConfiguration:
@@ -144,12 +146,16 @@ class SubscriberPeer:
             for (attendee_id, kind), up in sorted(wanted.items()):
                 section = next((s for s in self._sections if s.down.kind == kind and s.down.up is None), None)
                 if section is None:
-                    transceiver = self.pc.addTransceiver(kind, direction="sendonly")
-                    _prefer_codecs(transceiver, SUBSCRIBER_MIME)
-                    section = _Section(DownTrack(transceiver.sender, kind), transceiver)
-                    self._sections.append(section)
+                    section = self._add_section(kind)
                     new_sections = True
                 section.down.bind(up)
+            if new_sections:
+                # Negotiating anyway: add idle sections for the next people to come, so that they
+                # reach this subscriber with a tracks_updated instead of another offer (when
+                # many join at once, every subscriber would otherwise renegotiate each time).
+                for kind in ("audio", "video"):
+                    for _ in range(SPARE_SECTIONS):
+                        self._add_section(kind)
             # A section whose source went away (its up track closed) counts as a change too.
             tracks = self.tracks()
             if new_sections:
@@ -161,6 +167,13 @@ class SubscriberPeer:
             elif tracks != self._told:
                 self._told = tracks
                 await self._send_tracks(tracks)
+
+    def _add_section(self, kind: str) -> _Section:
+        transceiver = self.pc.addTransceiver(kind, direction="sendonly")
+        _prefer_codecs(transceiver, SUBSCRIBER_MIME)
+        section = _Section(DownTrack(transceiver.sender, kind), transceiver)
+        self._sections.append(section)
+        return section
 
     async def on_answer(self, answer_sdp: str) -> None:
         async with self._lock:
