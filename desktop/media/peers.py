@@ -101,6 +101,7 @@ class ReceiveConnection:
         self._counting = False
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
+        self._renack: asyncio.Task | None = None
         self.pc.on("track", self._track_event)
 
     def _count(self, receiver, marker: bool) -> None:
@@ -126,6 +127,8 @@ class ReceiveConnection:
             if self._on_counted is not None and not self._counting:
                 seam.count_rtp(self.pc, self._count)
                 self._counting = True
+            if self._on_counted is None and self._renack is None:
+                self._renack = asyncio.ensure_future(seam.repeat_nacks(self.pc))
             for transceiver in self.pc.getTransceivers():
                 if transceiver.kind in PREFERRED_MIME and transceiver.currentDirection is None:
                     _prefer_codecs(transceiver)
@@ -133,4 +136,6 @@ class ReceiveConnection:
             return self.pc.localDescription.sdp
 
     async def close(self) -> None:
+        if self._renack is not None:
+            self._renack.cancel()
         await self.pc.close()

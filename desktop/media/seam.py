@@ -5,12 +5,14 @@
   travels in the clear in SRTP, so each packet is counted where aioice hands it over, before
   the four coroutine layers and the queue it would otherwise pass through. DTLS and RTCP
   still take the normal path.
+- ``repeat_nacks``: aiortc asks for a lost packet once; we ask again until it comes.
 - ``route_keyframe_requests``: a sender of pre-encoded packets cannot "force" a keyframe
   (aiortc only does that for frames it encodes itself); this sends the request to the track.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from aiortc import RTCPeerConnection
@@ -39,6 +41,24 @@ def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool],
         deliver(data, component)
 
     connection.data_received = data_received
+
+
+async def repeat_nacks(pc: RTCPeerConnection, interval: float = 0.2) -> None:
+    """Ask again for video packets still missing, every ``interval`` seconds, until closed.
+
+    aiortc's receiver sends a NACK once, when it first sees a gap; if the retransmission is
+    lost too, the jitter buffer waits behind the hole until it overflows (512 packets, ~15 s
+    of video) and the picture freezes. Repeating the request, as browsers do, repairs it."""
+    while pc.connectionState not in ("closed", "failed"):
+        await asyncio.sleep(interval)
+        for transceiver in pc.getTransceivers():
+            receiver = transceiver.receiver
+            nacks = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
+            streams = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
+            if nacks is None or not nacks.missing or not streams:
+                continue
+            media_ssrc = next(iter(streams))
+            await receiver._send_rtcp_nack(media_ssrc, sorted(nacks.missing))
 
 
 def route_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:
