@@ -103,12 +103,20 @@ class Room:
         self._meetings = meetings
         self._on_empty = on_empty
         self._ended = False
+        self._joining = asyncio.Lock()
 
     # --- membership ---------------------------------------------------------------------
 
     async def join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None = None,
                    name: str | None = None) -> Participant:
-        """Seat ``attendee``; the ``joined`` welcome (with ``rid``) is the first thing it gets."""
+        """Seat ``attendee``; the ``joined`` welcome (with ``rid``) is the first thing it gets.
+
+        Joins are taken one at a time, so two connections of one attendee cannot both be seated."""
+        async with self._joining:
+            return await self._join(attendee, outbox, rid, name)
+
+    async def _join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None,
+                    name: str | None) -> Participant:
         meeting = self._meetings.get_meeting(self.meeting_id)
         if self._ended or meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
@@ -119,7 +127,10 @@ class Room:
         if previous is not None:
             # The same attendee joined again (a new device or a reconnect): the new one wins.
             previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you joined from another connection"))
-            await self._remove(previous, "replaced", announce=False)
+            # keep the room even if it is now empty: its attendee is coming right back
+            await self._remove(previous, "replaced", announce=False, forget=False)
+            if self._ended:
+                raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         limit = self._meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
         if limit is not None and len(self.participants) >= limit:
             raise ProtocolError(ErrorCode.MEETING_FULL, f"this meeting is full ({limit} participants)")
@@ -157,7 +168,7 @@ class Room:
         if self.participants.get(participant.attendee_id) is participant:
             await self._remove(participant, reason, announce=True)
 
-    async def _remove(self, participant: Participant, reason: str, announce: bool) -> None:
+    async def _remove(self, participant: Participant, reason: str, announce: bool, forget: bool = True) -> None:
         del self.participants[participant.attendee_id]
         freed = participant.camera_on
         participant.camera_on = False
@@ -168,7 +179,7 @@ class Room:
         await self._resubscribe_all()
         if freed:
             self._announce_free_slot()
-        if not self.participants:
+        if forget and not self.participants:
             self._on_empty(self.meeting_id)
 
     async def end(self, reason: str) -> None:
@@ -203,7 +214,7 @@ class Room:
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
             if "video" in publisher.tracks and request.video and "send-video" not in participant.capabilities:
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
-            if participant.attendee_id not in self.participants:  # left while negotiating
+            if self.participants.get(participant.attendee_id) is not participant:  # left meanwhile
                 raise ProtocolError(ErrorCode.NOT_JOINED, "you left the meeting")
         except ProtocolError:
             await publisher.close()

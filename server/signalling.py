@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import WSMsgType, web
 
@@ -41,6 +42,30 @@ logger = logging.getLogger(__name__)
 SOCKET_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES
 
 
+#: Messages that change what everyone else sees (mute, camera) or what publishers do (keyframe
+#: requests) are limited per connection, so one client cannot flood the others' sockets.
+RATE_PER_SECOND = 10
+RATE_BURST = 20
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._clock = clock
+        self._at = clock()
+
+    def allow(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/rtc", rtc_handler)
 
@@ -65,6 +90,7 @@ class ClientConnection:
         self.participant: Participant | None = None
         self._writer: asyncio.Task[None] | None = None
         self._leave_reason = "disconnected"
+        self._rate = TokenBucket(RATE_PER_SECOND, RATE_BURST)
 
     async def run(self) -> None:
         self._writer = asyncio.create_task(self._write_loop())
@@ -72,6 +98,7 @@ class ClientConnection:
             async for msg in self.ws:
                 if msg.type == WSMsgType.TEXT:
                     await self._on_text(msg.data)
+                    await asyncio.sleep(0)  # let the writers (ours and everyone's) drain between messages
                 elif msg.type == WSMsgType.BINARY:
                     self.outbox.put(Error(code=ErrorCode.BAD_REQUEST, message="messages are JSON text"))
                 else:
@@ -102,6 +129,9 @@ class ClientConnection:
         if self.participant is None or self.room is None:
             raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
         room, me = self.room, self.participant
+        if isinstance(message, (Mute, Camera, RequestKeyframe)) and not self._rate.allow():
+            raise ProtocolError(ErrorCode.RATE_LIMITED,
+                                f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")
         if isinstance(message, Publish):
             self.outbox.put(await room.publish(me, message), rid)
         elif isinstance(message, SubscribeAnswer):

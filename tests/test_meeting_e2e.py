@@ -214,3 +214,46 @@ async def test_one_invite_link_lets_several_people_in(server: Server) -> None:
     assert status == 401
     status, data = await server.call("POST", f"/v1/meetings/{meeting['id']}/invites", {"role": "wizard"})
     assert status == 400 and data["error"]["code"] == "unknown_role"
+
+
+async def test_rejoining_alone_keeps_the_meeting_one_room(server: Server) -> None:
+    meeting = await server.create_meeting()
+    url = await server.join_url(meeting["id"], "Ada")
+    first = RunningBot(url, **LIGHT_SMALL)
+    await eventually(lambda: first.report.attendee_id is not None, what="first join")
+    again = RunningBot(url, **LIGHT_SMALL)  # the same attendee, from another connection
+    await eventually(lambda: first.session.ended.is_set(), what="the old connection replaced")
+    assert first.session.end_reason == "replaced"
+    grace = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    await eventually(lambda: again.report.attendee_id in grace.session.attendees, what="Grace sees Ada")
+    status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
+    assert {p["name"] for p in data["meeting"]["session"]["participants"]} == {"Ada", "Grace"}
+    await server.call("DELETE", f"/v1/meetings/{meeting['id']}")
+    reports = await asyncio.wait_for(asyncio.gather(again.task, grace.task), 10)
+    assert [r.end_reason for r in reports] == ["deleted", "deleted"]
+
+
+async def test_a_flood_of_state_changes_is_rate_limited_and_nobody_else_drops(server: Server) -> None:
+    meeting = await server.create_meeting()
+    bots = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
+    await eventually(lambda: all(b.report.frames_received for b in bots), what="media flowing")
+    attendee = await server.add_attendee(meeting["id"], user_id="u-mallory", name="Mallory", role="participant")
+    ws_url = server.base_url.replace("http", "ws", 1) + "/v1/rtc"
+    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+        await ws.send_str(json.dumps({"v": 1, "type": "join", "rid": 1, "meeting_id": meeting["id"],
+                                      "token": attendee["join_token"]}))
+        for i in range(1500):
+            await ws.send_str(json.dumps({"v": 1, "type": "mute", "muted": i % 2 == 0}))
+        codes = []
+        while True:
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            reply = json.loads(msg.data)
+            if reply["type"] == "error":
+                codes.append(reply["code"])
+            if len(codes) >= 1000:
+                break
+        assert set(codes) == {"rate_limited"}
+        await asyncio.sleep(0.5)
+        assert not any(b.session.ended.is_set() for b in bots)  # nobody else was dropped
+    for bot in bots:
+        await bot.finish()

@@ -91,7 +91,7 @@ class Join(Message):
         if not self.meeting_id or not self.token:
             raise ValueError("meeting_id and token must not be empty")
         if self.name is not None and not self.name.strip():
-            raise ValueError("name must not be blank")
+            object.__setattr__(self, "name", None)  # blank: keep the name the attendee has
         if self.name is not None and len(self.name) > MAX_NAME_CHARS:
             raise ValueError(f"name longer than {MAX_NAME_CHARS} characters")
 
