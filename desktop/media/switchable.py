@@ -65,6 +65,9 @@ class SwitchableTrack(MediaStreamTrack):
             switched = asyncio.ensure_future(self._changed.wait())
             try:
                 await asyncio.wait((receive, switched), return_when=asyncio.FIRST_COMPLETED)
+            except BaseException:  # we were cancelled: the pending read must not take a frame
+                receive.cancel()
+                raise
             finally:
                 switched.cancel()
             if not receive.done():

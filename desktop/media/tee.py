@@ -69,7 +69,10 @@ class Tee:
                 except MediaStreamError:
                     break
                 if self._on_frame is not None:
-                    self._on_frame(frame)
+                    try:
+                        self._on_frame(frame)
+                    except Exception:  # a failing preview must not stop the device
+                        logger.exception("tee: frame callback failed")
                 for branch in self._branches:
                     branch._push(frame)
         finally:

@@ -128,11 +128,17 @@ class MeetingSession(EventEmitter):
         prepare_for_server(self.url.host)
         try:
             await self._signalling.connect()
-            self._spawn(self._inbox_loop())
             self._spawn(self._watch_signalling())
             joined = await self._signalling.request(
                 Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name)
             )
+            self._welcome(joined)
+            # Only now handle what came after the welcome, so nobody is lost from the roster.
+            self._spawn(self._inbox_loop())
+            if self.muted:
+                await self._signalling.send(Mute(muted=True))
+            if {"send-audio", "send-video"} & set(self.capabilities):
+                await self._start_publishing()
         except ProtocolError as exc:
             await self._shutdown()
             raise JoinFailed(str(exc.code), exc.message) from None
@@ -142,17 +148,17 @@ class MeetingSession(EventEmitter):
         except BaseException:
             await self._shutdown()
             raise
+        if self.ended.is_set():  # the meeting ended while we were still setting up
+            raise JoinFailed(self.end_reason or "connection_lost", "the meeting ended while joining")
+        return joined
+
+    def _welcome(self, joined: Message) -> None:
         assert isinstance(joined, Joined)
         self.me = joined.attendee
         self.meeting = joined.meeting
         self.capabilities = tuple(joined.capabilities)
         self.attendees = {a.attendee_id: a for a in joined.roster}
         self.emit(MeetingJoined(joined.attendee, tuple(joined.roster), self.capabilities))
-        if self.muted:
-            await self._signalling.send(Mute(muted=True))
-        if {"send-audio", "send-video"} & set(self.capabilities):
-            await self._start_publishing()
-        return joined
 
     async def leave(self, reason: str = "left") -> None:
         """Leave the meeting; ``reason`` is ``left``, or ``idle`` when nobody answered."""
@@ -165,6 +171,8 @@ class MeetingSession(EventEmitter):
         await self._finish(reason)
 
     async def _finish(self, reason: str) -> None:
+        if self.ended.is_set():
+            return  # already finished (leave() and meeting_ended can cross)
         if self.end_reason is None:
             self.end_reason = reason
         await self._shutdown()

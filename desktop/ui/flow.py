@@ -245,6 +245,8 @@ class AppFlow(QObject):
                 media.camera_device = device
         elif kind == DeviceKind.MICROPHONE:
             self._open(kind, media.select_microphone, device)
+            if self.session is not None and media.microphone_device is not None:
+                self.session.use_microphone(media.microphone_track)  # joined without one, maybe
         else:
             self._open(kind, media.select_speaker, device)
             if self.session is not None:
@@ -349,6 +351,8 @@ class AppFlow(QObject):
                 self._close_media()
                 self.start_window.show_notice(text)
                 self._show(self.start_window, "StartWindow")
+            return
+        if session.ended.is_set() or self.call is not call:  # it ended while we were joining
             return
         self.session = session
         self._call_started = asyncio.get_event_loop().time()
