@@ -4,17 +4,28 @@ Every icon is a 24x24 stroke drawing (``stroke="currentColor"``). Whatever colou
 drawn in, it is rendered onto a transparent image at the device pixel ratio and then painted
 over in one colour (``SourceIn``), so one set serves light mode, dark mode and coloured badges.
 
-Results are cached by (name, colour, size, ratio). The default colour is the application
-palette's text colour *at the time of the call*: after a theme change, widgets fetch their icons
-again (on ``QEvent.PaletteChange``, or when ``theme.theme_changed`` fires).
+``icon(name)`` without a colour follows the palette by itself: its engine renders in the
+application palette's text colour *when it is painted*, so buttons and menus change colour with
+the theme (light/dark, and the system switching) without any code in the widgets. Its disabled
+mode uses the palette's disabled text colour. ``icon(name, colour)`` is fixed to ``colour``
+(disabled: 40 % opacity). Rendered pixmaps are cached by (name, colour, size, pixel ratio).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QIconEngine,
+    QImage,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtSvg import QSvgRenderer
 
 from .assets import asset_path
@@ -26,7 +37,7 @@ ICON_NAMES = (
 """The icons the set provides (one ``resources/icons/<name>.svg`` each)."""
 
 ICON_SIZES = (16, 20, 24, 32, 48, 64)
-"""Logical sizes a QIcon from :func:`icon` carries pixmaps for."""
+"""Common logical sizes (the engine renders any size on demand)."""
 
 ColorLike = QColor | str | Qt.GlobalColor | None
 
@@ -88,32 +99,70 @@ def pixmap(name: str, size: int | QSize = 24, color: ColorLike = None,
     return _render(name, _color(color).rgba(), width, height, dpr)
 
 
-@lru_cache(maxsize=256)
-def _icon(name: str, rgba: int, disabled_rgba: int, dpr: float) -> QIcon:
-    result = QIcon()
-    ratios = sorted({1.0, dpr})
-    for size in ICON_SIZES:
-        for ratio in ratios:
-            result.addPixmap(_render(name, rgba, size, size, ratio), QIcon.Mode.Normal)
-            result.addPixmap(_render(name, disabled_rgba, size, size, ratio), QIcon.Mode.Disabled)
-    return result
+class _SvgIconEngine(QIconEngine):
+    """Renders one icon of the set at any size, in a fixed colour or the palette's text colour."""
+
+    def __init__(self, name: str, rgba: int | None) -> None:
+        super().__init__()
+        self._name = name
+        self._rgba = rgba  # None: follow the application palette
+
+    def _colour(self, mode: QIcon.Mode) -> int:
+        disabled = mode == QIcon.Mode.Disabled
+        if self._rgba is None:
+            group = QPalette.ColorGroup.Disabled if disabled else QPalette.ColorGroup.Active
+            return _color(None, group).rgba()
+        if not disabled:
+            return self._rgba
+        faded = QColor.fromRgba(self._rgba)
+        faded.setAlphaF(faded.alphaF() * 0.4)
+        return faded.rgba()
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:  # noqa: N802
+        # ``size`` is in device pixels here; the pixmap carries ``scale`` as its ratio.
+        scale = scale or 1.0
+        return _render(self._name, self._colour(mode), max(1, round(size.width() / scale)),
+                       max(1, round(size.height() / scale)), float(scale))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return _render(self._name, self._colour(mode), max(1, size.width()), max(1, size.height()), 1.0)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, _render(self._name, self._colour(mode), max(1, rect.width()),
+                                         max(1, rect.height()), dpr))
+
+    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:  # noqa: N802
+        side = min(size.width(), size.height())  # the icons are square
+        return QSize(side, side)
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._name, self._rgba)
+
+    def key(self) -> str:
+        return "parley-svg"
+
+    def iconName(self) -> str:  # noqa: N802
+        return self._name
+
+
+@lru_cache(maxsize=512)
+def _icon(name: str, rgba: int | None) -> QIcon:
+    _renderer(name)  # fail now, with the path, if the icon does not exist
+    return QIcon(_SvgIconEngine(name, rgba))
 
 
 def icon(name: str, color: ColorLike = None) -> QIcon:
-    """Icon ``name`` as a QIcon in ``color`` (default: the palette's text colour).
+    """Icon ``name`` as a QIcon, crisp at any size and pixel ratio.
 
-    Its disabled mode uses the palette's disabled text colour (or ``color`` at 40 % opacity).
+    Without ``color`` it is drawn in the palette's text colour of the moment it is painted, so it
+    follows theme changes; with ``color`` it stays that colour.
     """
-    normal = _color(color)
-    if color is None:
-        disabled = _color(None, QPalette.ColorGroup.Disabled)
-    else:
-        disabled = QColor(normal)
-        disabled.setAlphaF(normal.alphaF() * 0.4)
-    return _icon(name, normal.rgba(), disabled.rgba(), _device_pixel_ratio())
+    return _icon(name, None if color is None else _color(color).rgba())
 
 
 def clear_cache() -> None:
-    """Forget every rendered icon (e.g. after the screens' pixel ratio changed)."""
+    """Forget every rendered icon (e.g. after an SVG changed on disk)."""
     _icon.cache_clear()
     _render.cache_clear()
+    _renderer.cache_clear()

@@ -1,14 +1,18 @@
 """Light and dark themes that follow the system: Fusion, two palettes, one small stylesheet.
 
-Icons are monochrome SVGs recoloured to the palette (ui/icons.py); widgets that show icons
-listen to ``theme_changed`` and fetch them again.
+Icons are monochrome SVGs recoloured to the palette (ui/icons.py): ``icon(name)`` without a
+colour repaints in the new text colour by itself; anything else that depends on the mode listens
+to ``watcher.theme_changed`` (or to ``QEvent.PaletteChange``).
+
+Control-bar buttons: ``QToolButton#round`` (a 44 px disc; ``off="true"`` tints it red, e.g. a
+muted microphone) and ``QToolButton#leave`` (the red pill).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 
 ACCENT = "#3b82f6"
 DANGER = "#dc2626"
@@ -58,7 +62,9 @@ class ThemeWatcher(QObject):
 watcher: ThemeWatcher | None = None
 
 
-def is_dark(app: QApplication) -> bool:
+def is_dark(app: QApplication | None = None) -> bool:
+    """Whether the palette in use is dark (judged on the palette, so true to what is shown)."""
+    app = app or QApplication.instance()
     return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
@@ -74,32 +80,54 @@ def _palette(colours: dict[str, str]) -> QPalette:
         role.AlternateBase: colours["alt"], role.Text: colours["text"], role.Button: colours["button"],
         role.ButtonText: colours["text"], role.ToolTipBase: colours["base"], role.ToolTipText: colours["text"],
         role.PlaceholderText: colours["muted"], role.Highlight: ACCENT, role.HighlightedText: "#ffffff",
-        role.Link: ACCENT,
+        role.Link: ACCENT, role.LinkVisited: ACCENT, role.Accent: ACCENT,
+        role.Mid: colours["border"], role.Midlight: colours["button"], role.Light: colours["base"],
+        role.Dark: colours["border"], role.BrightText: "#ffffff",
     }
     for r, colour in pairs.items():
         palette.setColor(r, QColor(colour))
-    for r in (role.WindowText, role.Text, role.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, r, QColor(colours["muted"]))
+    disabled = QPalette.ColorGroup.Disabled
+    for r in (role.WindowText, role.Text, role.ButtonText, role.PlaceholderText):
+        palette.setColor(disabled, r, QColor(colours["muted"]))
+    for r in (role.Highlight, role.Accent):
+        palette.setColor(disabled, r, QColor(colours["border"]))
+    palette.setColor(disabled, role.HighlightedText, QColor(colours["muted"]))
     return palette
 
 
 def apply_theme(app: QApplication, mode: str = "system") -> None:
     """Style ``app``: ``light``, ``dark``, or ``system`` (and follow the system's changes)."""
-    global watcher
+    global watcher, _applying
     if mode not in ("system", "light", "dark"):
         raise ValueError(f"unknown theme {mode!r}")
-    dark = _system_is_dark(app) if mode == "system" else mode == "dark"
-    colours = _DARK if dark else _LIGHT
-    app.setStyle("Fusion")
-    app.setPalette(_palette(colours))
-    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, **colours))
     if watcher is None:
         watcher = ThemeWatcher()
         app.styleHints().colorSchemeChanged.connect(lambda _scheme: _follow(app))
     watcher.mode = mode  # type: ignore[attr-defined]
-    watcher.theme_changed.emit()
+    _applying = True  # telling the platform below may echo colorSchemeChanged: not a change to follow
+    try:
+        hints = app.styleHints()
+        # Tell the platform too, so a forced mode gets matching title bars (Qt >= 6.8).
+        if mode == "system":
+            if hasattr(hints, "unsetColorScheme"):
+                hints.unsetColorScheme()
+        elif hasattr(hints, "setColorScheme"):
+            hints.setColorScheme(Qt.ColorScheme.Dark if mode == "dark" else Qt.ColorScheme.Light)
+    finally:
+        _applying = False
+    dark = _system_is_dark(app) if mode == "system" else mode == "dark"
+    colours = _DARK if dark else _LIGHT
+    app.setStyle("Fusion")
+    palette = _palette(colours)
+    app.setPalette(palette)
+    QToolTip.setPalette(palette)
+    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, **colours))
+    watcher.theme_changed.emit()  # icons from ui/icons.py follow the palette by themselves
+
+
+_applying = False
 
 
 def _follow(app: QApplication) -> None:
-    if watcher is not None and getattr(watcher, "mode", "system") == "system":
+    if not _applying and watcher is not None and getattr(watcher, "mode", "system") == "system":
         apply_theme(app, "system")

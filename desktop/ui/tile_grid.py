@@ -1,23 +1,37 @@
 """TileGrid: the participants' tiles laid out in a grid that keeps them 16:9.
 
-The number of cells steps through 1, 2, 4, 6, 9, 12, 16 and 20 (16 remote cameras and the
-self-view), so one more or one fewer participant rarely reshuffles everyone; within a step,
-the columns are whatever makes the tiles largest in this window (a wide window gets a row).
-Tiles are placed in the order they were added (the self-view first), centred.
+Shapes (``grid_shape``, a pure function):
+
+- The number of cells steps through 1, 2, 4, 6, 9, 12, 16 and 20 (``CAPACITIES``): 16 remote
+  cameras plus the self-view make 17, which gets 20 cells. One more or one fewer participant
+  rarely reshuffles everyone.
+- Each step has one shape for a given window: the columns that make the tiles largest, never
+  leaving a whole row of the step empty (on a tie, the fewest cells, then the wider). Within a
+  step the shape and the tile size stay put. In a 16:9-ish window the steps are 1x1, 2x1, 2x2,
+  3x2, 3x3, 4x3, 4x4 and 5x4 (17..20 tiles); a portrait window stacks them (1x2, 1x4, 2x3, 3x3,
+  3x4, 4x4 or 2x8, 4x5), a very wide one lays few tiles in a row (3 or 4 tiles as 4x1).
+- Tiles are ``aspect`` (16:9), as large as fits, with ``spacing`` between them; the block is
+  centred and a short last row is centred too (``tile_rects``).
+
+Order: tiles in the order they were added, with the self-view ``"first"`` (top-left, like
+Zoom's gallery; the default) or ``"last"`` (bottom-right, like Teams) — ``self_view_position``.
+A tile counts as the self-view when added with ``self_view=True``, or when it says so itself
+(``tile.self_view``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CAPACITIES = (1, 2, 4, 6, 9, 12, 16, 20)
+SelfViewPosition = Literal["first", "last"]
 
 
-@dataclass(frozen=True)
-class GridShape:
+class GridShape(NamedTuple):
     cols: int
     rows: int
     tile_width: int
@@ -25,32 +39,65 @@ class GridShape:
 
 
 def capacity(count: int) -> int:
-    """The number of cells laid out for ``count`` tiles."""
+    """The number of cells laid out for ``count`` tiles (beyond 20: exactly ``count``)."""
     return next((c for c in CAPACITIES if c >= count), count)
 
 
 def grid_shape(count: int, width: int, height: int, aspect: float = 16 / 9, spacing: int = 8) -> GridShape:
-    """Columns, rows and tile size that give ``count`` tiles of ``aspect`` the most room."""
+    """Columns, rows and tile size that give ``count`` tiles of ``aspect`` the most room in a
+    ``width`` x ``height`` area, ``spacing`` pixels apart (no margin around the block).
+
+    The shape is chosen for the capacity step, not the exact count, so it (and the tile size)
+    stays put while people come and go within a step; ``rows`` are the step's rows, of which
+    ``ceil(count / cols)`` are in use.
+    """
     cells = capacity(max(1, count))
-    best = GridShape(1, 1, 0, 0)
+    best, best_score = GridShape(1, 1, 0, 0), None
     for cols in range(1, cells + 1):
         rows = math.ceil(cells / cols)
-        if (rows - 1) * cols >= max(1, count):
+        if (rows - 1) * cols >= cells:
             continue  # a whole empty row: never the best use of the window
         tile_w = min((width - (cols - 1) * spacing) / cols, ((height - (rows - 1) * spacing) / rows) * aspect)
         tile_w = int(max(0, tile_w))
-        if tile_w >= best.tile_width:  # on a tie, the wider layout
-            best = GridShape(cols, rows, tile_w, int(tile_w / aspect))
+        score = (tile_w, -cols * rows, cols)  # the largest tiles; on a tie the fewest cells, then the wider
+        if best_score is None or score > best_score:
+            best, best_score = GridShape(cols, rows, tile_w, int(tile_w / aspect)), score
     return best
 
 
+def tile_rects(count: int, width: int, height: int, aspect: float = 16 / 9, spacing: int = 8) -> list[QRect]:
+    """Where each of ``count`` tiles goes, in order: rows left to right, the block centred in the
+    area and a short last row centred under the others."""
+    if count <= 0:
+        return []
+    shape = grid_shape(count, width, height, aspect, spacing)
+    rows_used = math.ceil(count / shape.cols)
+    total_h = rows_used * shape.tile_height + (rows_used - 1) * spacing
+    top = (height - total_h) // 2
+    rects = []
+    for index in range(count):
+        row, col = divmod(index, shape.cols)
+        in_row = min(shape.cols, count - row * shape.cols)
+        row_w = in_row * shape.tile_width + (in_row - 1) * spacing
+        left = (width - row_w) // 2
+        rects.append(QRect(left + col * (shape.tile_width + spacing), top + row * (shape.tile_height + spacing),
+                           shape.tile_width, shape.tile_height))
+    return rects
+
+
 class TileGrid(QWidget):
-    def __init__(self, parent: QWidget | None = None, spacing: int = 8, hug: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None, spacing: int = 8, hug: bool = False,
+                 self_view_position: SelfViewPosition = "first", aspect: float = 16 / 9) -> None:
         """``hug``: for a single tile (a preview), be exactly as tall as a 16:9 tile that wide."""
         super().__init__(parent)
+        if self_view_position not in ("first", "last"):
+            raise ValueError(f"self_view_position must be 'first' or 'last', not {self_view_position!r}")
         self.spacing = spacing
         self.hug = hug
+        self.aspect = aspect
+        self.self_view_position: SelfViewPosition = self_view_position
         self._tiles: dict[str, QWidget] = {}
+        self._self_key: str | None = None
         self.setMinimumSize(320, 180)
         self.setAutoFillBackground(True)  # the gaps between tiles are repainted too
         if hug:
@@ -62,54 +109,56 @@ class TileGrid(QWidget):
         return self.hug
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
-        return int(width * 9 / 16) if self.hug else super().heightForWidth(width)
+        return int(width / self.aspect) if self.hug else super().heightForWidth(width)
 
     @property
     def count(self) -> int:
         return len(self._tiles)
 
     def keys(self) -> list[str]:
-        return list(self._tiles)
+        """The keys in display order (the self-view first or last)."""
+        keys = [key for key in self._tiles if key != self._self_key]
+        if self._self_key is not None:
+            keys.insert(0 if self.self_view_position == "first" else len(keys), self._self_key)
+        return keys
 
     def tile(self, key: str) -> QWidget | None:
         return self._tiles.get(key)
 
-    def add_tile(self, key: str, tile: QWidget) -> None:
+    def add_tile(self, key: str, tile: QWidget, *, self_view: bool | None = None) -> None:
+        """Add ``tile`` under ``key`` (KeyError if the key has one already) and lay out again."""
         if key in self._tiles:
             raise KeyError(f"there is already a tile for {key!r}")
+        if self_view is None:
+            self_view = bool(getattr(tile, "self_view", False))
+        if self_view:
+            if self._self_key is not None:
+                raise KeyError(f"the self-view is already {self._self_key!r}")
+            self._self_key = key
         tile.setParent(self)
         self._tiles[key] = tile
         tile.show()
         self._relayout()
 
     def remove_tile(self, key: str) -> None:
+        """Remove and delete the tile of ``key`` (nothing if there is none)."""
         tile = self._tiles.pop(key, None)
         if tile is not None:
+            if key == self._self_key:
+                self._self_key = None
             tile.hide()
             tile.setParent(None)
             tile.deleteLater()
             self._relayout()
 
     def shape(self) -> GridShape:
-        return grid_shape(self.count, self.width(), self.height(), spacing=self.spacing)
+        return grid_shape(self.count, self.width(), self.height(), self.aspect, self.spacing)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         self._relayout()
 
     def _relayout(self) -> None:
-        if not self._tiles:
-            return
-        shape = self.shape()
-        count = self.count
-        rows_used = math.ceil(count / shape.cols)
-        total_h = rows_used * shape.tile_height + (rows_used - 1) * self.spacing
-        top = (self.height() - total_h) // 2
-        for index, tile in enumerate(self._tiles.values()):
-            row, col = divmod(index, shape.cols)
-            in_row = min(shape.cols, count - row * shape.cols)  # the last row may be short: centre it
-            row_w = in_row * shape.tile_width + (in_row - 1) * self.spacing
-            left = (self.width() - row_w) // 2
-            tile.setGeometry(left + col * (shape.tile_width + self.spacing),
-                             top + row * (shape.tile_height + self.spacing),
-                             shape.tile_width, shape.tile_height)
+        keys = self.keys()
+        for key, rect in zip(keys, tile_rects(len(keys), self.width(), self.height(), self.aspect, self.spacing)):
+            self._tiles[key].setGeometry(rect)

@@ -1,28 +1,54 @@
-"""VideoTile: one participant in the grid — their picture, or their initials, with name and
-microphone state.
+"""VideoTile: one participant in the grid — their picture, or their initials, with name,
+microphone state, a speaking border and (when poor) their connection quality.
 
-It keeps only the latest frame and converts it lazily, once, when it paints: PyAV's swscale
-scales straight to the size on screen and to BGRA, which a QImage wraps without a copy
-(DESIGN.md: one custom widget painting RGB32 QImages is far cheaper than QVideoWidget).
+Cheap by construction (DESIGN.md: one custom widget painting RGB32 QImages made by PyAV's
+swscale is far cheaper than QVideoWidget or GL):
+
+- ``set_frame`` only keeps the latest frame and asks for a repaint; frames that arrive between
+  two paints are dropped unconverted.
+- ``paintEvent`` converts the latest frame at most once: swscale scales it straight to the
+  tile's size in *device* pixels (crisp on high-DPI screens) and to BGRA, which a QImage wraps
+  without a copy (minding the plane's line size). The picture covers the tile and is cropped
+  (like Meet), so the blit is 1:1 with no transform. The self-view is mirrored once per frame,
+  never through a painter transform.
+- No clip paths: the rounded corners are painted over in the parent's background colour.
+
+Measured offscreen (one core): a 320x180 frame in a 480x270 tile costs 0.27-0.45 ms a paint
+with its conversion (swscale: 0.2 ms of it), 0.06-0.1 ms without; 17 tiles (249x140) in a
+1280x720 grid, each with a new frame, 4-4.7 ms a repaint: 6-7 % of a core at 15 fps.
+
+Call it from the GUI thread only (the session bridge already delivers there).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .icons import pixmap
 
 _AVATAR_COLOURS = ("#2563eb", "#7c3aed", "#db2777", "#ea580c", "#0d9488", "#65a30d", "#0891b2", "#9333ea")
-_BACKGROUND = QColor("#1f2430")
+_BACKGROUND = QColor("#1f2430")  # tiles are dark in both themes, like other meeting apps
 _ACCENT = QColor("#3b82f6")
+_PILL = QColor(0, 0, 0, 150)
+_MUTED_RED = QColor("#f87171")
+_QUALITY_POOR = QColor("#f59e0b")
+_QUALITY_BAD = QColor("#ef4444")
+RADIUS = 10.0
+QUALITY_WARN = 0.6
+"""Below this quality (0..1) the tile shows the signal badge: amber, and red below 0.3."""
+
+# QImage.Format_RGB32 is 0xffRRGGBB in native byte order: BGRA bytes on little-endian machines.
+_PIXEL_FORMAT = "bgra" if sys.byteorder == "little" else "argb"
+_SELF_SUFFIX = "(you)"
 
 
 def initials(name: str) -> str:
-    words = [w for w in name.replace("(you)", "").split() if w[:1].isalnum()]
+    words = [w for w in name.replace(_SELF_SUFFIX, "").split() if w[:1].isalnum()]
     if not words:
         return "?"
     if len(words) == 1:
@@ -31,26 +57,51 @@ def initials(name: str) -> str:
 
 
 def avatar_colour(name: str) -> QColor:
+    """The avatar's colour: one of a few pleasant colours, the same for a name everywhere."""
     digest = hashlib.sha1(name.encode("utf-8")).digest()
     return QColor(_AVATAR_COLOURS[digest[0] % len(_AVATAR_COLOURS)])
+
+
+def cover(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
+    """Scale ``src`` to cover ``dst`` keeping its aspect: (scaled_w, scaled_h, crop_x, crop_y),
+    the crop being where ``dst`` starts inside the scaled picture (centred)."""
+    scale = max(dst_w / src_w, dst_h / src_h)
+    scaled_w = max(dst_w, round(src_w * scale))
+    scaled_h = max(dst_h, round(src_h * scale))
+    return scaled_w, scaled_h, (scaled_w - dst_w) // 2, (scaled_h - dst_h) // 2
 
 
 class VideoTile(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted
         self.name = ""
         self.muted = False
         self.video_on = True
         self.speaking = False
         self.self_view = False
+        self.quality: float | None = None
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
         self._frame = None
+        self._generation = 0  # bumped by every set_frame: a new frame, even at a reused address
         self._image: QImage | None = None
-        self._image_data: bytes | None = None  # the QImage's pixels live here
+        self._image_owner = None  # keeps the converted frame alive while the QImage points into it
         self._image_key: tuple | None = None
+        self._crop = (0, 0)
+        self._corners = QPainterPath()
+        self._corners_size: tuple[float, float] | None = None
+        self._name_font = QFont(self.font())
+        self._name_font.setPixelSize(13)
+        self._name_metrics = QFontMetrics(self._name_font)
+        self._update_accessibility()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(320, 180)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(96, 54)
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -59,84 +110,145 @@ class VideoTile(QWidget):
         return self._frame is not None
 
     def set_frame(self, frame) -> None:
-        """Show ``frame`` (an av.VideoFrame) next; None clears the picture."""
+        """Show ``frame`` (an av.VideoFrame) next; None clears the picture.
+
+        Only the latest frame is kept; it is converted when (and if) the tile paints.
+        """
         self._frame = frame
-        if frame is not None:
+        self._generation += 1
+        if frame is None:
+            self._drop_image()
+        else:
             self.frames_shown += 1
         self.update()
 
     def set_name(self, name: str) -> None:
         if name != self.name:
             self.name = name
-            self.setAccessibleName(name)
-            self.setToolTip(name)
+            self.setToolTip(self._label())
+            self._update_accessibility()
             self.update()
 
     def set_muted(self, muted: bool) -> None:
         if muted != self.muted:
             self.muted = muted
+            self._update_accessibility()
             self.update()
 
     def set_video_on(self, on: bool) -> None:
         if on != self.video_on:
             self.video_on = on
+            if not on:
+                self._drop_image()
+            self._update_accessibility()
             self.update()
 
     def set_speaking(self, speaking: bool) -> None:
         if speaking != self.speaking:
             self.speaking = speaking
+            self._update_accessibility()
             self.update()
 
     def set_self_view(self, self_view: bool) -> None:
-        self.self_view = self_view
-        self.update()
+        """The user's own picture: mirrored (as people expect to see themselves), labelled "you"."""
+        if self_view != self.self_view:
+            self.self_view = self_view
+            self._drop_image()
+            self.setToolTip(self._label())
+            self.update()
+
+    def set_quality(self, quality: float | None) -> None:
+        """Connection quality from 0 (bad) to 1 (good); None: unknown. Shown only when poor."""
+        if quality is not None:
+            quality = min(1.0, max(0.0, float(quality)))
+        if quality != self.quality:
+            was_shown = self._quality_colour() is not None
+            self.quality = quality
+            self._update_accessibility()
+            if was_shown or self._quality_colour() is not None:
+                self.update()
+
+    def _label(self) -> str:
+        """The name as shown: the self-view says it is you."""
+        if not self.self_view:
+            return self.name
+        if not self.name or self.name.strip().lower() == "you":
+            return "You"
+        return self.name if _SELF_SUFFIX in self.name.lower() else f"{self.name} {_SELF_SUFFIX}"
+
+    def _quality_colour(self) -> QColor | None:
+        if self.quality is None or self.quality >= QUALITY_WARN:
+            return None
+        return _QUALITY_POOR if self.quality >= 0.3 else _QUALITY_BAD
+
+    def _update_accessibility(self) -> None:
+        self.setAccessibleName(self.name)
+        states = []
+        if self.self_view:
+            states.append("you")
+        if self.muted:
+            states.append("muted")
+        if not self.video_on:
+            states.append("camera off")
+        if self.speaking:
+            states.append("speaking")
+        if self._quality_colour() is not None:
+            states.append("poor connection")
+        self.setAccessibleDescription(", ".join(states))
+
+    # --- the picture ---------------------------------------------------------------------------
+
+    def _drop_image(self) -> None:
+        self._image = None
+        self._image_owner = None
+        self._image_key = None
+
+    def _picture(self) -> QImage | None:
+        """The latest frame converted to cover the tile in device pixels (at most once a frame)."""
+        frame = self._frame
+        if frame is None or not self.video_on or frame.width <= 0 or frame.height <= 0:
+            return None
+        dpr = self.devicePixelRatioF()
+        device_w, device_h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
+        key = (self._generation, device_w, device_h, self.self_view)
+        if key != self._image_key:
+            scaled_w, scaled_h, crop_x, crop_y = cover(frame.width, frame.height, device_w, device_h)
+            converted = frame.reformat(width=scaled_w, height=scaled_h, format=_PIXEL_FORMAT)
+            plane = converted.planes[0]
+            image = QImage(plane, scaled_w, scaled_h, plane.line_size, QImage.Format.Format_RGB32)
+            owner = converted
+            if self.self_view:
+                image = image.flipped(Qt.Orientation.Horizontal)  # a copy that owns its pixels
+                owner = None
+            image.setDevicePixelRatio(dpr)
+            self._image, self._image_owner, self._image_key = image, owner, key
+            self._crop = (crop_x, crop_y)
+            self.conversions += 1
+        return self._image
 
     # --- painting ------------------------------------------------------------------------------
 
-    def _picture(self, width: int, height: int) -> tuple[QImage, float, float] | None:
-        """The latest frame scaled to cover width x height (cropped, like other meeting apps)."""
-        frame = self._frame
-        if frame is None or frame.width == 0 or frame.height == 0:
-            return None
-        scale = max(width / frame.width, height / frame.height)
-        scaled_w = max(2, int(round(frame.width * scale)) & ~1)
-        scaled_h = max(2, int(round(frame.height * scale)) & ~1)
-        key = (id(frame), scaled_w, scaled_h)
-        if key != self._image_key:
-            bgra = frame.reformat(width=scaled_w, height=scaled_h, format="bgra")
-            plane = bgra.planes[0]
-            self._image_data = bytes(plane)
-            self._image = QImage(self._image_data, scaled_w, scaled_h, plane.line_size, QImage.Format.Format_RGB32)
-            self._image_key = key
-            self.conversions += 1
-        return self._image, (width - scaled_w) / 2, (height - scaled_h) / 2
-
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect())
-        clip = QPainterPath()
-        clip.addRoundedRect(rect, 10, 10)
-        painter.setClipPath(clip)
-        painter.fillRect(rect, _BACKGROUND)
-        picture = self._picture(self.width(), self.height()) if self.video_on else None
-        if picture is not None:
-            image, x, y = picture
-            if self.self_view:  # a mirror, as people expect to see themselves
-                painter.save()
-                painter.translate(self.width(), 0)
-                painter.scale(-1, 1)
-                painter.drawImage(int(x), int(y), image)
-                painter.restore()
-            else:
-                painter.drawImage(int(x), int(y), image)
+        image = self._picture()
+        if image is not None:
+            dpr = image.devicePixelRatio()
+            crop_x, crop_y = self._crop
+            # 1:1 in device pixels; the widget's own clip trims the cropped margins.
+            painter.drawImage(QPointF(-crop_x / dpr, -crop_y / dpr), image)
         else:
+            painter.fillRect(rect, _BACKGROUND)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if image is None:
             self._paint_avatar(painter, rect)
         self._paint_name(painter, rect)
+        self._paint_quality(painter, rect)
+        self._paint_corners(painter, rect)
         if self.speaking:
-            painter.setClipping(False)
             painter.setPen(QPen(_ACCENT, 3))
-            painter.drawRoundedRect(rect.adjusted(1.5, 1.5, -1.5, -1.5), 10, 10)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(1.5, 1.5, -1.5, -1.5), RADIUS - 1, RADIUS - 1)
         painter.end()
 
     def _paint_avatar(self, painter: QPainter, rect: QRectF) -> None:
@@ -153,20 +265,49 @@ class VideoTile(QWidget):
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, initials(self.name))
 
     def _paint_name(self, painter: QPainter, rect: QRectF) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(13)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        label = self.name or ""
+        label = self._label()
+        if not label and not self.muted:
+            return
+        metrics = self._name_metrics
         badge = 18 if self.muted else 0
         text_w = min(metrics.horizontalAdvance(label) + 2, int(rect.width()) - 40 - badge)
         label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, max(0, text_w))
-        pill = QRectF(8, rect.height() - 8 - 24, text_w + 16 + badge, 24)
+        pill = QRectF(8, rect.height() - 8 - 24, max(0, text_w) + 16 + badge, 24)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.setBrush(_PILL)
         painter.drawRoundedRect(pill, 12, 12)
         if self.muted:
-            painter.drawPixmap(int(pill.left() + 6), int(pill.top() + 4), pixmap("mic-off", 16, "#f87171"))
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(pill.adjusted(8 + badge, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         label)
+            painter.drawPixmap(QPointF(pill.left() + 6, pill.top() + 4),
+                               pixmap("mic-off", 16, _MUTED_RED, self.devicePixelRatioF()))
+        if label:
+            painter.setFont(self._name_font)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(pill.adjusted(8 + badge, 0, -8, 0),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+
+    def _paint_quality(self, painter: QPainter, rect: QRectF) -> None:
+        colour = self._quality_colour()
+        if colour is None:
+            return
+        badge = QRectF(rect.width() - 8 - 26, 8, 26, 26)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_PILL)
+        painter.drawEllipse(badge)
+        painter.drawPixmap(QPointF(badge.left() + 5, badge.top() + 5),
+                           pixmap("signal", 16, colour, self.devicePixelRatioF()))
+
+    def _paint_corners(self, painter: QPainter, rect: QRectF) -> None:
+        """Round the corners by painting what lies outside them in the parent's colour."""
+        parent = self.parentWidget()
+        if parent is None:
+            return  # a top-level tile (a grab, a preview window): square corners are fine
+        size = (rect.width(), rect.height())
+        if self._corners_size != size:
+            outside = QPainterPath()
+            outside.addRect(rect)
+            inside = QPainterPath()
+            inside.addRoundedRect(rect, RADIUS, RADIUS)
+            self._corners, self._corners_size = outside.subtracted(inside), size
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(parent.palette().color(parent.backgroundRole()))
+        painter.drawPath(self._corners)
