@@ -4,7 +4,7 @@ It joins with synthetic devices, stays, leaves, and reports what it received. It
 generator of bench/ and the backbone of the end-to-end tests. It never imports Qt.
 
     parley-bot JOIN_URL [--name NAME] [--camera synthetic|none] [--mic synthetic|none]
-               [--duration SECONDS] [--light] [--json]
+               [--duration SECONDS] [--light] [--muted] [--json]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .session.events import (
     AudioFrameReceived,
     CameraRefused,
     VideoFrameReceived,
+    VolumesUpdated,
 )
 from .session.meeting_session import JoinFailed, MeetingSession
 
@@ -34,6 +35,7 @@ class BotOptions:
     mic: str = "synthetic"
     duration: float = 10.0
     light: bool = False
+    muted: bool = False
     width: int = 640
     height: int = 360
     fps: int = 30
@@ -52,6 +54,7 @@ class BotReport:
     audio_frames_received: dict[str, int] = field(default_factory=dict)
     latency_samples: list[float] = field(default_factory=list)
     roster: list[dict] = field(default_factory=list)
+    volumes: dict[str, dict] = field(default_factory=dict)
     end_reason: str | None = None
     error: dict | None = None
 
@@ -76,6 +79,7 @@ class BotReport:
             "audio_frames_received": self.audio_frames_received,
             "latency_ms": self.latency_ms(),
             "roster": self.roster,
+            "volumes": self.volumes,
             "end_reason": self.end_reason,
         }
         if self.error is not None:
@@ -113,12 +117,15 @@ class Bot:
             name=options.name,
             microphone=microphone,
             camera=camera,
+            muted=options.muted,
             decode_video=not options.light,
+            volume_source=lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0,
         )
         self._t0 = 0.0
         self.session.on(VideoFrameReceived, self._on_video)
         self.session.on(AudioFrameReceived, self._on_audio)
         self.session.on(CameraRefused, self._on_camera_refused)
+        self.session.on(VolumesUpdated, self._on_volumes)
 
     def _elapsed_ms(self) -> float:
         return round((time.monotonic() - self._t0) * 1000.0, 1)
@@ -136,6 +143,12 @@ class Bot:
     def _on_camera_refused(self, event: CameraRefused) -> None:
         self.report.camera_refused = True
         self.report.camera = "video_unavailable"
+
+    def _on_volumes(self, event: VolumesUpdated) -> None:
+        for info in event.updates:
+            self.report.volumes[info.attendee_id] = {
+                "volume": info.volume, "muted": info.muted, "signal_strength": info.signal_strength,
+            }
 
     def _on_audio(self, event: AudioFrameReceived) -> None:
         counts = self.report.audio_frames_received
@@ -177,6 +190,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--camera", choices=["synthetic", "none"], default="synthetic")
     parser.add_argument("--mic", choices=["synthetic", "none"], default="synthetic")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds to stay (default 10)")
+    parser.add_argument("--muted", action="store_true", help="join with the microphone muted")
     parser.add_argument("--light", action="store_true",
                         help="publish pre-encoded video and count frames without decoding")
     parser.add_argument("--size", default="640x360", help="camera size WxH (default 640x360)")
@@ -188,7 +202,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     except ValueError:
         parser.error("--size takes WIDTHxHEIGHT, e.g. 640x360")
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
-                      width, height, args.fps), args.json
+                      args.muted, width, height, args.fps), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:

@@ -36,6 +36,8 @@ from wire import (
     TracksUpdated,
     VideoAvailable,
     VideoSlots,
+    VolumeInfo,
+    Volumes,
     to_dict,
 )
 
@@ -77,6 +79,8 @@ class Participant:
     muted: bool = False
     camera_on: bool = False  # holds a video slot: its camera is forwarded
     camera_refused: bool = False  # asked for a slot while all 16 were taken
+    volume: float = 0.0  # as the participant last measured it
+    signal_strength: float = 1.0  # from the loss seen on its audio uplink
 
     @property
     def attendee_id(self) -> str:
@@ -104,6 +108,8 @@ class Room:
         self._on_empty = on_empty
         self._ended = False
         self._joining = asyncio.Lock()
+        self._volumes_sent: dict[str, VolumeInfo] = {}
+        self._volume_task: asyncio.Task | None = None
 
     # --- membership ---------------------------------------------------------------------
 
@@ -161,6 +167,9 @@ class Room:
             rid,
         )
         self._broadcast(ParticipantJoined(participant.info()), exclude=participant)
+        self._volumes_sent.pop(attendee.id, None)  # the newcomer and the others get a fresh view
+        if self._volume_task is None:
+            self._volume_task = asyncio.ensure_future(self._fan_out_volumes())
         await self._resubscribe(participant)
         return participant
 
@@ -187,6 +196,8 @@ class Room:
         if self._ended:
             return
         self._ended = True
+        if self._volume_task is not None:
+            self._volume_task.cancel()
         participants = list(self.participants.values())
         self.participants.clear()
         for participant in participants:
@@ -252,6 +263,29 @@ class Room:
         if participant.muted != muted:
             participant.muted = muted
             self._broadcast(ParticipantUpdated(participant.info()))
+
+    def set_volume(self, participant: Participant, volume: float) -> None:
+        participant.volume = volume
+
+    async def _fan_out_volumes(self) -> None:
+        """About 5 times a second, send everyone the volume indicators that changed."""
+        ticks = 0
+        while self.participants and not self._ended:
+            await asyncio.sleep(VOLUME_INTERVAL)
+            ticks += 1
+            if ticks % 5 == 0:  # signal strength over about a second of uplink audio
+                for p in self.participants.values():
+                    p.signal_strength = _signal_strength(p)
+            updates = []
+            for p in self.participants.values():
+                info = VolumeInfo(p.attendee_id, 0.0 if p.muted else round(p.volume, 2), p.muted,
+                                  p.signal_strength)
+                if self._volumes_sent.get(p.attendee_id) != info:
+                    self._volumes_sent[p.attendee_id] = info
+                    updates.append(info)
+            if updates:
+                self._broadcast(Volumes(updates=updates))
+        self._volume_task = None
 
     def request_keyframe(self, attendee_id: str) -> None:
         other = self.participants.get(attendee_id)
@@ -332,6 +366,18 @@ class ServerStats:
     cameras: int
     packets_received: int
     packets_forwarded: int
+
+
+VOLUME_INTERVAL = 0.2  # seconds between volume fan-outs
+
+
+def _signal_strength(participant: Participant) -> float:
+    """1, 0.5 or 0 from the share of audio packets lost on the uplink lately (Chime's scale)."""
+    up = participant.up("audio")
+    loss = up.recent_loss() if up is not None else None
+    if loss is None:
+        return participant.signal_strength
+    return 1.0 if loss < 0.05 else 0.5 if loss < 0.2 else 0.0
 
 
 class RoomRegistry:

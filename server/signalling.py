@@ -31,6 +31,7 @@ from wire import (
     Publish,
     RequestKeyframe,
     SubscribeAnswer,
+    Volume,
 )
 
 from .rooms import Outbox, Participant, Room, RoomRegistry
@@ -91,6 +92,7 @@ class ClientConnection:
         self._writer: asyncio.Task[None] | None = None
         self._leave_reason = "disconnected"
         self._rate = TokenBucket(RATE_PER_SECOND, RATE_BURST)
+        self._volume_rate = TokenBucket(10, 20)  # clients send about 5 a second
 
     async def run(self) -> None:
         self._writer = asyncio.create_task(self._write_loop())
@@ -132,6 +134,8 @@ class ClientConnection:
         if isinstance(message, (Mute, Camera, RequestKeyframe)) and not self._rate.allow():
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")
+        if isinstance(message, Volume) and not self._volume_rate.allow():
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "send volume at most 10 times a second")
         if isinstance(message, Publish):
             self.outbox.put(await room.publish(me, message), rid)
         elif isinstance(message, SubscribeAnswer):
@@ -140,6 +144,8 @@ class ClientConnection:
             self.outbox.put(await room.camera(me, message.on), rid)
         elif isinstance(message, Mute):
             room.mute(me, message.muted)
+        elif isinstance(message, Volume):
+            room.set_volume(me, message.volume)
         elif isinstance(message, RequestKeyframe):
             room.request_keyframe(message.attendee_id)
         elif isinstance(message, Leave):

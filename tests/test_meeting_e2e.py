@@ -257,3 +257,23 @@ async def test_a_flood_of_state_changes_is_rate_limited_and_nobody_else_drops(se
         assert not any(b.session.ended.is_set() for b in bots)  # nobody else was dropped
     for bot in bots:
         await bot.finish()
+
+
+async def test_volume_indicators_reach_everyone(server: Server) -> None:
+    meeting = await server.create_meeting()
+    talker = RunningBot(await server.join_url(meeting["id"], "Talker"), **LIGHT_SMALL)
+    quiet = RunningBot(await server.join_url(meeting["id"], "Quiet"), muted=True, **LIGHT_SMALL)
+    listener = RunningBot(await server.join_url(meeting["id"], "Listener"), mic="none", **LIGHT_SMALL)
+    await eventually(lambda: talker.report.attendee_id in listener.report.volumes
+                     and quiet.report.attendee_id in listener.report.volumes, what="volumes arrive")
+    await eventually(lambda: listener.report.volumes[talker.report.attendee_id]["volume"] > 0.5,
+                     what="the tone is loud")
+    loud = listener.report.volumes[talker.report.attendee_id]
+    assert loud["muted"] is False and loud["signal_strength"] == 1.0
+    assert listener.report.volumes[quiet.report.attendee_id] == {"volume": 0.0, "muted": True, "signal_strength": 1.0}
+    await eventually(lambda: listener.session.active_speakers[:1] == (talker.report.attendee_id,),
+                     what="the talker is the active speaker")
+    report = (await listener.finish()).to_json()
+    assert report["volumes"][talker.report.attendee_id]["volume"] > 0.5
+    for bot in (talker, quiet):
+        await bot.finish()

@@ -61,6 +61,24 @@ class TrackInfo:
 
 
 @dataclass(frozen=True)
+class VolumeInfo:
+    """An attendee's volume indicator (Chime's semantics): ``volume`` 0..1 as measured by the
+    sender, ``muted``, and ``signal_strength`` 0 / 0.5 / 1 from the loss the server sees on that
+    attendee's uplink."""
+
+    attendee_id: str
+    volume: float
+    muted: bool
+    signal_strength: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.volume <= 1.0:
+            raise ValueError("volume must be between 0 and 1")
+        if self.signal_strength not in (0.0, 0.5, 1.0):
+            raise ValueError("signal_strength is 0, 0.5 or 1")
+
+
+@dataclass(frozen=True)
 class VideoSlots:
     used: int
     max: int
@@ -132,6 +150,19 @@ class SubscribeAnswer(Message):
 
     def __post_init__(self) -> None:
         _check_sdp(self.sdp)
+
+
+@dataclass(frozen=True)
+class Volume(Message):
+    """How loud my microphone is right now (0..1, measured from what it captures), about 5 times
+    a second while it changes."""
+
+    TYPE: ClassVar[str] = "volume"
+    volume: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.volume <= 1.0:
+            raise ValueError("volume must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -226,6 +257,14 @@ class VideoAvailable(Message):
 
 
 @dataclass(frozen=True)
+class Volumes(Message):
+    """The volume indicators that changed since the last one (about 5 a second)."""
+
+    TYPE: ClassVar[str] = "volumes"
+    updates: list[VolumeInfo]
+
+
+@dataclass(frozen=True)
 class MeetingEnded(Message):
     TYPE: ClassVar[str] = "meeting_ended"
     reason: str
@@ -244,18 +283,18 @@ class Error(Message):
 
 
 CLIENT_MESSAGES: tuple[type[Message], ...] = (
-    Join, Publish, Camera, Mute, SubscribeAnswer, RequestKeyframe, Leave, Ping,
+    Join, Publish, Camera, Mute, Volume, SubscribeAnswer, RequestKeyframe, Leave, Ping,
 )
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
-    ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, MeetingEnded, Pong, Error,
+    ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingEnded, Pong, Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES
 }
 
 __all__ = [
-    "AttendeeInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "Message", "Kind",
+    "AttendeeInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",
 ]

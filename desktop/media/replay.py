@@ -214,6 +214,7 @@ class ReplayAudioTrack(MediaStreamTrack):
             raise ValueError("need at least one Opus packet")
         self.packets = tuple(packets)
         self.packets_sent = 0
+        self.level = 0.1  # the clip's tone is -20 dBFS RMS (as SyntheticMicrophone.level reports)
         self._pacer = RealTimePacer(AUDIO_PTIME, max_lag=0.2)
 
     async def recv(self) -> av.Packet:

@@ -70,6 +70,20 @@ class AudioFrameReceived:
 
 
 @dataclass(frozen=True)
+class VolumesUpdated:
+    """Volume indicators that changed (``wire.VolumeInfo``: volume, muted, signal_strength)."""
+
+    updates: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ActiveSpeakersChanged:
+    """Who is talking, most active first (empty: nobody)."""
+
+    ranking: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MeetingLeft:
     """The session is over: ``reason`` is ``left`` when we left, else why we had to."""
 

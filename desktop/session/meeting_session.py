@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -38,12 +40,17 @@ from wire import (
     TrackInfo,
     TracksUpdated,
     VideoAvailable,
+    Volume,
+    VolumeInfo,
+    Volumes,
 )
 
 from ..media.ice import prepare_for_server
 from ..media.peers import PublishConnection, ReceiveConnection
 from ..signalling.client import JoinUrl, SignallingClient
+from .active_speaker import ActiveSpeakerDetector
 from .events import (
+    ActiveSpeakersChanged,
     AttendeeJoined,
     AttendeeLeft,
     AttendeeUpdated,
@@ -55,6 +62,7 @@ from .events import (
     MeetingLeft,
     VideoFrameReceived,
     VideoSlotFreed,
+    VolumesUpdated,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +74,17 @@ class Speaker(Protocol):
     def play(self, source_id: str, frame: Any) -> None: ...
 
     def remove_source(self, source_id: str) -> None: ...
+
+
+VOLUME_INTERVAL = 0.2  # volume indicators go out about 5 times a second
+
+
+def volume_from_level(rms: float) -> float:
+    """A volume indicator 0..1 from an RMS level 0..1: -50 dBFS and below is 0, 0 dBFS is 1
+    (a normal voice, around -20 dBFS, shows as 0.6)."""
+    if rms <= 0.0:
+        return 0.0
+    return round(max(0.0, min(1.0, (20 * math.log10(rms) + 50) / 50)), 2)
 
 
 class JoinFailed(Exception):
@@ -90,10 +109,12 @@ class MeetingSession(EventEmitter):
         muted: bool = False,
         decode_video: bool = True,
         retry_camera_when_free: bool = True,
+        volume_source: Callable[[], float] | None = None,
     ) -> None:
         """``camera_on`` / ``muted``: how to start (the devices may be swapped later);
         ``speaker``: where remote voices are played (anything with ``play(source_id, frame)``
-        and ``remove_source(source_id)``)."""
+        and ``remove_source(source_id)``); ``volume_source``: the microphone's current RMS
+        level 0..1, sent to the others as this attendee's volume indicator."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.name = name
@@ -118,6 +139,10 @@ class MeetingSession(EventEmitter):
         self._tasks: set[asyncio.Task] = set()
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._closed = False
+        self.volume_source = volume_source
+        self.volumes: dict[str, VolumeInfo] = {}
+        self.active_speakers: tuple[str, ...] = ()
+        self._speakers = ActiveSpeakerDetector()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -135,6 +160,7 @@ class MeetingSession(EventEmitter):
             self._welcome(joined)
             # Only now handle what came after the welcome, so nobody is lost from the roster.
             self._spawn(self._inbox_loop())
+            self._spawn(self._volume_loop())
             if self.muted:
                 await self._signalling.send(Mute(muted=True))
             if {"send-audio", "send-video"} & set(self.capabilities):
@@ -275,6 +301,26 @@ class MeetingSession(EventEmitter):
 
     # --- what the server tells us -----------------------------------------------------------
 
+    async def _volume_loop(self) -> None:
+        """5 times a second: send my volume when it changed, and rank who is talking."""
+        sent: float | None = None
+        while True:
+            await asyncio.sleep(VOLUME_INTERVAL)
+            source = self.volume_source
+            level = source() if source is not None and not self.muted and self.microphone is not None else 0.0
+            volume = volume_from_level(level)
+            if sent is None or abs(volume - sent) >= 0.01:
+                try:
+                    await self._signalling.send(Volume(volume=volume))
+                except (ConnectionError, RuntimeError):
+                    return
+                sent = volume
+            self._speakers.tick()
+            ranking = tuple(self._speakers.ranking())
+            if ranking != self.active_speakers:
+                self.active_speakers = ranking
+                self.emit(ActiveSpeakersChanged(ranking))
+
     def _on_message(self, message: Message) -> None:
         self._inbox.put_nowait(message)
 
@@ -302,6 +348,8 @@ class MeetingSession(EventEmitter):
             self.emit(AttendeeUpdated(message.attendee))
         elif isinstance(message, ParticipantLeft):
             self.attendees.pop(message.attendee_id, None)
+            self.volumes.pop(message.attendee_id, None)
+            self._speakers.remove(message.attendee_id)
             if self.speaker is not None:
                 self.speaker.remove_source(message.attendee_id)
             self.emit(AttendeeLeft(message.attendee_id, message.reason))
@@ -309,6 +357,11 @@ class MeetingSession(EventEmitter):
             self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
             if self.retry_camera_when_free and not self.camera_on and self._publish and self._publish.camera:
                 self._spawn(self.set_camera(True))
+        elif isinstance(message, Volumes):
+            for info in message.updates:
+                self.volumes[info.attendee_id] = info
+                self._speakers.indicate(info.attendee_id, info.volume, info.muted)
+            self.emit(VolumesUpdated(tuple(message.updates)))
         elif isinstance(message, Error) and message.code == ErrorCode.ALREADY_JOINED:
             self.end_reason = "replaced"  # we joined from another connection; this one closes
         elif isinstance(message, MeetingEnded):
@@ -340,6 +393,7 @@ class MeetingSession(EventEmitter):
         if kind == "video":
             self.emit(VideoFrameReceived(attendee_id, None, False))
         else:
+            self._speakers.heard(attendee_id)
             self.emit(AudioFrameReceived(attendee_id, None))
 
     async def _pump(self, mid: str, track: MediaStreamTrack) -> None:
@@ -357,4 +411,5 @@ class MeetingSession(EventEmitter):
             else:
                 if self.speaker is not None:
                     self.speaker.play(attendee_id, frame)
+                self._speakers.heard(attendee_id)
                 self.emit(AudioFrameReceived(attendee_id, frame))

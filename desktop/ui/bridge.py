@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from ..session.events import (
+    ActiveSpeakersChanged,
     AttendeeJoined,
     AttendeeLeft,
     AttendeeUpdated,
@@ -30,6 +31,7 @@ class SessionBridge(QObject):
     camera_refused = Signal(str)
     video_slot_freed = Signal()
     meeting_left = Signal(str)  # reason code
+    active_speakers_changed = Signal(tuple)  # attendee ids, most active first
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,3 +44,4 @@ class SessionBridge(QObject):
         session.on(CameraRefused, lambda e: self.camera_refused.emit(e.message))
         session.on(VideoSlotFreed, lambda e: self.video_slot_freed.emit())
         session.on(MeetingLeft, lambda e: self.meeting_left.emit(e.reason))
+        session.on(ActiveSpeakersChanged, lambda e: self.active_speakers_changed.emit(e.ranking))

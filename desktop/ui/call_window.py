@@ -144,6 +144,11 @@ class CallWindow(QWidget):
         self.names.pop(attendee_id, None)
         self._update_count()
 
+    def set_active_speaker(self, attendee_id: str | None) -> None:
+        """Ring the tile of whoever is talking (``self`` for you)."""
+        for key in self.grid.keys():
+            self.grid.tile(key).set_speaking(key == attendee_id)
+
     def show_frame(self, attendee_id: str, frame) -> None:
         tile = self.grid.tile(attendee_id)
         if tile is not None:

@@ -336,6 +336,7 @@ class AppFlow(QObject):
             microphone=media.microphone_track if media.microphone_device else None,
             camera=media.camera_track, speaker=media.speaker,
             camera_on=camera_on and media.camera_device is not None, muted=not mic_on,
+            volume_source=lambda: self.media.mic_level if self.media is not None else 0.0,
         )
         call = self._new_call_window(session, name)
         try:
@@ -378,6 +379,7 @@ class AppFlow(QObject):
         bridge.camera_refused.connect(self._on_camera_refused)
         bridge.video_slot_freed.connect(self._sync_camera_button)
         bridge.meeting_left.connect(self._on_meeting_left)
+        bridge.active_speakers_changed.connect(self._on_active_speakers)
         call.mic_toggled.connect(lambda on: self._spawn(self._set_mic(on)))
         call.camera_toggled.connect(lambda on: self._spawn(self._set_camera(on)))
         call.device_chosen.connect(self.choose_device)
@@ -406,6 +408,14 @@ class AppFlow(QObject):
         }
         with open(path, "w", encoding="utf-8") as out:
             json.dump(stats, out)
+
+    def _on_active_speakers(self, ranking: tuple) -> None:
+        if self.call is None or self.session is None:
+            return
+        top = ranking[0] if ranking else None
+        if top is not None and self.session.me is not None and top == self.session.me.attendee_id:
+            top = SELF
+        self.call.set_active_speaker(top)
 
     def _on_attendee_updated(self, info) -> None:
         if self.call is None or self.session is None:

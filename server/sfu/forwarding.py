@@ -76,6 +76,8 @@ class UpTrack:
         self.packets_received = 0
         self._request_pli = request_pli
         self._clock = clock_fn
+        self.loss_counts: Callable[[], tuple[int, int]] | None = None  # (received, lost) so far
+        self._loss_mark = (0, 0)
         self._last_pli = float("-inf")
         self._pli_pending: asyncio.TimerHandle | None = None
 
@@ -86,6 +88,15 @@ class UpTrack:
             ntp = clock.current_ntp_time()  # once per packet, for every subscriber's reports
             for down in tuple(self.downs):
                 await down.write(packet, ntp)
+
+    def recent_loss(self) -> float | None:
+        """The fraction of packets lost on the uplink since the last call (None: nothing new)."""
+        if self.loss_counts is None:
+            return None
+        received, lost = self.loss_counts()
+        got, missed = received - self._loss_mark[0], lost - self._loss_mark[1]
+        self._loss_mark = (received, lost)
+        return missed / (got + missed) if got + missed > 0 else None
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most every KEYFRAME_MIN_INTERVAL."""

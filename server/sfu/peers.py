@@ -73,6 +73,7 @@ class PublisherPeer:
                     asyncio.ensure_future(seam.request_keyframe(receiver, ssrc))
 
                 up = UpTrack(self.attendee_id, transceiver.kind, pli)
+                up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
                 seam.tap_receiver(receiver, up.on_packet)
                 self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()

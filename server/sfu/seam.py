@@ -76,6 +76,14 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
 
 
+def receive_counts(receiver: RTCRtpReceiver) -> tuple[int, int]:
+    """Packets received and lost so far on this receiver (from its RTCP statistics)."""
+    streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
+    received = sum(stream.packets_received for stream in streams.values())
+    lost = sum(max(0, stream.packets_lost) for stream in streams.values())
+    return received, lost
+
+
 async def request_keyframe(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
     """Send a Picture Loss Indication to the publisher of ``media_ssrc``."""
     await receiver._send_rtcp_pli(media_ssrc)

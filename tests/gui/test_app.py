@@ -338,3 +338,21 @@ async def test_the_meetings_inactivity_limit_wins_when_shorter(qsettings, server
     finally:
         flow.quit()
         await asyncio.wait_for(flow.shutdown, 10)
+
+
+async def test_the_talking_participant_gets_the_speaking_ring(app_flow, server: Server) -> None:
+    meeting = await server.create_meeting()
+    talker = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    quiet = RunningBot(await server.join_url(meeting["id"], "Linus"), mic="none", **LIGHT_SMALL)
+    flow = app_flow()
+    flow.open_lobby(await server.join_url(meeting["id"], "Ada"))
+    flow.lobby.mic_button.click()  # the app joins muted, so only Grace talks
+    flow.lobby.join_button.click()
+    await eventually(lambda: flow.session is not None and flow.call.isVisible(), what="in the call")
+    grid = flow.call.grid
+    await eventually(lambda: grid.tile(talker.report.attendee_id) is not None
+                     and grid.tile(talker.report.attendee_id).speaking, what="Grace's ring")
+    assert not grid.tile(quiet.report.attendee_id).speaking
+    assert not flow.call.self_tile.speaking
+    for bot in (talker, quiet):
+        await bot.finish()
