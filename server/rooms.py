@@ -79,6 +79,7 @@ class Participant:
     muted: bool = False
     camera_on: bool = False  # holds a video slot: its camera is forwarded
     camera_refused: bool = False  # asked for a slot while all 16 were taken
+    mute_locked: bool = False  # a host muted them; they may not unmute until allowed
     volume: float = 0.0  # as the participant last measured it
     signal_strength: float = 1.0  # from the loss seen on its audio uplink
 
@@ -94,6 +95,7 @@ class Participant:
             role=self.attendee.role,
             muted=self.muted,
             video=self.camera_on,
+            mute_locked=self.mute_locked,
         )
 
     def up(self, kind: str) -> UpTrack | None:
@@ -109,6 +111,7 @@ class Room:
         self._ended = False
         self._joining = asyncio.Lock()
         self._volumes_sent: dict[str, VolumeInfo] = {}
+        self._removed: set[str] = set()  # attendees a host removed: they may not come back
         self._volume_task: asyncio.Task | None = None
 
     # --- membership ---------------------------------------------------------------------
@@ -127,6 +130,8 @@ class Room:
         if self._ended or meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         capabilities = self._meetings.capabilities(meeting, attendee.role)
+        if attendee.id in self._removed:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         if "join-call" not in capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"role {attendee.role!r} may not join")
         previous = self.participants.get(attendee.id)
@@ -260,9 +265,39 @@ class Room:
         return CameraState(on=participant.camera_on)
 
     def mute(self, participant: Participant, muted: bool) -> None:
+        if not muted and participant.mute_locked:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY,
+                                "a host muted you; you can unmute once they allow it")
         if participant.muted != muted:
             participant.muted = muted
             self._broadcast(ParticipantUpdated(participant.info()))
+
+    # --- host controls (capability-gated here, whatever the client shows) ------------------------
+
+    async def moderate(self, host: Participant, attendee_id: str, action: str) -> Message:
+        """Do it, and return the reply for the host (what everyone else is told too)."""
+        needed = "remove-participant" if action == "remove" else "mute-others"
+        if needed not in host.capabilities:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"your role may not {action.replace('_', ' ')} others")
+        target = self.participants.get(attendee_id)
+        if target is None:
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
+        if action == "remove":
+            self._removed.add(attendee_id)
+            target.outbox.put(MeetingEnded(reason="removed"))
+            await self._remove(target, "removed", announce=True)
+            return ParticipantLeft(attendee_id=attendee_id, reason="removed")
+        target.mute_locked = action == "mute"
+        if action == "mute":
+            target.muted = True
+        self._broadcast(ParticipantUpdated(target.info()))
+        return ParticipantUpdated(target.info())
+
+    async def end_by_host(self, host: Participant) -> None:
+        if "end-call" not in host.capabilities:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not end the meeting")
+        self._meetings.end_meeting(self.meeting_id, "ended_by_host")
+        await self.end("ended_by_host")
 
     def set_volume(self, participant: Participant, volume: float) -> None:
         participant.volume = volume

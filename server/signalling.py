@@ -20,10 +20,12 @@ from wire import (
     MAX_MESSAGE_BYTES,
     Camera,
     Error,
+    EndMeeting,
     ErrorCode,
     Join,
     Leave,
     Message,
+    Moderate,
     Mute,
     Ping,
     Pong,
@@ -131,7 +133,7 @@ class ClientConnection:
         if self.participant is None or self.room is None:
             raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
         room, me = self.room, self.participant
-        if isinstance(message, (Mute, Camera, RequestKeyframe)) and not self._rate.allow():
+        if isinstance(message, (Mute, Camera, RequestKeyframe, Moderate)) and not self._rate.allow():
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")
         if isinstance(message, Volume) and not self._volume_rate.allow():
@@ -146,6 +148,10 @@ class ClientConnection:
             room.mute(me, message.muted)
         elif isinstance(message, Volume):
             room.set_volume(me, message.volume)
+        elif isinstance(message, Moderate):
+            self.outbox.put(await room.moderate(me, message.attendee_id, message.action), rid)
+        elif isinstance(message, EndMeeting):
+            await room.end_by_host(me)
         elif isinstance(message, RequestKeyframe):
             room.request_keyframe(message.attendee_id)
         elif isinstance(message, Leave):

@@ -12,7 +12,7 @@ from desktop.bot import Bot, BotOptions
 from desktop.session.meeting_session import JoinFailed, MeetingSession
 from server.app import CONFIG_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
-from wire import MAX_CAMERAS, ErrorCode
+from wire import MAX_CAMERAS, EndMeeting, ErrorCode, Mute, ProtocolError
 
 
 async def test_three_participants_see_and_hear_each_other(server: Server) -> None:
@@ -277,3 +277,51 @@ async def test_volume_indicators_reach_everyone(server: Server) -> None:
     assert report["volumes"][talker.report.attendee_id]["volume"] > 0.5
     for bot in (talker, quiet):
         await bot.finish()
+
+
+async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
+    meeting = await server.create_meeting()
+    host = RunningBot(await server.join_url(meeting["id"], "Host", role="host"), **LIGHT_SMALL)
+    ada_url = await server.join_url(meeting["id"], "Ada")
+    ada = RunningBot(ada_url, **LIGHT_SMALL)
+    grace = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    await eventually(lambda: all(len(b.session.attendees) == 2 and b.report.attendee_id for b in (host, ada, grace)),
+                     what="all in")
+    ada_id, grace_id, host_id = (b.report.attendee_id for b in (ada, grace, host))
+
+    # a participant may not: the server refuses, whatever the client shows
+    for action in ("mute", "remove"):
+        with pytest.raises(ProtocolError) as refused:
+            await grace.session.moderate(ada_id, action)
+        assert refused.value.code == ErrorCode.MISSING_CAPABILITY
+
+    # the host mutes Ada: everyone sees it, and Ada cannot unmute herself until allowed
+    await host.session.moderate(ada_id, "mute")
+    await eventually(lambda: grace.session.attendees[ada_id].muted, what="others see Ada muted")
+    await eventually(lambda: ada.session.muted and ada.session.mute_locked, what="Ada is muted")
+    await ada.session._signalling.send(Mute(muted=False))  # a client that tries anyway
+    await asyncio.sleep(0.3)
+    assert grace.session.attendees[ada_id].muted
+    await host.session.moderate(ada_id, "allow_unmute")
+    await eventually(lambda: not ada.session.mute_locked, what="unmute allowed")
+    await ada.session.set_muted(False)
+    await eventually(lambda: not grace.session.attendees[ada_id].muted, what="Ada unmuted herself")
+
+    # the host removes Ada: she is told why, the others see her leave, she cannot come back
+    await host.session.moderate(ada_id, "remove")
+    await eventually(lambda: ada.session.ended.is_set(), what="Ada removed")
+    assert ada.session.end_reason == "removed"
+    await eventually(lambda: ada_id not in grace.session.attendees, what="Grace sees Ada go")
+    with pytest.raises(JoinFailed) as again:
+        await MeetingSession(ada_url).join()
+    assert again.value.reason == ErrorCode.MISSING_CAPABILITY
+
+    # a participant may not end the meeting; the host may, for everyone
+    with pytest.raises(ProtocolError):
+        await grace.session._signalling.request(EndMeeting())
+    await host.session.end_meeting()
+    reports = await asyncio.wait_for(asyncio.gather(host.task, grace.task), 10)
+    assert [r.end_reason for r in reports] == ["ended_by_host", "ended_by_host"]
+    status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
+    assert data["meeting"]["end_reason"] == "ended_by_host"
+    assert data["meeting"]["session"]["participants"] == []

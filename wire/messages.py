@@ -33,6 +33,8 @@ class AttendeeInfo:
     role: str
     muted: bool = False
     video: bool = False
+    #: a host muted this attendee and did not allow unmuting yet
+    mute_locked: bool = False
 
     def __post_init__(self) -> None:
         if not self.attendee_id:
@@ -166,6 +168,23 @@ class Volume(Message):
 
 
 @dataclass(frozen=True)
+class Moderate(Message):
+    """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``, or
+    ``remove`` them from the meeting. Needs ``mute-others`` / ``remove-participant``."""
+
+    TYPE: ClassVar[str] = "moderate"
+    attendee_id: str
+    action: Literal["mute", "allow_unmute", "remove"]
+
+
+@dataclass(frozen=True)
+class EndMeeting(Message):
+    """End the meeting for everyone (reason ``ended_by_host``). Needs ``end-call``."""
+
+    TYPE: ClassVar[str] = "end_meeting"
+
+
+@dataclass(frozen=True)
 class RequestKeyframe(Message):
     """Ask the server for a fresh picture of one attendee (e.g. after a decoder error)."""
 
@@ -283,7 +302,8 @@ class Error(Message):
 
 
 CLIENT_MESSAGES: tuple[type[Message], ...] = (
-    Join, Publish, Camera, Mute, Volume, SubscribeAnswer, RequestKeyframe, Leave, Ping,
+    Join, Publish, Camera, Mute, Volume, SubscribeAnswer, RequestKeyframe, Moderate, EndMeeting,
+    Leave, Ping,
 )
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,

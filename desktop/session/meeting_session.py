@@ -20,6 +20,7 @@ from wire import (
     AttendeeInfo,
     Camera,
     CameraState,
+    EndMeeting,
     Error,
     ErrorCode,
     Join,
@@ -28,6 +29,7 @@ from wire import (
     MeetingEnded,
     MeetingInfo,
     Message,
+    Moderate,
     Mute,
     ParticipantJoined,
     ParticipantLeft,
@@ -293,7 +295,23 @@ class MeetingSession(EventEmitter):
         """Play remote voices on this speaker from now on."""
         self.speaker = speaker
 
+    @property
+    def mute_locked(self) -> bool:
+        """A host muted us and has not allowed unmuting yet."""
+        return bool(self.me and self.me.mute_locked)
+
+    async def moderate(self, attendee_id: str, action: str) -> None:
+        """Host controls: ``mute`` (locks their unmute), ``allow_unmute``, ``remove``.
+        Raises ProtocolError ``missing_capability`` when our role may not."""
+        await self._signalling.request(Moderate(attendee_id=attendee_id, action=action))
+
+    async def end_meeting(self) -> None:
+        """End the meeting for everyone (needs ``end-call``); ends this session too."""
+        await self._signalling.send(EndMeeting())
+
     async def set_muted(self, muted: bool) -> None:
+        if not muted and self.mute_locked:
+            return  # the server would refuse it: a host muted us
         self.muted = muted
         if self._publish is not None:
             self._publish.send_microphone(not muted)
@@ -343,6 +361,10 @@ class MeetingSession(EventEmitter):
         elif isinstance(message, ParticipantUpdated):
             if self.me is not None and message.attendee.attendee_id == self.me.attendee_id:
                 self.me = message.attendee
+                if message.attendee.muted and not self.muted:  # a host muted us
+                    self.muted = True
+                    if self._publish is not None:
+                        self._publish.send_microphone(False)
             else:
                 self.attendees[message.attendee.attendee_id] = message.attendee
             self.emit(AttendeeUpdated(message.attendee))

@@ -14,6 +14,7 @@ _REASONS = {
     "deleted": "The meeting was ended.",
     "ended": "The meeting was ended.",
     "removed": "You were removed from the meeting.",
+    "ended_by_host": "The host ended the meeting.",
     "connection_lost": "The connection to the meeting was lost.",
     "replaced": "You joined this meeting from another window or device.",
     "server_shutdown": "The meeting server shut down.",

@@ -174,6 +174,15 @@ class CallWindow(QWidget):
         self._restyle(self.mic_button, off=not on)
         self.self_tile.set_muted(not on)
 
+    def set_mic_locked(self, why: str | None) -> None:
+        """A host muted us: the unmute button is disabled and says why (None: allowed again)."""
+        self.mic_button.setEnabled(why is None)
+        if why:
+            self.mic_button.setToolTip(why)
+            self.show_notice(why)
+        else:
+            self.set_mic(self.mic_button.isChecked())
+
     def set_camera(self, on: bool, unavailable: str | None = None) -> None:
         """The camera's state; ``unavailable`` says why it cannot be on right now."""
         self._camera_unavailable = bool(unavailable)

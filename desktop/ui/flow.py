@@ -421,7 +421,9 @@ class AppFlow(QObject):
         if self.call is None or self.session is None:
             return
         if self.session.me is not None and info.attendee_id == self.session.me.attendee_id:
-            return  # our own state is shown by the controls
+            self.call.set_mic(not info.muted)  # a host may have muted us
+            self.call.set_mic_locked("A host muted you. You can unmute once they allow it." if info.mute_locked else None)
+            return
         self.call.update_attendee(info)
 
     def _on_camera_refused(self, message: str) -> None:
