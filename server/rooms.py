@@ -240,7 +240,7 @@ class Room:
         if request.video and "video" in publisher.tracks:
             video = "on" if self._take_slot(participant) else "video_unavailable"
         await self._resubscribe_all(exclude=participant)
-        self._broadcast(ParticipantUpdated(participant.info()), exclude=participant)
+        self._broadcast(ParticipantUpdated(participant.info()))  # the publisher too: its own state
         return PublishAnswer(sdp=sdp, video=video)
 
     async def camera(self, participant: Participant, on: bool) -> CameraState:

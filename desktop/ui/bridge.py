@@ -18,6 +18,7 @@ from ..session.events import (
     MeetingLeft,
     VideoFrameReceived,
     VideoSlotFreed,
+    VolumesUpdated,
 )
 from ..session.meeting_session import MeetingSession
 
@@ -32,6 +33,7 @@ class SessionBridge(QObject):
     video_slot_freed = Signal()
     meeting_left = Signal(str)  # reason code
     active_speakers_changed = Signal(tuple)  # attendee ids, most active first
+    volumes_updated = Signal(tuple)  # VolumeInfo updates
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,3 +47,4 @@ class SessionBridge(QObject):
         session.on(VideoSlotFreed, lambda e: self.video_slot_freed.emit())
         session.on(MeetingLeft, lambda e: self.meeting_left.emit(e.reason))
         session.on(ActiveSpeakersChanged, lambda e: self.active_speakers_changed.emit(e.ranking))
+        session.on(VolumesUpdated, lambda e: self.volumes_updated.emit(e.updates))

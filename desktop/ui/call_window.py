@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from ..media.devices import Device, DeviceKind
 from .icons import icon
+from .roster_panel import RosterPanel
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
 
@@ -36,6 +37,8 @@ class CallWindow(QWidget):
         self.names: dict[str, str] = {}
 
         self.grid = TileGrid()
+        self.roster = RosterPanel()
+        self.roster.setVisible(False)
         self.banner = QLabel(objectName="banner", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.banner.setVisible(False)
         self._banner_timer = QTimer(self, singleShot=True, interval=8000)
@@ -58,6 +61,9 @@ class CallWindow(QWidget):
         self.device_menu.addSeparator()
         self.device_menu.addAction("Settings…", self.settings_requested.emit)
         self.devices_button.setMenu(self.device_menu)
+        self.people_button = self._round_button("People", checkable=True)
+        self.people_button.setIcon(icon("users"))
+        self.people_button.setToolTip("Show everyone in the meeting")
         self.invite_button = self._round_button("Copy invite link")
         self.invite_button.setIcon(icon("link"))
         self.invite_button.setToolTip("Copy the invite link")
@@ -76,7 +82,8 @@ class CallWindow(QWidget):
         bar.setSpacing(12)
         bar.addWidget(self.count_label)
         bar.addStretch(1)
-        for button in (self.mic_button, self.camera_button, self.devices_button, self.invite_button):
+        for button in (self.mic_button, self.camera_button, self.devices_button, self.people_button,
+                       self.invite_button):
             bar.addWidget(button)
         bar.addSpacing(12)
         bar.addWidget(self.leave_button)
@@ -88,7 +95,10 @@ class CallWindow(QWidget):
         layout.setContentsMargins(8, 8, 8, 0)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
-        layout.addWidget(self.grid, 1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.grid, 1)
+        middle.addWidget(self.roster)
+        layout.addLayout(middle, 1)
         layout.addLayout(bar)
 
         self.self_tile = VideoTile()
@@ -100,6 +110,7 @@ class CallWindow(QWidget):
         self.mic_button.toggled.connect(self._mic_clicked)
         self.camera_button.toggled.connect(self._camera_clicked)
         self.leave_button.clicked.connect(self.leave_requested)
+        self.people_button.toggled.connect(self.roster.setVisible)
         self.invite_button.clicked.connect(self._copy_invite)
         self.set_mic(True)
         self.set_camera(True)
@@ -117,6 +128,7 @@ class CallWindow(QWidget):
         self.self_tile.set_name(f"{name} (you)")
 
     def add_attendee(self, info) -> None:
+        self.roster.upsert(info)
         tile = self.grid.tile(info.attendee_id)
         if tile is None:
             tile = VideoTile()
@@ -125,6 +137,7 @@ class CallWindow(QWidget):
         self._update_count()
 
     def update_attendee(self, info) -> None:
+        self.roster.upsert(info)
         tile = self.grid.tile(info.attendee_id)
         if tile is None:
             self.add_attendee(info)
@@ -140,6 +153,7 @@ class CallWindow(QWidget):
             tile.set_frame(None)
 
     def remove_attendee(self, attendee_id: str) -> None:
+        self.roster.remove(attendee_id)
         self.grid.remove_tile(attendee_id)
         self.names.pop(attendee_id, None)
         self._update_count()

@@ -357,6 +357,8 @@ class AppFlow(QObject):
             return
         self.session = session
         self._call_started = asyncio.get_event_loop().time()
+        call.roster.set_me(session.me.attendee_id, session.capabilities)
+        call.roster.upsert(session.me)
         self._watch_idle(session)
         for attendee in session.attendees.values():
             call.add_attendee(attendee)
@@ -380,6 +382,8 @@ class AppFlow(QObject):
         bridge.video_slot_freed.connect(self._sync_camera_button)
         bridge.meeting_left.connect(self._on_meeting_left)
         bridge.active_speakers_changed.connect(self._on_active_speakers)
+        bridge.volumes_updated.connect(call.roster.show_volumes)
+        call.roster.moderate_requested.connect(lambda who, action: self._spawn(self._moderate(who, action)))
         call.mic_toggled.connect(lambda on: self._spawn(self._set_mic(on)))
         call.camera_toggled.connect(lambda on: self._spawn(self._set_camera(on)))
         call.device_chosen.connect(self.choose_device)
@@ -409,6 +413,15 @@ class AppFlow(QObject):
         with open(path, "w", encoding="utf-8") as out:
             json.dump(stats, out)
 
+    async def _moderate(self, attendee_id: str, action: str) -> None:
+        if self.session is None:
+            return
+        try:
+            await self.session.moderate(attendee_id, action)
+        except Exception as exc:  # the server refused (e.g. missing_capability): say so
+            if self.call is not None:
+                self.call.show_notice(f"Could not {action.replace('_', ' ')}: {getattr(exc, 'message', exc)}")
+
     def _on_active_speakers(self, ranking: tuple) -> None:
         if self.call is None or self.session is None:
             return
@@ -421,6 +434,7 @@ class AppFlow(QObject):
         if self.call is None or self.session is None:
             return
         if self.session.me is not None and info.attendee_id == self.session.me.attendee_id:
+            self.call.roster.upsert(info)
             self.call.set_mic(not info.muted)  # a host may have muted us
             self.call.set_mic_locked("A host muted you. You can unmute once they allow it." if info.mute_locked else None)
             return

@@ -45,6 +45,7 @@ QToolButton#leave {{ background: {danger}; color: white; border: none; border-ra
                      padding: 0 18px; font-weight: 600; icon-size: 20px; }}
 QToolButton#leave:hover {{ background: #b91c1c; }}
 QToolButton#link {{ border: none; color: {accent}; background: transparent; }}
+QToolButton#link::menu-indicator {{ image: none; width: 0; }}
 QLabel#muted {{ color: {muted}; }}
 QLabel#error {{ color: {danger}; }}
 QLabel#notice {{ color: {text}; background: {alt}; border-radius: 8px; padding: 8px 12px; }}

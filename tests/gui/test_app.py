@@ -356,3 +356,40 @@ async def test_the_talking_participant_gets_the_speaking_ring(app_flow, server: 
     assert not flow.call.self_tile.speaking
     for bot in (talker, quiet):
         await bot.finish()
+
+
+async def test_roster_shows_everyone_and_a_host_can_mute_from_it(app_flow, server: Server) -> None:
+    meeting = await server.create_meeting()
+    grace = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    flow = app_flow()
+    await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada", role="host"), "Ada")
+    call = flow.call
+    call.people_button.click()
+    roster = call.roster
+    assert roster.isVisible()
+    await eventually(lambda: grace.session.me is not None and grace.session.me.attendee_id in roster.rows,
+                     what="Grace in the roster")
+    grace_id = grace.session.me.attendee_id
+    me = flow.session.me.attendee_id
+    assert roster.rows[me].name.text() == "Ada (you)" and roster.title.text() == "People (2)"
+    await eventually(lambda: roster.rows[grace_id].volume.value() > 50, what="Grace's volume bar")
+    row = roster.rows[grace_id]
+    assert row.more.isVisible() and not roster.rows[me].more.isVisible()
+    actions = {a.text(): a for a in row.more.menu().actions()}
+    actions["Mute"].trigger()
+    await eventually(lambda: grace.session.muted and grace.session.mute_locked, what="Grace muted by the host")
+    await eventually(lambda: roster.rows[grace_id].role.text().endswith("muted by a host"), what="roster says so")
+    await grace.finish()
+    await eventually(lambda: grace_id not in roster.rows, what="Grace leaves the roster")
+
+
+async def test_a_participant_sees_no_host_controls(app_flow, server: Server) -> None:
+    meeting = await server.create_meeting()
+    grace = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    flow = app_flow()
+    await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
+    roster = flow.call.roster
+    await eventually(lambda: grace.session.me is not None and grace.session.me.attendee_id in roster.rows,
+                     what="Grace in the roster")
+    assert not roster.rows[grace.session.me.attendee_id].more.isVisible()
+    await grace.finish()

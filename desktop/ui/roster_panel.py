@@ -1,0 +1,133 @@
+"""RosterPanel: everyone in the meeting — name, role, microphone, a live volume bar, signal
+strength, camera — with host controls for those whose role allows them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .icons import pixmap
+
+
+class RosterRow(QFrame):
+    def __init__(self, attendee_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.attendee_id = attendee_id
+        self.setObjectName("rosterRow")
+        self.name = QLabel()
+        self.role = QLabel(objectName="muted")
+        self.mic = QLabel()
+        self.camera = QLabel()
+        self.signal = QLabel()
+        self.volume = QProgressBar(textVisible=False, maximum=100, objectName="meter")
+        self.volume.setFixedSize(56, 6)
+        self.volume.setAccessibleName("Volume")
+        self.more = QToolButton(objectName="link", text="\u22ef")
+        self.more.setAccessibleName("Host controls")
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more.setVisible(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(self.name)
+        text.addWidget(self.role)
+        layout.addLayout(text, 1)
+        for widget in (self.volume, self.signal, self.camera, self.mic, self.more):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def show_info(self, info, is_me: bool) -> None:
+        self.name.setText(info.name + (" (you)" if is_me else ""))
+        self.role.setText(info.role + (" · muted by a host" if info.mute_locked else ""))
+        self.mic.setPixmap(pixmap("mic-off" if info.muted else "mic", 16, "#dc2626" if info.muted else None))
+        self.camera.setPixmap(pixmap("camera" if info.video else "camera-off", 16))
+        self.setAccessibleName(f"{info.name}, {info.role}, {'muted' if info.muted else 'unmuted'}, "
+                               f"camera {'on' if info.video else 'off'}")
+
+    def show_volume(self, volume: float, signal_strength: float) -> None:
+        self.volume.setValue(int(volume * 100))
+        colour = "#22c55e" if signal_strength >= 1 else "#f59e0b" if signal_strength >= 0.5 else "#dc2626"
+        self.signal.setPixmap(pixmap("signal", 16, colour))
+        self.signal.setToolTip({1.0: "Good connection", 0.5: "Some packet loss", 0.0: "Poor connection"}
+                               .get(signal_strength, ""))
+
+
+class RosterPanel(QWidget):
+    moderate_requested = Signal(str, str)  # attendee id, action: mute | allow_unmute | remove
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("RosterPanel")
+        self.setMinimumWidth(260)
+        self.rows: dict[str, RosterRow] = {}
+        self.me: str | None = None
+        self.capabilities: frozenset[str] = frozenset()
+        self.title = QLabel()
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self._list = QVBoxLayout()
+        self._list.setSpacing(2)
+        self._list.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(self._list)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(holder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.title)
+        layout.addWidget(scroll, 1)
+        self._update_title()
+
+    def set_me(self, attendee_id: str, capabilities: tuple[str, ...]) -> None:
+        self.me = attendee_id
+        self.capabilities = frozenset(capabilities)
+
+    def upsert(self, info) -> None:
+        row = self.rows.get(info.attendee_id)
+        if row is None:
+            row = self.rows[info.attendee_id] = RosterRow(info.attendee_id)
+            self._list.insertWidget(self._list.count() - 1, row)
+            self._add_host_menu(row)
+        row.show_info(info, info.attendee_id == self.me)
+        self._update_title()
+
+    def _add_host_menu(self, row: RosterRow) -> None:
+        if row.attendee_id == self.me:
+            return
+        menu = QMenu(row)
+        if "mute-others" in self.capabilities:
+            menu.addAction("Mute", lambda: self.moderate_requested.emit(row.attendee_id, "mute"))
+            menu.addAction("Allow to unmute", lambda: self.moderate_requested.emit(row.attendee_id, "allow_unmute"))
+        if "remove-participant" in self.capabilities:
+            menu.addAction("Remove from the meeting", lambda: self.moderate_requested.emit(row.attendee_id, "remove"))
+        if not menu.isEmpty():  # a participant without these capabilities never sees the control
+            row.more.setMenu(menu)
+            row.more.setVisible(True)
+
+    def remove(self, attendee_id: str) -> None:
+        row = self.rows.pop(attendee_id, None)
+        if row is not None:
+            row.setParent(None)
+            row.deleteLater()
+        self._update_title()
+
+    def show_volumes(self, updates) -> None:
+        for info in updates:
+            row = self.rows.get(info.attendee_id)
+            if row is not None:
+                row.show_volume(info.volume, info.signal_strength)
+
+    def _update_title(self) -> None:
+        self.title.setText(f"People ({len(self.rows)})")
