@@ -8,7 +8,6 @@ HTTP status of ``HTTP_STATUS``; nothing else (no traceback) ever reaches the cli
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from wire import ErrorCode, ProtocolError, from_dict
+from wire import ErrorCode, ProtocolError, from_dict, load_object
 
 from .app import API_KEY_KEY, MEETINGS_KEY, ROOMS_KEY
 from .meetings import meeting_json
@@ -116,15 +115,7 @@ _Body = TypeVar("_Body")
 async def _read_body(request: web.Request, cls: type[_Body]) -> _Body:
     """The JSON object of the request as ``cls``; an empty body counts as ``{}``."""
     raw = await request.read()
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProtocolError(ErrorCode.BAD_REQUEST, f"body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
+    data = load_object(raw, "body") if raw.strip() else {}
     return from_dict(cls, data, "body")
 
 

@@ -90,9 +90,8 @@ def xvfb() -> Iterator[str]:
     _stop(process)
 
 
-@pytest.fixture(scope="module")
-def dbus_bus() -> Iterator[str]:
-    """A private session bus: its address."""
+def _start_bus() -> tuple[subprocess.Popen[bytes], str]:
+    """A private session bus (dbus-daemon) and its address."""
     daemon = _need("dbus-daemon", "dbus-daemon")
     process = subprocess.Popen(
         [daemon, "--session", "--nofork", "--nopidfile", "--print-address=1"],
@@ -102,8 +101,15 @@ def dbus_bus() -> Iterator[str]:
     assert process.stdout is not None
     address = process.stdout.readline().decode().strip()
     if not address:
-        _stop(process)  # type: ignore[arg-type]
+        _stop(process)
         pytest.fail("dbus-daemon printed no address")
+    return process, address
+
+
+@pytest.fixture(scope="module")
+def dbus_bus() -> Iterator[str]:
+    """A private session bus: its address."""
+    process, address = _start_bus()
     yield address
     _stop(process)  # type: ignore[arg-type]
 
@@ -150,14 +156,7 @@ app.exec()
 @pytest.fixture(scope="module")
 def fake_desktop_bus() -> Iterator[str]:
     """A second private bus with the fake desktop services on it."""
-    daemon = _need("dbus-daemon", "dbus-daemon")
-    bus = subprocess.Popen(
-        [daemon, "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().decode().strip()
+    bus, address = _start_bus()
     service = subprocess.Popen(
         [sys.executable, "-c", FAKE_DESKTOP, address],
         stdout=subprocess.PIPE,

@@ -3,7 +3,7 @@
 Standard library only; both ``server`` and ``desktop`` depend on it, it depends on neither.
 """
 
-from .codec import decode, encode, from_dict, to_dict
+from .codec import decode, encode, from_dict, load_object, to_dict
 from .errors import ErrorCode, ProtocolError, code_of
 from .limits import (
     MAX_CAMERAS,
@@ -17,7 +17,7 @@ from .messages import *  # noqa: F403
 from .messages import __all__ as _messages_all
 
 __all__ = [
-    "decode", "encode", "from_dict", "to_dict", "ErrorCode", "ProtocolError", "code_of",
+    "decode", "encode", "from_dict", "load_object", "to_dict", "ErrorCode", "ProtocolError", "code_of",
     "MAX_CAMERAS", "MAX_MESSAGE_BYTES", "MAX_NAME_CHARS", "MAX_SCREEN_SHARES",
     "MAX_SDP_CHARS", "PROTOCOL_VERSION", *_messages_all,
 ]

@@ -45,12 +45,7 @@ def decode(text: str | bytes) -> tuple[Message, int | None]:
             ErrorCode.MESSAGE_TOO_LARGE,
             f"message of {size} bytes exceeds the limit of {MAX_MESSAGE_BYTES}",
         )
-    try:
-        body = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(ErrorCode.BAD_REQUEST, f"not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "a message must be a JSON object")
+    body = load_object(text, "a message")
     rid = body.get("rid")
     if rid is not None and (not isinstance(rid, int) or isinstance(rid, bool)):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "rid must be an integer")
@@ -70,6 +65,17 @@ def decode(text: str | bytes) -> tuple[Message, int | None]:
         return from_dict(cls, fields), rid
     except ProtocolError as exc:
         raise ProtocolError(exc.code, exc.message, rid=rid) from None
+
+
+def load_object(text: str | bytes, what: str) -> dict[str, Any]:
+    """Parse JSON that must be an object (a message, a request body); ``bad_request`` if not."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"{what} must be a JSON object")
+    return data
 
 
 def to_dict(value: Any) -> Any:
