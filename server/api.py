@@ -43,6 +43,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ALREADY_JOINED: 409,
     ErrorCode.NEGOTIATION_FAILED: 400,
     ErrorCode.VIDEO_UNAVAILABLE: 409,
+    ErrorCode.CONTENT_SHARE_UNAVAILABLE: 409,
     ErrorCode.MEETING_FULL: 409,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,

@@ -4,7 +4,9 @@ A :class:`Room` is one meeting's live state. It never sees a socket: each partic
 ``Outbox`` (the signalling layer drains it to the WebSocket), and the room speaks only wire
 messages. Media flows through the forwarding unit (server/sfu): a :class:`PublisherPeer`
 and a :class:`SubscriberPeer` per participant. The room decides what each subscriber gets:
-every other participant's microphone, and the cameras that hold one of the 16 video slots.
+every other participant's microphone, the cameras that hold one of the 16 video slots, and
+the screen shares (at most 2). A screen share is a participant of its own, ``OWNER#content``,
+seated by a second socket of its owner; it only publishes, and it leaves with its owner.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from wire import (
     MAX_CAMERAS,
+    MAX_SCREEN_SHARES,
     AttendeeInfo,
     CameraState,
     Error,
@@ -38,6 +41,7 @@ from wire import (
     VideoSlots,
     VolumeInfo,
     Volumes,
+    content_attendee_id,
     to_dict,
 )
 
@@ -82,10 +86,23 @@ class Participant:
     mute_locked: bool = False  # a host muted them; they may not unmute until allowed
     volume: float = 0.0  # as the participant last measured it
     signal_strength: float = 1.0  # from the loss seen on its audio uplink
+    owner: Participant | None = None  # set on a screen share: whose screen it is
+    share: Participant | None = None  # set on a person while they share their screen
 
     @property
     def attendee_id(self) -> str:
         return self.attendee.id
+
+    @property
+    def is_content(self) -> bool:
+        return self.owner is not None
+
+    @property
+    def video(self) -> bool:
+        """Its video is forwarded: a camera holding a slot, or a share that publishes."""
+        if self.is_content:
+            return self.up("video") is not None
+        return self.camera_on
 
     def info(self) -> AttendeeInfo:
         return AttendeeInfo(
@@ -94,8 +111,9 @@ class Participant:
             name=self.attendee.name,
             role=self.attendee.role,
             muted=self.muted,
-            video=self.camera_on,
+            video=self.video,
             mute_locked=self.mute_locked,
+            content=self.is_content,
         )
 
     def up(self, kind: str) -> UpTrack | None:
@@ -143,7 +161,7 @@ class Room:
             if self._ended:
                 raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         limit = self._meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
-        if limit is not None and len(self.participants) >= limit:
+        if limit is not None and len(self.people()) >= limit:
             raise ProtocolError(ErrorCode.MEETING_FULL, f"this meeting is full ({limit} participants)")
         meeting = self._meetings.mark_started(self.meeting_id)
         if name:
@@ -153,9 +171,48 @@ class Room:
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
         )
+        self._seat(participant, meeting, rid)
+        if self._volume_task is None:
+            self._volume_task = asyncio.ensure_future(self._fan_out_volumes())
+        await self._resubscribe(participant)
+        return participant
+
+    async def join_content(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None = None) -> Participant:
+        """Seat the screen share of ``attendee`` (who must be here): ``ATTENDEE#content``.
+
+        A share the same owner already runs is replaced; a third share is refused."""
+        async with self._joining:
+            meeting = self._meetings.get_meeting(self.meeting_id)
+            if self._ended or meeting.ended_at is not None:
+                raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
+            owner = self.participants.get(attendee.id)
+            if owner is None or owner.is_content:
+                raise ProtocolError(ErrorCode.NOT_JOINED, "join the meeting before sharing your screen")
+            if "screenshare" not in owner.capabilities:
+                raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not share its screen")
+            if owner.share is not None:
+                previous = owner.share
+                previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you shared again from another connection"))
+                await self._remove(previous, "replaced", announce=True)
+            shares = [p for p in self.participants.values() if p.is_content]
+            if len(shares) >= MAX_SCREEN_SHARES:
+                names = " and ".join(p.owner.attendee.name for p in shares if p.owner is not None)
+                raise ProtocolError(
+                    ErrorCode.CONTENT_SHARE_UNAVAILABLE,
+                    f"{names} are sharing; at most {MAX_SCREEN_SHARES} screens can be shared at once",
+                )
+            record = dataclasses.replace(owner.attendee, id=content_attendee_id(owner.attendee_id),
+                                         name=f"{owner.attendee.name} (screen)")
+            share = Participant(record, outbox, ["screenshare"], owner=owner)
+            owner.share = share
+            self._seat(share, meeting, rid)
+            return share
+
+    def _seat(self, participant: Participant, meeting, rid: int | None) -> None:
+        """Add ``participant``: its ``joined`` welcome first, then everyone else hears of it."""
         roster = [p.info() for p in self.participants.values()]
-        self.participants[attendee.id] = participant
-        outbox.put(
+        self.participants[participant.attendee_id] = participant
+        participant.outbox.put(
             Joined(
                 attendee=participant.info(),
                 meeting=MeetingInfo(
@@ -166,17 +223,13 @@ class Room:
                     inactivity_timeout_seconds=self._meetings.limits(meeting).inactivity_timeout_seconds,
                 ),
                 roster=roster,
-                capabilities=capabilities,
+                capabilities=participant.capabilities,
                 video_slots=self._video_slots(),
             ),
             rid,
         )
         self._broadcast(ParticipantJoined(participant.info()), exclude=participant)
-        self._volumes_sent.pop(attendee.id, None)  # the newcomer and the others get a fresh view
-        if self._volume_task is None:
-            self._volume_task = asyncio.ensure_future(self._fan_out_volumes())
-        await self._resubscribe(participant)
-        return participant
+        self._volumes_sent.pop(participant.attendee_id, None)  # a fresh view for newcomer and others
 
     async def leave(self, participant: Participant, reason: str = "left") -> None:
         if self.participants.get(participant.attendee_id) is participant:
@@ -184,6 +237,12 @@ class Room:
 
     async def _remove(self, participant: Participant, reason: str, announce: bool, forget: bool = True) -> None:
         del self.participants[participant.attendee_id]
+        if participant.owner is not None and participant.owner.share is participant:
+            participant.owner.share = None
+        share, participant.share = participant.share, None
+        if share is not None and self.participants.get(share.attendee_id) is share:
+            share.outbox.put(MeetingEnded(reason=reason))  # a share ends with its owner
+            await self._remove(share, "left", announce=True, forget=False)
         freed = participant.camera_on
         participant.camera_on = False
         if announce:
@@ -226,9 +285,12 @@ class Room:
         publisher = PublisherPeer(participant.attendee_id)
         try:
             sdp = await publisher.answer(request.sdp)
+            if participant.is_content and "audio" in publisher.tracks:
+                raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share publishes video only")
             if "audio" in publisher.tracks and "send-audio" not in participant.capabilities:
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
-            if "video" in publisher.tracks and request.video and "send-video" not in participant.capabilities:
+            if ("video" in publisher.tracks and request.video and not participant.is_content
+                    and "send-video" not in participant.capabilities):
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
             if self.participants.get(participant.attendee_id) is not participant:  # left meanwhile
                 raise ProtocolError(ErrorCode.NOT_JOINED, "you left the meeting")
@@ -237,7 +299,9 @@ class Room:
             raise
         participant.publisher = publisher
         video = "off"
-        if request.video and "video" in publisher.tracks:
+        if participant.is_content:
+            video = "on" if "video" in publisher.tracks else "off"  # shares have their own 2 slots
+        elif request.video and "video" in publisher.tracks:
             video = "on" if self._take_slot(participant) else "video_unavailable"
         await self._resubscribe_all(exclude=participant)
         self._broadcast(ParticipantUpdated(participant.info()))  # the publisher too: its own state
@@ -282,6 +346,12 @@ class Room:
         target = self.participants.get(attendee_id)
         if target is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
+        if target.is_content:
+            if action != "remove":
+                raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share has no microphone")
+            target.outbox.put(MeetingEnded(reason="removed"))  # stop their share; they may share again
+            await self._remove(target, "removed", announce=True)
+            return ParticipantLeft(attendee_id=attendee_id, reason="removed")
         if action == "remove":
             self._removed.add(attendee_id)
             target.outbox.put(MeetingEnded(reason="removed"))
@@ -312,7 +382,7 @@ class Room:
                 for p in self.participants.values():
                     p.signal_strength = _signal_strength(p)
             updates = []
-            for p in self.participants.values():
+            for p in self.people():
                 info = VolumeInfo(p.attendee_id, 0.0 if p.muted else round(p.volume, 2), p.muted,
                                   p.signal_strength)
                 if self._volumes_sent.get(p.attendee_id) != info:
@@ -360,13 +430,13 @@ class Room:
     def _desired(self, subscriber: Participant) -> dict[tuple[str, str], UpTrack]:
         desired: dict[tuple[str, str], UpTrack] = {}
         for other in self.participants.values():
-            if other is subscriber:
+            if other is subscriber or other.owner is subscriber:  # nobody gets their own share back
                 continue
             audio = other.up("audio")
             if audio is not None:
                 desired[(other.attendee_id, "audio")] = audio
             video = other.up("video")
-            if video is not None and other.camera_on:
+            if video is not None and other.video:
                 desired[(other.attendee_id, "video")] = video
         return desired
 
@@ -393,12 +463,17 @@ class Room:
     def roster(self) -> list[AttendeeInfo]:
         return [p.info() for p in self.participants.values()]
 
+    def people(self) -> list[Participant]:
+        """Participants that are persons, not screen shares."""
+        return [p for p in self.participants.values() if not p.is_content]
+
 
 @dataclass(frozen=True)
 class ServerStats:
     rooms: int
     participants: int
     cameras: int
+    screen_shares: int
     packets_received: int
     packets_forwarded: int
 
@@ -445,8 +520,9 @@ class RoomRegistry:
         ups = [up for p in participants if p.publisher for up in p.publisher.tracks.values()]
         return ServerStats(
             rooms=len(self._rooms),
-            participants=len(participants),
+            participants=sum(not p.is_content for p in participants),
             cameras=sum(p.camera_on for p in participants),
+            screen_shares=sum(p.is_content for p in participants),
             packets_received=sum(up.packets_received for up in ups),
             packets_forwarded=sum(down.packets_sent for up in ups for down in up.downs),
         )

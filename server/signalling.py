@@ -133,6 +133,9 @@ class ClientConnection:
         if self.participant is None or self.room is None:
             raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
         room, me = self.room, self.participant
+        if me.is_content and not isinstance(message, (Publish, Leave)):
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"a screen share connection only publishes and leaves, not {message.TYPE}")
         if isinstance(message, (Mute, Camera, RequestKeyframe, Moderate)) and not self._rate.allow():
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")
@@ -165,7 +168,10 @@ class ClientConnection:
             raise ProtocolError(ErrorCode.ALREADY_JOINED, "this connection has already joined")
         meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token, message.name)
         room = self.rooms.room(meeting.id)
-        self.participant = await room.join(attendee, self.outbox, rid, message.name)
+        if message.content:
+            self.participant = await room.join_content(attendee, self.outbox, rid)
+        else:
+            self.participant = await room.join(attendee, self.outbox, rid, message.name)
         self.room = room
 
     async def _write_loop(self) -> None:

@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     NEGOTIATION_FAILED = "negotiation_failed"
     # limits
     VIDEO_UNAVAILABLE = "video_unavailable"
+    CONTENT_SHARE_UNAVAILABLE = "content_share_unavailable"
     MEETING_FULL = "meeting_full"
     RATE_LIMITED = "rate_limited"
     # ours

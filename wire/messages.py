@@ -12,6 +12,20 @@ from .limits import MAX_NAME_CHARS, MAX_SDP_CHARS
 
 Kind = Literal["audio", "video"]
 
+#: A screen share joins as its own attendee: the owner's id with this suffix.
+CONTENT_SUFFIX = "#content"
+
+
+def content_attendee_id(owner_id: str) -> str:
+    return owner_id + CONTENT_SUFFIX
+
+
+def content_owner(attendee_id: str) -> str | None:
+    """The attendee sharing, when ``attendee_id`` is a screen share; else None."""
+    if attendee_id.endswith(CONTENT_SUFFIX) and len(attendee_id) > len(CONTENT_SUFFIX):
+        return attendee_id[: -len(CONTENT_SUFFIX)]
+    return None
+
 
 def _check_sdp(sdp: str) -> None:
     if not sdp.strip():
@@ -35,6 +49,8 @@ class AttendeeInfo:
     video: bool = False
     #: a host muted this attendee and did not allow unmuting yet
     mute_locked: bool = False
+    #: a screen share (``OWNER_ID#content``), not a person
+    content: bool = False
 
     def __post_init__(self) -> None:
         if not self.attendee_id:
@@ -100,12 +116,17 @@ class Message:
 
 @dataclass(frozen=True)
 class Join(Message):
-    """First message on a new socket: who I am (the join token) and where I go."""
+    """First message on a new socket: who I am (the join token) and where I go.
+
+    With ``content`` the socket is a screen share of the attendee the token names (who must be
+    in the meeting already): it joins as ``ATTENDEE_ID#content`` and only publishes video. At
+    most 2 shares run at once; a third is refused with ``content_share_unavailable``."""
 
     TYPE: ClassVar[str] = "join"
     meeting_id: str
     token: str
     name: str | None = None
+    content: bool = False
 
     def __post_init__(self) -> None:
         if not self.meeting_id or not self.token:
@@ -314,6 +335,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 }
 
 __all__ = [
+    "CONTENT_SUFFIX", "content_attendee_id", "content_owner",
     "AttendeeInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",
