@@ -4,7 +4,11 @@ It joins with synthetic devices, stays, leaves, and reports what it received. It
 generator of bench/ and the backbone of the end-to-end tests. It never imports Qt.
 
     parley-bot JOIN_URL [--name NAME] [--camera synthetic|none] [--mic synthetic|none]
-               [--duration SECONDS] [--light] [--muted] [--json]
+               [--screen synthetic|none] [--share-for SECONDS] [--duration SECONDS]
+               [--light] [--muted] [--json]
+
+With ``--screen synthetic`` it also shares a synthetic screen (a scrolling document, 1920x1080
+at 15 fps by default); refused because two others share, it tries again when one stops.
 """
 
 from __future__ import annotations
@@ -17,10 +21,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from wire import content_owner
+
 from .media.stamp import read_stamp
 from .session.events import (
     AudioFrameReceived,
     CameraRefused,
+    ScreenShareRefused,
+    ScreenShareStopped,
+    ShareAvailabilityChanged,
     VideoFrameReceived,
     VolumesUpdated,
 )
@@ -39,6 +48,11 @@ class BotOptions:
     width: int = 640
     height: int = 360
     fps: int = 30
+    screen: str = "none"
+    screen_width: int = 1920
+    screen_height: int = 1080
+    screen_fps: int = 15
+    share_for: float | None = None  # stop sharing after this many seconds (None: until leaving)
 
 
 @dataclass
@@ -55,6 +69,10 @@ class BotReport:
     latency_samples: list[float] = field(default_factory=list)
     roster: list[dict] = field(default_factory=list)
     volumes: dict[str, dict] = field(default_factory=dict)
+    screen_share: str | None = None  # "published", or the refusal code; None: not asked to share
+    screen_share_refused: bool = False  # refused at some point (two others were sharing)
+    screen_share_ended: str | None = None  # why our share ended, if it did before we left
+    content_frames_received: dict[str, int] = field(default_factory=dict)
     end_reason: str | None = None
     error: dict | None = None
 
@@ -80,6 +98,10 @@ class BotReport:
             "latency_ms": self.latency_ms(),
             "roster": self.roster,
             "volumes": self.volumes,
+            "screen_share": self.screen_share,
+            "screen_share_refused": self.screen_share_refused,
+            "screen_share_ended": self.screen_share_ended,
+            "content_frames_received": self.content_frames_received,
             "end_reason": self.end_reason,
         }
         if self.error is not None:
@@ -126,11 +148,19 @@ class Bot:
         self.session.on(AudioFrameReceived, self._on_audio)
         self.session.on(CameraRefused, self._on_camera_refused)
         self.session.on(VolumesUpdated, self._on_volumes)
+        self.session.on(ScreenShareRefused, self._on_share_refused)
+        self.session.on(ScreenShareStopped, self._on_share_stopped)
+        self.session.on(ShareAvailabilityChanged, self._on_share_available)
+        self._sharing_task: asyncio.Task | None = None
 
     def _elapsed_ms(self) -> float:
         return round((time.monotonic() - self._t0) * 1000.0, 1)
 
     def _on_video(self, event: VideoFrameReceived) -> None:
+        if content_owner(event.attendee_id) is not None:
+            content = self.report.content_frames_received
+            content[event.attendee_id] = content.get(event.attendee_id, 0) + 1
+            return
         frames = self.report.frames_received
         if event.attendee_id not in frames:
             self.report.first_frame_ms[event.attendee_id] = self._elapsed_ms()
@@ -150,6 +180,36 @@ class Bot:
                 "volume": info.volume, "muted": info.muted, "signal_strength": info.signal_strength,
             }
 
+    # --- screen share ---------------------------------------------------------------------
+
+    def _screen(self):
+        from .media.synthetic import SyntheticScreen
+
+        o = self.options
+        return SyntheticScreen(o.screen_width, o.screen_height, o.screen_fps)
+
+    async def _share(self) -> None:
+        self.report.screen_share = await self.session.share_screen(self._screen())
+        if self.report.screen_share == "published" and self.options.share_for is not None:
+            await asyncio.sleep(self.options.share_for)
+            await self.session.stop_screen_share()
+
+    def _start_share(self) -> None:
+        if self._sharing_task is None or self._sharing_task.done():
+            self._sharing_task = asyncio.ensure_future(self._share())
+
+    def _on_share_refused(self, event: ScreenShareRefused) -> None:
+        self.report.screen_share_refused = True
+
+    def _on_share_stopped(self, event: ScreenShareStopped) -> None:
+        if not self.session.ended.is_set():
+            self.report.screen_share_ended = event.reason
+
+    def _on_share_available(self, event: ShareAvailabilityChanged) -> None:
+        # refused earlier: try again now that a share ended, as a person would
+        if event.available and self.report.screen_share not in (None, "published"):
+            self._start_share()
+
     def _on_audio(self, event: AudioFrameReceived) -> None:
         counts = self.report.audio_frames_received
         counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
@@ -166,12 +226,16 @@ class Bot:
         self.report.attendee_id = joined.attendee.attendee_id
         if self.session.camera_on:
             self.report.camera = "on"
+        if self.options.screen == "synthetic":
+            self._start_share()
         waits = [asyncio.ensure_future(self.session.ended.wait())]
         if stop is not None:
             waits.append(asyncio.ensure_future(stop.wait()))
         await asyncio.wait(waits, timeout=self.options.duration, return_when=asyncio.FIRST_COMPLETED)
         for w in waits:
             w.cancel()
+        if self._sharing_task is not None:
+            self._sharing_task.cancel()
         self.report.camera = "on" if self.session.camera_on else "off"
         self.report.roster = [
             {"attendee_id": a.attendee_id, "name": a.name, "muted": a.muted, "video": a.video}
@@ -195,14 +259,21 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
                         help="publish pre-encoded video and count frames without decoding")
     parser.add_argument("--size", default="640x360", help="camera size WxH (default 640x360)")
     parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--screen", choices=["synthetic", "none"], default="none",
+                        help="share a synthetic screen (a scrolling document)")
+    parser.add_argument("--screen-size", default="1920x1080", help="shared screen size WxH")
+    parser.add_argument("--screen-fps", type=int, default=15)
+    parser.add_argument("--share-for", type=float, help="stop sharing after this many seconds")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
+        screen_width, screen_height = (int(v) for v in args.screen_size.lower().split("x"))
     except ValueError:
-        parser.error("--size takes WIDTHxHEIGHT, e.g. 640x360")
+        parser.error("--size and --screen-size take WIDTHxHEIGHT, e.g. 640x360")
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
-                      args.muted, width, height, args.fps), args.json
+                      args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
+                      args.screen_fps, args.share_for), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:

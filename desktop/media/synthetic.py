@@ -28,10 +28,12 @@ from aiortc.mediastreams import (
 from .stamp import Stamp, stamp_height, write_stamp
 
 __all__ = [
+    "DesktopPattern",
     "MovingPattern",
     "RealTimePacer",
     "SyntheticCamera",
     "SyntheticMicrophone",
+    "SyntheticScreen",
     "tone_amplitude",
     "tone_samples",
 ]
@@ -146,6 +148,68 @@ class MovingPattern:
         return frame
 
 
+class DesktopPattern:
+    """Renders stamped yuv420p frames that look like a shared screen: a dark desktop, a
+    document window whose lines of "text" scroll by a line every few frames, and a pointer that
+    moves. Like a real screen, most of the picture stays still from frame to frame."""
+
+    LINE = 24  # pixels from one line of text to the next
+
+    def __init__(self, width: int, height: int) -> None:
+        if width < 160 or height < 120 or width % 2 or height % 2:
+            raise ValueError(f"need an even size of at least 160x120, got {width}x{height}")
+        self.width = width
+        self.height = height
+        self._top = (stamp_height(height) + 1) & ~1
+        y = np.full((height, width), 40, np.uint8)  # desktop
+        u = np.full((height // 2, width // 2), 140, np.uint8)  # a little blue
+        v = np.full((height // 2, width // 2), 120, np.uint8)
+        u[: self._top // 2] = _NEUTRAL
+        v[: self._top // 2] = _NEUTRAL
+        # the window: a title bar and a white page, both with neutral chroma
+        self._win = (self._top + height // 12 & ~1, width // 10 & ~1, height - height // 12 & ~1,
+                     width - width // 10 & ~1)
+        top, left, bottom, right = self._win
+        y[top:bottom, left:right] = 235
+        y[top : top + 32, left:right] = 90
+        u[top // 2 : bottom // 2, left // 2 : right // 2] = _NEUTRAL
+        v[top // 2 : bottom // 2, left // 2 : right // 2] = _NEUTRAL
+        self._y, self._u, self._v = y, u, v
+        # a long page of text lines of varied length, in rows of LINE pixels
+        rng = np.random.default_rng(7)
+        page_width = right - left - 80
+        self._page = np.full((self.LINE * 200, page_width), 235, np.uint8)
+        for line in range(200):
+            if line % 9 == 8:
+                continue  # a paragraph break
+            words_end = int(page_width * rng.uniform(0.4, 1.0))
+            row = line * self.LINE + 6
+            self._page[row : row + 12, :words_end] = 60
+            for gap in rng.integers(0, words_end, size=words_end // 60):  # spaces between words
+                self._page[row : row + 12, gap : gap + 8] = 235
+
+    def render(self, frame_number: int, captured_ms: int) -> av.VideoFrame:
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        y, u, v = (_plane_view(plane) for plane in frame.planes)
+        np.copyto(y, self._y)
+        np.copyto(u, self._u)
+        np.copyto(v, self._v)
+        top, left, bottom, right = self._win
+        view_top, view_height = top + 48, bottom - top - 64
+        lines = len(self._page) // self.LINE
+        first = (frame_number // 4) % (lines - view_height // self.LINE)  # a line every 4 frames
+        page = self._page[first * self.LINE : first * self.LINE + view_height]
+        y[view_top : view_top + len(page), left + 40 : left + 40 + page.shape[1]] = page
+        # the pointer: a small arrow-ish block going round the window
+        t = frame_number / 60.0
+        px = int(left + (right - left) * (0.5 + 0.4 * math.cos(t * 2 * math.pi))) & ~1
+        py = int(top + (bottom - top) * (0.5 + 0.4 * math.sin(t * 2 * math.pi))) & ~1
+        for row in range(16):
+            y[py + row, px : px + max(2, 12 - row // 2)] = 16
+        write_stamp(y, Stamp(frame_number % (1 << 32), captured_ms))
+        return frame
+
+
 def _plane_view(plane: av.video.plane.VideoPlane) -> npt.NDArray[np.uint8]:
     """A writable HxW numpy view of a video plane, honouring its line stride."""
     rows = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)
@@ -164,6 +228,7 @@ class SyntheticCamera(MediaStreamTrack):
         fps: int = 30,
         label: str = "Synthetic camera",
         wall_clock: Callable[[], float] = time.time,
+        pattern: MovingPattern | DesktopPattern | None = None,
     ) -> None:
         super().__init__()
         if not 0 < fps <= VIDEO_CLOCK_RATE:
@@ -174,7 +239,7 @@ class SyntheticCamera(MediaStreamTrack):
         self.label = label
         self.frames_captured = 0
         self._wall_clock = wall_clock
-        self._pattern = MovingPattern(width, height)
+        self._pattern = pattern or MovingPattern(width, height)
         self._pacer = RealTimePacer(1.0 / fps, max_lag=1.0 / fps)
 
     async def recv(self) -> av.VideoFrame:
@@ -186,6 +251,14 @@ class SyntheticCamera(MediaStreamTrack):
         frame.time_base = VIDEO_TIME_BASE
         self.frames_captured += 1
         return frame
+
+
+class SyntheticScreen(SyntheticCamera):
+    """A screen to share: a scrolling document on a desktop, 1920x1080 at 15 fps by default."""
+
+    def __init__(self, width: int = 1920, height: int = 1080, fps: int = 15,
+                 label: str = "Synthetic screen", wall_clock: Callable[[], float] = time.time) -> None:
+        super().__init__(width, height, fps, label, wall_clock, pattern=DesktopPattern(width, height))
 
 
 def tone_samples(

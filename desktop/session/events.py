@@ -84,6 +84,37 @@ class ActiveSpeakersChanged:
 
 
 @dataclass(frozen=True)
+class ScreenShareStarted:
+    """My screen is shared, as the attendee ``attendee_id`` (``ME#content``)."""
+
+    attendee_id: str
+
+
+@dataclass(frozen=True)
+class ScreenShareStopped:
+    """My share ended: ``stopped`` (I stopped it), ``source_ended`` (the screen or window went
+    away), ``removed`` (a host stopped it), or the meeting's end reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScreenShareRefused:
+    """Sharing did not start: ``reason`` is the code (``content_share_unavailable`` when two
+    others share already)."""
+
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ShareAvailabilityChanged:
+    """Whether I could start a share now (fewer than 2 running, or mine is one of them)."""
+
+    available: bool
+
+
+@dataclass(frozen=True)
 class MeetingLeft:
     """The session is over: ``reason`` is ``left`` when we left, else why we had to."""
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from wire import (
+    MAX_SCREEN_SHARES,
     AttendeeInfo,
     Camera,
     CameraState,
@@ -51,6 +52,7 @@ from ..media.ice import prepare_for_server
 from ..media.peers import PublishConnection, ReceiveConnection
 from ..signalling.client import JoinUrl, SignallingClient
 from .active_speaker import ActiveSpeakerDetector
+from .screen_share import ScreenShare, ShareRefused
 from .events import (
     ActiveSpeakersChanged,
     AttendeeJoined,
@@ -62,6 +64,10 @@ from .events import (
     EventEmitter,
     MeetingJoined,
     MeetingLeft,
+    ScreenShareRefused,
+    ScreenShareStarted,
+    ScreenShareStopped,
+    ShareAvailabilityChanged,
     VideoFrameReceived,
     VideoSlotFreed,
     VolumesUpdated,
@@ -145,6 +151,8 @@ class MeetingSession(EventEmitter):
         self.volumes: dict[str, VolumeInfo] = {}
         self.active_speakers: tuple[str, ...] = ()
         self._speakers = ActiveSpeakerDetector()
+        self.screen_share: ScreenShare | None = None
+        self._share_available = True
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -187,6 +195,7 @@ class MeetingSession(EventEmitter):
         self.capabilities = tuple(joined.capabilities)
         self.attendees = {a.attendee_id: a for a in joined.roster}
         self.emit(MeetingJoined(joined.attendee, tuple(joined.roster), self.capabilities))
+        self._check_share_available()
 
     async def leave(self, reason: str = "left") -> None:
         """Leave the meeting; ``reason`` is ``left``, or ``idle`` when nobody answered."""
@@ -211,6 +220,8 @@ class MeetingSession(EventEmitter):
         if self._closed:
             return
         self._closed = True
+        if self.screen_share is not None:
+            await self.screen_share.stop(self.end_reason or "left")
         current = asyncio.current_task()
         for task in list(self._tasks):
             if task is not current:
@@ -309,6 +320,65 @@ class MeetingSession(EventEmitter):
         """End the meeting for everyone (needs ``end-call``); ends this session too."""
         await self._signalling.send(EndMeeting())
 
+    # --- screen share -------------------------------------------------------------------------
+
+    @property
+    def shares(self) -> list[AttendeeInfo]:
+        """The screen shares running in the meeting (others' and mine)."""
+        return [a for a in self.attendees.values() if a.content]
+
+    @property
+    def share_available(self) -> bool:
+        """I could start sharing now: the meeting runs fewer than 2 shares (or one is mine)."""
+        return self.sharing or len(self.shares) < MAX_SCREEN_SHARES
+
+    @property
+    def sharing(self) -> bool:
+        return self.screen_share is not None
+
+    async def share_screen(self, track: MediaStreamTrack) -> str:
+        """Share ``track`` (a screen or window capture) as ``ME#content``, replacing my running
+        share. Returns ``"published"`` or the refusal code (``content_share_unavailable`` when
+        two others share). The session owns ``track`` from now on and stops it when the share
+        ends."""
+        if self._closed or self.me is None:
+            track.stop()
+            return "not_joined"
+        if self.screen_share is not None:
+            await self.screen_share.stop("replaced")
+        share = ScreenShare(self.url, track, lambda reason: self._share_ended(share, reason))
+        try:
+            await share.start()
+        except ShareRefused as exc:
+            track.stop()
+            self.emit(ScreenShareRefused(exc.reason, exc.message))
+            return exc.reason
+        if self._closed:  # the meeting ended while the share started
+            await share.stop(self.end_reason or "left")
+            return self.end_reason or "left"
+        self.screen_share = share
+        assert share.attendee_id is not None
+        self.emit(ScreenShareStarted(share.attendee_id))
+        self._check_share_available()
+        return "published"
+
+    async def stop_screen_share(self) -> None:
+        if self.screen_share is not None:
+            await self.screen_share.stop("stopped")
+
+    def _share_ended(self, share: ScreenShare, reason: str) -> None:
+        share.track.stop()
+        if self.screen_share is share:
+            self.screen_share = None
+            self.emit(ScreenShareStopped(reason))
+            self._check_share_available()
+
+    def _check_share_available(self) -> None:
+        available = self.share_available
+        if available != self._share_available:
+            self._share_available = available
+            self.emit(ShareAvailabilityChanged(available))
+
     async def set_muted(self, muted: bool) -> None:
         if not muted and self.mute_locked:
             return  # the server would refuse it: a host muted us
@@ -358,6 +428,7 @@ class MeetingSession(EventEmitter):
         elif isinstance(message, ParticipantJoined):
             self.attendees[message.attendee.attendee_id] = message.attendee
             self.emit(AttendeeJoined(message.attendee))
+            self._check_share_available()
         elif isinstance(message, ParticipantUpdated):
             if self.me is not None and message.attendee.attendee_id == self.me.attendee_id:
                 self.me = message.attendee
@@ -375,6 +446,7 @@ class MeetingSession(EventEmitter):
             if self.speaker is not None:
                 self.speaker.remove_source(message.attendee_id)
             self.emit(AttendeeLeft(message.attendee_id, message.reason))
+            self._check_share_available()
         elif isinstance(message, VideoAvailable):
             self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
             if self.retry_camera_when_free and not self.camera_on and self._publish and self._publish.camera:

@@ -28,6 +28,23 @@ _REASONS = {
     "connection_failed": "Could not reach the meeting server.",
 }
 
+#: Why my screen share stopped or did not start.
+_SHARE_REASONS = {
+    "stopped": "You stopped sharing.",
+    "source_ended": "Sharing stopped: the screen or window you shared is gone.",
+    "removed": "A host stopped your screen share.",
+    "content_share_unavailable": "Two people are sharing already. You can share when one of them stops.",
+    "missing_capability": "Your role in this meeting may not share its screen.",
+    "connection_failed": "Could not reach the meeting server to share.",
+    "connection_lost": "Sharing stopped: the connection was lost.",
+    "not_joined": "Join the meeting before sharing.",
+}
+
+
+def describe_share(reason: str) -> str:
+    """A sentence for the user about why their screen share stopped or was refused."""
+    return _SHARE_REASONS.get(reason) or _REASONS.get(reason) or f"Sharing stopped ({reason})."
+
 
 def describe(reason: str | None) -> str:
     """A sentence for the user about ``reason`` (never empty)."""
