@@ -16,6 +16,10 @@ from ..session.events import (
     CameraChanged,
     CameraRefused,
     MeetingLeft,
+    ScreenShareRefused,
+    ScreenShareStarted,
+    ScreenShareStopped,
+    ShareAvailabilityChanged,
     VideoFrameReceived,
     VideoSlotFreed,
     VolumesUpdated,
@@ -34,6 +38,10 @@ class SessionBridge(QObject):
     meeting_left = Signal(str)  # reason code
     active_speakers_changed = Signal(tuple)  # attendee ids, most active first
     volumes_updated = Signal(tuple)  # VolumeInfo updates
+    share_started = Signal(str)  # my share's attendee id
+    share_stopped = Signal(str)  # reason
+    share_refused = Signal(str, str)  # reason code, message
+    share_available = Signal(bool)
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -48,3 +56,7 @@ class SessionBridge(QObject):
         session.on(MeetingLeft, lambda e: self.meeting_left.emit(e.reason))
         session.on(ActiveSpeakersChanged, lambda e: self.active_speakers_changed.emit(e.ranking))
         session.on(VolumesUpdated, lambda e: self.volumes_updated.emit(e.updates))
+        session.on(ScreenShareStarted, lambda e: self.share_started.emit(e.attendee_id))
+        session.on(ScreenShareStopped, lambda e: self.share_stopped.emit(e.reason))
+        session.on(ScreenShareRefused, lambda e: self.share_refused.emit(e.reason, e.message))
+        session.on(ShareAvailabilityChanged, lambda e: self.share_available.emit(e.available))

@@ -1,25 +1,71 @@
-"""CallWindow: the meeting — a grid of video tiles, the control bar, and notices."""
+"""CallWindow: the meeting — a grid of video tiles, the control bar, and notices.
+
+Layouts: the grid (everyone the same size) or the speaker layout (whoever talks most is large).
+A screen share takes the stage whatever the layout — two shares side by side — with the
+camera tiles in a strip beside it; a tile the user pins (double-click, or its menu) takes the
+stage instead, until unpinned. The user's own share has no tile: a small floating bar says
+"You are sharing your screen" with a Stop button.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..media.devices import Device, DeviceKind
+from ..session.screen_share import content_owner
 from .icons import icon
 from .roster_panel import RosterPanel
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
 
 SELF = "self"  # the key of the self-view tile
+GRID, SPEAKER = "grid", "speaker"  # the layouts
+
+
+class SharingBar(QWidget):
+    """A small always-on-top bar while the user shares: "You are sharing your screen — Stop"."""
+
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        flags = (Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
+                 | Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__(parent, flags)
+        self.setObjectName("SharingBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.label = QLabel("You are sharing your screen")
+        self.stop_button = QPushButton("Stop sharing", objectName="danger")
+        self.stop_button.setAccessibleName("Stop sharing your screen")
+        self.stop_button.clicked.connect(self.stop_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 8, 8, 8)
+        layout.setSpacing(12)
+        icon_label = QLabel()
+        icon_label.setPixmap(icon("screen-share", "#3b82f6").pixmap(18, 18))
+        layout.addWidget(icon_label)
+        layout.addWidget(self.label)
+        layout.addWidget(self.stop_button)
+
+    def show_for(self, what: str) -> None:
+        """Show at the top centre of the screen the window is on."""
+        self.label.setText(f"You are sharing {what}")
+        self.adjustSize()
+        parent = self.parentWidget()
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        self.move(area.center().x() - self.width() // 2, area.top() + 12)
+        self.show()
+        self.raise_()
 
 
 class CallWindow(QWidget):
@@ -27,7 +73,10 @@ class CallWindow(QWidget):
     camera_toggled = Signal(bool)
     device_chosen = Signal(object, object)  # DeviceKind, Device | None
     leave_requested = Signal()
+    end_requested = Signal()  # end the meeting for everyone (hosts)
     settings_requested = Signal()
+    share_requested = Signal()  # open the picker
+    stop_share_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +84,10 @@ class CallWindow(QWidget):
         self.setWindowTitle("Parley — Meeting")
         self.setMinimumSize(720, 480)
         self.names: dict[str, str] = {}
+        self.layout_mode = GRID
+        self.pinned: str | None = None
+        self.speaker: str | None = None  # who talks most (tile key), for the speaker layout
+        self.me: str | None = None  # my attendee id: my own share gets no tile
 
         self.grid = TileGrid()
         self.roster = RosterPanel()
@@ -61,6 +114,20 @@ class CallWindow(QWidget):
         self.device_menu.addSeparator()
         self.device_menu.addAction("Settings…", self.settings_requested.emit)
         self.devices_button.setMenu(self.device_menu)
+        self.share_button = self._round_button("Share screen", checkable=True)
+        self.share_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.layout_button = self._round_button("Layout")
+        self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.layout_menu = QMenu(self)
+        layouts = QActionGroup(self.layout_menu)
+        self.layout_actions = {}
+        for mode, text in ((GRID, "Grid: everyone the same size"), (SPEAKER, "Speaker: whoever talks is large")):
+            action = QAction(icon("grid" if mode == GRID else "stage"), text, self.layout_menu, checkable=True)
+            action.triggered.connect(lambda _=False, m=mode: self.set_layout(m))
+            layouts.addAction(action)
+            self.layout_menu.addAction(action)
+            self.layout_actions[mode] = action
+        self.layout_button.setMenu(self.layout_menu)
         self.people_button = self._round_button("People", checkable=True)
         self.people_button.setIcon(icon("users"))
         self.people_button.setToolTip("Show everyone in the meeting")
@@ -75,6 +142,11 @@ class CallWindow(QWidget):
         self.leave_button.setAccessibleName("Leave the meeting")
         self.leave_button.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.leave_menu = QMenu(self)
+        self.leave_menu.addAction("Leave meeting", self.leave_requested.emit)
+        self.end_action = self.leave_menu.addAction("End meeting for everyone", self.end_requested.emit)
+        self.sharing_bar = SharingBar(self)
+        self.sharing_bar.stop_requested.connect(self.stop_share_requested)
         self.count_label = QLabel(objectName="muted")
 
         bar = QHBoxLayout()
@@ -82,8 +154,8 @@ class CallWindow(QWidget):
         bar.setSpacing(12)
         bar.addWidget(self.count_label)
         bar.addStretch(1)
-        for button in (self.mic_button, self.camera_button, self.devices_button, self.people_button,
-                       self.invite_button):
+        for button in (self.mic_button, self.camera_button, self.share_button, self.devices_button,
+                       self.layout_button, self.people_button, self.invite_button):
             bar.addWidget(button)
         bar.addSpacing(12)
         bar.addWidget(self.leave_button)
@@ -106,14 +178,21 @@ class CallWindow(QWidget):
         self.grid.add_tile(SELF, self.self_tile)
         self._invite = ""
         self._camera_unavailable = False
+        self._share_unavailable: str | None = None
+        self._sharing = False
+        self._tile_menu_for(SELF, self.self_tile)
 
         self.mic_button.toggled.connect(self._mic_clicked)
         self.camera_button.toggled.connect(self._camera_clicked)
-        self.leave_button.clicked.connect(self.leave_requested)
+        self.leave_button.clicked.connect(self._leave_clicked)
+        self.share_button.toggled.connect(self._share_clicked)
         self.people_button.toggled.connect(self.roster.setVisible)
         self.invite_button.clicked.connect(self._copy_invite)
         self.set_mic(True)
         self.set_camera(True)
+        self.set_sharing(False)
+        self.set_layout(GRID)
+        self.set_can_end(False)
         self._update_count()
 
     def _round_button(self, name: str, checkable: bool = False) -> QToolButton:
@@ -127,14 +206,22 @@ class CallWindow(QWidget):
     def set_self(self, name: str) -> None:
         self.self_tile.set_name(f"{name} (you)")
 
+    def set_me(self, attendee_id: str) -> None:
+        self.me = attendee_id
+
     def add_attendee(self, info) -> None:
         self.roster.upsert(info)
+        if info.content and content_owner(info.attendee_id) == self.me:
+            return  # my own share: the sharing bar stands for it
         tile = self.grid.tile(info.attendee_id)
         if tile is None:
             tile = VideoTile()
+            tile.set_fit(info.content)  # a screen is shown whole, never cropped
+            self._tile_menu_for(info.attendee_id, tile)
             self.grid.add_tile(info.attendee_id, tile)
         self._apply(tile, info)
         self._update_count()
+        self._update_stage()
 
     def update_attendee(self, info) -> None:
         self.roster.upsert(info)
@@ -156,12 +243,72 @@ class CallWindow(QWidget):
         self.roster.remove(attendee_id)
         self.grid.remove_tile(attendee_id)
         self.names.pop(attendee_id, None)
+        if self.pinned == attendee_id:
+            self.pinned = None
         self._update_count()
+        self._update_stage()
 
     def set_active_speaker(self, attendee_id: str | None) -> None:
-        """Ring the tile of whoever is talking (``self`` for you)."""
+        """Ring the tile of whoever is talking (``self`` for you); the speaker layout shows the
+        last one who talked large."""
         for key in self.grid.keys():
             self.grid.tile(key).set_speaking(key == attendee_id)
+        if attendee_id is not None and attendee_id != SELF:
+            self.speaker = attendee_id
+            self._update_stage()
+
+    # --- layout and stage -----------------------------------------------------------------------
+
+    def shares(self) -> list[str]:
+        """Screen shares with a tile (others' shares), in the order they came."""
+        return [key for key in self.grid.keys() if content_owner(key) is not None]
+
+    def set_layout(self, mode: str) -> None:
+        if mode not in (GRID, SPEAKER):
+            raise ValueError(f"no layout {mode!r}")
+        self.layout_mode = mode
+        self.layout_actions[mode].setChecked(True)
+        self.layout_button.setIcon(icon("grid" if mode == GRID else "stage"))
+        self.layout_button.setToolTip("Layout: " + ("grid" if mode == GRID else "speaker"))
+        self._update_stage()
+
+    def pin(self, key: str | None) -> None:
+        """Pin this tile to the stage (None: unpin)."""
+        if key is not None and self.grid.tile(key) is None:
+            return
+        previous, self.pinned = self.pinned, key
+        for k in (previous, key):
+            tile = self.grid.tile(k) if k else None
+            if tile is not None:
+                tile.set_pinned(k == self.pinned)
+        self._update_stage()
+
+    def _tile_menu_for(self, key: str, tile: VideoTile) -> None:
+        tile.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tile.customContextMenuRequested.connect(lambda pos, k=key, t=tile: self._tile_menu(k, t, pos))
+        tile.double_clicked.connect(lambda k=key: self.pin(None if self.pinned == k else k))
+
+    def _tile_menu(self, key: str, tile: VideoTile, pos: QPoint) -> None:
+        menu = QMenu(tile)
+        if self.pinned == key:
+            menu.addAction(icon("pin"), "Unpin", lambda: self.pin(None))
+        else:
+            menu.addAction(icon("pin"), "Pin to the stage", lambda k=key: self.pin(k))
+        menu.popup(tile.mapToGlobal(pos))
+
+    def _update_stage(self) -> None:
+        """What the stage shows: a pinned tile; else the shares; else, in the speaker layout,
+        whoever talked last (or the first other person); else nothing (the grid)."""
+        if self.pinned is not None and self.grid.tile(self.pinned) is not None:
+            stage = [self.pinned]
+        elif self.shares():
+            stage = self.shares()[:2]
+        elif self.layout_mode == SPEAKER and self.grid.count > 1:
+            others = [k for k in self.grid.keys() if k != SELF]
+            stage = [self.speaker if self.speaker in others else others[0]]
+        else:
+            stage = []
+        self.grid.set_stage(stage)
 
     def show_frame(self, attendee_id: str, frame) -> None:
         tile = self.grid.tile(attendee_id)
@@ -173,7 +320,7 @@ class CallWindow(QWidget):
         self.self_tile.set_frame(frame)
 
     def _update_count(self) -> None:
-        people = len(self.grid.keys())
+        people = len([k for k in self.grid.keys() if content_owner(k) is None])
         self.count_label.setText(f"{people} in the meeting")
         self.setWindowTitle(f"Parley — Meeting ({people})")
 
@@ -221,6 +368,71 @@ class CallWindow(QWidget):
         button.setProperty("unavailable", unavailable)
         button.style().unpolish(button)
         button.style().polish(button)
+
+    def set_sharing(self, on: bool, what: str = "your screen") -> None:
+        """My share is running (the bar shows) or not."""
+        self._sharing = on
+        self.share_button.blockSignals(True)
+        self.share_button.setChecked(on)
+        self.share_button.blockSignals(False)
+        self.share_button.setIcon(icon("screen-share-off" if on else "screen-share"))
+        if on:
+            self.sharing_bar.show_for(what)
+        else:
+            self.sharing_bar.hide()
+        self._show_share_state()
+
+    def set_share_unavailable(self, why: str | None) -> None:
+        """Sharing cannot start now (two others share, or the platform cannot): the button says
+        why and is disabled until a share ends; None: available."""
+        self._share_unavailable = why
+        self._show_share_state()
+
+    @property
+    def share_unavailable(self) -> str | None:
+        return self._share_unavailable
+
+    def _show_share_state(self) -> None:
+        why = None if self._sharing else self._share_unavailable
+        self.share_button.setEnabled(why is None)
+        if self._sharing:
+            tip = "Stop sharing your screen (Ctrl+Shift+S)"
+        elif why:
+            tip = f"Screen sharing unavailable: {why}"
+        else:
+            tip = "Share your screen or a window (Ctrl+Shift+S)"
+        self.share_button.setToolTip(tip)
+        self.share_button.setAccessibleDescription(tip)
+        self.share_button.setProperty("active", self._sharing)
+        self._restyle(self.share_button, off=False, unavailable=bool(why))
+
+    def _share_clicked(self, on: bool) -> None:
+        self.share_button.blockSignals(True)
+        self.share_button.setChecked(self._sharing)  # it changes once the share really starts or stops
+        self.share_button.blockSignals(False)
+        if self._sharing:
+            self.stop_share_requested.emit()
+        else:
+            self.share_requested.emit()
+
+    def set_can_end(self, can_end: bool) -> None:
+        """Hosts (``end-call``) get a menu on Leave: leave, or end the meeting for everyone."""
+        self.end_action.setVisible(can_end)
+        self._can_end = can_end
+
+    def _leave_clicked(self) -> None:
+        if self._can_end:
+            self.leave_menu.popup(self.leave_button.mapToGlobal(QPoint(0, -self.leave_menu.sizeHint().height())))
+        else:
+            self.leave_requested.emit()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.sharing_bar.hide()
+        super().closeEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.sharing_bar.hide()
+        super().hideEvent(event)
 
     def _mic_clicked(self, on: bool) -> None:
         self.set_mic(on)

@@ -31,13 +31,15 @@ from ..idle.watcher import (
     effective_timeout,
 )
 from ..media.local_media import LocalMedia
+from ..media.screens import ScreenCatalog, ScreenSource
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
-from ..session.reasons import describe
+from ..session.reasons import describe, describe_share
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .idle_dialog import IdleDialog
 from .settings_dialog import IDLE_PROMPT_KEY, IDLE_TIMEOUT_KEY, SettingsDialog
 from .lobby_window import LobbyWindow
+from .screen_picker import ScreenPicker
 from .settings import Settings
 from .start_window import StartWindow
 
@@ -63,9 +65,13 @@ class FlowOptions:
 
 class AppFlow(QObject):
     def __init__(self, devices: DeviceManager, settings: Settings, options: FlowOptions,
-                 local_host: LocalHost | None = None, idle_source: IdleSource | None = None) -> None:
-        """``idle_source``: how long since the user last touched the computer (None: no watcher)."""
+                 local_host: LocalHost | None = None, idle_source: IdleSource | None = None,
+                 screens: ScreenCatalog | None = None) -> None:
+        """``idle_source``: how long since the user last touched the computer (None: no watcher);
+        ``screens``: what can be shared (None: sharing is not offered)."""
         super().__init__()
+        self.screens = screens
+        self.picker: ScreenPicker | None = None
         # The flow decides when the app ends (after leaving a call), not the last window closing:
         # between windows (a dialog hidden, the call window gone) none may be visible.
         QApplication.instance().setQuitOnLastWindowClosed(False)
@@ -359,6 +365,10 @@ class AppFlow(QObject):
         self._call_started = asyncio.get_event_loop().time()
         call.roster.set_me(session.me.attendee_id, session.capabilities)
         call.roster.upsert(session.me)
+        call.set_me(session.me.attendee_id)
+        call.set_can_end("end-call" in session.capabilities)
+        call.share_button.setVisible(self.screens is not None and "screenshare" in session.capabilities)
+        self._sync_share_button()
         self._watch_idle(session)
         for attendee in session.attendees.values():
             call.add_attendee(attendee)
@@ -388,6 +398,13 @@ class AppFlow(QObject):
         call.camera_toggled.connect(lambda on: self._spawn(self._set_camera(on)))
         call.device_chosen.connect(self.choose_device)
         call.leave_requested.connect(lambda: self._spawn(self.leave()))
+        call.end_requested.connect(lambda: self._spawn(session.end_meeting()))
+        call.share_requested.connect(self.open_screen_picker)
+        call.stop_share_requested.connect(lambda: self._spawn(session.stop_screen_share()))
+        bridge.share_started.connect(lambda _id: self._on_share_changed(True))
+        bridge.share_stopped.connect(self._on_share_stopped)
+        bridge.share_refused.connect(self._on_share_refused)
+        bridge.share_available.connect(lambda _available: self._sync_share_button())
         call.settings_requested.connect(self.open_settings)
         return call
 
@@ -487,6 +504,56 @@ class AppFlow(QObject):
         if self.session is not None:
             await self.session.leave()
 
+    # --- screen share ---------------------------------------------------------------------------
+
+    def open_screen_picker(self) -> None:
+        if self.screens is None or self.call is None:
+            return
+        if self.picker is not None:
+            self.picker.deleteLater()
+        picker = self.picker = ScreenPicker(self.screens, self.call)
+        picker.chosen.connect(lambda source: self._spawn(self.share(source)))
+        picker.open()  # window-modal, no nested event loop
+
+    async def share(self, source: ScreenSource) -> str:
+        """Share ``source``: "published", or why not (the user is told)."""
+        session = self.session
+        if session is None or self.screens is None:
+            return "not_joined"
+        try:
+            track = self.screens.open(source)
+        except Exception as exc:
+            logger.warning("could not capture %s: %s", source.name, exc)
+            if self.call is not None:
+                self.call.show_notice(f"Could not share {source.name}: {exc}")
+            return "source_ended"
+        self._shared_what = "your screen" if source.kind == "screen" else f"“{source.name}”"
+        return await session.share_screen(track)
+
+    def _sync_share_button(self) -> None:
+        if self.call is None or self.session is None:
+            return
+        why = self.screens.unavailable_reason() if self.screens is not None else None
+        if why is None and not self.session.share_available:
+            names = [a.name.removesuffix(" (screen)") for a in self.session.shares]
+            why = f"{' and '.join(names) or 'two people'} are sharing; you can share when one stops"
+        self.call.set_share_unavailable(why)
+
+    def _on_share_changed(self, sharing: bool) -> None:
+        if self.call is not None:
+            self.call.set_sharing(sharing, getattr(self, "_shared_what", "your screen"))
+        self._sync_share_button()
+
+    def _on_share_stopped(self, reason: str) -> None:
+        self._on_share_changed(False)
+        if self.call is not None and reason not in ("stopped", "replaced", "left"):
+            self.call.show_notice(describe_share(reason))
+
+    def _on_share_refused(self, reason: str, message: str) -> None:
+        self._sync_share_button()
+        if self.call is not None:
+            self.call.show_notice(describe_share(reason))
+
     # --- "Are you still there?" ------------------------------------------------------------------
 
     def open_settings(self) -> None:
@@ -540,6 +607,10 @@ class AppFlow(QObject):
 
     def _on_meeting_left(self, reason: str) -> None:
         self._stop_idle()
+        if self.picker is not None:
+            self.picker.close()
+            self.picker.deleteLater()
+            self.picker = None
         self.session = None
         self._drop_call_window()
         self._close_media()

@@ -1,5 +1,8 @@
 """RosterPanel: everyone in the meeting — name, role, microphone, a live volume bar, signal
-strength, camera — with host controls for those whose role allows them."""
+strength, camera, screen share — with host controls for those whose role allows them.
+
+A screen share (``ATTENDEE#content``) is not a person: it shows as a screen icon on its owner's
+row, and a host may stop it from that row's menu."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..session.screen_share import CONTENT_SUFFIX, content_owner
+
 from .icons import pixmap
 
 
@@ -28,6 +33,11 @@ class RosterRow(QFrame):
         self.role = QLabel(objectName="muted")
         self.mic = QLabel()
         self.camera = QLabel()
+        self.screen = QLabel()
+        self.screen.setPixmap(pixmap("screen-share", 16, "#3b82f6"))
+        self.screen.setToolTip("Sharing their screen")
+        self.screen.setVisible(False)
+        self.stop_share_action = None  # the host menu's "Stop their screen share", when allowed
         self.signal = QLabel()
         self.volume = QProgressBar(textVisible=False, maximum=100, objectName="meter")
         self.volume.setFixedSize(56, 6)
@@ -43,7 +53,7 @@ class RosterRow(QFrame):
         text.addWidget(self.name)
         text.addWidget(self.role)
         layout.addLayout(text, 1)
-        for widget in (self.volume, self.signal, self.camera, self.mic, self.more):
+        for widget in (self.volume, self.signal, self.screen, self.camera, self.mic, self.more):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def show_info(self, info, is_me: bool) -> None:
@@ -51,8 +61,20 @@ class RosterRow(QFrame):
         self.role.setText(info.role + (" · muted by a host" if info.mute_locked else ""))
         self.mic.setPixmap(pixmap("mic-off" if info.muted else "mic", 16, "#dc2626" if info.muted else None))
         self.camera.setPixmap(pixmap("camera" if info.video else "camera-off", 16))
+        self._info = info
+        self._describe()
+
+    def show_sharing(self, sharing: bool) -> None:
+        self.screen.setVisible(sharing)
+        if self.stop_share_action is not None:
+            self.stop_share_action.setVisible(sharing)
+        self._describe()
+
+    def _describe(self) -> None:
+        info = self._info
         self.setAccessibleName(f"{info.name}, {info.role}, {'muted' if info.muted else 'unmuted'}, "
-                               f"camera {'on' if info.video else 'off'}")
+                               f"camera {'on' if info.video else 'off'}"
+                               + (", sharing their screen" if self.screen.isVisibleTo(self) else ""))
 
     def show_volume(self, volume: float, signal_strength: float) -> None:
         self.volume.setValue(int(volume * 100))
@@ -72,6 +94,7 @@ class RosterPanel(QWidget):
         self.rows: dict[str, RosterRow] = {}
         self.me: str | None = None
         self.capabilities: frozenset[str] = frozenset()
+        self._shares: set[str] = set()  # the screen shares' attendee ids
         self.title = QLabel()
         font = self.title.font()
         font.setBold(True)
@@ -95,11 +118,19 @@ class RosterPanel(QWidget):
         self.capabilities = frozenset(capabilities)
 
     def upsert(self, info) -> None:
+        owner = content_owner(info.attendee_id) if info.content else None
+        if owner is not None:  # a screen share: an icon on its owner's row
+            self._shares.add(info.attendee_id)
+            if owner in self.rows:
+                self.rows[owner].show_sharing(True)
+            return
         row = self.rows.get(info.attendee_id)
         if row is None:
             row = self.rows[info.attendee_id] = RosterRow(info.attendee_id)
             self._list.insertWidget(self._list.count() - 1, row)
+            row.show_info(info, info.attendee_id == self.me)
             self._add_host_menu(row)
+            row.show_sharing(info.attendee_id + CONTENT_SUFFIX in self._shares)
         row.show_info(info, info.attendee_id == self.me)
         self._update_title()
 
@@ -112,11 +143,21 @@ class RosterPanel(QWidget):
             menu.addAction("Allow to unmute", lambda: self.moderate_requested.emit(row.attendee_id, "allow_unmute"))
         if "remove-participant" in self.capabilities:
             menu.addAction("Remove from the meeting", lambda: self.moderate_requested.emit(row.attendee_id, "remove"))
+            row.stop_share_action = menu.addAction(
+                "Stop their screen share",
+                lambda: self.moderate_requested.emit(row.attendee_id + CONTENT_SUFFIX, "remove"))
+            row.stop_share_action.setVisible(False)
         if not menu.isEmpty():  # a participant without these capabilities never sees the control
             row.more.setMenu(menu)
             row.more.setVisible(True)
 
     def remove(self, attendee_id: str) -> None:
+        owner = content_owner(attendee_id)
+        if owner is not None and attendee_id in self._shares:
+            self._shares.discard(attendee_id)
+            if owner in self.rows:
+                self.rows[owner].show_sharing(False)
+            return
         row = self.rows.pop(attendee_id, None)
         if row is not None:
             row.setParent(None)

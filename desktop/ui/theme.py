@@ -41,6 +41,10 @@ QToolButton#round {{ min-width: 44px; min-height: 44px; max-width: 44px; max-hei
 QToolButton#round:hover {{ border: 2px solid {accent}; }}
 QToolButton#round[off="true"] {{ background: {round_off}; }}
 QToolButton#round[unavailable="true"] {{ background: {round}; border: 2px dashed {muted}; }}
+QToolButton#round[active="true"] {{ background: {accent}; }}
+QToolButton#round::menu-indicator {{ image: none; width: 0; }}
+QPushButton#danger {{ background: {danger}; color: white; border: none; font-weight: 600; }}
+QWidget#SharingBar {{ background: {alt}; border: 1px solid {border}; border-radius: 10px; }}
 QToolButton#leave {{ background: {danger}; color: white; border: none; border-radius: 22px; min-height: 44px;
                      padding: 0 18px; font-weight: 600; icon-size: 20px; }}
 QToolButton#leave:hover {{ background: #b91c1c; }}

@@ -17,6 +17,10 @@ Order: tiles in the order they were added, with the self-view ``"first"`` (top-l
 Zoom's gallery; the default) or ``"last"`` (bottom-right, like Teams) — ``self_view_position``.
 A tile counts as the self-view when added with ``self_view=True``, or when it says so itself
 (``tile.self_view``).
+
+Stage: ``set_stage(keys)`` puts up to two tiles (a screen share, two shares side by side, a
+pinned tile, the active speaker) on a large stage, and the others in a strip beside it — on the
+right of a landscape window, below a portrait one (``stage_rects``).
 """
 
 from __future__ import annotations
@@ -85,6 +89,42 @@ def tile_rects(count: int, width: int, height: int, aspect: float = 16 / 9, spac
     return rects
 
 
+#: The strip beside the stage takes this share of the window (at least STRIP_MIN pixels).
+STRIP_SHARE = 0.2
+STRIP_MIN = 160
+
+
+def row_rects(count: int, width: int, height: int, aspect: float = 16 / 9, spacing: int = 8) -> list[QRect]:
+    """``count`` tiles side by side in one row, as large as fits, centred (the stage: two
+    shares are compared side by side, never stacked)."""
+    if count <= 0:
+        return []
+    tile_w = int(max(0, min((width - (count - 1) * spacing) / count, height * aspect)))
+    tile_h = int(tile_w / aspect)
+    left = (width - (count * tile_w + (count - 1) * spacing)) // 2
+    top = (height - tile_h) // 2
+    return [QRect(left + i * (tile_w + spacing), top, tile_w, tile_h) for i in range(count)]
+
+
+def stage_rects(stage: int, strip: int, width: int, height: int, aspect: float = 16 / 9,
+                spacing: int = 8) -> tuple[list[QRect], list[QRect]]:
+    """Rects for ``stage`` tiles on the stage (side by side) and ``strip`` others in the strip
+    beside it."""
+    if strip <= 0:
+        return row_rects(stage, width, height, aspect, spacing), []
+    if width >= height:  # the strip is a column on the right
+        strip_w = max(STRIP_MIN, int(width * STRIP_SHARE))
+        stage_w = max(1, width - strip_w - spacing)
+        on_stage = row_rects(stage, stage_w, height, aspect, spacing)
+        in_strip = [r.translated(stage_w + spacing, 0) for r in tile_rects(strip, strip_w, height, aspect, spacing)]
+    else:  # a row at the bottom
+        strip_h = max(STRIP_MIN * 9 // 16, int(height * STRIP_SHARE))
+        stage_h = max(1, height - strip_h - spacing)
+        on_stage = row_rects(stage, width, stage_h, aspect, spacing)
+        in_strip = [r.translated(0, stage_h + spacing) for r in tile_rects(strip, width, strip_h, aspect, spacing)]
+    return on_stage, in_strip
+
+
 class TileGrid(QWidget):
     def __init__(self, parent: QWidget | None = None, spacing: int = 8, hug: bool = False,
                  self_view_position: SelfViewPosition = "first", aspect: float = 16 / 9) -> None:
@@ -98,6 +138,7 @@ class TileGrid(QWidget):
         self.self_view_position: SelfViewPosition = self_view_position
         self._tiles: dict[str, QWidget] = {}
         self._self_key: str | None = None
+        self._stage: list[str] = []
         self.setMinimumSize(320, 180)
         self.setAutoFillBackground(True)  # the gaps between tiles are repainted too
         if hug:
@@ -121,6 +162,17 @@ class TileGrid(QWidget):
         if self._self_key is not None:
             keys.insert(0 if self.self_view_position == "first" else len(keys), self._self_key)
         return keys
+
+    def stage_keys(self) -> list[str]:
+        """The tiles on the stage now (empty: the plain grid)."""
+        return [key for key in self._stage if key in self._tiles]
+
+    def set_stage(self, keys: list[str]) -> None:
+        """Put these tiles (at most 2; unknown keys are ignored) on the stage; [] for the grid."""
+        keys = list(dict.fromkeys(keys))[:2]
+        if keys != self._stage:
+            self._stage = keys
+            self._relayout()
 
     def tile(self, key: str) -> QWidget | None:
         return self._tiles.get(key)
@@ -160,5 +212,13 @@ class TileGrid(QWidget):
 
     def _relayout(self) -> None:
         keys = self.keys()
-        for key, rect in zip(keys, tile_rects(len(keys), self.width(), self.height(), self.aspect, self.spacing)):
+        stage = self.stage_keys()
+        if not stage:
+            rects = tile_rects(len(keys), self.width(), self.height(), self.aspect, self.spacing)
+        else:
+            keys = stage + [key for key in keys if key not in stage]
+            on_stage, in_strip = stage_rects(len(stage), len(keys) - len(stage), self.width(), self.height(),
+                                             self.aspect, self.spacing)
+            rects = on_stage + in_strip
+        for key, rect in zip(keys, rects):
             self._tiles[key].setGeometry(rect)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import sys
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -62,6 +62,16 @@ def avatar_colour(name: str) -> QColor:
     return QColor(_AVATAR_COLOURS[digest[0] % len(_AVATAR_COLOURS)])
 
 
+def contain(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
+    """Scale ``src`` to fit inside ``dst`` keeping its aspect (a shared screen must not be
+    cropped): (scaled_w, scaled_h, crop_x, crop_y) like ``cover``, the crop negative: the
+    picture starts that far inside the tile (centred, bars around it)."""
+    scale = min(dst_w / src_w, dst_h / src_h)
+    scaled_w = max(2, min(dst_w, round(src_w * scale)))
+    scaled_h = max(2, min(dst_h, round(src_h * scale)))
+    return scaled_w, scaled_h, -((dst_w - scaled_w) // 2), -((dst_h - scaled_h) // 2)
+
+
 def cover(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int, int]:
     """Scale ``src`` to cover ``dst`` keeping its aspect: (scaled_w, scaled_h, crop_x, crop_y),
     the crop being where ``dst`` starts inside the scaled picture (centred)."""
@@ -72,6 +82,8 @@ def cover(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int
 
 
 class VideoTile(QWidget):
+    double_clicked = Signal()  # pin or unpin
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -81,6 +93,8 @@ class VideoTile(QWidget):
         self.video_on = True
         self.speaking = False
         self.self_view = False
+        self.fit = False  # letterbox the picture instead of cropping it (a shared screen)
+        self.pinned = False
         self.quality: float | None = None
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
@@ -157,6 +171,23 @@ class VideoTile(QWidget):
             self.setToolTip(self._label())
             self.update()
 
+    def set_fit(self, fit: bool) -> None:
+        """Show the whole picture, with bars around it (for a shared screen), not cropped."""
+        if fit != self.fit:
+            self.fit = fit
+            self._drop_image()
+            self.update()
+
+    def set_pinned(self, pinned: bool) -> None:
+        if pinned != self.pinned:
+            self.pinned = pinned
+            self._update_accessibility()
+            self.update()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.double_clicked.emit()
+        super().mouseDoubleClickEvent(event)
+
     def set_quality(self, quality: float | None) -> None:
         """Connection quality from 0 (bad) to 1 (good); None: unknown. Shown only when poor."""
         if quality is not None:
@@ -192,6 +223,8 @@ class VideoTile(QWidget):
             states.append("camera off")
         if self.speaking:
             states.append("speaking")
+        if self.pinned:
+            states.append("pinned")
         if self._quality_colour() is not None:
             states.append("poor connection")
         self.setAccessibleDescription(", ".join(states))
@@ -210,9 +243,10 @@ class VideoTile(QWidget):
             return None
         dpr = self.devicePixelRatioF()
         device_w, device_h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
-        key = (self._generation, device_w, device_h, self.self_view)
+        key = (self._generation, device_w, device_h, self.self_view, self.fit)
         if key != self._image_key:
-            scaled_w, scaled_h, crop_x, crop_y = cover(frame.width, frame.height, device_w, device_h)
+            scale = contain if self.fit else cover
+            scaled_w, scaled_h, crop_x, crop_y = scale(frame.width, frame.height, device_w, device_h)
             converted = frame.reformat(width=scaled_w, height=scaled_h, format=_PIXEL_FORMAT)
             plane = converted.planes[0]
             image = QImage(plane, scaled_w, scaled_h, plane.line_size, QImage.Format.Format_RGB32)
@@ -233,6 +267,8 @@ class VideoTile(QWidget):
         rect = QRectF(self.rect())
         image = self._picture()
         if image is not None:
+            if self.fit:
+                painter.fillRect(rect, _BACKGROUND)  # the bars around a letterboxed picture
             dpr = image.devicePixelRatio()
             crop_x, crop_y = self._crop
             # 1:1 in device pixels; the widget's own clip trims the cropped margins.
@@ -244,6 +280,8 @@ class VideoTile(QWidget):
             self._paint_avatar(painter, rect)
         self._paint_name(painter, rect)
         self._paint_quality(painter, rect)
+        if self.pinned:
+            self._paint_pin(painter, rect)
         self._paint_corners(painter, rect)
         if self.speaking:
             painter.setPen(QPen(_ACCENT, 3))
@@ -263,6 +301,13 @@ class VideoTile(QWidget):
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, initials(self.name))
+
+    def _paint_pin(self, painter: QPainter, rect: QRectF) -> None:
+        badge = QRectF(rect.left() + 8, rect.top() + 8, 26, 26)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_PILL)
+        painter.drawRoundedRect(badge, 6, 6)
+        painter.drawPixmap(badge.adjusted(5, 5, -5, -5).toRect(), pixmap("pin", 16, QColor("#ffffff")))
 
     def _paint_name(self, painter: QPainter, rect: QRectF) -> None:
         label = self._label()

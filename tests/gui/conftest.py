@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
+
+from desktop.app import LocalServer
+from desktop.media.devices import DeviceManager, SyntheticBackend
+from desktop.ui.flow import AppFlow, FlowOptions
+from desktop.ui.settings import Settings
+
+SMALL = FlowOptions(video_size=(320, 180), fps=15)
 
 
 def _qt_loop():
@@ -21,3 +30,22 @@ def pytest_asyncio_loop_factories(config, item):
 def qsettings(tmp_path) -> QSettings:
     """Settings in a file of the test's own, never the user's."""
     return QSettings(str(tmp_path / "parley.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+async def app_flow(qsettings, tmp_path):
+    devices = DeviceManager([SyntheticBackend()])
+    local = LocalServer(tmp_path / "local-server")
+    flows: list[AppFlow] = []
+
+    def make(options: FlowOptions = SMALL, screens=None) -> AppFlow:
+        flow = AppFlow(devices, Settings(qsettings), options, local.start_meeting, screens=screens)
+        flows.append(flow)
+        return flow
+
+    yield make
+    for flow in flows:
+        flow.quit()
+        await asyncio.wait_for(flow.shutdown, 10)
+    await local.close()
+    devices.close()

@@ -12,43 +12,15 @@ from desktop.media.devices import DeviceKind, DeviceManager, SyntheticBackend
 from desktop.ui.call_window import SELF
 from desktop.ui.flow import AppFlow, FlowOptions
 from desktop.ui.settings import Settings
+from app_support import join_from_lobby
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 
 SMALL = FlowOptions(video_size=(320, 180), fps=15)
 
 
-@pytest.fixture
-async def app_flow(qsettings, tmp_path):
-    devices = DeviceManager([SyntheticBackend()])
-    local = LocalServer(tmp_path / "local-server")
-    flows: list[AppFlow] = []
-
-    def make(options: FlowOptions = SMALL) -> AppFlow:
-        flow = AppFlow(devices, Settings(qsettings), options, local.start_meeting)
-        flows.append(flow)
-        return flow
-
-    yield make
-    for flow in flows:
-        flow.quit()
-        await asyncio.wait_for(flow.shutdown, 10)
-    await local.close()
-    devices.close()
-
-
 def tile_names(flow: AppFlow) -> set[str]:
     grid = flow.call.grid
     return {grid.tile(key).name for key in grid.keys() if key != SELF}
-
-
-async def join_from_lobby(flow: AppFlow, url: str, name: str) -> None:
-    flow.open_lobby(url)
-    lobby = flow.lobby
-    await eventually(lambda: lobby.isVisible(), what="lobby shown")
-    lobby.name.setText(name)
-    lobby.join_button.click()
-    await eventually(lambda: flow.call is not None and flow.call.isVisible() and flow.session is not None,
-                     timeout=15, what="call window")
 
 
 async def test_lobby_lists_devices_previews_and_meters(app_flow, server: Server) -> None:

@@ -1,0 +1,129 @@
+"""ScreenPicker: choose a screen or a window to share, from thumbnails of each.
+
+Opened without a nested event loop (``open()``, never ``exec()``: qasync, DESIGN.md); the
+thumbnails are grabbed one after the other in the background and fill in as they come. The
+choice arrives through ``chosen``; closing or Cancel emits nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..media.screens import ScreenCatalog, ScreenSource
+from .icons import icon
+
+logger = logging.getLogger(__name__)
+
+THUMB = QSize(240, 135)
+
+
+def frame_to_image(frame) -> QImage:
+    """An av.VideoFrame as a QImage that owns its pixels."""
+    rgb = frame.reformat(format="rgb24")
+    plane = rgb.planes[0]
+    return QImage(bytes(plane), rgb.width, rgb.height, plane.line_size, QImage.Format.Format_RGB888).copy()
+
+
+class ScreenPicker(QDialog):
+    chosen = Signal(object)  # ScreenSource
+
+    def __init__(self, catalog: ScreenCatalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ScreenPicker")
+        self.setWindowTitle("Share your screen")
+        self.catalog = catalog
+        self.sources: list[ScreenSource] = []
+        self.thumbnails_done = asyncio.Event()
+        self.heading = QLabel("Choose what to share. Everyone in the meeting will see it.", wordWrap=True)
+        self.problem = QLabel(objectName="error", wordWrap=True)
+        self.problem.setVisible(False)
+        self.list = QListWidget(objectName="screens")
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(THUMB)
+        self.list.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 48))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.setWordWrap(True)
+        self.list.setAccessibleName("Screens and windows")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.share_button = self.buttons.addButton("Share", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.share_button.setObjectName("primary")
+        self.share_button.setEnabled(False)
+        self.buttons.accepted.connect(self._share)
+        self.buttons.rejected.connect(self.reject)
+        self.list.itemSelectionChanged.connect(lambda: self.share_button.setEnabled(bool(self.list.selectedItems())))
+        self.list.itemDoubleClicked.connect(lambda _item: self._share())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.buttons)
+        self.resize(820, 520)
+        self._task: asyncio.Task | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """List what can be shared now and start grabbing thumbnails."""
+        self.list.clear()
+        reason = self.catalog.unavailable_reason()
+        self.sources = [] if reason else self.catalog.sources()
+        if reason or not self.sources:
+            self.problem.setText(reason or "There is no screen or window to share.")
+            self.problem.setVisible(True)
+        placeholder = icon("screen-share").pixmap(THUMB.height() // 2)
+        for source in self.sources:
+            label = source.name if source.kind == "window" else f"{source.name}\n(entire screen)"
+            item = QListWidgetItem(QIcon(placeholder), label)
+            item.setData(Qt.ItemDataRole.UserRole, source)
+            item.setToolTip(source.name)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        if self._task is not None:
+            self._task.cancel()
+        self.thumbnails_done.clear()
+        self._task = asyncio.ensure_future(self._load_thumbnails())
+
+    async def _load_thumbnails(self) -> None:
+        try:
+            for row, source in enumerate(list(self.sources)):
+                try:
+                    frame = await self.catalog.thumbnail(source, THUMB.width(), THUMB.height())
+                except Exception:
+                    logger.exception("thumbnail of %s failed", source.name)
+                    frame = None
+                item = self.list.item(row)
+                if frame is not None and item is not None:
+                    item.setIcon(QIcon(QPixmap.fromImage(frame_to_image(frame))))
+        finally:
+            self.thumbnails_done.set()
+
+    def selected(self) -> ScreenSource | None:
+        items = self.list.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _share(self) -> None:
+        source = self.selected()
+        if source is None:
+            return
+        self.accept()
+        self.chosen.emit(source)
+
+    def done(self, result: int) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        super().done(result)
