@@ -5,8 +5,8 @@ meeting on this computer" — wires them into the AppFlow, runs Qt and asyncio o
 (qasync), and owns shutdown: closing the last window, SIGINT and SIGTERM all resolve the
 flow's one shutdown future, and the call is left before the app exits.
 
-    parley [JOIN_URL] [--name NAME] [--no-lobby] [--fake-devices]
-           [--idle-timeout SECONDS] [--idle-prompt SECONDS]
+    parley [JOIN_URL] [--name NAME] [--no-lobby] [--fake-devices] [--screen system|synthetic]
+           [--share-screen] [--idle-timeout SECONDS] [--idle-prompt SECONDS]
 """
 
 from __future__ import annotations
@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fake-devices", action="store_true",
                         default=os.environ.get("PARLEY_FAKE_DEVICES", "") not in ("", "0"),
                         help="add a synthetic camera, microphone and a silent speaker (also PARLEY_FAKE_DEVICES=1)")
+    parser.add_argument("--screen", choices=["system", "synthetic"],
+                        default=os.environ.get("PARLEY_SCREEN", "system"),
+                        help="share real screens and windows (default) or a synthetic screen "
+                             "(also PARLEY_SCREEN=synthetic)")
+    parser.add_argument("--share-screen", action="store_true",
+                        help="share your (first) screen as soon as you are in the meeting")
     parser.add_argument("--idle-timeout", type=float, metavar="SECONDS",
                         help='ask "Are you still there?" after this long without input (default 3600)')
     parser.add_argument("--idle-prompt", type=float, metavar="SECONDS",
@@ -105,8 +111,17 @@ async def run_app(args: argparse.Namespace) -> int:
     width, height = (int(v) for v in args.video_size.lower().split("x"))
     idle_source = detect_backend(app_fallback=AppInputBackend)
     options = FlowOptions(args.join_url, args.name, args.no_lobby, (width, height),
-                          idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt)
-    flow = AppFlow(devices, Settings(), options, local.start_meeting, idle_source)
+                          idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt,
+                          share_screen=args.share_screen)
+    if args.screen == "synthetic":
+        from .media.screens import SyntheticScreens
+
+        screens = SyntheticScreens()
+    else:
+        from .media.qt_screens import QtScreens
+
+        screens = QtScreens()
+    flow = AppFlow(devices, Settings(), options, local.start_meeting, idle_source, screens)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:

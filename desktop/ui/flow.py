@@ -61,6 +61,7 @@ class FlowOptions:
     fps: int = 30
     idle_timeout: float | None = None  # overrides the setting for this run (--idle-timeout)
     idle_prompt: float | None = None  # --idle-prompt
+    share_screen: bool = False  # share the first screen as soon as the call starts (--share-screen)
 
 
 class AppFlow(QObject):
@@ -376,6 +377,12 @@ class AppFlow(QObject):
         self._sync_camera_button()
         self._refresh_device_lists()
         self._show(call, "CallWindow")
+        if self.options.share_screen and call.share_button.isVisible():
+            sources = self.screens.sources() if self.screens and not self.screens.unavailable_reason() else []
+            if sources:
+                self._spawn(self.share(sources[0]))
+            else:
+                call.show_notice("There is no screen to share here.")
 
     def _new_call_window(self, session: MeetingSession, name: str) -> CallWindow:
         call = self.call = CallWindow()
