@@ -159,6 +159,8 @@ class Bot:
     def _on_video(self, event: VideoFrameReceived) -> None:
         if content_owner(event.attendee_id) is not None:
             content = self.report.content_frames_received
+            if event.attendee_id not in content:
+                self.report.first_frame_ms[event.attendee_id] = self._elapsed_ms()
             content[event.attendee_id] = content.get(event.attendee_id, 0) + 1
             return
         frames = self.report.frames_received
