@@ -1,6 +1,7 @@
 """Take the README's screenshot: the real app window under Xvfb, in a meeting with bots.
 
     python docs/screenshot.py [--bots 4] [--out docs/screenshot.png] [--window lobby|call|start]
+                              [--share N] [--app-arg ARG]
 
 Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick). Everything runs on
 loopback and is stopped (by PID) before the script exits.
@@ -37,6 +38,7 @@ def main() -> int:
     parser.add_argument("--window", choices=["call", "lobby", "start"], default="call")
     parser.add_argument("--size", default="1200x760", help="the screen: the call window opens at 1200x760")
     parser.add_argument("--settle", type=float, default=6.0)
+    parser.add_argument("--share", type=int, default=0, help="this many bots share a synthetic screen")
     parser.add_argument("--app-arg", action="append", default=[], help="passed to parley (repeatable)")
     args = parser.parse_args()
 
@@ -65,6 +67,8 @@ def main() -> int:
                 bot = [sys.executable, "-m", "desktop.bot", join_url(name), "--duration", "120", "--size", "640x360"]
                 if i == 1:
                     bot += ["--camera", "none"]  # shows the initials tile
+                if i < args.share:
+                    bot += ["--screen", "synthetic", "--screen-size", "1280x720", "--screen-fps", "5"]
                 processes.append(subprocess.Popen(bot, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 time.sleep(0.3)
             app_env = dict(env, DISPLAY=display, PARLEY_FAKE_DEVICES="1",
