@@ -18,7 +18,7 @@ from aiohttp import web
 from wire import ErrorCode, ProtocolError, from_dict, load_object
 
 from .app import API_KEY_KEY, MEETINGS_KEY, ROOMS_KEY
-from .meetings import meeting_json
+from .meetings import DEFAULT_CALL_TYPE, merge_settings
 from .store import AttendeeRecord
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NEGOTIATION_FAILED: 400,
     ErrorCode.VIDEO_UNAVAILABLE: 409,
     ErrorCode.CONTENT_SHARE_UNAVAILABLE: 409,
+    ErrorCode.ALREADY_EXISTS: 409,
     ErrorCode.MEETING_FULL: 409,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
@@ -123,16 +124,21 @@ async def _read_body(request: web.Request, cls: type[_Body]) -> _Body:
 # --- auth -----------------------------------------------------------------------------------
 
 
-def _require_api_key(request: web.Request) -> None:
+def _bearer(request: web.Request, what: str = "api key") -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
-    expected = request.app[API_KEY_KEY]
     if scheme.lower() != "bearer" or not presented.strip():
-        raise ProtocolError(
-            ErrorCode.UNAUTHORIZED, "this call needs 'Authorization: Bearer <api key>'"
-        )
-    presented_bytes = presented.strip().encode("utf-8", "surrogatepass")
-    if not hmac.compare_digest(presented_bytes, expected.encode("utf-8")):
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, f"this call needs 'Authorization: Bearer <{what}>'")
+    return presented.strip()
+
+
+def _is_api_key(request: web.Request, presented: str) -> bool:
+    presented_bytes = presented.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(presented_bytes, request.app[API_KEY_KEY].encode("utf-8"))
+
+
+def _require_api_key(request: web.Request) -> None:
+    if not _is_api_key(request, _bearer(request)):
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "wrong API key")
 
 
@@ -167,24 +173,109 @@ async def healthz(request: web.Request) -> web.Response:
 @server_side
 async def create_meeting(request: web.Request) -> web.Response:
     body = await _read_body(request, CreateMeetingBody)
-    meeting = request.app[MEETINGS_KEY].create_meeting(body.call_type, body.settings_override)
-    return web.json_response({"meeting": meeting_json(meeting, [])}, status=201)
+    meetings = request.app[MEETINGS_KEY]
+    meeting = meetings.create_meeting(body.call_type, body.settings_override)
+    return web.json_response({"meeting": meetings.meeting_json(meeting, [])}, status=201)
 
 
 @server_side
 async def get_meeting(request: web.Request) -> web.Response:
-    meeting = request.app[MEETINGS_KEY].get_meeting(request.match_info["meeting_id"])
-    participants = request.app[ROOMS_KEY].participants(meeting.id)
-    return web.json_response({"meeting": meeting_json(meeting, participants)})
+    meetings = request.app[MEETINGS_KEY]
+    meeting = meetings.get_meeting(request.match_info["meeting_id"])
+    return web.json_response({"meeting": meetings.meeting_json(meeting)})
+
+
+@dataclass(frozen=True)
+class UpdateMeetingBody:
+    settings_override: Any
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.settings_override, dict):
+            raise ValueError("settings_override must be an object")
+
+
+async def update_meeting(request: web.Request) -> web.Response:
+    """Change a meeting's settings (e.g. extend its timer): with the API key, or with an
+    attendee's join token when that attendee's role has the capability. Everyone in the
+    meeting gets the new ``timer_ends_at`` at once."""
+    meetings = request.app[MEETINGS_KEY]
+    meeting_id = request.match_info["meeting_id"]
+    presented = _bearer(request, "api key or join token")
+    capabilities = None
+    if not _is_api_key(request, presented):
+        meeting, attendee = meetings.attendee_for_token(meeting_id, presented)
+        capabilities = meetings.capabilities(meeting, attendee.role)
+    meetings.get_meeting(meeting_id)  # an unknown meeting is 404 before the body is judged
+    body = await _read_body(request, UpdateMeetingBody)
+    meeting = meetings.update_settings(meeting_id, body.settings_override, capabilities)
+    request.app[ROOMS_KEY].refresh(meeting.id)
+    return web.json_response({"meeting": meetings.meeting_json(meeting)})
 
 
 @server_side
 async def delete_meeting(request: web.Request) -> web.Response:
     """End the meeting (reason "deleted"); its record stays, so it can still be read."""
-    meeting = request.app[MEETINGS_KEY].end_meeting(request.match_info["meeting_id"], "deleted")
+    meetings = request.app[MEETINGS_KEY]
+    meeting = meetings.end_meeting(request.match_info["meeting_id"], "deleted")
     rooms = request.app[ROOMS_KEY]
     await rooms.end_meeting(meeting.id, "deleted")
-    return web.json_response({"meeting": meeting_json(meeting, rooms.participants(meeting.id))})
+    return web.json_response({"meeting": meetings.meeting_json(meeting)})
+
+
+# --- call types -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateCallTypeBody:
+    name: str
+    grants: Any
+    settings: Any = None
+
+
+@dataclass(frozen=True)
+class UpdateCallTypeBody:
+    grants: Any = None
+    settings: Any = None
+
+
+@server_side
+async def create_call_type(request: web.Request) -> web.Response:
+    body = await _read_body(request, CreateCallTypeBody)
+    settings = body.settings if body.settings is not None else {}
+    if not isinstance(settings, dict):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "settings must be an object")
+    # settings not given fall back to the default call type's (no limit, 100 participants)
+    kind = request.app[MEETINGS_KEY].create_call_type(
+        body.name, body.grants, merge_settings(DEFAULT_CALL_TYPE.settings, settings))
+    return web.json_response({"call_type": kind.to_json()}, status=201)
+
+
+@server_side
+async def list_call_types(request: web.Request) -> web.Response:
+    return web.json_response({"call_types": [k.to_json() for k in request.app[MEETINGS_KEY].call_types()]})
+
+
+@server_side
+async def get_call_type(request: web.Request) -> web.Response:
+    kind = request.app[MEETINGS_KEY].call_type(request.match_info["name"])
+    return web.json_response({"call_type": kind.to_json()})
+
+
+@server_side
+async def update_call_type(request: web.Request) -> web.Response:
+    """Replace a call type's grants and/or settings; live meetings of it follow at once."""
+    meetings = request.app[MEETINGS_KEY]
+    name = request.match_info["name"]
+    meetings.call_type(name)  # unknown: 400 unknown_call_type before the body is judged
+    body = await _read_body(request, UpdateCallTypeBody)
+    settings = body.settings
+    if settings is not None:
+        if not isinstance(settings, dict):
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "settings must be an object")
+        settings = merge_settings(DEFAULT_CALL_TYPE.settings, settings)
+    kind = meetings.update_call_type(name, body.grants, settings)
+    request.app[ROOMS_KEY].refresh_call_type(name)
+    return web.json_response({"call_type": kind.to_json()})
 
 
 @server_side
@@ -217,5 +308,10 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/meetings", create_meeting)
     app.router.add_get("/v1/meetings/{meeting_id}", get_meeting)
     app.router.add_delete("/v1/meetings/{meeting_id}", delete_meeting)
+    app.router.add_patch("/v1/meetings/{meeting_id}", update_meeting)
+    app.router.add_post("/v1/call-types", create_call_type)
+    app.router.add_get("/v1/call-types", list_call_types)
+    app.router.add_get("/v1/call-types/{name}", get_call_type)
+    app.router.add_patch("/v1/call-types/{name}", update_call_type)
     app.router.add_post("/v1/meetings/{meeting_id}/attendees", add_attendee)
     app.router.add_post("/v1/meetings/{meeting_id}/invites", create_invite)

@@ -20,15 +20,19 @@ from .config import (
     host_port,
     read_or_create_secret,
 )
+from .lifecycle import Lifecycle
 from .meetings import MeetingService
 from .sfu import ice as sfu_ice
 from .rooms import RoomRegistry
 from .store import Store
 from .tokens import TokenSigner, load_or_create_secret
+from .webhooks import WebhookDispatcher
+from .webhooks import install as install_webhooks
 
 MEETINGS_KEY = web.AppKey("meetings", MeetingService)
 ROOMS_KEY = web.AppKey("rooms", RoomRegistry)
 CONFIG_KEY = web.AppKey("config", ServerConfig)
+LIFECYCLE_KEY = web.AppKey("lifecycle", Lifecycle)
 #: The API key server-side calls must present (resolved once at start).
 API_KEY_KEY = web.AppKey("api_key", str)
 
@@ -66,6 +70,8 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
         meetings = MeetingService(store, clock, signer, config)
         rooms = RoomRegistry(meetings, config)
+        lifecycle = Lifecycle(meetings, rooms, config)
+        webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:
         store.close()
         raise
@@ -75,21 +81,32 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app[API_KEY_KEY] = api_key
     app[MEETINGS_KEY] = meetings
     app[ROOMS_KEY] = rooms
+    app[LIFECYCLE_KEY] = lifecycle
     api.add_routes(app)
     signalling.add_routes(app)  # the WebSocket at /v1/rtc
     metrics.add_routes(app)
+    install_webhooks(app, webhooks)  # app[WEBHOOKS_KEY], /v1/webhooks; starts on startup
+
+    async def start_rules(app: web.Application) -> None:
+        lifecycle.start()
 
     async def end_rooms(app: web.Application) -> None:
         # On shutdown, before aiohttp waits for open requests: every participant is told the
         # server is going away and its socket closes, so no WebSocket handler holds the stop.
+        await lifecycle.close()
         await rooms.close()
 
     async def close(app: web.Application) -> None:
+        await lifecycle.close()
         try:
             await rooms.close()  # idempotent; rooms may still write to the store while closing
         finally:
-            store.close()
+            try:
+                await webhooks.close()  # what is not delivered stays pending for the next start
+            finally:
+                store.close()
 
+    app.on_startup.append(start_rules)
     app.on_shutdown.append(end_rooms)
     app.on_cleanup.append(close)
     return app

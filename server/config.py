@@ -36,6 +36,19 @@ class ServerConfig:
     token_ttl_seconds: int = 24 * 3600
     #: host:port written into join URLs; None: f"{host}:{port}" with the port really bound.
     public_host: str | None = None
+    #: Auto-end rules (server/lifecycle.py): no meeting runs longer than this whatever its
+    #: settings (reason "max_duration") ...
+    max_meeting_seconds: float = 24 * 3600
+    #: ... a started meeting nobody is in ends after this long (reason "empty") ...
+    empty_timeout_seconds: float = 5 * 60
+    #: ... and one with a single person in it after this long (reason "alone").
+    alone_timeout_seconds: float = 30 * 60
+    #: How often the rules are checked (seconds of real time).
+    lifecycle_interval_seconds: float = 0.25
+    #: A failed webhook delivery is tried again after each of these delays, then recorded as failed.
+    webhook_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0, 1800.0)
+    #: How long one webhook POST may take.
+    webhook_timeout_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -45,6 +58,11 @@ class ServerConfig:
             raise ValueError("token_ttl_seconds must be positive")
         if self.api_key is not None and not self.api_key.strip():
             raise ValueError("api_key must not be empty")
+        for name in ("max_meeting_seconds", "empty_timeout_seconds", "alone_timeout_seconds",
+                     "lifecycle_interval_seconds", "webhook_timeout_seconds"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
 
 
 def host_port(host: str, port: int) -> str:

@@ -19,7 +19,8 @@ from wire import MAX_NAME_CHARS, ErrorCode, ProtocolError, from_dict
 
 from .clock import Clock, iso
 from .config import ServerConfig, host_port
-from .store import AttendeeRecord, MeetingRecord, Store
+from .events import EventBus, ServerEvent
+from .store import AttendeeRecord, CallTypeRecord, MeetingRecord, Store
 from .tokens import TokenSigner
 
 CAPABILITIES: list[str] = [
@@ -37,18 +38,37 @@ CAPABILITIES: list[str] = [
 MAX_USER_ID_CHARS = 256
 
 
+MAX_CALL_TYPE_NAME = 64
+
+
 @dataclass(frozen=True)
 class CallType:
+    """Role grants (role -> capabilities) and default settings for the meetings made from it.
+    Invalid ones raise ProtocolError ``bad_request`` naming what is wrong."""
+
     name: str
     grants: dict[str, list[str]] = dataclasses.field(hash=False)
     settings: dict[str, Any] = dataclasses.field(hash=False)
 
     def __post_init__(self) -> None:
+        if not self.name or len(self.name) > MAX_CALL_TYPE_NAME or not all(
+                c.isalnum() or c in "-_." for c in self.name):
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"a call type name is 1 to {MAX_CALL_TYPE_NAME} letters, digits, '-', '_' or '.'")
+        if not isinstance(self.grants, dict) or not self.grants:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "grants must map at least one role to its capabilities")
         for role, capabilities in self.grants.items():
+            if not role or not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
+                raise ProtocolError(ErrorCode.BAD_REQUEST, f"grants.{role} must be a list of capabilities")
             unknown = set(capabilities) - set(CAPABILITIES)
             if unknown:
-                raise ValueError(f"role {role!r} of {self.name!r} grants unknown {sorted(unknown)}")
+                raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                    f"role {role!r} of {self.name!r} grants unknown {sorted(unknown)} "
+                                    f"(known: {', '.join(CAPABILITIES)})")
         parse_settings(self.settings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "grants": self.grants, "settings": self.settings}
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -99,49 +119,11 @@ DEFAULT_CALL_TYPE = CallType(
     settings={"limits": {"max_duration_seconds": None, "max_participants": 100}},
 )
 
-#: The call types this server knows, by name.
-CALL_TYPES: dict[str, CallType] = {DEFAULT_CALL_TYPE.name: DEFAULT_CALL_TYPE}
+#: Built into every server; ``POST /v1/call-types`` adds others (stored), never replaces these.
+BUILTIN_CALL_TYPES: dict[str, CallType] = {DEFAULT_CALL_TYPE.name: DEFAULT_CALL_TYPE}
 
-
-def call_type_of(name: str) -> CallType:
-    try:
-        return CALL_TYPES[name]
-    except KeyError:
-        raise ProtocolError(ErrorCode.UNKNOWN_CALL_TYPE, f"unknown call type {name!r}") from None
-
-
-def effective_settings(meeting: MeetingRecord) -> dict[str, Any]:
-    """The meeting's call type settings with the meeting's override merged in."""
-    return merge_settings(call_type_of(meeting.call_type).settings, meeting.settings)
-
-
-def limits_of(meeting: MeetingRecord) -> Limits:
-    return parse_settings(effective_settings(meeting)).limits
-
-
-def timer_ends_at(meeting: MeetingRecord) -> float | None:
-    """When the session's duration limit runs out: started_at + max_duration_seconds."""
-    if meeting.started_at is None:
-        return None
-    limit = parse_settings(effective_settings(meeting)).limits.max_duration_seconds
-    return None if limit is None else meeting.started_at + limit
-
-
-def meeting_json(meeting: MeetingRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
-    """A meeting as the REST API shows it; ``participants`` are the live room's."""
-    return {
-        "id": meeting.id,
-        "call_type": meeting.call_type,
-        "settings": effective_settings(meeting),
-        "created_at": iso(meeting.created_at),
-        "session": {
-            "started_at": iso(meeting.started_at),
-            "participants": participants,
-            "timer_ends_at": iso(timer_ends_at(meeting)),
-        },
-        "ended_at": iso(meeting.ended_at),
-        "end_reason": meeting.end_reason,
-    }
+#: The settings a role needs to change: the duration limit, or anything else.
+DURATION_KEY = ("limits", "max_duration_seconds")
 
 
 def _new_id() -> str:
@@ -159,6 +141,126 @@ class MeetingService:
         self._signer = signer
         self._config = config
         self._public_host = config.public_host or host_port(config.host, config.port)
+        #: What happens to meetings (webhooks listen here).
+        self.events = EventBus()
+        #: The live participants of a meeting as REST shows them (the room registry sets it).
+        self.participants_of: Any = lambda meeting_id: []
+
+    def now(self) -> float:
+        return self._clock.now()
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    # --- call types -----------------------------------------------------------------------
+
+    def call_type(self, name: str) -> CallType:
+        builtin = BUILTIN_CALL_TYPES.get(name)
+        if builtin is not None:
+            return builtin
+        record = self._store.get_call_type(name)
+        if record is None:
+            raise ProtocolError(ErrorCode.UNKNOWN_CALL_TYPE, f"unknown call type {name!r}")
+        return CallType(record.name, record.grants, record.settings)
+
+    def call_types(self) -> list[CallType]:
+        stored = [CallType(r.name, r.grants, r.settings) for r in self._store.list_call_types()]
+        return list(BUILTIN_CALL_TYPES.values()) + stored
+
+    def create_call_type(self, name: str, grants: dict[str, list[str]], settings: dict[str, Any]) -> CallType:
+        kind = CallType(name, copy.deepcopy(grants), copy.deepcopy(settings))
+        if name in BUILTIN_CALL_TYPES or self._store.get_call_type(name) is not None:
+            raise ProtocolError(ErrorCode.ALREADY_EXISTS, f"call type {name!r} exists; PATCH it to change it")
+        self._store.save_call_type(CallTypeRecord(kind.name, kind.grants, kind.settings, self._clock.now()))
+        return kind
+
+    def update_call_type(self, name: str, grants: dict[str, list[str]] | None,
+                         settings: dict[str, Any] | None) -> CallType:
+        """Replace the grants and/or settings of a stored call type (live meetings follow)."""
+        if name in BUILTIN_CALL_TYPES:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, f"the built-in call type {name!r} cannot be changed")
+        current = self.call_type(name)
+        kind = CallType(name, copy.deepcopy(grants if grants is not None else current.grants),
+                        copy.deepcopy(settings if settings is not None else current.settings))
+        self._store.save_call_type(CallTypeRecord(kind.name, kind.grants, kind.settings, self._clock.now()))
+        return kind
+
+    # --- settings and the timer -------------------------------------------------------------
+
+    def effective_settings(self, meeting: MeetingRecord) -> dict[str, Any]:
+        """The meeting's call type settings with the meeting's override merged in."""
+        return merge_settings(self.call_type(meeting.call_type).settings, meeting.settings)
+
+    def limits(self, meeting: MeetingRecord) -> Limits:
+        return parse_settings(self.effective_settings(meeting)).limits
+
+    def timer_ends_at(self, meeting: MeetingRecord) -> float | None:
+        """When the session's duration limit runs out: started_at + max_duration_seconds."""
+        if meeting.started_at is None:
+            return None
+        limit = self.limits(meeting).max_duration_seconds
+        return None if limit is None else meeting.started_at + limit
+
+    def meeting_json(self, meeting: MeetingRecord, participants: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """A meeting as the REST API shows it; ``participants`` default to the live room's."""
+        if participants is None:
+            participants = self.participants_of(meeting.id)
+        return {
+            "id": meeting.id,
+            "call_type": meeting.call_type,
+            "settings": self.effective_settings(meeting),
+            "settings_override": meeting.settings,
+            "created_at": iso(meeting.created_at),
+            "session": {
+                "started_at": iso(meeting.started_at),
+                "participants": participants,
+                "timer_ends_at": iso(self.timer_ends_at(meeting)),
+            },
+            "ended_at": iso(meeting.ended_at),
+            "end_reason": meeting.end_reason,
+        }
+
+    def update_settings(self, meeting_id: str, override: dict[str, Any],
+                        capabilities: list[str] | None = None) -> MeetingRecord:
+        """Lay ``override`` over the meeting's settings override. ``capabilities``: those of
+        the attendee asking (None: the API key, which may do anything). The duration limit
+        needs ``change-max-duration``, anything else ``update-call-settings``; a limit that
+        would have ended the session already is refused."""
+        meeting = self.get_meeting(meeting_id)
+        if meeting.ended_at is not None:
+            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        if not isinstance(override, dict) or not override:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "settings_override must be a non-empty object")
+        if capabilities is not None:
+            for needed in _needed_capabilities(override):
+                if needed not in capabilities:
+                    raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"changing these settings needs {needed!r}")
+        merged = merge_settings(meeting.settings, override)
+        updated = dataclasses.replace(meeting, settings=merged)
+        limits = parse_settings(self.effective_settings(updated)).limits  # validates
+        now = self._clock.now()
+        if meeting.started_at is not None and limits.max_duration_seconds is not None \
+                and meeting.started_at + limits.max_duration_seconds <= now:
+            raise ProtocolError(
+                ErrorCode.BAD_REQUEST,
+                f"max_duration_seconds {limits.max_duration_seconds} would end the meeting in the past "
+                f"(it started {int(now - meeting.started_at)} s ago)",
+            )
+        self._store.update_meeting(updated)
+        self._publish("meeting.updated", updated)
+        return updated
+
+    def _publish(self, event_type: str, meeting: MeetingRecord, attendee: dict[str, Any] | None = None,
+                 reason: str | None = None) -> None:
+        self.events.publish(ServerEvent(event_type, self._clock.now(), self.meeting_json(meeting), attendee, reason))
+
+    def participant_event(self, event_type: str, meeting_id: str, attendee: dict[str, Any],
+                          reason: str | None = None) -> None:
+        """participant.joined / participant.left, published by the room."""
+        meeting = self._store.get_meeting(meeting_id)
+        if meeting is not None:
+            self._publish(event_type, meeting, attendee, reason)
 
     @property
     def public_host(self) -> str:
@@ -175,7 +277,7 @@ class MeetingService:
     def create_meeting(
         self, call_type: str = "default", settings_override: dict[str, Any] | None = None
     ) -> MeetingRecord:
-        kind = call_type_of(call_type)
+        kind = self.call_type(call_type)
         override = copy.deepcopy(settings_override or {})
         parse_settings(merge_settings(kind.settings, override))
         meeting = MeetingRecord(
@@ -190,17 +292,8 @@ class MeetingService:
             raise ProtocolError(ErrorCode.MEETING_NOT_FOUND, f"no meeting {meeting_id!r}")
         return meeting
 
-    def effective_settings(self, meeting: MeetingRecord) -> dict[str, Any]:
-        return effective_settings(meeting)
-
-    def timer_ends_at(self, meeting: MeetingRecord) -> float | None:
-        return timer_ends_at(meeting)
-
-    def limits(self, meeting: MeetingRecord) -> Limits:
-        return limits_of(meeting)
-
     def capabilities(self, meeting: MeetingRecord, role: str) -> list[str]:
-        grants = call_type_of(meeting.call_type).grants
+        grants = self.call_type(meeting.call_type).grants
         if role not in grants:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_ROLE,
@@ -215,6 +308,7 @@ class MeetingService:
             return meeting
         meeting = dataclasses.replace(meeting, started_at=self._clock.now())
         self._store.update_meeting(meeting)
+        self._publish("meeting.started", meeting)
         return meeting
 
     def end_meeting(self, meeting_id: str, reason: str) -> MeetingRecord:
@@ -224,6 +318,7 @@ class MeetingService:
             return meeting
         meeting = dataclasses.replace(meeting, ended_at=self._clock.now(), end_reason=reason)
         self._store.update_meeting(meeting)
+        self._publish("meeting.ended", meeting)
         return meeting
 
     # --- attendees ----------------------------------------------------------------------
@@ -268,6 +363,19 @@ class MeetingService:
         token = self._signer.issue_invite(meeting.id, role, self._config.token_ttl_seconds)
         return token, f"parley://{self._public_host}/m/{meeting.id}?token={token}"
 
+    def attendee_for_token(self, meeting_id: str, token: str) -> tuple[MeetingRecord, AttendeeRecord]:
+        """The attendee a join token names (REST calls made as an attendee). Invite tokens name
+        nobody and are refused."""
+        claims = self._signer.verify(token)
+        if claims.meeting_id != meeting_id:
+            raise ProtocolError(ErrorCode.INVALID_TOKEN, "token is for another meeting")
+        if claims.is_invite:
+            raise ProtocolError(ErrorCode.INVALID_TOKEN, "an invite link names no attendee; join first")
+        attendee = self._store.get_attendee(claims.attendee_id)
+        if attendee is None or attendee.meeting_id != meeting_id:
+            raise ProtocolError(ErrorCode.INVALID_TOKEN, "token names an unknown attendee")
+        return self.get_meeting(meeting_id), attendee
+
     def authenticate(
         self, meeting_id: str, token: str, name: str | None = None
     ) -> tuple[MeetingRecord, AttendeeRecord]:
@@ -289,3 +397,17 @@ class MeetingService:
         if meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
         return meeting, attendee
+
+
+def _needed_capabilities(override: dict[str, Any]) -> set[str]:
+    """What a role needs to lay ``override`` over a meeting's settings."""
+    needed: set[str] = set()
+    for key, value in override.items():
+        if key == DURATION_KEY[0] and isinstance(value, dict):
+            if DURATION_KEY[1] in value:
+                needed.add("change-max-duration")
+            if set(value) - {DURATION_KEY[1]}:
+                needed.add("update-call-settings")
+        else:
+            needed.add("update-call-settings")
+    return needed

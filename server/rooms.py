@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from wire import (
     MAX_CAMERAS,
+    CapabilitiesUpdated,
+    MeetingUpdated,
     MAX_SCREEN_SHARES,
     AttendeeInfo,
     CameraState,
@@ -131,6 +133,8 @@ class Room:
         self._volumes_sent: dict[str, VolumeInfo] = {}
         self._removed: set[str] = set()  # attendees a host removed: they may not come back
         self._volume_task: asyncio.Task | None = None
+        #: since when exactly one person is here (the "alone" rule); None: not alone
+        self.alone_since: float | None = None
 
     # --- membership ---------------------------------------------------------------------
 
@@ -172,6 +176,8 @@ class Room:
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
         )
         self._seat(participant, meeting, rid)
+        self._people_changed()
+        self._meetings.participant_event("participant.joined", self.meeting_id, to_dict(participant.info()))
         if self._volume_task is None:
             self._volume_task = asyncio.ensure_future(self._fan_out_volumes())
         await self._resubscribe(participant)
@@ -215,21 +221,48 @@ class Room:
         participant.outbox.put(
             Joined(
                 attendee=participant.info(),
-                meeting=MeetingInfo(
-                    meeting_id=meeting.id,
-                    call_type=meeting.call_type,
-                    started_at=iso(meeting.started_at),
-                    timer_ends_at=iso(self._meetings.timer_ends_at(meeting)),
-                    inactivity_timeout_seconds=self._meetings.limits(meeting).inactivity_timeout_seconds,
-                ),
+                meeting=self._meeting_info(meeting),
                 roster=roster,
                 capabilities=participant.capabilities,
                 video_slots=self._video_slots(),
+                server_time=iso(self._meetings.now()),
             ),
             rid,
         )
         self._broadcast(ParticipantJoined(participant.info()), exclude=participant)
         self._volumes_sent.pop(participant.attendee_id, None)  # a fresh view for newcomer and others
+
+    def _meeting_info(self, meeting) -> MeetingInfo:
+        return MeetingInfo(
+            meeting_id=meeting.id,
+            call_type=meeting.call_type,
+            started_at=iso(meeting.started_at),
+            timer_ends_at=iso(self._meetings.timer_ends_at(meeting)),
+            inactivity_timeout_seconds=self._meetings.limits(meeting).inactivity_timeout_seconds,
+        )
+
+    def refresh(self) -> None:
+        """The meeting's settings or its call type changed: everyone gets the new timer, and
+        whoever's capabilities changed gets them."""
+        if self._ended:
+            return
+        meeting = self._meetings.get_meeting(self.meeting_id)
+        self._broadcast(MeetingUpdated(meeting=self._meeting_info(meeting), server_time=iso(self._meetings.now())))
+        for p in self.people():
+            try:
+                capabilities = self._meetings.capabilities(meeting, p.attendee.role)
+            except ProtocolError:  # the role is gone from the call type: it keeps nothing
+                capabilities = []
+            if capabilities != p.capabilities:
+                p.capabilities = capabilities
+                p.outbox.put(CapabilitiesUpdated(capabilities=capabilities))
+
+    def _people_changed(self) -> None:
+        alone = len(self.people()) == 1
+        if alone and self.alone_since is None:
+            self.alone_since = self._meetings.now()
+        elif not alone:
+            self.alone_since = None
 
     async def leave(self, participant: Participant, reason: str = "left") -> None:
         if self.participants.get(participant.attendee_id) is participant:
@@ -247,6 +280,11 @@ class Room:
         participant.camera_on = False
         if announce:
             self._broadcast(ParticipantLeft(attendee_id=participant.attendee_id, reason=reason))
+        if not participant.is_content:
+            self._people_changed()
+            if not self._ended:
+                self._meetings.participant_event("participant.left", self.meeting_id,
+                                                 to_dict(participant.info()), reason)
         await self._close_peers(participant)
         participant.outbox.close()
         await self._resubscribe_all()
@@ -497,17 +535,38 @@ class RoomRegistry:
         self._meetings = meetings
         self._config = config
         self._rooms: dict[str, Room] = {}
+        #: since when a started meeting has had nobody in it (the "empty" rule)
+        self.empty_since: dict[str, float] = {}
+        meetings.participants_of = self.participants
 
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None:
             room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._forget)
+        self.empty_since.pop(meeting_id, None)
         return room
 
     def _forget(self, meeting_id: str) -> None:
         room = self._rooms.get(meeting_id)
         if room is not None and not room.participants:
             del self._rooms[meeting_id]
+            self.empty_since[meeting_id] = self._meetings.now()
+
+    def live_room(self, meeting_id: str) -> Room | None:
+        return self._rooms.get(meeting_id)
+
+    def refresh(self, meeting_id: str) -> None:
+        """Tell a live meeting that its settings changed (see Room.refresh)."""
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            room.refresh()
+
+    def refresh_call_type(self, name: str) -> None:
+        """A call type's grants or settings changed: every live meeting of it follows."""
+        for room in list(self._rooms.values()):
+            meeting = self._meetings.store.get_meeting(room.meeting_id)
+            if meeting is not None and meeting.call_type == name:
+                room.refresh()
 
     def participants(self, meeting_id: str) -> list[dict]:
         room = self._rooms.get(meeting_id)

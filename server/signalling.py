@@ -36,6 +36,7 @@ from wire import (
     Volume,
 )
 
+from .clock import iso
 from .rooms import Outbox, Participant, Room, RoomRegistry
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class ClientConnection:
 
     async def _dispatch(self, message: Message, rid: int | None) -> None:
         if isinstance(message, Ping):
-            self.outbox.put(Pong(), rid)
+            self.outbox.put(Pong(server_time=iso(self.meetings.now())), rid)
             return
         if isinstance(message, Join):
             await self._join(message, rid)

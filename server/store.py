@@ -1,4 +1,5 @@
-"""What the server remembers across restarts: meetings and their attendees, in SQLite.
+"""What the server remembers across restarts: call types, meetings and their attendees,
+webhooks and their deliveries, in SQLite.
 
 Live media state (who is connected, which tracks flow) stays in memory and never comes here.
 The schema is versioned with ``PRAGMA user_version``: ``_MIGRATIONS[i]`` takes a database from
@@ -37,6 +38,39 @@ class AttendeeRecord:
     created_at: float
 
 
+@dataclass(frozen=True)
+class CallTypeRecord:
+    name: str
+    grants: dict[str, list[str]] = field(hash=False)
+    settings: dict[str, Any] = field(hash=False)
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class WebhookRecord:
+    id: str
+    url: str
+    events: list[str] = field(hash=False)
+    secret: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One event for one webhook: what was sent, how often, and how it went."""
+
+    id: int | None  # None until stored
+    webhook_id: str
+    event_type: str
+    body: str  # the exact bytes signed and sent, as text
+    created_at: float
+    attempts: int = 0
+    status: str = "pending"  # pending | delivered | failed
+    last_error: str | None = None
+    next_attempt_at: float | None = None
+    delivered_at: float | None = None
+
+
 class StoreError(Exception):
     """The store cannot do what was asked (unknown or duplicate id, newer schema)."""
 
@@ -67,12 +101,51 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX attendees_by_meeting ON attendees(meeting_id, created_at)",
     ),
+    # 1 -> 2: call types beyond the built-in one, webhooks and their deliveries
+    (
+        """
+        CREATE TABLE call_types (
+            name        TEXT PRIMARY KEY,
+            grants      TEXT NOT NULL,
+            settings    TEXT NOT NULL,
+            created_at  REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE webhooks (
+            id          TEXT PRIMARY KEY,
+            url         TEXT NOT NULL,
+            events      TEXT NOT NULL,
+            secret      TEXT NOT NULL,
+            created_at  REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE webhook_deliveries (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            webhook_id      TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+            event_type      TEXT NOT NULL,
+            body            TEXT NOT NULL,
+            created_at      REAL NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            status          TEXT NOT NULL DEFAULT 'pending',
+            last_error      TEXT,
+            next_attempt_at REAL,
+            delivered_at    REAL
+        )
+        """,
+        "CREATE INDEX deliveries_by_webhook ON webhook_deliveries(webhook_id, id)",
+        "CREATE INDEX deliveries_pending ON webhook_deliveries(status, next_attempt_at)",
+        "CREATE INDEX meetings_live ON meetings(ended_at, started_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _MEETING_COLUMNS = "id, call_type, settings, created_at, started_at, ended_at, end_reason"
 _ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at"
+_DELIVERY_COLUMNS = ("id, webhook_id, event_type, body, created_at, attempts, status, last_error, "
+                     "next_attempt_at, delivered_at")
 
 
 class Store:
@@ -148,6 +221,13 @@ class Store:
         return MeetingRecord(id_, call_type, json.loads(settings), created_at,
                              started_at, ended_at, end_reason)
 
+    def live_meetings(self) -> list[MeetingRecord]:
+        """Meetings whose session started and that have not ended (the auto-end rules' work)."""
+        rows = self._db.execute(
+            f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE ended_at IS NULL AND started_at IS NOT NULL"
+        ).fetchall()
+        return [MeetingRecord(r[0], r[1], json.loads(r[2]), *r[3:]) for r in rows]
+
     def update_meeting(self, rec: MeetingRecord) -> None:
         """Replace what may change about a meeting: settings and the session's times."""
         cursor = self._db.execute(
@@ -184,3 +264,88 @@ class Store:
             (meeting_id,),
         ).fetchall()
         return [AttendeeRecord(*row) for row in rows]
+
+    # --- call types ----------------------------------------------------------------------------
+
+    def save_call_type(self, rec: CallTypeRecord) -> None:
+        """Create or replace the call type ``rec.name``."""
+        self._db.execute(
+            "INSERT INTO call_types (name, grants, settings, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET grants = excluded.grants, settings = excluded.settings",
+            (rec.name, json.dumps(rec.grants), json.dumps(rec.settings), rec.created_at),
+        )
+
+    def get_call_type(self, name: str) -> CallTypeRecord | None:
+        row = self._db.execute(
+            "SELECT name, grants, settings, created_at FROM call_types WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        return CallTypeRecord(row[0], json.loads(row[1]), json.loads(row[2]), row[3])
+
+    def list_call_types(self) -> list[CallTypeRecord]:
+        rows = self._db.execute(
+            "SELECT name, grants, settings, created_at FROM call_types ORDER BY name"
+        ).fetchall()
+        return [CallTypeRecord(r[0], json.loads(r[1]), json.loads(r[2]), r[3]) for r in rows]
+
+    # --- webhooks ------------------------------------------------------------------------------
+
+    def add_webhook(self, rec: WebhookRecord) -> None:
+        try:
+            self._db.execute(
+                "INSERT INTO webhooks (id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
+                (rec.id, rec.url, json.dumps(rec.events), rec.secret, rec.created_at),
+            )
+        except sqlite3.IntegrityError:
+            raise StoreError(f"webhook {rec.id!r} already exists") from None
+
+    def get_webhook(self, webhook_id: str) -> WebhookRecord | None:
+        row = self._db.execute(
+            "SELECT id, url, events, secret, created_at FROM webhooks WHERE id = ?", (webhook_id,)
+        ).fetchone()
+        return None if row is None else WebhookRecord(row[0], row[1], json.loads(row[2]), row[3], row[4])
+
+    def list_webhooks(self) -> list[WebhookRecord]:
+        rows = self._db.execute(
+            "SELECT id, url, events, secret, created_at FROM webhooks ORDER BY created_at, rowid"
+        ).fetchall()
+        return [WebhookRecord(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+
+    def delete_webhook(self, webhook_id: str) -> bool:
+        """Remove the webhook and its deliveries; False if there was none."""
+        cursor = self._db.execute("DELETE FROM webhooks WHERE id = ?", (webhook_id,))
+        return cursor.rowcount == 1
+
+    def add_delivery(self, rec: DeliveryRecord) -> DeliveryRecord:
+        cursor = self._db.execute(
+            "INSERT INTO webhook_deliveries (webhook_id, event_type, body, created_at, attempts, status, "
+            "last_error, next_attempt_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rec.webhook_id, rec.event_type, rec.body, rec.created_at, rec.attempts, rec.status,
+             rec.last_error, rec.next_attempt_at, rec.delivered_at),
+        )
+        return DeliveryRecord(cursor.lastrowid, *[getattr(rec, f) for f in (
+            "webhook_id", "event_type", "body", "created_at", "attempts", "status", "last_error",
+            "next_attempt_at", "delivered_at")])
+
+    def update_delivery(self, rec: DeliveryRecord) -> None:
+        self._db.execute(
+            "UPDATE webhook_deliveries SET attempts = ?, status = ?, last_error = ?, next_attempt_at = ?, "
+            "delivered_at = ? WHERE id = ?",
+            (rec.attempts, rec.status, rec.last_error, rec.next_attempt_at, rec.delivered_at, rec.id),
+        )
+
+    def list_deliveries(self, webhook_id: str, limit: int = 50) -> list[DeliveryRecord]:
+        """The webhook's latest deliveries, newest first."""
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
+            (webhook_id, limit),
+        ).fetchall()
+        return [DeliveryRecord(*row) for row in rows]
+
+    def pending_deliveries(self) -> list[DeliveryRecord]:
+        """Deliveries still to be tried (after a restart: they go on where they were)."""
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE status = 'pending' ORDER BY id"
+        ).fetchall()
+        return [DeliveryRecord(*row) for row in rows]

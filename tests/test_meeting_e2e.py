@@ -178,7 +178,8 @@ async def test_garbage_on_the_socket_is_refused_and_others_keep_receiving(server
             assert reply["type"] == "error" and reply["code"] == code, (payload[:60], reply)
             assert reply["message"]
         assert (await reply_to(b"\x00\x01binary"))["code"] == "bad_request"
-        assert (await reply_to('{"v":1,"type":"ping","rid":5}')) == {"v": 1, "type": "pong", "rid": 5}
+        assert (await reply_to('{"v":1,"type":"ping","rid":5}')) == {"v": 1, "type": "pong", "rid": 5,
+                                                                      "server_time": "2027-01-15T08:00:00.000Z"}
 
         # the others never noticed: still in the meeting, still receiving each other
         await asyncio.sleep(1.0)
@@ -225,7 +226,8 @@ async def test_rejoining_alone_keeps_the_meeting_one_room(server: Server) -> Non
     await eventually(lambda: first.session.ended.is_set(), what="the old connection replaced")
     assert first.session.end_reason == "replaced"
     grace = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
-    await eventually(lambda: again.report.attendee_id in grace.session.attendees, what="Grace sees Ada")
+    await eventually(lambda: again.report.attendee_id in grace.session.attendees and grace.report.joined_ms,
+                     what="Grace in, and sees Ada")
     status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
     assert {p["name"] for p in data["meeting"]["session"]["participants"]} == {"Ada", "Grace"}
     await server.call("DELETE", f"/v1/meetings/{meeting['id']}")

@@ -38,6 +38,7 @@ async def test_create_and_get_meeting(server: Server) -> None:
         "id": created["id"],
         "call_type": "default",
         "settings": {"limits": {"max_duration_seconds": None, "max_participants": 100}},
+        "settings_override": {},
         "created_at": "2027-01-15T08:00:00.000Z",
         "session": {"started_at": None, "participants": [], "timer_ends_at": None},
         "ended_at": None,

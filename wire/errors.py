@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     MEETING_ENDED = "meeting_ended"
     UNKNOWN_CALL_TYPE = "unknown_call_type"
     UNKNOWN_ROLE = "unknown_role"
+    ALREADY_EXISTS = "already_exists"
     # order of things on the signalling channel
     NOT_JOINED = "not_joined"
     ALREADY_JOINED = "already_joined"

@@ -238,6 +238,27 @@ class Joined(Message):
     roster: list[AttendeeInfo]
     capabilities: list[str]
     video_slots: VideoSlots
+    #: the server's clock when it sent this (ISO 8601 UTC): clients count down from
+    #: ``meeting.timer_ends_at`` corrected by their offset to it
+    server_time: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingUpdated(Message):
+    """The meeting's settings changed: a new ``timer_ends_at`` (extended, shortened, removed) or
+    inactivity limit. Sent to everyone in the meeting at once."""
+
+    TYPE: ClassVar[str] = "meeting_updated"
+    meeting: MeetingInfo
+    server_time: str | None = None
+
+
+@dataclass(frozen=True)
+class CapabilitiesUpdated(Message):
+    """My role's capabilities changed (its call type's grants were changed)."""
+
+    TYPE: ClassVar[str] = "capabilities_updated"
+    capabilities: list[str]
 
 
 @dataclass(frozen=True)
@@ -313,6 +334,7 @@ class MeetingEnded(Message):
 @dataclass(frozen=True)
 class Pong(Message):
     TYPE: ClassVar[str] = "pong"
+    server_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -328,7 +350,8 @@ CLIENT_MESSAGES: tuple[type[Message], ...] = (
 )
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
-    ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingEnded, Pong, Error,
+    ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingUpdated,
+    CapabilitiesUpdated, MeetingEnded, Pong, Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES
