@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from wire import content_owner
 
+from .session.timer import iso
+
 from .media.stamp import read_stamp
 from .session.events import (
     AudioFrameReceived,
@@ -30,6 +32,7 @@ from .session.events import (
     ScreenShareRefused,
     ScreenShareStopped,
     ShareAvailabilityChanged,
+    TimerChanged,
     VideoFrameReceived,
     VolumesUpdated,
 )
@@ -73,6 +76,7 @@ class BotReport:
     screen_share_refused: bool = False  # refused at some point (two others were sharing)
     screen_share_ended: str | None = None  # why our share ended, if it did before we left
     content_frames_received: dict[str, int] = field(default_factory=dict)
+    timer_ends_at: list[str | None] = field(default_factory=list)  # each timer_ends_at it was told
     end_reason: str | None = None
     error: dict | None = None
 
@@ -102,6 +106,7 @@ class BotReport:
             "screen_share_refused": self.screen_share_refused,
             "screen_share_ended": self.screen_share_ended,
             "content_frames_received": self.content_frames_received,
+            "timer_ends_at": self.timer_ends_at,
             "end_reason": self.end_reason,
         }
         if self.error is not None:
@@ -151,6 +156,7 @@ class Bot:
         self.session.on(ScreenShareRefused, self._on_share_refused)
         self.session.on(ScreenShareStopped, self._on_share_stopped)
         self.session.on(ShareAvailabilityChanged, self._on_share_available)
+        self.session.on(TimerChanged, lambda e: self.report.timer_ends_at.append(iso(e.ends_at)))
         self._sharing_task: asyncio.Task | None = None
 
     def _elapsed_ms(self) -> float:

@@ -9,6 +9,8 @@ from typing import Any
 
 from wire import AttendeeInfo
 
+from .timer import TimerChanged, TimeUp, TimeWarning  # noqa: F401  (events of the session too)
+
 
 @dataclass(frozen=True)
 class MeetingJoined:
@@ -112,6 +114,13 @@ class ShareAvailabilityChanged:
     """Whether I could start a share now (fewer than 2 running, or mine is one of them)."""
 
     available: bool
+
+
+@dataclass(frozen=True)
+class CapabilitiesChanged:
+    """What my role may do changed (its call type's grants were changed)."""
+
+    capabilities: tuple[str, ...]
 
 
 @dataclass(frozen=True)

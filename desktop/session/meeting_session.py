@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from wire import (
     AttendeeInfo,
     Camera,
     CameraState,
+    CapabilitiesUpdated,
     EndMeeting,
     Error,
     ErrorCode,
@@ -29,6 +31,7 @@ from wire import (
     Leave,
     MeetingEnded,
     MeetingInfo,
+    MeetingUpdated,
     Message,
     Moderate,
     Mute,
@@ -50,9 +53,11 @@ from wire import (
 
 from ..media.ice import prepare_for_server
 from ..media.peers import PublishConnection, ReceiveConnection
+from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
 from .active_speaker import ActiveSpeakerDetector
 from .screen_share import ScreenShare, ShareRefused
+from .timer import SessionTimer, parse_iso
 from .events import (
     ActiveSpeakersChanged,
     AttendeeJoined,
@@ -61,6 +66,7 @@ from .events import (
     AudioFrameReceived,
     CameraChanged,
     CameraRefused,
+    CapabilitiesChanged,
     EventEmitter,
     MeetingJoined,
     MeetingLeft,
@@ -118,11 +124,13 @@ class MeetingSession(EventEmitter):
         decode_video: bool = True,
         retry_camera_when_free: bool = True,
         volume_source: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """``camera_on`` / ``muted``: how to start (the devices may be swapped later);
         ``speaker``: where remote voices are played (anything with ``play(source_id, frame)``
         and ``remove_source(source_id)``); ``volume_source``: the microphone's current RMS
-        level 0..1, sent to the others as this attendee's volume indicator."""
+        level 0..1, sent to the others as this attendee's volume indicator; ``clock``: wall
+        time for the session timer's countdown (tests move it)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.name = name
@@ -152,6 +160,9 @@ class MeetingSession(EventEmitter):
         self.active_speakers: tuple[str, ...] = ()
         self._speakers = ActiveSpeakerDetector()
         self.screen_share: ScreenShare | None = None
+        self._ended_by_server: str | None = None
+        #: the countdown to the server's timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)
+        self.timer = SessionTimer(clock)
         self._share_available = True
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -180,6 +191,8 @@ class MeetingSession(EventEmitter):
             raise JoinFailed(str(exc.code), exc.message) from None
         except (ConnectionError, OSError, asyncio.TimeoutError) as exc:
             await self._shutdown()
+            if self._ended_by_server is not None:  # the meeting ended while we were setting up
+                raise JoinFailed(self._ended_by_server, "the meeting ended while joining") from None
             raise JoinFailed("connection_failed", str(exc) or type(exc).__name__) from None
         except BaseException:
             await self._shutdown()
@@ -196,7 +209,33 @@ class MeetingSession(EventEmitter):
         self.attendees = {a.attendee_id: a for a in joined.roster}
         self.emit(MeetingJoined(joined.attendee, tuple(joined.roster), self.capabilities))
         self._check_share_available()
+        self._update_timer(joined.meeting, joined.server_time)
 
+    def _update_timer(self, meeting: MeetingInfo, server_time: str | None) -> None:
+        self.timer.sync(server_time)
+        changed = self.timer.set_end(meeting.timer_ends_at)
+        if changed is not None:
+            self.emit(changed)
+
+    def tick_timer(self) -> None:
+        """Emit the timer's warning and time's-up when due (the volume loop calls this 5 times a
+        second; a UI may call it too)."""
+        for event in self.timer.tick():
+            self.emit(event)
+
+    @property
+    def can_extend(self) -> bool:
+        return "change-max-duration" in self.capabilities
+
+    async def extend(self, seconds: float) -> None:
+        """Add ``seconds`` to the meeting's timer (needs ``change-max-duration``); everyone's
+        countdown moves when the server says so. Raises ProtocolError when refused."""
+        meeting = self.meeting
+        started = parse_iso(meeting.started_at) if meeting else None
+        if meeting is None or started is None or self.timer.ends_at is None:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "this meeting has no timer to extend")
+        limit = round(self.timer.ends_at + seconds - started)
+        await rest.update_settings(self.url, {"limits": {"max_duration_seconds": limit}})
     async def leave(self, reason: str = "left") -> None:
         """Leave the meeting; ``reason`` is ``left``, or ``idle`` when nobody answered."""
         if self._closed:
@@ -403,6 +442,7 @@ class MeetingSession(EventEmitter):
                 except (ConnectionError, RuntimeError):
                     return
                 sent = volume
+            self.tick_timer()
             self._speakers.tick()
             ranking = tuple(self._speakers.ranking())
             if ranking != self.active_speakers:
@@ -410,6 +450,8 @@ class MeetingSession(EventEmitter):
                 self.emit(ActiveSpeakersChanged(ranking))
 
     def _on_message(self, message: Message) -> None:
+        if isinstance(message, MeetingEnded):
+            self._ended_by_server = message.reason  # known at once, even while still joining
         self._inbox.put_nowait(message)
 
     async def _inbox_loop(self) -> None:
@@ -451,6 +493,12 @@ class MeetingSession(EventEmitter):
             self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
             if self.retry_camera_when_free and not self.camera_on and self._publish and self._publish.camera:
                 self._spawn(self.set_camera(True))
+        elif isinstance(message, MeetingUpdated):
+            self.meeting = message.meeting
+            self._update_timer(message.meeting, message.server_time)
+        elif isinstance(message, CapabilitiesUpdated):
+            self.capabilities = tuple(message.capabilities)
+            self.emit(CapabilitiesChanged(self.capabilities))
         elif isinstance(message, Volumes):
             for info in message.updates:
                 self.volumes[info.attendee_id] = info

@@ -18,6 +18,10 @@ _REASONS = {
     "connection_lost": "The connection to the meeting was lost.",
     "replaced": "You joined this meeting from another window or device.",
     "server_shutdown": "The meeting server shut down.",
+    "timer_expired": "The time has run out.",
+    "max_duration": "The meeting reached the longest a meeting may run on this server.",
+    "empty": "The meeting ended because nobody was in it.",
+    "alone": "The meeting ended because you were alone in it for a long time.",
     # why joining failed
     "invalid_token": "This meeting link is not valid.",
     "token_expired": "This meeting link has expired. Ask for a new one.",

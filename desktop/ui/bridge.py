@@ -15,11 +15,15 @@ from ..session.events import (
     AttendeeUpdated,
     CameraChanged,
     CameraRefused,
+    CapabilitiesChanged,
     MeetingLeft,
     ScreenShareRefused,
     ScreenShareStarted,
     ScreenShareStopped,
     ShareAvailabilityChanged,
+    TimerChanged,
+    TimeUp,
+    TimeWarning,
     VideoFrameReceived,
     VideoSlotFreed,
     VolumesUpdated,
@@ -42,6 +46,10 @@ class SessionBridge(QObject):
     share_stopped = Signal(str)  # reason
     share_refused = Signal(str, str)  # reason code, message
     share_available = Signal(bool)
+    timer_changed = Signal()
+    time_warning = Signal(float)  # seconds left
+    time_up = Signal()
+    capabilities_changed = Signal(tuple)
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -60,3 +68,7 @@ class SessionBridge(QObject):
         session.on(ScreenShareStopped, lambda e: self.share_stopped.emit(e.reason))
         session.on(ScreenShareRefused, lambda e: self.share_refused.emit(e.reason, e.message))
         session.on(ShareAvailabilityChanged, lambda e: self.share_available.emit(e.available))
+        session.on(TimerChanged, lambda e: self.timer_changed.emit())
+        session.on(TimeWarning, lambda e: self.time_warning.emit(e.seconds_left))
+        session.on(TimeUp, lambda e: self.time_up.emit())
+        session.on(CapabilitiesChanged, lambda e: self.capabilities_changed.emit(e.capabilities))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -76,6 +77,7 @@ class CallWindow(QWidget):
     end_requested = Signal()  # end the meeting for everyone (hosts)
     settings_requested = Signal()
     share_requested = Signal()  # open the picker
+    extend_requested = Signal(int)  # seconds to add to the meeting's timer
     stop_share_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -148,6 +150,38 @@ class CallWindow(QWidget):
         self.sharing_bar = SharingBar(self)
         self.sharing_bar.stop_requested.connect(self.stop_share_requested)
         self.count_label = QLabel(objectName="muted")
+        # the session timer: time left, and Extend for those allowed (15/30/60 minutes)
+        self.timer_label = QLabel(objectName="timer")
+        self.timer_label.setAccessibleName("Time left in the meeting")
+        self.extend_button = QToolButton(objectName="extend", text="Extend")
+        self.extend_button.setToolTip("Add 30 minutes to the meeting for everyone")
+        self.extend_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.extend_menu = QMenu(self)
+        for minutes in (15, 30, 60):
+            self.extend_menu.addAction(f"Add {minutes} minutes", lambda m=minutes: self.extend_requested.emit(m * 60))
+        self.extend_button.setMenu(self.extend_menu)
+        self.extend_button.clicked.connect(lambda: self.extend_requested.emit(30 * 60))
+        self.extend_button.setVisible(False)
+        self.timer_box = QWidget()
+        timer_row = QHBoxLayout(self.timer_box)
+        timer_row.setContentsMargins(0, 0, 0, 0)
+        timer_row.setSpacing(8)
+        timer_row.addWidget(self.timer_label)
+        timer_row.addWidget(self.extend_button)
+        self.timer_box.setVisible(False)
+        # "Less than 5 minutes remaining" / "The time has run out": stays until dismissed
+        self.time_notice = QFrame(objectName="timeNotice")
+        self.time_notice_text = QLabel(wordWrap=True)
+        self.time_notice_dismiss = QToolButton(objectName="link", text="Dismiss")
+        self.time_notice_dismiss.clicked.connect(lambda: self.time_notice.setVisible(False))
+        notice_row = QHBoxLayout(self.time_notice)
+        notice_row.setContentsMargins(12, 6, 8, 6)
+        icon_label = QLabel()
+        icon_label.setPixmap(icon("warning", "#b45309").pixmap(18, 18))
+        notice_row.addWidget(icon_label)
+        notice_row.addWidget(self.time_notice_text, 1)
+        notice_row.addWidget(self.time_notice_dismiss)
+        self.time_notice.setVisible(False)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(16, 8, 16, 12)
@@ -160,13 +194,13 @@ class CallWindow(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.leave_button)
         bar.addStretch(1)
-        self._spacer = QLabel()
-        bar.addWidget(self._spacer)
+        bar.addWidget(self.timer_box)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
+        layout.addWidget(self.time_notice)
         middle = QHBoxLayout()
         middle.addWidget(self.grid, 1)
         middle.addWidget(self.roster)
@@ -414,6 +448,29 @@ class CallWindow(QWidget):
             self.stop_share_requested.emit()
         else:
             self.share_requested.emit()
+
+    # --- the session timer ----------------------------------------------------------------------
+
+    def show_time_left(self, seconds: float | None, text: str = "") -> None:
+        """The countdown (None: the meeting has no timer); amber under 5 minutes, red under 1."""
+        self.timer_box.setVisible(seconds is not None)
+        if seconds is None:
+            return
+        self.timer_label.setText(f"{text} left")
+        level = "late" if seconds < 60 else "soon" if seconds <= 300 else ""
+        if self.timer_label.property("level") != level:
+            self.timer_label.setProperty("level", level)
+            self.timer_label.style().unpolish(self.timer_label)
+            self.timer_label.style().polish(self.timer_label)
+        self.timer_label.setToolTip("The meeting ends automatically when the time runs out")
+
+    def set_can_extend(self, can_extend: bool) -> None:
+        self.extend_button.setVisible(can_extend)
+
+    def show_time_notice(self, text: str) -> None:
+        """A notice about the time that stays until dismissed."""
+        self.time_notice_text.setText(text)
+        self.time_notice.setVisible(True)
 
     def set_can_end(self, can_end: bool) -> None:
         """Hosts (``end-call``) get a menu on Leave: leave, or end the meeting for everyone."""

@@ -12,10 +12,11 @@ import asyncio
 import json
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..media.devices import Device, DeviceKind, DeviceManager
@@ -34,6 +35,7 @@ from ..media.local_media import LocalMedia
 from ..media.screens import ScreenCatalog, ScreenSource
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
 from ..session.reasons import describe, describe_share
+from ..session.timer import format_left
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .idle_dialog import IdleDialog
@@ -67,10 +69,15 @@ class FlowOptions:
 class AppFlow(QObject):
     def __init__(self, devices: DeviceManager, settings: Settings, options: FlowOptions,
                  local_host: LocalHost | None = None, idle_source: IdleSource | None = None,
-                 screens: ScreenCatalog | None = None) -> None:
+                 screens: ScreenCatalog | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         """``idle_source``: how long since the user last touched the computer (None: no watcher);
-        ``screens``: what can be shared (None: sharing is not offered)."""
+        ``screens``: what can be shared (None: sharing is not offered); ``clock``: wall time for
+        the meeting's countdown (tests move it)."""
         super().__init__()
+        self.clock = clock
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(self.update_countdown)
         self.screens = screens
         self.picker: ScreenPicker | None = None
         # The flow decides when the app ends (after leaving a call), not the last window closing:
@@ -344,6 +351,7 @@ class AppFlow(QObject):
             camera=media.camera_track, speaker=media.speaker,
             camera_on=camera_on and media.camera_device is not None, muted=not mic_on,
             volume_source=lambda: self.media.mic_level if self.media is not None else 0.0,
+            clock=self.clock,
         )
         call = self._new_call_window(session, name)
         try:
@@ -368,6 +376,9 @@ class AppFlow(QObject):
         call.roster.upsert(session.me)
         call.set_me(session.me.attendee_id)
         call.set_can_end("end-call" in session.capabilities)
+        call.set_can_extend(session.can_extend)
+        self.update_countdown()
+        self._countdown.start()
         call.share_button.setVisible(self.screens is not None and "screenshare" in session.capabilities)
         self._sync_share_button()
         self._watch_idle(session)
@@ -387,6 +398,7 @@ class AppFlow(QObject):
     def _new_call_window(self, session: MeetingSession, name: str) -> CallWindow:
         call = self.call = CallWindow()
         call.installEventFilter(self)
+        self._timer_ends_at: float | None = None
         call.set_self(name)
         call.set_invite(self.invite_url)
         bridge = self._bridge = SessionBridge(session, call)
@@ -412,6 +424,11 @@ class AppFlow(QObject):
         bridge.share_stopped.connect(self._on_share_stopped)
         bridge.share_refused.connect(self._on_share_refused)
         bridge.share_available.connect(lambda _available: self._sync_share_button())
+        bridge.timer_changed.connect(self._on_timer_changed)
+        bridge.time_warning.connect(lambda _left: call.show_time_notice("Less than 5 minutes remaining."))
+        bridge.time_up.connect(lambda: call.show_time_notice("The time has run out."))
+        bridge.capabilities_changed.connect(self._on_capabilities_changed)
+        call.extend_requested.connect(lambda seconds: self._spawn(self.extend(seconds)))
         call.settings_requested.connect(self.open_settings)
         return call
 
@@ -510,6 +527,43 @@ class AppFlow(QObject):
     async def leave(self) -> None:
         if self.session is not None:
             await self.session.leave()
+
+    # --- the session timer ----------------------------------------------------------------------
+
+    def update_countdown(self) -> None:
+        """Show the time left (every second, and at once when the server moves the end)."""
+        if self.call is None or self.session is None:
+            return
+        self.session.tick_timer()  # the warning and time's up, if due
+        left = self.session.timer.remaining()
+        self.call.show_time_left(left, format_left(left) if left is not None else "")
+
+    async def extend(self, seconds: int) -> None:
+        if self.session is None:
+            return
+        try:
+            await self.session.extend(seconds)
+        except Exception as exc:  # refused (e.g. missing_capability) or unreachable: say so
+            if self.call is not None:
+                self.call.show_notice(f"Could not extend the meeting: {getattr(exc, 'message', exc)}")
+            return
+
+    def _on_timer_changed(self) -> None:
+        session = self._bridge.session if self._bridge is not None else None  # also while joining
+        ends_at = session.timer.ends_at if session is not None else None
+        before, self._timer_ends_at = self._timer_ends_at, ends_at
+        if self.call is not None and before is not None and ends_at is not None and ends_at > before:
+            self.call.time_notice.setVisible(False)  # the warning no longer holds
+            self.call.show_notice(f"The meeting was extended by {format_left(ends_at - before)}.")
+        self.update_countdown()
+
+    def _on_capabilities_changed(self, capabilities: tuple) -> None:
+        if self.call is None or self.session is None:
+            return
+        self.call.set_can_extend(self.session.can_extend)
+        self.call.set_can_end("end-call" in capabilities)
+        self.call.share_button.setVisible(self.screens is not None and "screenshare" in capabilities)
+        self.call.roster.set_me(self.session.me.attendee_id if self.session.me else "", capabilities)
 
     # --- screen share ---------------------------------------------------------------------------
 
@@ -614,6 +668,7 @@ class AppFlow(QObject):
 
     def _on_meeting_left(self, reason: str) -> None:
         self._stop_idle()
+        self._countdown.stop()
         if self.picker is not None:
             self.picker.close()
             self.picker.deleteLater()

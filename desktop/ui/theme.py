@@ -44,6 +44,12 @@ QToolButton#round[unavailable="true"] {{ background: {round}; border: 2px dashed
 QToolButton#round[active="true"] {{ background: {accent}; }}
 QToolButton#round::menu-indicator {{ image: none; width: 0; }}
 QPushButton#danger {{ background: {danger}; color: white; border: none; font-weight: 600; }}
+QLabel#timer {{ color: {text}; font-weight: 600; padding: 4px 10px; border-radius: 8px; background: {alt}; }}
+QLabel#timer[level="soon"] {{ background: #f59e0b; color: #111827; }}
+QLabel#timer[level="late"] {{ background: {danger}; color: white; }}
+QToolButton#extend {{ padding: 5px 10px; border: 1px solid {border}; border-radius: 8px; background: {button}; }}
+QFrame#timeNotice {{ background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; }}
+QFrame#timeNotice QLabel {{ color: #78350f; }}
 QWidget#SharingBar {{ background: {alt}; border: 1px solid {border}; border-radius: 10px; }}
 QToolButton#leave {{ background: {danger}; color: white; border: none; border-radius: 22px; min-height: 44px;
                      padding: 0 18px; font-weight: 600; icon-size: 20px; }}

@@ -38,8 +38,9 @@ async def app_flow(qsettings, tmp_path):
     local = LocalServer(tmp_path / "local-server")
     flows: list[AppFlow] = []
 
-    def make(options: FlowOptions = SMALL, screens=None) -> AppFlow:
-        flow = AppFlow(devices, Settings(qsettings), options, local.start_meeting, screens=screens)
+    def make(options: FlowOptions = SMALL, screens=None, clock=None) -> AppFlow:
+        extra = {"clock": clock} if clock is not None else {}
+        flow = AppFlow(devices, Settings(qsettings), options, local.start_meeting, screens=screens, **extra)
         flows.append(flow)
         return flow
 
