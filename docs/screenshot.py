@@ -1,7 +1,7 @@
 """Take the README's screenshot: the real app window under Xvfb, in a meeting with bots.
 
     python docs/screenshot.py [--bots 4] [--out docs/screenshot.png] [--window lobby|call|start]
-                              [--share N] [--app-arg ARG]
+                              [--share N] [--minutes M] [--app-arg ARG]
 
 Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick). Everything runs on
 loopback and is stopped (by PID) before the script exits.
@@ -38,6 +38,7 @@ def main() -> int:
     parser.add_argument("--window", choices=["call", "lobby", "start"], default="call")
     parser.add_argument("--size", default="1200x760", help="the screen: the call window opens at 1200x760")
     parser.add_argument("--settle", type=float, default=6.0)
+    parser.add_argument("--minutes", type=float, help="the meeting ends this many minutes after it starts")
     parser.add_argument("--share", type=int, default=0, help="this many bots share a synthetic screen")
     parser.add_argument("--app-arg", action="append", default=[], help="passed to parley (repeatable)")
     args = parser.parse_args()
@@ -57,7 +58,9 @@ def main() -> int:
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             processes.append(server)
             base = re.search(r"(http://\S+)", server.stdout.readline()).group(1)
-            meeting = post(f"{base}/v1/meetings", key, {})["meeting"]["id"]
+            body = {"settings_override": {"limits": {"max_duration_seconds": int(args.minutes * 60)}}} \
+                if args.minutes else {}
+            meeting = post(f"{base}/v1/meetings", key, body)["meeting"]["id"]
 
             def join_url(name: str, role: str = "participant") -> str:
                 return post(f"{base}/v1/meetings/{meeting}/attendees", key,

@@ -35,6 +35,17 @@ def _public_host(text: str) -> str:
     return text
 
 
+def _minutes(text: str) -> float:
+    """Minutes (may be fractional) as seconds; must be positive."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 minutes")
+    return value * 60
+
+
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
     parser = argparse.ArgumentParser(
         prog="parley-server",
@@ -53,8 +64,17 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
+    parser.add_argument("--max-meeting-minutes", type=_minutes, default=24 * 3600, metavar="MINUTES",
+                        help="no meeting runs longer, whatever its settings (default 1440: 24 h)")
+    parser.add_argument("--empty-minutes", type=_minutes, default=5 * 60, metavar="MINUTES",
+                        help="a started meeting nobody is in ends after this long (default 5)")
+    parser.add_argument("--alone-minutes", type=_minutes, default=30 * 60, metavar="MINUTES",
+                        help="a meeting with one person in it ends after this long (default 30)")
     args = parser.parse_args(argv)
     return ServerConfig(
+        max_meeting_seconds=args.max_meeting_minutes,
+        empty_timeout_seconds=args.empty_minutes,
+        alone_timeout_seconds=args.alone_minutes,
         host=args.host,
         port=args.port,
         data_dir=(args.data_dir or default_data_dir()).expanduser(),

@@ -102,10 +102,12 @@ async def test_server_starts_reports_its_port_and_stops_on_signals(tmp_path: Pat
 def test_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = parse_args(["--host", "0.0.0.0", "--port", "9000", "--data-dir", str(tmp_path),
                          "--ice-address", "127.0.0.2", "::1", "--ice-address", "127.0.0.3",
-                         "--public-host", "meet.example.org:443"])
+                         "--public-host", "meet.example.org:443", "--max-meeting-minutes", "120",
+                         "--empty-minutes", "2.5", "--alone-minutes", "10"])
     assert (config.host, config.port, config.data_dir) == ("0.0.0.0", 9000, tmp_path)
     assert config.ice_addresses == ["127.0.0.2", "::1", "127.0.0.3"]
     assert config.public_host == "meet.example.org:443"
+    assert (config.max_meeting_seconds, config.empty_timeout_seconds, config.alone_timeout_seconds) == (7200, 150, 600)
 
     monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "from-env"))
     config = parse_args([])
@@ -113,10 +115,13 @@ def test_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "127.0.0.1", 8750, ["127.0.0.1"], None,
     )
     assert config.data_dir == tmp_path / "from-env" == default_data_dir()
+    assert (config.max_meeting_seconds, config.empty_timeout_seconds, config.alone_timeout_seconds) == (
+        86400, 300, 1800)
 
 
 @pytest.mark.parametrize("argv", [["--port", "70000"], ["--port", "http"],
-                                  ["--public-host", "no-port"], ["--public-host", ":80"]])
+                                  ["--public-host", "no-port"], ["--public-host", ":80"],
+                                  ["--empty-minutes", "0"], ["--alone-minutes", "soon"]])
 def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exc:
         parse_args(argv)

@@ -194,7 +194,7 @@ class CallWindow(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.leave_button)
         bar.addStretch(1)
-        bar.addWidget(self.timer_box)
+        bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
