@@ -23,7 +23,7 @@ from server.clock import ManualClock
 from server.config import ServerConfig
 from server.events import EVENT_TYPES, EventBus, ServerEvent
 from server.store import Store
-from server.webhooks import WEBHOOKS_KEY, WebhookDispatcher, install, sign, verify_signature
+from server.webhooks import WEBHOOKS_KEY, WebhookDispatcher, sign, verify_signature
 from support import API_KEY, AUTH, T0, eventually
 
 DELAYS = (0.05, 0.1)
@@ -112,22 +112,7 @@ async def receiver() -> AsyncIterator[Receiver]:
         await runner.cleanup()
 
 
-# --- the Parley server, with the dispatcher wired in as build_app would -----------------------
-
-
-def wire_webhooks(app: web.Application, clock: ManualClock, config: ServerConfig) -> WebhookDispatcher:
-    """What build_app does for webhooks (unless it already does)."""
-    if WEBHOOKS_KEY in app:
-        return app[WEBHOOKS_KEY]
-    meetings = app[MEETINGS_KEY]
-    dispatcher = WebhookDispatcher(meetings.store, clock, config, meetings.events)
-    install(app, dispatcher)
-
-    async def close_webhooks(app: web.Application) -> None:
-        await dispatcher.close()
-
-    app.on_cleanup.insert(0, close_webhooks)  # before build_app's cleanup closes the store
-    return dispatcher
+# --- the Parley server (build_app wires the dispatcher) ---------------------------------------
 
 
 @dataclass
@@ -182,13 +167,13 @@ async def start_parley(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Star
             config = ServerConfig(port=0, data_dir=tmp_path / "data", api_key=API_KEY,
                                   webhook_retry_delays=delays, webhook_timeout_seconds=5.0)
             app = build_app(config, clock)
-            wire_webhooks(app, clock, config)
             runner = web.AppRunner(app, handle_signals=False)
             await runner.setup()
             runners.append(runner)
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             port = runner.addresses[0][1]
+            app[MEETINGS_KEY].set_bound_address("127.0.0.1", port)  # join links point here
             return Parley(f"http://127.0.0.1:{port}", session, app, runner, clock)
 
         try:
@@ -490,3 +475,40 @@ async def test_events_published_before_start_are_sent_at_start(
         await dispatcher.close()  # idempotent
         store.close()
     bus.publish(event("meeting.ended", clock))  # after close: no longer subscribed, nothing happens
+
+
+async def test_a_real_meeting_tells_its_story_by_webhook(parley: Parley, receiver: Receiver) -> None:
+    """Bots join a timed meeting, a host extends it, someone leaves, the timer runs out: each
+    step reaches the webhook, signed, in order."""
+    from server.app import LIFECYCLE_KEY
+    from support import LIGHT_SMALL, RunningBot
+
+    hook = await parley.create_webhook(receiver.url("story"), ["*"])
+    status, data = await parley.call("POST", "/v1/meetings", {"settings_override": {"limits": {"max_duration_seconds": 60}}})
+    meeting_id = data["meeting"]["id"]
+    urls = []
+    for name in ("Ada", "Grace"):
+        status, data = await parley.call("POST", f"/v1/meetings/{meeting_id}/attendees",
+                                         {"user_id": name.lower(), "name": name, "role": "host"})
+        urls.append(data["join_url"])
+    ada = RunningBot(urls[0], **LIGHT_SMALL)
+    await eventually(lambda: ada.report.attendee_id is not None, what="Ada in")
+    grace = RunningBot(urls[1], **LIGHT_SMALL)
+    await eventually(lambda: grace.report.attendee_id is not None, what="Grace in")
+    await ada.session.extend(60)
+    await grace.finish()
+    await eventually(lambda: len(receiver.to("story")) >= 5, what="five events")
+    parley.clock.advance(120)
+    assert await parley.app[LIFECYCLE_KEY].check() == [(meeting_id, "timer_expired")]
+    await ada.task
+    await eventually(lambda: any(r.json["type"] == "meeting.ended" for r in receiver.to("story")), what="ended")
+
+    story = [r.json for r in receiver.to("story")]
+    assert [e["type"] for e in story] == ["meeting.started", "participant.joined", "participant.joined",
+                                         "meeting.updated", "participant.left", "meeting.ended"]
+    assert story[1]["attendee"]["name"] == "Ada" and story[2]["attendee"]["name"] == "Grace"
+    assert story[3]["meeting"]["session"]["timer_ends_at"] == "2027-01-15T08:02:00.000Z"
+    assert story[4]["reason"] == "left"
+    assert story[5]["meeting"]["end_reason"] == "timer_expired"
+    assert all(verify_signature(hook["secret"], r.body, r.headers["X-Parley-Signature"])
+               for r in receiver.to("story"))
