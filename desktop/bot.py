@@ -29,6 +29,8 @@ from .media.stamp import read_stamp
 from .session.events import (
     AudioFrameReceived,
     CameraRefused,
+    Reconnected,
+    Reconnecting,
     ScreenShareRefused,
     ScreenShareStopped,
     ShareAvailabilityChanged,
@@ -77,6 +79,10 @@ class BotReport:
     screen_share_ended: str | None = None  # why our share ended, if it did before we left
     content_frames_received: dict[str, int] = field(default_factory=dict)
     timer_ends_at: list[str | None] = field(default_factory=list)  # each timer_ends_at it was told
+    reconnects: int = 0  # how many times it came back after its connection dropped
+    #: per comeback: ms from noticing the drop to media flowing again (the first frame received
+    #: after rejoining; or rejoining itself when nobody else sends anything)
+    reconnect_ms: list[float] = field(default_factory=list)
     end_reason: str | None = None
     error: dict | None = None
 
@@ -107,6 +113,8 @@ class BotReport:
             "screen_share_ended": self.screen_share_ended,
             "content_frames_received": self.content_frames_received,
             "timer_ends_at": self.timer_ends_at,
+            "reconnects": self.reconnects,
+            "reconnect_ms": self.reconnect_ms,
             "end_reason": self.end_reason,
         }
         if self.error is not None:
@@ -157,12 +165,32 @@ class Bot:
         self.session.on(ScreenShareStopped, self._on_share_stopped)
         self.session.on(ShareAvailabilityChanged, self._on_share_available)
         self.session.on(TimerChanged, lambda e: self.report.timer_ends_at.append(iso(e.ends_at)))
+        self.session.on(Reconnecting, self._on_reconnecting)
+        self.session.on(Reconnected, self._on_reconnected)
+        self._dropped_at: float | None = None  # a drop whose media has not flowed again yet
+        self._rejoined = False
         self._sharing_task: asyncio.Task | None = None
 
     def _elapsed_ms(self) -> float:
         return round((time.monotonic() - self._t0) * 1000.0, 1)
 
+    def _on_reconnecting(self, event: Reconnecting) -> None:
+        self._dropped_at = time.monotonic()
+        self._rejoined = False
+
+    def _on_reconnected(self, event: Reconnected) -> None:
+        self.report.reconnects = self.session.reconnects
+        self._rejoined = True
+        if not any(a.video or not a.muted for a in self.session.attendees.values() if not a.content):
+            self._media_back()  # nobody sends anything: being back in is all there is
+
+    def _media_back(self) -> None:
+        if self._dropped_at is not None and self._rejoined:
+            self.report.reconnect_ms.append(round((time.monotonic() - self._dropped_at) * 1000.0, 1))
+            self._dropped_at = None
+
     def _on_video(self, event: VideoFrameReceived) -> None:
+        self._media_back()
         if content_owner(event.attendee_id) is not None:
             content = self.report.content_frames_received
             if event.attendee_id not in content:
@@ -219,6 +247,7 @@ class Bot:
             self._start_share()
 
     def _on_audio(self, event: AudioFrameReceived) -> None:
+        self._media_back()
         counts = self.report.audio_frames_received
         counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
 

@@ -47,6 +47,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ALREADY_EXISTS: 409,
     ErrorCode.MEETING_FULL: 409,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.SERVER_RESTARTING: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

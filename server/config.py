@@ -43,6 +43,9 @@ class ServerConfig:
     empty_timeout_seconds: float = 5 * 60
     #: ... and one with a single person in it after this long (reason "alone").
     alone_timeout_seconds: float = 30 * 60
+    #: A participant whose connection drops (no ``leave``) keeps its seat this long: a rejoin
+    #: within it is seamless for the others (no participant_left, no participant_joined).
+    reconnect_grace_seconds: float = 30.0
     #: How often the rules are checked (seconds of real time).
     lifecycle_interval_seconds: float = 0.25
     #: A failed webhook delivery is tried again after each of these delays, then recorded as failed.

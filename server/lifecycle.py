@@ -8,6 +8,10 @@ A started meeting ends when:
 * nobody has been in it for ``empty_timeout_seconds`` (default 5 min): ``empty``;
 * one person has been alone in it for ``alone_timeout_seconds`` (default 30 min): ``alone``.
 
+Each check first lets go of participants whose connection dropped ``reconnect_grace_seconds``
+(default 30 s) ago without them coming back (``participant_left`` with reason
+``disconnected``).
+
 The timer and the start time are stored, so a restarted server ends a meeting on time. Who is
 in a meeting is live state: after a restart the "empty" period of a meeting nobody rejoined
 counts from the first check. Meetings that never started are left alone (they may be booked
@@ -84,7 +88,9 @@ class Lifecycle:
         return ending
 
     async def check(self) -> list[tuple[str, str]]:
-        """End every meeting that is due; returns what it ended."""
+        """Let go of dropped participants whose grace ran out, then end every meeting that is
+        due; returns what it ended."""
+        await self._rooms.expire_away()
         ended = self.due()
         for meeting_id, reason in ended:
             logger.info("meeting %s ends: %s", meeting_id, reason)

@@ -21,6 +21,7 @@ from wire import (
     MAX_CAMERAS,
     CapabilitiesUpdated,
     MeetingUpdated,
+    ServerRestarting,
     MAX_SCREEN_SHARES,
     AttendeeInfo,
     CameraState,
@@ -88,6 +89,7 @@ class Participant:
     mute_locked: bool = False  # a host muted them; they may not unmute until allowed
     volume: float = 0.0  # as the participant last measured it
     signal_strength: float = 1.0  # from the loss seen on its audio uplink
+    away_since: float | None = None  # its connection dropped; the seat waits for it (grace)
     owner: Participant | None = None  # set on a screen share: whose screen it is
     share: Participant | None = None  # set on a person while they share their screen
 
@@ -157,15 +159,18 @@ class Room:
         if "join-call" not in capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"role {attendee.role!r} may not join")
         previous = self.participants.get(attendee.id)
+        returning = previous is not None
         if previous is not None:
-            # The same attendee joined again (a new device or a reconnect): the new one wins.
-            previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you joined from another connection"))
+            # The same attendee joined again (a reconnect, or a new device): the new one wins,
+            # and for the others it is the same person carrying on (no leave, no join event).
+            if previous.away_since is None:
+                previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you joined from another connection"))
             # keep the room even if it is now empty: its attendee is coming right back
             await self._remove(previous, "replaced", announce=False, forget=False)
             if self._ended:
                 raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         limit = self._meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
-        if limit is not None and len(self.people()) >= limit:
+        if limit is not None and not returning and len(self.people()) >= limit:
             raise ProtocolError(ErrorCode.MEETING_FULL, f"this meeting is full ({limit} participants)")
         meeting = self._meetings.mark_started(self.meeting_id)
         if name:
@@ -175,9 +180,12 @@ class Room:
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
         )
+        if returning and previous is not None:  # what the others knew of it carries on
+            participant.muted, participant.mute_locked = previous.muted, previous.mute_locked
         self._seat(participant, meeting, rid)
         self._people_changed()
-        self._meetings.participant_event("participant.joined", self.meeting_id, to_dict(participant.info()))
+        if not returning:
+            self._meetings.participant_event("participant.joined", self.meeting_id, to_dict(participant.info()))
         if self._volume_task is None:
             self._volume_task = asyncio.ensure_future(self._fan_out_volumes())
         await self._resubscribe(participant)
@@ -282,7 +290,7 @@ class Room:
             self._broadcast(ParticipantLeft(attendee_id=participant.attendee_id, reason=reason))
         if not participant.is_content:
             self._people_changed()
-            if not self._ended:
+            if not self._ended and reason != "replaced":
                 self._meetings.participant_event("participant.left", self.meeting_id,
                                                  to_dict(participant.info()), reason)
         await self._close_peers(participant)
@@ -292,6 +300,51 @@ class Room:
             self._announce_free_slot()
         if forget and not self.participants:
             self._on_empty(self.meeting_id)
+
+    async def drop(self, participant: Participant, grace: float) -> None:
+        """Its connection was lost (no ``leave``): keep the seat for ``grace`` seconds. Its media
+        stops (the others' tiles freeze), its share ends; nobody is told it left unless it does
+        not come back in time (``expire_away``)."""
+        if self.participants.get(participant.attendee_id) is not participant:
+            return
+        if participant.is_content or grace <= 0 or self._ended:
+            await self._remove(participant, "disconnected", announce=True)
+            return
+        participant.away_since = self._meetings.now()
+        participant.volume = 0.0
+        share, participant.share = participant.share, None
+        if share is not None and self.participants.get(share.attendee_id) is share:
+            share.outbox.put(MeetingEnded(reason="disconnected"))
+            await self._remove(share, "left", announce=True, forget=False)
+        participant.outbox.close()
+        await self._close_peers(participant)
+        participant.publisher = participant.subscriber = None
+        await self._resubscribe_all()
+
+    async def expire_away(self, now: float, grace: float) -> list[str]:
+        """Let go of those whose seat waited ``grace`` seconds in vain; returns their ids."""
+        gone = [p for p in self.participants.values()
+                if p.away_since is not None and now - p.away_since >= grace]
+        for participant in gone:
+            if self.participants.get(participant.attendee_id) is participant:
+                await self._remove(participant, "disconnected", announce=True)
+        return [p.attendee_id for p in gone]
+
+    async def going_away(self) -> None:
+        """The server stops (and, most likely, starts again): everyone is told to reconnect; the
+        meeting itself does not end."""
+        if self._ended:
+            return
+        self._ended = True
+        if self._volume_task is not None:
+            self._volume_task.cancel()
+        participants = list(self.participants.values())
+        self.participants.clear()
+        for participant in participants:
+            participant.outbox.put(ServerRestarting(retry_after_ms=1000))
+            participant.outbox.close()
+        await asyncio.gather(*(self._close_peers(p) for p in participants), return_exceptions=True)
+        self._on_empty(self.meeting_id)
 
     async def end(self, reason: str) -> None:
         """The meeting is over: tell everyone why and disconnect them."""
@@ -537,6 +590,8 @@ class RoomRegistry:
         self._rooms: dict[str, Room] = {}
         #: since when a started meeting has had nobody in it (the "empty" rule)
         self.empty_since: dict[str, float] = {}
+        #: the server is stopping: joins are refused
+        self.draining = False
         meetings.participants_of = self.participants
 
     def room(self, meeting_id: str) -> Room:
@@ -551,6 +606,10 @@ class RoomRegistry:
         if room is not None and not room.participants:
             del self._rooms[meeting_id]
             self.empty_since[meeting_id] = self._meetings.now()
+
+    @property
+    def grace_seconds(self) -> float:
+        return self._config.reconnect_grace_seconds
 
     def live_room(self, meeting_id: str) -> Room | None:
         return self._rooms.get(meeting_id)
@@ -592,4 +651,12 @@ class RoomRegistry:
             await room.end(reason)
 
     async def close(self) -> None:
-        await asyncio.gather(*(room.end("server_shutdown") for room in list(self._rooms.values())))
+        """The server stops: new joins are refused (``server_restarting``), and everyone is told
+        to come back; meetings, their attendees and timers are stored and go on after a restart."""
+        self.draining = True
+        await asyncio.gather(*(room.going_away() for room in list(self._rooms.values())))
+
+    async def expire_away(self) -> None:
+        now = self._meetings.now()
+        for room in list(self._rooms.values()):
+            await room.expire_away(now, self._config.reconnect_grace_seconds)

@@ -167,6 +167,8 @@ class ClientConnection:
     async def _join(self, message: Join, rid: int | None) -> None:
         if self.participant is not None:
             raise ProtocolError(ErrorCode.ALREADY_JOINED, "this connection has already joined")
+        if self.rooms.draining:
+            raise ProtocolError(ErrorCode.SERVER_RESTARTING, "the server is restarting; join again in a moment")
         meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token, message.name)
         room = self.rooms.room(meeting.id)
         if message.content:
@@ -191,7 +193,10 @@ class ClientConnection:
 
     async def _finish(self) -> None:
         if self.room is not None and self.participant is not None:
-            await self.room.leave(self.participant, self._leave_reason)
+            if self._leave_reason == "disconnected":  # no leave: it may well come back
+                await self.room.drop(self.participant, self.rooms.grace_seconds)
+            else:
+                await self.room.leave(self.participant, self._leave_reason)
         self.outbox.close()
         if self._writer is not None:
             try:

@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     CONTENT_SHARE_UNAVAILABLE = "content_share_unavailable"
     MEETING_FULL = "meeting_full"
     RATE_LIMITED = "rate_limited"
+    # the server
+    SERVER_RESTARTING = "server_restarting"
     # ours
     INTERNAL_ERROR = "internal_error"
 

@@ -326,6 +326,15 @@ class Volumes(Message):
 
 
 @dataclass(frozen=True)
+class ServerRestarting(Message):
+    """The server is going away (restarting): the socket closes next, the meeting does not end.
+    Reconnect (with backoff) and join again with the same token; the seat is kept for a while."""
+
+    TYPE: ClassVar[str] = "server_restarting"
+    retry_after_ms: int = 1000
+
+
+@dataclass(frozen=True)
 class MeetingEnded(Message):
     TYPE: ClassVar[str] = "meeting_ended"
     reason: str
@@ -351,7 +360,7 @@ CLIENT_MESSAGES: tuple[type[Message], ...] = (
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
     ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingUpdated,
-    CapabilitiesUpdated, MeetingEnded, Pong, Error,
+    CapabilitiesUpdated, ServerRestarting, MeetingEnded, Pong, Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES

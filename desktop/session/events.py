@@ -9,6 +9,7 @@ from typing import Any
 
 from wire import AttendeeInfo
 
+from .health import ConnectionPoor  # noqa: F401  (an event of the session too)
 from .timer import TimerChanged, TimeUp, TimeWarning  # noqa: F401  (events of the session too)
 
 
@@ -121,6 +122,28 @@ class CapabilitiesChanged:
     """What my role may do changed (its call type's grants were changed)."""
 
     capabilities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConnectionStatsUpdated:
+    """Connection figures (``desktop.media.stats.LinkStats``) every 2 s, video frames a second
+    per attendee, and my uplink's quality 0 / 0.5 / 1 (None: unknown yet)."""
+
+    stats: Any
+    frame_rates: dict[str, float]
+    quality: float | None
+
+
+@dataclass(frozen=True)
+class Reconnecting:
+    """The connection dropped: the meeting stays on screen while the session comes back."""
+
+
+@dataclass(frozen=True)
+class Reconnected:
+    """Back in the meeting as the same attendee, after ``seconds``."""
+
+    seconds: float
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from wire import (
     ProtocolError,
     Publish,
     PublishAnswer,
+    ServerRestarting,
     SubscribeAnswer,
     SubscribeOffer,
     TrackInfo,
@@ -53,9 +54,12 @@ from wire import (
 
 from ..media.ice import prepare_for_server
 from ..media.peers import PublishConnection, ReceiveConnection
+from ..media.sender_track import for_sending
+from ..media.stats import LinkStats, StatsSampler
 from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
 from .active_speaker import ActiveSpeakerDetector
+from .health import ConnectionHealthPolicy, ConnectionPoor, quality
 from .screen_share import ScreenShare, ShareRefused
 from .timer import SessionTimer, parse_iso
 from .events import (
@@ -67,9 +71,12 @@ from .events import (
     CameraChanged,
     CameraRefused,
     CapabilitiesChanged,
+    ConnectionStatsUpdated,
     EventEmitter,
     MeetingJoined,
     MeetingLeft,
+    Reconnected,
+    Reconnecting,
     ScreenShareRefused,
     ScreenShareStarted,
     ScreenShareStopped,
@@ -91,6 +98,14 @@ class Speaker(Protocol):
 
 
 VOLUME_INTERVAL = 0.2  # volume indicators go out about 5 times a second
+STATS_INTERVAL = 2.0  # connection figures are sampled this often (seconds)
+
+#: After a drop, the session tries to come back for this long (seconds), then gives up with
+#: ``connection_lost``; it waits these delays between attempts (the last one repeats).
+RECONNECT_BUDGET = 120.0
+RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
+#: Joining again after these refusals may work a moment later; any other refusal is final.
+RETRYABLE = frozenset({ErrorCode.SERVER_RESTARTING, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
 
 
 def volume_from_level(rms: float) -> float:
@@ -125,12 +140,17 @@ class MeetingSession(EventEmitter):
         retry_camera_when_free: bool = True,
         volume_source: Callable[[], float] | None = None,
         clock: Callable[[], float] = time.time,
+        reconnect: bool = True,
+        reconnect_budget: float = RECONNECT_BUDGET,
+        stats_interval: float = STATS_INTERVAL,
     ) -> None:
         """``camera_on`` / ``muted``: how to start (the devices may be swapped later);
         ``speaker``: where remote voices are played (anything with ``play(source_id, frame)``
         and ``remove_source(source_id)``); ``volume_source``: the microphone's current RMS
         level 0..1, sent to the others as this attendee's volume indicator; ``clock``: wall
-        time for the session timer's countdown (tests move it)."""
+        time for the session timer's countdown (tests move it); ``reconnect``: when the
+        connection drops, keep the meeting and come back as the same attendee (for up to
+        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.name = name
@@ -150,6 +170,21 @@ class MeetingSession(EventEmitter):
         self.ended = asyncio.Event()
         self._tracks: dict[str, TrackInfo] = {}  # mid -> what it carries
         self._signalling = SignallingClient(self.url.websocket_url, self._on_message)
+        self.reconnect = reconnect
+        self.reconnect_budget = reconnect_budget
+        self.reconnecting = False
+        self.reconnects = 0  # how many times the session came back after a drop
+        self._restart_hint: float | None = None  # the server said it restarts: wait this long first
+        self._share_to_resume: MediaStreamTrack | None = None
+        #: connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and
+        #: the poor-connection alerts drawn from them (ConnectionPoor)
+        self.stats_interval = stats_interval
+        self.link_stats = LinkStats()
+        self.frame_rates: dict[str, float] = {}  # attendee id -> video frames a second received
+        self.health = ConnectionHealthPolicy()
+        self._sampler = StatsSampler()
+        self._frames_counted: dict[str, int] = {}
+        self._clock = clock
         self._publish: PublishConnection | None = None
         self._receive: ReceiveConnection | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -173,19 +208,13 @@ class MeetingSession(EventEmitter):
         Raises JoinFailed with the reason when the server refuses or cannot be reached."""
         prepare_for_server(self.url.host)
         try:
-            await self._signalling.connect()
-            self._spawn(self._watch_signalling())
-            joined = await self._signalling.request(
-                Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name)
-            )
+            joined = await self._connect()
             self._welcome(joined)
             # Only now handle what came after the welcome, so nobody is lost from the roster.
             self._spawn(self._inbox_loop())
             self._spawn(self._volume_loop())
-            if self.muted:
-                await self._signalling.send(Mute(muted=True))
-            if {"send-audio", "send-video"} & set(self.capabilities):
-                await self._start_publishing()
+            self._spawn(self._stats_loop())
+            await self._start_media()
         except ProtocolError as exc:
             await self._shutdown()
             raise JoinFailed(str(exc.code), exc.message) from None
@@ -200,6 +229,24 @@ class MeetingSession(EventEmitter):
         if self.ended.is_set():  # the meeting ended while we were still setting up
             raise JoinFailed(self.end_reason or "connection_lost", "the meeting ended while joining")
         return joined
+
+    async def _connect(self) -> Joined:
+        """A new signalling connection, joined; its loss is watched."""
+        signalling = self._signalling = SignallingClient(self.url.websocket_url, self._on_message)
+        await signalling.connect()
+        self._spawn(self._watch_signalling(signalling))
+        joined = await signalling.request(
+            Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name))
+        assert isinstance(joined, Joined)
+        return joined
+
+    async def _start_media(self) -> None:
+        """Say I am muted (if so; after a reconnect, whatever I am) and publish what my role may
+        send."""
+        if self.muted or self.reconnects or self.reconnecting:
+            await self._signalling.send(Mute(muted=self.muted))
+        if {"send-audio", "send-video"} & set(self.capabilities):
+            await self._start_publishing()
 
     def _welcome(self, joined: Message) -> None:
         assert isinstance(joined, Joined)
@@ -261,6 +308,9 @@ class MeetingSession(EventEmitter):
         self._closed = True
         if self.screen_share is not None:
             await self.screen_share.stop(self.end_reason or "left")
+        if self._share_to_resume is not None:
+            self._share_to_resume.stop()
+            self._share_to_resume = None
         current = asyncio.current_task()
         for task in list(self._tasks):
             if task is not current:
@@ -277,13 +327,118 @@ class MeetingSession(EventEmitter):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _watch_signalling(self) -> None:
-        await self._signalling.closed.wait()
+    async def _watch_signalling(self, signalling: SignallingClient) -> None:
+        await signalling.closed.wait()
         await asyncio.sleep(0)  # let queued messages (meeting_ended) be handled first
         while not self._inbox.empty():
             await asyncio.sleep(0.01)
-        if not self._closed:
-            await self._finish(self.end_reason or "connection_lost")
+        if self._closed or signalling is not self._signalling or self.reconnecting:
+            return  # over, or an old connection (a reconnect replaced it)
+        reason = self.end_reason or self._ended_by_server
+        if reason is None and self.reconnect and self.me is not None:
+            self._spawn(self._reconnect())
+        else:
+            await self._finish(reason or "connection_lost")
+
+    # --- coming back after a drop ----------------------------------------------------------
+
+    def connection_lost(self) -> None:
+        """The media or the network failed: come back (as after a signalling drop)."""
+        if not (self._closed or self.reconnecting) and self.reconnect and self.me is not None:
+            self._spawn(self._reconnect())
+
+    def _watch_media(self, pc) -> None:
+        """A peer connection that fails (ICE lost the path) is a drop like a signalling one."""
+
+        def changed() -> None:
+            if pc.connectionState == "failed" and (pc is getattr(self._publish, "pc", None)
+                                                   or pc is getattr(self._receive, "pc", None)):
+                logger.warning("session: a media connection failed; reconnecting")
+                self.connection_lost()
+
+        pc.on("connectionstatechange", changed)
+
+    async def _reconnect(self) -> None:
+        """Keep the meeting on screen, and join again as the same attendee with backoff:
+        republish, resubscribe, share again. Gives up after the budget (``connection_lost``) or
+        at a final refusal (e.g. ``meeting_ended``, ``removed`` attendees' ``missing_capability``)."""
+        if self.reconnecting or self._closed:
+            return
+        self.reconnecting = True
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.emit(Reconnecting())
+        await self._drop_connections()
+        delays = iter(RECONNECT_DELAYS)
+        delay = self._restart_hint if self._restart_hint is not None else next(delays)
+        while not self._closed:
+            await asyncio.sleep(delay)
+            delay = next(delays, RECONNECT_DELAYS[-1])
+            if self._closed:
+                return
+            if loop.time() - started > self.reconnect_budget:
+                self.reconnecting = False
+                await self._finish("connection_lost")
+                return
+            try:
+                joined = await self._connect()
+                self._rewelcome(joined)
+                await self._start_media()
+            except ProtocolError as exc:
+                if exc.code in RETRYABLE:
+                    await self._drop_connections()
+                    continue
+                self.reconnecting = False
+                await self._finish(self._ended_by_server or str(exc.code))
+                return
+            except (ConnectionError, OSError, asyncio.TimeoutError):
+                await self._drop_connections()
+                continue
+            break
+        if self._closed:
+            return
+        self.reconnecting = False
+        self._restart_hint = None
+        self._sampler.reset()
+        self.reconnects += 1
+        self.emit(Reconnected(loop.time() - started))
+        track, self._share_to_resume = self._share_to_resume, None
+        if track is not None and track.readyState == "live":
+            await self.share_screen(track)
+
+    async def _drop_connections(self) -> None:
+        """Close the signalling and both peer connections (the devices stay open)."""
+        signalling = self._signalling
+        await signalling.close()
+        publish, self._publish = self._publish, None
+        receive, self._receive = self._receive, None
+        self._tracks = {}
+        for connection in (publish, receive):
+            if connection is not None:
+                await connection.close()
+
+    def _rewelcome(self, joined: Joined) -> None:
+        """Back in: take the server's view again, telling who came and went meanwhile."""
+        self.me = joined.attendee
+        self.meeting = joined.meeting
+        self.capabilities = tuple(joined.capabilities)
+        roster = {a.attendee_id: a for a in joined.roster}
+        for attendee_id in [a for a in self.attendees if a not in roster]:
+            self.attendees.pop(attendee_id)
+            self.volumes.pop(attendee_id, None)
+            self._speakers.remove(attendee_id)
+            if self.speaker is not None:
+                self.speaker.remove_source(attendee_id)
+            self.emit(AttendeeLeft(attendee_id, "left"))
+        for attendee_id, info in roster.items():
+            known = self.attendees.get(attendee_id)
+            self.attendees[attendee_id] = info
+            if known is None:
+                self.emit(AttendeeJoined(info))
+            elif known != info:
+                self.emit(AttendeeUpdated(info))
+        self._check_share_available()
+        self._update_timer(joined.meeting, joined.server_time)
 
     # --- publishing -----------------------------------------------------------------------
 
@@ -292,7 +447,11 @@ class MeetingSession(EventEmitter):
         # microphone can be switched on or swapped later without a new negotiation.
         audio = "send-audio" in self.capabilities
         video = "send-video" in self.capabilities
-        self._publish = PublishConnection(self.microphone, self.camera, audio=audio, video=video)
+        # each connection gets its own handles on the devices: closing it (a reconnect) must not
+        # stop them (aiortc stops a closing sender's track)
+        self._publish = PublishConnection(for_sending(self.microphone), for_sending(self.camera),
+                                          audio=audio, video=video)
+        self._watch_media(self._publish.pc)
         self._publish.send_microphone(not self.muted)
         wants_video = video and self.wants_camera and self.camera is not None
         answer = await self._signalling.request(
@@ -331,14 +490,14 @@ class MeetingSession(EventEmitter):
         """Send this camera from now on (a device switch); None: no camera device."""
         self.camera = track
         if self._publish is not None:
-            self._publish.camera = track
+            self._publish.camera = for_sending(track)
             self._publish.send_camera(self.camera_on and track is not None)
 
     def use_microphone(self, track: MediaStreamTrack | None) -> None:
         """Send this microphone from now on (a device switch)."""
         self.microphone = track
         if self._publish is not None:
-            self._publish.use_microphone(track)
+            self._publish.use_microphone(for_sending(track))
             self._publish.send_microphone(not self.muted)
 
     def use_speaker(self, speaker: Speaker | None) -> None:
@@ -406,6 +565,15 @@ class MeetingSession(EventEmitter):
             await self.screen_share.stop("stopped")
 
     def _share_ended(self, share: ScreenShare, reason: str) -> None:
+        resumable = reason in ("connection_lost", "disconnected", "server_restarting")
+        if resumable and self.screen_share is share and not self._closed and self.reconnect:
+            # the network, not the user, stopped it: share the same capture again once back
+            self.screen_share = None
+            self._share_to_resume = share.track
+            if not self.reconnecting and self._signalling is not None and not self._signalling.closed.is_set():
+                track, self._share_to_resume = share.track, None
+                self._spawn(self.share_screen(track))
+            return
         share.track.stop()
         if self.screen_share is share:
             self.screen_share = None
@@ -424,6 +592,8 @@ class MeetingSession(EventEmitter):
         self.muted = muted
         if self._publish is not None:
             self._publish.send_microphone(not muted)
+        if self.reconnecting:
+            return  # said when the session is back in
         await self._signalling.send(Mute(muted=muted))
 
     # --- what the server tells us -----------------------------------------------------------
@@ -436,12 +606,12 @@ class MeetingSession(EventEmitter):
             source = self.volume_source
             level = source() if source is not None and not self.muted and self.microphone is not None else 0.0
             volume = volume_from_level(level)
-            if sent is None or abs(volume - sent) >= 0.01:
+            if (sent is None or abs(volume - sent) >= 0.01) and not self.reconnecting:
                 try:
                     await self._signalling.send(Volume(volume=volume))
+                    sent = volume
                 except (ConnectionError, RuntimeError):
-                    return
-                sent = volume
+                    sent = None  # a drop: the reconnect takes over; say it again once back
             self.tick_timer()
             self._speakers.tick()
             ranking = tuple(self._speakers.ranking())
@@ -449,9 +619,33 @@ class MeetingSession(EventEmitter):
                 self.active_speakers = ranking
                 self.emit(ActiveSpeakersChanged(ranking))
 
+    # --- connection health -------------------------------------------------------------------
+
+    async def _stats_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.stats_interval)
+            if self.reconnecting:
+                self._sampler.reset()
+                continue
+            await self.sample_stats()
+
+    async def sample_stats(self) -> LinkStats:
+        """Read the connections' stats now: figures, frame rates per tile, and the alert."""
+        stats = await self._sampler.sample(getattr(self._publish, "pc", None), getattr(self._receive, "pc", None))
+        counted, self._frames_counted = self._frames_counted, {}
+        self.frame_rates = {who: round(n / self.stats_interval, 1) for who, n in counted.items()}
+        self.link_stats = stats
+        self.emit(ConnectionStatsUpdated(stats, dict(self.frame_rates), quality(stats.uplink_audio_loss)))
+        alert = self.health.sample(stats.uplink_audio_loss, self._clock(), self.camera_on)
+        if alert is not None:
+            self.emit(alert)
+        return stats
+
     def _on_message(self, message: Message) -> None:
         if isinstance(message, MeetingEnded):
             self._ended_by_server = message.reason  # known at once, even while still joining
+        elif isinstance(message, ServerRestarting):
+            self._restart_hint = message.retry_after_ms / 1000  # the socket closes next: come back
         self._inbox.put_nowait(message)
 
     async def _inbox_loop(self) -> None:
@@ -514,6 +708,7 @@ class MeetingSession(EventEmitter):
         if self._receive is None:
             counted = None if self.decode_video else self._on_counted
             self._receive = ReceiveConnection(self._on_track, on_counted=counted)
+            self._watch_media(self._receive.pc)
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self._receive.answer(offer.sdp)
         await self._signalling.send(SubscribeAnswer(sdp=answer))
@@ -533,6 +728,7 @@ class MeetingSession(EventEmitter):
         if attendee_id is None:
             return
         if kind == "video":
+            self._frames_counted[attendee_id] = self._frames_counted.get(attendee_id, 0) + 1
             self.emit(VideoFrameReceived(attendee_id, None, False))
         else:
             self._speakers.heard(attendee_id)
@@ -549,6 +745,7 @@ class MeetingSession(EventEmitter):
             if attendee_id is None:
                 continue
             if video:
+                self._frames_counted[attendee_id] = self._frames_counted.get(attendee_id, 0) + 1
                 self.emit(VideoFrameReceived(attendee_id, frame, True))
             else:
                 if self.speaker is not None:

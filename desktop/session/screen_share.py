@@ -31,6 +31,7 @@ from wire import (
 __all__ = ["CONTENT_SUFFIX", "ScreenShare", "ShareRefused", "content_attendee_id", "content_owner"]
 
 from ..media.peers import PublishConnection
+from ..media.sender_track import SenderTrack
 from ..signalling.client import JoinUrl, SignallingClient
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,9 @@ class ScreenShare:
                 Join(meeting_id=self.url.meeting_id, token=self.url.token, content=True))
             assert isinstance(joined, Joined)
             self.attendee_id = joined.attendee.attendee_id
-            self._publish = PublishConnection(None, self.track, audio=False, video=True)
+            # the capture outlives this connection (a share resumed after a reconnect); whoever
+            # ends the share for good stops it
+            self._publish = PublishConnection(None, SenderTrack(self.track), audio=False, video=True)
             answer = await self._signalling.request(Publish(sdp=await self._publish.offer(), audio=False))
             assert isinstance(answer, PublishAnswer)
             await self._publish.accept(answer.sdp)

@@ -16,7 +16,11 @@ from ..session.events import (
     CameraChanged,
     CameraRefused,
     CapabilitiesChanged,
+    ConnectionPoor,
+    ConnectionStatsUpdated,
     MeetingLeft,
+    Reconnected,
+    Reconnecting,
     ScreenShareRefused,
     ScreenShareStarted,
     ScreenShareStopped,
@@ -50,6 +54,10 @@ class SessionBridge(QObject):
     time_warning = Signal(float)  # seconds left
     time_up = Signal()
     capabilities_changed = Signal(tuple)
+    reconnecting = Signal()
+    stats_updated = Signal(object, dict, object)  # LinkStats, frame rates, my quality or None
+    connection_poor = Signal(float, bool)  # loss, suggest turning the camera off
+    reconnected = Signal(float)  # seconds it took
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,3 +80,7 @@ class SessionBridge(QObject):
         session.on(TimeWarning, lambda e: self.time_warning.emit(e.seconds_left))
         session.on(TimeUp, lambda e: self.time_up.emit())
         session.on(CapabilitiesChanged, lambda e: self.capabilities_changed.emit(e.capabilities))
+        session.on(Reconnecting, lambda e: self.reconnecting.emit())
+        session.on(ConnectionStatsUpdated, lambda e: self.stats_updated.emit(e.stats, e.frame_rates, e.quality))
+        session.on(ConnectionPoor, lambda e: self.connection_poor.emit(e.loss, e.suggest_video_off))
+        session.on(Reconnected, lambda e: self.reconnected.emit(e.seconds))

@@ -76,6 +76,7 @@ class CallWindow(QWidget):
     leave_requested = Signal()
     end_requested = Signal()  # end the meeting for everyone (hosts)
     settings_requested = Signal()
+    connection_requested = Signal()  # open the Connection panel
     share_requested = Signal()  # open the picker
     extend_requested = Signal(int)  # seconds to add to the meeting's timer
     stop_share_requested = Signal()
@@ -114,6 +115,7 @@ class CallWindow(QWidget):
             DeviceKind.CAMERA: self.device_menu.addMenu("Camera"),
         }
         self.device_menu.addSeparator()
+        self.device_menu.addAction("Connection…", self.connection_requested.emit)
         self.device_menu.addAction("Settings…", self.settings_requested.emit)
         self.devices_button.setMenu(self.device_menu)
         self.share_button = self._round_button("Share screen", checkable=True)
@@ -182,6 +184,28 @@ class CallWindow(QWidget):
         notice_row.addWidget(self.time_notice_text, 1)
         notice_row.addWidget(self.time_notice_dismiss)
         self.time_notice.setVisible(False)
+        # "Your connection is poor" (with "Turn off video" while the camera is on)
+        self.alert = QFrame(objectName="timeNotice")
+        self.alert_text = QLabel(wordWrap=True)
+        self.alert_action = QToolButton(objectName="link", text="Turn off video")
+        self.alert_action.clicked.connect(self._alert_video_off)
+        self.alert_dismiss = QToolButton(objectName="link", text="Dismiss")
+        self.alert_dismiss.clicked.connect(lambda: self.alert.setVisible(False))
+        alert_row = QHBoxLayout(self.alert)
+        alert_row.setContentsMargins(12, 6, 8, 6)
+        alert_icon = QLabel()
+        alert_icon.setPixmap(icon("signal", "#b45309").pixmap(18, 18))
+        alert_row.addWidget(alert_icon)
+        alert_row.addWidget(self.alert_text, 1)
+        alert_row.addWidget(self.alert_action)
+        alert_row.addWidget(self.alert_dismiss)
+        self.alert.setVisible(False)
+        # "Reconnecting…": the meeting stays on screen while the connection comes back
+        self.status = QLabel(objectName="reconnecting", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.status.setVisible(False)
+        self._dots = 0
+        self._status_timer = QTimer(self, interval=500)
+        self._status_timer.timeout.connect(self._animate_status)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(16, 8, 16, 12)
@@ -199,8 +223,10 @@ class CallWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.setSpacing(6)
+        layout.addWidget(self.status)
         layout.addWidget(self.banner)
         layout.addWidget(self.time_notice)
+        layout.addWidget(self.alert)
         middle = QHBoxLayout()
         middle.addWidget(self.grid, 1)
         middle.addWidget(self.roster)
@@ -448,6 +474,45 @@ class CallWindow(QWidget):
             self.stop_share_requested.emit()
         else:
             self.share_requested.emit()
+
+    # --- connection -----------------------------------------------------------------------------
+
+    @property
+    def reconnecting(self) -> bool:
+        return self.status.isVisibleTo(self)
+
+    def set_reconnecting(self, on: bool) -> None:
+        """The connection dropped: say so (tiles keep their last picture) until it is back."""
+        self.status.setVisible(on)
+        if on:
+            self._dots = 0
+            self._animate_status()
+            self._status_timer.start()
+        else:
+            self._status_timer.stop()
+
+    def _animate_status(self) -> None:
+        self._dots = self._dots % 3 + 1
+        self.status.setText("Reconnecting" + "." * self._dots + "  Your meeting is still here.")
+
+    def show_connection_poor(self, suggest_video_off: bool) -> None:
+        if suggest_video_off:
+            self.alert_text.setText("Your connection is poor. Turning off your video may help others hear you.")
+        else:
+            self.alert_text.setText("Your connection is poor. Others may not hear you well.")
+        self.alert_action.setVisible(suggest_video_off)
+        self.alert.setVisible(True)
+
+    def _alert_video_off(self) -> None:
+        self.alert.setVisible(False)
+        if self.camera_button.isChecked():
+            self.camera_button.click()  # the same as the user turning it off
+
+    def show_quality(self, key: str, quality: float | None) -> None:
+        """The signal indicator of one tile (``self`` for mine): shown when fair or poor."""
+        tile = self.grid.tile(key)
+        if tile is not None:
+            tile.set_quality(quality)
 
     # --- the session timer ----------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from ..session.reasons import describe, describe_share
 from ..session.timer import format_left
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
+from .connection_panel import ConnectionPanel
 from .idle_dialog import IdleDialog
 from .settings_dialog import IDLE_PROMPT_KEY, IDLE_TIMEOUT_KEY, SettingsDialog
 from .lobby_window import LobbyWindow
@@ -80,6 +81,7 @@ class AppFlow(QObject):
         self._countdown.timeout.connect(self.update_countdown)
         self.screens = screens
         self.picker: ScreenPicker | None = None
+        self.connection_panel: ConnectionPanel | None = None
         # The flow decides when the app ends (after leaving a call), not the last window closing:
         # between windows (a dialog hidden, the call window gone) none may be visible.
         QApplication.instance().setQuitOnLastWindowClosed(False)
@@ -428,6 +430,13 @@ class AppFlow(QObject):
         bridge.time_warning.connect(lambda _left: call.show_time_notice("Less than 5 minutes remaining."))
         bridge.time_up.connect(lambda: call.show_time_notice("The time has run out."))
         bridge.capabilities_changed.connect(self._on_capabilities_changed)
+        bridge.stats_updated.connect(self._on_stats)
+        bridge.connection_poor.connect(lambda _loss, video_off: call.show_connection_poor(video_off))
+        bridge.volumes_updated.connect(self._on_volumes)
+        call.connection_requested.connect(self.open_connection_panel)
+        bridge.reconnecting.connect(lambda: call.set_reconnecting(True))
+        bridge.reconnected.connect(lambda seconds: (call.set_reconnecting(False),
+                                                    call.show_notice(f"Reconnected after {seconds:.1f} s.", 4)))
         call.extend_requested.connect(lambda seconds: self._spawn(self.extend(seconds)))
         call.settings_requested.connect(self.open_settings)
         return call
@@ -527,6 +536,28 @@ class AppFlow(QObject):
     async def leave(self) -> None:
         if self.session is not None:
             await self.session.leave()
+
+    # --- connection health ----------------------------------------------------------------------
+
+    def open_connection_panel(self) -> None:
+        if self.call is None:
+            return
+        if self.connection_panel is None or self.connection_panel.parent() is not self.call:
+            self.connection_panel = ConnectionPanel(self.call)
+        self.connection_panel.show()
+        self.connection_panel.raise_()
+
+    def _on_stats(self, stats, frame_rates: dict, quality) -> None:
+        if self.call is None:
+            return
+        self.call.show_quality(SELF, quality)
+        if self.connection_panel is not None and self.connection_panel.isVisible():
+            self.connection_panel.show_stats(stats, frame_rates, quality, self.call.names)
+
+    def _on_volumes(self, updates: tuple) -> None:
+        if self.call is not None:
+            for info in updates:
+                self.call.show_quality(info.attendee_id, info.signal_strength)
 
     # --- the session timer ----------------------------------------------------------------------
 

@@ -1,0 +1,41 @@
+"""Connection health in the app: the Connection panel, the poor-connection alert, tile signal."""
+
+from __future__ import annotations
+
+from app_support import join_from_lobby
+from desktop.ui.call_window import SELF
+from support import LIGHT_SMALL, RunningBot, Server, eventually
+from test_connection_health import lose_uplink_audio
+
+
+async def test_panel_figures_poor_connection_alert_and_signal_badges(app_flow, server: Server) -> None:
+    meeting = await server.create_meeting()
+    grace = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
+    flow = app_flow()
+    await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
+    call, session = flow.call, flow.session
+    session.stats_interval = 0.1
+    grace_id = grace.report.attendee_id
+    await eventually(lambda: call.grid.tile(grace_id) is not None and call.grid.tile(grace_id).has_frame,
+                     what="Grace's video")
+
+    call.device_menu.actions()[-2].trigger()  # "Connection…"
+    panel = flow.connection_panel
+    assert panel is not None and panel.isVisible()
+    await eventually(lambda: "kbit/s" in panel.fields["receive"].text() and "Grace" in panel.videos.text(),
+                     what="the panel shows figures")
+
+    # the app's uplink loses most of its audio: the alert offers to turn the video off, and the
+    # self-view shows a poor signal; Grace sees Ada's badge too
+    lose_uplink_audio(session)
+    await eventually(lambda: call.alert.isVisible(), timeout=15, what="connection alert")
+    assert "poor" in call.alert_text.text() and call.alert_action.isVisible()
+    assert call.grid.tile(SELF).quality == 0.0
+    assert "Poor" in panel.fields["quality"].text()
+    call.alert_action.click()
+    await eventually(lambda: not session.camera_on, what="the camera went off")
+    assert not call.alert.isVisible()
+    await eventually(lambda: grace.session.volumes.get(session.me.attendee_id) is not None
+                     and grace.session.volumes[session.me.attendee_id].signal_strength == 0.0,
+                     what="Grace sees Ada's poor signal")
+    await grace.finish()
