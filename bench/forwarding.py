@@ -156,11 +156,11 @@ def stop_process(proc: subprocess.Popen, name: str, grace: float) -> None:
         pass
 
 
-def start_server(tmp: Path, key: str, timeout: float) -> tuple[subprocess.Popen, str, Path]:
+def start_server(tmp: Path, key: str, timeout: float, port: int = 0) -> tuple[subprocess.Popen, str, Path]:
     env = dict(os.environ, PARLEY_API_KEY=key)
     stderr_path = tmp / "server.stderr"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp / "data"),
+        [sys.executable, "-m", "server", "--port", str(port), "--data-dir", str(tmp / "data"),
          "--ice-address", "127.0.0.1"],
         cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=stderr_path.open("wb"), text=True,

@@ -348,6 +348,10 @@ class MeetingService:
         join_url = f"parley://{self._public_host}/m/{meeting.id}?token={token}"
         return attendee, token, join_url
 
+    def remove_attendee(self, attendee_id: str) -> None:
+        """A host removed this attendee: its token no longer lets it in (restarts included)."""
+        self._store.mark_removed(attendee_id, self._clock.now())
+
     def get_attendee(self, attendee_id: str) -> AttendeeRecord | None:
         return self._store.get_attendee(attendee_id)
 
@@ -374,6 +378,8 @@ class MeetingService:
         attendee = self._store.get_attendee(claims.attendee_id)
         if attendee is None or attendee.meeting_id != meeting_id:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token names an unknown attendee")
+        if attendee.removed_at is not None:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         return self.get_meeting(meeting_id), attendee
 
     def authenticate(
@@ -393,6 +399,8 @@ class MeetingService:
         attendee = self._store.get_attendee(claims.attendee_id)
         if attendee is None or attendee.meeting_id != meeting_id:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token names an unknown attendee")
+        if attendee.removed_at is not None:
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")

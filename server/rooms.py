@@ -445,6 +445,7 @@ class Room:
             return ParticipantLeft(attendee_id=attendee_id, reason="removed")
         if action == "remove":
             self._removed.add(attendee_id)
+            self._meetings.remove_attendee(attendee_id)
             target.outbox.put(MeetingEnded(reason="removed"))
             await self._remove(target, "removed", announce=True)
             return ParticipantLeft(attendee_id=attendee_id, reason="removed")

@@ -36,6 +36,8 @@ class AttendeeRecord:
     name: str
     role: str
     created_at: float
+    #: a host removed this attendee: its token lets it in no more
+    removed_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,14 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX deliveries_pending ON webhook_deliveries(status, next_attempt_at)",
         "CREATE INDEX meetings_live ON meetings(ended_at, started_at)",
     ),
+    # 2 -> 3: removed attendees stay removed across restarts
+    ("ALTER TABLE attendees ADD COLUMN removed_at REAL",),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _MEETING_COLUMNS = "id, call_type, settings, created_at, started_at, ended_at, end_reason"
-_ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at"
+_ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at, removed_at"
 _DELIVERY_COLUMNS = ("id, webhook_id, event_type, body, created_at, attempts, status, last_error, "
                      "next_attempt_at, delivered_at")
 
@@ -243,8 +247,8 @@ class Store:
     def add_attendee(self, rec: AttendeeRecord) -> None:
         try:
             self._db.execute(
-                f"INSERT INTO attendees ({_ATTENDEE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                (rec.id, rec.meeting_id, rec.user_id, rec.name, rec.role, rec.created_at),
+                f"INSERT INTO attendees ({_ATTENDEE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rec.id, rec.meeting_id, rec.user_id, rec.name, rec.role, rec.created_at, rec.removed_at),
             )
         except sqlite3.IntegrityError:
             if self.get_meeting(rec.meeting_id) is None:
@@ -256,6 +260,10 @@ class Store:
             f"SELECT {_ATTENDEE_COLUMNS} FROM attendees WHERE id = ?", (attendee_id,)
         ).fetchone()
         return None if row is None else AttendeeRecord(*row)
+
+    def mark_removed(self, attendee_id: str, at: float) -> None:
+        self._db.execute("UPDATE attendees SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
+                         (at, attendee_id))
 
     def list_attendees(self, meeting_id: str) -> list[AttendeeRecord]:
         rows = self._db.execute(

@@ -101,3 +101,16 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer than this server"):
         Store(path)
+
+
+def test_a_removed_attendee_stays_removed(tmp_path) -> None:
+    from server.store import AttendeeRecord, MeetingRecord, Store
+
+    path = tmp_path / "parley.sqlite3"
+    store = Store(path)
+    store.create_meeting(MeetingRecord("m", "default", {}, 1.0))
+    store.add_attendee(AttendeeRecord("a", "m", "u", "Ada", "participant", 1.0))
+    store.mark_removed("a", 5.0)
+    store.mark_removed("a", 9.0)  # the first removal stands
+    store.close()
+    assert Store(path).get_attendee("a").removed_at == 5.0

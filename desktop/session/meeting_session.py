@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import aiohttp
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from wire import (
@@ -103,7 +104,9 @@ STATS_INTERVAL = 2.0  # connection figures are sampled this often (seconds)
 #: After a drop, the session tries to come back for this long (seconds), then gives up with
 #: ``connection_lost``; it waits these delays between attempts (the last one repeats).
 RECONNECT_BUDGET = 120.0
-RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
+#: Capped at 1 s so that a network that comes back is used within about a second (a join is
+#: one small WebSocket exchange: cheap for the server even when many retry).
+RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0)
 #: Joining again after these refusals may work a moment later; any other refusal is final.
 RETRYABLE = frozenset({ErrorCode.SERVER_RESTARTING, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
 
@@ -218,7 +221,7 @@ class MeetingSession(EventEmitter):
         except ProtocolError as exc:
             await self._shutdown()
             raise JoinFailed(str(exc.code), exc.message) from None
-        except (ConnectionError, OSError, asyncio.TimeoutError) as exc:
+        except (ConnectionError, OSError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
             await self._shutdown()
             if self._ended_by_server is not None:  # the meeting ended while we were setting up
                 raise JoinFailed(self._ended_by_server, "the meeting ended while joining") from None
@@ -391,7 +394,8 @@ class MeetingSession(EventEmitter):
                 self.reconnecting = False
                 await self._finish(self._ended_by_server or str(exc.code))
                 return
-            except (ConnectionError, OSError, asyncio.TimeoutError):
+            except Exception as exc:  # the network is not back yet (aiohttp's own errors included)
+                logger.info("session: reconnect attempt failed: %s", exc or type(exc).__name__)
                 await self._drop_connections()
                 continue
             break
