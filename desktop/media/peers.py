@@ -15,11 +15,15 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from . import seam
+from .audio_receive import AudioReceiveTrack
 
 logger = logging.getLogger(__name__)
 
 #: VP8 (cheap to encode, see DESIGN.md) with RTX, which NACK repair needs; Opus for audio.
 PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
+
+#: The loss rate the Opus encoder prepares its in-band FEC for (percent).
+OPUS_FEC_LOSS = 10
 
 
 def _configuration() -> RTCConfiguration:
@@ -49,6 +53,7 @@ class PublishConnection:
         if audio:
             transceiver = self.pc.addTransceiver(microphone or "audio", direction="sendonly")
             _prefer_codecs(transceiver)
+            seam.encode_opus_with_fec(transceiver.sender, OPUS_FEC_LOSS)
             self._audio_sender = transceiver.sender
         if video:
             transceiver = self.pc.addTransceiver(camera or "video", direction="sendonly")
@@ -91,18 +96,32 @@ class ReceiveConnection:
     a mid carries is told separately (``tracks`` of the offer, or ``tracks_updated``).
     With ``on_counted`` given, media is counted instead of decoded (the light path):
     ``on_counted(mid, kind)`` once per audio packet and once per complete video frame.
+
+    Audio sections are received by Parley's own path (``audio_receive.AudioReceiveTrack``:
+    adaptive jitter buffer, Opus FEC and concealment) rather than aiortc's, unless
+    ``audio_jitter_buffer`` is False.
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
-                 on_counted: Callable[[str, str], None] | None = None) -> None:
+                 on_counted: Callable[[str, str], None] | None = None,
+                 audio_jitter_buffer: bool = True) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._on_track = on_track
         self._on_counted = on_counted
+        self._audio_jitter_buffer = audio_jitter_buffer
+        self.audio_tracks: dict[str, AudioReceiveTrack] = {}  # mid -> our track for that section
         self._counting = False
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self._renack: asyncio.Task | None = None
         self.pc.on("track", self._track_event)
+        self.pc.on("connectionstatechange", self._connection_state)
+
+    def _connection_state(self) -> None:
+        # aiortc ends its own tracks when the transport goes; ours end with the connection.
+        if self.pc.connectionState in ("closed", "failed"):
+            for audio in self.audio_tracks.values():
+                audio.stop()
 
     def _count(self, receiver, marker: bool) -> None:
         section = self._mids.get(receiver)
@@ -118,6 +137,16 @@ class ReceiveConnection:
     def _track_event(self, track: MediaStreamTrack) -> None:
         for transceiver in self.pc.getTransceivers():
             if transceiver.receiver.track is track:
+                if track.kind == "audio" and self._audio_jitter_buffer and self._on_counted is None:
+                    try:
+                        audio = AudioReceiveTrack()
+                    except OSError as exc:  # no libopus to be found: aiortc's path still works
+                        logger.warning("audio receive path unavailable, using aiortc's: %s", exc)
+                        self._audio_jitter_buffer = False
+                    else:
+                        seam.tap_audio_rtp(transceiver.receiver, audio.push_packet)
+                        self.audio_tracks[transceiver.mid] = audio
+                        track = audio
                 self._on_track(transceiver.mid, track)
                 return
 
@@ -138,4 +167,6 @@ class ReceiveConnection:
     async def close(self) -> None:
         if self._renack is not None:
             self._renack.cancel()
+        for audio in self.audio_tracks.values():
+            audio.stop()
         await self.pc.close()

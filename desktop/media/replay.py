@@ -146,6 +146,8 @@ def encode_audio_clip(seconds: float = 1.0, frequency: float = 440.0) -> tuple[b
     codec.format = "s16"
     codec.bit_rate = 32000
     codec.time_base = OPUS_TIME_BASE
+    # in-band FEC, as the app's microphone sends it: a lost packet is rebuilt from the next one
+    codec.options = {"application": "voip", "fec": "1", "packet_loss": "10"}
     amplitude = tone_amplitude(-20.0)
     packets: list[av.Packet] = []
     for index in range(max(1, round(seconds / AUDIO_PTIME))):
