@@ -101,6 +101,7 @@ async def run_app(args: argparse.Namespace) -> int:
     from .media.devices import DeviceManager, SyntheticBackend
     from .media.qt_devices import QtBackend
     from .ui.flow import AppFlow, FlowOptions
+    from .signalling.tls import use_trust_store
     from .ui.settings import Settings
 
     backends = [QtBackend()]
@@ -121,7 +122,9 @@ async def run_app(args: argparse.Namespace) -> int:
         from .media.qt_screens import QtScreens
 
         screens = QtScreens()
-    flow = AppFlow(devices, Settings(), options, local.start_meeting, idle_source, screens)
+    settings = Settings()
+    use_trust_store(settings.trusted_certificates)  # "Trust this server" decisions, kept in QSettings
+    flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import metrics
-from .app import resolve_api_key, start_server
+from .app import certificate_fingerprint, resolve_api_key, start_server
 from .config import API_KEY_FILE, ServerConfig, default_data_dir
 from .store import StoreError
 
@@ -70,7 +70,14 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
                         help="a started meeting nobody is in ends after this long (default 5)")
     parser.add_argument("--alone-minutes", type=_minutes, default=30 * 60, metavar="MINUTES",
                         help="a meeting with one person in it ends after this long (default 30)")
+    parser.add_argument("--tls-cert", type=Path, default=None, metavar="PEM",
+                        help="serve https/wss with this PEM certificate (chain, the server's own "
+                        "first); needs --tls-key. Join links then say parleys://")
+    parser.add_argument("--tls-key", type=Path, default=None, metavar="PEM",
+                        help="the certificate's unencrypted PEM private key; needs --tls-cert")
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together: give both, or neither")
     return ServerConfig(
         max_meeting_seconds=args.max_meeting_minutes,
         empty_timeout_seconds=args.empty_minutes,
@@ -80,6 +87,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         data_dir=(args.data_dir or default_data_dir()).expanduser(),
         ice_addresses=args.ice_addresses or ["127.0.0.1"],
         public_host=args.public_host,
+        tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
+        tls_key=args.tls_key.expanduser() if args.tls_key else None,
     )
 
 
@@ -101,13 +110,19 @@ async def serve(config: ServerConfig) -> int:
 
     try:
         api_key, created = resolve_api_key(config)
+        fingerprint = certificate_fingerprint(config.tls_cert) if config.tls_cert else None
         runner, base_url, _app = await start_server(config)
     except (OSError, RuntimeError, StoreError) as exc:
         print(f"parley-server: cannot start: {exc}", file=sys.stderr, flush=True)
         return 1
     try:
         if created:
-            print(f"API key: {api_key} (stored in {config.data_dir / API_KEY_FILE})", flush=True)
+            # the key itself is never printed or logged (stdout often ends up in a journal)
+            print(f"API key generated: read it from {config.data_dir / API_KEY_FILE} (mode 0600)", flush=True)
+        if fingerprint is not None:
+            # What people compare with the fingerprint their app shows before they trust a
+            # certificate it cannot verify (a self-signed one).
+            print(f"TLS certificate SHA-256 fingerprint: {fingerprint}", flush=True)
         print(f"parley-server listening on {base_url}", flush=True)
         await shutdown
         log.info("shutting down")

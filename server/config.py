@@ -52,6 +52,10 @@ class ServerConfig:
     webhook_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0, 1800.0)
     #: How long one webhook POST may take.
     webhook_timeout_seconds: float = 10.0
+    #: TLS: the PEM certificate (chain, the server's own first) and its unencrypted PEM private
+    #: key, both or neither. With them the server speaks https/wss and join URLs say parleys://.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -66,6 +70,16 @@ class ServerConfig:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both, or neither")
+        for name in ("tls_cert", "tls_key"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, Path(getattr(self, name)))
+
+    @property
+    def tls(self) -> bool:
+        """Whether the server speaks TLS (https, wss; join URLs ``parleys://``)."""
+        return self.tls_cert is not None
 
 
 def host_port(host: str, port: int) -> str:

@@ -141,6 +141,8 @@ class MeetingService:
         self._signer = signer
         self._config = config
         self._public_host = config.public_host or host_port(config.host, config.port)
+        #: parleys:// when the server speaks TLS (https, wss), parley:// otherwise
+        self._scheme = "parleys" if config.tls else "parley"
         #: What happens to meetings (webhooks listen here).
         self.events = EventBus()
         #: The live participants of a meeting as REST shows them (the room registry sets it).
@@ -345,7 +347,7 @@ class MeetingService:
         )
         self._store.add_attendee(attendee)
         token = self._signer.issue(meeting.id, attendee.id, self._config.token_ttl_seconds)
-        join_url = f"parley://{self._public_host}/m/{meeting.id}?token={token}"
+        join_url = f"{self._scheme}://{self._public_host}/m/{meeting.id}?token={token}"
         return attendee, token, join_url
 
     def remove_attendee(self, attendee_id: str) -> None:
@@ -365,7 +367,7 @@ class MeetingService:
             raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
         self.capabilities(meeting, role)  # refuses an unknown role
         token = self._signer.issue_invite(meeting.id, role, self._config.token_ttl_seconds)
-        return token, f"parley://{self._public_host}/m/{meeting.id}?token={token}"
+        return token, f"{self._scheme}://{self._public_host}/m/{meeting.id}?token={token}"
 
     def attendee_for_token(self, meeting_id: str, token: str) -> tuple[MeetingRecord, AttendeeRecord]:
         """The attendee a join token names (REST calls made as an attendee). Invite tokens name

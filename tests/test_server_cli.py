@@ -66,10 +66,11 @@ async def test_server_starts_reports_its_port_and_stops_on_signals(tmp_path: Pat
         key_file = data_dir / "api_key"
         api_key = key_file.read_text().strip()
         assert lines == [
-            f"API key: {api_key} (stored in {key_file})\n",
+            f"API key generated: read it from {key_file} (mode 0600)\n",
             lines[-1],
         ]
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert api_key not in "".join(lines) + stderr_path.read_text()  # never printed or logged
         base_url, port = LISTENING.fullmatch(lines[-1]).groups()
         assert int(port) > 0
 

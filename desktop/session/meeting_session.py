@@ -59,6 +59,7 @@ from ..media.sender_track import for_sending
 from ..media.stats import LinkStats, StatsSampler
 from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
+from ..signalling.tls import UntrustedCertificate
 from .active_speaker import ActiveSpeakerDetector
 from .health import ConnectionHealthPolicy, ConnectionPoor, quality
 from .screen_share import ScreenShare, ShareRefused
@@ -120,12 +121,18 @@ def volume_from_level(rms: float) -> float:
 
 
 class JoinFailed(Exception):
-    """Joining did not work: ``reason`` is a stable code (see session/reasons.py)."""
+    """Joining did not work: ``reason`` is a stable code (see session/reasons.py).
 
-    def __init__(self, reason: str, message: str) -> None:
+    With ``untrusted_certificate``, ``certificate`` says what the server presented
+    (``host_port``, ``fingerprint``, ``reason``, ``changed``); ``certificate.trust()`` is the
+    user's explicit "Trust this server", after which a new session may join."""
+
+    def __init__(self, reason: str, message: str,
+                 certificate: UntrustedCertificate | None = None) -> None:
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
+        self.certificate = certificate
 
 
 class MeetingSession(EventEmitter):
@@ -221,6 +228,9 @@ class MeetingSession(EventEmitter):
         except ProtocolError as exc:
             await self._shutdown()
             raise JoinFailed(str(exc.code), exc.message) from None
+        except UntrustedCertificate as exc:  # before ConnectionError, which it is
+            await self._shutdown()
+            raise JoinFailed("untrusted_certificate", exc.reason, exc) from None
         except (ConnectionError, OSError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
             await self._shutdown()
             if self._ended_by_server is not None:  # the meeting ended while we were setting up
@@ -393,6 +403,10 @@ class MeetingSession(EventEmitter):
                     continue
                 self.reconnecting = False
                 await self._finish(self._ended_by_server or str(exc.code))
+                return
+            except UntrustedCertificate:  # the server's certificate changed: never carry on
+                self.reconnecting = False
+                await self._finish("untrusted_certificate")
                 return
             except Exception as exc:  # the network is not back yet (aiohttp's own errors included)
                 logger.info("session: reconnect attempt failed: %s", exc or type(exc).__name__)

@@ -30,6 +30,7 @@ _REASONS = {
     "meeting_full": "This meeting is full.",
     "missing_capability": "You are not allowed to join this meeting.",
     "connection_failed": "Could not reach the meeting server.",
+    "untrusted_certificate": "Parley did not connect: the meeting server's certificate is not trusted.",
 }
 
 #: Why my screen share stopped or did not start.

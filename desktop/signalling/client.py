@@ -3,6 +3,10 @@
 No Qt here. ``request`` sends a message with a fresh request id and waits for the reply that
 carries it (an ``error`` reply raises :class:`wire.ProtocolError`). Everything else the
 server sends arrives, in order, at the ``on_message`` callback.
+
+A ``wss://`` connection verifies the server's certificate, or accepts exactly the one the user
+trusted for that host:port (see tls.py); an untrusted one raises
+:class:`~desktop.signalling.tls.UntrustedCertificate` before anything is sent.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import aiohttp
 
 import wire
 from wire import Error, Message, ProtocolError, code_of
+
+from .tls import ServerTls, TrustStore, host_port_key
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,11 @@ class JoinUrl:
         self.netloc = parts.netloc
 
     @property
+    def host_port(self) -> str:
+        """``host:port`` of the server, as the trust store keys it (default port filled in)."""
+        return host_port_key(self.host, self.port, self.secure)
+
+    @property
     def http_base(self) -> str:
         return f"{'https' if self.secure else 'http'}://{self.netloc}"
 
@@ -49,8 +60,12 @@ class JoinUrl:
 
 
 class SignallingClient:
-    def __init__(self, url: str, on_message: Callable[[Message], None]) -> None:
+    def __init__(self, url: str, on_message: Callable[[Message], None], *,
+                 trust: TrustStore | None = None) -> None:
+        """``url``: ``ws://`` or ``wss://…/v1/rtc``; ``trust``: the certificates the user
+        trusted (None: the one registered with ``tls.use_trust_store``)."""
         self._url = url
+        self._tls = ServerTls(url, trust)
         self._on_message = on_message
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -64,8 +79,15 @@ class SignallingClient:
         self._session = aiohttp.ClientSession()
         try:
             self._ws = await self._session.ws_connect(
-                self._url, heartbeat=20.0, max_msg_size=4 * wire.MAX_MESSAGE_BYTES
+                self._url, heartbeat=20.0, max_msg_size=4 * wire.MAX_MESSAGE_BYTES,
+                ssl=self._tls.ssl_argument(),
             )
+        except aiohttp.ClientError as exc:
+            await self._session.close()
+            untrusted = await self._tls.untrusted(exc)
+            if untrusted is not None:
+                raise untrusted from exc
+            raise
         except BaseException:
             await self._session.close()
             raise

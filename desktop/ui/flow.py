@@ -45,6 +45,7 @@ from .lobby_window import LobbyWindow
 from .screen_picker import ScreenPicker
 from .settings import Settings
 from .start_window import StartWindow
+from .trust_dialog import TrustDialog
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class AppFlow(QObject):
         self._call_started: float | None = None
 
         self.settings_dialog: SettingsDialog | None = None
+        self.trust_dialog: TrustDialog | None = None
         self.start_window.join_requested.connect(self.open_lobby)
         self.start_window.settings_requested.connect(self.open_settings)
         self.start_window.host_requested.connect(lambda: self._spawn(self.host_meeting()))
@@ -369,6 +371,8 @@ class AppFlow(QObject):
                 self._close_media()
                 self.start_window.show_notice(text)
                 self._show(self.start_window, "StartWindow")
+            if exc.reason == "untrusted_certificate" and exc.certificate is not None:
+                self._ask_trust(exc.certificate, join_url, name, camera_on, mic_on)
             return
         if session.ended.is_set() or self.call is not call:  # it ended while we were joining
             return
@@ -396,6 +400,31 @@ class AppFlow(QObject):
                 self._spawn(self.share(sources[0]))
             else:
                 call.show_notice("There is no screen to share here.")
+
+    def _ask_trust(self, certificate, join_url: str, name: str, camera_on: bool, mic_on: bool) -> None:
+        """The server's certificate cannot be verified: ask, never trust it silently. "Trust this
+        server" keeps the decision (the registered trust store) and joins again; Cancel leaves
+        the user where the error is shown."""
+        parent = self.lobby if self.lobby is not None and self.lobby.isVisible() else self.start_window
+        if self.trust_dialog is not None:
+            self.trust_dialog.deleteLater()
+        dialog = self.trust_dialog = TrustDialog(
+            certificate.host_port, certificate.fingerprint, certificate.reason,
+            changed=certificate.changed, parent=parent)
+
+        def trusted() -> None:
+            if self._quitting:
+                return
+            certificate.trust()
+            if parent is self.lobby:
+                self.lobby.show_error("")
+                self.lobby.set_busy(True)
+            else:
+                self.start_window.show_notice("Joining…")
+            self._spawn(self.join(join_url, name, camera_on, mic_on))
+
+        dialog.trusted.connect(trusted)
+        dialog.open()  # window-modal, no nested event loop
 
     def _new_call_window(self, session: MeetingSession, name: str) -> CallWindow:
         call = self.call = CallWindow()
