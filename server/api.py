@@ -305,7 +305,10 @@ async def create_invite(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    from . import openapi  # it reads HTTP_STATUS from here
+
     app.router.add_get("/healthz", healthz)
+    openapi.add_routes(app)  # GET /v1/openapi.json, no key
     app.router.add_post("/v1/meetings", create_meeting)
     app.router.add_get("/v1/meetings/{meeting_id}", get_meeting)
     app.router.add_delete("/v1/meetings/{meeting_id}", delete_meeting)

@@ -46,6 +46,9 @@ class ServerConfig:
     #: A participant whose connection drops (no ``leave``) keeps its seat this long: a rejoin
     #: within it is seamless for the others (no participant_left, no participant_joined).
     reconnect_grace_seconds: float = 30.0
+    #: ``join`` attempts a remote address may make a minute (0: no limit). Behind a reverse
+    #: proxy every user shares the proxy's address: raise it or set 0 there.
+    joins_per_minute: int = 30
     #: How often the rules are checked (seconds of real time).
     lifecycle_interval_seconds: float = 0.25
     #: A failed webhook delivery is tried again after each of these delays, then recorded as failed.

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from wire import MAX_NAME_CHARS, ErrorCode, ProtocolError, from_dict
+from wire import MAX_LIMIT_SECONDS, MAX_NAME_CHARS, ErrorCode, ProtocolError, from_dict
 
 from .clock import Clock, iso
 from .config import ServerConfig, host_port
@@ -52,7 +52,7 @@ class CallType:
 
     def __post_init__(self) -> None:
         if not self.name or len(self.name) > MAX_CALL_TYPE_NAME or not all(
-                c.isalnum() or c in "-_." for c in self.name):
+                c.isascii() and (c.isalnum() or c in "-_.") for c in self.name):
             raise ProtocolError(ErrorCode.BAD_REQUEST,
                                 f"a call type name is 1 to {MAX_CALL_TYPE_NAME} letters, digits, '-', '_' or '.'")
         if not isinstance(self.grants, dict) or not self.grants:
@@ -90,6 +90,11 @@ class Limits:
             raise ValueError("settings.limits.max_duration_seconds must be positive or null")
         if self.max_participants <= 0:
             raise ValueError("settings.limits.max_participants must be positive")
+        for key in ("max_duration_seconds", "inactivity_timeout_seconds"):
+            value = getattr(self, key)
+            if value is not None and value > MAX_LIMIT_SECONDS:
+                # past the year 9999: no clock could show its timer_ends_at
+                raise ValueError(f"settings.limits.{key} must be at most {MAX_LIMIT_SECONDS} (a year)")
 
 
 @dataclass(frozen=True)

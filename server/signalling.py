@@ -69,8 +69,41 @@ class TokenBucket:
             return True
         return False
 
+    def full(self) -> bool:
+        """Whether the bucket has refilled completely (its owner has been quiet)."""
+        return min(self.burst, self._tokens + (self._clock() - self._at) * self.rate) >= self.burst
+
+
+class JoinLimiter:
+    """A token bucket per remote address for ``join`` attempts, successful or not."""
+
+    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+        self._pruned_at = clock()
+
+    def allow(self, address: str | None) -> bool:
+        if self.per_minute <= 0:
+            return True  # no limit
+        now = self._clock()
+        if now - self._pruned_at > 60.0:  # forget addresses quiet for a minute (full again)
+            self._buckets = {a: b for a, b in self._buckets.items() if not b.full()}
+            self._pruned_at = now
+        key = address or ""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.per_minute / 60.0, self.per_minute, self._clock)
+        return bucket.allow()
+
+
+JOIN_LIMITER_KEY = web.AppKey("join_limiter", JoinLimiter)
+
 
 def add_routes(app: web.Application) -> None:
+    from .app import CONFIG_KEY
+
+    app[JOIN_LIMITER_KEY] = JoinLimiter(app[CONFIG_KEY].joins_per_minute)
     app.router.add_get("/v1/rtc", rtc_handler)
 
 
@@ -79,13 +112,15 @@ async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
 
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT)
     await ws.prepare(request)
-    client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY])
+    client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY],
+                              joins=request.app[JOIN_LIMITER_KEY], remote=request.remote)
     await client.run()
     return ws
 
 
 class ClientConnection:
-    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings) -> None:
+    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings,
+                 joins: JoinLimiter | None = None, remote: str | None = None) -> None:
         self.ws = ws
         self.rooms = rooms
         self.meetings = meetings
@@ -96,6 +131,8 @@ class ClientConnection:
         self._leave_reason = "disconnected"
         self._rate = TokenBucket(RATE_PER_SECOND, RATE_BURST)
         self._volume_rate = TokenBucket(10, 20)  # clients send about 5 a second
+        self._joins = joins or JoinLimiter(0)
+        self._remote = remote
 
     async def run(self) -> None:
         self._writer = asyncio.create_task(self._write_loop())
@@ -167,6 +204,9 @@ class ClientConnection:
     async def _join(self, message: Join, rid: int | None) -> None:
         if self.participant is not None:
             raise ProtocolError(ErrorCode.ALREADY_JOINED, "this connection has already joined")
+        if not self._joins.allow(self._remote):
+            raise ProtocolError(ErrorCode.RATE_LIMITED,
+                                f"too many joins from your address; at most {self._joins.per_minute} a minute")
         if self.rooms.draining:
             raise ProtocolError(ErrorCode.SERVER_RESTARTING, "the server is restarting; join again in a moment")
         meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token, message.name)
@@ -186,6 +226,9 @@ class ClientConnection:
             try:
                 await self.ws.send_str(wire.encode(message, rid))
             except (ConnectionError, RuntimeError):
+                break
+            except Exception:  # one unsendable message closes only this socket
+                logger.exception("signalling: could not send %s", message.TYPE)
                 break
             if self.outbox.overflowed:
                 break

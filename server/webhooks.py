@@ -32,8 +32,10 @@ import collections
 import dataclasses
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +106,23 @@ def check_url(url: str) -> None:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"url is not a valid URL: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "url must be an http:// or https:// URL with a host")
+    if not (_HOSTNAME.fullmatch(parsed.raw_host or "") or _is_ip_address(parsed.raw_host or "")):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"url has no valid host name: {parsed.raw_host!r}")
+    if parsed.explicit_port == 0:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "url must not name port 0")
+
+
+#: A DNS name as yarl gives it (IDNA-encoded): dot-separated labels of letters, digits, '-' and
+#: '_', none empty.
+_HOSTNAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def check_events(events: list[str]) -> list[str]:

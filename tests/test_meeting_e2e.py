@@ -330,3 +330,26 @@ async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
     status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
     assert data["meeting"]["end_reason"] == "ended_by_host"
     assert data["meeting"]["session"]["participants"] == []
+
+
+async def test_joins_per_address_are_limited(tmp_path) -> None:
+    """30 join attempts a minute from one address, successful or not; the 31st is refused."""
+    from server.app import start_server
+    from server.clock import ManualClock
+    from server.config import ServerConfig
+    from support import API_KEY
+
+    runner, base_url, _ = await start_server(
+        ServerConfig(port=0, data_dir=tmp_path / "data", api_key=API_KEY, joins_per_minute=30), ManualClock())
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(base_url.replace("http", "ws") + "/v1/rtc") as ws:
+                codes = []
+                for rid in range(31):
+                    await ws.send_str(json.dumps({"v": 1, "type": "join", "rid": rid, "meeting_id": "m",
+                                                  "token": "not.a-token"}))
+                    codes.append(json.loads((await ws.receive()).data)["code"])
+        assert codes[:30] == ["invalid_token"] * 30
+        assert codes[30] == "rate_limited"
+    finally:
+        await runner.cleanup()

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import types
 import typing
 from typing import Any, Union
 
 from .errors import ErrorCode, ProtocolError
-from .limits import MAX_MESSAGE_BYTES, PROTOCOL_VERSION
+from .limits import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION
 from .messages import MESSAGE_TYPES, Message
 
 _ENVELOPE_KEYS = frozenset({"v", "type", "rid"})
@@ -39,7 +40,8 @@ def decode(text: str | bytes) -> tuple[Message, int | None]:
 
     Raises :class:`ProtocolError` with a stable code for anything malformed.
     """
-    size = len(text.encode("utf-8")) if isinstance(text, str) and len(text) * 4 > MAX_MESSAGE_BYTES else len(text)
+    size = (len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) and len(text) * 4 > MAX_MESSAGE_BYTES
+            else len(text))
     if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE,
@@ -50,7 +52,7 @@ def decode(text: str | bytes) -> tuple[Message, int | None]:
     if rid is not None and (not isinstance(rid, int) or isinstance(rid, bool)):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "rid must be an integer")
     version = body.get("v")
-    if version != PROTOCOL_VERSION:
+    if type(version) is not int or version != PROTOCOL_VERSION:  # true and 1.0 are not 1
         raise ProtocolError(
             ErrorCode.UNSUPPORTED_VERSION,
             f"protocol version {version!r} is not supported (expected {PROTOCOL_VERSION})",
@@ -68,14 +70,55 @@ def decode(text: str | bytes) -> tuple[Message, int | None]:
 
 
 def load_object(text: str | bytes, what: str) -> dict[str, Any]:
-    """Parse JSON that must be an object (a message, a request body); ``bad_request`` if not."""
+    """Parse JSON that must be an object (a message, a request body); ``bad_request`` if not.
+
+    Also refused: nesting deeper than ``MAX_JSON_DEPTH``, and strings holding a lone surrogate
+    (``"\\ud800"``), which no UTF-8 text can carry (SQLite and the socket would fail on it).
+    """
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:  # the parser's own stack: far deeper than MAX_JSON_DEPTH
+        raise ProtocolError(ErrorCode.BAD_REQUEST, _too_deep(what)) from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"{what} must be a JSON object")
+    _check_values(data, what)
     return data
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _too_deep(what: str) -> str:
+    return f"{what} nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"
+
+
+def _check_values(data: dict[str, Any], what: str) -> None:
+    """Refuse what JSON allows but nothing downstream can hold (see ``load_object``)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and _LONE_SURROGATE.search(value):
+                raise ProtocolError(
+                    ErrorCode.BAD_REQUEST,
+                    f"{what} holds a string with a lone surrogate ({_first_surrogate(value)}), "
+                    "which is not valid Unicode",
+                )
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ProtocolError(ErrorCode.BAD_REQUEST, _too_deep(what))
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((item, depth + 1) for item in value.values())
+            else:
+                stack.extend((item, depth + 1) for item in value)
+
+
+def _first_surrogate(value: str) -> str:
+    match = _LONE_SURROGATE.search(value)
+    return f"\\u{ord(match.group()):04x}" if match else "?"
 
 
 def to_dict(value: Any) -> Any:
@@ -148,6 +191,10 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             raise ProtocolError(ErrorCode.BAD_REQUEST, f"{where} must be true or false")
         return value
     if tp is int:
+        # A number without a fraction is an integer, however it is written (5 or 5.0), as in
+        # JSON Schema and for clients whose JSON has one number type; a boolean never is.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             raise ProtocolError(ErrorCode.BAD_REQUEST, f"{where} must be an integer")
         return value

@@ -6,8 +6,20 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 256 * 1024
 #: Largest SDP carried in a message.
 MAX_SDP_CHARS = 200_000
+#: Most media sections (``m=`` lines) in an SDP a client sends. The server's receiving offer,
+#: which the client's ``subscribe_answer`` mirrors, has one audio section per other participant,
+#: up to 16 cameras and 2 shares, and idle spares: 35 sections for 16 people, about 170 for 100
+#: (server/sfu/peers.py). At aiortc's 1.1 kB or more a section, MAX_SDP_CHARS binds before this
+#: for real SDPs; this stops an SDP of a thousand bare sections, which costs aiortc a second.
+MAX_SDP_MEDIA_SECTIONS = 200
+#: Deepest nesting of JSON arrays and objects in a message or a REST body (messages need 3).
+MAX_JSON_DEPTH = 32
 #: Longest display name.
 MAX_NAME_CHARS = 64
+#: Longest duration a meeting's settings may hold (``limits.max_duration_seconds``,
+#: ``limits.inactivity_timeout_seconds``): a year. Beyond some 3e11 s, ``timer_ends_at`` is past
+#: the year 9999 and no clock can show it.
+MAX_LIMIT_SECONDS = 365 * 24 * 3600
 #: Forwarded per meeting at once.
 MAX_CAMERAS = 16
 MAX_SCREEN_SHARES = 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from .limits import MAX_NAME_CHARS, MAX_SDP_CHARS
+from .limits import MAX_NAME_CHARS, MAX_SDP_CHARS, MAX_SDP_MEDIA_SECTIONS
 
 Kind = Literal["audio", "video"]
 
@@ -32,6 +32,12 @@ def _check_sdp(sdp: str) -> None:
         raise ValueError("sdp must not be empty")
     if len(sdp) > MAX_SDP_CHARS:
         raise ValueError(f"sdp longer than {MAX_SDP_CHARS} characters")
+    # Lines as aiortc's parser splits them, so no other line break can hide a section.
+    sections = sum(1 for line in sdp.splitlines() if line.startswith("m="))
+    if sections > MAX_SDP_MEDIA_SECTIONS:
+        raise ValueError(
+            f"sdp has {sections} media sections (m= lines); at most {MAX_SDP_MEDIA_SECTIONS} are accepted"
+        )
 
 
 # --- value types -------------------------------------------------------------------------

@@ -57,6 +57,11 @@ class PublisherPeer:
     async def answer(self, offer_sdp: str) -> str:
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        except Exception as exc:  # aiortc's parser trips on bad SDP with anything (AssertionError,
+            # IndexError, StopIteration turned RuntimeError, ...): the offer is unusable
+            raise ProtocolError(ErrorCode.NEGOTIATION_FAILED,
+                                f"cannot use this offer: {exc or type(exc).__name__}") from None
+        try:
             kinds = [t.kind for t in self.pc.getTransceivers()]
             if not kinds:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "the offer has no audio or video")
@@ -91,7 +96,10 @@ class PublisherPeer:
     async def close(self) -> None:
         for up in self.tracks.values():
             up.close()
-        await self.pc.close()
+        try:
+            await self.pc.close()
+        except Exception:  # a half-negotiated connection: transceivers without a transport
+            logger.debug("publisher %s: close after a failed negotiation", self.attendee_id, exc_info=True)
 
 
 @dataclass
@@ -183,7 +191,7 @@ class SubscriberPeer:
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
             except Exception as exc:
-                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this answer: {exc}") from None
+                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this answer: {exc or type(exc).__name__}") from None
             self._offer_pending = False
             dirty, self._dirty = self._dirty, False
         # Each section's down track becomes ready when aiortc starts its sender.
