@@ -4,8 +4,8 @@ It joins with synthetic devices, stays, leaves, and reports what it received. It
 generator of bench/ and the backbone of the end-to-end tests. It never imports Qt.
 
     parley-bot JOIN_URL [--name NAME] [--camera synthetic|none] [--mic synthetic|none]
-               [--screen synthetic|none] [--share-for SECONDS] [--duration SECONDS]
-               [--light] [--muted] [--json]
+               [--screen synthetic|none] [--share-for SECONDS] [--say TEXT] [--raise-hand]
+               [--duration SECONDS] [--light] [--muted] [--json]
 
 With ``--screen synthetic`` it also shares a synthetic screen (a scrolling document, 1920x1080
 at 15 fps by default); refused because two others share, it tries again when one stops.
@@ -29,6 +29,7 @@ from .media.stamp import read_stamp
 from .session.events import (
     AudioFrameReceived,
     CameraRefused,
+    ChatReceived,
     Reconnected,
     Reconnecting,
     ScreenShareRefused,
@@ -58,6 +59,8 @@ class BotOptions:
     screen_height: int = 1080
     screen_fps: int = 15
     share_for: float | None = None  # stop sharing after this many seconds (None: until leaving)
+    say: str | None = None  # a chat message to everyone, sent once in
+    raise_hand: bool = False
 
 
 @dataclass
@@ -83,6 +86,10 @@ class BotReport:
     #: per comeback: ms from noticing the drop to media flowing again (the first frame received
     #: after rejoining; or rejoining itself when nobody else sends anything)
     reconnect_ms: list[float] = field(default_factory=list)
+    #: every chat message it could read (history included): sender, text, private or not
+    chat_received: list[dict] = field(default_factory=list)
+    #: the names with a hand up when it left, in the order the hands went up
+    hands_raised: list[str] = field(default_factory=list)
     end_reason: str | None = None
     error: dict | None = None
 
@@ -115,6 +122,8 @@ class BotReport:
             "timer_ends_at": self.timer_ends_at,
             "reconnects": self.reconnects,
             "reconnect_ms": self.reconnect_ms,
+            "chat_received": self.chat_received,
+            "hands_raised": self.hands_raised,
             "end_reason": self.end_reason,
         }
         if self.error is not None:
@@ -166,6 +175,7 @@ class Bot:
         self.session.on(ShareAvailabilityChanged, self._on_share_available)
         self.session.on(TimerChanged, lambda e: self.report.timer_ends_at.append(iso(e.ends_at)))
         self.session.on(Reconnecting, self._on_reconnecting)
+        self.session.on(ChatReceived, self._on_chat)
         self.session.on(Reconnected, self._on_reconnected)
         self._dropped_at: float | None = None  # a drop whose media has not flowed again yet
         self._rejoined = False
@@ -173,6 +183,11 @@ class Bot:
 
     def _elapsed_ms(self) -> float:
         return round((time.monotonic() - self._t0) * 1000.0, 1)
+
+    def _on_chat(self, event: ChatReceived) -> None:
+        m = event.message
+        if m.from_id != self.report.attendee_id:
+            self.report.chat_received.append({"from": m.from_name, "text": m.text, "private": m.to is not None})
 
     def _on_reconnecting(self, event: Reconnecting) -> None:
         self._dropped_at = time.monotonic()
@@ -265,6 +280,10 @@ class Bot:
             self.report.camera = "on"
         if self.options.screen == "synthetic":
             self._start_share()
+        if self.options.raise_hand:
+            await self.session.raise_hand(True)
+        if self.options.say:
+            await self.session.send_chat(self.options.say)
         waits = [asyncio.ensure_future(self.session.ended.wait())]
         if stop is not None:
             waits.append(asyncio.ensure_future(stop.wait()))
@@ -274,6 +293,7 @@ class Bot:
         if self._sharing_task is not None:
             self._sharing_task.cancel()
         self.report.camera = "on" if self.session.camera_on else "off"
+        self.report.hands_raised = [a.name for a in self.session.hands()]
         self.report.roster = [
             {"attendee_id": a.attendee_id, "name": a.name, "muted": a.muted, "video": a.video}
             for a in self.session.attendees.values()
@@ -301,6 +321,8 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--screen-size", default="1920x1080", help="shared screen size WxH")
     parser.add_argument("--screen-fps", type=int, default=15)
     parser.add_argument("--share-for", type=float, help="stop sharing after this many seconds")
+    parser.add_argument("--say", help="send this chat message to everyone once in")
+    parser.add_argument("--raise-hand", action="store_true", help="raise the hand once in")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
     try:
@@ -310,7 +332,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
         parser.error("--size and --screen-size take WIDTHxHEIGHT, e.g. 640x360")
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
-                      args.screen_fps, args.share_for), args.json
+                      args.screen_fps, args.share_for, args.say, args.raise_hand), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from wire import (
     MAX_CAMERAS,
     CapabilitiesUpdated,
+    ChatHistory,
+    ChatInfo,
+    ChatMessage,
     MeetingUpdated,
+    Reaction,
     ServerRestarting,
     MAX_SCREEN_SHARES,
     AttendeeInfo,
@@ -53,7 +57,7 @@ from .config import ServerConfig
 from .meetings import MeetingService
 from .sfu.forwarding import UpTrack
 from .sfu.peers import PublisherPeer, SubscriberPeer
-from .store import AttendeeRecord
+from .store import AttendeeRecord, ChatRecord
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +94,7 @@ class Participant:
     volume: float = 0.0  # as the participant last measured it
     signal_strength: float = 1.0  # from the loss seen on its audio uplink
     away_since: float | None = None  # its connection dropped; the seat waits for it (grace)
+    hand_raised_at: float | None = None
     owner: Participant | None = None  # set on a screen share: whose screen it is
     share: Participant | None = None  # set on a person while they share their screen
 
@@ -118,6 +123,7 @@ class Participant:
             video=self.video,
             mute_locked=self.mute_locked,
             content=self.is_content,
+            hand_raised_at=iso(self.hand_raised_at),
         )
 
     def up(self, kind: str) -> UpTrack | None:
@@ -135,6 +141,7 @@ class Room:
         self._volumes_sent: dict[str, VolumeInfo] = {}
         self._removed: set[str] = set()  # attendees a host removed: they may not come back
         self._volume_task: asyncio.Task | None = None
+        self._last_hand = 0.0  # when the latest hand went up
         #: since when exactly one person is here (the "alone" rule); None: not alone
         self.alone_since: float | None = None
 
@@ -182,7 +189,11 @@ class Room:
         )
         if returning and previous is not None:  # what the others knew of it carries on
             participant.muted, participant.mute_locked = previous.muted, previous.mute_locked
+            participant.hand_raised_at = previous.hand_raised_at
         self._seat(participant, meeting, rid)
+        history = [_chat_info(r) for r in self._meetings.store.chat_for(self.meeting_id, attendee.id)]
+        if history:
+            outbox.put(ChatHistory(messages=history))
         self._people_changed()
         if not returning:
             self._meetings.participant_event("participant.joined", self.meeting_id, to_dict(participant.info()))
@@ -427,11 +438,45 @@ class Room:
             participant.muted = muted
             self._broadcast(ParticipantUpdated(participant.info()))
 
+    # --- chat, hands, reactions ------------------------------------------------------------------
+
+    def chat(self, sender: Participant, text: str, to: str | None) -> ChatMessage:
+        """Keep the message with the meeting and hand it to whom it is for: everyone, or only
+        ``to`` (and the sender). Returns the sender's copy (the reply)."""
+        recipient = None
+        if to is not None:
+            recipient = self.participants.get(to)
+            if recipient is None or recipient.is_content or to == sender.attendee_id:
+                raise ProtocolError(ErrorCode.NOT_FOUND, f"{to!r} is not someone in the meeting")
+        record = self._meetings.store.add_chat(ChatRecord(
+            None, self.meeting_id, sender.attendee_id, sender.attendee.name, to, text, self._meetings.now()))
+        message = ChatMessage(message=_chat_info(record))
+        if recipient is not None:
+            recipient.outbox.put(message)
+        else:
+            for p in self.people():
+                if p is not sender:
+                    p.outbox.put(message)
+        return message
+
+    def raise_hand(self, participant: Participant, raised: bool) -> None:
+        if raised == (participant.hand_raised_at is not None):
+            return
+        if raised:  # strictly after the last hand, so the order is never a tie
+            self._last_hand = max(self._meetings.now(), self._last_hand + 0.001)
+            participant.hand_raised_at = self._last_hand
+        else:
+            participant.hand_raised_at = None
+        self._broadcast(ParticipantUpdated(participant.info()))
+
+    def react(self, participant: Participant, emoji: str) -> None:
+        self._broadcast(Reaction(attendee_id=participant.attendee_id, emoji=emoji))
+
     # --- host controls (capability-gated here, whatever the client shows) ------------------------
 
     async def moderate(self, host: Participant, attendee_id: str, action: str) -> Message:
         """Do it, and return the reply for the host (what everyone else is told too)."""
-        needed = "remove-participant" if action == "remove" else "mute-others"
+        needed = "remove-participant" if action == "remove" else "mute-others"  # lower_hand too
         if needed not in host.capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"your role may not {action.replace('_', ' ')} others")
         target = self.participants.get(attendee_id)
@@ -443,6 +488,10 @@ class Room:
             target.outbox.put(MeetingEnded(reason="removed"))  # stop their share; they may share again
             await self._remove(target, "removed", announce=True)
             return ParticipantLeft(attendee_id=attendee_id, reason="removed")
+        if action == "lower_hand":
+            target.hand_raised_at = None
+            self._broadcast(ParticipantUpdated(target.info()))
+            return ParticipantUpdated(target.info())
         if action == "remove":
             self._removed.add(attendee_id)
             self._meetings.remove_attendee(attendee_id)
@@ -571,6 +620,12 @@ class ServerStats:
 
 
 VOLUME_INTERVAL = 0.2  # seconds between volume fan-outs
+
+
+def _chat_info(record: ChatRecord) -> ChatInfo:
+    assert record.id is not None
+    return ChatInfo(message_id=record.id, from_id=record.sender_id, from_name=record.sender_name,
+                    text=record.text, sent_at=iso(record.sent_at) or "", to=record.recipient_id)
 
 
 def _signal_strength(participant: Participant) -> float:

@@ -31,7 +31,10 @@ from wire import (
     Pong,
     ProtocolError,
     Publish,
+    RaiseHand,
+    React,
     RequestKeyframe,
+    SendChat,
     SubscribeAnswer,
     Volume,
 )
@@ -50,6 +53,9 @@ SOCKET_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES
 #: requests) are limited per connection, so one client cannot flood the others' sockets.
 RATE_PER_SECOND = 10
 RATE_BURST = 20
+#: Chat messages and reactions per connection: a person typing or clicking fast, not a flood.
+CHAT_PER_SECOND = 2
+CHAT_BURST = 10
 
 
 class TokenBucket:
@@ -131,6 +137,7 @@ class ClientConnection:
         self._leave_reason = "disconnected"
         self._rate = TokenBucket(RATE_PER_SECOND, RATE_BURST)
         self._volume_rate = TokenBucket(10, 20)  # clients send about 5 a second
+        self._chat_rate = TokenBucket(CHAT_PER_SECOND, CHAT_BURST)
         self._joins = joins or JoinLimiter(0)
         self._remote = remote
 
@@ -174,11 +181,14 @@ class ClientConnection:
         if me.is_content and not isinstance(message, (Publish, Leave)):
             raise ProtocolError(ErrorCode.BAD_REQUEST,
                                 f"a screen share connection only publishes and leaves, not {message.TYPE}")
-        if isinstance(message, (Mute, Camera, RequestKeyframe, Moderate)) and not self._rate.allow():
+        if isinstance(message, (Mute, Camera, RequestKeyframe, Moderate, RaiseHand)) and not self._rate.allow():
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")
         if isinstance(message, Volume) and not self._volume_rate.allow():
             raise ProtocolError(ErrorCode.RATE_LIMITED, "send volume at most 10 times a second")
+        if isinstance(message, (SendChat, React)) and not self._chat_rate.allow():
+            raise ProtocolError(ErrorCode.RATE_LIMITED,
+                                f"too many {message.TYPE} messages; at most {CHAT_PER_SECOND} a second")
         if isinstance(message, Publish):
             self.outbox.put(await room.publish(me, message), rid)
         elif isinstance(message, SubscribeAnswer):
@@ -191,6 +201,12 @@ class ClientConnection:
             room.set_volume(me, message.volume)
         elif isinstance(message, Moderate):
             self.outbox.put(await room.moderate(me, message.attendee_id, message.action), rid)
+        elif isinstance(message, SendChat):
+            self.outbox.put(room.chat(me, message.text, message.to), rid)
+        elif isinstance(message, RaiseHand):
+            room.raise_hand(me, message.raised)
+        elif isinstance(message, React):
+            room.react(me, message.emoji)
         elif isinstance(message, EndMeeting):
             await room.end_by_host(me)
         elif isinstance(message, RequestKeyframe):

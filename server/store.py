@@ -73,6 +73,17 @@ class DeliveryRecord:
     delivered_at: float | None = None
 
 
+@dataclass(frozen=True)
+class ChatRecord:
+    id: int | None  # None until stored
+    meeting_id: str
+    sender_id: str
+    sender_name: str
+    recipient_id: str | None  # None: to everyone
+    text: str
+    sent_at: float
+
+
 class StoreError(Exception):
     """The store cannot do what was asked (unknown or duplicate id, newer schema)."""
 
@@ -142,6 +153,21 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2 -> 3: removed attendees stay removed across restarts
     ("ALTER TABLE attendees ADD COLUMN removed_at REAL",),
+    # 3 -> 4: each meeting's chat
+    (
+        """
+        CREATE TABLE chat_messages (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            meeting_id    TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            sender_id     TEXT NOT NULL,
+            sender_name   TEXT NOT NULL,
+            recipient_id  TEXT,
+            text          TEXT NOT NULL,
+            sent_at       REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX chat_by_meeting ON chat_messages(meeting_id, id)",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -357,3 +383,25 @@ class Store:
             f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE status = 'pending' ORDER BY id"
         ).fetchall()
         return [DeliveryRecord(*row) for row in rows]
+
+    # --- chat ----------------------------------------------------------------------------------
+
+    def add_chat(self, rec: ChatRecord) -> ChatRecord:
+        cursor = self._db.execute(
+            "INSERT INTO chat_messages (meeting_id, sender_id, sender_name, recipient_id, text, sent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (rec.meeting_id, rec.sender_id, rec.sender_name, rec.recipient_id, rec.text, rec.sent_at),
+        )
+        return ChatRecord(cursor.lastrowid, rec.meeting_id, rec.sender_id, rec.sender_name, rec.recipient_id,
+                          rec.text, rec.sent_at)
+
+    def chat_for(self, meeting_id: str, attendee_id: str, limit: int = 200) -> list[ChatRecord]:
+        """The meeting's latest messages ``attendee_id`` may read (to everyone, or privately to or
+        from it), oldest first."""
+        rows = self._db.execute(
+            "SELECT id, meeting_id, sender_id, sender_name, recipient_id, text, sent_at FROM chat_messages "
+            "WHERE meeting_id = ? AND (recipient_id IS NULL OR recipient_id = ? OR sender_id = ?) "
+            "ORDER BY id DESC LIMIT ?",
+            (meeting_id, attendee_id, attendee_id, limit),
+        ).fetchall()
+        return [ChatRecord(*row) for row in reversed(rows)]

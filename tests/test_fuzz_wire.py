@@ -28,6 +28,7 @@ from wire import (
     MAX_SDP_CHARS,
     MAX_SDP_MEDIA_SECTIONS,
     MESSAGE_TYPES,
+    REACTIONS,
     ErrorCode,
     Message,
     ProtocolError,
@@ -74,6 +75,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "sdp": sdps,
     "volume": unit,
     "signal_strength": st.sampled_from([0.0, 0.5, 1.0]),
+    "text": text.filter(str.strip),  # a chat message is never blank
+    "emoji": st.sampled_from(REACTIONS),
 }
 
 

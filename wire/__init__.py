@@ -7,6 +7,7 @@ from .codec import decode, encode, from_dict, load_object, to_dict
 from .errors import ErrorCode, ProtocolError, code_of
 from .limits import (
     MAX_CAMERAS,
+    MAX_CHAT_CHARS,
     MAX_JSON_DEPTH,
     MAX_LIMIT_SECONDS,
     MAX_MESSAGE_BYTES,
@@ -15,12 +16,13 @@ from .limits import (
     MAX_SDP_CHARS,
     MAX_SDP_MEDIA_SECTIONS,
     PROTOCOL_VERSION,
+    REACTIONS,
 )
 from .messages import *  # noqa: F403
 from .messages import __all__ as _messages_all
 
 __all__ = [
     "decode", "encode", "from_dict", "load_object", "to_dict", "ErrorCode", "ProtocolError", "code_of",
-    "MAX_CAMERAS", "MAX_JSON_DEPTH", "MAX_LIMIT_SECONDS", "MAX_MESSAGE_BYTES", "MAX_NAME_CHARS",
+    "MAX_CAMERAS", "MAX_CHAT_CHARS", "REACTIONS", "MAX_JSON_DEPTH", "MAX_LIMIT_SECONDS", "MAX_MESSAGE_BYTES", "MAX_NAME_CHARS",
     "MAX_SCREEN_SHARES", "MAX_SDP_CHARS", "MAX_SDP_MEDIA_SECTIONS", "PROTOCOL_VERSION", *_messages_all,
 ]

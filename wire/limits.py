@@ -23,3 +23,7 @@ MAX_LIMIT_SECONDS = 365 * 24 * 3600
 #: Forwarded per meeting at once.
 MAX_CAMERAS = 16
 MAX_SCREEN_SHARES = 2
+#: Longest chat message, in characters.
+MAX_CHAT_CHARS = 4000
+#: The reactions anyone may send (shown briefly over the sender's tile).
+REACTIONS = ("👍", "👏", "😂", "❤️", "🎉", "😮", "🙌", "🤔")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from .limits import MAX_NAME_CHARS, MAX_SDP_CHARS, MAX_SDP_MEDIA_SECTIONS
+from .limits import MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_SDP_CHARS, MAX_SDP_MEDIA_SECTIONS, REACTIONS
 
 Kind = Literal["audio", "video"]
 
@@ -57,6 +57,8 @@ class AttendeeInfo:
     mute_locked: bool = False
     #: a screen share (``OWNER_ID#content``), not a person
     content: bool = False
+    #: when this attendee raised their hand (ISO 8601 UTC); None: not raised
+    hand_raised_at: str | None = None
 
     def __post_init__(self) -> None:
         if not self.attendee_id:
@@ -100,6 +102,18 @@ class VolumeInfo:
             raise ValueError("volume must be between 0 and 1")
         if self.signal_strength not in (0.0, 0.5, 1.0):
             raise ValueError("signal_strength is 0, 0.5 or 1")
+
+
+@dataclass(frozen=True)
+class ChatInfo:
+    """One chat message as its readers see it: to everyone (``to`` None) or private."""
+
+    message_id: int
+    from_id: str
+    from_name: str
+    text: str
+    sent_at: str
+    to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +215,41 @@ class Moderate(Message):
 
     TYPE: ClassVar[str] = "moderate"
     attendee_id: str
-    action: Literal["mute", "allow_unmute", "remove"]
+    action: Literal["mute", "allow_unmute", "remove", "lower_hand"]
+
+
+@dataclass(frozen=True)
+class SendChat(Message):
+    """Say something in the meeting's chat: to everyone, or privately ``to`` one attendee.
+    The reply is the ``chat_message`` everyone it reaches gets."""
+
+    TYPE: ClassVar[str] = "chat"
+    text: str
+    to: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a chat message must not be empty")
+        if len(self.text) > MAX_CHAT_CHARS:
+            raise ValueError(f"a chat message is at most {MAX_CHAT_CHARS} characters")
+
+
+@dataclass(frozen=True)
+class RaiseHand(Message):
+    TYPE: ClassVar[str] = "raise_hand"
+    raised: bool
+
+
+@dataclass(frozen=True)
+class React(Message):
+    """A reaction, shown briefly over my tile for everyone: one of ``REACTIONS``."""
+
+    TYPE: ClassVar[str] = "react"
+    emoji: str
+
+    def __post_init__(self) -> None:
+        if self.emoji not in REACTIONS:
+            raise ValueError(f"a reaction is one of {' '.join(REACTIONS)}")
 
 
 @dataclass(frozen=True)
@@ -332,6 +380,27 @@ class Volumes(Message):
 
 
 @dataclass(frozen=True)
+class ChatMessage(Message):
+    TYPE: ClassVar[str] = "chat_message"
+    message: ChatInfo
+
+
+@dataclass(frozen=True)
+class ChatHistory(Message):
+    """Right after ``joined``: the meeting's latest chat messages I may read, oldest first."""
+
+    TYPE: ClassVar[str] = "chat_history"
+    messages: list[ChatInfo]
+
+
+@dataclass(frozen=True)
+class Reaction(Message):
+    TYPE: ClassVar[str] = "reaction"
+    attendee_id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
 class ServerRestarting(Message):
     """The server is going away (restarting): the socket closes next, the meeting does not end.
     Reconnect (with backoff) and join again with the same token; the seat is kept for a while."""
@@ -361,12 +430,13 @@ class Error(Message):
 
 CLIENT_MESSAGES: tuple[type[Message], ...] = (
     Join, Publish, Camera, Mute, Volume, SubscribeAnswer, RequestKeyframe, Moderate, EndMeeting,
-    Leave, Ping,
+    SendChat, RaiseHand, React, Leave, Ping,
 )
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
     ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingUpdated,
-    CapabilitiesUpdated, ServerRestarting, MeetingEnded, Pong, Error,
+    CapabilitiesUpdated, ChatMessage, ChatHistory, Reaction, ServerRestarting, MeetingEnded, Pong,
+    Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES
@@ -374,7 +444,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 
 __all__ = [
     "CONTENT_SUFFIX", "content_attendee_id", "content_owner",
-    "AttendeeInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
+    "AttendeeInfo", "ChatInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",
 ]

@@ -135,6 +135,20 @@ class ConnectionStatsUpdated:
 
 
 @dataclass(frozen=True)
+class ChatReceived:
+    """A chat message (``wire.ChatInfo``: from, text, time; ``to`` set when private), mine
+    included."""
+
+    message: Any
+
+
+@dataclass(frozen=True)
+class ReactionReceived:
+    attendee_id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
 class Reconnecting:
     """The connection dropped: the meeting stays on screen while the session comes back."""
 

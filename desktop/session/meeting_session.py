@@ -20,10 +20,14 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from wire import (
     MAX_SCREEN_SHARES,
+    REACTIONS,
     AttendeeInfo,
     Camera,
     CameraState,
     CapabilitiesUpdated,
+    ChatHistory,
+    ChatInfo,
+    ChatMessage,
     EndMeeting,
     Error,
     ErrorCode,
@@ -42,6 +46,10 @@ from wire import (
     ProtocolError,
     Publish,
     PublishAnswer,
+    RaiseHand,
+    React,
+    Reaction,
+    SendChat,
     ServerRestarting,
     SubscribeAnswer,
     SubscribeOffer,
@@ -73,10 +81,12 @@ from .events import (
     CameraChanged,
     CameraRefused,
     CapabilitiesChanged,
+    ChatReceived,
     ConnectionStatsUpdated,
     EventEmitter,
     MeetingJoined,
     MeetingLeft,
+    ReactionReceived,
     Reconnected,
     Reconnecting,
     ScreenShareRefused,
@@ -195,6 +205,9 @@ class MeetingSession(EventEmitter):
         self._sampler = StatsSampler()
         self._frames_counted: dict[str, int] = {}
         self._clock = clock
+        #: the chat as I may read it, oldest first (history from the server, then live)
+        self.chat: list[ChatInfo] = []
+        self._chat_ids: set[int] = set()
         self._publish: PublishConnection | None = None
         self._receive: ReceiveConnection | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -637,6 +650,38 @@ class MeetingSession(EventEmitter):
                 self.active_speakers = ranking
                 self.emit(ActiveSpeakersChanged(ranking))
 
+    # --- chat, hands, reactions -----------------------------------------------------------------
+
+    async def send_chat(self, text: str, to: str | None = None) -> ChatInfo:
+        """Say ``text`` to everyone, or privately ``to`` one attendee. Raises ProtocolError
+        (too long, too fast, nobody by that id)."""
+        reply = await self._signalling.request(SendChat(text=text, to=to))
+        assert isinstance(reply, ChatMessage)
+        self._add_chat(reply.message)
+        return reply.message
+
+    @property
+    def hand_raised(self) -> bool:
+        return bool(self.me and self.me.hand_raised_at)
+
+    async def raise_hand(self, raised: bool = True) -> None:
+        await self._signalling.send(RaiseHand(raised=raised))
+
+    async def react(self, emoji: str) -> None:
+        await self._signalling.send(React(emoji=emoji))
+
+    def hands(self) -> list[AttendeeInfo]:
+        """Everyone with a hand up (me included), in the order the hands went up."""
+        people = list(self.attendees.values()) + ([self.me] if self.me else [])
+        return sorted((a for a in people if a.hand_raised_at), key=lambda a: a.hand_raised_at or "")
+
+    def _add_chat(self, message: ChatInfo) -> None:
+        if message.message_id in self._chat_ids:
+            return  # seen already (history again after a reconnect)
+        self._chat_ids.add(message.message_id)
+        self.chat.append(message)
+        self.emit(ChatReceived(message))
+
     # --- connection health -------------------------------------------------------------------
 
     async def _stats_loop(self) -> None:
@@ -705,6 +750,13 @@ class MeetingSession(EventEmitter):
             self.emit(VideoSlotFreed(message.video_slots.used, message.video_slots.max))
             if self.retry_camera_when_free and not self.camera_on and self._publish and self._publish.camera:
                 self._spawn(self.set_camera(True))
+        elif isinstance(message, ChatMessage):
+            self._add_chat(message.message)
+        elif isinstance(message, ChatHistory):
+            for item in message.messages:
+                self._add_chat(item)
+        elif isinstance(message, Reaction):
+            self.emit(ReactionReceived(message.attendee_id, message.emoji))
         elif isinstance(message, MeetingUpdated):
             self.meeting = message.meeting
             self._update_timer(message.meeting, message.server_time)

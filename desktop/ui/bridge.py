@@ -16,9 +16,11 @@ from ..session.events import (
     CameraChanged,
     CameraRefused,
     CapabilitiesChanged,
+    ChatReceived,
     ConnectionPoor,
     ConnectionStatsUpdated,
     MeetingLeft,
+    ReactionReceived,
     Reconnected,
     Reconnecting,
     ScreenShareRefused,
@@ -55,6 +57,8 @@ class SessionBridge(QObject):
     time_up = Signal()
     capabilities_changed = Signal(tuple)
     reconnecting = Signal()
+    chat_received = Signal(object)  # wire.ChatInfo
+    reaction_received = Signal(str, str)  # attendee id, emoji
     stats_updated = Signal(object, dict, object)  # LinkStats, frame rates, my quality or None
     connection_poor = Signal(float, bool)  # loss, suggest turning the camera off
     reconnected = Signal(float)  # seconds it took
@@ -81,6 +85,8 @@ class SessionBridge(QObject):
         session.on(TimeUp, lambda e: self.time_up.emit())
         session.on(CapabilitiesChanged, lambda e: self.capabilities_changed.emit(e.capabilities))
         session.on(Reconnecting, lambda e: self.reconnecting.emit())
+        session.on(ChatReceived, lambda e: self.chat_received.emit(e.message))
+        session.on(ReactionReceived, lambda e: self.reaction_received.emit(e.attendee_id, e.emoji))
         session.on(ConnectionStatsUpdated, lambda e: self.stats_updated.emit(e.stats, e.frame_rates, e.quality))
         session.on(ConnectionPoor, lambda e: self.connection_poor.emit(e.loss, e.suggest_video_off))
         session.on(Reconnected, lambda e: self.reconnected.emit(e.seconds))

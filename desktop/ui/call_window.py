@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..media.devices import Device, DeviceKind
 from ..session.screen_share import content_owner
+from .chat_panel import ChatPanel
 from .icons import icon
 from .roster_panel import RosterPanel
 from .tile_grid import TileGrid
@@ -77,6 +78,8 @@ class CallWindow(QWidget):
     end_requested = Signal()  # end the meeting for everyone (hosts)
     settings_requested = Signal()
     connection_requested = Signal()  # open the Connection panel
+    hand_toggled = Signal(bool)  # raise (True) or lower my hand
+    react_requested = Signal(str)  # an emoji
     share_requested = Signal()  # open the picker
     extend_requested = Signal(int)  # seconds to add to the meeting's timer
     stop_share_requested = Signal()
@@ -95,6 +98,10 @@ class CallWindow(QWidget):
         self.grid = TileGrid()
         self.roster = RosterPanel()
         self.roster.setVisible(False)
+        self.chat = ChatPanel()
+        self.chat.setVisible(False)
+        self.unread = 0
+        self.reaction_counts: dict[str, int] = {}
         self.banner = QLabel(objectName="banner", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.banner.setVisible(False)
         self._banner_timer = QTimer(self, singleShot=True, interval=8000)
@@ -132,6 +139,24 @@ class CallWindow(QWidget):
             self.layout_menu.addAction(action)
             self.layout_actions[mode] = action
         self.layout_button.setMenu(self.layout_menu)
+        self.chat_button = self._round_button("Chat", checkable=True)
+        self.chat_button.setIcon(icon("chat"))
+        self.chat_button.setToolTip("Chat with everyone or one person")
+        self.unread_badge = QLabel(self.chat_button, objectName="badge", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.unread_badge.setGeometry(26, 0, 18, 18)
+        self.unread_badge.setVisible(False)
+        self.hand_button = self._round_button("Raise hand", checkable=True)
+        self.hand_button.setIcon(icon("hand"))
+        self.hand_button.setToolTip("Raise your hand (Ctrl+Shift+R)")
+        self.hand_button.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.react_button = self._round_button("React")
+        self.react_button.setText("\U0001f642")
+        self.react_button.setToolTip("Send a reaction")
+        self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.react_menu = QMenu(self)
+        self.react_button.setMenu(self.react_menu)
+        self.reaction_strip = QLabel(objectName="muted")
+        self.reaction_strip.setToolTip("Reactions in this meeting")
         self.people_button = self._round_button("People", checkable=True)
         self.people_button.setIcon(icon("users"))
         self.people_button.setToolTip("Show everyone in the meeting")
@@ -211,9 +236,11 @@ class CallWindow(QWidget):
         bar.setContentsMargins(16, 8, 16, 12)
         bar.setSpacing(12)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.reaction_strip)
         bar.addStretch(1)
-        for button in (self.mic_button, self.camera_button, self.share_button, self.devices_button,
-                       self.layout_button, self.people_button, self.invite_button):
+        for button in (self.mic_button, self.camera_button, self.share_button, self.hand_button,
+                       self.react_button, self.devices_button, self.layout_button, self.chat_button,
+                       self.people_button, self.invite_button):
             bar.addWidget(button)
         bar.addSpacing(12)
         bar.addWidget(self.leave_button)
@@ -230,6 +257,7 @@ class CallWindow(QWidget):
         middle = QHBoxLayout()
         middle.addWidget(self.grid, 1)
         middle.addWidget(self.roster)
+        middle.addWidget(self.chat)
         layout.addLayout(middle, 1)
         layout.addLayout(bar)
 
@@ -247,6 +275,8 @@ class CallWindow(QWidget):
         self.leave_button.clicked.connect(self._leave_clicked)
         self.share_button.toggled.connect(self._share_clicked)
         self.people_button.toggled.connect(self.roster.setVisible)
+        self.chat_button.toggled.connect(self._chat_toggled)
+        self.hand_button.toggled.connect(self.hand_toggled)
         self.invite_button.clicked.connect(self._copy_invite)
         self.set_mic(True)
         self.set_camera(True)
@@ -293,6 +323,7 @@ class CallWindow(QWidget):
 
     def _apply(self, tile: VideoTile, info) -> None:
         self.names[info.attendee_id] = info.name
+        tile.set_hand_raised(bool(getattr(info, "hand_raised_at", None)))
         tile.set_name(info.name)
         tile.set_muted(info.muted)
         tile.set_video_on(info.video)
@@ -474,6 +505,48 @@ class CallWindow(QWidget):
             self.stop_share_requested.emit()
         else:
             self.share_requested.emit()
+
+    # --- chat, hands, reactions -----------------------------------------------------------------
+
+    def set_reactions(self, emojis: tuple[str, ...]) -> None:
+        self.react_menu.clear()
+        for emoji in emojis:
+            self.react_menu.addAction(emoji, lambda e=emoji: self.react_requested.emit(e))
+
+    def _chat_toggled(self, on: bool) -> None:
+        self.chat.setVisible(on)
+        if on:
+            self.unread = 0
+            self._show_unread()
+            self.chat.input.setFocus()
+
+    def add_chat(self, message) -> None:
+        self.chat.add_message(message)
+        if not self.chat.isVisibleTo(self) and message.from_id != self.chat.me:
+            self.unread += 1
+            self._show_unread()
+
+    def _show_unread(self) -> None:
+        self.unread_badge.setText(str(self.unread) if self.unread < 100 else "99+")
+        self.unread_badge.setVisible(self.unread > 0)
+        self.chat_button.setToolTip(f"Chat ({self.unread} unread)" if self.unread else "Chat with everyone or one person")
+
+    def set_hand(self, raised: bool) -> None:
+        """My hand's state as the server has it."""
+        self.hand_button.blockSignals(True)
+        self.hand_button.setChecked(raised)
+        self.hand_button.blockSignals(False)
+        self.hand_button.setToolTip(("Lower" if raised else "Raise") + " your hand (Ctrl+Shift+R)")
+        self.hand_button.setProperty("active", raised)
+        self._restyle(self.hand_button, off=False)
+        self.self_tile.set_hand_raised(raised)
+
+    def show_reaction(self, key: str, emoji: str) -> None:
+        tile = self.grid.tile(key)
+        if tile is not None:
+            tile.show_reaction(emoji)
+        self.reaction_counts[emoji] = self.reaction_counts.get(emoji, 0) + 1
+        self.reaction_strip.setText("  ".join(f"{e} {n}" for e, n in self.reaction_counts.items()))
 
     # --- connection -----------------------------------------------------------------------------
 

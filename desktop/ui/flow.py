@@ -36,6 +36,7 @@ from ..media.screens import ScreenCatalog, ScreenSource
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
 from ..session.reasons import describe, describe_share
 from ..session.timer import format_left
+from ..session.meeting_session import REACTIONS
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
@@ -381,6 +382,10 @@ class AppFlow(QObject):
         call.roster.set_me(session.me.attendee_id, session.capabilities)
         call.roster.upsert(session.me)
         call.set_me(session.me.attendee_id)
+        call.chat.me = session.me.attendee_id
+        call.chat.set_people({a.attendee_id: a.name for a in session.attendees.values() if not a.content})
+        call.set_reactions(REACTIONS)
+        call.set_hand(session.hand_raised)
         call.set_can_end("end-call" in session.capabilities)
         call.set_can_extend(session.can_extend)
         self.update_countdown()
@@ -463,6 +468,14 @@ class AppFlow(QObject):
         bridge.connection_poor.connect(lambda _loss, video_off: call.show_connection_poor(video_off))
         bridge.volumes_updated.connect(self._on_volumes)
         call.connection_requested.connect(self.open_connection_panel)
+        bridge.chat_received.connect(call.add_chat)
+        bridge.reaction_received.connect(
+            lambda who, emoji: call.show_reaction(SELF if self.session and self.session.me
+                                                  and who == self.session.me.attendee_id else who, emoji))
+        bridge.attendee_joined.connect(lambda info: info.content or call.chat.set_people({info.attendee_id: info.name}))
+        call.chat.send_requested.connect(lambda text, to: self._spawn(self.send_chat(text, to)))
+        call.hand_toggled.connect(lambda raised: self._spawn(session.raise_hand(raised)))
+        call.react_requested.connect(lambda emoji: self._spawn(session.react(emoji)))
         bridge.reconnecting.connect(lambda: call.set_reconnecting(True))
         bridge.reconnected.connect(lambda seconds: (call.set_reconnecting(False),
                                                     call.show_notice(f"Reconnected after {seconds:.1f} s.", 4)))
@@ -514,6 +527,7 @@ class AppFlow(QObject):
             return
         if self.session.me is not None and info.attendee_id == self.session.me.attendee_id:
             self.call.roster.upsert(info)
+            self.call.set_hand(bool(info.hand_raised_at))
             self.call.set_mic(not info.muted)  # a host may have muted us
             self.call.set_mic_locked("A host muted you. You can unmute once they allow it." if info.mute_locked else None)
             return
@@ -565,6 +579,18 @@ class AppFlow(QObject):
     async def leave(self) -> None:
         if self.session is not None:
             await self.session.leave()
+
+    # --- chat -------------------------------------------------------------------------------------
+
+    async def send_chat(self, text: str, to: str | None) -> None:
+        if self.session is None or self.call is None:
+            return
+        try:
+            await self.session.send_chat(text, to)
+            self.call.chat.show_error("")
+        except Exception as exc:  # too long, too fast, they left: say so where they typed
+            if self.call is not None:
+                self.call.chat.show_error(f"Not sent: {getattr(exc, 'message', exc)}")
 
     # --- connection health ----------------------------------------------------------------------
 

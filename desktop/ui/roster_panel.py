@@ -38,6 +38,11 @@ class RosterRow(QFrame):
         self.screen.setToolTip("Sharing their screen")
         self.screen.setVisible(False)
         self.stop_share_action = None  # the host menu's "Stop their screen share", when allowed
+        self.lower_hand_action = None  # the host menu's "Lower hand"
+        self.hand = QLabel("\u270b")
+        self.hand.setToolTip("Hand raised")
+        self.hand.setVisible(False)
+        self.hand_raised_at: str | None = None
         self.signal = QLabel()
         self.volume = QProgressBar(textVisible=False, maximum=100, objectName="meter")
         self.volume.setFixedSize(56, 6)
@@ -52,6 +57,7 @@ class RosterRow(QFrame):
         text.setSpacing(0)
         text.addWidget(self.name)
         text.addWidget(self.role)
+        layout.addWidget(self.hand)
         layout.addLayout(text, 1)
         for widget in (self.volume, self.signal, self.screen, self.camera, self.mic, self.more):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -62,6 +68,10 @@ class RosterRow(QFrame):
         self.mic.setPixmap(pixmap("mic-off" if info.muted else "mic", 16, "#dc2626" if info.muted else None))
         self.camera.setPixmap(pixmap("camera" if info.video else "camera-off", 16))
         self._info = info
+        self.hand_raised_at = getattr(info, "hand_raised_at", None)
+        self.hand.setVisible(bool(self.hand_raised_at))
+        if self.lower_hand_action is not None:
+            self.lower_hand_action.setVisible(bool(self.hand_raised_at))
         self._describe()
 
     def show_sharing(self, sharing: bool) -> None:
@@ -74,7 +84,8 @@ class RosterRow(QFrame):
         info = self._info
         self.setAccessibleName(f"{info.name}, {info.role}, {'muted' if info.muted else 'unmuted'}, "
                                f"camera {'on' if info.video else 'off'}"
-                               + (", sharing their screen" if self.screen.isVisibleTo(self) else ""))
+                               + (", sharing their screen" if self.screen.isVisibleTo(self) else "")
+                               + (", hand raised" if self.hand_raised_at else ""))
 
     def show_volume(self, volume: float, signal_strength: float) -> None:
         self.volume.setValue(int(volume * 100))
@@ -132,7 +143,24 @@ class RosterPanel(QWidget):
             self._add_host_menu(row)
             row.show_sharing(info.attendee_id + CONTENT_SUFFIX in self._shares)
         row.show_info(info, info.attendee_id == self.me)
+        self._reorder()
         self._update_title()
+
+    def order(self) -> list[str]:
+        """Attendee ids as listed: raised hands first, in the order they went up."""
+        rows = [self._list.itemAt(i).widget() for i in range(self._list.count())]
+        return [r.attendee_id for r in rows if isinstance(r, RosterRow)]
+
+    def _reorder(self) -> None:
+        rows = list(self.rows.values())  # in the order they came
+        wanted = sorted((r for r in rows if r.hand_raised_at), key=lambda r: r.hand_raised_at or "")
+        wanted += [r for r in rows if not r.hand_raised_at]
+        if [r.attendee_id for r in wanted] == self.order():
+            return
+        for row in wanted:
+            self._list.removeWidget(row)
+        for index, row in enumerate(wanted):
+            self._list.insertWidget(index, row)
 
     def _add_host_menu(self, row: RosterRow) -> None:
         if row.attendee_id == self.me:
@@ -141,6 +169,9 @@ class RosterPanel(QWidget):
         if "mute-others" in self.capabilities:
             menu.addAction("Mute", lambda: self.moderate_requested.emit(row.attendee_id, "mute"))
             menu.addAction("Allow to unmute", lambda: self.moderate_requested.emit(row.attendee_id, "allow_unmute"))
+            row.lower_hand_action = menu.addAction(
+                "Lower hand", lambda: self.moderate_requested.emit(row.attendee_id, "lower_hand"))
+            row.lower_hand_action.setVisible(bool(row.hand_raised_at))
         if "remove-participant" in self.capabilities:
             menu.addAction("Remove from the meeting", lambda: self.moderate_requested.emit(row.attendee_id, "remove"))
             row.stop_share_action = menu.addAction(

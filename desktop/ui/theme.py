@@ -51,6 +51,9 @@ QToolButton#extend {{ padding: 5px 10px; border: 1px solid {border}; border-radi
 QFrame#timeNotice {{ background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; }}
 QFrame#timeNotice QLabel {{ color: #78350f; }}
 QLabel#reconnecting {{ background: #1e3a8a; color: white; border-radius: 8px; padding: 8px 12px; font-weight: 600; }}
+QLabel#badge {{ background: {danger}; color: white; border-radius: 9px; font-size: 8pt; font-weight: 700; }}
+QLabel#chatMessage, QLabel#chatPrivate {{ background: {alt}; border-radius: 8px; padding: 6px 8px; }}
+QLabel#chatPrivate {{ border: 1px solid {accent}; }}
 QWidget#SharingBar {{ background: {alt}; border: 1px solid {border}; border-radius: 10px; }}
 QToolButton#leave {{ background: {danger}; color: white; border: none; border-radius: 22px; min-height: 44px;
                      padding: 0 18px; font-weight: 600; icon-size: 20px; }}

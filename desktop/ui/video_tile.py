@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import sys
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -95,6 +95,8 @@ class VideoTile(QWidget):
         self.self_view = False
         self.fit = False  # letterbox the picture instead of cropping it (a shared screen)
         self.pinned = False
+        self.hand_raised = False
+        self.reaction: str | None = None  # shown for a few seconds over the picture
         self.quality: float | None = None
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
@@ -184,6 +186,19 @@ class VideoTile(QWidget):
             self._update_accessibility()
             self.update()
 
+    def set_hand_raised(self, raised: bool) -> None:
+        if raised != self.hand_raised:
+            self.hand_raised = raised
+            self._update_accessibility()
+            self.update()
+
+    def show_reaction(self, emoji: str | None, seconds: float = 3.0) -> None:
+        """Show ``emoji`` large over the tile for a few seconds (None: clear it)."""
+        self.reaction = emoji
+        if emoji is not None:
+            QTimer.singleShot(int(seconds * 1000), self, lambda e=emoji: self.reaction == e and self.show_reaction(None))
+        self.update()
+
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.double_clicked.emit()
         super().mouseDoubleClickEvent(event)
@@ -225,6 +240,8 @@ class VideoTile(QWidget):
             states.append("speaking")
         if self.pinned:
             states.append("pinned")
+        if self.hand_raised:
+            states.append("hand raised")
         if self._quality_colour() is not None:
             states.append("poor connection")
         self.setAccessibleDescription(", ".join(states))
@@ -282,6 +299,8 @@ class VideoTile(QWidget):
         self._paint_quality(painter, rect)
         if self.pinned:
             self._paint_pin(painter, rect)
+        if self.hand_raised or self.reaction:
+            self._paint_emoji(painter, rect)
         self._paint_corners(painter, rect)
         if self.speaking:
             painter.setPen(QPen(_ACCENT, 3))
@@ -301,6 +320,23 @@ class VideoTile(QWidget):
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, initials(self.name))
+
+    def _paint_emoji(self, painter: QPainter, rect: QRectF) -> None:
+        font = QFont(self.font())
+        if self.hand_raised:  # a raised hand: a badge in the top right corner
+            font.setPixelSize(18)
+            painter.setFont(font)
+            badge = QRectF(rect.right() - 40, rect.top() + 8, 32, 32)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#f59e0b"))
+            painter.drawRoundedRect(badge, 8, 8)
+            painter.setPen(QColor("#111827"))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "\u270b")
+        if self.reaction:  # a reaction: large, in the middle, for a moment
+            font.setPixelSize(max(24, int(min(rect.width(), rect.height()) * 0.3)))
+            painter.setFont(font)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.reaction)
 
     def _paint_pin(self, painter: QPainter, rect: QRectF) -> None:
         badge = QRectF(rect.left() + 8, rect.top() + 8, 26, 26)

@@ -1,0 +1,142 @@
+"""ChatPanel: the meeting's chat beside the call — to everyone or privately to one person.
+
+Messages are plain text, always: the text is escaped before anything is shown, so markup a
+sender types (``<img src=...>``, ``<a href=...>``) appears as the characters it is. Only the web
+addresses we find in it become links (http and https), which open in the browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+MAX_CHARS = 4000
+
+
+def render(text: str) -> str:
+    """``text`` as safe rich text: every character escaped, web addresses made links."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        out.append(html.escape(text[last:match.start()]))
+        url = match.group(0).rstrip(".,;:!?)")
+        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        out.append(html.escape(match.group(0)[len(url):]))
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def local_time(iso_text: str) -> str:
+    try:
+        return dt.datetime.fromisoformat(iso_text.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
+    except ValueError:
+        return ""
+
+
+class ChatPanel(QWidget):
+    send_requested = Signal(str, object)  # text, recipient attendee id or None (everyone)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChatPanel")
+        self.setMinimumWidth(280)
+        self.me: str | None = None
+        self.names: dict[str, str] = {}
+        self.bubbles: list[QLabel] = []
+        title = QLabel("Chat")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        self._list = QVBoxLayout()
+        self._list.setSpacing(6)
+        self._list.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(self._list)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(holder)
+        self.recipient = QComboBox()
+        self.recipient.setAccessibleName("Send to")
+        self.input = QLineEdit(placeholderText="Message everyone", maxLength=MAX_CHARS)
+        self.input.setAccessibleName("Chat message")
+        self.send_button = QPushButton("Send", objectName="primary")
+        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error.setVisible(False)
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(title)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.recipient)
+        layout.addLayout(row)
+        self.send_button.clicked.connect(self._send)
+        self.input.returnPressed.connect(self._send)
+        self.recipient.currentIndexChanged.connect(self._placeholder)
+        bar = self.scroll.verticalScrollBar()
+        bar.rangeChanged.connect(lambda _lo, hi: bar.setValue(hi))  # the newest stays in view
+        self.set_people({})
+
+    def set_people(self, names: dict[str, str]) -> None:
+        """Who a private message can go to (attendee id -> name), besides everyone."""
+        self.names.update(names)
+        current = self.recipient.currentData()
+        self.recipient.blockSignals(True)
+        self.recipient.clear()
+        self.recipient.addItem("Everyone", None)
+        for attendee_id, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
+            if attendee_id != self.me:
+                self.recipient.addItem(f"{name} (privately)", attendee_id)
+        index = self.recipient.findData(current)
+        self.recipient.setCurrentIndex(max(0, index))
+        self.recipient.blockSignals(False)
+        self._placeholder()
+
+    def _placeholder(self) -> None:
+        to = self.recipient.currentData()
+        self.input.setPlaceholderText("Message everyone" if to is None else
+                                      f"Message {self.names.get(to, 'them')} privately")
+
+    def _send(self) -> None:
+        text = self.input.text().strip()
+        if text:
+            self.send_requested.emit(text, self.recipient.currentData())
+            self.input.clear()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def add_message(self, message) -> None:
+        """Show ``message`` (a ``wire.ChatInfo``)."""
+        mine = message.from_id == self.me
+        who = "You" if mine else message.from_name
+        if message.to is not None:
+            who += (f" → {self.names.get(message.to, 'them')} (private)" if mine else " → you (private)")
+        header = f"<b>{html.escape(who)}</b> <span style='color:#9aa3af'>{local_time(message.sent_at)}</span>"
+        bubble = QLabel(f"{header}<br>{render(message.text)}", wordWrap=True)
+        bubble.setObjectName("chatPrivate" if message.to is not None else "chatMessage")
+        bubble.setTextFormat(Qt.TextFormat.RichText)  # our own markup around escaped text
+        bubble.setOpenExternalLinks(True)
+        bubble.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        bubble.setAccessibleName(f"{who}: {message.text}")
+        bubble.plain_text = message.text  # what the sender typed, for tests and copy
+        self._list.insertWidget(self._list.count() - 1, bubble)
+        self.bubbles.append(bubble)
