@@ -4,7 +4,7 @@ It joins with synthetic devices, stays, leaves, and reports what it received. It
 generator of bench/ and the backbone of the end-to-end tests. It never imports Qt.
 
     parley-bot JOIN_URL [--name NAME] [--camera synthetic|none] [--mic synthetic|none]
-               [--screen synthetic|none] [--share-for SECONDS] [--say TEXT] [--raise-hand]
+               [--screen synthetic|none] [--share-file PATH] [--share-for SECONDS] [--say TEXT] [--raise-hand]
                [--duration SECONDS] [--light] [--muted] [--json]
 
 With ``--screen synthetic`` it also shares a synthetic screen (a scrolling document, 1920x1080
@@ -60,6 +60,7 @@ class BotOptions:
     screen_fps: int = 15
     share_for: float | None = None  # stop sharing after this many seconds (None: until leaving)
     say: str | None = None  # a chat message to everyone, sent once in
+    share_file: str | None = None  # a video file to share as content
     raise_hand: bool = False
 
 
@@ -240,7 +241,10 @@ class Bot:
         return SyntheticScreen(o.screen_width, o.screen_height, o.screen_fps)
 
     async def _share(self) -> None:
-        self.report.screen_share = await self.session.share_screen(self._screen())
+        if self.options.share_file:
+            self.report.screen_share = await self.session.share_file(self.options.share_file)
+        else:
+            self.report.screen_share = await self.session.share_screen(self._screen())
         if self.report.screen_share == "published" and self.options.share_for is not None:
             await asyncio.sleep(self.options.share_for)
             await self.session.stop_screen_share()
@@ -278,7 +282,7 @@ class Bot:
         self.report.attendee_id = joined.attendee.attendee_id
         if self.session.camera_on:
             self.report.camera = "on"
-        if self.options.screen == "synthetic":
+        if self.options.screen == "synthetic" or self.options.share_file:
             self._start_share()
         if self.options.raise_hand:
             await self.session.raise_hand(True)
@@ -322,6 +326,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--screen-fps", type=int, default=15)
     parser.add_argument("--share-for", type=float, help="stop sharing after this many seconds")
     parser.add_argument("--say", help="send this chat message to everyone once in")
+    parser.add_argument("--share-file", metavar="PATH", help="share a video file (picture and sound) as content")
     parser.add_argument("--raise-hand", action="store_true", help="raise the hand once in")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
@@ -332,7 +337,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
         parser.error("--size and --screen-size take WIDTHxHEIGHT, e.g. 640x360")
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
-                      args.screen_fps, args.share_for, args.say, args.raise_hand), args.json
+                      args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:

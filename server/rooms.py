@@ -228,7 +228,9 @@ class Room:
                 )
             record = dataclasses.replace(owner.attendee, id=content_attendee_id(owner.attendee_id),
                                          name=f"{owner.attendee.name} (screen)")
-            share = Participant(record, outbox, ["screenshare"], owner=owner)
+            # a share may carry sound (a shared video file) when its owner may send audio
+            capabilities = ["screenshare"] + (["send-audio"] if "send-audio" in owner.capabilities else [])
+            share = Participant(record, outbox, capabilities, owner=owner)
             owner.share = share
             self._seat(share, meeting, rid)
             return share
@@ -387,8 +389,6 @@ class Room:
         publisher = PublisherPeer(participant.attendee_id)
         try:
             sdp = await publisher.answer(request.sdp)
-            if participant.is_content and "audio" in publisher.tracks:
-                raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share publishes video only")
             if "audio" in publisher.tracks and "send-audio" not in participant.capabilities:
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
             if ("video" in publisher.tracks and request.video and not participant.is_content
@@ -523,7 +523,9 @@ class Room:
                 for p in self.participants.values():
                     p.signal_strength = _signal_strength(p)
             updates = []
-            for p in self.people():
+            for p in self.participants.values():
+                if p.is_content and p.up("audio") is None:
+                    continue  # a share without sound has no volume indicator
                 info = VolumeInfo(p.attendee_id, 0.0 if p.muted else round(p.volume, 2), p.muted,
                                   p.signal_strength)
                 if self._volumes_sent.get(p.attendee_id) != info:

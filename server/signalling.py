@@ -178,9 +178,9 @@ class ClientConnection:
         if self.participant is None or self.room is None:
             raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
         room, me = self.room, self.participant
-        if me.is_content and not isinstance(message, (Publish, Leave)):
+        if me.is_content and not isinstance(message, (Publish, Volume, Leave)):
             raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                f"a screen share connection only publishes and leaves, not {message.TYPE}")
+                                f"a share connection only publishes, says its volume and leaves, not {message.TYPE}")
         if isinstance(message, (Mute, Camera, RequestKeyframe, Moderate, RaiseHand)) and not self._rate.allow():
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")

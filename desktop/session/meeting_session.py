@@ -218,6 +218,9 @@ class MeetingSession(EventEmitter):
         self.active_speakers: tuple[str, ...] = ()
         self._speakers = ActiveSpeakerDetector()
         self.screen_share: ScreenShare | None = None
+        self.file_source = None  # the video file being shared (pause/resume), if any
+        self._share_sound: tuple = (None, None)  # a resumed share's sound and level
+        self.file_error: str | None = None
         self._ended_by_server: str | None = None
         #: the countdown to the server's timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)
         self.timer = SessionTimer(clock)
@@ -435,7 +438,7 @@ class MeetingSession(EventEmitter):
         self.emit(Reconnected(loop.time() - started))
         track, self._share_to_resume = self._share_to_resume, None
         if track is not None and track.readyState == "live":
-            await self.share_screen(track)
+            await self.share_screen(track, *self._share_sound)
 
     async def _drop_connections(self) -> None:
         """Close the signalling and both peer connections (the devices stay open)."""
@@ -565,7 +568,31 @@ class MeetingSession(EventEmitter):
     def sharing(self) -> bool:
         return self.screen_share is not None
 
-    async def share_screen(self, track: MediaStreamTrack) -> str:
+    async def share_file(self, path: str, loop: bool = False) -> str:
+        """Share a video file (picture and sound) as content, paced in real time; ends at the
+        file's end (unless ``loop``) or when stopped. Returns ``"published"``, the refusal code,
+        or ``"bad_file"`` (``self.file_error`` says why)."""
+        from ..media.file_share import FileShareError, FileSource
+
+        self.file_error = None
+        try:
+            source = await FileSource.open(path, loop=loop)
+        except FileShareError as exc:
+            self.file_error = exc.message
+            return "bad_file"
+        if source.video is None:
+            await source.aclose()
+            self.file_error = "this file has no picture to share"
+            return "bad_file"
+        self.file_source = source
+        result = await self.share_screen(source.video, audio=source.audio, level=lambda: source.level)
+        if result != "published":
+            await source.aclose()
+            self.file_source = None
+        return result
+
+    async def share_screen(self, track: MediaStreamTrack, audio: MediaStreamTrack | None = None,
+                           level: Callable[[], float] | None = None) -> str:
         """Share ``track`` (a screen or window capture) as ``ME#content``, replacing my running
         share. Returns ``"published"`` or the refusal code (``content_share_unavailable`` when
         two others share). The session owns ``track`` from now on and stops it when the share
@@ -575,7 +602,7 @@ class MeetingSession(EventEmitter):
             return "not_joined"
         if self.screen_share is not None:
             await self.screen_share.stop("replaced")
-        share = ScreenShare(self.url, track, lambda reason: self._share_ended(share, reason))
+        share = ScreenShare(self.url, track, lambda reason: self._share_ended(share, reason), audio=audio, level=level)
         try:
             await share.start()
         except ShareRefused as exc:
@@ -601,11 +628,17 @@ class MeetingSession(EventEmitter):
             # the network, not the user, stopped it: share the same capture again once back
             self.screen_share = None
             self._share_to_resume = share.track
+            self._share_sound = (share.audio, share._level)
             if not self.reconnecting and self._signalling is not None and not self._signalling.closed.is_set():
                 track, self._share_to_resume = share.track, None
-                self._spawn(self.share_screen(track))
+                self._spawn(self.share_screen(track, *self._share_sound))
             return
         share.track.stop()
+        if share.audio is not None:
+            share.audio.stop()
+        source, self.file_source = self.file_source, None
+        if source is not None:
+            source.close()
         if self.screen_share is share:
             self.screen_share = None
             self.emit(ScreenShareStopped(reason))

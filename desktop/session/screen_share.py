@@ -24,6 +24,7 @@ from wire import (
     ProtocolError,
     Publish,
     PublishAnswer,
+    Volume,
     content_attendee_id,
     content_owner,
 )
@@ -52,9 +53,15 @@ class ScreenShare:
     (``stopped``: we stopped it; ``source_ended``; ``removed``: a host stopped it; or the
     meeting's end reason)."""
 
-    def __init__(self, url: JoinUrl, track: MediaStreamTrack, on_ended: Callable[[str], None]) -> None:
+    def __init__(self, url: JoinUrl, track: MediaStreamTrack, on_ended: Callable[[str], None],
+                 audio: MediaStreamTrack | None = None, level: Callable[[], float] | None = None) -> None:
+        """``audio``: the share's sound (a video file's), whose ``level()`` (RMS 0..1) is sent as
+        the share's volume indicator."""
         self.url = url
         self.track = track
+        self.audio = audio
+        self._level = level
+        self._volume_task: asyncio.Task | None = None
         self.attendee_id: str | None = None
         self.end_reason: str | None = None
         self._on_ended = on_ended
@@ -72,8 +79,10 @@ class ScreenShare:
             self.attendee_id = joined.attendee.attendee_id
             # the capture outlives this connection (a share resumed after a reconnect); whoever
             # ends the share for good stops it
-            self._publish = PublishConnection(None, SenderTrack(self.track), audio=False, video=True)
-            answer = await self._signalling.request(Publish(sdp=await self._publish.offer(), audio=False))
+            audio = SenderTrack(self.audio) if self.audio is not None else None
+            self._publish = PublishConnection(audio, SenderTrack(self.track), audio=audio is not None, video=True)
+            answer = await self._signalling.request(
+                Publish(sdp=await self._publish.offer(), audio=audio is not None))
             assert isinstance(answer, PublishAnswer)
             await self._publish.accept(answer.sdp)
             self._publish.send_camera(True)
@@ -88,6 +97,23 @@ class ScreenShare:
             raise
         self.track.on("ended", self._source_ended)
         self._watch = asyncio.ensure_future(self._watch_socket())
+        if self.audio is not None and self._level is not None:
+            self._volume_task = asyncio.ensure_future(self._send_volume())
+
+    async def _send_volume(self) -> None:
+        """The share's sound level, about 5 times a second while it changes (as a microphone's)."""
+        from .meeting_session import VOLUME_INTERVAL, volume_from_level
+
+        sent = None
+        while self.end_reason is None:
+            await asyncio.sleep(VOLUME_INTERVAL)
+            volume = volume_from_level(self._level() if self._level else 0.0)
+            if sent is None or abs(volume - sent) >= 0.01:
+                try:
+                    await self._signalling.send(Volume(volume=volume))
+                    sent = volume
+                except (ConnectionError, RuntimeError):
+                    return
 
     async def stop(self, reason: str = "stopped") -> None:
         if self.end_reason is not None:
@@ -116,6 +142,8 @@ class ScreenShare:
             await self.stop("connection_lost")
 
     async def _close(self) -> None:
+        if self._volume_task is not None and self._volume_task is not asyncio.current_task():
+            self._volume_task.cancel()
         watch, self._watch = self._watch, None
         if watch is not None and watch is not asyncio.current_task():
             watch.cancel()

@@ -38,6 +38,7 @@ class SharingBar(QWidget):
     """A small always-on-top bar while the user shares: "You are sharing your screen — Stop"."""
 
     stop_requested = Signal()
+    pause_toggled = Signal(bool)  # a shared video file: pause (True) or resume
 
     def __init__(self, parent: QWidget | None = None) -> None:
         flags = (Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
@@ -49,6 +50,9 @@ class SharingBar(QWidget):
         self.stop_button = QPushButton("Stop sharing", objectName="danger")
         self.stop_button.setAccessibleName("Stop sharing your screen")
         self.stop_button.clicked.connect(self.stop_requested)
+        self.pause_button = QPushButton("Pause", checkable=True)
+        self.pause_button.toggled.connect(lambda paused: (self.pause_button.setText("Resume" if paused else "Pause"),
+                                                          self.pause_toggled.emit(paused)))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 8, 8)
         layout.setSpacing(12)
@@ -56,11 +60,17 @@ class SharingBar(QWidget):
         icon_label.setPixmap(icon("screen-share", "#3b82f6").pixmap(18, 18))
         layout.addWidget(icon_label)
         layout.addWidget(self.label)
+        layout.addWidget(self.pause_button)
         layout.addWidget(self.stop_button)
 
-    def show_for(self, what: str) -> None:
-        """Show at the top centre of the screen the window is on."""
+    def show_for(self, what: str, file: bool = False) -> None:
+        """Show at the top centre of the screen the window is on (with Pause for a file)."""
         self.label.setText(f"You are sharing {what}")
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(False)
+        self.pause_button.setText("Pause")
+        self.pause_button.blockSignals(False)
+        self.pause_button.setVisible(file)
         self.adjustSize()
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
@@ -460,7 +470,7 @@ class CallWindow(QWidget):
         button.style().unpolish(button)
         button.style().polish(button)
 
-    def set_sharing(self, on: bool, what: str = "your screen") -> None:
+    def set_sharing(self, on: bool, what: str = "your screen", file: bool = False) -> None:
         """My share is running (the bar shows) or not."""
         self._sharing = on
         self.share_button.blockSignals(True)
@@ -468,7 +478,7 @@ class CallWindow(QWidget):
         self.share_button.blockSignals(False)
         self.share_button.setIcon(icon("screen-share-off" if on else "screen-share"))
         if on:
-            self.sharing_bar.show_for(what)
+            self.sharing_bar.show_for(what, file)
         else:
             self.sharing_bar.hide()
         self._show_share_state()

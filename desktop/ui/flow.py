@@ -456,6 +456,8 @@ class AppFlow(QObject):
         call.end_requested.connect(lambda: self._spawn(session.end_meeting()))
         call.share_requested.connect(self.open_screen_picker)
         call.stop_share_requested.connect(lambda: self._spawn(session.stop_screen_share()))
+        call.sharing_bar.pause_toggled.connect(
+            lambda paused: session.file_source and (session.file_source.pause() if paused else session.file_source.resume()))
         bridge.share_started.connect(lambda _id: self._on_share_changed(True))
         bridge.share_stopped.connect(self._on_share_stopped)
         bridge.share_refused.connect(self._on_share_refused)
@@ -660,6 +662,7 @@ class AppFlow(QObject):
             self.picker.deleteLater()
         picker = self.picker = ScreenPicker(self.screens, self.call)
         picker.chosen.connect(lambda source: self._spawn(self.share(source)))
+        picker.file_chosen.connect(lambda path: self._spawn(self.share_file(path)))
         picker.open()  # window-modal, no nested event loop
 
     async def share(self, source: ScreenSource) -> str:
@@ -677,6 +680,17 @@ class AppFlow(QObject):
         self._shared_what = "your screen" if source.kind == "screen" else f"“{source.name}”"
         return await session.share_screen(track)
 
+    async def share_file(self, path: str) -> str:
+        """Share a video file: its picture and sound, as content."""
+        session = self.session
+        if session is None:
+            return "not_joined"
+        self._shared_what = f"“{os.path.basename(path)}”"
+        result = await session.share_file(path)
+        if result == "bad_file" and self.call is not None:
+            self.call.show_notice(f"Cannot share {os.path.basename(path)}: {session.file_error}")
+        return result
+
     def _sync_share_button(self) -> None:
         if self.call is None or self.session is None:
             return
@@ -688,7 +702,8 @@ class AppFlow(QObject):
 
     def _on_share_changed(self, sharing: bool) -> None:
         if self.call is not None:
-            self.call.set_sharing(sharing, getattr(self, "_shared_what", "your screen"))
+            self.call.set_sharing(sharing, getattr(self, "_shared_what", "your screen"),
+                                  file=self.session is not None and self.session.file_source is not None)
         self._sync_share_button()
 
     def _on_share_stopped(self, reason: str) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..media.file_share import SUPPORTED as VIDEO_SUFFIXES
 from ..media.screens import ScreenCatalog, ScreenSource
 from .icons import icon
 
@@ -39,6 +41,7 @@ def frame_to_image(frame) -> QImage:
 
 class ScreenPicker(QDialog):
     chosen = Signal(object)  # ScreenSource
+    file_chosen = Signal(str)  # a video file to share instead
 
     def __init__(self, catalog: ScreenCatalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,8 @@ class ScreenPicker(QDialog):
         self.share_button = self.buttons.addButton("Share", QDialogButtonBox.ButtonRole.AcceptRole)
         self.share_button.setObjectName("primary")
         self.share_button.setEnabled(False)
+        self.file_button = self.buttons.addButton("Share a video file…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.file_button.clicked.connect(self._pick_file)
         self.buttons.accepted.connect(self._share)
         self.buttons.rejected.connect(self.reject)
         self.list.itemSelectionChanged.connect(lambda: self.share_button.setEnabled(bool(self.list.selectedItems())))
@@ -122,6 +127,20 @@ class ScreenPicker(QDialog):
             return
         self.accept()
         self.chosen.emit(source)
+
+    def _pick_file(self) -> None:
+        """A file dialog (opened, never exec'd: no nested loop under qasync)."""
+        dialog = QFileDialog(self, "Share a video file")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter("Videos (" + " ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES) + ")")
+        dialog.fileSelected.connect(self._file_selected)
+        self.file_dialog = dialog
+        dialog.open()
+
+    def _file_selected(self, path: str) -> None:
+        if path:
+            self.accept()
+            self.file_chosen.emit(path)
 
     def done(self, result: int) -> None:
         if self._task is not None:
