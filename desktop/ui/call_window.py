@@ -160,7 +160,7 @@ class CallWindow(QWidget):
         self.hand_button.setToolTip("Raise your hand (Ctrl+Shift+R)")
         self.hand_button.setShortcut(QKeySequence("Ctrl+Shift+R"))
         self.react_button = self._round_button("React")
-        self.react_button.setText("\U0001f642")
+        self.react_button.setIcon(icon("smile"))
         self.react_button.setToolTip("Send a reaction")
         self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.react_menu = QMenu(self)

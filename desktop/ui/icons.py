@@ -33,7 +33,7 @@ from .assets import asset_path
 ICON_NAMES = (
     "mic", "mic-off", "camera", "camera-off", "screen-share", "leave", "settings", "speaker",
     "users", "chat", "hand", "more", "link", "copy", "check", "warning", "signal", "pin",
-    "screen-share-off", "grid", "stage",
+    "screen-share-off", "grid", "stage", "smile",
 )
 """The icons the set provides (one ``resources/icons/<name>.svg`` each)."""
 

@@ -39,7 +39,8 @@ class RosterRow(QFrame):
         self.screen.setVisible(False)
         self.stop_share_action = None  # the host menu's "Stop their screen share", when allowed
         self.lower_hand_action = None  # the host menu's "Lower hand"
-        self.hand = QLabel("\u270b")
+        self.hand = QLabel()
+        self.hand.setPixmap(pixmap("hand", 16, "#f59e0b"))
         self.hand.setToolTip("Hand raised")
         self.hand.setVisible(False)
         self.hand_raised_at: str | None = None

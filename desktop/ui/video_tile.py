@@ -330,8 +330,7 @@ class VideoTile(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#f59e0b"))
             painter.drawRoundedRect(badge, 8, 8)
-            painter.setPen(QColor("#111827"))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "\u270b")
+            painter.drawPixmap(badge.adjusted(6, 6, -6, -6).toRect(), pixmap("hand", 20, QColor("#111827")))
         if self.reaction:  # a reaction: large, in the middle, for a moment
             font.setPixelSize(max(24, int(min(rect.width(), rect.height()) * 0.3)))
             painter.setFont(font)
