@@ -28,6 +28,7 @@ class ConnectionPanel(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("Video received (frames a second)"))
         layout.addWidget(self.videos)
+        layout.addStretch(1)  # the figures stay together at the top
         self.resize(360, 300)
 
     def show_stats(self, stats, frame_rates: dict[str, float], quality: float | None,
