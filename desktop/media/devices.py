@@ -100,7 +100,9 @@ class DeviceBackend(Protocol):
 
     def open_microphone(self, device: Device) -> MediaStreamTrack: ...
 
-    def open_speaker(self, device: Device) -> Speaker: ...
+    def open_speaker(self, device: Device, far_end: Callable[[npt.NDArray[np.int16]], None] | None = None) -> Speaker:
+        """``far_end``: called with each block the speaker plays (echo cancellation's reference)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -148,8 +150,10 @@ class SilentSpeaker(MixingSpeaker):
         period: float = 0.010,
         run: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        far_end: Callable[[npt.NDArray[np.int16]], None] | None = None,
     ) -> None:
         self.mixer = mixer if mixer is not None else Mixer()
+        self._far_end = far_end
         self.period = period
         self.frames_played = 0
         self.frames_by_source: Counter[Hashable] = Counter()
@@ -178,6 +182,8 @@ class SilentSpeaker(MixingSpeaker):
     def render(self, samples: int) -> npt.NDArray[np.int16]:
         """Pull ``samples`` stereo frames from the mixer as the device would."""
         out = self.mixer.pull_array(samples)
+        if self._far_end is not None:
+            self._far_end(out)
         level = self.mixer.level
         self.samples_rendered += samples
         if level > 0:
@@ -246,9 +252,9 @@ class SyntheticBackend:
         self._check(device, self.MICROPHONE)
         return self._keep(SyntheticMicrophone(self.frequency, self.level_dbfs))
 
-    def open_speaker(self, device: Device) -> SilentSpeaker:
+    def open_speaker(self, device: Device, far_end=None) -> SilentSpeaker:
         self._check(device, self.SPEAKER)
-        return self._keep(SilentSpeaker())
+        return self._keep(SilentSpeaker(far_end=far_end))
 
     def _keep(self, opened):
         self._opened = [o for o in self._opened if not _is_finished(o)]
@@ -323,8 +329,8 @@ class DeviceManager:
     def open_microphone(self, device: Device) -> MediaStreamTrack:
         return self._backend_of(device).open_microphone(device)
 
-    def open_speaker(self, device: Device) -> Speaker:
-        return self._backend_of(device).open_speaker(device)
+    def open_speaker(self, device: Device, far_end: Callable[[npt.NDArray[np.int16]], None] | None = None) -> Speaker:
+        return self._backend_of(device).open_speaker(device, far_end=far_end)
 
     def close(self) -> None:
         if self._closed:

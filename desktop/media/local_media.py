@@ -20,13 +20,19 @@ import numpy as np
 from .devices import Device, DeviceKind, DeviceManager, Speaker
 from .switchable import SwitchableTrack
 from .tee import Tee
+from .voice import ProcessedMicrophone, VoiceProcessor
 
 logger = logging.getLogger(__name__)
 
 
 class LocalMedia:
-    def __init__(self, devices: DeviceManager, width: int = 640, height: int = 360, fps: int = 30) -> None:
+    def __init__(self, devices: DeviceManager, width: int = 640, height: int = 360, fps: int = 30,
+                 voice: VoiceProcessor | None = None) -> None:
         self.devices = devices
+        #: echo cancellation (the far end: what our speaker plays), noise suppression, high-pass
+        self.voice = voice if voice is not None else VoiceProcessor()
+        if not VoiceProcessor.available():
+            logger.warning("livekit is not installed: the microphone has no echo cancellation or noise suppression")
         self.size = (width, height)
         self.fps = fps
         self.camera_device: Device | None = None
@@ -75,6 +81,12 @@ class LocalMedia:
             self.microphone_track.switch(None)
             return
         source = self.devices.open_microphone(device)
+        if device.synthetic:
+            pass  # a tone hears no echo, and noise suppression would take the steady tone for noise
+        elif hasattr(source, "processor"):  # Qt: processed on its own capture thread
+            source.processor = self.voice
+        else:  # any other track: on the loop, ~0.2 ms per 20 ms frame
+            source = ProcessedMicrophone(source, self.voice)
 
         def measure(frame) -> None:
             level = getattr(source, "level", None)
@@ -93,7 +105,7 @@ class LocalMedia:
             self.speaker = None
         self.speaker_device = device
         if device is not None:
-            speaker = self.speaker = self.devices.open_speaker(device)
+            speaker = self.speaker = self.devices.open_speaker(device, far_end=self.voice.far_end)
 
             def ended() -> None:
                 if self.speaker is speaker and not self._closed:

@@ -256,8 +256,8 @@ class QtBackend:
     def open_microphone(self, device: Device) -> QtMicrophoneTrack:
         return self._keep(QtMicrophoneTrack(self._find(device), name=device.name))
 
-    def open_speaker(self, device: Device) -> QtSpeaker:
-        return self._keep(QtSpeaker(self._find(device), name=device.name))
+    def open_speaker(self, device: Device, far_end=None) -> QtSpeaker:
+        return self._keep(QtSpeaker(self._find(device), name=device.name, far_end=far_end))
 
     def _keep(self, opened):
         if self._closed:
@@ -782,8 +782,11 @@ class QtMicrophoneTrack(MediaStreamTrack):
     kind = "audio"
     device_kind = DeviceKind.MICROPHONE
 
-    def __init__(self, qdevice: QAudioDevice, *, name: str = "", max_queued: int = 25) -> None:
+    def __init__(self, qdevice: QAudioDevice, *, name: str = "", max_queued: int = 25,
+                 processor=None) -> None:
         super().__init__()
+        #: desktop.media.voice.VoiceProcessor, run on the capture thread before level and framing
+        self.processor = processor
         self.device_id = device_id(qdevice)
         self.device_name = name or qdevice.description() or "microphone"
         self.level = 0.0
@@ -797,8 +800,15 @@ class QtMicrophoneTrack(MediaStreamTrack):
         self._thread.start()
 
     def _on_captured(self, samples: npt.NDArray[np.int16]) -> None:
-        """On the capture thread: wrap a 20 ms frame and hand it to the loop."""
-        flat = samples.astype(np.float32)
+        """On the capture thread: process (echo, noise), wrap a 20 ms frame, hand it to the loop."""
+        processor = self.processor
+        if processor is not None:
+            try:
+                samples = processor.process(samples)
+            except Exception:
+                logger.exception("microphone: voice processing failed; unprocessed from now on")
+                self.processor = None
+        flat = samples.astype(np.float32)  # the level is the processed one: what others hear
         self.level = float(np.sqrt(np.dot(flat, flat) / len(flat))) / 32767.0
         frame = av.AudioFrame.from_ndarray(samples[None, :], format="s16", layout="mono")
         frame.sample_rate = SAMPLE_RATE

@@ -41,7 +41,7 @@ from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
 from .idle_dialog import IdleDialog
-from .settings_dialog import IDLE_PROMPT_KEY, IDLE_TIMEOUT_KEY, SettingsDialog
+from .settings_dialog import ECHO_KEY, IDLE_PROMPT_KEY, IDLE_TIMEOUT_KEY, NOISE_KEY, SettingsDialog
 from .lobby_window import LobbyWindow
 from .screen_picker import ScreenPicker
 from .settings import Settings
@@ -185,6 +185,7 @@ class AppFlow(QObject):
             return self.media
         width, height = self.options.video_size
         media = LocalMedia(self.devices, width, height, self.options.fps)
+        self._apply_voice_settings(media)
         media.on_preview = self._on_preview
         media.on_device_lost = self._on_device_lost
         for kind, select in ((DeviceKind.SPEAKER, media.select_speaker),
@@ -218,6 +219,13 @@ class AppFlow(QObject):
         if self._tasks:  # closings already under way
             await asyncio.gather(*[t for t in self._tasks if t is not asyncio.current_task()],
                                  return_exceptions=True)
+
+    def _apply_voice_settings(self, media: LocalMedia | None = None) -> None:
+        """Echo cancellation and noise suppression as the settings say (next 10 ms block)."""
+        media = media or self.media
+        if media is not None:
+            media.voice.echo_cancellation = self.settings.flag(ECHO_KEY, True)
+            media.voice.noise_suppression = self.settings.flag(NOISE_KEY, True)
 
     def _on_preview(self, frame) -> None:
         if self.call is not None and self.session is not None:
@@ -725,6 +733,7 @@ class AppFlow(QObject):
                 self.settings, getattr(source, "name", None) if source else None,
                 bool(getattr(source, "system_wide", False)), DEFAULT_TIMEOUT, DEFAULT_PROMPT,
             )
+            self.settings_dialog.changed.connect(self._apply_voice_settings)
         self.settings_dialog.show()
         self.settings_dialog.raise_()
 

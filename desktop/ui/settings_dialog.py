@@ -1,16 +1,19 @@
-"""SettingsDialog: preferences that are not devices. For now: inactivity ("Are you still
-there?") — how long without input before asking, how long to wait for an answer, and how
-inactivity is detected on this computer."""
+"""SettingsDialog: preferences that are not devices: the microphone's processing (echo
+cancellation, noise suppression — on by default; music teachers turn them off) and inactivity
+("Are you still there?") — how long without input before asking, how long to wait for an
+answer, and how inactivity is detected on this computer."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from .settings import Settings
 
 IDLE_TIMEOUT_KEY = "idle/timeout"
 IDLE_PROMPT_KEY = "idle/prompt"
+ECHO_KEY = "echo_cancellation"
+NOISE_KEY = "noise_suppression"
 
 
 class SettingsDialog(QDialog):
@@ -46,6 +49,17 @@ class SettingsDialog(QDialog):
         form.addRow("Ask \u201cAre you still there?\u201d after", self.idle_minutes)
         form.addRow("Leave if nobody answers within", self.prompt_seconds)
         form.addRow(self.detection)
+        voice = QLabel("Microphone")
+        voice.setFont(font)
+        self.echo = QCheckBox("Cancel echo (what your speakers play)")
+        self.echo.setChecked(settings.flag(ECHO_KEY, True))
+        self.noise = QCheckBox("Suppress background noise")
+        self.noise.setChecked(settings.flag(NOISE_KEY, True))
+        form.addRow(voice)
+        form.addRow(self.echo)
+        form.addRow(self.noise)
+        self.echo.toggled.connect(self._save)
+        self.noise.toggled.connect(self._save)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         form.addRow(buttons)
@@ -55,4 +69,6 @@ class SettingsDialog(QDialog):
     def _save(self) -> None:
         self.settings.set_seconds(IDLE_TIMEOUT_KEY, self.idle_minutes.value() * 60)
         self.settings.set_seconds(IDLE_PROMPT_KEY, self.prompt_seconds.value())
+        self.settings.set_flag(ECHO_KEY, self.echo.isChecked())
+        self.settings.set_flag(NOISE_KEY, self.noise.isChecked())
         self.changed.emit()
