@@ -14,7 +14,7 @@ import pytest
 
 from server.app import start_server
 from server.clock import ManualClock
-from support import Server, config_for
+from support import Server, bounded, config_for
 
 
 @pytest.fixture
@@ -30,6 +30,6 @@ async def server(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
         async with aiohttp.ClientSession() as session:
             yield Server(base_url, session, clock, app, data_dir)
     finally:
-        await runner.cleanup()
+        await bounded(runner.cleanup(), 45, "the server's cleanup")
 
 

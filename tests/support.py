@@ -100,3 +100,17 @@ class RunningBot:
 
 
 LIGHT_SMALL = dict(light=True, width=160, height=90, fps=10)
+
+
+async def bounded(awaitable, seconds: float, what: str) -> None:
+    """Await a teardown step, but never for ever: past ``seconds`` print every task's stack (what
+    it is stuck on) and fail, so a hang shows up as a clear error instead of a stuck run."""
+    try:
+        await asyncio.wait_for(awaitable, seconds)
+    except asyncio.TimeoutError:
+        import sys
+
+        print(f"\n--- {what} did not finish within {seconds:g} s; tasks:", file=sys.stderr)
+        for task in asyncio.all_tasks():
+            task.print_stack(file=sys.stderr)
+        raise AssertionError(f"{what} did not finish within {seconds:g} s") from None

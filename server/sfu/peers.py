@@ -24,6 +24,19 @@ from .forwarding import DownTrack, UpTrack
 
 logger = logging.getLogger(__name__)
 
+#: How long closing a peer connection may take. aiortc's RTCRtpSender.stop() waits for its RTP
+#: and RTCP tasks to have *started*; a sender whose tasks never ran (a connection closed right
+#: as it was negotiated) waits for ever, and with it whoever closes the room or the server.
+CLOSE_TIMEOUT = 5.0
+
+
+async def close_bounded(pc, what: str) -> None:
+    """Close ``pc``, but never wait longer than CLOSE_TIMEOUT (logged: what is left is dropped)."""
+    try:
+        await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT)
+    except asyncio.TimeoutError:
+        logger.warning("%s: the peer connection did not close within %g s; dropped", what, CLOSE_TIMEOUT)
+
 #: Codecs the forwarding unit receives from publishers: VP8 with RTX (leaving rtx out turns
 #: RTX off), and Opus. One video section per publisher connection, so RTX routes fine there.
 PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
@@ -97,7 +110,7 @@ class PublisherPeer:
         for up in self.tracks.values():
             up.close()
         try:
-            await self.pc.close()
+            await close_bounded(self.pc, f"publisher {self.attendee_id}")
         except Exception:  # a half-negotiated connection: transceivers without a transport
             logger.debug("publisher %s: close after a failed negotiation", self.attendee_id, exc_info=True)
 
@@ -203,4 +216,4 @@ class SubscriberPeer:
             self._closed = True
             for section in self._sections:
                 section.down.close()
-        await self.pc.close()
+        await close_bounded(self.pc, "subscriber")

@@ -13,6 +13,7 @@ from desktop.app import LocalServer
 from desktop.media.devices import DeviceManager, SyntheticBackend
 from desktop.ui.flow import AppFlow, FlowOptions
 from desktop.ui.settings import Settings
+from support import bounded
 
 SMALL = FlowOptions(video_size=(320, 180), fps=15)
 
@@ -47,6 +48,6 @@ async def app_flow(qsettings, tmp_path):
     yield make
     for flow in flows:
         flow.quit()
-        await asyncio.wait_for(flow.shutdown, 10)
-    await local.close()
+        await bounded(flow.shutdown, 10, "the app's shutdown")
+    await bounded(local.close(), 30, "the local server's close")
     devices.close()
