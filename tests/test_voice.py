@@ -288,3 +288,34 @@ async def test_processed_microphone_passes_other_formats_through() -> None:
     frame = await track.recv()
     assert frame.sample_rate == 44100 and frame.layout.name == "stereo"
     track.stop()
+
+
+def test_talking_into_a_muted_microphone_is_told_once_a_minute() -> None:
+    """The "You're muted" hint: speech for more than a second while muted, at most once a minute."""
+    from desktop.session.events import SpeakingWhileMuted
+    from desktop.session.meeting_session import MeetingSession
+
+    now = [1000.0]
+    session = MeetingSession("parley://127.0.0.1:9/m/meeting?token=t", muted=True, clock=lambda: now[0])
+    hints: list[SpeakingWhileMuted] = []
+    session.on(SpeakingWhileMuted, hints.append)
+
+    def talk(seconds: float, level: float) -> None:
+        for _ in range(int(seconds / 0.2)):
+            session.check_muted_speech(level)
+            now[0] += 0.2
+
+    talk(0.8, 0.1)  # -20 dBFS: speech, but not yet a second
+    assert hints == []
+    talk(0.6, 0.0005)  # a pause: starts again
+    talk(0.8, 0.1)
+    assert hints == []
+    talk(0.6, 0.1)
+    assert len(hints) == 1
+    talk(30, 0.1)  # still talking: not again within the minute
+    assert len(hints) == 1
+    talk(40, 0.1)
+    assert len(hints) == 2
+    session.muted = False  # unmuted: never
+    talk(120, 0.1)
+    assert len(hints) == 2

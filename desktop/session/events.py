@@ -149,6 +149,11 @@ class ReactionReceived:
 
 
 @dataclass(frozen=True)
+class SpeakingWhileMuted:
+    """I have been talking into a muted microphone for a second: tell me I am muted."""
+
+
+@dataclass(frozen=True)
 class Reconnecting:
     """The connection dropped: the meeting stays on screen while the session comes back."""
 

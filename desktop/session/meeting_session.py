@@ -87,6 +87,7 @@ from .events import (
     MeetingJoined,
     MeetingLeft,
     ReactionReceived,
+    SpeakingWhileMuted,
     Reconnected,
     Reconnecting,
     ScreenShareRefused,
@@ -111,6 +112,10 @@ class Speaker(Protocol):
 
 VOLUME_INTERVAL = 0.2  # volume indicators go out about 5 times a second
 STATS_INTERVAL = 2.0  # connection figures are sampled this often (seconds)
+#: "You're muted": speech (a volume indicator this high) for this long, at most this often
+MUTED_SPEECH_VOLUME = 0.4
+MUTED_SPEECH_SECONDS = 1.0
+MUTED_HINT_EVERY = 60.0
 
 #: After a drop, the session tries to come back for this long (seconds), then gives up with
 #: ``connection_lost``; it waits these delays between attempts (the last one repeats).
@@ -208,6 +213,8 @@ class MeetingSession(EventEmitter):
         #: the chat as I may read it, oldest first (history from the server, then live)
         self.chat: list[ChatInfo] = []
         self._chat_ids: set[int] = set()
+        self._muted_speech_since: float | None = None
+        self._muted_hint_at: float | None = None
         self._publish: PublishConnection | None = None
         self._receive: ReceiveConnection | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -676,12 +683,30 @@ class MeetingSession(EventEmitter):
                     sent = volume
                 except (ConnectionError, RuntimeError):
                     sent = None  # a drop: the reconnect takes over; say it again once back
+            if self.muted and source is not None and self.microphone is not None:
+                self.check_muted_speech(source())
             self.tick_timer()
             self._speakers.tick()
             ranking = tuple(self._speakers.ranking())
             if ranking != self.active_speakers:
                 self.active_speakers = ranking
                 self.emit(ActiveSpeakersChanged(ranking))
+
+    def check_muted_speech(self, level: float) -> None:
+        """While muted: speech into the microphone for more than a second emits
+        SpeakingWhileMuted ("You're muted"), at most once a minute. ``level`` is the (processed)
+        microphone's RMS 0..1."""
+        now = self._clock()
+        if not self.muted or volume_from_level(level) < MUTED_SPEECH_VOLUME:
+            self._muted_speech_since = None
+            return
+        if self._muted_speech_since is None:
+            self._muted_speech_since = now
+        elif now - self._muted_speech_since >= MUTED_SPEECH_SECONDS and (
+                self._muted_hint_at is None or now - self._muted_hint_at >= MUTED_HINT_EVERY):
+            self._muted_hint_at = now
+            self._muted_speech_since = None
+            self.emit(SpeakingWhileMuted())
 
     # --- chat, hands, reactions -----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from ..session.events import (
     MeetingLeft,
     ReactionReceived,
     Reconnected,
+    SpeakingWhileMuted,
     Reconnecting,
     ScreenShareRefused,
     ScreenShareStarted,
@@ -57,6 +58,7 @@ class SessionBridge(QObject):
     time_up = Signal()
     capabilities_changed = Signal(tuple)
     reconnecting = Signal()
+    speaking_while_muted = Signal()
     chat_received = Signal(object)  # wire.ChatInfo
     reaction_received = Signal(str, str)  # attendee id, emoji
     stats_updated = Signal(object, dict, object)  # LinkStats, frame rates, my quality or None
@@ -85,6 +87,7 @@ class SessionBridge(QObject):
         session.on(TimeUp, lambda e: self.time_up.emit())
         session.on(CapabilitiesChanged, lambda e: self.capabilities_changed.emit(e.capabilities))
         session.on(Reconnecting, lambda e: self.reconnecting.emit())
+        session.on(SpeakingWhileMuted, lambda e: self.speaking_while_muted.emit())
         session.on(ChatReceived, lambda e: self.chat_received.emit(e.message))
         session.on(ReactionReceived, lambda e: self.reaction_received.emit(e.attendee_id, e.emoji))
         session.on(ConnectionStatsUpdated, lambda e: self.stats_updated.emit(e.stats, e.frame_rates, e.quality))

@@ -12,9 +12,11 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QToolButton,
@@ -89,6 +91,7 @@ class CallWindow(QWidget):
     settings_requested = Signal()
     connection_requested = Signal()  # open the Connection panel
     hand_toggled = Signal(bool)  # raise (True) or lower my hand
+    push_to_talk = Signal(bool)  # space held while muted (True) / released (False)
     react_requested = Signal(str)  # an emoji
     share_requested = Signal()  # open the picker
     extend_requested = Signal(int)  # seconds to add to the meeting's timer
@@ -278,6 +281,7 @@ class CallWindow(QWidget):
         self._camera_unavailable = False
         self._share_unavailable: str | None = None
         self._sharing = False
+        self._talking = False  # Space held while muted
         self._tile_menu_for(SELF, self.self_tile)
 
         self.mic_button.toggled.connect(self._mic_clicked)
@@ -638,6 +642,31 @@ class CallWindow(QWidget):
     def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.sharing_bar.hide()
         super().hideEvent(event)
+
+    # --- push to talk ---------------------------------------------------------------------------
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """While muted, holding Space talks (released: muted again) — unless typing somewhere."""
+        if (event.key() == Qt.Key.Key_Space and not event.isAutoRepeat() and not self._talking
+                and not self.mic_button.isChecked() and self.mic_button.isEnabled()
+                and not self._typing()):
+            self._talking = True
+            self.push_to_talk.emit(True)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat() and self._talking:
+            self._talking = False
+            self.push_to_talk.emit(False)
+            return
+        super().keyReleaseEvent(event)
+
+    def _typing(self) -> bool:
+        return isinstance(QApplication.focusWidget(), QLineEdit)
+
+    def show_muted_hint(self) -> None:
+        self.show_notice("You're muted. Unmute with Ctrl+D, or hold Space to talk.", 6)
 
     def _mic_clicked(self, on: bool) -> None:
         self.set_mic(on)

@@ -486,6 +486,8 @@ class AppFlow(QObject):
         call.chat.send_requested.connect(lambda text, to: self._spawn(self.send_chat(text, to)))
         call.hand_toggled.connect(lambda raised: self._spawn(session.raise_hand(raised)))
         call.react_requested.connect(lambda emoji: self._spawn(session.react(emoji)))
+        bridge.speaking_while_muted.connect(call.show_muted_hint)
+        call.push_to_talk.connect(self._push_to_talk)
         bridge.reconnecting.connect(lambda: call.set_reconnecting(True))
         bridge.reconnected.connect(lambda seconds: (call.set_reconnecting(False),
                                                     call.show_notice(f"Reconnected after {seconds:.1f} s.", 4)))
@@ -589,6 +591,13 @@ class AppFlow(QObject):
     async def leave(self) -> None:
         if self.session is not None:
             await self.session.leave()
+
+    def _push_to_talk(self, talking: bool) -> None:
+        """Space held while muted: unmuted until it is released."""
+        if self.call is None or self.session is None:
+            return
+        self.call.set_mic(talking)
+        self._spawn(self.session.set_muted(not talking))
 
     # --- chat -------------------------------------------------------------------------------------
 
