@@ -346,21 +346,14 @@ class Room:
     async def going_away(self) -> None:
         """The server stops (and, most likely, starts again): everyone is told to reconnect; the
         meeting itself does not end."""
-        if self._ended:
-            return
-        self._ended = True
-        if self._volume_task is not None:
-            self._volume_task.cancel()
-        participants = list(self.participants.values())
-        self.participants.clear()
-        for participant in participants:
-            participant.outbox.put(ServerRestarting(retry_after_ms=1000))
-            participant.outbox.close()
-        await asyncio.gather(*(self._close_peers(p) for p in participants), return_exceptions=True)
-        self._on_empty(self.meeting_id)
+        await self._disconnect_all(ServerRestarting(retry_after_ms=1000))
 
     async def end(self, reason: str) -> None:
         """The meeting is over: tell everyone why and disconnect them."""
+        await self._disconnect_all(MeetingEnded(reason=reason))
+
+    async def _disconnect_all(self, farewell: Message) -> None:
+        """Tell everyone ``farewell``, close their sockets and connections; the room is done."""
         if self._ended:
             return
         self._ended = True
@@ -369,7 +362,7 @@ class Room:
         participants = list(self.participants.values())
         self.participants.clear()
         for participant in participants:
-            participant.outbox.put(MeetingEnded(reason=reason))
+            participant.outbox.put(farewell)
             participant.outbox.close()
         await asyncio.gather(*(self._close_peers(p) for p in participants), return_exceptions=True)
         self._on_empty(self.meeting_id)
