@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
 from typing import Protocol
+
+from wire import iso  # noqa: F401  (times as the REST API and the wire show them)
 
 
 class Clock(Protocol):
@@ -29,10 +30,3 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self._now += seconds
-
-
-def iso(ts: float | None) -> str | None:
-    """ISO 8601 UTC with a Z, as the REST API and the wire protocol show times."""
-    if ts is None:
-        return None
-    return _dt.datetime.fromtimestamp(ts, _dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -49,6 +49,7 @@ from wire import (
     VolumeInfo,
     Volumes,
     content_attendee_id,
+    signal_strength,
     to_dict,
 )
 
@@ -626,10 +627,8 @@ def _chat_info(record: ChatRecord) -> ChatInfo:
 def _signal_strength(participant: Participant) -> float:
     """1, 0.5 or 0 from the share of audio packets lost on the uplink lately (Chime's scale)."""
     up = participant.up("audio")
-    loss = up.recent_loss() if up is not None else None
-    if loss is None:
-        return participant.signal_strength
-    return 1.0 if loss < 0.05 else 0.5 if loss < 0.2 else 0.0
+    strength = signal_strength(up.recent_loss() if up is not None else None)
+    return participant.signal_strength if strength is None else strength
 
 
 class RoomRegistry:

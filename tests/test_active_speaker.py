@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop.session.active_speaker import ActiveSpeakerDetector
-from desktop.session.meeting_session import volume_from_level
+from desktop.session.volume import volume_from_level
 
 
 class Clock:

@@ -86,6 +86,13 @@ class TrackInfo:
     attendee_id: str | None = None
 
 
+def signal_strength(loss: float | None) -> float | None:
+    """Chime's 0 / 0.5 / 1 signal strength from a share of packets lost (None: unknown)."""
+    if loss is None:
+        return None
+    return 1.0 if loss < 0.05 else 0.5 if loss < 0.2 else 0.0
+
+
 @dataclass(frozen=True)
 class VolumeInfo:
     """An attendee's volume indicator (Chime's semantics): ``volume`` 0..1 as measured by the
@@ -443,7 +450,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 }
 
 __all__ = [
-    "CONTENT_SUFFIX", "content_attendee_id", "content_owner",
+    "CONTENT_SUFFIX", "content_attendee_id", "content_owner", "signal_strength",
     "AttendeeInfo", "ChatInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from wire import signal_strength
+
 
 @dataclass(frozen=True)
 class ConnectionPoor:
@@ -48,8 +50,6 @@ class ConnectionHealthPolicy:
         return ConnectionPoor(round(uplink_audio_loss, 2), camera_on)
 
 
-def quality(loss: float | None) -> float | None:
-    """Chime's 0 / 0.5 / 1 signal strength from a loss fraction (None: unknown)."""
-    if loss is None:
-        return None
-    return 1.0 if loss < 0.05 else 0.5 if loss < 0.2 else 0.0
+#: Chime's 0 / 0.5 / 1 signal strength from a loss fraction (None: unknown), as the server
+#: computes it for everyone's volume indicators.
+quality = signal_strength

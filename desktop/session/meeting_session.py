@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -20,7 +19,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from wire import (
     MAX_SCREEN_SHARES,
-    REACTIONS,
+    REACTIONS,  # noqa: F401  (the UI's reaction menu reads it from here)
     AttendeeInfo,
     Camera,
     CameraState,
@@ -56,7 +55,6 @@ from wire import (
     TrackInfo,
     TracksUpdated,
     VideoAvailable,
-    Volume,
     VolumeInfo,
     Volumes,
 )
@@ -69,9 +67,10 @@ from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
 from ..signalling.tls import UntrustedCertificate
 from .active_speaker import ActiveSpeakerDetector
-from .health import ConnectionHealthPolicy, ConnectionPoor, quality
+from .health import ConnectionHealthPolicy, quality
 from .screen_share import ScreenShare, ShareRefused
 from .timer import SessionTimer, parse_iso
+from .volume import VOLUME_INTERVAL, VolumeReporter, volume_from_level
 from .events import (
     ActiveSpeakersChanged,
     AttendeeJoined,
@@ -110,7 +109,6 @@ class Speaker(Protocol):
     def remove_source(self, source_id: str) -> None: ...
 
 
-VOLUME_INTERVAL = 0.2  # volume indicators go out about 5 times a second
 STATS_INTERVAL = 2.0  # connection figures are sampled this often (seconds)
 #: "You're muted": speech (a volume indicator this high) for this long, at most this often
 MUTED_SPEECH_VOLUME = 0.4
@@ -125,14 +123,6 @@ RECONNECT_BUDGET = 120.0
 RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0)
 #: Joining again after these refusals may work a moment later; any other refusal is final.
 RETRYABLE = frozenset({ErrorCode.SERVER_RESTARTING, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
-
-
-def volume_from_level(rms: float) -> float:
-    """A volume indicator 0..1 from an RMS level 0..1: -50 dBFS and below is 0, 0 dBFS is 1
-    (a normal voice, around -20 dBFS, shows as 0.6)."""
-    if rms <= 0.0:
-        return 0.0
-    return round(max(0.0, min(1.0, (20 * math.log10(rms) + 50) / 50)), 2)
 
 
 class JoinFailed(Exception):
@@ -671,18 +661,13 @@ class MeetingSession(EventEmitter):
 
     async def _volume_loop(self) -> None:
         """5 times a second: send my volume when it changed, and rank who is talking."""
-        sent: float | None = None
+        reporter = VolumeReporter()
         while True:
             await asyncio.sleep(VOLUME_INTERVAL)
             source = self.volume_source
             level = source() if source is not None and not self.muted and self.microphone is not None else 0.0
-            volume = volume_from_level(level)
-            if (sent is None or abs(volume - sent) >= 0.01) and not self.reconnecting:
-                try:
-                    await self._signalling.send(Volume(volume=volume))
-                    sent = volume
-                except (ConnectionError, RuntimeError):
-                    sent = None  # a drop: the reconnect takes over; say it again once back
+            if not self.reconnecting:  # a drop: the reconnect takes over; said again once back
+                await reporter.report(self._signalling.send, level)
             if self.muted and source is not None and self.microphone is not None:
                 self.check_muted_speech(source())
             self.tick_timer()

@@ -24,7 +24,6 @@ from wire import (
     ProtocolError,
     Publish,
     PublishAnswer,
-    Volume,
     content_attendee_id,
     content_owner,
 )
@@ -34,6 +33,7 @@ __all__ = ["CONTENT_SUFFIX", "ScreenShare", "ShareRefused", "content_attendee_id
 from ..media.peers import PublishConnection
 from ..media.sender_track import SenderTrack
 from ..signalling.client import JoinUrl, SignallingClient
+from .volume import VOLUME_INTERVAL, VolumeReporter
 
 logger = logging.getLogger(__name__)
 
@@ -102,18 +102,10 @@ class ScreenShare:
 
     async def _send_volume(self) -> None:
         """The share's sound level, about 5 times a second while it changes (as a microphone's)."""
-        from .meeting_session import VOLUME_INTERVAL, volume_from_level
-
-        sent = None
+        reporter = VolumeReporter()
         while self.end_reason is None:
             await asyncio.sleep(VOLUME_INTERVAL)
-            volume = volume_from_level(self._level() if self._level else 0.0)
-            if sent is None or abs(volume - sent) >= 0.01:
-                try:
-                    await self._signalling.send(Volume(volume=volume))
-                    sent = volume
-                except (ConnectionError, RuntimeError):
-                    return
+            await reporter.report(self._signalling.send, self._level() if self._level else 0.0)
 
     async def stop(self, reason: str = "stopped") -> None:
         if self.end_reason is not None:

@@ -8,26 +8,13 @@ shows the countdown, on a clock tests can control.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wire import iso, parse_iso  # noqa: F401  (the session and the bot read times with these)
+
 WARNING_SECONDS = 5 * 60
-
-
-def parse_iso(text: str | None) -> float | None:
-    """Seconds since the epoch from the wire's ISO 8601 UTC (``...Z``); None stays None."""
-    if not text:
-        return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def iso(ts: float | None) -> str | None:
-    """The wire's ISO 8601 UTC for seconds since the epoch (None stays None)."""
-    if ts is None:
-        return None
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
