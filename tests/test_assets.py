@@ -10,7 +10,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QToolButton
 
-from desktop.ui import assets, icons, theme
+from desktop import assets
+from desktop.ui import icons, theme
 
 REPO = Path(__file__).resolve().parent.parent
 
