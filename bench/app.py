@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 app_env["QT_QPA_PLATFORM"] = "offscreen"
             app = subprocess.Popen([sys.executable, "-m", "desktop.app", join_url("The App"), "--name", "The App",
-                                    "--no-lobby", "--fake-devices"], cwd=REPO, env=app_env,
+                                    "--no-lobby", "--fake-devices", "--new-instance"], cwd=REPO, env=app_env,
                                    stdout=subprocess.DEVNULL, stderr=(tmp / "app.stderr").open("wb"))
             processes.append(("app", app))
             settle = 8.0

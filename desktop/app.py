@@ -6,7 +6,11 @@ meeting on this computer" — wires them into the AppFlow, runs Qt and asyncio o
 flow's one shutdown future, and the call is left before the app exits.
 
     parley [JOIN_URL] [--name NAME] [--no-lobby] [--fake-devices] [--screen system|synthetic]
-           [--share-screen] [--idle-timeout SECONDS] [--idle-prompt SECONDS]
+           [--share-screen] [--idle-timeout SECONDS] [--idle-prompt SECONDS] [--locale LOCALE]
+           [--theme system|light|dark] [--new-instance]
+
+One Parley runs per user: launched again (a join link clicked in the browser), it hands the link
+to the running app and exits (desktop/single_instance.py).
 """
 
 from __future__ import annotations
@@ -41,6 +45,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help='ask "Are you still there?" after this long without input (default 3600)')
     parser.add_argument("--idle-prompt", type=float, metavar="SECONDS",
                         help="leave when nobody answers within this long (default 60)")
+    parser.add_argument("--locale", default=os.environ.get("PARLEY_LOCALE"),
+                        help="language of the app, e.g. de, or 'pseudo' to find cut-off text "
+                             "(also PARLEY_LOCALE; default: the system's)")
+    parser.add_argument("--theme", choices=["system", "light", "dark"], default=os.environ.get("PARLEY_THEME"),
+                        help="this run's theme (also PARLEY_THEME; default: the one in Settings)")
+    parser.add_argument("--new-instance", action="store_true",
+                        default=os.environ.get("PARLEY_NEW_INSTANCE", "") not in ("", "0"),
+                        help="run beside a Parley already running instead of handing the link to it")
     parser.add_argument("--video-size", default="640x360", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"parley {__version__}")
     args = parser.parse_args(argv)
@@ -95,7 +107,7 @@ class LocalServer:
             self._runner = None
 
 
-async def run_app(args: argparse.Namespace) -> int:
+async def run_app(args: argparse.Namespace, instance=None) -> int:
     from .idle.backends import detect_backend
     from .idle.qt_fallback import AppInputBackend
     from .media.devices import DeviceManager, SyntheticBackend
@@ -125,6 +137,15 @@ async def run_app(args: argparse.Namespace) -> int:
     settings = Settings()
     use_trust_store(settings.trusted_certificates)  # "Trust this server" decisions, kept in QSettings
     flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens)
+    if instance is not None:  # links a second launch hands over
+        instance.link_received.connect(flow.open_link)
+        instance.activation_requested.connect(flow.bring_to_front)
+    from PySide6.QtWidgets import QApplication
+
+    from .single_instance import UrlOpenFilter
+
+    opener = UrlOpenFilter(flow.open_link)  # macOS: links clicked while Parley runs
+    QApplication.instance().installEventFilter(opener)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -143,19 +164,42 @@ async def run_app(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import setup_logging
+
+    log_file = setup_logging()
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from .single_instance import SingleInstance, hand_over, instance_name
+    from .ui.i18n import install_translations
+    from .ui.icons import app_icon
+    from .ui.settings import Settings
     from .ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Parley")
     app.setOrganizationName("Parley")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("org.parley.Parley")  # Wayland/X11: the taskbar finds the .desktop entry
     app.setQuitOnLastWindowClosed(False)  # the flow decides when to quit (after leaving a call)
-    apply_theme(app, os.environ.get("PARLEY_THEME", "system"))  # a settings dialog comes later
-    return qasync.run(run_app(args))
+    instance = None
+    if not args.new_instance:
+        name = instance_name()
+        if hand_over(name, args.join_url):
+            logging.getLogger(__name__).info("Parley is already running: handed %s over to it",
+                                             "the link" if args.join_url else "the request")
+            return 0
+        instance = SingleInstance(name)
+        instance.listen()
+    logging.getLogger(__name__).info("Parley %s starting; log file %s", __version__, log_file)
+    install_translations(app, args.locale)
+    app.setWindowIcon(app_icon())
+    apply_theme(app, args.theme or Settings().get("appearance/theme"))
+    try:
+        return qasync.run(run_app(args, instance))
+    finally:
+        if instance is not None:
+            instance.close()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Take the README's screenshot: the real app window under Xvfb, in a meeting with bots.
 
     python docs/screenshot.py [--bots 4] [--out docs/screenshot.png] [--window lobby|call|start]
-                              [--share N] [--minutes M] [--app-arg ARG]
+                              [--share N] [--minutes M] [--app-arg ARG] [--locale pseudo]
 
-Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick). Everything runs on
-loopback and is stopped (by PID) before the script exits.
+Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick; ``--keys`` needs xdotool).
+Everything runs on loopback and is stopped (by PID) before the script exits.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, help="the meeting ends this many minutes after it starts")
     parser.add_argument("--share", type=int, default=0, help="this many bots share a synthetic screen")
     parser.add_argument("--app-arg", action="append", default=[], help="passed to parley (repeatable)")
+    parser.add_argument("--locale", help="the app's language, e.g. de, or pseudo (cut-off text shows)")
+    parser.add_argument("--display", default=":97", help="the Xvfb display to use")
+    parser.add_argument("--keys", action="append", default=[],
+                        help="keys pressed in the app's window before the shot, e.g. ctrl+shift+p (xdotool)")
     args = parser.parse_args()
 
     names = ["Grace Hopper", "Linus Torvalds", "Margaret Hamilton", "Alan Turing", "Katherine Johnson",
@@ -51,7 +55,7 @@ def main() -> int:
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            display = ":97"
+            display = args.display
             processes.append(subprocess.Popen(["Xvfb", display, "-screen", "0", f"{args.size}x24", "-nolisten", "tcp"]))
             server = subprocess.Popen(
                 [sys.executable, "-m", "server", "--port", "0", "--data-dir", tmp, "--ice-address", "127.0.0.1"],
@@ -76,14 +80,23 @@ def main() -> int:
                 time.sleep(0.3)
             app_env = dict(env, DISPLAY=display, PARLEY_FAKE_DEVICES="1",
                            XDG_CONFIG_HOME=str(Path(tmp) / "config"), XDG_DATA_HOME=str(Path(tmp) / "data"))
-            app = [sys.executable, "-m", "desktop.app", "--name", "Ada Lovelace"]
+            app = [sys.executable, "-m", "desktop.app", "--name", "Ada Lovelace", "--new-instance"]
             if args.window != "start":
                 app.append(join_url("Ada Lovelace", "host"))
             if args.window == "call":
                 app.append("--no-lobby")
             app += args.app_arg
-            processes.append(subprocess.Popen(app, env=app_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            if args.locale:
+                app += ["--locale", args.locale]
+            parley = subprocess.Popen(app, env=app_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            processes.append(parley)
             time.sleep(args.settle)
+            for keys in args.keys:  # e.g. the shortcuts that open the people and chat panels
+                subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(parley.pid), ".",
+                                "windowfocus", "--sync", "key", "--clearmodifiers", keys],
+                               env=dict(os.environ, DISPLAY=display), check=True, timeout=30,
+                               stderr=subprocess.DEVNULL)
+                time.sleep(1.0)
             subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True, timeout=30)
             print(f"wrote {args.out}")
         finally:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .background import NONE, BackgroundEffect, BackgroundEffectTrack
 from .devices import Device, DeviceKind, DeviceManager, Speaker
 from .switchable import SwitchableTrack
 from .tee import Tee
@@ -46,6 +47,11 @@ class LocalMedia:
         self.on_preview: Callable[[Any], None] | None = None
         #: called with (kind, lost device, replacement or None) when a device in use vanishes
         self.on_device_lost: Callable[[DeviceKind, Device, Device | None], None] | None = None
+        #: the background effect on the camera: applied before the preview and the encoder see a frame
+        self.background: BackgroundEffect = NONE
+        #: called with a sentence when the effect runs slower than asked, or cannot run at all
+        self.on_background_notice: Callable[[str], None] | None = None
+        self._effect_track: BackgroundEffectTrack | None = None
         self._camera: Tee | None = None
         self._microphone: Tee | None = None
         self._closing: set[asyncio.Task] = set()
@@ -56,7 +62,7 @@ class LocalMedia:
     def select_camera(self, device: Device | None) -> None:
         """Film with ``device`` (None: camera off)."""
         self._close_tee(self._camera)
-        self._camera = None
+        self._camera = self._effect_track = None
         self.camera_device = device
         if device is None:
             self.camera_track.switch(None)
@@ -64,12 +70,25 @@ class LocalMedia:
                 self.on_preview(None)
             return
         width, height = self.size
+        effect = self._effect_track = BackgroundEffectTrack(
+            self.devices.open_camera(device, width, height, self.fps), self.background, fps=self.fps,
+            on_degraded=self._background_notice, on_failed=self._background_notice)
         tee = self._camera = Tee(
-            self.devices.open_camera(device, width, height, self.fps),
+            effect,
             on_frame=lambda frame: self.on_preview and self.on_preview(frame),
             on_end=lambda: self._device_lost(DeviceKind.CAMERA, device, self.select_camera),
         )
         self.camera_track.switch(tee.branch())
+
+    def set_background(self, effect: BackgroundEffect) -> None:
+        """Blur or replace the background (NONE: as filmed) from the next camera frame on."""
+        self.background = effect
+        if self._effect_track is not None:
+            self._effect_track.set_effect(effect)
+
+    def _background_notice(self, message: str) -> None:
+        if self.on_background_notice is not None:
+            self.on_background_notice(message)
 
     def select_microphone(self, device: Device | None) -> None:
         """Listen with ``device`` (None: no microphone)."""
@@ -81,8 +100,9 @@ class LocalMedia:
             self.microphone_track.switch(None)
             return
         source = self.devices.open_microphone(device)
-        if device.synthetic:
+        if device.synthetic and not getattr(source, "wants_voice_processing", False):
             pass  # a tone hears no echo, and noise suppression would take the steady tone for noise
+            # (a simulated room's microphone, media/acoustic.py, does hear one: it is processed)
         elif hasattr(source, "processor"):  # Qt: processed on its own capture thread
             source.processor = self.voice
         else:  # any other track: on the loop, ~0.2 ms per 20 ms frame

@@ -46,6 +46,7 @@ from PySide6.QtMultimedia import (
     QWindowCapture,
 )
 
+from ..translatable import QT_TRANSLATE_NOOP
 from .devices import DeviceUnavailable
 from .qt_devices import VideoSinkTrack, _fit, video_frame_to_av
 from .screens import SHARE_FPS, SHARE_HEIGHT, SHARE_WIDTH, ScreenSource
@@ -95,9 +96,10 @@ def sharing_unavailable_reason(
     the XDG desktop portal (Wayland).
     """
     if platform_name in _HEADLESS_PLATFORMS or screen_count == 0:
-        return "There is no screen to share: Parley is not running on a display."
+        return QT_TRANSLATE_NOOP("ScreenSharing", "There is no screen to share: Parley is not running on a display.")
     if _needs_portal(platform_name, session_type, system) and not portal():
-        return (
+        return QT_TRANSLATE_NOOP(
+            "ScreenSharing",
             "Screen sharing is not available on this desktop: on Wayland it needs the desktop "
             "portal (xdg-desktop-portal with PipeWire), which is not running."
         )

@@ -66,6 +66,7 @@ from ..media.stats import LinkStats, StatsSampler
 from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
 from ..signalling.tls import UntrustedCertificate
+from ..translatable import QT_TRANSLATE_NOOP
 from .active_speaker import ActiveSpeakerDetector
 from .health import ConnectionHealthPolicy, quality
 from .screen_share import ScreenShare, ShareRefused
@@ -579,7 +580,7 @@ class MeetingSession(EventEmitter):
             return "bad_file"
         if source.video is None:
             await source.aclose()
-            self.file_error = "this file has no picture to share"
+            self.file_error = QT_TRANSLATE_NOOP("FileShare", "this file has no picture to share")
             return "bad_file"
         self.file_source = source
         result = await self.share_screen(source.video, audio=source.audio, level=lambda: source.level)

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..translatable import QT_TRANSLATE_NOOP
+
 logger = logging.getLogger(__name__)
 
 #: How long reading a refused server's certificate (to show its fingerprint) may take.
@@ -143,18 +145,19 @@ class UntrustedCertificate(ConnectionError):
         (self.store or trust_store()).trust(self.host_port, self.fingerprint)
 
 
-#: OpenSSL's X509_V_ERR_* codes, in words.
+#: OpenSSL's X509_V_ERR_* codes, in words (translated by the UI, context "Certificates").
 _REASONS = {
-    9: "the certificate is not valid yet",
-    10: "the certificate has expired",
-    18: "the certificate is self-signed",
-    19: "the certificate is signed by an authority this computer does not know",
-    20: "the certificate is signed by an authority this computer does not know",
-    21: "the certificate is signed by an authority this computer does not know",
-    23: "the certificate has been revoked",
-    62: "the certificate is for another server name",
-    64: "the certificate is for another address",
+    9: QT_TRANSLATE_NOOP("Certificates", "the certificate is not valid yet"),
+    10: QT_TRANSLATE_NOOP("Certificates", "the certificate has expired"),
+    18: QT_TRANSLATE_NOOP("Certificates", "the certificate is self-signed"),
+    19: QT_TRANSLATE_NOOP("Certificates", "the certificate is signed by an authority this computer does not know"),
+    20: QT_TRANSLATE_NOOP("Certificates", "the certificate is signed by an authority this computer does not know"),
+    21: QT_TRANSLATE_NOOP("Certificates", "the certificate is signed by an authority this computer does not know"),
+    23: QT_TRANSLATE_NOOP("Certificates", "the certificate has been revoked"),
+    62: QT_TRANSLATE_NOOP("Certificates", "the certificate is for another server name"),
+    64: QT_TRANSLATE_NOOP("Certificates", "the certificate is for another address"),
 }
+_UNVERIFIED = QT_TRANSLATE_NOOP("Certificates", "the certificate could not be verified")
 
 
 def describe_verify_error(error: BaseException | None) -> str:
@@ -163,7 +166,7 @@ def describe_verify_error(error: BaseException | None) -> str:
     if code in _REASONS:
         return _REASONS[code]
     message = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error or "")
-    return f"the certificate could not be verified ({message})" if message else "the certificate could not be verified"
+    return f"{_UNVERIFIED} ({message})" if message else _UNVERIFIED
 
 
 async def presented_fingerprint(host: str, port: int, timeout: float = FETCH_TIMEOUT) -> str:

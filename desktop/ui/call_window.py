@@ -9,8 +9,8 @@ stage instead, until unpinned. The user's own share has no tile: a small floatin
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -27,8 +28,11 @@ from PySide6.QtWidgets import (
 from ..media.devices import Device, DeviceKind
 from ..session.screen_share import content_owner
 from .chat_panel import ChatPanel
+from .elided_label import ElidedLabel
+from .backgrounds import BackgroundMenu
 from .icons import icon
 from .roster_panel import RosterPanel
+from .shortcuts import BY_ID, SHORTCUTS, with_keys
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
 
@@ -48,13 +52,13 @@ class SharingBar(QWidget):
         super().__init__(parent, flags)
         self.setObjectName("SharingBar")
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.label = QLabel("You are sharing your screen")
-        self.stop_button = QPushButton("Stop sharing", objectName="danger")
-        self.stop_button.setAccessibleName("Stop sharing your screen")
+        self.label = QLabel(self.tr("You are sharing your screen"))
+        self.stop_button = QPushButton(self.tr("Stop sharing"), objectName="danger")
+        self.stop_button.setAccessibleName(self.tr("Stop sharing your screen"))
         self.stop_button.clicked.connect(self.stop_requested)
-        self.pause_button = QPushButton("Pause", checkable=True)
-        self.pause_button.toggled.connect(lambda paused: (self.pause_button.setText("Resume" if paused else "Pause"),
-                                                          self.pause_toggled.emit(paused)))
+        self.pause_button = QPushButton(self.tr("Pause"), checkable=True)
+        self.pause_button.setToolTip(self.tr("Pause or resume the video you share"))
+        self.pause_button.toggled.connect(self._pause_toggled)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 8, 8)
         layout.setSpacing(12)
@@ -65,12 +69,18 @@ class SharingBar(QWidget):
         layout.addWidget(self.pause_button)
         layout.addWidget(self.stop_button)
 
-    def show_for(self, what: str, file: bool = False) -> None:
-        """Show at the top centre of the screen the window is on (with Pause for a file)."""
-        self.label.setText(f"You are sharing {what}")
+    def _pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
+        self.pause_toggled.emit(paused)
+
+    def show_for(self, what: str | None = None, file: bool = False) -> None:
+        """Show at the top centre of the screen the window is on (with Pause for a file);
+        ``what``: the window's or file's name (None: the screen)."""
+        self.label.setText(self.tr("You are sharing your screen") if what is None
+                           else self.tr("You are sharing “{name}”").format(name=what))
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(False)
-        self.pause_button.setText("Pause")
+        self.pause_button.setText(self.tr("Pause"))
         self.pause_button.blockSignals(False)
         self.pause_button.setVisible(file)
         self.adjustSize()
@@ -90,6 +100,7 @@ class CallWindow(QWidget):
     end_requested = Signal()  # end the meeting for everyone (hosts)
     settings_requested = Signal()
     connection_requested = Signal()  # open the Connection panel
+    about_requested = Signal()
     hand_toggled = Signal(bool)  # raise (True) or lower my hand
     push_to_talk = Signal(bool)  # space held while muted (True) / released (False)
     react_requested = Signal(str)  # an emoji
@@ -100,7 +111,7 @@ class CallWindow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CallWindow")
-        self.setWindowTitle("Parley — Meeting")
+        self.setWindowTitle(self.tr("Parley — Meeting"))
         self.setMinimumSize(720, 480)
         self.names: dict[str, str] = {}
         self.layout_mode = GRID
@@ -120,89 +131,91 @@ class CallWindow(QWidget):
         self._banner_timer = QTimer(self, singleShot=True, interval=8000)
         self._banner_timer.timeout.connect(lambda: self.banner.setVisible(False))
 
-        self.mic_button = self._round_button("Microphone", checkable=True)
-        self.mic_button.setShortcut(QKeySequence("Ctrl+D"))
-        self.camera_button = self._round_button("Camera", checkable=True)
-        self.camera_button.setShortcut(QKeySequence("Ctrl+E"))
-        self.devices_button = self._round_button("Devices")
+        self.mic_button = self._round_button(self.tr("Microphone"), checkable=True)
+        self.camera_button = self._round_button(self.tr("Camera"), checkable=True)
+        self.devices_button = self._round_button(self.tr("Devices and settings"))
         self.devices_button.setIcon(icon("settings"))
-        self.devices_button.setToolTip("Microphone, speaker and camera")
+        self.devices_button.setToolTip(self.tr("Microphone, speaker, camera, keyboard shortcuts and settings"))
         self.devices_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.device_menu = QMenu(self)
         self.device_menus = {
-            DeviceKind.MICROPHONE: self.device_menu.addMenu("Microphone"),
-            DeviceKind.SPEAKER: self.device_menu.addMenu("Speaker"),
-            DeviceKind.CAMERA: self.device_menu.addMenu("Camera"),
+            DeviceKind.MICROPHONE: self.device_menu.addMenu(self.tr("Microphone")),
+            DeviceKind.SPEAKER: self.device_menu.addMenu(self.tr("Speaker")),
+            DeviceKind.CAMERA: self.device_menu.addMenu(self.tr("Camera")),
         }
+        self.background_menu = BackgroundMenu(self)
+        self.background_menu.setIcon(icon("background"))
+        self.device_menu.addMenu(self.background_menu)
         self.device_menu.addSeparator()
-        self.device_menu.addAction("Connection…", self.connection_requested.emit)
-        self.device_menu.addAction("Settings…", self.settings_requested.emit)
+        self.shortcuts_menu = self.device_menu.addMenu(self.tr("Keyboard shortcuts"))
+        self.device_menu.addAction(self.tr("Connection…"), self.connection_requested.emit)
+        self.device_menu.addAction(self.tr("Settings…"), self.settings_requested.emit)
+        self.device_menu.addAction(self.tr("About Parley"), self.about_requested.emit)
         self.devices_button.setMenu(self.device_menu)
-        self.share_button = self._round_button("Share screen", checkable=True)
-        self.share_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.layout_button = self._round_button("Layout")
+        self.share_button = self._round_button(self.tr("Share screen"), checkable=True)
+        self.layout_button = self._round_button(self.tr("Layout"))
         self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.layout_menu = QMenu(self)
         layouts = QActionGroup(self.layout_menu)
         self.layout_actions = {}
-        for mode, text in ((GRID, "Grid: everyone the same size"), (SPEAKER, "Speaker: whoever talks is large")):
+        for mode, text in ((GRID, self.tr("Grid: everyone the same size")),
+                           (SPEAKER, self.tr("Speaker: whoever talks is large"))):
             action = QAction(icon("grid" if mode == GRID else "stage"), text, self.layout_menu, checkable=True)
             action.triggered.connect(lambda _=False, m=mode: self.set_layout(m))
             layouts.addAction(action)
             self.layout_menu.addAction(action)
             self.layout_actions[mode] = action
         self.layout_button.setMenu(self.layout_menu)
-        self.chat_button = self._round_button("Chat", checkable=True)
+        self.chat_button = self._round_button(self.tr("Chat"), checkable=True)
         self.chat_button.setIcon(icon("chat"))
-        self.chat_button.setToolTip("Chat with everyone or one person")
         self.unread_badge = QLabel(self.chat_button, objectName="badge", alignment=Qt.AlignmentFlag.AlignCenter)
         self.unread_badge.setGeometry(26, 0, 18, 18)
         self.unread_badge.setVisible(False)
-        self.hand_button = self._round_button("Raise hand", checkable=True)
+        self.hand_button = self._round_button(self.tr("Raise hand"), checkable=True)
         self.hand_button.setIcon(icon("hand"))
-        self.hand_button.setToolTip("Raise your hand (Ctrl+Shift+R)")
-        self.hand_button.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.react_button = self._round_button("React")
+        self.react_button = self._round_button(self.tr("React"))
         self.react_button.setIcon(icon("smile"))
-        self.react_button.setToolTip("Send a reaction")
+        self.react_button.setToolTip(self.tr("Send a reaction"))
         self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.react_menu = QMenu(self)
         self.react_button.setMenu(self.react_menu)
-        self.reaction_strip = QLabel(objectName="muted")
-        self.reaction_strip.setToolTip("Reactions in this meeting")
-        self.people_button = self._round_button("People", checkable=True)
+        self.reaction_strip = QLabel(objectName="muted")  # the count label gives way first
+        self.reaction_strip.setToolTip(self.tr("Reactions in this meeting"))
+        self.people_button = self._round_button(self.tr("People"), checkable=True)
         self.people_button.setIcon(icon("users"))
-        self.people_button.setToolTip("Show everyone in the meeting")
-        self.invite_button = self._round_button("Copy invite link")
+        self.people_button.setToolTip(with_keys(self.tr("Show everyone in the meeting"), "people"))
+        self.invite_button = self._round_button(self.tr("Copy invite link"))
         self.invite_button.setIcon(icon("link"))
-        self.invite_button.setToolTip("Copy the invite link")
+        self.invite_button.setToolTip(self.tr("Copy the invite link"))
         self.invite_button.setVisible(False)
         self.leave_button = QToolButton(objectName="leave")
         self.leave_button.setIcon(icon("leave", "#ffffff"))
-        self.leave_button.setText("Leave")
-        self.leave_button.setToolTip("Leave the meeting (Ctrl+Shift+H)")
-        self.leave_button.setAccessibleName("Leave the meeting")
-        self.leave_button.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.leave_button.setText(self.tr("Leave"))
+        self.leave_button.setToolTip(with_keys(self.tr("Leave the meeting"), "leave"))
+        self.leave_button.setAccessibleName(self.tr("Leave the meeting"))
         self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.leave_menu = QMenu(self)
-        self.leave_menu.addAction("Leave meeting", self.leave_requested.emit)
-        self.end_action = self.leave_menu.addAction("End meeting for everyone", self.end_requested.emit)
+        self.leave_menu.addAction(self.tr("Leave meeting"), self.leave_requested.emit)
+        self.end_action = self.leave_menu.addAction(self.tr("End meeting for everyone"), self.end_requested.emit)
         self.sharing_bar = SharingBar(self)
         self.sharing_bar.stop_requested.connect(self.stop_share_requested)
-        self.count_label = QLabel(objectName="muted")
+        self.count_label = ElidedLabel(objectName="muted")
         # the session timer: time left, and Extend for those allowed (15/30/60 minutes)
         self.timer_label = QLabel(objectName="timer")
-        self.timer_label.setAccessibleName("Time left in the meeting")
-        self.extend_button = QToolButton(objectName="extend", text="Extend")
-        self.extend_button.setToolTip("Add 30 minutes to the meeting for everyone")
+        self.timer_label.setAccessibleName(self.tr("Time left in the meeting"))
+        self.extend_button = QToolButton(objectName="extend", text=self.tr("Extend"))
+        self.extend_button.setAccessibleName(self.tr("Extend the meeting"))
+        self.extend_button.setToolTip(self.tr("Add 30 minutes to the meeting for everyone"))
         self.extend_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.extend_menu = QMenu(self)
         for minutes in (15, 30, 60):
-            self.extend_menu.addAction(f"Add {minutes} minutes", lambda m=minutes: self.extend_requested.emit(m * 60))
+            self.extend_menu.addAction(self.tr("Add %n minutes", "", minutes),
+                                       lambda m=minutes: self.extend_requested.emit(m * 60))
         self.extend_button.setMenu(self.extend_menu)
         self.extend_button.clicked.connect(lambda: self.extend_requested.emit(30 * 60))
         self.extend_button.setVisible(False)
         self.timer_box = QWidget()
+        self.timer_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # never squeezed
         timer_row = QHBoxLayout(self.timer_box)
         timer_row.setContentsMargins(0, 0, 0, 0)
         timer_row.setSpacing(8)
@@ -212,30 +225,51 @@ class CallWindow(QWidget):
         # "Less than 5 minutes remaining" / "The time has run out": stays until dismissed
         self.time_notice, self.time_notice_text, self.time_notice_dismiss = self._notice_bar("warning")
         # "Your connection is poor" (with "Turn off video" while the camera is on)
-        self.alert_action = QToolButton(objectName="link", text="Turn off video")
+        self.alert_action = QToolButton(objectName="link", text=self.tr("Turn off video"))
         self.alert_action.clicked.connect(self._alert_video_off)
         self.alert, self.alert_text, self.alert_dismiss = self._notice_bar("signal", self.alert_action)
         # "Reconnecting…": the meeting stays on screen while the connection comes back
-        self.status = QLabel(objectName="reconnecting", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.status = QLabel(objectName="reconnecting", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.status.setVisible(False)
         self._dots = 0
         self._status_timer = QTimer(self, interval=500)
         self._status_timer.timeout.connect(self._animate_status)
 
-        bar = QHBoxLayout()
+        # The control bar: [count, reactions] [buttons] [Leave] [timer] in one row when they fit;
+        # else (a narrow window, a long language) the count and the timer go to a row of their
+        # own above the buttons, and Leave shows only its icon if even the buttons do not fit.
+        self.bar_info = QWidget()  # the count and the reactions
+        info_row = QHBoxLayout(self.bar_info)
+        info_row.setContentsMargins(0, 0, 0, 0)
+        info_row.setSpacing(12)
+        info_row.addWidget(self.count_label)  # elided first when the bar is full
+        info_row.addWidget(self.reaction_strip)
+        info_row.addStretch(1)
+        self.bar_buttons = (self.mic_button, self.camera_button, self.share_button, self.hand_button,
+                            self.react_button, self.devices_button, self.layout_button, self.chat_button,
+                            self.people_button, self.invite_button)
+        bar = self._bar = QHBoxLayout()
         bar.setContentsMargins(16, 8, 16, 12)
         bar.setSpacing(12)
-        bar.addWidget(self.count_label)
-        bar.addWidget(self.reaction_strip)
+        bar.addWidget(self.bar_info)
         bar.addStretch(1)
-        for button in (self.mic_button, self.camera_button, self.share_button, self.hand_button,
-                       self.react_button, self.devices_button, self.layout_button, self.chat_button,
-                       self.people_button, self.invite_button):
+        for button in self.bar_buttons:
             bar.addWidget(button)
         bar.addSpacing(12)
         bar.addWidget(self.leave_button)
         bar.addStretch(1)
         bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.bar_status = QWidget()  # the row above the buttons, in the compact bar
+        status_row = self._status_row = QHBoxLayout(self.bar_status)
+        status_row.setContentsMargins(16, 4, 16, 0)
+        status_row.addStretch(1)
+        self.bar_status.setVisible(False)
+        self.compact_bar = False
+        self._leave_width = 0  # Leave with its text, measured while it shows it
+        self._arrange_later = QTimer(self, singleShot=True, interval=0)
+        self._arrange_later.timeout.connect(self._arrange_bar)
+        for widget in (*self.bar_buttons, self.timer_box, self.extend_button):
+            widget.installEventFilter(self)  # shown or hidden: arrange the bar again
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
@@ -249,6 +283,7 @@ class CallWindow(QWidget):
         middle.addWidget(self.roster)
         middle.addWidget(self.chat)
         layout.addLayout(middle, 1)
+        layout.addWidget(self.bar_status)
         layout.addLayout(bar)
 
         self.self_tile = VideoTile()
@@ -260,6 +295,7 @@ class CallWindow(QWidget):
         self._sharing = False
         self._talking = False  # Space held while muted
         self._tile_menu_for(SELF, self.self_tile)
+        self._bind_shortcuts()
 
         self.mic_button.toggled.connect(self._mic_clicked)
         self.camera_button.toggled.connect(self._camera_clicked)
@@ -272,6 +308,8 @@ class CallWindow(QWidget):
         self.set_mic(True)
         self.set_camera(True)
         self.set_sharing(False)
+        self.set_hand(False)
+        self._show_unread()
         self.set_layout(GRID)
         self.set_can_end(False)
         self._update_count()
@@ -280,7 +318,8 @@ class CallWindow(QWidget):
         """An amber bar with an icon, a text, an optional action and Dismiss; hidden at first."""
         bar = QFrame(objectName="timeNotice")
         text = QLabel(wordWrap=True)
-        dismiss = QToolButton(objectName="link", text="Dismiss")
+        dismiss = QToolButton(objectName="link", text=self.tr("Dismiss"))
+        dismiss.setAccessibleName(self.tr("Dismiss this notice"))
         dismiss.clicked.connect(lambda: bar.setVisible(False))
         row = QHBoxLayout(bar)
         row.setContentsMargins(12, 6, 8, 6)
@@ -294,16 +333,87 @@ class CallWindow(QWidget):
         bar.setVisible(False)
         return bar, text, dismiss
 
+    def _arrange_bar(self) -> None:
+        """One row for the control bar when it fits the window's width, else the compact bar."""
+        bar = self._bar
+        if self.leave_button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon:
+            self._leave_width = self.leave_button.sizeHint().width()
+        margins = bar.contentsMargins()
+        buttons = [b for b in self.bar_buttons if b.isVisibleTo(self)]
+        core = (sum(b.sizeHint().width() for b in buttons) + bar.spacing() * len(buttons) + 12
+                + self._leave_width + margins.left() + margins.right() + self.layout().contentsMargins().left()
+                + self.layout().contentsMargins().right())
+        sides = self.bar_info.sizeHint().width() + bar.spacing() * 2
+        if self.timer_box.isVisibleTo(self):
+            sides += self.timer_box.sizeHint().width() + bar.spacing()
+        compact = core + sides > self.width()
+        self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if core > self.width()
+                                             else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        if compact == self.compact_bar:
+            return
+        self.compact_bar = compact
+        for widget in (self.bar_info, self.timer_box):
+            (self._status_row if not compact else bar).removeWidget(widget)
+        if compact:
+            self._status_row.insertWidget(0, self.bar_info, 1)
+            self._status_row.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        else:
+            bar.insertWidget(0, self.bar_info)
+            bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.bar_status.setVisible(compact)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._arrange_bar()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self._arrange_later.start()
+        return False
+
     def _round_button(self, name: str, checkable: bool = False) -> QToolButton:
+        """An icon-only button of the control bar; ``name`` (translated) is what a screen reader
+        says, and the tooltip until a more telling one is set."""
         button = QToolButton(objectName="round", checkable=checkable)
         button.setAccessibleName(name)
+        button.setToolTip(name)
         button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return button
+
+    def _bind_shortcuts(self) -> None:
+        """The keyboard shortcuts of ``SHORTCUTS``: one action each, bound in this window and
+        listed (label and keys) in the devices menu's "Keyboard shortcuts". An action presses
+        its button, so a shortcut does exactly what a click does (nothing while the button is
+        hidden or disabled). Push-to-talk is held, not pressed: keyPressEvent handles it, and
+        the menu only lists it."""
+        self.shortcut_buttons = {
+            "mic": self.mic_button, "camera": self.camera_button, "share": self.share_button,
+            "hand": self.hand_button, "chat": self.chat_button, "people": self.people_button,
+            "leave": self.leave_button,
+        }
+        self.shortcut_actions: dict[str, QAction] = {}
+        for shortcut in SHORTCUTS:
+            action = QAction(shortcut.text, self)
+            if shortcut.held:
+                action.setText(f"{shortcut.text}\t{shortcut.native_keys}")  # listed, never bound
+                action.setEnabled(False)
+            else:
+                action.setShortcut(shortcut.sequence)
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                action.triggered.connect(lambda _=False, key=shortcut.id: self._press(key))
+                self.addAction(action)  # active whenever this window is
+            self.shortcuts_menu.addAction(action)
+            self.shortcut_actions[shortcut.id] = action
+
+    def _press(self, key: str) -> None:
+        button = self.shortcut_buttons[key]
+        if button.isVisibleTo(self) and button.isEnabled():
+            button.click()
 
     # --- attendees ----------------------------------------------------------------------------
 
     def set_self(self, name: str) -> None:
-        self.self_tile.set_name(f"{name} (you)")
+        self.self_tile.set_name(name)  # the self-view says "(you)" itself
 
     def set_me(self, attendee_id: str) -> None:
         self.me = attendee_id
@@ -333,7 +443,10 @@ class CallWindow(QWidget):
     def _apply(self, tile: VideoTile, info) -> None:
         self.names[info.attendee_id] = info.name
         tile.set_hand_raised(bool(getattr(info, "hand_raised_at", None)))
-        tile.set_name(info.name)
+        if info.content:  # the server names a share "Ada (screen)"
+            tile.set_name(self.tr("{name} (screen)").format(name=info.name.removesuffix(" (screen)")))
+        else:
+            tile.set_name(info.name)
         tile.set_muted(info.muted)
         tile.set_video_on(info.video)
         if not info.video:
@@ -369,7 +482,7 @@ class CallWindow(QWidget):
         self.layout_mode = mode
         self.layout_actions[mode].setChecked(True)
         self.layout_button.setIcon(icon("grid" if mode == GRID else "stage"))
-        self.layout_button.setToolTip("Layout: " + ("grid" if mode == GRID else "speaker"))
+        self.layout_button.setToolTip(self.tr("Layout: grid") if mode == GRID else self.tr("Layout: speaker"))
         self._update_stage()
 
     def pin(self, key: str | None) -> None:
@@ -391,9 +504,9 @@ class CallWindow(QWidget):
     def _tile_menu(self, key: str, tile: VideoTile, pos: QPoint) -> None:
         menu = QMenu(tile)
         if self.pinned == key:
-            menu.addAction(icon("pin"), "Unpin", lambda: self.pin(None))
+            menu.addAction(icon("pin"), self.tr("Unpin"), lambda: self.pin(None))
         else:
-            menu.addAction(icon("pin"), "Pin to the stage", lambda k=key: self.pin(k))
+            menu.addAction(icon("pin"), self.tr("Pin to the stage"), lambda k=key: self.pin(k))
         menu.popup(tile.mapToGlobal(pos))
 
     def _update_stage(self) -> None:
@@ -421,8 +534,8 @@ class CallWindow(QWidget):
 
     def _update_count(self) -> None:
         people = len([k for k in self.grid.keys() if content_owner(k) is None])
-        self.count_label.setText(f"{people} in the meeting")
-        self.setWindowTitle(f"Parley — Meeting ({people})")
+        self.count_label.setText(self.tr("%n in the meeting", "", people))
+        self.setWindowTitle(self.tr("Parley — Meeting (%n)", "", people))
 
     # --- controls -----------------------------------------------------------------------------
 
@@ -431,7 +544,8 @@ class CallWindow(QWidget):
         self.mic_button.setChecked(on)
         self.mic_button.blockSignals(False)
         self.mic_button.setIcon(icon("mic" if on else "mic-off"))
-        self.mic_button.setToolTip(("Mute" if on else "Unmute") + " microphone (Ctrl+D)")
+        self.mic_button.setToolTip(with_keys(self.tr("Mute the microphone") if on
+                                             else self.tr("Unmute the microphone"), "mic"))
         self._restyle(self.mic_button, off=not on)
         self.self_tile.set_muted(not on)
 
@@ -452,10 +566,12 @@ class CallWindow(QWidget):
         self.camera_button.blockSignals(False)
         self.camera_button.setIcon(icon("camera" if on else "camera-off"))
         if unavailable:
-            self.camera_button.setToolTip(f"Video unavailable: {unavailable}")
-            self.camera_button.setAccessibleDescription(f"Video unavailable: {unavailable}")
+            why = self.tr("Video unavailable: {reason}").format(reason=unavailable)
+            self.camera_button.setToolTip(why)
+            self.camera_button.setAccessibleDescription(why)
         else:
-            self.camera_button.setToolTip(("Turn camera off" if on else "Turn camera on") + " (Ctrl+E)")
+            self.camera_button.setToolTip(with_keys(self.tr("Turn the camera off") if on
+                                                    else self.tr("Turn the camera on"), "camera"))
             self.camera_button.setAccessibleDescription("")
         self._restyle(self.camera_button, off=not on, unavailable=bool(unavailable))
 
@@ -469,8 +585,9 @@ class CallWindow(QWidget):
         button.style().unpolish(button)
         button.style().polish(button)
 
-    def set_sharing(self, on: bool, what: str = "your screen", file: bool = False) -> None:
-        """My share is running (the bar shows) or not."""
+    def set_sharing(self, on: bool, what: str | None = None, file: bool = False) -> None:
+        """My share is running (the bar shows) or not; ``what``: the window's or the file's
+        name (None: a screen)."""
         self._sharing = on
         self.share_button.blockSignals(True)
         self.share_button.setChecked(on)
@@ -496,11 +613,11 @@ class CallWindow(QWidget):
         why = None if self._sharing else self._share_unavailable
         self.share_button.setEnabled(why is None)
         if self._sharing:
-            tip = "Stop sharing your screen (Ctrl+Shift+S)"
+            tip = with_keys(self.tr("Stop sharing your screen"), "share")
         elif why:
-            tip = f"Screen sharing unavailable: {why}"
+            tip = self.tr("Screen sharing unavailable: {reason}").format(reason=why)
         else:
-            tip = "Share your screen or a window (Ctrl+Shift+S)"
+            tip = with_keys(self.tr("Share your screen or a window"), "share")
         self.share_button.setToolTip(tip)
         self.share_button.setAccessibleDescription(tip)
         self.share_button.setProperty("active", self._sharing)
@@ -538,14 +655,16 @@ class CallWindow(QWidget):
     def _show_unread(self) -> None:
         self.unread_badge.setText(str(self.unread) if self.unread < 100 else "99+")
         self.unread_badge.setVisible(self.unread > 0)
-        self.chat_button.setToolTip(f"Chat ({self.unread} unread)" if self.unread else "Chat with everyone or one person")
+        self.chat_button.setToolTip(with_keys(self.tr("Chat (%n unread)", "", self.unread) if self.unread
+                                              else self.tr("Chat with everyone or one person"), "chat"))
 
     def set_hand(self, raised: bool) -> None:
         """My hand's state as the server has it."""
         self.hand_button.blockSignals(True)
         self.hand_button.setChecked(raised)
         self.hand_button.blockSignals(False)
-        self.hand_button.setToolTip(("Lower" if raised else "Raise") + " your hand (Ctrl+Shift+R)")
+        self.hand_button.setToolTip(with_keys(self.tr("Lower your hand") if raised
+                                              else self.tr("Raise your hand"), "hand"))
         self.hand_button.setProperty("active", raised)
         self._restyle(self.hand_button, off=False)
         self.self_tile.set_hand_raised(raised)
@@ -575,13 +694,13 @@ class CallWindow(QWidget):
 
     def _animate_status(self) -> None:
         self._dots = self._dots % 3 + 1
-        self.status.setText("Reconnecting" + "." * self._dots + "  Your meeting is still here.")
+        self.status.setText(self.tr("Reconnecting{dots}  Your meeting is still here.").format(dots="." * self._dots))
 
     def show_connection_poor(self, suggest_video_off: bool) -> None:
         if suggest_video_off:
-            self.alert_text.setText("Your connection is poor. Turning off your video may help others hear you.")
+            self.alert_text.setText(self.tr("Your connection is poor. Turning off your video may help others hear you."))
         else:
-            self.alert_text.setText("Your connection is poor. Others may not hear you well.")
+            self.alert_text.setText(self.tr("Your connection is poor. Others may not hear you well."))
         self.alert_action.setVisible(suggest_video_off)
         self.alert.setVisible(True)
 
@@ -603,13 +722,13 @@ class CallWindow(QWidget):
         self.timer_box.setVisible(seconds is not None)
         if seconds is None:
             return
-        self.timer_label.setText(f"{text} left")
+        self.timer_label.setText(self.tr("{time} left").format(time=text))
         level = "late" if seconds < 60 else "soon" if seconds <= 300 else ""
         if self.timer_label.property("level") != level:
             self.timer_label.setProperty("level", level)
             self.timer_label.style().unpolish(self.timer_label)
             self.timer_label.style().polish(self.timer_label)
-        self.timer_label.setToolTip("The meeting ends automatically when the time runs out")
+        self.timer_label.setToolTip(self.tr("The meeting ends automatically when the time runs out"))
 
     def set_can_extend(self, can_extend: bool) -> None:
         self.extend_button.setVisible(can_extend)
@@ -661,7 +780,8 @@ class CallWindow(QWidget):
         return isinstance(QApplication.focusWidget(), QLineEdit)
 
     def show_muted_hint(self) -> None:
-        self.show_notice("You're muted. Unmute with Ctrl+D, or hold Space to talk.", 6)
+        self.show_notice(self.tr("You're muted. Unmute with {keys}, or hold {space} to talk.").format(
+            keys=BY_ID["mic"].native_keys, space=BY_ID["push_to_talk"].native_keys), 6)
 
     def _mic_clicked(self, on: bool) -> None:
         self.set_mic(on)
@@ -682,7 +802,7 @@ class CallWindow(QWidget):
             group.addAction(action)
             menu.addAction(action)
         if not devices:
-            empty = menu.addAction("None found")
+            empty = menu.addAction(self.tr("None found"))
             empty.setEnabled(False)
 
     def set_invite(self, url: str | None) -> None:
@@ -691,7 +811,7 @@ class CallWindow(QWidget):
 
     def _copy_invite(self) -> None:
         QGuiApplication.clipboard().setText(self._invite)
-        self.show_notice("Invite link copied. Anyone with it can join.")
+        self.show_notice(self.tr("Invite link copied. Anyone with it can join."))
 
     def show_notice(self, text: str, seconds: float = 8.0) -> None:
         self.banner.setText(text)

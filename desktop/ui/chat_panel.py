@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -54,11 +54,11 @@ class ChatPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ChatPanel")
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(300)
         self.me: str | None = None
         self.names: dict[str, str] = {}
         self.bubbles: list[QLabel] = []
-        title = QLabel("Chat")
+        title = QLabel(self.tr("Chat"))
         font = title.font()
         font.setBold(True)
         title.setFont(font)
@@ -71,10 +71,12 @@ class ChatPanel(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(holder)
         self.recipient = QComboBox()
-        self.recipient.setAccessibleName("Send to")
-        self.input = QLineEdit(placeholderText="Message everyone", maxLength=MAX_CHARS)
-        self.input.setAccessibleName("Chat message")
-        self.send_button = QPushButton("Send", objectName="primary")
+        self.recipient.setAccessibleName(self.tr("Send to"))
+        self.recipient.setToolTip(self.tr("Send to everyone, or privately to one person"))
+        self.input = QLineEdit(placeholderText=self.tr("Message everyone"), maxLength=MAX_CHARS)
+        self.input.setAccessibleName(self.tr("Chat message"))
+        self.send_button = QPushButton(self.tr("Send"), objectName="primary")
+        self.send_button.setAccessibleName(self.tr("Send the message"))
         self.error = QLabel(objectName="error", wordWrap=True)
         self.error.setVisible(False)
         row = QHBoxLayout()
@@ -94,16 +96,20 @@ class ChatPanel(QWidget):
         bar.rangeChanged.connect(lambda _lo, hi: bar.setValue(hi))  # the newest stays in view
         self.set_people({})
 
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """A side panel's width, whatever the messages (they wrap): the video keeps the room."""
+        return QSize(max(self.minimumWidth(), 340), super().sizeHint().height())
+
     def set_people(self, names: dict[str, str]) -> None:
         """Who a private message can go to (attendee id -> name), besides everyone."""
         self.names.update(names)
         current = self.recipient.currentData()
         self.recipient.blockSignals(True)
         self.recipient.clear()
-        self.recipient.addItem("Everyone", None)
+        self.recipient.addItem(self.tr("Everyone"), None)
         for attendee_id, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
             if attendee_id != self.me:
-                self.recipient.addItem(f"{name} (privately)", attendee_id)
+                self.recipient.addItem(self.tr("{name} (privately)").format(name=name), attendee_id)
         index = self.recipient.findData(current)
         self.recipient.setCurrentIndex(max(0, index))
         self.recipient.blockSignals(False)
@@ -111,8 +117,10 @@ class ChatPanel(QWidget):
 
     def _placeholder(self) -> None:
         to = self.recipient.currentData()
-        self.input.setPlaceholderText("Message everyone" if to is None else
-                                      f"Message {self.names.get(to, 'them')} privately")
+        self.input.setPlaceholderText(self.tr("Message everyone") if to is None else
+                                      self.tr("Message {name} privately").format(
+                                          name=self.names.get(to) or self.tr("them")))
+        self.input.setToolTip(self.input.placeholderText())  # all of it, should the field cut it off
 
     def _send(self) -> None:
         text = self.input.text().strip()
@@ -127,9 +135,11 @@ class ChatPanel(QWidget):
     def add_message(self, message) -> None:
         """Show ``message`` (a ``wire.ChatInfo``)."""
         mine = message.from_id == self.me
-        who = "You" if mine else message.from_name
+        who = self.tr("You") if mine else message.from_name
         if message.to is not None:
-            who += (f" → {self.names.get(message.to, 'them')} (private)" if mine else " → you (private)")
+            who = (self.tr("{sender} → {name} (private)").format(sender=who, name=self.names.get(message.to)
+                                                                  or self.tr("them")) if mine
+                   else self.tr("{sender} → you (private)").format(sender=who))
         header = f"<b>{html.escape(who)}</b> <span style='color:#9aa3af'>{local_time(message.sent_at)}</span>"
         bubble = QLabel(f"{header}<br>{render(message.text)}", wordWrap=True)
         bubble.setObjectName("chatPrivate" if message.to is not None else "chatMessage")

@@ -16,13 +16,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QEvent, QLocale, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..media.devices import Device, DeviceKind, DeviceManager
 from ..idle.watcher import (
-    DEFAULT_PROMPT,
-    DEFAULT_TIMEOUT,
     IdleCountdown,
     IdlePromptShown,
     IdleResumed,
@@ -31,21 +29,29 @@ from ..idle.watcher import (
     IdleWatcher,
     effective_timeout,
 )
+from ..media.background import BackgroundEffect
 from ..media.local_media import LocalMedia
+from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
 from ..media.screens import ScreenCatalog, ScreenSource
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
 from ..session.reasons import describe, describe_share
+from ..session.screen_share import content_owner
 from ..session.timer import format_left
 from ..session.meeting_session import REACTIONS
+from .about_dialog import AboutDialog
+from .backgrounds import SETTING as BACKGROUND_SETTING, background_choices
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
+from .i18n import FILE_SHARE, REASONS, SCREEN_SHARING, translator
 from .idle_dialog import IdleDialog
-from .settings_dialog import ECHO_KEY, IDLE_PROMPT_KEY, IDLE_TIMEOUT_KEY, NOISE_KEY, SettingsDialog
+from .preferences import INACTIVITY
+from .settings_dialog import SettingsDialog, describe_idle_detection
 from .lobby_window import LobbyWindow
 from .screen_picker import ScreenPicker
 from .settings import Settings
 from .start_window import StartWindow
+from .theme import apply_theme
 from .trust_dialog import TrustDialog
 
 logger = logging.getLogger(__name__)
@@ -69,6 +75,9 @@ class FlowOptions:
     share_screen: bool = False  # share the first screen as soon as the call starts (--share-screen)
 
 
+SOUND_SETTINGS = {JOIN: "sounds/join_leave", LEAVE: "sounds/join_leave", CHAT: "sounds/chat", HAND: "sounds/hand"}
+
+
 class AppFlow(QObject):
     def __init__(self, devices: DeviceManager, settings: Settings, options: FlowOptions,
                  local_host: LocalHost | None = None, idle_source: IdleSource | None = None,
@@ -79,6 +88,8 @@ class AppFlow(QObject):
         the meeting's countdown (tests move it)."""
         super().__init__()
         self.clock = clock
+        self._sounds = SoundPolicy(clock)
+        self._hands: set[str] = set()
         self._countdown = QTimer(self, interval=1000)
         self._countdown.timeout.connect(self.update_countdown)
         self.screens = screens
@@ -108,13 +119,17 @@ class AppFlow(QObject):
         self._call_started: float | None = None
 
         self.settings_dialog: SettingsDialog | None = None
+        self.switch_box: QMessageBox | None = None
+        self.about_dialog: AboutDialog | None = None
         self.trust_dialog: TrustDialog | None = None
         self.start_window.join_requested.connect(self.open_lobby)
         self.start_window.settings_requested.connect(self.open_settings)
+        self.start_window.about_requested.connect(self.open_about)
         self.start_window.host_requested.connect(lambda: self._spawn(self.host_meeting()))
         self.start_window.host_button.setVisible(local_host is not None)
         self.start_window.installEventFilter(self)
         devices.on_changed(self._on_devices_changed)
+        self._apply_default_server()
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -150,8 +165,8 @@ class AppFlow(QObject):
         if self.options.join_url:
             if self.options.no_lobby:
                 self.open_media()
-                self._spawn(self.join(self.options.join_url, self.options.name or self.settings.name or "Guest",
-                                      self.settings.flag("camera_on", True), self.settings.flag("mic_on", True)))
+                self._spawn(self.join(self.options.join_url, self.options.name or self.settings.name or self.tr("Guest"),
+                                      self.settings.flag("camera_on"), self.settings.flag("mic_on")))
             else:
                 self.open_lobby(self.options.join_url)
         else:
@@ -186,12 +201,14 @@ class AppFlow(QObject):
         width, height = self.options.video_size
         media = LocalMedia(self.devices, width, height, self.options.fps)
         self._apply_voice_settings(media)
+        media.background = BackgroundEffect.from_setting(self.settings.get(BACKGROUND_SETTING))
+        media.on_background_notice = self._notice  # "your computer is busy", "not available here"
         media.on_preview = self._on_preview
         media.on_device_lost = self._on_device_lost
         for kind, select in ((DeviceKind.SPEAKER, media.select_speaker),
                              (DeviceKind.MICROPHONE, media.select_microphone)):
             self._open(kind, select, self.devices.choose(kind, *self.settings.device(kind)))
-        if self.settings.flag("camera_on", True):
+        if self.settings.flag("camera_on"):
             self._open(DeviceKind.CAMERA, media.select_camera,
                        self.devices.choose(DeviceKind.CAMERA, *self.settings.device(DeviceKind.CAMERA)))
         else:
@@ -205,7 +222,12 @@ class AppFlow(QObject):
         except Exception as exc:  # a device that fails to open must not stop anything else
             logger.warning("could not open %s %r: %s", kind, device and device.name, exc)
             select(None)
-            self._notice(f"Could not open {device.name if device else kind}: {exc}")
+            self._notice(self.tr("Could not open {device}: {error}").format(
+                device=device.name if device else self._kind_name(kind), error=exc))
+
+    def _kind_name(self, kind: DeviceKind) -> str:
+        return {DeviceKind.CAMERA: self.tr("the camera"), DeviceKind.MICROPHONE: self.tr("the microphone"),
+                DeviceKind.SPEAKER: self.tr("the speaker")}[kind]
 
     def _close_media(self) -> None:
         if self.media is not None:
@@ -220,12 +242,41 @@ class AppFlow(QObject):
             await asyncio.gather(*[t for t in self._tasks if t is not asyncio.current_task()],
                                  return_exceptions=True)
 
+    def _on_setting_changed(self, key: str) -> None:
+        """A preference changed in the settings dialog: apply it now."""
+        if key in ("join/echo_cancellation", "join/noise_suppression"):
+            self._apply_voice_settings()
+        elif key == "general/default_server":
+            self._apply_default_server()
+        elif key == BACKGROUND_SETTING:
+            self.set_background(self.settings.get(key))
+        elif key == "appearance/theme":
+            app = QApplication.instance()
+            if app is not None:
+                apply_theme(app, self.settings.get(key))
+        elif key.startswith("devices/") and self.media is not None:
+            kind = DeviceKind(key.split("/", 1)[1])
+            self.choose_device(kind, self.devices.choose(kind, *self.settings.device(kind)))
+
+    def set_background(self, setting: str) -> None:
+        """The user chose a background (in the lobby, the call's menu or the settings)."""
+        if self.settings.get(BACKGROUND_SETTING) != setting:
+            self.settings.set(BACKGROUND_SETTING, setting)
+        if self.media is not None:
+            self.media.set_background(BackgroundEffect.from_setting(setting))
+        for window in (self.lobby, self.call):
+            menu = getattr(window, "background_menu", None)
+            if menu is not None:
+                menu.set_current(setting)
+        if self.settings_dialog is not None:
+            self.settings_dialog.refresh(BACKGROUND_SETTING)
+
     def _apply_voice_settings(self, media: LocalMedia | None = None) -> None:
         """Echo cancellation and noise suppression as the settings say (next 10 ms block)."""
         media = media or self.media
         if media is not None:
-            media.voice.echo_cancellation = self.settings.flag(ECHO_KEY, True)
-            media.voice.noise_suppression = self.settings.flag(NOISE_KEY, True)
+            media.voice.echo_cancellation = self.settings.flag("echo_cancellation")
+            media.voice.noise_suppression = self.settings.flag("noise_suppression")
 
     def _on_preview(self, frame) -> None:
         if self.call is not None and self.session is not None:
@@ -234,8 +285,15 @@ class AppFlow(QObject):
             self.lobby.show_frame(frame)
 
     def _on_device_lost(self, kind: DeviceKind, lost: Device, fallback: Device | None) -> None:
-        text = (f"{lost.name} stopped working; switched to {fallback.name}." if fallback
-                else f"{lost.name} stopped working, and there is no other {kind} to use.")
+        if fallback:
+            text = self.tr("{device} stopped working; switched to {fallback}.").format(
+                device=lost.name, fallback=fallback.name)
+        else:
+            text = {
+                DeviceKind.CAMERA: self.tr("{device} stopped working, and there is no other camera to use."),
+                DeviceKind.MICROPHONE: self.tr("{device} stopped working, and there is no other microphone to use."),
+                DeviceKind.SPEAKER: self.tr("{device} stopped working, and there is no other speaker to use."),
+            }[kind].format(device=lost.name)
         self._notice(text)
         if self.session is not None:
             if kind == DeviceKind.SPEAKER and self.media is not None:
@@ -260,6 +318,8 @@ class AppFlow(QObject):
             for window in (self.lobby, self.call):
                 if window is not None:
                     window.set_devices(kind, self.devices.devices(kind), current[kind])
+            if self.settings_dialog is not None:
+                self.settings_dialog.refresh(f"devices/{kind}")
 
     def choose_device(self, kind: DeviceKind, device: Device | None) -> None:
         """The user picked another device (in the lobby or mid-call)."""
@@ -293,13 +353,13 @@ class AppFlow(QObject):
     async def host_meeting(self) -> None:
         """Start a meeting on this computer and go to its lobby, with an invite link to share."""
         assert self.local_host is not None
-        self.start_window.set_busy(True, "Starting a meeting on this computer…")
+        self.start_window.set_busy(True, self.tr("Starting a meeting on this computer…"))
         try:
-            host_url, invite_url = await self.local_host(self.settings.name or "Host")
+            host_url, invite_url = await self.local_host(self.settings.name or self.tr("Host"))
         except Exception as exc:
             logger.exception("could not start a local meeting")
             self.start_window.set_busy(False)
-            self.start_window.show_error(f"Could not start a meeting here: {exc}")
+            self.start_window.show_error(self.tr("Could not start a meeting here: {error}").format(error=exc))
             return
         self.start_window.set_busy(False)
         self.start_window.show_notice("")
@@ -317,17 +377,61 @@ class AppFlow(QObject):
             lobby.device_chosen.connect(self.choose_device)
             lobby.camera_toggled.connect(self._lobby_camera_toggled)
             lobby.test_speaker_requested.connect(lambda: self.media and self.media.test_speaker())
+            lobby.background_menu.chosen.connect(self.set_background)
+            lobby.background_menu.set_current(self.settings.get(BACKGROUND_SETTING))
             lobby.level_source = lambda: self.media.mic_level if self.media else 0.0
         lobby = self.lobby
         lobby.show_error("")
         lobby.set_busy(False)
         lobby.set_invite(self.invite_url)
         lobby.set_choices(self.options.name or self.settings.name,
-                          self.settings.flag("camera_on", True), self.settings.flag("mic_on", True))
+                          self.settings.flag("camera_on"), self.settings.flag("mic_on"))
         lobby.set_preview_name(lobby.name.text())
         self._show(lobby, "LobbyWindow")
         self.open_media()
         self._refresh_device_lists()
+
+    def open_link(self, url: str) -> None:
+        """A join link from outside: a second launch of Parley, or the system's URL handler."""
+        try:
+            JoinUrl(url)
+        except ValueError as exc:
+            self.bring_to_front()
+            self._notice(self.tr("That meeting link cannot be opened: {why}").format(why=exc))
+            return
+        if self.session is not None:  # in a call (or joining one): ask before leaving it
+            self._ask_to_switch(url)
+        else:
+            self.open_lobby(url)
+        self.bring_to_front()
+
+    def _ask_to_switch(self, url: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Join another meeting?"),
+                          self.tr("You are in a meeting. Leave it and go to the other meeting?"),
+                          parent=self.call)
+        box.setObjectName("SwitchMeetingBox")
+        switch = box.addButton(self.tr("Leave and join"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Stay here"), QMessageBox.ButtonRole.RejectRole)
+        box.buttonClicked.connect(lambda button: button is switch and self._spawn(self._switch_to(url)))
+        box.finished.connect(box.deleteLater)
+        self.switch_box = box
+        box.open()  # never exec() inside the loop
+
+    async def _switch_to(self, url: str) -> None:
+        await self.leave()
+        if not self._quitting:
+            self.open_lobby(url)
+
+    def bring_to_front(self) -> None:
+        """Show the window in use (restored if minimised) above the others."""
+        for window in (self.call, self.lobby, self.start_window):
+            if window is not None and window.isVisible():
+                if window.isMinimized():
+                    window.showNormal()
+                window.raise_()
+                window.activateWindow()
+                return
+        self._show(self.start_window, "StartWindow")
 
     def _lobby_camera_toggled(self, on: bool) -> None:
         media = self.open_media()
@@ -347,7 +451,7 @@ class AppFlow(QObject):
     def _join_from_lobby(self) -> None:
         lobby = self.lobby
         assert lobby is not None and self.join_url is not None
-        name = lobby.name.text().strip() or "Guest"
+        name = lobby.name.text().strip() or self.tr("Guest")
         self.settings.name = name
         self.settings.set_flag("camera_on", lobby.camera_button.isChecked())
         self.settings.set_flag("mic_on", lobby.mic_on)
@@ -371,7 +475,9 @@ class AppFlow(QObject):
             await session.join()
         except JoinFailed as exc:
             self._drop_call_window()
-            text = f"{describe(exc.reason)} ({exc.message})" if exc.message else describe(exc.reason)
+            text = describe(exc.reason, translator(REASONS))
+            if exc.message:
+                text = self.tr("{reason} ({message})").format(reason=text, message=exc.message)
             if self.lobby is not None and not self.options.no_lobby:
                 self.lobby.set_busy(False)
                 self.lobby.show_error(text)
@@ -387,6 +493,7 @@ class AppFlow(QObject):
             return
         self.session = session
         self._call_started = asyncio.get_event_loop().time()
+        self._sounds.joined()
         call.roster.set_me(session.me.attendee_id, session.capabilities)
         call.roster.upsert(session.me)
         call.set_me(session.me.attendee_id)
@@ -412,7 +519,7 @@ class AppFlow(QObject):
             if sources:
                 self._spawn(self.share(sources[0]))
             else:
-                call.show_notice("There is no screen to share here.")
+                call.show_notice(self.tr("There is no screen to share here."))
 
     def _ask_trust(self, certificate, join_url: str, name: str, camera_on: bool, mic_on: bool) -> None:
         """The server's certificate cannot be verified: ask, never trust it silently. "Trust this
@@ -433,7 +540,7 @@ class AppFlow(QObject):
                 self.lobby.show_error("")
                 self.lobby.set_busy(True)
             else:
-                self.start_window.show_notice("Joining…")
+                self.start_window.show_notice(self.tr("Joining…"))
             self._spawn(self.join(join_url, name, camera_on, mic_on))
 
         dialog.trusted.connect(trusted)
@@ -447,6 +554,11 @@ class AppFlow(QObject):
         call.set_invite(self.invite_url)
         bridge = self._bridge = SessionBridge(session, call)
         bridge.attendee_joined.connect(call.add_attendee)
+        bridge.attendee_joined.connect(lambda info: self._notify(JOIN, info.attendee_id))
+        bridge.attendee_left.connect(lambda attendee_id, _reason: self._notify(LEAVE, attendee_id))
+        bridge.chat_received.connect(
+            lambda chat: call.chat.isVisible() or self._notify(CHAT, chat.from_id))
+        bridge.reconnected.connect(lambda _seconds: self._sounds.joined())  # the roster again is not news
         bridge.attendee_updated.connect(self._on_attendee_updated)
         bridge.attendee_left.connect(lambda attendee_id, _reason: call.remove_attendee(attendee_id))
         bridge.video_frame.connect(call.show_frame)
@@ -471,8 +583,8 @@ class AppFlow(QObject):
         bridge.share_refused.connect(self._on_share_refused)
         bridge.share_available.connect(lambda _available: self._sync_share_button())
         bridge.timer_changed.connect(self._on_timer_changed)
-        bridge.time_warning.connect(lambda _left: call.show_time_notice("Less than 5 minutes remaining."))
-        bridge.time_up.connect(lambda: call.show_time_notice("The time has run out."))
+        bridge.time_warning.connect(lambda _left: call.show_time_notice(self.tr("Less than 5 minutes remaining.")))
+        bridge.time_up.connect(lambda: call.show_time_notice(self.tr("The time has run out.")))
         bridge.capabilities_changed.connect(self._on_capabilities_changed)
         bridge.stats_updated.connect(self._on_stats)
         bridge.connection_poor.connect(lambda _loss, video_off: call.show_connection_poor(video_off))
@@ -490,9 +602,13 @@ class AppFlow(QObject):
         call.push_to_talk.connect(self._push_to_talk)
         bridge.reconnecting.connect(lambda: call.set_reconnecting(True))
         bridge.reconnected.connect(lambda seconds: (call.set_reconnecting(False),
-                                                    call.show_notice(f"Reconnected after {seconds:.1f} s.", 4)))
+                                                    call.show_notice(self.tr("Reconnected after {seconds} s.").format(
+                                                        seconds=QLocale().toString(float(seconds), "f", 1)), 4)))
         call.extend_requested.connect(lambda seconds: self._spawn(self.extend(seconds)))
         call.settings_requested.connect(self.open_settings)
+        call.about_requested.connect(self.open_about)
+        call.background_menu.chosen.connect(self.set_background)
+        call.background_menu.set_current(self.settings.get(BACKGROUND_SETTING))
         return call
 
     def _drop_call_window(self) -> None:
@@ -524,7 +640,14 @@ class AppFlow(QObject):
             await self.session.moderate(attendee_id, action)
         except Exception as exc:  # the server refused (e.g. missing_capability): say so
             if self.call is not None:
-                self.call.show_notice(f"Could not {action.replace('_', ' ')}: {getattr(exc, 'message', exc)}")
+                failed = {
+                    "mute": self.tr("Could not mute them: {error}"),
+                    "allow_unmute": self.tr("Could not allow them to unmute: {error}"),
+                    "lower_hand": self.tr("Could not lower their hand: {error}"),
+                    "remove": self.tr("Could not stop their screen share: {error}") if content_owner(attendee_id)
+                    else self.tr("Could not remove them from the meeting: {error}"),
+                }.get(action) or self.tr("Could not do that: {error}")
+                self.call.show_notice(failed.format(error=getattr(exc, "message", exc)))
 
     def _on_active_speakers(self, ranking: tuple) -> None:
         if self.call is None or self.session is None:
@@ -541,14 +664,33 @@ class AppFlow(QObject):
             self.call.roster.upsert(info)
             self.call.set_hand(bool(info.hand_raised_at))
             self.call.set_mic(not info.muted)  # a host may have muted us
-            self.call.set_mic_locked("A host muted you. You can unmute once they allow it." if info.mute_locked else None)
+            self.call.set_mic_locked(self.tr("A host muted you. You can unmute once they allow it.")
+                                     if info.mute_locked else None)
             return
+        if info.hand_raised_at and info.attendee_id not in self._hands:
+            self._notify(HAND, info.attendee_id)
+        self._hands.discard(info.attendee_id)
+        if info.hand_raised_at:
+            self._hands.add(info.attendee_id)
         self.call.update_attendee(info)
+
+    def _notify(self, kind: str, attendee_id: str) -> None:
+        """A notification sound for something another person did, if the settings want it."""
+        session, media = self.session, self.media
+        if session is None or media is None or media.speaker is None or "#" in attendee_id:
+            return  # not in a call, nowhere to play, or a screen share coming and going
+        if session.me is not None and attendee_id == session.me.attendee_id:
+            return
+        if self.settings.get(SOUND_SETTINGS[kind]) and self._sounds.allow():
+            media.speaker.play_sound(sound(kind))
 
     def _on_camera_refused(self, message: str) -> None:
         if self.call is not None:
-            self.call.set_camera(False, unavailable="all 16 video slots are in use; it turns on when one frees")
-            self.call.show_notice(f"Video unavailable: {message}")
+            self.call.set_camera(False, unavailable=self._no_video_slot())
+            self.call.show_notice(self.tr("Video unavailable: {reason}").format(reason=message))
+
+    def _no_video_slot(self) -> str:
+        return self.tr("all 16 video slots are in use; it turns on when one frees")
 
     def _sync_camera_button(self) -> None:
         if self.call is None or self.session is None:
@@ -557,7 +699,7 @@ class AppFlow(QObject):
         if session.camera_on:
             self.call.set_camera(True)
         elif session.wants_camera and session.camera is not None and self.media and self.media.camera_device:
-            self.call.set_camera(False, unavailable="all 16 video slots are in use; it turns on when one frees")
+            self.call.set_camera(False, unavailable=self._no_video_slot())
         else:
             self.call.set_camera(False)
 
@@ -577,7 +719,7 @@ class AppFlow(QObject):
             device = media.camera_device or self.devices.default(DeviceKind.CAMERA)
             if device is None:
                 self.call.set_camera(False)
-                self.call.show_notice("There is no camera to turn on.")
+                self.call.show_notice(self.tr("There is no camera to turn on."))
                 return
             self._open(DeviceKind.CAMERA, media.select_camera, device)
             await session.set_camera(True)
@@ -609,7 +751,7 @@ class AppFlow(QObject):
             self.call.chat.show_error("")
         except Exception as exc:  # too long, too fast, they left: say so where they typed
             if self.call is not None:
-                self.call.chat.show_error(f"Not sent: {getattr(exc, 'message', exc)}")
+                self.call.chat.show_error(self.tr("Not sent: {error}").format(error=getattr(exc, "message", exc)))
 
     # --- connection health ----------------------------------------------------------------------
 
@@ -650,7 +792,8 @@ class AppFlow(QObject):
             await self.session.extend(seconds)
         except Exception as exc:  # refused (e.g. missing_capability) or unreachable: say so
             if self.call is not None:
-                self.call.show_notice(f"Could not extend the meeting: {getattr(exc, 'message', exc)}")
+                self.call.show_notice(self.tr("Could not extend the meeting: {error}").format(
+                    error=getattr(exc, "message", exc)))
             return
 
     def _on_timer_changed(self) -> None:
@@ -659,7 +802,7 @@ class AppFlow(QObject):
         before, self._timer_ends_at = self._timer_ends_at, ends_at
         if self.call is not None and before is not None and ends_at is not None and ends_at > before:
             self.call.time_notice.setVisible(False)  # the warning no longer holds
-            self.call.show_notice(f"The meeting was extended by {format_left(ends_at - before)}.")
+            self.call.show_notice(self.tr("The meeting was extended by {time}.").format(time=format_left(ends_at - before)))
         self.update_countdown()
 
     def _on_capabilities_changed(self, capabilities: tuple) -> None:
@@ -692,9 +835,9 @@ class AppFlow(QObject):
         except Exception as exc:
             logger.warning("could not capture %s: %s", source.name, exc)
             if self.call is not None:
-                self.call.show_notice(f"Could not share {source.name}: {exc}")
+                self.call.show_notice(self.tr("Could not share {name}: {error}").format(name=source.name, error=exc))
             return "source_ended"
-        self._shared_what = "your screen" if source.kind == "screen" else f"“{source.name}”"
+        self._shared_what = None if source.kind == "screen" else source.name  # None: "your screen"
         return await session.share_screen(track)
 
     async def share_file(self, path: str) -> str:
@@ -702,10 +845,11 @@ class AppFlow(QObject):
         session = self.session
         if session is None:
             return "not_joined"
-        self._shared_what = f"“{os.path.basename(path)}”"
+        self._shared_what = os.path.basename(path)
         result = await session.share_file(path)
         if result == "bad_file" and self.call is not None:
-            self.call.show_notice(f"Cannot share {os.path.basename(path)}: {session.file_error}")
+            self.call.show_notice(self.tr("Cannot share {name}: {error}").format(
+                name=os.path.basename(path), error=translator(FILE_SHARE)(session.file_error or "")))
         return result
 
     def _sync_share_button(self) -> None:
@@ -714,46 +858,81 @@ class AppFlow(QObject):
         why = self.screens.unavailable_reason() if self.screens is not None else None
         if why is None and not self.session.share_available:
             names = [a.name.removesuffix(" (screen)") for a in self.session.shares]
-            why = f"{' and '.join(names) or 'two people'} are sharing; you can share when one stops"
+            why = (self.tr("{first} and {second} are sharing; you can share when one stops").format(
+                first=names[0], second=names[1]) if len(names) >= 2
+                else self.tr("Two people are sharing; you can share when one stops"))
+        elif why is not None:
+            why = translator(SCREEN_SHARING)(why)
         self.call.set_share_unavailable(why)
 
     def _on_share_changed(self, sharing: bool) -> None:
         if self.call is not None:
-            self.call.set_sharing(sharing, getattr(self, "_shared_what", "your screen"),
+            self.call.set_sharing(sharing, getattr(self, "_shared_what", None),
                                   file=self.session is not None and self.session.file_source is not None)
         self._sync_share_button()
 
     def _on_share_stopped(self, reason: str) -> None:
         self._on_share_changed(False)
         if self.call is not None and reason not in ("stopped", "replaced", "left"):
-            self.call.show_notice(describe_share(reason))
+            self.call.show_notice(describe_share(reason, translator(REASONS)))
 
     def _on_share_refused(self, reason: str, message: str) -> None:
         self._sync_share_button()
         if self.call is not None:
-            self.call.show_notice(describe_share(reason))
+            self.call.show_notice(describe_share(reason, translator(REASONS)))
 
     # --- "Are you still there?" ------------------------------------------------------------------
 
     def open_settings(self) -> None:
         source = self.idle_source
         if self.settings_dialog is None:
+            providers = {f"devices/{kind}": (lambda k=kind: [(d.id, d.name) for d in self.devices.devices(k)])
+                         for kind in DeviceKind}
+            providers[BACKGROUND_SETTING] = lambda: background_choices(self.settings.get(BACKGROUND_SETTING))
             self.settings_dialog = SettingsDialog(
-                self.settings, getattr(source, "name", None) if source else None,
-                bool(getattr(source, "system_wide", False)), DEFAULT_TIMEOUT, DEFAULT_PROMPT,
-            )
-            self.settings_dialog.changed.connect(self._apply_voice_settings)
+                self.settings, providers, {INACTIVITY: describe_idle_detection(source)})
+            self.settings_dialog.changed.connect(self._on_setting_changed)
         self.settings_dialog.show()
         self.settings_dialog.raise_()
+
+    def open_about(self) -> None:
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self._diagnostic_facts)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+
+    def _diagnostic_facts(self) -> dict[str, str]:
+        """What only the running app knows, for "Copy diagnostics" (names, never tokens)."""
+        facts = {}
+        for kind in DeviceKind:
+            facts[f"{kind.capitalize()}s"] = ", ".join(d.name for d in self.devices.devices(kind)) or "none"
+        media = self.media
+        if media is not None:
+            facts["In use"] = ", ".join(f"{kind}: {device.name}" for kind, device in (
+                ("camera", media.camera_device), ("microphone", media.microphone_device),
+                ("speaker", media.speaker_device)) if device is not None) or "nothing"
+            facts["Audio processing"] = "on" if media.voice.active else "off or unavailable"
+        source = self.idle_source
+        facts["Inactivity detection"] = (f"{getattr(source, 'name', '?')}"
+                                         f"{' (all apps)' if getattr(source, 'system_wide', False) else ''}"
+                                         if source is not None else "none")
+        facts["In a meeting"] = "yes" if self.session is not None else "no"
+        return facts
+
+    def _apply_default_server(self) -> None:
+        server = self.settings.get("general/default_server")
+        field = self.start_window.server
+        if server and not field.text():
+            field.setText(server)
 
     def _watch_idle(self, session: MeetingSession) -> None:
         if self.idle_source is None:
             return
         timeout = effective_timeout(
-            self.options.idle_timeout or self.settings.seconds(IDLE_TIMEOUT_KEY, DEFAULT_TIMEOUT),
+            self.options.idle_timeout or self.settings.get("idle/timeout"),
             session.meeting.inactivity_timeout_seconds if session.meeting else None,
         )
-        prompt = self.options.idle_prompt or self.settings.seconds(IDLE_PROMPT_KEY, DEFAULT_PROMPT)
+        prompt = self.options.idle_prompt or self.settings.get("idle/prompt")
         watcher = self.idle = IdleWatcher(self.idle_source, timeout, prompt)
         dialog = self.idle_dialog = IdleDialog(self.call)
         dialog.stay_requested.connect(watcher.confirm)
@@ -787,6 +966,8 @@ class AppFlow(QObject):
 
     def _on_meeting_left(self, reason: str) -> None:
         self._stop_idle()
+        self._sounds.left()
+        self._hands.clear()
         self._countdown.stop()
         if self.picker is not None:
             self.picker.close()
@@ -798,5 +979,5 @@ class AppFlow(QObject):
         self.invite_url = None
         if self._quitting:
             return
-        self.start_window.show_notice(describe(reason))
+        self.start_window.show_notice(describe(reason, translator(REASONS)))
         self._show(self.start_window, "StartWindow")

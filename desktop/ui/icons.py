@@ -28,12 +28,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtSvg import QSvgRenderer
 
-from .assets import asset_path
+from ..assets import asset_path
 
 ICON_NAMES = (
     "mic", "mic-off", "camera", "camera-off", "screen-share", "leave", "settings", "speaker",
     "users", "chat", "hand", "more", "link", "copy", "check", "warning", "signal", "pin",
-    "screen-share-off", "grid", "stage", "smile",
+    "screen-share-off", "grid", "stage", "smile", "background",
 )
 """The icons the set provides (one ``resources/icons/<name>.svg`` each)."""
 
@@ -167,3 +167,23 @@ def clear_cache() -> None:
     _icon.cache_clear()
     _render.cache_clear()
     _renderer.cache_clear()
+
+
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def app_icon() -> QIcon:
+    """Parley's own (colour) icon, for windows and the About dialog: the PNGs of
+    resources/icons/app in every size, and the SVG where they are missing."""
+    result = QIcon()
+    for size in APP_ICON_SIZES:
+        try:
+            result.addFile(str(asset_path(f"icons/app/parley-{size}.png")), QSize(size, size))
+        except FileNotFoundError:
+            pass
+    if result.isNull():
+        try:
+            result.addFile(str(asset_path("icons/app/parley.svg")))
+        except FileNotFoundError:
+            pass
+    return result

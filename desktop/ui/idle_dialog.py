@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from .fit import ContentFit
+
 
 class IdleDialog(QDialog):
     stay_requested = Signal()  # "I'm here"
@@ -18,19 +20,21 @@ class IdleDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("IdleDialog")
-        self.setWindowTitle("Are you still there?")
+        self.setWindowTitle(self.tr("Are you still there?"))
         self.setModal(False)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        title = QLabel("Are you still there?")
+        title = QLabel(self.tr("Are you still there?"), wordWrap=True)
         font = title.font()
         font.setPointSize(15)
         font.setBold(True)
         title.setFont(font)
         self.countdown = QLabel(wordWrap=True)
-        self.countdown.setAccessibleName("Time left before leaving")
-        self.stay_button = QPushButton("I'm here", objectName="primary")
+        self.countdown.setAccessibleName(self.tr("Time left before leaving"))
+        self.stay_button = QPushButton(self.tr("I'm here"), objectName="primary")
+        self.stay_button.setAccessibleName(self.tr("I'm here: stay in the meeting"))
         self.stay_button.setDefault(True)
-        self.leave_button = QPushButton("Leave")
+        self.leave_button = QPushButton(self.tr("Leave"))
+        self.leave_button.setAccessibleName(self.tr("Leave the meeting"))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.leave_button)
@@ -44,6 +48,7 @@ class IdleDialog(QDialog):
         self.stay_button.clicked.connect(self.stay_requested)
         self.leave_button.clicked.connect(self.leave_requested)
         self.seconds_left = 0
+        self.fit = ContentFit(self)  # as tall as its texts need, in any language
 
     def ask(self, seconds_left: int) -> None:
         self.set_seconds_left(seconds_left)
@@ -53,8 +58,7 @@ class IdleDialog(QDialog):
 
     def set_seconds_left(self, seconds_left: int) -> None:
         self.seconds_left = seconds_left
-        unit = "second" if seconds_left == 1 else "seconds"
-        self.countdown.setText(
-            f"Nobody has used this computer for a while. You will leave the meeting in "
-            f"{seconds_left} {unit} unless you answer."
-        )
+        self.countdown.setText(self.tr(
+            "Nobody has used this computer for a while. You will leave the meeting in %n seconds "
+            "unless you answer.", "", seconds_left))
+        self.fit.request()

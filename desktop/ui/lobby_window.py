@@ -22,9 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from ..media.devices import Device, DeviceKind
+from .fit import ContentFit
+from .backgrounds import BackgroundMenu
 from .icons import icon
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
+
+
+MINIMUM = (880, 520)
 
 
 class LobbyWindow(QWidget):
@@ -37,28 +42,37 @@ class LobbyWindow(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Parley — Ready to join?")
+        self.setWindowTitle(self.tr("Parley — Ready to join?"))
         self.setObjectName("LobbyWindow")
-        self.setMinimumSize(880, 520)
+        self.fit = ContentFit(self, MINIMUM)  # larger when its texts need it
         self._devices: dict[DeviceKind, list[Device]] = {}
 
         # left: the preview as others will see you, with the mic meter and the two toggles
         self.preview = VideoTile()
         self.preview.set_self_view(True)
         self.preview_area = TileGrid(spacing=0, hug=True)  # keeps the preview 16:9 at any size
-        self.preview_area.setMinimumSize(480, 270)
+        self.preview_area.setMinimumSize(400, 225)
         self.preview_area.add_tile("self", self.preview)
         self.meter = QProgressBar(textVisible=False, maximum=100, objectName="meter")
-        self.meter.setAccessibleName("Microphone level")
+        self.meter.setAccessibleName(self.tr("Microphone level"))
         self.meter.setFixedHeight(6)
         self.camera_button = QToolButton(checkable=True, checked=True, objectName="round")
-        self.camera_button.setAccessibleName("Camera")
+        self.camera_button.setAccessibleName(self.tr("Camera"))
         self.mic_button = QToolButton(checkable=True, checked=True, objectName="round")
-        self.mic_button.setAccessibleName("Microphone")
+        self.mic_button.setAccessibleName(self.tr("Microphone"))
+        # blur or replace the background: the preview shows it as the others will see it
+        self.background_button = QToolButton(objectName="round")
+        self.background_button.setIcon(icon("background"))
+        self.background_button.setAccessibleName(self.tr("Background effects"))
+        self.background_button.setToolTip(self.tr("Blur or replace your background"))
+        self.background_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.background_menu = BackgroundMenu(self)
+        self.background_button.setMenu(self.background_menu)
         toggles = QHBoxLayout()
         toggles.addStretch(1)
         toggles.addWidget(self.mic_button)
         toggles.addWidget(self.camera_button)
+        toggles.addWidget(self.background_button)
         toggles.addStretch(1)
         left = QVBoxLayout()
         left.addStretch(1)
@@ -72,51 +86,64 @@ class LobbyWindow(QWidget):
         form = QFormLayout(card)
         form.setContentsMargins(24, 24, 24, 24)
         form.setSpacing(10)
-        title = QLabel("Ready to join?")
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a long label goes above its field
+        title = QLabel(self.tr("Ready to join?"), wordWrap=True)
         font = title.font()
         font.setPointSize(18)
         font.setBold(True)
         title.setFont(font)
         form.addRow(title)
-        self.name = QLineEdit(placeholderText="Your name")
-        self.name.setAccessibleName("Your name")
+        self.name = QLineEdit(placeholderText=self.tr("Your name"))
+        self.name.setAccessibleName(self.tr("Your name"))
+        self.name.setToolTip(self.tr("The name others see in the meeting"))
         self.name.setMaxLength(64)
-        form.addRow("Name", self.name)
+        form.addRow(self.tr("Name"), self.name)
         self.combos = {
             DeviceKind.CAMERA: QComboBox(),
             DeviceKind.MICROPHONE: QComboBox(),
             DeviceKind.SPEAKER: QComboBox(),
         }
-        labels = {DeviceKind.CAMERA: "Camera", DeviceKind.MICROPHONE: "Microphone", DeviceKind.SPEAKER: "Speaker"}
+        labels = {DeviceKind.CAMERA: self.tr("Camera"), DeviceKind.MICROPHONE: self.tr("Microphone"),
+                  DeviceKind.SPEAKER: self.tr("Speaker")}
         for kind, combo in self.combos.items():
             combo.setAccessibleName(labels[kind])
-            combo.setMinimumWidth(240)
+            combo.setMinimumWidth(200)
+            # as wide as about 28 characters, whatever the devices' names (a long one elides)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(28)
             combo.currentIndexChanged.connect(lambda _i, k=kind: self._on_combo(k))
-        form.addRow("Camera", self.combos[DeviceKind.CAMERA])
-        form.addRow("Microphone", self.combos[DeviceKind.MICROPHONE])
-        self.test_speaker = QPushButton("Test speaker")
-        self.test_speaker.setAccessibleName("Test speaker")
-        speaker_row = QHBoxLayout()
-        speaker_row.addWidget(self.combos[DeviceKind.SPEAKER], 1)
-        speaker_row.addWidget(self.test_speaker)
-        form.addRow("Speaker", speaker_row)
+        form.addRow(labels[DeviceKind.CAMERA], self.combos[DeviceKind.CAMERA])
+        form.addRow(labels[DeviceKind.MICROPHONE], self.combos[DeviceKind.MICROPHONE])
+        self.test_speaker = QPushButton(self.tr("Test speaker"))
+        self.test_speaker.setAccessibleName(self.tr("Test the speaker"))
+        self.test_speaker.setToolTip(self.tr("Play a short sound on the chosen speaker"))
+        form.addRow(labels[DeviceKind.SPEAKER], self.combos[DeviceKind.SPEAKER])
+        test_row = QHBoxLayout()  # under the speaker it tests, room for a long translation
+        test_row.addWidget(self.test_speaker)
+        test_row.addStretch(1)
+        form.addRow("", test_row)
         self.note = QLabel(objectName="muted", wordWrap=True)
         form.addRow(self.note)
 
         self.invite = QLineEdit(readOnly=True)
-        self.invite.setAccessibleName("Invite link")
-        self.copy_invite = QPushButton("Copy")
+        self.invite.setAccessibleName(self.tr("Invite link"))
+        self.copy_invite = QPushButton(self.tr("Copy"))
         self.copy_invite.setIcon(icon("copy"))
+        self.copy_invite.setAccessibleName(self.tr("Copy the invite link"))
+        self.copy_invite.setToolTip(self.tr("Copy the invite link: anyone with it can join"))
         invite_row = QHBoxLayout()
         invite_row.addWidget(self.invite, 1)
         invite_row.addWidget(self.copy_invite)
-        self.invite_label = QLabel("Invite others")
-        form.addRow(self.invite_label, invite_row)
+        self.invite_label = QLabel(self.tr("Invite others"))
+        form.addRow(self.invite_label)  # above the link: the whole card's width for it
+        form.addRow(invite_row)
         self.set_invite(None)
 
-        self.join_button = QPushButton("Join now", objectName="primary")
+        self.join_button = QPushButton(self.tr("Join now"), objectName="primary")
         self.join_button.setDefault(True)
-        self.back_button = QPushButton("Back")
+        self.back_button = QPushButton(self.tr("Back"))
+        self.back_button.setAccessibleName(self.tr("Back to the start"))
+        self.back_button.setToolTip(self.tr("Back to the start, without joining"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
@@ -129,8 +156,8 @@ class LobbyWindow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
         layout.setSpacing(24)
-        layout.addLayout(left, 3)
-        layout.addWidget(card, 2, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(left, 1)  # the preview takes what the card leaves
+        layout.addWidget(card, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.camera_button.toggled.connect(self._camera_toggled)
         self.mic_button.toggled.connect(self._mic_toggled)
@@ -154,26 +181,40 @@ class LobbyWindow(QWidget):
         combo.blockSignals(True)
         combo.clear()
         for device in devices:
-            combo.addItem(device.name + (" (default)" if device.is_default else ""), device.id)
+            combo.addItem(self.tr("{name} (default)").format(name=device.name) if device.is_default
+                          else device.name, device.id)
         if not devices:
-            combo.addItem({DeviceKind.CAMERA: "No camera found", DeviceKind.MICROPHONE: "No microphone found",
-                           DeviceKind.SPEAKER: "No speaker found"}[kind], None)
+            combo.addItem({DeviceKind.CAMERA: self.tr("No camera found"),
+                           DeviceKind.MICROPHONE: self.tr("No microphone found"),
+                           DeviceKind.SPEAKER: self.tr("No speaker found")}[kind], None)
         index = next((i for i, d in enumerate(devices) if current and d.id == current.id), 0)
         combo.setCurrentIndex(index)
+        combo.setToolTip(combo.currentText())  # all of a long device name
         combo.setEnabled(bool(devices))
         combo.blockSignals(False)
         self._refresh_toggles()
-        missing = [name for kind_, name in ((DeviceKind.CAMERA, "camera"), (DeviceKind.MICROPHONE, "microphone"))
-                   if not self._devices.get(kind_)]
-        self.note.setText(
-            f"No {' or '.join(missing)} found: you can still join, and others will hear or see you once one is "
-            "connected." if missing else ""
-        )
+        no_camera = not self._devices.get(DeviceKind.CAMERA)
+        no_microphone = not self._devices.get(DeviceKind.MICROPHONE)
+        if no_camera and no_microphone:
+            note = self.tr("No camera or microphone found: you can still join, and others will hear or see you "
+                           "once one is connected.")
+        elif no_camera:
+            note = self.tr("No camera found: you can still join, and others will see you once one is connected.")
+        elif no_microphone:
+            note = self.tr("No microphone found: you can still join, and others will hear you once one is "
+                           "connected.")
+        else:
+            note = ""
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self._fit()
 
     def set_invite(self, url: str | None) -> None:
         for widget in (self.invite, self.copy_invite, self.invite_label):
             widget.setVisible(bool(url))
         self.invite.setText(url or "")
+        self.invite.setCursorPosition(0)  # the start of the link shows, not its end
+        self._fit()
 
     def set_choices(self, name: str, camera_on: bool, mic_on: bool) -> None:
         self.name.setText(name)
@@ -183,10 +224,14 @@ class LobbyWindow(QWidget):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self._fit()
+
+    def _fit(self) -> None:
+        self.fit.request()
 
     def set_busy(self, busy: bool) -> None:
         self.join_button.setEnabled(not busy)
-        self.join_button.setText("Joining…" if busy else "Join now")
+        self.join_button.setText(self.tr("Joining…") if busy else self.tr("Join now"))
 
     def show_frame(self, frame) -> None:
         self.preview.set_video_on(frame is not None)
@@ -208,6 +253,7 @@ class LobbyWindow(QWidget):
         return devices[index] if 0 <= index < len(devices) else None
 
     def _on_combo(self, kind: DeviceKind) -> None:
+        self.combos[kind].setToolTip(self.combos[kind].currentText())  # all of a long device name
         self.device_chosen.emit(kind, self.chosen(kind))
 
     def _camera_toggled(self, on: bool) -> None:
@@ -221,9 +267,9 @@ class LobbyWindow(QWidget):
     def _refresh_toggles(self) -> None:
         cam, mic = self.camera_button.isChecked(), self.mic_button.isChecked()
         self.camera_button.setIcon(icon("camera" if cam else "camera-off"))
-        self.camera_button.setToolTip("Turn camera off" if cam else "Turn camera on")
+        self.camera_button.setToolTip(self.tr("Turn the camera off") if cam else self.tr("Turn the camera on"))
         self.mic_button.setIcon(icon("mic" if mic else "mic-off"))
-        self.mic_button.setToolTip("Mute microphone" if mic else "Unmute microphone")
+        self.mic_button.setToolTip(self.tr("Mute the microphone") if mic else self.tr("Unmute the microphone"))
         self.camera_button.setProperty("off", not cam)
         self.mic_button.setProperty("off", not mic)
         for button in (self.camera_button, self.mic_button):
@@ -237,4 +283,4 @@ class LobbyWindow(QWidget):
         self.meter.setValue(int(max(0.0, min(1.0, (db + 60) / 60)) * 100))
 
     def set_preview_name(self, name: str) -> None:
-        self.preview.set_name(name or "You")
+        self.preview.set_name(name or self.tr("You"))

@@ -6,7 +6,7 @@ row, and a host may stop it from that row's menu."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSize, QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -21,7 +21,18 @@ from PySide6.QtWidgets import (
 
 from ..session.screen_share import CONTENT_SUFFIX, content_owner
 
+from .elided_label import ElidedLabel
 from .icons import pixmap
+
+#: The server's role names, in words (an unknown role shows as it is).
+_ROLES = {
+    "host": QT_TRANSLATE_NOOP("RosterPanel", "host"),
+    "participant": QT_TRANSLATE_NOOP("RosterPanel", "participant"),
+}
+
+
+def role_name(role: str) -> str:
+    return QCoreApplication.translate("RosterPanel", _ROLES[role]) if role in _ROLES else role
 
 
 class RosterRow(QFrame):
@@ -29,27 +40,28 @@ class RosterRow(QFrame):
         super().__init__(parent)
         self.attendee_id = attendee_id
         self.setObjectName("rosterRow")
-        self.name = QLabel()
-        self.role = QLabel(objectName="muted")
+        self.name = ElidedLabel()  # a long name (or translation) never pushes the icons out
+        self.role = ElidedLabel(objectName="muted")
         self.mic = QLabel()
         self.camera = QLabel()
         self.screen = QLabel()
         self.screen.setPixmap(pixmap("screen-share", 16, "#3b82f6"))
-        self.screen.setToolTip("Sharing their screen")
+        self.screen.setToolTip(self.tr("Sharing their screen"))
         self.screen.setVisible(False)
         self.stop_share_action = None  # the host menu's "Stop their screen share", when allowed
         self.lower_hand_action = None  # the host menu's "Lower hand"
         self.hand = QLabel()
         self.hand.setPixmap(pixmap("hand", 16, "#f59e0b"))
-        self.hand.setToolTip("Hand raised")
+        self.hand.setToolTip(self.tr("Hand raised"))
         self.hand.setVisible(False)
         self.hand_raised_at: str | None = None
         self.signal = QLabel()
         self.volume = QProgressBar(textVisible=False, maximum=100, objectName="meter")
         self.volume.setFixedSize(56, 6)
-        self.volume.setAccessibleName("Volume")
+        self.volume.setAccessibleName(self.tr("Volume"))
         self.more = QToolButton(objectName="link", text="\u22ef")
-        self.more.setAccessibleName("Host controls")
+        self.more.setAccessibleName(self.tr("Host controls"))
+        self.more.setToolTip(self.tr("Host controls: mute, lower hand, remove"))
         self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more.setVisible(False)
         layout = QHBoxLayout(self)
@@ -64,8 +76,9 @@ class RosterRow(QFrame):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def show_info(self, info, is_me: bool) -> None:
-        self.name.setText(info.name + (" (you)" if is_me else ""))
-        self.role.setText(info.role + (" · muted by a host" if info.mute_locked else ""))
+        self.name.setText(self.tr("{name} (you)").format(name=info.name) if is_me else info.name)
+        role = role_name(info.role)
+        self.role.setText(self.tr("{role} · muted by a host").format(role=role) if info.mute_locked else role)
         self.mic.setPixmap(pixmap("mic-off" if info.muted else "mic", 16, "#dc2626" if info.muted else None))
         self.camera.setPixmap(pixmap("camera" if info.video else "camera-off", 16))
         self._info = info
@@ -83,17 +96,20 @@ class RosterRow(QFrame):
 
     def _describe(self) -> None:
         info = self._info
-        self.setAccessibleName(f"{info.name}, {info.role}, {'muted' if info.muted else 'unmuted'}, "
-                               f"camera {'on' if info.video else 'off'}"
-                               + (", sharing their screen" if self.screen.isVisibleTo(self) else "")
-                               + (", hand raised" if self.hand_raised_at else ""))
+        parts = [info.name, role_name(info.role), self.tr("muted") if info.muted else self.tr("unmuted"),
+                 self.tr("camera on") if info.video else self.tr("camera off")]
+        if self.screen.isVisibleTo(self):
+            parts.append(self.tr("sharing their screen"))
+        if self.hand_raised_at:
+            parts.append(self.tr("hand raised"))
+        self.setAccessibleName(", ".join(parts))
 
     def show_volume(self, volume: float, signal_strength: float) -> None:
         self.volume.setValue(int(volume * 100))
         colour = "#22c55e" if signal_strength >= 1 else "#f59e0b" if signal_strength >= 0.5 else "#dc2626"
         self.signal.setPixmap(pixmap("signal", 16, colour))
-        self.signal.setToolTip({1.0: "Good connection", 0.5: "Some packet loss", 0.0: "Poor connection"}
-                               .get(signal_strength, ""))
+        self.signal.setToolTip({1.0: self.tr("Good connection"), 0.5: self.tr("Some packet loss"),
+                                0.0: self.tr("Poor connection")}.get(signal_strength, ""))
 
 
 class RosterPanel(QWidget):
@@ -124,6 +140,10 @@ class RosterPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(scroll, 1)
         self._update_title()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """A side panel's width, whatever the names (they elide): the video keeps the room."""
+        return QSize(max(self.minimumWidth(), 300), super().sizeHint().height())
 
     def set_me(self, attendee_id: str, capabilities: tuple[str, ...]) -> None:
         self.me = attendee_id
@@ -168,18 +188,21 @@ class RosterPanel(QWidget):
             return
         menu = QMenu(row)
         if "mute-others" in self.capabilities:
-            menu.addAction("Mute", lambda: self.moderate_requested.emit(row.attendee_id, "mute"))
-            menu.addAction("Allow to unmute", lambda: self.moderate_requested.emit(row.attendee_id, "allow_unmute"))
+            menu.addAction(self.tr("Mute"), lambda: self.moderate_requested.emit(row.attendee_id, "mute"))
+            menu.addAction(self.tr("Allow to unmute"),
+                           lambda: self.moderate_requested.emit(row.attendee_id, "allow_unmute"))
             row.lower_hand_action = menu.addAction(
-                "Lower hand", lambda: self.moderate_requested.emit(row.attendee_id, "lower_hand"))
+                self.tr("Lower hand"), lambda: self.moderate_requested.emit(row.attendee_id, "lower_hand"))
             row.lower_hand_action.setVisible(bool(row.hand_raised_at))
         if "remove-participant" in self.capabilities:
-            menu.addAction("Remove from the meeting", lambda: self.moderate_requested.emit(row.attendee_id, "remove"))
+            menu.addAction(self.tr("Remove from the meeting"),
+                           lambda: self.moderate_requested.emit(row.attendee_id, "remove"))
             row.stop_share_action = menu.addAction(
-                "Stop their screen share",
+                self.tr("Stop their screen share"),
                 lambda: self.moderate_requested.emit(row.attendee_id + CONTENT_SUFFIX, "remove"))
             row.stop_share_action.setVisible(False)
         if not menu.isEmpty():  # a participant without these capabilities never sees the control
+            row.more.setAccessibleName(self.tr("Host controls for {name}").format(name=row._info.name))
             row.more.setMenu(menu)
             row.more.setVisible(True)
 
@@ -203,4 +226,4 @@ class RosterPanel(QWidget):
                 row.show_volume(info.volume, info.signal_strength)
 
     def _update_title(self) -> None:
-        self.title.setText(f"People ({len(self.rows)})")
+        self.title.setText(self.tr("People (%n)", "", len(self.rows)))

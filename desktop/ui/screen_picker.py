@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..media.file_share import SUPPORTED as VIDEO_SUFFIXES
 from ..media.screens import ScreenCatalog, ScreenSource
+from .i18n import SCREEN_SHARING, translator
 from .icons import icon
 
 logger = logging.getLogger(__name__)
@@ -46,11 +47,11 @@ class ScreenPicker(QDialog):
     def __init__(self, catalog: ScreenCatalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ScreenPicker")
-        self.setWindowTitle("Share your screen")
+        self.setWindowTitle(self.tr("Share your screen"))
         self.catalog = catalog
         self.sources: list[ScreenSource] = []
         self.thumbnails_done = asyncio.Event()
-        self.heading = QLabel("Choose what to share. Everyone in the meeting will see it.", wordWrap=True)
+        self.heading = QLabel(self.tr("Choose what to share. Everyone in the meeting will see it."), wordWrap=True)
         self.problem = QLabel(objectName="error", wordWrap=True)
         self.problem.setVisible(False)
         self.list = QListWidget(objectName="screens")
@@ -60,12 +61,14 @@ class ScreenPicker(QDialog):
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
-        self.list.setAccessibleName("Screens and windows")
+        self.list.setAccessibleName(self.tr("Screens and windows"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.share_button = self.buttons.addButton("Share", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.share_button = self.buttons.addButton(self.tr("Share"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.share_button.setObjectName("primary")
+        self.share_button.setAccessibleName(self.tr("Share the chosen screen or window"))
         self.share_button.setEnabled(False)
-        self.file_button = self.buttons.addButton("Share a video file…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.file_button = self.buttons.addButton(self.tr("Share a video file…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.file_button.setToolTip(self.tr("Share a video file's picture and sound instead"))
         self.file_button.clicked.connect(self._pick_file)
         self.buttons.accepted.connect(self._share)
         self.buttons.rejected.connect(self.reject)
@@ -86,11 +89,12 @@ class ScreenPicker(QDialog):
         reason = self.catalog.unavailable_reason()
         self.sources = [] if reason else self.catalog.sources()
         if reason or not self.sources:
-            self.problem.setText(reason or "There is no screen or window to share.")
+            self.problem.setText(translator(SCREEN_SHARING)(reason) if reason
+                                 else self.tr("There is no screen or window to share."))
             self.problem.setVisible(True)
         placeholder = icon("screen-share").pixmap(THUMB.height() // 2)
         for source in self.sources:
-            label = source.name if source.kind == "window" else f"{source.name}\n(entire screen)"
+            label = source.name if source.kind == "window" else self.tr("{name}\n(entire screen)").format(name=source.name)
             item = QListWidgetItem(QIcon(placeholder), label)
             item.setData(Qt.ItemDataRole.UserRole, source)
             item.setToolTip(source.name)
@@ -130,9 +134,10 @@ class ScreenPicker(QDialog):
 
     def _pick_file(self) -> None:
         """A file dialog (opened, never exec'd: no nested loop under qasync)."""
-        dialog = QFileDialog(self, "Share a video file")
+        dialog = QFileDialog(self, self.tr("Share a video file"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter("Videos (" + " ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES) + ")")
+        dialog.setNameFilter(self.tr("Videos ({patterns})").format(
+            patterns=" ".join(f"*{suffix}" for suffix in VIDEO_SUFFIXES)))
         dialog.fileSelected.connect(self._file_selected)
         self.file_dialog = dialog
         dialog.open()

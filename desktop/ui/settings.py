@@ -6,7 +6,9 @@ import json
 import re
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from .preferences import Preferences
 
 #: Where the certificates the user trusted are kept: one JSON object, host:port → fingerprint.
 TRUSTED_CERTIFICATES_KEY = "tls/trusted_certificates"
@@ -54,45 +56,54 @@ class TrustedCertificates:
         return self._all()
 
 
+def _state_settings(preferences: QSettings) -> QSettings:
+    """Where window state is kept: beside the preferences, in a file of its own."""
+    if preferences.format() == QSettings.Format.IniFormat and preferences.fileName().endswith(".ini"):
+        return QSettings(preferences.fileName()[:-4] + "-state.ini", QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                     preferences.organizationName() or "Parley",
+                     (preferences.applicationName() or "Parley") + " window state")
+
+
 class Settings:
+    """Preferences (typed, declared in ui/preferences.py) and, apart from them, remembered state:
+    window geometry and splitter positions, which a reset of preferences never touches."""
+
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self._q = qsettings or QSettings()
+        self.preferences = Preferences(self._q)
+        self.state = _state_settings(self._q)
+
+    def get(self, key: str):
+        return self.preferences.get(key)
+
+    def set(self, key: str, value) -> None:
+        self.preferences.set(key, value)
 
     # --- who I am ------------------------------------------------------------------------
 
     @property
     def name(self) -> str:
-        return str(self._q.value("profile/name", "") or "")
+        return self.get("profile/name")
 
     @name.setter
     def name(self, value: str) -> None:
-        self._q.setValue("profile/name", value)
+        self.set("profile/name", value)
 
     # --- devices: by id, with the name as a fallback (ids of USB devices change) ---------
 
     def device(self, kind: str) -> tuple[str | None, str | None]:
-        return (self._q.value(f"devices/{kind}/id") or None, self._q.value(f"devices/{kind}/name") or None)
+        return self.get(f"devices/{kind}")
 
     def set_device(self, kind: str, device_id: str | None, name: str | None) -> None:
-        self._q.setValue(f"devices/{kind}/id", device_id or "")
-        self._q.setValue(f"devices/{kind}/name", name or "")
+        self.set(f"devices/{kind}", (device_id, name))
 
-    def flag(self, key: str, default: bool) -> bool:
-        value = self._q.value(f"join/{key}", default)
-        return value in (True, "true", "1", 1)
+    def flag(self, key: str) -> bool:
+        """A yes/no preference under ``join/`` (camera_on, mic_on, echo_cancellation, ...)."""
+        return self.get(f"join/{key}")
 
     def set_flag(self, key: str, value: bool) -> None:
-        self._q.setValue(f"join/{key}", bool(value))
-
-    def seconds(self, key: str, default: float) -> float:
-        try:
-            value = float(self._q.value(key, default))
-        except (TypeError, ValueError):
-            return default
-        return value if value > 0 else default
-
-    def set_seconds(self, key: str, value: float) -> None:
-        self._q.setValue(key, float(value))
+        self.set(f"join/{key}", bool(value))
 
     # --- servers whose certificate the user trusted ------------------------------------------
 
@@ -103,11 +114,19 @@ class Settings:
     # --- windows ------------------------------------------------------------------------
 
     def restore_geometry(self, window: QWidget, key: str) -> bool:
-        data = self._q.value(f"geometry/{key}")
+        data = self.state.value(f"geometry/{key}")
         return bool(isinstance(data, QByteArray) and window.restoreGeometry(data))
 
     def save_geometry(self, window: QWidget, key: str) -> None:
-        self._q.setValue(f"geometry/{key}", window.saveGeometry())
+        self.state.setValue(f"geometry/{key}", window.saveGeometry())
+
+    def restore_splitter(self, splitter: QSplitter, key: str) -> bool:
+        data = self.state.value(f"splitters/{key}")
+        return bool(isinstance(data, QByteArray) and splitter.restoreState(data))
+
+    def save_splitter(self, splitter: QSplitter, key: str) -> None:
+        self.state.setValue(f"splitters/{key}", splitter.saveState())
 
     def sync(self) -> None:
         self._q.sync()
+        self.state.sync()

@@ -1,74 +1,267 @@
-"""SettingsDialog: preferences that are not devices: the microphone's processing (echo
-cancellation, noise suppression — on by default; music teachers turn them off) and inactivity
-("Are you still there?") — how long without input before asking, how long to wait for an
-answer, and how inactivity is detected on this computer."""
+"""SettingsDialog: generated from the declared preferences (ui/preferences.py), one page per
+section, plus the keyboard shortcuts. A change is stored at once (no OK button, as in Meet and
+Teams) and announced with ``changed(key)`` so the app applies it live: the theme, the devices
+of a call in progress, the microphone's processing, the background effect."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import preferences as prefs
 from .settings import Settings
+from .shortcuts import SHORTCUTS
 
-IDLE_TIMEOUT_KEY = "idle/timeout"
-IDLE_PROMPT_KEY = "idle/prompt"
-ECHO_KEY = "echo_cancellation"
-NOISE_KEY = "noise_suppression"
+SHORTCUTS_PAGE = QT_TRANSLATE_NOOP("SettingsDialog", "Keyboard shortcuts")
+
+#: (value, label) pairs for a CHOICE or DEVICE preference whose options are only known at run time
+ChoiceProvider = Callable[[], list[tuple[str, str]]]
+
+
+
+def describe_idle_detection(source) -> str:
+    """How inactivity is seen on this computer (an idle source from desktop/idle), in a sentence."""
+    if source is None:
+        return QCoreApplication.translate("SettingsDialog", "Inactivity cannot be detected on this computer: Parley will not ask.")
+    name = str(getattr(source, "name", ""))
+    if getattr(source, "system_wide", False):
+        return QCoreApplication.translate("SettingsDialog", "Inactivity is detected across all apps ({how}).").format(how=name)
+    return QCoreApplication.translate("SettingsDialog", "{how}: only input in Parley's own windows is seen on this computer, so working in another app "
+               "counts as inactive.").format(how=name)
 
 
 class SettingsDialog(QDialog):
-    changed = Signal()
+    changed = Signal(str)  # the key of the preference that changed
 
-    def __init__(self, settings: Settings, idle_backend: str | None, system_wide: bool,
-                 default_timeout: float, default_prompt: float, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, providers: dict[str, ChoiceProvider] | None = None,
+                 notes: dict[str, str] | None = None, parent: QWidget | None = None) -> None:
+        """``providers``: options of run-time choices (devices, backgrounds) by key; ``notes``:
+        a sentence shown under a section (how inactivity is detected on this computer)."""
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
-        self.setWindowTitle("Parley settings")
+        self.setWindowTitle(QCoreApplication.translate("SettingsDialog", "Parley settings"))
+        self.setAccessibleName(QCoreApplication.translate("SettingsDialog", "Parley settings"))
         self.settings = settings
-        self.idle_minutes = QSpinBox(minimum=1, maximum=24 * 60, suffix=" min")
-        self.idle_minutes.setAccessibleName("Ask whether you are still there after")
-        self.idle_minutes.setValue(round(settings.seconds(IDLE_TIMEOUT_KEY, default_timeout) / 60))
-        self.prompt_seconds = QSpinBox(minimum=10, maximum=600, suffix=" s")
-        self.prompt_seconds.setAccessibleName("Leave if nobody answers within")
-        self.prompt_seconds.setValue(round(settings.seconds(IDLE_PROMPT_KEY, default_prompt)))
-        if idle_backend is None:
-            how = "Inactivity cannot be detected on this computer: Parley will not ask."
-        elif system_wide:
-            how = f"Inactivity is detected across all apps ({idle_backend})."
-        else:
-            how = (f"{idle_backend}: only input in Parley's own windows is seen on this computer, so "
-                   "working in another app counts as inactive.")
-        self.detection = QLabel(how, wordWrap=True, objectName="muted")
-        form = QFormLayout(self)
-        form.setContentsMargins(24, 20, 24, 20)
-        title = QLabel("When nobody uses the computer during a call")
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
-        form.addRow(title)
-        form.addRow("Ask \u201cAre you still there?\u201d after", self.idle_minutes)
-        form.addRow("Leave if nobody answers within", self.prompt_seconds)
-        form.addRow(self.detection)
-        voice = QLabel("Microphone")
-        voice.setFont(font)
-        self.echo = QCheckBox("Cancel echo (what your speakers play)")
-        self.echo.setChecked(settings.flag(ECHO_KEY, True))
-        self.noise = QCheckBox("Suppress background noise")
-        self.noise.setChecked(settings.flag(NOISE_KEY, True))
-        form.addRow(voice)
-        form.addRow(self.echo)
-        form.addRow(self.noise)
-        self.echo.toggled.connect(self._save)
-        self.noise.toggled.connect(self._save)
+        self.providers = providers or {}
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.notes: dict[str, QLabel] = {}
+        self._loading = False
+
+        self.pages = QListWidget()
+        self.pages.setAccessibleName(QCoreApplication.translate("SettingsDialog", "Sections"))
+        self.pages.setMaximumWidth(200)
+        self.stack = QStackedWidget()
+        for section in prefs.SECTIONS:
+            self.pages.addItem(prefs.tr(section))
+            self.stack.addWidget(self._section_page(section, (notes or {}).get(section)))
+        self.pages.addItem(QCoreApplication.translate("SettingsDialog", SHORTCUTS_PAGE))
+        self.stack.addWidget(self._shortcuts_page())
+        self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.pages.setCurrentRow(0)
+
+        body = QHBoxLayout()
+        body.addWidget(self.pages)
+        body.addWidget(self.stack, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
-        form.addRow(buttons)
-        self.idle_minutes.valueChanged.connect(self._save)
-        self.prompt_seconds.valueChanged.connect(self._save)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 16, 16, 12)
+        outer.addLayout(body, 1)
+        outer.addWidget(buttons)
+        self.resize(720, 460)
 
-    def _save(self) -> None:
-        self.settings.set_seconds(IDLE_TIMEOUT_KEY, self.idle_minutes.value() * 60)
-        self.settings.set_seconds(IDLE_PROMPT_KEY, self.prompt_seconds.value())
-        self.settings.set_flag(ECHO_KEY, self.echo.isChecked())
-        self.settings.set_flag(NOISE_KEY, self.noise.isChecked())
-        self.changed.emit()
+    # --- building ------------------------------------------------------------------------
+
+    def _section_page(self, section: str, note: str | None) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(16, 4, 8, 4)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        title = QLabel(prefs.tr(section))
+        font = title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        title.setFont(font)
+        form.addRow(title)
+        for preference in prefs.in_section(section):
+            widget = self._widget(preference)
+            self.widgets[preference.key] = widget
+            widget.setAccessibleName(prefs.tr(preference.label))
+            if preference.help:
+                widget.setToolTip(prefs.tr(preference.help))
+            if isinstance(widget, QCheckBox):
+                form.addRow(widget)
+            else:
+                form.addRow(prefs.tr(preference.label), widget)
+            if preference.help:
+                form.addRow(QLabel(prefs.tr(preference.help), objectName="muted", wordWrap=True))
+            if preference.kind == prefs.TEXT:
+                error = self.errors[preference.key] = QLabel(objectName="error", wordWrap=True)
+                error.setVisible(False)
+                form.addRow(error)
+        if note:
+            label = self.notes[section] = QLabel(note, objectName="muted", wordWrap=True)
+            form.addRow(label)
+        return page
+
+    def _widget(self, preference: prefs.Preference) -> QWidget:
+        key, value = preference.key, self.settings.get(preference.key)
+        if preference.kind == prefs.BOOL:
+            box = QCheckBox(prefs.tr(preference.label))
+            box.setChecked(value)
+            box.toggled.connect(lambda on, k=key: self._store(k, on))
+            return box
+        if preference.kind == prefs.INT:
+            spin = QSpinBox(minimum=preference.minimum, maximum=preference.maximum,
+                            suffix=prefs.tr(preference.suffix))
+            spin.setValue(round(value / preference.scale))
+            spin.valueChanged.connect(lambda shown, p=preference: self._store(p.key, shown * p.scale))
+            return spin
+        if preference.kind == prefs.TEXT:
+            line = QLineEdit(value, placeholderText=prefs.tr(preference.placeholder) if preference.placeholder else "")
+            line.setClearButtonEnabled(True)
+            line.editingFinished.connect(lambda p=preference, w=line: self._store_text(p, w))
+            return line
+        combo = QComboBox()
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(18)
+        self._fill(combo, preference)
+        combo.currentIndexChanged.connect(lambda _i, p=preference, w=combo: self._store_choice(p, w))
+        return combo
+
+    def _options(self, preference: prefs.Preference) -> list[tuple[str, str]]:
+        if preference.choices:
+            return [(value, prefs.tr(label)) for value, label in preference.choices]
+        provider = self.providers.get(preference.key)
+        return provider() if provider is not None else []
+
+    def _fill(self, combo: QComboBox, preference: prefs.Preference) -> None:
+        self._loading = True
+        try:
+            combo.clear()
+            options = self._options(preference)
+            if preference.kind == prefs.DEVICE:
+                device_id, name = self.settings.get(preference.key)
+                options = [("", QCoreApplication.translate("SettingsDialog", "System default"))] + options
+                current = next((i for i, (v, label) in enumerate(options) if v and v == device_id), None)
+                if current is None:  # a device whose id changed (USB): found again by its name
+                    current = next((i for i, (v, label) in enumerate(options) if v and label == name), 0)
+            else:
+                value = self.settings.get(preference.key)
+                current = next((i for i, (v, _label) in enumerate(options) if v == value), 0)
+            for value, label in options:
+                combo.addItem(label, value)
+            combo.setCurrentIndex(current)
+            combo.setEnabled(len(options) > 1 or preference.kind != prefs.DEVICE)
+        finally:
+            self._loading = False
+
+    def _shortcuts_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(16, 4, 8, 4)
+        title = QLabel(QCoreApplication.translate("SettingsDialog", SHORTCUTS_PAGE))
+        font = title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        title.setFont(font)
+        form.addRow(title)
+        self.shortcut_labels: dict[str, QLabel] = {}
+        for shortcut in SHORTCUTS:
+            keys = self.shortcut_labels[shortcut.id] = QLabel(shortcut.native_keys)
+            keys.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            keys.setAccessibleName(shortcut.text)
+            form.addRow(shortcut.text, keys)
+        return page
+
+    # --- storing -------------------------------------------------------------------------
+
+    def refresh(self, key: str | None = None) -> None:
+        """Re-read run-time options (devices plugged in or out) and the stored values."""
+        for preference in prefs.PREFERENCES:
+            widget = self.widgets[preference.key]
+            if key not in (None, preference.key):
+                continue
+            if isinstance(widget, QComboBox):
+                self._fill(widget, preference)
+            else:
+                self._loading = True
+                try:
+                    value = self.settings.get(preference.key)
+                    if isinstance(widget, QCheckBox):
+                        widget.setChecked(value)
+                    elif isinstance(widget, QSpinBox):
+                        widget.setValue(round(value / preference.scale))
+                    elif isinstance(widget, QLineEdit) and not widget.hasFocus():
+                        widget.setText(value)
+                finally:
+                    self._loading = False
+
+    def _store(self, key: str, value) -> None:
+        if self._loading:
+            return
+        if self.settings.get(key) != value:
+            self.settings.set(key, value)
+            self.changed.emit(key)
+
+    def _store_text(self, preference: prefs.Preference, line: QLineEdit) -> None:
+        text = line.text().strip()
+        problem = preference.error(text) if preference.error else None
+        error = self.errors[preference.key]
+        error.setText(problem or "")
+        error.setVisible(bool(problem))
+        if problem is None:
+            self._store(preference.key, text)
+
+    def _store_choice(self, preference: prefs.Preference, combo: QComboBox) -> None:
+        if self._loading:
+            return
+        value = combo.currentData()
+        if preference.kind == prefs.DEVICE:
+            stored = (value or None, combo.currentText() if value else None)
+            if self.settings.get(preference.key) != stored:
+                self.settings.set(preference.key, stored)
+                self.changed.emit(preference.key)
+        else:
+            self._store(preference.key, value)
+
+    def widget(self, key: str) -> QWidget:
+        return self.widgets[key]
+
+    # the widgets tests and the app reach for most
+    @property
+    def idle_minutes(self) -> QSpinBox:
+        return self.widgets["idle/timeout"]
+
+    @property
+    def prompt_seconds(self) -> QSpinBox:
+        return self.widgets["idle/prompt"]
+
+    @property
+    def echo(self) -> QCheckBox:
+        return self.widgets["join/echo_cancellation"]
+
+    @property
+    def noise(self) -> QCheckBox:
+        return self.widgets["join/noise_suppression"]
+
+    @property
+    def detection(self) -> QLabel:
+        return self.notes[prefs.INACTIVITY]

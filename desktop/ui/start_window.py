@@ -15,10 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..session.meeting_session import JoinUrl
+from .fit import ContentFit
+
+MINIMUM = (520, 460)
 
 
 def _heading(text: str, size: int, bold: bool = True) -> QLabel:
-    label = QLabel(text)
+    label = QLabel(text, wordWrap=True)
     font = label.font()
     font.setPointSize(size)
     font.setBold(bold)
@@ -30,41 +33,45 @@ class StartWindow(QWidget):
     join_requested = Signal(str)  # a parley:// join link
     host_requested = Signal()  # "Start a meeting on this computer"
     settings_requested = Signal()
+    about_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Parley")
+        self.setWindowTitle("Parley")  # the name, in every language
         self.setObjectName("StartWindow")
-        self.setMinimumSize(520, 460)
+        self.fit = ContentFit(self, MINIMUM)  # larger when its texts need it
 
         card = QFrame(objectName="card")
         layout = QVBoxLayout(card)
         layout.setContentsMargins(32, 28, 32, 28)
         layout.setSpacing(12)
         layout.addWidget(_heading("Parley", 26))
-        layout.addWidget(QLabel("Open video meetings. Paste a meeting link to join."))
+        layout.addWidget(QLabel(self.tr("Open video meetings. Paste a meeting link to join."), wordWrap=True))
         layout.addSpacing(8)
 
         self.link = QLineEdit(placeholderText="parley://server:8750/m/…?token=…")
-        self.link.setAccessibleName("Meeting link")
+        self.link.setAccessibleName(self.tr("Meeting link"))
+        self.link.setToolTip(self.tr("A meeting link looks like parley://server:8750/m/…?token=…"))
         self.link.setClearButtonEnabled(True)
-        self.join_button = QPushButton("Join", objectName="primary")
+        self.join_button = QPushButton(self.tr("Join"), objectName="primary")
+        self.join_button.setAccessibleName(self.tr("Join the meeting"))
         self.join_button.setDefault(True)
         row = QHBoxLayout()
         row.addWidget(self.link, 1)
         row.addWidget(self.join_button)
         layout.addLayout(row)
 
-        self.more = QToolButton(text="Join with a server address and a token", checkable=True)
+        self.more = QToolButton(text=self.tr("Join with a server address and a token"), checkable=True)
         self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.more.setObjectName("link")
+        self.more.setToolTip(self.tr("Show fields for a server address, a meeting id and a join token"))
         layout.addWidget(self.more)
-        self.server = QLineEdit(placeholderText="Server, e.g. 127.0.0.1:8750")
-        self.server.setAccessibleName("Server address")
-        self.meeting = QLineEdit(placeholderText="Meeting id")
-        self.meeting.setAccessibleName("Meeting id")
-        self.token = QLineEdit(placeholderText="Join token")
-        self.token.setAccessibleName("Join token")
+        self.server = QLineEdit(placeholderText=self.tr("Server, e.g. {example}").format(example="127.0.0.1:8750"))
+        self.server.setAccessibleName(self.tr("Server address"))
+        self.meeting = QLineEdit(placeholderText=self.tr("Meeting id"))
+        self.meeting.setAccessibleName(self.tr("Meeting id"))
+        self.token = QLineEdit(placeholderText=self.tr("Join token"))
+        self.token.setAccessibleName(self.tr("Join token"))
         self.manual = QWidget()
         manual_layout = QVBoxLayout(self.manual)
         manual_layout.setContentsMargins(0, 0, 0, 0)
@@ -78,16 +85,24 @@ class StartWindow(QWidget):
         layout.addWidget(self.error)
 
         layout.addSpacing(8)
-        divider = QLabel("or", alignment=Qt.AlignmentFlag.AlignCenter, objectName="muted")
+        divider = QLabel(self.tr("or"), alignment=Qt.AlignmentFlag.AlignCenter, objectName="muted")
         layout.addWidget(divider)
-        self.host_button = QPushButton("Start a meeting on this computer")
-        self.host_button.setAccessibleName("Start a meeting on this computer")
+        self.host_button = QPushButton(self.tr("Start a meeting on this computer"))
+        self.host_button.setAccessibleName(self.tr("Start a meeting on this computer"))
+        self.host_button.setToolTip(self.tr("Start a meeting here and invite others with a link"))
         layout.addWidget(self.host_button)
 
-        self.settings_button = QToolButton(text="Settings", objectName="link")
-        self.settings_button.setAccessibleName("Settings")
-        layout.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.settings_button = QToolButton(text=self.tr("Settings"), objectName="link")
+        self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.about_button = QToolButton(text=self.tr("About"), objectName="link")
+        self.about_button.setAccessibleName(self.tr("About Parley"))
+        links = QHBoxLayout()
+        links.addStretch(1)
+        links.addWidget(self.about_button)
+        links.addWidget(self.settings_button)
+        layout.addLayout(links)
         self.settings_button.clicked.connect(self.settings_requested)
+        self.about_button.clicked.connect(self.about_requested)
 
         self.notice = QLabel(objectName="notice", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.notice.setVisible(False)
@@ -100,6 +115,7 @@ class StartWindow(QWidget):
         outer.addStretch(2)
 
         self.more.toggled.connect(self.manual.setVisible)
+        self.more.toggled.connect(self._fit)
         self.join_button.clicked.connect(self._join)
         self.link.returnPressed.connect(self._join)
         self.token.returnPressed.connect(self._join)
@@ -109,10 +125,15 @@ class StartWindow(QWidget):
         """Tell the user why they are back here (how the last call ended)."""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+        self._fit()
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        self._fit()
+
+    def _fit(self) -> None:
+        self.fit.request()
 
     def set_busy(self, busy: bool, text: str = "") -> None:
         for widget in (self.join_button, self.host_button, self.link):
@@ -128,8 +149,10 @@ class StartWindow(QWidget):
                 url = f"parley://{server}/m/{meeting}?token={token}"
         try:
             JoinUrl(url)
-        except ValueError as exc:
-            self.show_error(str(exc) if url else "Paste a meeting link first.")
+        except ValueError:
+            self.show_error(self.tr("This is not a Parley meeting link. A link looks like {example}.").format(
+                example="parley://HOST:PORT/m/MEETING_ID?token=TOKEN") if url
+                else self.tr("Paste a meeting link first."))
             return
         self.show_error("")
         self.join_requested.emit(url)

@@ -27,7 +27,6 @@ _DARK = {
 }
 
 _STYLE = """
-QWidget {{ font-size: 10pt; }}
 QFrame#card {{ background: {card}; border: 1px solid {border}; border-radius: 14px; }}
 QLineEdit {{ padding: 6px 8px; border: 1px solid {border}; border-radius: 8px; background: {base}; }}
 QLineEdit:focus {{ border-color: {accent}; }}
@@ -133,6 +132,10 @@ def apply_theme(app: QApplication, mode: str = "system") -> None:
     dark = _system_is_dark(app) if mode == "system" else mode == "dark"
     colours = _DARK if dark else _LIGHT
     app.setStyle("Fusion")
+    font = app.font()  # 10 pt text, set on the application (not in the style sheet, where it
+    if font.pointSizeF() != 10:  # would override every heading's own size)
+        font.setPointSizeF(10)
+        app.setFont(font)
     palette = _palette(colours)
     app.setPalette(palette)
     QToolTip.setPalette(palette)

@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .fit import ContentFit
+from .i18n import CERTIFICATES, translator
+
 
 def colon_hex(fingerprint: str) -> str:
     """``AB:CD:…``: a fingerprint as people read and compare it."""
@@ -44,39 +47,40 @@ class TrustDialog(QDialog):
         ``changed``: the user trusted a different certificate for this server before."""
         super().__init__(parent)
         self.setObjectName("TrustDialog")
-        self.setWindowTitle("Untrusted server certificate")
+        self.setWindowTitle(self.tr("Untrusted server certificate"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.host_port = host_port
         self.fingerprint = colon_hex(fingerprint)
         self._answered = False
 
         title = QLabel(
-            "This server's certificate has changed" if changed
-            else "Parley cannot verify this server", wordWrap=True)
+            self.tr("This server's certificate has changed") if changed
+            else self.tr("Parley cannot verify this server"), wordWrap=True)
         font = title.font()
         font.setPointSize(15)
         font.setBold(True)
         title.setFont(font)
-        reason_text = reason[:1].upper() + reason[1:] if reason else "The certificate could not be verified"
+        reason = translator(CERTIFICATES)(reason)
+        reason_text = reason[:1].upper() + reason[1:] if reason else self.tr("The certificate could not be verified")
         self.why = QLabel(wordWrap=True, objectName="error" if changed else "")
         self.why.setTextFormat(Qt.TextFormat.PlainText)
         self.advice = QLabel(wordWrap=True)
         self.advice.setTextFormat(Qt.TextFormat.PlainText)
         if changed:
-            self.why.setText(f"The server {host_port} presented a different certificate from the "
-                             "one you trusted for it before.")
-            self.advice.setText(
+            self.why.setText(self.tr("The server {server} presented a different certificate from the "
+                                     "one you trusted for it before.").format(server=host_port))
+            self.advice.setText(self.tr(
                 "The server may have a new certificate, or someone may be impersonating it. "
-                "Trust it only if the server's administrator confirms the new fingerprint below.")
+                "Trust it only if the server's administrator confirms the new fingerprint below."))
         else:
-            self.why.setText(f"The server {host_port} presented a certificate that this computer "
-                             f"does not trust. {reason_text}.")
-            self.advice.setText(
+            self.why.setText(self.tr("The server {server} presented a certificate that this computer "
+                                     "does not trust. {reason}.").format(server=host_port, reason=reason_text))
+            self.advice.setText(self.tr(
                 "Compare the SHA-256 fingerprint below with the one the server's administrator "
                 "gave you (parley-server prints it when it starts). Trust this server only if "
-                "they are the same; otherwise someone may be impersonating it.")
+                "they are the same; otherwise someone may be impersonating it."))
 
-        caption = QLabel("SHA-256 fingerprint")
+        caption = QLabel(self.tr("SHA-256 fingerprint"))
         self.fingerprint_label = QLabel(objectName="fingerprint")
         self.fingerprint_label.setTextFormat(Qt.TextFormat.PlainText)
         half = len(self.fingerprint) // 2 + 1  # 16 bytes a line: "AB:…:EF:" / "01:…"
@@ -86,10 +90,11 @@ class TrustDialog(QDialog):
         self.fingerprint_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.fingerprint_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.fingerprint_label.setAccessibleName("SHA-256 fingerprint")
+        self.fingerprint_label.setAccessibleName(self.tr("SHA-256 fingerprint"))
         self.fingerprint_label.setAccessibleDescription(self.fingerprint)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the fingerprint (on one line)")
+        self.copy_button = QPushButton(self.tr("Copy"))
+        self.copy_button.setAccessibleName(self.tr("Copy the fingerprint"))
+        self.copy_button.setToolTip(self.tr("Copy the fingerprint (on one line)"))
         self.copy_button.setAutoDefault(False)
         self.copy_button.clicked.connect(self.copy_fingerprint)
         row = QHBoxLayout()
@@ -97,7 +102,7 @@ class TrustDialog(QDialog):
         row.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.buttons = QDialogButtonBox()
-        self.trust_button = self.buttons.addButton("Trust this server", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.trust_button = self.buttons.addButton(self.tr("Trust this server"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.trust_button.setAutoDefault(False)
         self.cancel_button.setDefault(True)
@@ -113,7 +118,7 @@ class TrustDialog(QDialog):
         layout.addWidget(caption)
         layout.addLayout(row)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(560)
+        self.fit = ContentFit(self, (560, 0))  # as tall as its texts need, in any language
         self.cancel_button.setFocus()
 
     def copy_fingerprint(self) -> None:

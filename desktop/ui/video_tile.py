@@ -218,9 +218,12 @@ class VideoTile(QWidget):
         """The name as shown: the self-view says it is you."""
         if not self.self_view:
             return self.name
-        if not self.name or self.name.strip().lower() == "you":
-            return "You"
-        return self.name if _SELF_SUFFIX in self.name.lower() else f"{self.name} {_SELF_SUFFIX}"
+        you = self.tr("You")
+        if not self.name or self.name.strip().lower() in ("you", you.lower()):
+            return you
+        if _SELF_SUFFIX in self.name.lower():  # already says so
+            return self.name
+        return self.tr("{name} (you)").format(name=self.name)
 
     def _quality_colour(self) -> QColor | None:
         if self.quality is None or self.quality >= QUALITY_WARN:
@@ -231,19 +234,19 @@ class VideoTile(QWidget):
         self.setAccessibleName(self.name)
         states = []
         if self.self_view:
-            states.append("you")
+            states.append(self.tr("you"))
         if self.muted:
-            states.append("muted")
+            states.append(self.tr("muted"))
         if not self.video_on:
-            states.append("camera off")
+            states.append(self.tr("camera off"))
         if self.speaking:
-            states.append("speaking")
+            states.append(self.tr("speaking"))
         if self.pinned:
-            states.append("pinned")
+            states.append(self.tr("pinned"))
         if self.hand_raised:
-            states.append("hand raised")
+            states.append(self.tr("hand raised"))
         if self._quality_colour() is not None:
-            states.append("poor connection")
+            states.append(self.tr("poor connection"))
         self.setAccessibleDescription(", ".join(states))
 
     # --- the picture ---------------------------------------------------------------------------

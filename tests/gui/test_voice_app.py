@@ -21,7 +21,7 @@ async def test_echo_and_noise_settings_reach_the_microphone_and_the_speaker_feed
     dialog.echo.setChecked(False)  # a music teacher turns them off
     dialog.noise.setChecked(False)
     assert not voice.echo_cancellation and not voice.noise_suppression
-    assert not flow.settings.flag("echo_cancellation", True)
+    assert not flow.settings.flag("echo_cancellation")
     dialog.echo.setChecked(True)
     assert voice.echo_cancellation
     # what the speaker plays is the echo canceller's reference

@@ -1,0 +1,99 @@
+"""Parley's log: written to the platform's log folder, rotated, with join tokens kept out.
+
+- Linux: ``$XDG_STATE_HOME/parley/logs`` (``~/.local/state/parley/logs``)
+- macOS: ``~/Library/Logs/Parley``
+- Windows: ``%LOCALAPPDATA%\\Parley\\Logs``
+
+Five files of at most 1 MB each. A join link carries its token (who may join, as whom), so
+every record is scrubbed of ``token=…`` values and bearer tokens before it is written, to the
+file and to the console alike. No Qt here: the bot and the server can use it too.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import re
+import sys
+from pathlib import Path
+
+LOG_NAME = "parley.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 4
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_SECRET = re.compile(r"(?i)(token=|bearer\s+|\"token\":\s*\")([A-Za-z0-9._~+/=-]{6,})")
+
+
+def log_dir() -> Path:
+    """The platform's usual folder for this app's logs (not created here)."""
+    override = os.environ.get("PARLEY_LOG_DIR")
+    if override:
+        return Path(override)
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Logs" / "Parley"
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(base) / "Parley" / "Logs"
+    state = os.environ.get("XDG_STATE_HOME") or str(home / ".local" / "state")
+    return Path(state) / "parley" / "logs"
+
+
+def scrub(text: str) -> str:
+    """``text`` with every token value replaced by ``…``."""
+    return _SECRET.sub(lambda m: m.group(1) + "…", text)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def setup_logging(directory: Path | None = None, level: int = logging.INFO, console: bool = True) -> Path | None:
+    """Log to a rotating file in ``directory`` (default: ``log_dir()``) and to stderr.
+
+    Returns the log file's path, or None when the folder cannot be written (a read-only home):
+    then only the console gets the log, and a warning says why.
+    """
+    root = logging.getLogger()
+    root.setLevel(level)
+    formatter = ScrubbingFormatter(FORMAT)
+    for handler in list(root.handlers):
+        if getattr(handler, "_parley", False):
+            root.removeHandler(handler)
+            handler.close()
+    if console:
+        stream = logging.StreamHandler()
+        stream.setFormatter(formatter)
+        stream._parley = True  # type: ignore[attr-defined]
+        root.addHandler(stream)
+    directory = directory or log_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / LOG_NAME
+        file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                                            encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot write logs to %s: %s", directory, exc)
+        return None
+    file_handler.setFormatter(formatter)
+    file_handler._parley = True  # type: ignore[attr-defined]
+    root.addHandler(file_handler)
+    return path
+
+
+def current_log_file() -> Path | None:
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.handlers.RotatingFileHandler) and getattr(handler, "_parley", False):
+            return Path(handler.baseFilename)
+    return None
+
+
+def tail(path: Path | None, lines: int = 200) -> str:
+    """The last ``lines`` lines of the log (for "Copy diagnostics")."""
+    if path is None or not path.exists():
+        return ""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return "".join(f.readlines()[-lines:])

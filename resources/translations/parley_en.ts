@@ -1,0 +1,61 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>CallWindow</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/call_window.py" line="+212"/>
+        <source>Add %n minutes</source>
+        <translation>
+            <numerusform>Add %n minute</numerusform>
+            <numerusform>Add %n minutes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+325"/>
+        <source>%n in the meeting</source>
+        <translation>
+            <numerusform>%n in the meeting</numerusform>
+            <numerusform>%n in the meeting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Parley — Meeting (%n)</source>
+        <translation>
+            <numerusform>Parley — Meeting (%n)</numerusform>
+            <numerusform>Parley — Meeting (%n)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+120"/>
+        <source>Chat (%n unread)</source>
+        <translation>
+            <numerusform>Chat (%n unread)</numerusform>
+            <numerusform>Chat (%n unread)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>IdleDialog</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/idle_dialog.py" line="+62"/>
+        <source>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</source>
+        <translation>
+            <numerusform>Nobody has used this computer for a while. You will leave the meeting in %n second unless you answer.</numerusform>
+            <numerusform>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RosterPanel</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/roster_panel.py" line="+229"/>
+        <source>People (%n)</source>
+        <translation>
+            <numerusform>People (%n)</numerusform>
+            <numerusform>People (%n)</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>
