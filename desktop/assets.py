@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 ENV_VAR = "PARLEY_RESOURCES"
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../desktop
+_PACKAGE_DIR = Path(__file__).resolve().parent  # .../desktop
 _INSTALLED_ROOT = _PACKAGE_DIR / "resources"
 _CHECKOUT_ROOT = _PACKAGE_DIR.parent / "resources"
 
