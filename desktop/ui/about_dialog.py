@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import logs
+from .fit import ContentFit
 from .icons import app_icon
 
 PROJECT_URL = "https://github.com/parley-meet/parley"
@@ -137,6 +138,7 @@ class AboutDialog(QDialog):
         layout.addWidget(licence)
         layout.addLayout(row)
         layout.addWidget(buttons)
+        self.fit = ContentFit(self, (420, 0))  # as tall as its rows and wrapped texts need
 
     def copy_diagnostics(self) -> str:
         text = diagnostics(self._extra() if self._extra is not None else None)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import preferences as prefs
+from .fit import ContentFit
 from .settings import Settings
 from .shortcuts import SHORTCUTS
 
@@ -66,7 +67,7 @@ class SettingsDialog(QDialog):
 
         self.pages = QListWidget()
         self.pages.setAccessibleName(QCoreApplication.translate("SettingsDialog", "Sections"))
-        self.pages.setMaximumWidth(200)
+        self.pages.setSpacing(3)
         self.stack = QStackedWidget()
         for section in prefs.SECTIONS:
             self.pages.addItem(prefs.tr(section))
@@ -74,6 +75,9 @@ class SettingsDialog(QDialog):
         self.pages.addItem(QCoreApplication.translate("SettingsDialog", SHORTCUTS_PAGE))
         self.stack.addWidget(self._shortcuts_page())
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
+        # as wide as the longest section name (in any language), never scrolled sideways
+        self.pages.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pages.setFixedWidth(self.pages.sizeHintForColumn(0) + 2 * self.pages.frameWidth() + 16)
         self.pages.setCurrentRow(0)
 
         body = QHBoxLayout()
@@ -86,6 +90,7 @@ class SettingsDialog(QDialog):
         outer.addLayout(body, 1)
         outer.addWidget(buttons)
         self.resize(720, 460)
+        self.fit = ContentFit(self, (560, 360))  # the longest page, in any language
 
     # --- building ------------------------------------------------------------------------
 
