@@ -1,6 +1,7 @@
 """Voice processing (desktop/media/voice.py): what WebRTC's audio processing costs and delays.
 
     python bench/voice.py [--seconds 30] [--delay-ms 80]
+    python bench/voice.py --call [--call-seconds 15] [--delays 40,80,120]
 
 Runs ``--seconds`` of synthetic speech with a simulated echo (the far end played back into the
 microphone ``--delay-ms`` later at -6 dB, a near-end talker on top in the middle third) through
@@ -11,13 +12,25 @@ Prints, per 10 ms block: the cost of ``process`` (the module's capture side plus
 blocks handed to it, plus our copies) as mean and p99, for each setting; the ERLE reached; and
 the added latency: the lag of the best cross-correlation between the input and the output of the
 near end alone, for echo cancellation off and on (the module's own algorithmic delay).
+
+``--call``: the same end to end, in real time, through a real server: for each echo delay, with
+echo cancellation on and off, two ``parley-bot --room`` processes talk — Ada in a headset, Grace
+on a laptop whose speaker comes back into her microphone at -6 dB (desktop/media/acoustic.py) —
+and each reports how strongly its own voice came back in what the other sent
+(``own_voice_echo``: spectro-temporal correlation, median of 2 s windows, 0..1; about 0.1 is
+chance). Ada's figure is the one echo cancellation must keep low; Grace's (Ada wears a headset)
+is the reference for "not there".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,13 +68,73 @@ def lag_ms(inp: np.ndarray, out: np.ndarray, max_ms: float = 50) -> float:
     return float(lags[int(np.argmax(values))]) * 1000 / FS
 
 
+def call(seconds: float, delays: list[int]) -> dict:
+    """Ada (headset) and Grace (laptop, echo at -6 dB) in a real call, per delay, AEC on/off."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from forwarding import Api, start_server, stop_process
+
+    key = secrets.token_urlsafe(16)
+    rows = []
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="parley-bench-voice-") as tmp_name:
+        tmp = Path(tmp_name)
+        server, base, _ = start_server(tmp, key, timeout=30)
+        try:
+            api = Api(base, key)
+            for delay in delays:
+                for cancel in (True, False):
+                    meeting = api.call("POST", "/v1/meetings", {})["meeting"]["id"]
+                    procs = []
+                    for name, room, stay in (("Ada", "headphones", seconds + 2),
+                                             ("Grace", f"echo:{delay}", seconds)):
+                        body = {"user_id": f"u-{name}", "name": name, "role": "participant"}
+                        url = api.call("POST", f"/v1/meetings/{meeting}/attendees", body)["join_url"]
+                        command = [sys.executable, "-m", "desktop.bot", url, "--camera", "none",
+                                   "--room", room, "--voice-seed", "11" if name == "Ada" else "22",
+                                   "--duration", str(stay), "--json"]
+                        if name == "Grace" and not cancel:
+                            command.append("--no-echo-cancellation")
+                        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                                      stderr=subprocess.DEVNULL, text=True))
+                        time.sleep(1.0)  # Ada first, as the far end already in the call
+                    reports = []
+                    for proc in procs:
+                        out, _ = proc.communicate(timeout=seconds + 60)
+                        lines = [line for line in out.splitlines() if line.startswith("{")]
+                        reports.append(json.loads(lines[-1]) if lines else {})
+                    ada, grace = reports
+                    ada_echo = ada.get("own_voice_echo_detail", {}).get(grace.get("attendee_id"), {})
+                    grace_echo = grace.get("own_voice_echo_detail", {}).get(ada.get("attendee_id"), {})
+                    row = {"delay_ms": delay, "echo_cancellation": cancel, "ada_own_voice_back": ada_echo,
+                           "grace_own_voice_back": grace_echo,
+                           "grace_processed_blocks": (grace.get("voice") or {}).get("processed_blocks")}
+                    rows.append(row)
+                    print(f"  echo {delay:3d} ms, echo cancellation {'on ' if cancel else 'off'}: Ada's own "
+                          f"voice back {ada_echo.get('value')} (peak {ada_echo.get('peak')}, lag "
+                          f"{ada_echo.get('lag_ms')} ms); Grace's (reference, Ada in a headset) "
+                          f"{grace_echo.get('value')}", flush=True)
+        finally:
+            stop_process(server, "server", grace=10)
+    return {"bench": "voice call", "seconds": seconds, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--delay-ms", type=float, default=80.0)
+    parser.add_argument("--call", action="store_true",
+                        help="end to end through a real server and two bots, in real time")
+    parser.add_argument("--call-seconds", type=float, default=15.0,
+                        help="with --call: how long Grace stays (the first 3 s are not judged)")
+    parser.add_argument("--delays", default="40,80,120", help="with --call: echo delays in ms")
     args = parser.parse_args()
     if not VoiceProcessor.available():
         sys.exit("livekit is not installed: no voice processing to measure")
+    if args.call:
+        delays = [int(d) for d in args.delays.split(",")]
+        print(f"a call: Ada in a headset, Grace on a laptop (echo at -6 dB), {args.call_seconds:.0f} s each")
+        print(json.dumps(call(args.call_seconds, delays)))
+        return
     seconds = args.seconds
     far = talker(seconds, f0=110, seed=1, level_dbfs=-18)
     near = talker(seconds, f0=210, seed=2, level_dbfs=-22)

@@ -6,9 +6,21 @@ generator of bench/ and the backbone of the end-to-end tests. It never imports Q
     parley-bot JOIN_URL [--name NAME] [--camera synthetic|none] [--mic synthetic|none]
                [--screen synthetic|none] [--share-file PATH] [--share-for SECONDS] [--say TEXT] [--raise-hand]
                [--duration SECONDS] [--light] [--muted] [--json]
+               [--room echo[:DELAY_MS]|headphones] [--no-echo-cancellation] [--voice-seed N]
 
 With ``--screen synthetic`` it also shares a synthetic screen (a scrolling document, 1920x1080
 at 15 fps by default); refused because two others share, it tries again when one stops.
+
+With ``--room`` it talks (synthetic speech, a voice of its own chosen by ``--voice-seed``) and
+listens in a simulated room (desktop/media/acoustic.py) through the app's own ``LocalMedia``, so
+its microphone goes through the app's voice processing: ``echo`` is a laptop without headphones
+(what its speaker plays comes back into its microphone DELAY_MS later, 80 by default, at -6 dB;
+the talker an arm's length away), ``headphones`` a headset (no echo). ``--no-echo-cancellation``
+turns echo cancellation off, as the app's setting does. The report then says, per participant,
+how strongly the bot's own voice came back in what that participant sent (``own_voice_echo``:
+the normalized cross-correlation of the spectrograms, 0..1, peak over lags of 0-1 s, median over
+2 s windows after the first 3 s; about 0.1 is chance, 0.3 and more is hearing oneself:
+media/acoustic.py).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import json
 import signal
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 
 from wire import content_owner
@@ -62,6 +75,27 @@ class BotOptions:
     say: str | None = None  # a chat message to everyone, sent once in
     share_file: str | None = None  # a video file to share as content
     raise_hand: bool = False
+    #: talk and listen in a simulated room through the app's voice processing: "echo",
+    #: "echo:DELAY_MS" (a laptop without headphones) or "headphones"; None: a plain tone
+    room: str | None = None
+    echo_cancellation: bool = True
+    voice_seed: int | None = None  # which synthetic voice (None: one derived from the name)
+
+
+def parse_room(room: str) -> tuple[str, float | None]:
+    """``"echo"``, ``"echo:120"`` or ``"headphones"`` -> (kind, echo delay in ms or None)."""
+    kind, _, delay = room.partition(":")
+    if kind == "headphones" and not delay:
+        return kind, None
+    if kind == "echo":
+        try:
+            delay_ms = float(delay) if delay else 80.0
+        except ValueError:
+            raise ValueError(f"not an echo delay in ms: {delay!r}") from None
+        if not 0 <= delay_ms <= 500:
+            raise ValueError(f"echo delay out of range (0-500 ms): {delay_ms:g}")
+        return kind, delay_ms
+    raise ValueError(f"not a room: {room!r} (echo, echo:DELAY_MS or headphones)")
 
 
 @dataclass
@@ -91,6 +125,15 @@ class BotReport:
     chat_received: list[dict] = field(default_factory=list)
     #: the names with a hand up when it left, in the order the hands went up
     hands_raised: list[str] = field(default_factory=list)
+    #: with --room: the room and the voice processing ({"room", "delay_ms", "echo_cancellation",
+    #: "noise_suppression", "voice_seed", "processed_blocks", "far_blocks_dropped"})
+    voice: dict | None = None
+    #: with --room, per participant: how strongly our own voice came back in what they sent
+    #: (media/acoustic.py ``voice_correlation``: 0..1, median over 2 s windows after the first
+    #: 3 s; ~0.1 is chance; high = we heard ourselves: their echo cancellation let us through)
+    own_voice_echo: dict[str, float] = field(default_factory=dict)
+    #: ... and its details: {"value", "peak" (the best window), "lag_ms", "seconds", "windows"}
+    own_voice_echo_detail: dict[str, dict] = field(default_factory=dict)
     end_reason: str | None = None
     error: dict | None = None
 
@@ -125,6 +168,9 @@ class BotReport:
             "reconnect_ms": self.reconnect_ms,
             "chat_received": self.chat_received,
             "hands_raised": self.hands_raised,
+            "voice": self.voice,
+            "own_voice_echo": self.own_voice_echo,
+            "own_voice_echo_detail": self.own_voice_echo_detail,
             "end_reason": self.end_reason,
         }
         if self.error is not None:
@@ -133,7 +179,8 @@ class BotReport:
 
 
 def make_devices(options: BotOptions):
-    """The bot's microphone and camera: live synthetic devices, or pre-encoded replay."""
+    """The bot's microphone and camera: live synthetic devices, or pre-encoded replay.
+    (With a room, the microphone is the room's: see ``make_room``.)"""
     camera = microphone = None
     if options.light:
         from .media.replay import ReplayAudioTrack, ReplayVideoTrack, encode_audio_clip, encode_video_clip
@@ -147,9 +194,29 @@ def make_devices(options: BotOptions):
 
         if options.camera == "synthetic":
             camera = SyntheticCamera(options.width, options.height, options.fps)
-        if options.mic == "synthetic":
+        if options.mic == "synthetic" and options.room is None:
             microphone = SyntheticMicrophone()
     return microphone, camera
+
+
+def make_room(options: BotOptions):
+    """A simulated room and the app's ``LocalMedia`` over it (nothing opened yet): the
+    microphone then runs through ``LocalMedia.voice``, the speaker feeds its far end."""
+    from .media.acoustic import AcousticBackend, Room
+    from .media.devices import DeviceManager
+    from .media.local_media import LocalMedia
+    from .media.voice import VoiceProcessor
+
+    kind, delay_ms = parse_room(options.room or "")
+    if options.light:
+        raise ValueError("a room needs decoded audio: not with light")
+    seed = options.voice_seed
+    if seed is None:
+        seed = zlib.crc32((options.name or options.join_url).encode())
+    room = Room.laptop(seed, delay_ms) if kind == "echo" else Room.headset(seed)
+    voice = VoiceProcessor(echo_cancellation=options.echo_cancellation)
+    media = LocalMedia(DeviceManager([AcousticBackend(room)]), voice=voice)
+    return room, media
 
 
 class Bot:
@@ -157,6 +224,15 @@ class Bot:
         self.options = options
         self.report = BotReport()
         microphone, camera = make_devices(options)
+        self.room = self.media = None
+        #: with a room: what each participant sent us, kept for the echo measurement
+        self.heard: dict[str, object] | None = None
+        if options.room is not None:
+            self.room, self.media = make_room(options)
+            self.heard = {}
+            if options.mic != "none":
+                microphone = self.media.microphone_track
+        media = self.media
         self.session = MeetingSession(
             options.join_url,
             name=options.name,
@@ -164,7 +240,8 @@ class Bot:
             camera=camera,
             muted=options.muted,
             decode_video=not options.light,
-            volume_source=lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0,
+            volume_source=(lambda: media.mic_level) if media is not None else
+            (lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0),
         )
         self._t0 = 0.0
         self.session.on(VideoFrameReceived, self._on_video)
@@ -269,14 +346,53 @@ class Bot:
         self._media_back()
         counts = self.report.audio_frames_received
         counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
+        if self.heard is not None and event.frame is not None:
+            heard = self.heard.get(event.attendee_id)
+            if heard is None:
+                from .media.acoustic import ReceivedAudio
+
+                heard = self.heard[event.attendee_id] = ReceivedAudio()
+            heard.add(event.frame, time.monotonic())
+
+    # --- the room -------------------------------------------------------------------------
+
+    def _open_room(self) -> None:
+        from .media.acoustic import AcousticBackend
+
+        self.media.select_speaker(AcousticBackend.SPEAKER)
+        self.session.use_speaker(self.media.speaker)
+        if self.options.mic != "none":
+            self.media.select_microphone(AcousticBackend.MICROPHONE)
+
+    def _report_voice(self) -> None:
+        """What the room and its voice processing did, and our own voice in what others sent."""
+        from .media.acoustic import voice_correlation
+
+        room, voice = self.room, self.media.voice
+        kind, delay_ms = parse_room(self.options.room)
+        self.report.voice = {
+            "room": kind, "delay_ms": delay_ms, "echo_cancellation": voice.echo_cancellation,
+            "noise_suppression": voice.noise_suppression, "voice_seed": room.talker.seed,
+            "processed_blocks": voice.frames_processed, "far_blocks_dropped": voice.far_blocks_dropped,
+        }
+        if self.options.mic == "none":
+            return
+        for attendee_id, heard in self.heard.items():
+            found = voice_correlation(room.said, room.origin, heard)
+            self.report.own_voice_echo[attendee_id] = round(found.value, 3)
+            self.report.own_voice_echo_detail[attendee_id] = found.to_json()
 
     async def run(self, stop: asyncio.Event | None = None) -> BotReport:
         self._t0 = time.monotonic()
+        if self.media is not None:
+            self._open_room()
         try:
             joined = await self.session.join()
         except JoinFailed as exc:
             self.report.error = {"code": exc.reason, "message": exc.message}
             self.report.end_reason = "refused" if exc.reason != "connection_failed" else exc.reason
+            if self.media is not None:
+                await self.media.aclose()
             return self.report
         self.report.joined_ms = self._elapsed_ms()
         self.report.attendee_id = joined.attendee.attendee_id
@@ -305,6 +421,9 @@ class Bot:
         if not self.session.ended.is_set():
             await self.session.leave()
         self.report.end_reason = self.session.end_reason
+        if self.media is not None:
+            await self.media.aclose()
+            self._report_voice()
         return self.report
 
 
@@ -328,8 +447,23 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--say", help="send this chat message to everyone once in")
     parser.add_argument("--share-file", metavar="PATH", help="share a video file (picture and sound) as content")
     parser.add_argument("--raise-hand", action="store_true", help="raise the hand once in")
+    parser.add_argument("--room", metavar="echo[:DELAY_MS]|headphones",
+                        help="talk (synthetic speech) and listen in a simulated room, through the "
+                             "app's voice processing: echo = a laptop without headphones (its "
+                             "speaker comes back into its microphone DELAY_MS later, default 80, "
+                             "at -6 dB); headphones = no echo")
+    parser.add_argument("--no-echo-cancellation", dest="echo_cancellation", action="store_false",
+                        help="with --room: turn echo cancellation off")
+    parser.add_argument("--voice-seed", type=int, help="with --room: which synthetic voice")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
+    if args.room is not None:
+        try:
+            parse_room(args.room)
+        except ValueError as exc:
+            parser.error(f"--room: {exc}")
+        if args.light:
+            parser.error("--room needs decoded audio: not with --light")
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
         screen_width, screen_height = (int(v) for v in args.screen_size.lower().split("x"))
@@ -337,7 +471,8 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
         parser.error("--size and --screen-size take WIDTHxHEIGHT, e.g. 640x360")
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
-                      args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand), args.json
+                      args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand,
+                      args.room, args.echo_cancellation, args.voice_seed), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:
