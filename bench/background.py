@@ -3,10 +3,10 @@
     python bench/background.py [--frames 300] [--sizes 640x360,1280x720] [--json]
 
 Runs the real segmenter (MediaPipe's selfie segmentation on ai-edge-litert, one thread) and the
-compositor on a synthetic scene: a flat-shaded person (head, neck, shoulders) swaying in front
-of a busy bookshelf, so that the mask and its edges change on every frame. Everything runs on
-this one thread (the interpreter with ``num_threads=1``, swscale with ``threads=1``, numpy), as
-in the app's worker. No real time: each step runs as fast as it can.
+compositor on the synthetic presenter camera's scene (``PresenterPattern``): a flat-shaded
+person swaying in front of a busy bookshelf, so that the mask and its edges change on every
+frame. Everything runs on this one thread (the interpreter with ``num_threads=1``, swscale with
+``threads=1``, numpy), as in the app's worker. No real time: each step runs as fast as it can.
 
 Per frame size and effect it prints, in ms per frame (mean, p50, p95):
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -42,6 +41,7 @@ from desktop.media.background import (  # noqa: E402
     SelfieSegmenter,
     bundled_backgrounds,
 )
+from desktop.media.synthetic import PresenterPattern  # noqa: E402
 
 EFFECTS = {
     "blur light": BackgroundEffect("blur", "light"),
@@ -50,34 +50,9 @@ EFFECTS = {
 
 
 def scene(width: int, height: int, count: int) -> list[av.VideoFrame]:
-    """``count`` yuv420p frames of a person swaying in front of a bookshelf."""
-    rng = np.random.default_rng(7)
-    shelf = np.empty((height, width, 3), np.float32)
-    shelf[:] = (0.55, 0.5, 0.45)
-    s = height / 360
-    for x in range(0, width, int(23 * s)):
-        shelf[:, x : x + max(1, int(3 * s))] = (0.3, 0.25, 0.2)
-    for y in range(0, height, int(60 * s)):
-        shelf[y : y + max(1, int(6 * s))] = (0.35, 0.28, 0.2)
-    for _ in range(120):
-        bw, bh = int(rng.integers(5, 12) * s), int(rng.integers(20, 50) * s)
-        x0, y0 = int(rng.integers(0, width - bw)), int(rng.integers(0, height - bh))
-        shelf[y0 : y0 + bh, x0 : x0 + bw] = rng.uniform(0.1, 0.9, 3)
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    frames = []
-    for i in range(count):
-        cx = width * 0.5 + 40 * s * math.sin(2 * math.pi * i / 60)
-        img = shelf.copy()
-        head = ((xx - cx) / (48 * s)) ** 2 + ((yy - 140 * s) / (62 * s)) ** 2 < 1
-        neck = (np.abs(xx - cx) < 22 * s) & (yy > 180 * s) & (yy < 240 * s)
-        body = ((xx - cx) / (150 * s)) ** 2 + ((yy - 400 * s) / (170 * s)) ** 2 < 1
-        img[body] = (0.15, 0.25, 0.45)
-        img[neck] = (0.8, 0.6, 0.5)
-        img[head] = (0.85, 0.65, 0.55)
-        img[head & (yy < 115 * s)] = (0.2, 0.12, 0.08)
-        rgb = (img * 255).astype(np.uint8)
-        frames.append(av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p"))
-    return frames
+    """``count`` yuv420p frames of the synthetic presenter camera (desktop/media/synthetic.py)."""
+    pattern = PresenterPattern(width, height)
+    return [pattern.render(i, 0) for i in range(count)]
 
 
 def stats(samples: list[float]) -> dict[str, float]:

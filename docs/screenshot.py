@@ -2,6 +2,13 @@
 
     python docs/screenshot.py [--bots 4] [--out docs/screenshot.png] [--window lobby|call|start]
                               [--share N] [--minutes M] [--app-arg ARG] [--locale pseudo]
+                              [--size WxH] [--setting KEY=VALUE]
+
+The app runs with settings of its own (a fresh XDG_CONFIG_HOME); ``--setting`` writes into them
+first, e.g. the lobby with the synthetic presenter camera and a strong background blur:
+
+    python docs/screenshot.py --window lobby --bots 0 --size 1040x620 --out docs/screenshot-blur.png \
+        --setting devices/camera/id=synthetic:presenter --setting video/background=blur:strong
 
 Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick; ``--keys`` needs xdotool).
 Everything runs on loopback and is stopped (by PID) before the script exits.
@@ -43,6 +50,9 @@ def main() -> int:
     parser.add_argument("--app-arg", action="append", default=[], help="passed to parley (repeatable)")
     parser.add_argument("--locale", help="the app's language, e.g. de, or pseudo (cut-off text shows)")
     parser.add_argument("--display", default=":97", help="the Xvfb display to use")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of the app's own, written before it starts (repeatable), "
+                             "e.g. video/background=blur:strong")
     parser.add_argument("--keys", action="append", default=[],
                         help="keys pressed in the app's window before the shot, e.g. ctrl+shift+p (xdotool)")
     args = parser.parse_args()
@@ -80,6 +90,11 @@ def main() -> int:
                 time.sleep(0.3)
             app_env = dict(env, DISPLAY=display, PARLEY_FAKE_DEVICES="1",
                            XDG_CONFIG_HOME=str(Path(tmp) / "config"), XDG_DATA_HOME=str(Path(tmp) / "data"))
+            if args.setting:
+                # Where the app's QSettings() looks: $XDG_CONFIG_HOME/Parley/Parley.conf on Linux.
+                write = ("import sys; from PySide6.QtCore import QSettings; q = QSettings('Parley', 'Parley')\n"
+                         "for pair in sys.argv[1:]: q.setValue(*pair.split('=', 1))\nq.sync()")
+                subprocess.run([sys.executable, "-c", write, *args.setting], env=app_env, check=True, timeout=30)
             app = [sys.executable, "-m", "desktop.app", "--name", "Ada Lovelace", "--new-instance"]
             if args.window != "start":
                 app.append(join_url("Ada Lovelace", "host"))

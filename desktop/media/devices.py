@@ -27,7 +27,7 @@ import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamTrack
 
 from .mixer import SAMPLE_RATE, Mixer
-from .synthetic import SyntheticCamera, SyntheticMicrophone
+from .synthetic import PresenterPattern, SyntheticCamera, SyntheticMicrophone
 
 __all__ = [
     "Device",
@@ -217,9 +217,11 @@ class SilentSpeaker(MixingSpeaker):
 
 
 class SyntheticBackend:
-    """One synthetic device of each kind: a test pattern, a tone and a silent speaker."""
+    """Synthetic devices: two cameras (a test pattern, the first and default; and a presenter in
+    front of a bookshelf, for background effects), a tone and a silent speaker."""
 
     CAMERA = Device(DeviceKind.CAMERA, "synthetic:camera", "Synthetic camera", synthetic=True)
+    PRESENTER = Device(DeviceKind.CAMERA, "synthetic:presenter", "Synthetic presenter", synthetic=True)
     MICROPHONE = Device(
         DeviceKind.MICROPHONE, "synthetic:microphone", "Synthetic microphone", synthetic=True
     )
@@ -232,21 +234,22 @@ class SyntheticBackend:
         self._opened: list[MediaStreamTrack | SilentSpeaker] = []
 
     def devices(self, kind: DeviceKind) -> list[Device]:
-        return [{DeviceKind.CAMERA: self.CAMERA, DeviceKind.MICROPHONE: self.MICROPHONE,
-                 DeviceKind.SPEAKER: self.SPEAKER}[DeviceKind(kind)]]
+        return list({DeviceKind.CAMERA: (self.CAMERA, self.PRESENTER), DeviceKind.MICROPHONE: (self.MICROPHONE,),
+                     DeviceKind.SPEAKER: (self.SPEAKER,)}[DeviceKind(kind)])
 
     def on_changed(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)  # the synthetic list never changes
 
-    def _check(self, device: Device, expected: Device) -> None:
-        if device.id != expected.id:
-            raise DeviceUnavailable(f"not a synthetic {expected.kind}: {device.id}")
+    def _check(self, device: Device, *expected: Device) -> None:
+        if device.id not in {e.id for e in expected}:
+            raise DeviceUnavailable(f"not a synthetic {expected[0].kind}: {device.id}")
 
     def open_camera(
         self, device: Device, width: int = 640, height: int = 360, fps: int = 30
     ) -> SyntheticCamera:
-        self._check(device, self.CAMERA)
-        return self._keep(SyntheticCamera(width, height, fps, label=device.name))
+        self._check(device, self.CAMERA, self.PRESENTER)
+        pattern = PresenterPattern(width, height) if device.id == self.PRESENTER.id else None
+        return self._keep(SyntheticCamera(width, height, fps, label=device.name, pattern=pattern))
 
     def open_microphone(self, device: Device) -> SyntheticMicrophone:
         self._check(device, self.MICROPHONE)
