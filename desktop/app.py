@@ -23,7 +23,7 @@ import signal
 import sys
 from pathlib import Path
 
-__version__ = "0.1.0"
+from . import __version__
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--video-size", default="640x360", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"parley {__version__}")
     args = parser.parse_args(argv)
+    if args.theme is not None and args.theme not in ("system", "light", "dark"):  # from PARLEY_THEME
+        parser.error(f"PARLEY_THEME must be system, light or dark, not {args.theme!r}")
     if args.no_lobby and not args.join_url:
         parser.error("--no-lobby needs a meeting link")
     for option in ("idle_timeout", "idle_prompt"):
@@ -107,7 +109,9 @@ class LocalServer:
             self._runner = None
 
 
-async def run_app(args: argparse.Namespace, instance=None) -> int:
+async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
+    """``instance``: where second launches hand their links over; ``opener``: links macOS
+    delivers as events (kept until the flow can take them)."""
     from .idle.backends import detect_backend
     from .idle.qt_fallback import AppInputBackend
     from .media.devices import DeviceManager, SyntheticBackend
@@ -140,12 +144,6 @@ async def run_app(args: argparse.Namespace, instance=None) -> int:
     if instance is not None:  # links a second launch hands over
         instance.link_received.connect(flow.open_link)
         instance.activation_requested.connect(flow.bring_to_front)
-    from PySide6.QtWidgets import QApplication
-
-    from .single_instance import UrlOpenFilter
-
-    opener = UrlOpenFilter(flow.open_link)  # macOS: links clicked while Parley runs
-    QApplication.instance().installEventFilter(opener)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -153,6 +151,8 @@ async def run_app(args: argparse.Namespace, instance=None) -> int:
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C stays with Qt
             pass
     flow.start()
+    if opener is not None:
+        opener.set_target(flow.open_link)
     try:
         return await flow.shutdown
     finally:
@@ -166,37 +166,47 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from .logs import setup_logging
 
-    log_file = setup_logging()
+    setup_logging(file=False)  # the console at once; the file once we know we are the one
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from .single_instance import SingleInstance, hand_over, instance_name
+    from .single_instance import HANDED, NO_ANSWER, SingleInstance, UrlOpenFilter, hand_over, instance_name
     from .ui.i18n import install_translations
     from .ui.icons import app_icon
     from .ui.settings import Settings
     from .ui.theme import apply_theme
 
+    log = logging.getLogger(__name__)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Parley")
     app.setOrganizationName("Parley")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("org.parley.Parley")  # Wayland/X11: the taskbar finds the .desktop entry
     app.setQuitOnLastWindowClosed(False)  # the flow decides when to quit (after leaving a call)
+    opener = UrlOpenFilter(app)  # macOS: the link that launched us may come before any window
+    app.installEventFilter(opener)
     instance = None
-    if not args.new_instance:
-        name = instance_name()
-        if hand_over(name, args.join_url):
-            logging.getLogger(__name__).info("Parley is already running: handed %s over to it",
-                                             "the link" if args.join_url else "the request")
+    name = None if args.new_instance else instance_name()
+    if name is not None:
+        handed = hand_over(name, args.join_url)
+        if handed == HANDED:
+            log.info("Parley is already running: handed %s over to it", "the link" if args.join_url else "the request")
             return 0
+        if handed == NO_ANSWER:
+            log.error("Parley is already running but does not answer; close it (or wait) and try again, "
+                      "or start another with --new-instance")
+            return 1
         instance = SingleInstance(name)
         instance.listen()
-    logging.getLogger(__name__).info("Parley %s starting; log file %s", __version__, log_file)
+    # one log file, written by the one Parley of this user (another with --new-instance logs to
+    # the console only: two writers would rotate the file under each other)
+    log_file = setup_logging(file=not args.new_instance)
+    log.info("Parley %s starting; log file %s", __version__, log_file)
     install_translations(app, args.locale)
     app.setWindowIcon(app_icon())
     apply_theme(app, args.theme or Settings().get("appearance/theme"))
     try:
-        return qasync.run(run_app(args, instance))
+        return qasync.run(run_app(args, instance, opener))
     finally:
         if instance is not None:
             instance.close()

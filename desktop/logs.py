@@ -23,7 +23,13 @@ MAX_BYTES = 1_000_000
 BACKUPS = 4
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-_SECRET = re.compile(r"(?i)(token=|bearer\s+|\"token\":\s*\")([A-Za-z0-9._~+/=-]{6,})")
+#: a secret's name and what joins it to its value (token=, "token": ", token='…', join_token:,
+#: token%3D in an encoded URL, Bearer …), then the value itself
+_SECRET = re.compile(r"""(?ix)
+    ( \b[a-z_]*(?:token|api_key|secret) ["']? \s* [:=] \s* ["']?
+    | token%3D
+    | \bbearer\s+ )
+    ([A-Za-z0-9._~+/=%-]{6,})""")
 
 
 def log_dir() -> Path:
@@ -51,11 +57,13 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
-def setup_logging(directory: Path | None = None, level: int = logging.INFO, console: bool = True) -> Path | None:
-    """Log to a rotating file in ``directory`` (default: ``log_dir()``) and to stderr.
+def setup_logging(directory: Path | None = None, level: int = logging.INFO, console: bool = True,
+                  file: bool = True) -> Path | None:
+    """Log to stderr and (``file``) to a rotating file in ``directory`` (default: ``log_dir()``),
+    replacing what an earlier call set up.
 
-    Returns the log file's path, or None when the folder cannot be written (a read-only home):
-    then only the console gets the log, and a warning says why.
+    Returns the log file's path, or None without one: not asked for, or the folder cannot be
+    written (a read-only home — then a warning says why).
     """
     root = logging.getLogger()
     root.setLevel(level)
@@ -69,6 +77,8 @@ def setup_logging(directory: Path | None = None, level: int = logging.INFO, cons
         stream.setFormatter(formatter)
         stream._parley = True  # type: ignore[attr-defined]
         root.addHandler(stream)
+    if not file:
+        return None
     directory = directory or log_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,14 @@
 """One Parley per user: a second launch (a join link clicked in the browser, the app opened
 again from the menu) hands its link to the running app and exits.
 
-The running app listens on a local socket (QLocalServer: a Unix socket, a named pipe on
-Windows) named after the user. A second launch connects, sends one JSON line —
-``{"open": "parley://…"}`` or ``{"open": null}`` (just come to the front) — waits for ``ok``
-and exits. A socket left behind by a crashed app is removed when nobody answers on it.
+The running app listens on a local socket (QLocalServer): a Unix socket in the user's private
+runtime folder ($XDG_RUNTIME_DIR, mode 0700 — never the shared /tmp, where another user could
+listen first and be handed our join links), a named pipe on Windows (made for this user only;
+its name is guessable, so another user logged in at the same time could squat it first — a
+known limit there). A second launch connects, sends one JSON line — ``{"open": "parley://…"}``
+or ``{"open": null}`` (just come to the front) — waits for ``ok`` and exits. A socket left
+behind by a crashed app refuses connections and is replaced; a Parley that is there but does
+not answer is never replaced (the second launch says so and exits).
 """
 
 from __future__ import annotations
@@ -14,18 +18,42 @@ import hashlib
 import json
 import logging
 import os
+import sys
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 8192  # a join link is well under 1 KB
+CLIENT_TIMEOUT_MS = 5000
 
 
-def instance_name(suffix: str | None = None) -> str:
-    """The socket's name for this user (and ``suffix`` — default: ``PARLEY_INSTANCE`` — for tests
-    and separate profiles)."""
+HANDED, NONE_RUNNING, NO_ANSWER = "handed", "none running", "no answer"
+
+
+def _private_dir() -> str | None:
+    """A folder only this user can enter, for the socket: never the shared /tmp, where another
+    user could listen first and be handed our join links. None when there is none."""
+    if sys.platform == "win32":
+        return ""  # a named pipe, not a file; its name carries the user
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.RuntimeLocation)
+    if not folder:
+        return None
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        logger.warning("single instance: %s is not private to this user; not using it", folder)
+        return None
+    return folder
+
+
+def instance_name(suffix: str | None = None) -> str | None:
+    """Where this user's Parley listens (and ``suffix`` — default: ``PARLEY_INSTANCE`` — for tests
+    and separate profiles): a socket in the user's private runtime folder (a named pipe on
+    Windows); None when there is no private place, and then every launch runs on its own."""
     if suffix is None:
         suffix = os.environ.get("PARLEY_INSTANCE", "")
     try:
@@ -33,24 +61,32 @@ def instance_name(suffix: str | None = None) -> str:
     except Exception:  # noqa: BLE001 - no user name: one name for everyone on this machine
         user = "user"
     digest = hashlib.sha256(f"{user}\0{suffix}".encode()).hexdigest()[:16]
-    return f"parley-{digest}"
+    folder = _private_dir()
+    if folder is None:
+        return None
+    return os.path.join(folder, f"parley-{digest}") if folder else f"parley-{user}-{digest}"
 
 
-def hand_over(name: str, link: str | None, timeout_ms: int = 1500) -> bool:
-    """Give ``link`` (None: just "come to the front") to a Parley already running under
-    ``name``. True when it took it; False when none runs (or it did not answer)."""
+def hand_over(name: str, link: str | None, timeout_ms: int = 1500) -> str:
+    """Give ``link`` (None: just "come to the front") to a Parley already running under ``name``.
+
+    HANDED: it took it. NONE_RUNNING: nobody listens there (or a crashed app's socket is left).
+    NO_ANSWER: something listens but did not take it in time (a busy or hung Parley): do not
+    start a second one over it."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(timeout_ms):
-        return False
+        refused = (QLocalSocket.LocalSocketError.ServerNotFoundError,
+                   QLocalSocket.LocalSocketError.ConnectionRefusedError)
+        return NONE_RUNNING if socket.error() in refused else NO_ANSWER
     try:
         socket.write((json.dumps({"open": link}) + "\n").encode())
         if not socket.waitForBytesWritten(timeout_ms):
-            return False
+            return NO_ANSWER
         while not socket.canReadLine():
             if not socket.waitForReadyRead(timeout_ms):
-                return False
-        return bytes(socket.readLine().data()).strip() == b"ok"
+                return NO_ANSWER
+        return HANDED if bytes(socket.readLine().data()).strip() == b"ok" else NO_ANSWER
     finally:
         socket.abort()
 
@@ -71,10 +107,10 @@ class SingleInstance(QObject):
         self._buffers: dict[QLocalSocket, bytearray] = {}
 
     def listen(self) -> bool:
-        """Start answering; False (and a log line) if the name cannot be taken."""
+        """Start answering; False (and a log line) if the name cannot be taken. Call it only
+        when ``hand_over`` said NONE_RUNNING: a socket file still there is a crashed app's."""
         if self._server.listen(self.name):
             return True
-        # a socket file left by an app that crashed: nobody answered hand_over, so remove it
         QLocalServer.removeServer(self.name)
         if self._server.listen(self.name):
             return True
@@ -90,6 +126,7 @@ class SingleInstance(QObject):
             self._buffers[socket] = bytearray()
             socket.readyRead.connect(lambda s=socket: self._on_ready(s))
             socket.disconnected.connect(lambda s=socket: self._forget(s))
+            QTimer.singleShot(CLIENT_TIMEOUT_MS, socket, socket.abort)  # a launch says its piece at once
 
     def _forget(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)
@@ -106,12 +143,15 @@ class SingleInstance(QObject):
                 socket.abort()
             return
         line = bytes(buffer.split(b"\n", 1)[0])
+        del self._buffers[socket]  # one message per connection: nothing after it is read
         try:
             message = json.loads(line)
-            link = message.get("open") if isinstance(message, dict) else None
+            if not isinstance(message, dict) or "open" not in message:
+                raise ValueError("expected {\"open\": link or null}")
+            link = message["open"]
             if link is not None and not isinstance(link, str):
                 raise ValueError("open must be a string or null")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             logger.warning("single instance: ignored a malformed message: %s", exc)
             socket.write(b"error\n")
             socket.flush()
@@ -127,17 +167,29 @@ class SingleInstance(QObject):
 
 
 class UrlOpenFilter(QObject):
-    """macOS hands a parley:// link clicked while Parley runs to the app as a FileOpen event
-    (the URL types in Info.plist); this passes it to ``open_link``."""
+    """macOS hands a clicked parley:// link to the app as a FileOpen event (the URL types in
+    Info.plist) — also the link that launched it, possibly before the app's windows exist. This
+    keeps such links until ``set_target(open_link)`` and passes every later one straight on.
+    Install it on the application before the event loop starts."""
 
-    def __init__(self, open_link, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._open_link = None
+        self.pending: list[str] = []
+
+    def set_target(self, open_link) -> None:
         self._open_link = open_link
+        pending, self.pending = self.pending, []
+        for url in pending:
+            open_link(url)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.FileOpen:
             url = event.url().toString()
             if url.startswith(("parley://", "parleys://")):
-                self._open_link(url)
+                if self._open_link is None:
+                    self.pending.append(url)
+                else:
+                    self._open_link(url)
                 return True
         return False

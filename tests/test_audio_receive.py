@@ -372,3 +372,29 @@ async def test_loopback_at_5_percent_loss_loses_far_fewer_frames_than_aiortc() -
     assert aiortc >= 3 * lost_packets
     assert parley < lost_packets and 4 * parley <= aiortc, (parley, lost_packets, aiortc)
     assert raw["buffer"]["fec"] >= lost_packets // 2 and raw["fec_available"] >= 1
+
+
+def test_a_mono_voice_arrives_as_loud_as_it_was_said() -> None:
+    """aiortc upmixes mono to stereo at -3 dB a channel; Parley's encoder sends both channels
+    at the microphone's level."""
+    from aiortc.codecs.opus import OpusDecoder
+    from aiortc.jitterbuffer import JitterFrame
+
+    encoder, decoder = seam.FecOpusEncoder(), OpusDecoder()
+    t = np.arange(960 * 50) / 48000
+    said = (np.sin(2 * np.pi * 440 * t) * 0.1 * 32767).astype(np.int16)
+    heard = []
+    for i in range(50):
+        frame = av.AudioFrame.from_ndarray(said[i * 960:(i + 1) * 960].reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = 48000, i * 960, fractions.Fraction(1, 48000)
+        packets, timestamp = encoder.encode(frame)
+        for packet in packets:
+            for decoded in decoder.decode(JitterFrame(data=packet, timestamp=timestamp)):
+                heard.append(decoded.to_ndarray().reshape(-1, 2))
+    out = np.concatenate(heard[10:]).astype(np.float64)
+
+    def dbfs(x) -> float:
+        return 20 * np.log10(np.sqrt(np.mean(np.square(x, dtype=np.float64))) / 32768)
+
+    for channel in (0, 1):
+        assert abs(dbfs(out[:, channel]) - dbfs(said)) < 0.5

@@ -27,10 +27,16 @@ def test_the_log_file_is_written_rotated_and_free_of_tokens(tmp_path, root_loggi
     log = logging.getLogger("desktop.test")
     log.info("joining parley://127.0.0.1:8750/m/m-1?token=eyJ0eXAi.payload.signature")
     log.info("headers: Authorization: Bearer sk_live_abcdef123456")
+    log.info("sent %r", {"token": "repr-secret-1"})
+    log.info("message Join(meeting_id='m', token='repr-secret-2')")
+    log.info('{"join_token" : "json-secret-3"}')
+    log.info("opened parley%3A%2F%2Fh%2Fm%2Fx%3Ftoken%3Dencoded-secret-4")
+    log.info("PARLEY_API_KEY=key-secret-5")
     for handler in logging.getLogger().handlers:
         handler.flush()
     text = path.read_text()
     assert "m-1?token=…" in text and "eyJ0eXAi" not in text and "sk_live" not in text
+    assert "secret-" not in text and text.count("…") >= 7
     line = "x" * 1000
     for _ in range(1500):  # 1.5 MB: more than one file holds
         log.info(line)

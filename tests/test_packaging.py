@@ -362,3 +362,16 @@ def test_install_sh_refuses_a_folder_without_parley(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "no 'parley' program" in result.stderr
     assert not (tmp_path / "home" / ".local" / "share" / "applications").exists()
+
+
+def test_one_version_everywhere() -> None:
+    """The version the app reports is the one the package, the metainfo and the installers carry."""
+    import tomllib
+
+    import desktop
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    metainfo = (ROOT / "packaging" / "linux" / "org.parley.Parley.metainfo.xml").read_text()
+    assert desktop.__version__ == project
+    assert f'<release version="{project}"' in metainfo
+    assert f'#define AppVersion "{project}"' in (ROOT / "packaging" / "windows" / "parley.iss").read_text()

@@ -127,7 +127,7 @@ def test_echo_removed_and_near_end_kept(talkers, delay_ms, suppression) -> None:
     echo = echo_path(far, delay_ms)
     mic = s16(echo + near)
     settings = dict(echo_cancellation=True, noise_suppression=suppression, high_pass_filter=True,
-                    auto_gain_control=False)
+                    auto_gain_control=False)  # the echo canceller's own work (AGC: below)
     out = run(VoiceProcessor(**settings), far, mic)
 
     erle = energy_db(mic[CONVERGED]) - energy_db(out[CONVERGED])
@@ -319,3 +319,24 @@ def test_talking_into_a_muted_microphone_is_told_once_a_minute() -> None:
     session.muted = False  # unmuted: never
     talk(120, 0.1)
     assert len(hints) == 2
+
+
+@needs_apm
+def test_a_quiet_talker_is_brought_up_and_a_normal_one_left_alone(talkers) -> None:
+    """Automatic gain control (on in the app by default): someone far from the microphone is raised toward
+    a normal level; someone at a normal level stays where they are."""
+    far, _near = talkers  # one talker, 8 s without a pause
+    full_scale = 20 * np.log10(32768)  # energy_db is in dB of int16 units: dBFS + this
+
+    def at_dbfs(dbfs: float) -> np.ndarray:
+        return s16(far * 10 ** ((dbfs + full_scale - energy_db(far)) / 20))
+
+    quiet, normal = at_dbfs(-50), at_dbfs(-22)  # -50 dBFS: hardly there
+    late = slice(5 * FS, None)  # once the gain has settled
+    agc = dict(echo_cancellation=False, noise_suppression=False, auto_gain_control=True)
+    raised = run(VoiceProcessor(**agc), None, quiet)
+    kept = run(VoiceProcessor(**agc), None, normal)
+    flat = run(VoiceProcessor(echo_cancellation=False, noise_suppression=False), None, quiet)
+    assert energy_db(raised[late]) - energy_db(quiet[late]) >= 12
+    assert abs(energy_db(kept[late]) - energy_db(normal[late])) <= 6
+    assert abs(energy_db(flat[late]) - energy_db(quiet[late])) <= 3  # and it is the AGC that did it

@@ -49,6 +49,7 @@ import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ..assets import asset_path, resource_roots
+from ..translatable import QT_TRANSLATE_NOOP
 
 __all__ = [
     "NONE",
@@ -70,11 +71,14 @@ MODEL_FILE = "models/selfie_segmentation_landscape.tflite"
 BACKGROUNDS_DIR = "backgrounds"
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
-DEGRADED_MESSAGE = (
-    "Your computer is busy, so the background effect updates less often. Your camera is not affected."
-)
-FAILED_MESSAGE = "The background effect stopped working; your camera is sent without it."
-IMAGE_FAILED_MESSAGE = "The background picture could not be read; your background is blurred instead."
+# what the user is told (the UI translates them with the context "Background")
+DEGRADED_MESSAGE = QT_TRANSLATE_NOOP(
+    "Background",
+    "Your computer is busy, so the background effect updates less often. Your camera is not affected.")
+FAILED_MESSAGE = QT_TRANSLATE_NOOP("Background",
+                                   "The background effect stopped working; your camera is sent without it.")
+IMAGE_FAILED_MESSAGE = QT_TRANSLATE_NOOP(
+    "Background", "The background picture could not be read; your background is blurred instead.")
 
 
 # -- the effect, as chosen and as kept in the settings -------------------------------------------

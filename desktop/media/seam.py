@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import av
+import numpy as np
 from aiortc import RTCPeerConnection, clock
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
@@ -113,6 +115,16 @@ class FecOpusEncoder(OpusEncoder):
         super().__init__()
         # libopus reads these when PyAV opens the codec, at the first frame.
         self.codec.options = {"application": "voip", "fec": "1", "packet_loss": str(packet_loss)}
+
+    def encode(self, frame, force_keyframe: bool = False):
+        """Mono is sent as two equal channels: aiortc's resampler would upmix it at -3 dB each
+        (FFmpeg's centre mix level), so every voice would arrive 3 dB quieter than it was said."""
+        if frame.layout.name == "mono" and frame.format.name == "s16":
+            mono = frame.to_ndarray().reshape(-1)
+            stereo = av.AudioFrame.from_ndarray(np.repeat(mono, 2).reshape(1, -1), format="s16", layout="stereo")
+            stereo.sample_rate, stereo.pts, stereo.time_base = frame.sample_rate, frame.pts, frame.time_base
+            frame = stereo
+        return super().encode(frame, force_keyframe)
 
 
 def encode_opus_with_fec(sender: RTCRtpSender, packet_loss: int = 10) -> None:

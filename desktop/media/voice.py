@@ -61,7 +61,7 @@ class VoiceProcessor:
         echo_cancellation: bool = True,
         noise_suppression: bool = True,
         high_pass_filter: bool = True,
-        auto_gain_control: bool = False,
+        auto_gain_control: bool = False,  # the app turns it on from its settings (on by default)
         stream_delay_ms: int = 0,
         max_far_blocks: int = 50,
     ) -> None:

@@ -40,7 +40,7 @@ def _dist_version(name: str) -> str | None:
 
 def versions() -> dict[str, str]:
     """Name → version of Parley and the parts it runs on (those installed)."""
-    from ..app import __version__
+    from .. import __version__
 
     found = {"Parley": __version__, "Python": platform.python_version(), "Qt": qVersion(), "PySide6": pyside_version}
     for label, dist in (("aiortc", "aiortc"), ("aioice", "aioice"), ("PyAV", "av"), ("aiohttp", "aiohttp"),

@@ -25,7 +25,11 @@ def picture_label(image: str) -> str:
 def background_choices(current: str | None = None) -> list[tuple[str, str]]:
     """(setting value, label) for every background; ``current`` is kept when it is a picture of
     the user's own, so the list shows what is in use."""
-    choices = [("none", QCoreApplication.translate("Backgrounds", "None")), ("blur:light", QCoreApplication.translate("Backgrounds", "Light blur")), ("blur:strong", QCoreApplication.translate("Backgrounds", "Strong blur"))]
+    choices = [("none", QCoreApplication.translate("Backgrounds", "None"))]
+    if unavailable_reason() is not None:  # no runtime on this platform: nothing else can be offered
+        return choices
+    choices += [("blur:light", QCoreApplication.translate("Backgrounds", "Light blur")),
+                ("blur:strong", QCoreApplication.translate("Backgrounds", "Strong blur"))]
     choices += [(f"replace:{name}", picture_label(name)) for name in bundled_backgrounds()]
     if current and current not in {value for value, _ in choices}:
         effect = BackgroundEffect.from_setting(current)

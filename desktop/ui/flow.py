@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..media.devices import Device, DeviceKind, DeviceManager
@@ -120,6 +120,7 @@ class AppFlow(QObject):
 
         self.settings_dialog: SettingsDialog | None = None
         self.switch_box: QMessageBox | None = None
+        self._pending_link: str | None = None
         self.about_dialog: AboutDialog | None = None
         self.trust_dialog: TrustDialog | None = None
         self.start_window.join_requested.connect(self.open_lobby)
@@ -202,7 +203,8 @@ class AppFlow(QObject):
         media = LocalMedia(self.devices, width, height, self.options.fps)
         self._apply_voice_settings(media)
         media.background = BackgroundEffect.from_setting(self.settings.get(BACKGROUND_SETTING))
-        media.on_background_notice = self._notice  # "your computer is busy", "not available here"
+        # "your computer is busy", "it stopped working" (sentences marked in media/background.py)
+        media.on_background_notice = lambda message: self._notice(QCoreApplication.translate("Background", message))
         media.on_preview = self._on_preview
         media.on_device_lost = self._on_device_lost
         for kind, select in ((DeviceKind.SPEAKER, media.select_speaker),
@@ -244,7 +246,7 @@ class AppFlow(QObject):
 
     def _on_setting_changed(self, key: str) -> None:
         """A preference changed in the settings dialog: apply it now."""
-        if key in ("join/echo_cancellation", "join/noise_suppression"):
+        if key in ("join/echo_cancellation", "join/noise_suppression", "join/auto_gain_control"):
             self._apply_voice_settings()
         elif key == "general/default_server":
             self._apply_default_server()
@@ -268,8 +270,17 @@ class AppFlow(QObject):
             menu = getattr(window, "background_menu", None)
             if menu is not None:
                 menu.set_current(setting)
+        if self.lobby is not None:
+            self._mark_background_button(self.lobby.background_button, setting)
         if self.settings_dialog is not None:
             self.settings_dialog.refresh(BACKGROUND_SETTING)
+
+    @staticmethod
+    def _mark_background_button(button, setting: str) -> None:
+        """The lobby's background button is lit while an effect is on."""
+        button.setProperty("active", BackgroundEffect.from_setting(setting).active)
+        button.style().unpolish(button)
+        button.style().polish(button)
 
     def _apply_voice_settings(self, media: LocalMedia | None = None) -> None:
         """Echo cancellation and noise suppression as the settings say (next 10 ms block)."""
@@ -277,6 +288,7 @@ class AppFlow(QObject):
         if media is not None:
             media.voice.echo_cancellation = self.settings.flag("echo_cancellation")
             media.voice.noise_suppression = self.settings.flag("noise_suppression")
+            media.voice.auto_gain_control = self.settings.flag("auto_gain_control")
 
     def _on_preview(self, frame) -> None:
         if self.call is not None and self.session is not None:
@@ -347,6 +359,8 @@ class AppFlow(QObject):
             self.call.show_notice(text)
         elif self.lobby is not None and self.lobby.isVisible():
             self.lobby.show_error(text)
+        elif self.start_window.isVisible():
+            self.start_window.show_error(text)
 
     # --- start window -> lobby --------------------------------------------------------------------
 
@@ -379,6 +393,7 @@ class AppFlow(QObject):
             lobby.test_speaker_requested.connect(lambda: self.media and self.media.test_speaker())
             lobby.background_menu.chosen.connect(self.set_background)
             lobby.background_menu.set_current(self.settings.get(BACKGROUND_SETTING))
+            self._mark_background_button(lobby.background_button, self.settings.get(BACKGROUND_SETTING))
             lobby.level_source = lambda: self.media.mic_level if self.media else 0.0
         lobby = self.lobby
         lobby.show_error("")
@@ -399,7 +414,9 @@ class AppFlow(QObject):
             self.bring_to_front()
             self._notice(self.tr("That meeting link cannot be opened: {why}").format(why=exc))
             return
-        if self.session is not None:  # in a call (or joining one): ask before leaving it
+        if self.session is None and self.call is not None:  # joining: decided once the join settles
+            self._pending_link = url
+        elif self.session is not None:  # in a call: ask before leaving it
             self._ask_to_switch(url)
         else:
             self.open_lobby(url)
@@ -461,6 +478,14 @@ class AppFlow(QObject):
     # --- the call -------------------------------------------------------------------------------
 
     async def join(self, join_url: str, name: str, camera_on: bool, mic_on: bool) -> None:
+        try:
+            await self._join(join_url, name, camera_on, mic_on)
+        finally:  # a link that came while joining: now that it is settled, open it (or ask)
+            url, self._pending_link = self._pending_link, None
+            if url is not None and not self._quitting:
+                self.open_link(url)
+
+    async def _join(self, join_url: str, name: str, camera_on: bool, mic_on: bool) -> None:
         media = self.open_media()
         session = MeetingSession(
             join_url, name=name,
@@ -510,6 +535,8 @@ class AppFlow(QObject):
         self._watch_idle(session)
         for attendee in session.attendees.values():
             call.add_attendee(attendee)
+            if attendee.hand_raised_at:  # raised before we came: not news when it is updated
+                self._hands.add(attendee.attendee_id)
         call.set_mic(mic_on)
         self._sync_camera_button()
         self._refresh_device_lists()
@@ -555,6 +582,7 @@ class AppFlow(QObject):
         bridge = self._bridge = SessionBridge(session, call)
         bridge.attendee_joined.connect(call.add_attendee)
         bridge.attendee_joined.connect(lambda info: self._notify(JOIN, info.attendee_id))
+        bridge.attendee_joined.connect(lambda info: info.hand_raised_at and self._hands.add(info.attendee_id))
         bridge.attendee_left.connect(lambda attendee_id, _reason: self._notify(LEAVE, attendee_id))
         bridge.chat_received.connect(
             lambda chat: call.chat.isVisible() or self._notify(CHAT, chat.from_id))

@@ -79,7 +79,7 @@ class Preference:
         if self.kind == INT:
             try:
                 value = int(float(raw))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # "inf" edited into the file, say
                 return self.default
             shown = value / self.scale
             return value if self.minimum <= shown <= self.maximum else self.default
@@ -112,6 +112,9 @@ PREFERENCES: tuple[Preference, ...] = (
     Preference("join/noise_suppression", AUDIO_VIDEO,
                QT_TRANSLATE_NOOP("Preferences", "Suppress background noise"), BOOL, True,
                help=QT_TRANSLATE_NOOP("Preferences", "Turn both off to send music as it is.")),
+    Preference("join/auto_gain_control", AUDIO_VIDEO,
+               QT_TRANSLATE_NOOP("Preferences", "Adjust the microphone's volume automatically"), BOOL, True,
+               help=QT_TRANSLATE_NOOP("Preferences", "Quiet voices are raised and loud ones lowered.")),
     Preference("join/mic_on", AUDIO_VIDEO, QT_TRANSLATE_NOOP("Preferences", "Join with the microphone on"), BOOL, True),
     Preference("join/camera_on", AUDIO_VIDEO, QT_TRANSLATE_NOOP("Preferences", "Join with the camera on"), BOOL, True),
     Preference("sounds/join_leave", NOTIFICATIONS,

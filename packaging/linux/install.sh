@@ -112,6 +112,10 @@ install_parley() {
   local program
   for program in "${PROGRAMS[@]}"; do
     if [ -x "$BUNDLE/$program" ]; then
+      if [ -e "$BIN_DIR/$program" ] && [ ! -L "$BIN_DIR/$program" ]; then
+        say "Left $BIN_DIR/$program as it is (not a link: another install of $program?)."
+        continue
+      fi
       ln -sfn "$BUNDLE/$program" "$BIN_DIR/$program"
     fi
   done
@@ -120,9 +124,10 @@ install_parley() {
   local exec_path desktop_file="$APPLICATIONS/$APP_ID.desktop" template="$BUNDLE/$APP_ID.desktop"
   [ -f "$template" ] || die "missing $template"
   exec_path="$(desktop_exec_quote "$BUNDLE/parley")"
-  awk -v exec_path="$exec_path" -v try_path="$BUNDLE/parley" '
-    /^Exec=/    { print "Exec=" exec_path " %u"; next }
-    /^TryExec=/ { print "TryExec=" try_path; next }
+  # through the environment: awk -v would take one level of backslashes off the quoted path
+  EXEC_PATH="$exec_path" TRY_PATH="$BUNDLE/parley" awk '
+    /^Exec=/    { print "Exec=" ENVIRON["EXEC_PATH"] " %u"; next }
+    /^TryExec=/ { print "TryExec=" ENVIRON["TRY_PATH"]; next }
     { print }
   ' "$template" >"$desktop_file.tmp"
   mv "$desktop_file.tmp" "$desktop_file"
@@ -166,9 +171,11 @@ uninstall_parley() {
   for program in "${PROGRAMS[@]}"; do
     if [ -L "$BIN_DIR/$program" ]; then
       target="$(readlink "$BIN_DIR/$program")"
-      case "$target" in
-        */"$program") rm -f "$BIN_DIR/$program" ;;  # one of ours (any Parley folder)
-      esac
+      # ours: a link into this Parley folder, or into another (moved or replaced) Parley folder
+      # — one with its install.sh beside the program — never, say, a developer's venv
+      if [ "$target" = "$BUNDLE/$program" ] || [ -f "$(dirname "$target")/install.sh" ]; then
+        rm -f "$BIN_DIR/$program"
+      fi
     fi
   done
   rm -f "$APPLICATIONS/$APP_ID.desktop" "$METAINFO/$APP_ID.metainfo.xml"

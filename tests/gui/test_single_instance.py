@@ -8,11 +8,11 @@ import os
 import sys
 import uuid
 
-from PySide6.QtNetwork import QLocalSocket
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QMessageBox
 
 from app_support import join_from_lobby
-from desktop.single_instance import SingleInstance, instance_name
+from desktop.single_instance import HANDED, NO_ANSWER, NONE_RUNNING, SingleInstance, instance_name
 from support import Server, eventually
 
 
@@ -69,6 +69,8 @@ async def test_a_link_opens_the_lobby_and_in_a_call_parley_asks_first(app_flow, 
     other_link = await server.join_url(second["id"], "Ada")
     flow.open_link("parley://nowhere")  # not a meeting link: said, and nothing else changes
     assert flow.lobby is None
+    assert flow.start_window.error.isVisibleTo(flow.start_window)
+    assert "cannot be opened" in flow.start_window.error.text()
     flow.open_link(other_link)
     assert flow.lobby is not None and flow.lobby.isVisible() and flow.join_url == other_link
 
@@ -89,3 +91,75 @@ async def test_a_link_opens_the_lobby_and_in_a_call_parley_asks_first(app_flow, 
                      what="left, and the other meeting's lobby shown")
     await asyncio.sleep(0.2)  # whatever the leaving still does must not cover the lobby
     assert flow.lobby.isVisible() and not flow.start_window.isVisible() and flow.join_url == other_link
+
+
+async def hand_over_from_another_process(name: str, link: str | None, timeout_ms: int) -> str:
+    """What ``hand_over`` says when a second launch (another process, as in real life) calls it."""
+    code = ("import sys; from desktop.single_instance import hand_over; "
+            "print(hand_over(sys.argv[1], sys.argv[2] or None, int(sys.argv[3])))")
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", code, name, link or "", str(timeout_ms),
+                                                 stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(child.communicate(), 60)
+    return out.decode().strip()
+
+
+def test_the_socket_lives_where_only_this_user_can_reach_it() -> None:
+    name = instance_name("test-private")
+    folder = os.path.dirname(name)
+    info = os.stat(folder)
+    assert not name.startswith("/tmp/parley")  # never the shared /tmp, where another user could listen first
+    assert info.st_uid == os.getuid() and info.st_mode & 0o077 == 0
+
+
+async def test_a_crashed_apps_socket_is_replaced_but_a_silent_app_is_never_taken_over(tmp_path) -> None:
+    suffix = f"test-{uuid.uuid4().hex}"
+    name = instance_name(suffix)
+    assert await hand_over_from_another_process(name, None, 300) == NONE_RUNNING  # nobody there
+
+    silent = QLocalServer()  # a Parley that is there but busy or hung: accepts, never answers
+    assert silent.listen(name)
+    try:
+        assert await hand_over_from_another_process(name, "parley://h:1/m/x?token=t", 300) == NO_ANSWER
+        second = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "desktop.app", env=_isolated_env(tmp_path, suffix),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _out, err = await asyncio.wait_for(second.communicate(), 60)
+        assert second.returncode == 1 and b"does not answer" in err
+        assert silent.isListening() and os.path.exists(name)  # still the first one's
+    finally:
+        silent.close()
+
+    # a socket file nobody listens on (the app crashed): the next Parley takes the name
+    with open(name, "w"):
+        pass
+    assert await hand_over_from_another_process(name, None, 300) == NONE_RUNNING
+    fresh = SingleInstance(name)
+    try:
+        assert fresh.listen()
+        assert await hand_over_from_another_process(name, None, 2000) == HANDED
+    finally:
+        fresh.close()
+
+
+async def test_a_link_that_comes_while_joining_waits_for_the_join(app_flow, server: Server) -> None:
+    first, second = await server.create_meeting(), await server.create_meeting()
+    flow = app_flow()
+    other_link = await server.join_url(second["id"], "Ada")
+    flow.open_lobby(await server.join_url(first["id"], "Ada"))
+    during_join: list[bool] = []
+    make_call_window = flow._new_call_window
+
+    def a_link_arrives_while_joining(*args):
+        call = make_call_window(*args)
+        flow.open_link(other_link)  # the join has begun; it is not done
+        during_join.append(flow.session is None and flow.switch_box is None)  # nothing decided mid-join
+        return call
+
+    flow._new_call_window = a_link_arrives_while_joining
+    flow.lobby.name.setText("Ada")
+    flow.lobby.join_button.click()
+    await eventually(lambda: during_join == [True], what="the link handed over mid-join")
+    await eventually(lambda: flow.session is not None, what="the first join done")
+    await eventually(lambda: flow.switch_box is not None and flow.switch_box.isVisible(),
+                     what="asked whether to leave for the other meeting")
+    assert flow.session.meeting.meeting_id == first["id"]

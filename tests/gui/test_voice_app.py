@@ -14,7 +14,7 @@ async def test_echo_and_noise_settings_reach_the_microphone_and_the_speaker_feed
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     voice = flow.media.voice
-    assert voice.echo_cancellation and voice.noise_suppression  # on by default
+    assert voice.echo_cancellation and voice.noise_suppression and voice.auto_gain_control  # on by default
     flow.open_settings()
     dialog = flow.settings_dialog
     assert dialog.echo.isChecked() and dialog.noise.isChecked()
@@ -24,6 +24,8 @@ async def test_echo_and_noise_settings_reach_the_microphone_and_the_speaker_feed
     assert not flow.settings.flag("echo_cancellation")
     dialog.echo.setChecked(True)
     assert voice.echo_cancellation
+    dialog.widget("join/auto_gain_control").setChecked(False)  # the microphone's volume as it is
+    assert not voice.auto_gain_control
     # what the speaker plays is the echo canceller's reference
     if VoiceProcessor.available():
         speaker = flow.media.speaker
