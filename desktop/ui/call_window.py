@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -278,11 +279,15 @@ class CallWindow(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.time_notice)
         layout.addWidget(self.alert)
-        middle = QHBoxLayout()
-        middle.addWidget(self.grid, 1)
-        middle.addWidget(self.roster)
-        middle.addWidget(self.chat)
-        layout.addLayout(middle, 1)
+        # the videos, then the People and Chat panels: widths set by dragging, remembered
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="CallSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        for widget in (self.grid, self.roster, self.chat):
+            self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setStretchFactor(2, 0)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.bar_status)
         layout.addLayout(bar)
 

@@ -184,6 +184,8 @@ class AppFlow(QObject):
         if self.session is not None:
             await self.session.leave()
         await self._release_media()
+        if self.call is not None:
+            self.settings.save_splitter(self.call.splitter, "CallWindow")
         for window in (self.start_window, self.lobby, self.call, self.settings_dialog):
             if window is not None:
                 if window.isVisible():
@@ -576,6 +578,7 @@ class AppFlow(QObject):
     def _new_call_window(self, session: MeetingSession, name: str) -> CallWindow:
         call = self.call = CallWindow()
         call.installEventFilter(self)
+        self.settings.restore_splitter(call.splitter, "CallWindow")  # the side panels' widths
         self._timer_ends_at: float | None = None
         call.set_self(name)
         call.set_invite(self.invite_url)
@@ -642,6 +645,7 @@ class AppFlow(QObject):
     def _drop_call_window(self) -> None:
         self._write_stats()
         if self.call is not None:
+            self.settings.save_splitter(self.call.splitter, "CallWindow")
             self.call.removeEventFilter(self)
             self.call.hide()
             self.call.deleteLater()
