@@ -118,7 +118,12 @@ class SingleInstance(QObject):
         return False
 
     def close(self) -> None:
+        """Stop answering; connections still open are dropped."""
         self._server.close()
+        for socket in list(self._buffers):
+            socket.abort()
+            socket.deleteLater()
+        self._buffers.clear()
 
     def _on_connection(self) -> None:
         while self._server.hasPendingConnections():
@@ -126,7 +131,10 @@ class SingleInstance(QObject):
             self._buffers[socket] = bytearray()
             socket.readyRead.connect(lambda s=socket: self._on_ready(s))
             socket.disconnected.connect(lambda s=socket: self._forget(s))
-            QTimer.singleShot(CLIENT_TIMEOUT_MS, socket, socket.abort)  # a launch says its piece at once
+            # a launch says its piece at once; the timer is the socket's child, gone with it
+            timer = QTimer(socket, singleShot=True, interval=CLIENT_TIMEOUT_MS)
+            timer.timeout.connect(socket.abort)
+            timer.start()
 
     def _forget(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)

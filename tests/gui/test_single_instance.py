@@ -128,6 +128,7 @@ async def test_a_crashed_apps_socket_is_replaced_but_a_silent_app_is_never_taken
         assert silent.isListening() and os.path.exists(name)  # still the first one's
     finally:
         silent.close()
+        silent.deleteLater()
 
     # a socket file nobody listens on (the app crashed): the next Parley takes the name
     with open(name, "w"):
