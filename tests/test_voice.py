@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from desktop.media import voice
+from desktop.media.acoustic import render_voice
 from desktop.media.synthetic import RealTimePacer, SyntheticMicrophone
 from desktop.media.voice import BLOCK, ProcessedMicrophone, VoiceProcessor
 
@@ -52,24 +53,7 @@ def talker(seconds: float, f0: float, seed: int, level_dbfs: float = -20.0) -> n
         if rng.random() < 0.4:
             fric[i : min(i + 4, nh)] = 1.0
         i += length
-    grid = np.arange(nh) * hop
-    index = np.arange(n)
-    steps = np.arange(nh) * hop / FS
-    f0c = f0 * (1 + 0.1 * np.sin(2 * np.pi * 0.7 * steps + rng.random() * 6)
-                + 0.03 * rng.standard_normal(nh).cumsum() / np.sqrt(nh))
-    phase = 2 * np.pi * np.cumsum(np.interp(index, grid, f0c)) / FS
-    out = np.zeros(n)
-    for k in range(1, int(5000 / f0) + 1):  # harmonics shaped by three formants
-        fk = k * f0c
-        amp = sum((1.0 / (j + 1)) / (1 + ((fk - formants[:, j]) / bw) ** 2)
-                  for j, bw in enumerate((80, 100, 140)))
-        amp = amp / np.sqrt(k)
-        out += np.interp(index, grid, amp) * np.sin(k * phase)
-    envelope = np.interp(index, grid, env)
-    out *= envelope
-    out += np.diff(rng.standard_normal(n + 1)) * np.std(out) * np.interp(index, grid, fric)
-    out *= 32767 * 10 ** (level_dbfs / 20) / np.sqrt(np.mean(out[envelope > 0.3] ** 2))
-    return np.clip(out, -32768, 32767).astype(np.int16)
+    return render_voice(env, formants, fric, f0, rng, n, hop, level_dbfs, FS)
 
 
 def echo_path(far: np.ndarray, delay_ms: float, gain_db: float = -6.0, seed: int = 3) -> np.ndarray:

@@ -120,6 +120,16 @@ def speech(seconds: float, seed: int, *, f0: float | None = None, level_dbfs: fl
             fric[i : i + 4] = 1.0
         i += length
         left -= 1
+    return render_voice(env, formants, fric, f0, rng, n, hop, level_dbfs, sample_rate)
+
+
+def render_voice(env: npt.NDArray[np.float64], formants: npt.NDArray[np.float64], fric: npt.NDArray[np.float64],
+                 f0: float, rng: np.random.Generator, n: int, hop: int, level_dbfs: float,
+                 sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.int16]:
+    """``n`` samples of a voice from its plan in steps of ``hop`` samples: the envelope
+    ``env``, three formants per step and frication bursts ``fric``; a pitch wandering around
+    ``f0``; ``level_dbfs`` the RMS while voiced."""
+    nh = len(env)
     grid = np.arange(nh) * hop
     index = np.arange(n)
     steps = np.arange(nh) * hop / sample_rate
