@@ -35,6 +35,25 @@ async def server(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
 
 
 
+@pytest.fixture
+def themed(qapp, monkeypatch):
+    """apply_theme for one test (the app may apply one itself, from its settings); the
+    application's look is put back afterwards."""
+    from PySide6.QtGui import QPalette
+
+    from desktop.ui import theme
+
+    palette, sheet, style = QPalette(qapp.palette()), qapp.styleSheet(), qapp.style().name()
+    monkeypatch.setattr(theme, "watcher", None)
+    yield lambda mode: theme.apply_theme(qapp, mode)
+    hints = qapp.styleHints()
+    if hasattr(hints, "unsetColorScheme"):
+        hints.unsetColorScheme()
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+
+
 # --- threads left running ---------------------------------------------------------------------
 # A non-daemon thread still alive at the end (aiortc's decoder threads, for a receiver nobody
 # stopped) keeps the interpreter from exiting: the run would hang after its last test. Each test

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QToolButton
+from PySide6.QtWidgets import QToolButton
 
 from desktop import assets
 from desktop.ui import icons, theme
@@ -84,19 +84,6 @@ def coverage(pixmap: QPixmap) -> float:
     painted = sum(image.pixelColor(x, y).alpha() > 0 for y in range(image.height()) for x in range(image.width()))
     return painted / (image.width() * image.height())
 
-
-@pytest.fixture
-def themed(qapp: QApplication, monkeypatch):
-    """apply_theme for one test; the application's look is put back afterwards."""
-    palette, sheet, style = QPalette(qapp.palette()), qapp.styleSheet(), qapp.style().name()
-    monkeypatch.setattr(theme, "watcher", None)
-    yield lambda mode: theme.apply_theme(qapp, mode)
-    hints = qapp.styleHints()
-    if hasattr(hints, "unsetColorScheme"):
-        hints.unsetColorScheme()
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
-    qapp.setStyle(style)
 
 
 @pytest.mark.parametrize("name", icons.ICON_NAMES)

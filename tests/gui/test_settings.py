@@ -104,31 +104,17 @@ def test_the_dialog_has_a_named_control_for_every_preference_and_lists_the_short
     assert dialog.settings.get("general/default_server") == "meet.example.org:8750"
 
 
-async def test_the_theme_and_the_default_server_apply_at_once(app_flow, monkeypatch) -> None:
-    from PySide6.QtGui import QPalette
-
-    from desktop.ui import theme as theme_module
-
-    app = QApplication.instance()
-    palette, sheet, style = QPalette(app.palette()), app.styleSheet(), app.style().name()
-    monkeypatch.setattr(theme_module, "watcher", None)
+async def test_the_theme_and_the_default_server_apply_at_once(app_flow, themed) -> None:
+    app = QApplication.instance()  # themed: its look is put back after the test
     flow = app_flow()
     flow.start()
     flow.open_settings()
     dialog = flow.settings_dialog
     theme = dialog.widget("appearance/theme")
-    try:
-        theme.setCurrentIndex(theme.findData("dark"))
-        assert is_dark(app) and flow.settings.get("appearance/theme") == "dark"
-        theme.setCurrentIndex(theme.findData("light"))
-        assert not is_dark(app)
-    finally:  # the application's look is put back for the tests after this one
-        hints = app.styleHints()
-        if hasattr(hints, "unsetColorScheme"):
-            hints.unsetColorScheme()
-        app.setStyleSheet(sheet)
-        app.setPalette(palette)
-        app.setStyle(style)
+    theme.setCurrentIndex(theme.findData("dark"))
+    assert is_dark(app) and flow.settings.get("appearance/theme") == "dark"
+    theme.setCurrentIndex(theme.findData("light"))
+    assert not is_dark(app)
     server = dialog.widget("general/default_server")
     server.setText("meet.example.org:8750")
     server.editingFinished.emit()
