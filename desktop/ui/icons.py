@@ -169,21 +169,19 @@ def clear_cache() -> None:
     _renderer.cache_clear()
 
 
-APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-
-
 def app_icon() -> QIcon:
-    """Parley's own (colour) icon, for windows and the About dialog: the PNGs of
-    resources/icons/app in every size, and the SVG where they are missing."""
+    """Parley's own (colour) icon, for windows and the About dialog: every ``parley-<N>.png``
+    beside ``resources/icons/app/parley.svg`` (packaging/make_icons.py renders them), and the
+    SVG itself where there are none."""
     result = QIcon()
-    for size in APP_ICON_SIZES:
-        try:
-            result.addFile(str(asset_path(f"icons/app/parley-{size}.png")), QSize(size, size))
-        except FileNotFoundError:
-            pass
+    try:
+        svg = asset_path("icons/app/parley.svg")
+    except FileNotFoundError:
+        return result
+    for png in sorted(svg.parent.glob("parley-*.png")):
+        size = png.stem.rsplit("-", 1)[1]
+        if size.isdigit():
+            result.addFile(str(png), QSize(int(size), int(size)))
     if result.isNull():
-        try:
-            result.addFile(str(asset_path("icons/app/parley.svg")))
-        except FileNotFoundError:
-            pass
+        result.addFile(str(svg))
     return result

@@ -166,6 +166,3 @@ class Preferences:
         if preference.coerce(value) != value:
             raise ValueError(f"{value!r} is not a valid value for {key}")
         self._q.setValue(key, value)
-
-    def is_default(self, key: str) -> bool:
-        return not self._q.contains(key) or self.get(key) == BY_KEY[key].default
