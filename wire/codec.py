@@ -13,6 +13,7 @@ the rest of the code only ever sees well-typed values.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import re
 import types
@@ -184,6 +185,13 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
                 ErrorCode.BAD_REQUEST, f"{where} must be one of {list(typing.get_args(tp))}"
             )
         return value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            raise ProtocolError(
+                ErrorCode.BAD_REQUEST, f"{where} must be one of {[member.value for member in tp]}"
+            ) from None
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, where)
     if tp is bool:

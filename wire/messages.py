@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from .limits import MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_SDP_CHARS, MAX_SDP_MEDIA_SECTIONS, REACTIONS
+from .vocabulary import ModerationAction
 
 Kind = Literal["audio", "video"]
 
@@ -222,7 +223,7 @@ class Moderate(Message):
 
     TYPE: ClassVar[str] = "moderate"
     attendee_id: str
-    action: Literal["mute", "allow_unmute", "remove", "lower_hand"]
+    action: ModerationAction
 
 
 @dataclass(frozen=True)
