@@ -55,52 +55,60 @@ def themed(qapp, monkeypatch):
 
 
 # --- threads left running ---------------------------------------------------------------------
-# A non-daemon thread still alive at the end (aiortc's decoder threads, for a receiver nobody
-# stopped) keeps the interpreter from exiting: the run would hang after its last test. Each test
-# is checked for threads it leaves behind (named in the output), and at the very end the process
-# exits with the run's status instead of waiting for them.
+# A thread a test leaves running is a leak: aiortc's decoder threads for a receiver nobody
+# stopped, a worker nobody joined. It keeps working (and holding memory) in later tests, and a
+# non-daemon one keeps the interpreter from exiting. So every test is checked: a thread it started
+# that is still alive once all its fixtures are torn down, and after a grace period of
+# THREAD_GRACE seconds to finish, fails it (an error at teardown), naming the threads. At the very
+# end the process exits with the run's status instead of waiting for any that still run.
+#
+# Not counted: threads Python did not start (foreign threads that once called into Python, such
+# as Qt's or PortAudio's, appear as threading._DummyThread and can be neither joined nor seen to
+# end), and the allowlist below, each with its reason.
 
 import sys  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
+
+#: seconds a test's threads get, after its teardown, to finish (the wait ends as soon as they do)
+THREAD_GRACE = 5.0
+
+#: name prefixes of threads that live as long as the process by design
+_PROCESS_WIDE = (
+    # the shared audio decoder's worker: one for the process, started on first use and stopped
+    # by the interpreter at exit like any executor's (desktop/media/audio_receive.py)
+    "parley-audio-decode",
+)
 
 
-#: threads that live as long as the process by design (the shared audio decoder's worker, which
-#: the interpreter stops at exit like any executor's)
-_PROCESS_WIDE = ("parley-audio-decode",)
-
-
-def _lingering() -> set[threading.Thread]:
+def _running() -> set[threading.Thread]:
     return {t for t in threading.enumerate()
-            if not t.daemon and t is not threading.main_thread() and t.is_alive()
-            and not t.name.startswith(_PROCESS_WIDE)}
+            if t is not threading.main_thread() and not isinstance(t, threading._DummyThread)
+            and t.is_alive() and not t.name.startswith(_PROCESS_WIDE)}
+
+
+def _describe(thread: threading.Thread) -> str:
+    target = getattr(thread, "_target", None)
+    where = f", running {target.__module__}.{target.__qualname__}" if hasattr(target, "__qualname__") else ""
+    return f"{thread.name!r} ({'daemon' if thread.daemon else 'non-daemon'}{where})"
 
 
 @pytest.fixture(autouse=True)
-def _no_thread_left_behind(request):
-    before = _lingering()
+def _no_thread_left_behind():
+    before = _running()
     yield
-    left = _lingering() - before
+    left = _running() - before
+    deadline = time.monotonic() + THREAD_GRACE
+    for thread in sorted(left, key=lambda t: t.name):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    left = {t for t in left if t.is_alive()}
     if left:
-        # a decoder thread ends within moments of its receiver stopping: look again before telling
-        for thread in left:
-            thread.join(timeout=2)
-        left = {t for t in left if t.is_alive()}
-    if left:
-        _LEAKS.append(f"{request.node.nodeid}: {sorted(t.name for t in left)}")
-
-
-_LEAKS: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if _LEAKS:
-        terminalreporter.section("threads left running")
-        for line in _LEAKS:
-            terminalreporter.write_line(line)
+        pytest.fail(f"threads left running {THREAD_GRACE:.0f} s after the test ended: "
+                    + ", ".join(_describe(t) for t in sorted(left, key=lambda t: t.name)), pytrace=False)
 
 
 def pytest_unconfigure(config) -> None:
-    left = _lingering()
+    left = {t for t in _running() if not t.daemon}
     if left:
         print(f"\nnon-daemon threads still running at exit: {sorted(t.name for t in left)}; exiting without them",
               file=sys.__stderr__, flush=True)

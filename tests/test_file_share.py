@@ -104,11 +104,66 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
+class PlaybackClock:
+    """The clock a FileSource plays by, moved on by the test: a frame comes when this clock
+    reaches its time, however fast or slow the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RunningClock:
+    """Real time, except that the test may hold it, and move it on while held (a pause of a
+    known length takes no time)."""
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+        self._moved = 0.0
+        self._held: float | None = None
+
+    def __call__(self) -> float:
+        return self._held if self._held is not None else time.monotonic() - self._start + self._moved
+
+    def hold(self) -> None:
+        self._held = self()
+
+    def move_on(self, seconds: float) -> None:
+        assert self._held is not None, "hold the clock first"
+        self._held += seconds
+
+    def release(self) -> None:
+        """Run on from where it was held (and moved to)."""
+        held, self._held = self._held, None
+        self._moved += held - self()
+
+
+def on_clock(source: FileSource, clock: PlaybackClock | RunningClock | None = None) -> PlaybackClock | RunningClock:
+    """Play ``source`` by ``clock`` (a new PlaybackClock, which the test moves); install it
+    before the first ``recv()``.
+
+    FileSource takes no clock argument; its playback clock reads the time through ``now``.
+    """
+    clock = clock or PlaybackClock()
+    source._clock.now = clock
+    return clock
+
+
+#: how far the tests move the playback clock at a time: less than a video frame (1/15 s) and
+#: than the lag after which the source skips a frame, so every frame comes, in the step it is due
+STEP = 0.05
+#: the frame periods of the files made here (15 fps video, 20 ms audio frames)
+PERIOD = {"video": 1 / 15, "audio": 0.02}
+
+
 @dataclass
 class Pump:
-    """Reads a track as a sender would, noting each frame with the time it came."""
+    """Reads a track as a sender would, noting each frame with the playback clock's time then."""
 
     track: MediaStreamTrack
+    clock: PlaybackClock | None = None
     frames: list = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     error: BaseException | None = None
@@ -116,6 +171,7 @@ class Pump:
 
     def __post_init__(self) -> None:
         self.track.on("ended", self._on_ended)
+        self.rate = 90000 if self.track.kind == "video" else 48000
         self.task = asyncio.ensure_future(self._run())
 
     def _on_ended(self) -> None:
@@ -126,13 +182,49 @@ class Pump:
             while True:
                 frame = await self.track.recv()
                 self.frames.append(frame)
-                self.times.append(time.monotonic())
+                if self.clock is not None:
+                    self.times.append(self.clock())
         except MediaStreamError as exc:
             self.error = exc
 
     @property
     def pts(self) -> list[int]:
         return [frame.pts for frame in self.frames]
+
+    @property
+    def due(self) -> list[float]:
+        """When each frame was due on the playback clock: its timestamp in seconds (the
+        timestamps count paused time too, as the clock does)."""
+        return [pts / self.rate for pts in self.pts]
+
+    def caught_up(self) -> bool:
+        """Everything due by now has come (the next frame, a period after the last, is not due
+        yet), or the track ended."""
+        period = PERIOD[self.track.kind]
+        return self.error is not None or bool(self.frames) and self.due[-1] + period > self.clock() + 1e-6
+
+
+async def settle(clock: PlaybackClock, pumps: tuple[Pump, ...]) -> None:
+    """Wait (in real time, bounded) until every track has delivered what is due by now."""
+    deadline = time.monotonic() + 5.0
+    while not all(pump.caught_up() for pump in pumps):
+        assert time.monotonic() < deadline, {p.track.kind: (len(p.frames), p.due[-1:], clock()) for p in pumps}
+        await asyncio.sleep(0.002)
+
+
+async def step(clock: PlaybackClock, *pumps: Pump, seconds: float = STEP) -> None:
+    """Move the playback clock on once everything due by now has come (the first ``recv()``
+    starts the clock at 0), and wait until what is due by then has come too."""
+    await settle(clock, pumps)
+    clock.now = round(clock.now + seconds, 6)
+    await settle(clock, pumps)
+
+
+def assert_on_time(pump: Pump) -> None:
+    """Each frame came when the playback clock reached its time: never before it, and within
+    the step of the clock that made it due."""
+    for due, at in zip(pump.due, pump.times, strict=True):
+        assert due - 1e-6 <= at < due + STEP - 1e-6, (pump.track.kind, due, at)
 
 
 async def until(condition, received: dict[str, list], timeout: float = 8.0) -> None:
@@ -157,24 +249,24 @@ def assert_increasing(pts: list[int]) -> None:
 
 
 @pytest.mark.parametrize("container", ["mp4", "webm"])
-async def test_a_file_plays_in_real_time_with_sound_and_both_tracks_end(media, container) -> None:
+async def test_a_file_plays_by_its_timestamps_with_sound_and_both_tracks_end(media, container) -> None:
     if container not in media:
         pytest.skip(f"this PyAV cannot write {container}")
     source = await FileSource.open(media[container])
     assert source.video is not None and source.audio is not None
     assert source.video.kind == "video" and source.audio.kind == "audio"
     assert source.duration == pytest.approx(2.0, abs=0.1)
-    start = time.monotonic()
-    video, audio = Pump(source.video), Pump(source.audio)
+    clock = on_clock(source)
+    video, audio = Pump(source.video, clock), Pump(source.audio, clock)
     levels: list[float] = []
     while not source.ended.is_set():
+        assert clock.now < 3.0, "the file should have ended"
+        await step(clock, video, audio)
         levels.append(source.level)
-        await asyncio.sleep(0.1)
     await asyncio.wait_for(asyncio.gather(video.task, audio.task), 1.0)
-    elapsed = time.monotonic() - start
 
-    # the file's 2 s, played once, at the pace of its timestamps
-    assert 1.8 < elapsed < 3.0, elapsed
+    # the file's 2 s, played once: it ended when the playback clock reached its end
+    assert clock.now == pytest.approx(2.0, abs=0.1)
     assert 28 <= len(video.frames) <= 30
     assert all(f.width == 320 and f.height == 240 and f.format.name == "yuv420p" for f in video.frames)
     assert all(f.time_base == fractions.Fraction(1, 90000) for f in video.frames)
@@ -184,12 +276,8 @@ async def test_a_file_plays_in_real_time_with_sound_and_both_tracks_end(media, c
     assert_audio_frames(audio.frames)
     assert np.diff(audio.pts).tolist() == [960] * (len(audio.frames) - 1)
     # one clock for both: a frame comes when its timestamp is due, sound and picture alike
-    lateness = {}
-    for pump, rate in ((video, 90000), (audio, 48000)):
-        late = [t - start - pts / rate for t, pts in zip(pump.times, pump.pts)]
-        assert max(late) - min(late) < 0.15, (pump.track.kind, min(late), max(late))
-        lateness[pump.track.kind] = float(np.median(late))
-    assert abs(lateness["video"] - lateness["audio"]) < 0.04, lateness  # in sync
+    assert_on_time(video)
+    assert_on_time(audio)
     # the tone is heard, and both tracks ended as aiortc tracks end
     assert max(levels) == pytest.approx(TONE_RMS, rel=0.1)
     assert isinstance(video.error, MediaStreamError) and isinstance(audio.error, MediaStreamError)
@@ -219,32 +307,36 @@ async def test_each_container_gives_yuv420p_video_and_48k_s16_audio(media, conta
 
 async def test_pause_delivers_nothing_and_resume_goes_on_with_later_timestamps(media) -> None:
     source = FileSource(media["short"])
-    video, audio = Pump(source.video), Pump(source.audio)
+    clock = on_clock(source, RunningClock())
+    video, audio = Pump(source.video, clock), Pump(source.audio, clock)
     await asyncio.sleep(0.3)
+    clock.hold()
     source.pause()
     assert source.paused and source.level == 0.0
     await asyncio.sleep(0.05)  # a frame already due may still come
     counts = len(video.frames), len(audio.frames)
     position = source.position
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(0.3)
     assert (len(video.frames), len(audio.frames)) == counts  # nothing while paused
     assert source.position == position
+    clock.move_on(0.65)  # the pause lasted 0.65 s
     source.resume()
+    clock.release()
     await asyncio.wait_for(asyncio.gather(video.task, audio.task), 3.0)
     # all of the file came, once, and the timestamps never went back
     assert 14 <= len(video.frames) <= 15 and 48 <= len(audio.frames) <= 53
     assert_increasing(video.pts)
     assert_increasing(audio.pts)
-    # across the pause the timestamps moved on by the time it took (about 0.65 s)
-    video_gap = max(np.diff(video.pts)) / 90000
-    audio_gap = max(np.diff(audio.pts)) / 48000
-    assert 0.55 < video_gap < 0.9 and 0.55 < audio_gap < 0.9, (video_gap, audio_gap)
+    # across the pause the timestamps moved on by the time it took: 0.65 s, and a frame
+    assert max(np.diff(video.pts)) == pytest.approx((0.65 + 1 / 15) * 90000, abs=2)
+    assert max(np.diff(audio.pts)) == round(0.65 * 48000) + 960
     assert source.end_reason == "finished"
 
 
 async def test_loop_starts_again_with_increasing_timestamps_until_turned_off(media) -> None:
     source = FileSource(media["short"], loop=True)  # 1 s
-    video, audio = Pump(source.video), Pump(source.audio)
+    clock = on_clock(source, RunningClock())
+    video, audio = Pump(source.video, clock), Pump(source.audio, clock)
     positions = []
     for _ in range(12):
         await asyncio.sleep(0.2)
@@ -256,6 +348,7 @@ async def test_loop_starts_again_with_increasing_timestamps_until_turned_off(med
     await asyncio.wait_for(source.ended.wait(), 2.5)
     await asyncio.wait_for(asyncio.gather(video.task, audio.task), 1.0)
     assert source.end_reason == "finished"
+    # whole passes of the file's 15 frames, as many as the playback clock ran through
     passes = round((video.times[-1] - video.times[0]) + 1 / 15)
     assert passes in (3, 4)
     assert passes * 15 - 1 <= len(video.frames) <= passes * 15

@@ -66,9 +66,10 @@ def test_clipping_saturates_instead_of_wrapping() -> None:
 def test_short_source_underruns_to_silence_without_blocking() -> None:
     mixer = Mixer(prebuffer=0.0)
     mixer.push("slow", stereo_frame(np.full(FRAME, 1000, dtype=np.int16)))
-    started = time.perf_counter()
+    # One thread, nobody left to push: a pull that waited for the missing samples would never
+    # return. It returns all it was asked for at once, the shortfall as silence.
     out = as_stereo(mixer.pull(2 * FRAME))
-    assert time.perf_counter() - started < 0.05
+    assert out.shape == (2 * FRAME, 2)
     assert (out[:FRAME] == 1000).all() and (out[FRAME:] == 0).all()
     assert mixer.underruns == 1
     assert (as_stereo(mixer.pull(FRAME)) == 0).all()  # nothing left: silence
