@@ -39,7 +39,7 @@ async def test_bot_command_reports_what_it_received_as_json(server: Server) -> N
     assert report["joined_ms"] > 0
     assert report["frames_received"][ada] > 5
     assert report["audio_frames_received"][ada] > 50
-    assert report["first_frame_ms"][ada] < 3000
+    assert report["first_frame_ms"][ada] >= report["joined_ms"]  # when, in bench/forwarding.py
     assert report["latency_ms"] is None  # light bots count frames without decoding them
     assert report["roster"] == [{"attendee_id": ada, "name": "Ada", "muted": False, "video": True}]
     # the peer saw the bot under the name it asked for, and saw it leave

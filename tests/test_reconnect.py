@@ -46,7 +46,7 @@ async def test_a_dropped_bot_comes_back_as_the_same_attendee(server: Server) -> 
     await eventually(lambda: frames_from(grace, ada) > before[0] + 5 and frames_from(ada, grace) > before[1] + 5,
                      what="media flows again both ways")
     await eventually(lambda: len(ada.report.reconnect_ms) == 1, what="the comeback timed")
-    assert 0 < ada.report.reconnect_ms[0] < 5000
+    assert ada.report.reconnect_ms[0] > 0  # how long it takes: bench/recovery.py
     # Grace never saw Ada leave (at most a frozen tile)
     assert ("left", ada_id) not in seen and ada_id in grace.session.attendees
     status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")

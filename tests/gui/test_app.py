@@ -122,6 +122,7 @@ async def test_start_a_meeting_on_this_computer_and_a_bot_joins_with_the_invite(
     await guest.finish()
 
 
+@pytest.mark.slow
 async def test_seventeenth_camera_button_says_video_is_unavailable(app_flow, server: Server) -> None:
     meeting = await server.create_meeting()
     cameras = []
@@ -161,6 +162,7 @@ async def test_a_vanishing_camera_does_not_stop_the_call(app_flow, server: Serve
     await bot.finish()
 
 
+@pytest.mark.slow
 async def test_a_minute_of_video_through_qasync(app_flow, server: Server) -> None:
     """Catches interpreter crashes and leaks of the Qt bindings under a steady video load
     (PySide6 6.12.0 on Python 3.11 aborted within minutes: DESIGN.md, Known traps)."""
@@ -169,19 +171,23 @@ async def test_a_minute_of_video_through_qasync(app_flow, server: Server) -> Non
             for n in ("Grace", "Linus", "Ada")]
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Me"), "Me")
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    painted = 0
-    while loop.time() - start < 60:
+
+    def shown() -> list[int]:
+        tiles = [flow.call.grid.tile(b.report.attendee_id) for b in bots]
+        return [t.frames_shown if t is not None else 0 for t in tiles]
+
+    await eventually(lambda: all(shown()), what="every bot's picture shown")
+    counts = [shown()]
+    for second in range(1, 61):
         await asyncio.sleep(1.0)
         flow.call.grid.repaint()
-        painted += 1
-    tiles = [flow.call.grid.tile(b.report.attendee_id) for b in bots]
-    assert all(t.frames_shown > 300 for t in tiles), [t.frames_shown for t in tiles]
+        if second % 10 == 0:
+            counts.append(shown())
+    # the pictures kept coming the whole minute: every tile showed new frames in every 10 s
+    assert all(b > a for before, after in zip(counts, counts[1:]) for a, b in zip(before, after)), counts
     assert flow.session is not None and not flow.session.ended.is_set()
     for bot in bots:
         await bot.finish()
-    assert painted >= 55
 
 
 async def test_a_machine_without_devices_still_joins(qsettings, server: Server) -> None:
