@@ -360,8 +360,9 @@ def test_real_capture_under_xvfb(xvfb_display: str, session_type: str) -> None:
     assert result["screen"]["source"][1:] == [1920, 1080]
     screen = result["screen"]
     assert screen["sizes"] == [[1920, 1080]]  # one size, within 1920x1080
-    assert screen["fps"] <= 16, screen  # the rate limit against Qt's ~60 fps grabs (by the frames' timestamps)
-    assert screen["skipped"] > screen["captured"]
+    # the rate limit against Qt's grabs, by the frames' own timestamps (how many Qt grabs, and
+    # so how many are skipped, depends on how busy the machine is: bench/screen_share.py)
+    assert screen["fps"] <= 16, screen
     assert_colour(screen["window_colour"])
     assert screen["thumbnail"] == [320, 180]
     window = result["window"]
