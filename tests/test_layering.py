@@ -3,7 +3,8 @@
 - Who may import whom: the import-linter contracts in pyproject.toml ([tool.importlinter]), run
   here one by one with ``lint-imports`` from the repository root.
 - What import-linter cannot see, because it knows an external package only as a whole: which
-  aiortc submodules are its public API, and that wire/ uses the standard library only.
+  aiortc submodules are its public API, and that wire/ uses the standard library only. And that
+  one module, in rtcseam, owns the patch of aioice's host addresses.
 - No import circle inside wire/, server/ or desktop/, deferred imports in functions included.
 - No class over 400 lines, no module over 700 lines there.
 - The headless bot, and every module it may reach, loads without Qt (a real interpreter).
@@ -152,6 +153,23 @@ def test_aiortc_and_aioice_internals_only_in_the_seams() -> None:
                     and node.value.id == "aiortc" and node.attr not in reachable):
                 found.append(f"{module}:{node.lineno} uses aiortc.{node.attr}")
     assert found == [], "\n".join(sorted(set(found)))
+
+
+def test_one_module_owns_the_aioice_patch() -> None:
+    """aioice's host address list is a process-wide function both the server (its ICE
+    addresses) and the app (loopback for tests) replace: one module in rtcseam owns that patch,
+    so an app that hosts a meeting and joins another cannot change the server's ICE."""
+    patchers = set()
+    for path in sources(*HOUSE, "rtcseam"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if any(isinstance(t, ast.Attribute) and t.attr == "get_host_addresses" for t in targets):
+                patchers.add(module_name(path))
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr"
+                    and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value == "get_host_addresses"):
+                patchers.add(module_name(path))
+    assert len(patchers) == 1 and all(within(m, ("rtcseam",)) for m in patchers), sorted(patchers)
 
 
 def test_shiboken_only_where_qt_is_allowed() -> None:
