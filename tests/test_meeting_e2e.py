@@ -304,7 +304,7 @@ async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
     await host.session.moderate(ada_id, "mute")
     await eventually(lambda: grace.session.attendees[ada_id].muted, what="others see Ada muted")
     await eventually(lambda: ada.session.muted and ada.session.mute_locked, what="Ada is muted")
-    await ada.session._signalling.send(Mute(muted=False))  # a client that tries anyway
+    await ada.session.link.send(Mute(muted=False))  # a client that tries anyway
     await asyncio.sleep(0.3)
     assert grace.session.attendees[ada_id].muted
     await host.session.moderate(ada_id, "allow_unmute")
@@ -323,7 +323,7 @@ async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
 
     # a participant may not end the meeting; the host may, for everyone
     with pytest.raises(ProtocolError):
-        await grace.session._signalling.request(EndMeeting())
+        await grace.session.link.request(EndMeeting())
     await host.session.end_meeting()
     reports = await asyncio.wait_for(asyncio.gather(host.task, grace.task), 10)
     assert [r.end_reason for r in reports] == ["ended_by_host", "ended_by_host"]
