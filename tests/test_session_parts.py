@@ -177,3 +177,20 @@ async def test_back_after_a_drop_the_roster_tells_who_came_and_went() -> None:
     events.clear()
     roster.rewelcome(welcome(LINUS))
     assert events == [AttendeeLeft("g1", EndReason.LEFT)] and departed == ["g1"]
+
+
+# --- reasons in words -----------------------------------------------------------------------------
+
+
+def test_every_end_the_session_itself_gives_has_a_sentence() -> None:
+    from desktop.session import JoinProblem, ShareEnd
+    from desktop.session.reasons import describe, describe_share
+
+    assert describe(EndReason.REPLACED) == describe("replaced") == "You joined this meeting from another window or device."
+    assert describe(JoinProblem.UNTRUSTED_CERTIFICATE).startswith("Parley did not connect")
+    for reason in (EndReason.LEFT, EndReason.IDLE, EndReason.CONNECTION_LOST, JoinProblem.CONNECTION_FAILED):
+        assert "(" not in describe(reason)  # a sentence of its own, not "The call ended (code)."
+    for outcome in ShareEnd:
+        assert "(" not in describe_share(outcome)
+    assert describe("warp_core_breach") == "The call ended (warp_core_breach)."
+    assert describe_share(EndReason.REMOVED) == "A host stopped your screen share."

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, Protocol
 
 from wire import EndReason, ErrorCode, Join, Joined, MeetingEnded, Message, ProtocolError, ServerRestarting
@@ -22,6 +21,7 @@ from ..signalling.client import JoinUrl, SignallingClient
 from ..signalling.tls import TrustStore, UntrustedCertificate
 from .dispatch import MessageTable
 from .events import Reconnecting
+from .reasons import JoinProblem
 from .tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
@@ -34,13 +34,6 @@ RECONNECT_BUDGET = 120.0
 RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0)
 #: Joining again after these refusals may work a moment later; any other refusal is final.
 RETRYABLE = frozenset({ErrorCode.SERVER_RESTARTING, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
-
-
-class JoinProblem(StrEnum):
-    """Why joining failed when the server did not refuse (its refusals are ``ErrorCode``s)."""
-
-    CONNECTION_FAILED = "connection_failed"
-    UNTRUSTED_CERTIFICATE = "untrusted_certificate"
 
 
 class JoinFailed(Exception):

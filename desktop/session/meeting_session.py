@@ -51,10 +51,11 @@ from .conversation import Conversation
 from .dispatch import MessageTable
 from .events import EventEmitter, MeetingLeft, Reconnected
 from .health import ConnectionHealthPolicy
-from .link import RECONNECT_BUDGET, JoinFailed, JoinProblem, MeetingLink
+from .link import RECONNECT_BUDGET, JoinFailed, MeetingLink
 from .participant import Participant
 from .ports import Speaker
 from .publishing import Publisher
+from .reasons import JoinProblem
 from .remote_media import STATS_INTERVAL, RemoteMedia
 from .roster import Roster
 from .screen_share import ScreenShare
