@@ -117,7 +117,6 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     from .media.devices import DeviceManager, SyntheticBackend
     from .media.qt_devices import QtBackend
     from .ui.flow import AppFlow, FlowOptions
-    from .signalling.tls import use_trust_store
     from .ui.settings import Settings
 
     backends = [QtBackend()]
@@ -139,7 +138,6 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
 
         screens = QtScreens()
     settings = Settings()
-    use_trust_store(settings.trusted_certificates)  # "Trust this server" decisions, kept in QSettings
     flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens)
     if instance is not None:  # links a second launch hands over
         instance.link_received.connect(flow.open_link)

@@ -53,6 +53,7 @@ from .session.events import (
     VolumesUpdated,
 )
 from .session.meeting_session import JoinFailed, MeetingSession
+from .signalling.tls import MemoryTrustStore
 
 
 @dataclass
@@ -242,6 +243,7 @@ class Bot:
             decode_video=not options.light,
             volume_source=(lambda: media.mic_level) if media is not None else
             (lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0),
+            trust=MemoryTrustStore(),  # the bot trusts what the system verifies, nothing more
         )
         self._t0 = 0.0
         self.session.on(VideoFrameReceived, self._on_video)

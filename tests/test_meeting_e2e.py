@@ -10,6 +10,7 @@ import pytest
 
 from desktop.bot import Bot, BotOptions
 from desktop.session.meeting_session import JoinFailed, MeetingSession
+from desktop.signalling.tls import MemoryTrustStore
 from server.app import CONFIG_KEY, LIFECYCLE_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import MAX_CAMERAS, EndMeeting, ErrorCode, Mute, ProtocolError
@@ -88,7 +89,7 @@ async def test_seventeenth_camera_is_refused_and_gets_a_slot_when_one_frees(serv
 
 
 async def _join_error(url: str) -> JoinFailed:
-    session = MeetingSession(url)
+    session = MeetingSession(url, trust=MemoryTrustStore())
     with pytest.raises(JoinFailed) as caught:
         await session.join()
     return caught.value
@@ -318,7 +319,7 @@ async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
     assert ada.session.end_reason == "removed"
     await eventually(lambda: ada_id not in grace.session.attendees, what="Grace sees Ada go")
     with pytest.raises(JoinFailed) as again:
-        await MeetingSession(ada_url).join()
+        await MeetingSession(ada_url, trust=MemoryTrustStore()).join()
     assert again.value.reason == ErrorCode.MISSING_CAPABILITY
 
     # a participant may not end the meeting; the host may, for everyone

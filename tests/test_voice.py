@@ -278,9 +278,11 @@ def test_talking_into_a_muted_microphone_is_told_once_a_minute() -> None:
     """The "You're muted" hint: speech for more than a second while muted, at most once a minute."""
     from desktop.session.events import SpeakingWhileMuted
     from desktop.session.meeting_session import MeetingSession
+    from desktop.signalling.tls import MemoryTrustStore
 
     now = [1000.0]
-    session = MeetingSession("parley://127.0.0.1:9/m/meeting?token=t", muted=True, clock=lambda: now[0])
+    session = MeetingSession("parley://127.0.0.1:9/m/meeting?token=t", muted=True, clock=lambda: now[0],
+                             trust=MemoryTrustStore())
     hints: list[SpeakingWhileMuted] = []
     session.on(SpeakingWhileMuted, hints.append)
 

@@ -77,7 +77,7 @@ class LinkOwner(Protocol):
 
 
 class MeetingLink:
-    def __init__(self, url: JoinUrl, name: str | None, *, trust: TrustStore | None, owner: LinkOwner,
+    def __init__(self, url: JoinUrl, name: str | None, *, trust: TrustStore, owner: LinkOwner,
                  table: MessageTable, tasks: TaskOwner, emit: Callable[[object], None],
                  reconnect: bool = True, reconnect_budget: float = RECONNECT_BUDGET) -> None:
         """``trust``: the certificates the user trusted; ``table``: who handles which message;

@@ -72,7 +72,7 @@ class MeetingSession(EventEmitter):
         self,
         join_url: str,
         *,
-        trust: TrustStore | None = None,
+        trust: TrustStore,
         name: str | None = None,
         microphone: MediaStreamTrack | None = None,
         camera: MediaStreamTrack | None = None,

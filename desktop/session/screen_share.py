@@ -58,7 +58,7 @@ class ScreenShare:
 
     def __init__(self, url: JoinUrl, track: MediaStreamTrack, on_ended: Callable[[str], None],
                  audio: MediaStreamTrack | None = None, level: Callable[[], float] | None = None, *,
-                 trust: TrustStore | None = None) -> None:
+                 trust: TrustStore) -> None:
         """``audio``: the share's sound (a video file's), whose ``level()`` (RMS 0..1) is sent as
         the share's volume indicator; ``trust``: the certificates the user trusted."""
         self.url = url

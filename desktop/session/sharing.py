@@ -61,7 +61,7 @@ class SharingContext(Protocol):
 
 
 class Sharing:
-    def __init__(self, url: JoinUrl, trust: TrustStore | None, context: SharingContext, tasks: TaskOwner,
+    def __init__(self, url: JoinUrl, trust: TrustStore, context: SharingContext, tasks: TaskOwner,
                  emit: Callable[[object], None]) -> None:
         """``url``, ``trust``: where a share joins (with my join token) and whose certificates it
         accepts."""
