@@ -194,3 +194,17 @@ def test_every_end_the_session_itself_gives_has_a_sentence() -> None:
         assert "(" not in describe_share(outcome)
     assert describe("warp_core_breach") == "The call ended (warp_core_breach)."
     assert describe_share(EndReason.REMOVED) == "A host stopped your screen share."
+
+
+# --- how the parts hang together ------------------------------------------------------------------
+
+
+def test_the_parts_never_import_the_facade_nor_each_other_in_a_circle() -> None:
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("desktop")
+    modules = sorted(m for m in graph.modules if m.startswith(("desktop.session.", "desktop.signalling.")))
+    circles = [(a, b) for i, a in enumerate(modules) for b in modules[i + 1:]
+               if graph.chain_exists(a, b) and graph.chain_exists(b, a)]
+    assert circles == []
+    facade = "desktop.session.meeting_session"
+    assert [m for m in modules if m != facade and graph.chain_exists(m, facade)] == []
