@@ -68,6 +68,11 @@ __all__ = ["JoinFailed", "JoinUrl", "MeetingSession", "REACTIONS", "Speaker"]
 
 
 class MeetingSession(EventEmitter):
+    """One meeting: ``join()``, then what the user does, and ``leave()``; events tell the rest.
+
+    Its parts are public for those who need more than the front-ends do: ``link``,
+    ``roster``, ``publisher``, ``remote``, ``screen_sharing``, ``conversation``."""
+
     def __init__(
         self,
         join_url: str,
@@ -179,6 +184,8 @@ class MeetingSession(EventEmitter):
         if self.end_reason is None:
             self.end_reason = reason
         await self._shutdown()
+        if self.ended.is_set():
+            return  # another end (the link's, the server's) finished it while this one shut down
         self.ended.set()
         self.emit(MeetingLeft(self.end_reason))
 
