@@ -29,9 +29,6 @@ class MessageTable:
             raise ValueError(f"{message_type.__name__} has a handler already")
         self._handlers[message_type] = handler
 
-    def handles(self, message_type: type[Message]) -> bool:
-        return message_type in self._handlers
-
     async def dispatch(self, message: Message) -> None:
         handler = self._handlers.get(type(message))
         if handler is None:
