@@ -2,7 +2,7 @@
 
 No Qt here. A ``DeviceBackend`` lists devices of one family and opens them: the synthetic one
 below (always present, so the app, the bot and the tests run anywhere) and the Qt Multimedia one
-in ``qt_devices``. ``DeviceManager`` merges the backends, remembers nothing itself, and picks a
+in ``desktop.media.qt``. ``DeviceManager`` merges the backends, remembers nothing itself, and picks a
 saved choice again by id, then by name (USB ids change between boots), then the default.
 
 Opened devices are aiortc tracks (camera, microphone) and ``Speaker`` objects that mix every

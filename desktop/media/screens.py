@@ -4,7 +4,7 @@ A :class:`ScreenCatalog` lists :class:`ScreenSource` entries, grabs a thumbnail 
 picker, and opens one as an aiortc video track (at most 1920x1080 and 15 fps, scaled down when
 larger; the track ends, with ``ended_reason``, when the screen or window goes away).
 ``SyntheticScreens`` shares a synthetic desktop (tests, the bot, machines without a display);
-``desktop.media.qt_screens.QtScreens`` captures real screens and windows with Qt Multimedia.
+``desktop.media.qt.screens.QtScreens`` captures real screens and windows with Qt Multimedia.
 No Qt here.
 """
 

@@ -1,7 +1,7 @@
 """Real screens and windows to share, through Qt Multimedia: the ``ScreenCatalog`` of the app.
 
 ``QScreenCapture`` (a screen) or ``QWindowCapture`` (a window) -> ``QMediaCaptureSession`` ->
-``QVideoSink`` -> ``QtScreenTrack``, a ``VideoSinkTrack`` (``qt_devices.py``) that keeps at
+``QVideoSink`` -> ``QtScreenTrack``, a ``VideoSinkTrack`` (``video_sink.py``) that keeps at
 most 15 frames a second and sends at most 1920x1080.
 
 What Qt 6.11's FFmpeg backend does, measured under Xvfb:
@@ -46,10 +46,11 @@ from PySide6.QtMultimedia import (
     QWindowCapture,
 )
 
-from ..translatable import QT_TRANSLATE_NOOP
-from .devices import DeviceUnavailable
-from .qt_devices import VideoSinkTrack, _fit, video_frame_to_av
-from .screens import SHARE_FPS, SHARE_HEIGHT, SHARE_WIDTH, ScreenSource
+from ...translatable import QT_TRANSLATE_NOOP
+from ..devices import DeviceUnavailable
+from ..screens import SHARE_FPS, SHARE_HEIGHT, SHARE_WIDTH, ScreenSource
+from .frames import video_frame_to_av
+from .video_sink import VideoSinkTrack, fit
 
 __all__ = ["QtScreenTrack", "QtScreens", "ScreenUnavailable", "portal_reachable", "sharing_unavailable_reason"]
 
@@ -496,7 +497,7 @@ class QtScreens:
             _on_own_thread(chain.capture, release)
         if frame is None:
             return None
-        w, h = _fit(frame.width, frame.height, width, height)
+        w, h = fit(frame.width, frame.height, width, height)
         return await loop.run_in_executor(None, lambda: frame.reformat(width=w, height=h, format="rgb24"))
 
     def open(self, source: ScreenSource) -> QtScreenTrack:
