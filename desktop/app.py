@@ -138,7 +138,7 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     else:
         from .media.qt.screens import QtScreens
 
-        screens = QtScreens()
+        screens = QtScreens(environ=os.environ)
     settings = Settings()
     use_trust_store(settings.trusted_certificates)  # "Trust this server" decisions, kept in QSettings
     flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens)

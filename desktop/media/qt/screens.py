@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import av
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer
@@ -138,7 +137,7 @@ def portal_reachable(timeout_ms: int = 500) -> bool:
     return bool(activatable) and PORTAL_SERVICE in activatable[0]
 
 
-def _capture_failed(what: str, message: str) -> str:
+def _capture_failed(what: str, message: str, session_type: str) -> str:
     """A capture error as the user should read it, with what to do where we know it."""
     if sys.platform == "darwin":
         return (
@@ -146,7 +145,7 @@ def _capture_failed(what: str, message: str) -> str:
             f"Security → Screen Recording, then restart Parley. ({message})"
         )
     platform_name = QGuiApplication.platformName()
-    if _needs_portal(platform_name, os.environ.get("XDG_SESSION_TYPE", ""), sys.platform):
+    if _needs_portal(platform_name, session_type, sys.platform):
         return (
             f"Could not share {what} through the desktop portal (xdg-desktop-portal and PipeWire "
             f"must be running, and the request allowed): {message}"
@@ -216,6 +215,8 @@ class QtScreenTrack(VideoSinkTrack):
     as one arrives a hair early.) Frames larger than ``width`` x ``height`` are scaled down off
     the loop (``VideoSinkTrack``). A capture error, or the captured window closing, ends the
     track with ``ended_reason`` set; ``frames_skipped`` counts what the rate limit dropped.
+    ``session_type`` is the desktop session's (``$XDG_SESSION_TYPE``): on a Wayland desktop a
+    capture error says what the portal needs.
     """
 
     device_kind = "screen"  # type: ignore[assignment]  # not a DeviceKind: no backend unplugs it
@@ -230,10 +231,12 @@ class QtScreenTrack(VideoSinkTrack):
         fps: int = SHARE_FPS,
         clock: Callable[[], float] = time.monotonic,
         window_check_ms: int = 500,
+        session_type: str = "",
     ) -> None:
         if source is None:
             source = _source_for(target)
         self.source = source
+        self._session_type = session_type
         self._chain: _CaptureChain | None = _CaptureChain(target)
         super().__init__(self._chain.sink, width, height, name=source.name, clock=clock)
         self.device_id = source.id
@@ -291,7 +294,7 @@ class QtScreenTrack(VideoSinkTrack):
         if self._window_closed():  # Qt says e.g. "Cannot get window attributes"
             self.device_lost(self._closed_reason)
         else:
-            self.device_lost(_capture_failed(self._what, message or error.name))
+            self.device_lost(_capture_failed(self._what, message or error.name, self._session_type))
 
     def _on_capture_activeChanged(self, active: bool) -> None:
         chain = self._chain
@@ -366,11 +369,14 @@ class QtScreens:
 
     Create it, and call it, on the GUI thread with a ``QGuiApplication`` alive. Tracks opened
     here that are still running when the application quits are stopped then (``close``).
+    ``environ`` is the desktop session's environment (the composition root passes
+    ``os.environ``): its ``XDG_SESSION_TYPE`` says whether capture goes through the portal.
     """
 
     def __init__(
         self,
         *,
+        environ: Mapping[str, str],
         thumbnail_timeout: float = 2.0,
         width: int = SHARE_WIDTH,
         height: int = SHARE_HEIGHT,
@@ -379,6 +385,7 @@ class QtScreens:
         app = QCoreApplication.instance()
         if not isinstance(app, QGuiApplication):
             raise RuntimeError("QtScreens needs a QGuiApplication (or QApplication) first")
+        self.session_type = environ.get("XDG_SESSION_TYPE", "")
         self.thumbnail_timeout = thumbnail_timeout
         self.width, self.height, self.fps = width, height, fps
         self._opened: list[QtScreenTrack] = []
@@ -399,7 +406,7 @@ class QtScreens:
     def unavailable_reason(self) -> str | None:
         return sharing_unavailable_reason(
             QGuiApplication.platformName(),
-            session_type=os.environ.get("XDG_SESSION_TYPE", ""),
+            session_type=self.session_type,
             portal=portal_reachable,
             screen_count=len(QGuiApplication.screens()),
         )
@@ -503,7 +510,8 @@ class QtScreens:
     def open(self, source: ScreenSource) -> QtScreenTrack:
         """Start capturing ``source`` (raises ``ScreenUnavailable`` when it is gone)."""
         _require_gui_thread()
-        track = QtScreenTrack(self._find(source), source, width=self.width, height=self.height, fps=self.fps)
+        track = QtScreenTrack(self._find(source), source, width=self.width, height=self.height, fps=self.fps,
+                              session_type=self.session_type)
         self._opened = [t for t in self._opened if not t.finished]
         self._opened.append(track)
         return track
