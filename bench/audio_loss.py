@@ -72,7 +72,7 @@ from aiortc.rtcrtpreceiver import RTCRtpReceiver  # noqa: E402
 from desktop.media import seam  # noqa: E402
 from desktop.media.audio_receive import AudioReceiveTrack, OpusDecoder  # noqa: E402
 from desktop.media.peers import PublishConnection, ReceiveConnection  # noqa: E402
-from desktop.media.synthetic import RealTimePacer  # noqa: E402
+from desktop.media.synthetic.capture import RealTimePacer  # noqa: E402
 
 RATE = 48000
 FRAME = 960

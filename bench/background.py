@@ -41,7 +41,7 @@ from desktop.media.background import (  # noqa: E402
     SelfieSegmenter,
     bundled_backgrounds,
 )
-from desktop.media.synthetic import PresenterPattern  # noqa: E402
+from desktop.media.synthetic.presenter import PresenterPattern  # noqa: E402
 
 EFFECTS = {
     "blur light": BackgroundEffect("blur", "light"),
@@ -50,7 +50,7 @@ EFFECTS = {
 
 
 def scene(width: int, height: int, count: int) -> list[av.VideoFrame]:
-    """``count`` yuv420p frames of the synthetic presenter camera (desktop/media/synthetic.py)."""
+    """``count`` yuv420p frames of the synthetic presenter camera (desktop/media/synthetic/presenter.py)."""
     pattern = PresenterPattern(width, height)
     return [pattern.render(i, 0) for i in range(count)]
 

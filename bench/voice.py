@@ -15,7 +15,7 @@ near end alone, for echo cancellation off and on (the module's own algorithmic d
 
 ``--call``: the same end to end, in real time, through a real server: for each echo delay, with
 echo cancellation on and off, two ``parley-bot --room`` processes talk — Ada in a headset, Grace
-on a laptop whose speaker comes back into her microphone at -6 dB (desktop/media/acoustic.py) —
+on a laptop whose speaker comes back into her microphone at -6 dB (desktop/media/synthetic/acoustic.py) —
 and each reports how strongly its own voice came back in what the other sent
 (``own_voice_echo``: spectro-temporal correlation, median of 2 s windows, 0..1; about 0.1 is
 chance). Ada's figure is the one echo cancellation must keep low; Grace's (Ada wears a headset)

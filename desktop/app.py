@@ -115,7 +115,8 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     from .idle.backends import detect_backend
     from .idle.qt.app_input import AppInputBackend
     from .idle.qt.dbus import SESSION_BUS_BACKENDS
-    from .media.devices import DeviceManager, SyntheticBackend
+    from .media.devices import DeviceManager
+    from .media.synthetic.backend import SyntheticBackend
     from .media.qt.backend import QtBackend
     from .ui.flow import AppFlow, FlowOptions
     from .signalling.tls import use_trust_store
@@ -132,7 +133,7 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
                           idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt,
                           share_screen=args.share_screen)
     if args.screen == "synthetic":
-        from .media.screens import SyntheticScreens
+        from .media.synthetic.backend import SyntheticScreens
 
         screens = SyntheticScreens()
     else:

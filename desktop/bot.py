@@ -12,7 +12,7 @@ With ``--screen synthetic`` it also shares a synthetic screen (a scrolling docum
 at 15 fps by default); refused because two others share, it tries again when one stops.
 
 With ``--room`` it talks (synthetic speech, a voice of its own chosen by ``--voice-seed``) and
-listens in a simulated room (desktop/media/acoustic.py) through the app's own ``LocalMedia``, so
+listens in a simulated room (desktop/media/synthetic/acoustic.py) through the app's own ``LocalMedia``, so
 its microphone goes through the app's voice processing: ``echo`` is a laptop without headphones
 (what its speaker plays comes back into its microphone DELAY_MS later, 80 by default, at -6 dB;
 the talker an arm's length away), ``headphones`` a headset (no echo). ``--no-echo-cancellation``
@@ -20,7 +20,7 @@ turns echo cancellation off, as the app's setting does. The report then says, pe
 how strongly the bot's own voice came back in what that participant sent (``own_voice_echo``:
 the normalized cross-correlation of the spectrograms, 0..1, peak over lags of 0-1 s, median over
 2 s windows after the first 3 s; about 0.1 is chance, 0.3 and more is hearing oneself:
-media/acoustic.py).
+media/synthetic/acoustic.py).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from wire import content_owner
 
 from .session.timer import iso
 
-from .media.stamp import read_stamp
+from .media.synthetic.stamp import read_stamp
 from .session.events import (
     AudioFrameReceived,
     CameraRefused,
@@ -129,7 +129,7 @@ class BotReport:
     #: "noise_suppression", "voice_seed", "processed_blocks", "far_blocks_dropped"})
     voice: dict | None = None
     #: with --room, per participant: how strongly our own voice came back in what they sent
-    #: (media/acoustic.py ``voice_correlation``: 0..1, median over 2 s windows after the first
+    #: (media/synthetic/acoustic.py ``voice_correlation``: 0..1, median over 2 s windows after the first
     #: 3 s; ~0.1 is chance; high = we heard ourselves: their echo cancellation let us through)
     own_voice_echo: dict[str, float] = field(default_factory=dict)
     #: ... and its details: {"value", "peak" (the best window), "lag_ms", "seconds", "windows"}
@@ -183,14 +183,14 @@ def make_devices(options: BotOptions):
     (With a room, the microphone is the room's: see ``make_room``.)"""
     camera = microphone = None
     if options.light:
-        from .media.replay import ReplayAudioTrack, ReplayVideoTrack, encode_audio_clip, encode_video_clip
+        from .media.synthetic.replay import ReplayAudioTrack, ReplayVideoTrack, encode_audio_clip, encode_video_clip
 
         if options.camera == "synthetic":
             camera = ReplayVideoTrack(encode_video_clip(options.width, options.height, options.fps))
         if options.mic == "synthetic":
             microphone = ReplayAudioTrack(encode_audio_clip())
     else:
-        from .media.synthetic import SyntheticCamera, SyntheticMicrophone
+        from .media.synthetic.capture import SyntheticCamera, SyntheticMicrophone
 
         if options.camera == "synthetic":
             camera = SyntheticCamera(options.width, options.height, options.fps)
@@ -202,7 +202,7 @@ def make_devices(options: BotOptions):
 def make_room(options: BotOptions):
     """A simulated room and the app's ``LocalMedia`` over it (nothing opened yet): the
     microphone then runs through ``LocalMedia.voice``, the speaker feeds its far end."""
-    from .media.acoustic import AcousticBackend, Room
+    from .media.synthetic.acoustic import AcousticBackend, Room
     from .media.devices import DeviceManager
     from .media.local_media import LocalMedia
     from .media.voice import VoiceProcessor
@@ -312,7 +312,7 @@ class Bot:
     # --- screen share ---------------------------------------------------------------------
 
     def _screen(self):
-        from .media.synthetic import SyntheticScreen
+        from .media.synthetic.capture import SyntheticScreen
 
         o = self.options
         return SyntheticScreen(o.screen_width, o.screen_height, o.screen_fps)
@@ -349,7 +349,7 @@ class Bot:
         if self.heard is not None and event.frame is not None:
             heard = self.heard.get(event.attendee_id)
             if heard is None:
-                from .media.acoustic import ReceivedAudio
+                from .media.synthetic.received import ReceivedAudio
 
                 heard = self.heard[event.attendee_id] = ReceivedAudio()
             heard.add(event.frame, time.monotonic())
@@ -357,7 +357,7 @@ class Bot:
     # --- the room -------------------------------------------------------------------------
 
     def _open_room(self) -> None:
-        from .media.acoustic import AcousticBackend
+        from .media.synthetic.acoustic import AcousticBackend
 
         self.media.select_speaker(AcousticBackend.SPEAKER)
         self.session.use_speaker(self.media.speaker)
@@ -366,7 +366,7 @@ class Bot:
 
     def _report_voice(self) -> None:
         """What the room and its voice processing did, and our own voice in what others sent."""
-        from .media.acoustic import voice_correlation
+        from .media.synthetic.received import voice_correlation
 
         room, voice = self.room, self.media.voice
         kind, delay_ms = parse_room(self.options.room)

@@ -33,7 +33,8 @@ from PySide6.QtMultimedia import (  # noqa: E402
     QVideoSink,
 )
 
-from desktop.media.devices import Device, DeviceKind, DeviceManager, DeviceUnavailable, SyntheticBackend  # noqa: E402
+from desktop.media.devices import Device, DeviceKind, DeviceManager, DeviceUnavailable  # noqa: E402
+from desktop.media.synthetic.backend import SyntheticBackend  # noqa: E402
 from desktop.media.mixer import Mixer  # noqa: E402
 from desktop.media.qt.audio import AudioThread, DeviceWatcher, PcmConverter  # noqa: E402
 from desktop.media.qt.backend import QtBackend  # noqa: E402

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from desktop.media import voice
-from desktop.media.acoustic import render_voice
-from desktop.media.synthetic import RealTimePacer, SyntheticMicrophone
+from desktop.media.synthetic.talker import render_voice
+from desktop.media.synthetic.capture import RealTimePacer, SyntheticMicrophone
 from desktop.media.voice import BLOCK, ProcessedMicrophone, VoiceProcessor
 
 FS = 48000

@@ -24,7 +24,8 @@ from aiortc.mediastreams import (
     MediaStreamTrack,
 )
 
-from .synthetic import AUDIO_PTIME, MovingPattern, RealTimePacer, tone_amplitude, tone_samples
+from .capture import AUDIO_PTIME, RealTimePacer, tone_amplitude, tone_samples
+from .patterns import MovingPattern
 
 __all__ = [
     "EncodedClip",
