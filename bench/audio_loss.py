@@ -52,27 +52,22 @@ import json
 import math
 import queue
 import random
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import av
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+from harness import log, pct
 
-from aiortc import RTCPeerConnection  # noqa: E402
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack  # noqa: E402
-from aiortc.rtcrtpreceiver import RTCRtpReceiver  # noqa: E402
-
-from desktop.media import seam  # noqa: E402
-from desktop.media.audio_receive import AudioReceiveTrack, OpusDecoder  # noqa: E402
-from desktop.media.peers import PublishConnection, ReceiveConnection  # noqa: E402
-from desktop.media.synthetic.capture import RealTimePacer  # noqa: E402
+from desktop.media import seam
+from desktop.media.audio_receive import AudioReceiveTrack, OpusDecoder
+from desktop.media.peers import PublishConnection, ReceiveConnection
+from desktop.media.synthetic.capture import RealTimePacer
 
 RATE = 48000
 FRAME = 960
@@ -84,10 +79,6 @@ random.Random(20261122).shuffle(_SHUFFLE)
 _UNSHUFFLE = {symbol: k for k, symbol in enumerate(_SHUFFLE)}
 SPAN = SYMBOLS * FRAME / RATE  # 1.28 s: frame numbers repeat their symbol this often
 GUARD = 48  # samples left out at each end of the part read
-
-
-def log(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- the coded tone ---------------------------------------------------------------------------
@@ -320,13 +311,6 @@ def identify(times: list[float], frames: list[np.ndarray], captured: list[float]
             continue
         delivered.setdefault(k, t)
     return delivered
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def analyse(raw: dict, threshold: float = 0.5) -> dict:

@@ -26,22 +26,19 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import av
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from desktop.media.background import (  # noqa: E402
+from desktop.media.background import (
     LEVELS,
     BackgroundCompositor,
     BackgroundEffect,
     SelfieSegmenter,
     bundled_backgrounds,
 )
-from desktop.media.synthetic.presenter import PresenterPattern  # noqa: E402
+from desktop.media.synthetic.presenter import PresenterPattern
 
 EFFECTS = {
     "blur light": BackgroundEffect("blur", "light"),
