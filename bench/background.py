@@ -1,4 +1,4 @@
-"""Background effects (desktop/media/background.py): what the mask and the compositing cost.
+"""Background effects (desktop/media/background/): what the mask and the compositing cost.
 
     python bench/background.py [--frames 300] [--sizes 640x360,1280x720] [--json]
 
@@ -31,13 +31,10 @@ import av
 import numpy as np
 
 
-from desktop.media.background import (
-    LEVELS,
-    BackgroundCompositor,
-    BackgroundEffect,
-    SelfieSegmenter,
-    bundled_backgrounds,
-)
+from desktop.media.background.compositor import BackgroundCompositor
+from desktop.media.background.effect import BackgroundEffect, bundled_backgrounds
+from desktop.media.background.governor import LEVELS
+from desktop.media.background.segmentation import SelfieSegmenter
 from desktop.media.synthetic.presenter import PresenterPattern
 
 EFFECTS = {

@@ -124,20 +124,22 @@ def _check_webrtc() -> str:
 
 def _check_background() -> str:
     try:
-        from desktop.media import background
+        from desktop.media.background.compositor import load_picture
+        from desktop.media.background.effect import bundled_backgrounds, resolve_background_image
+        from desktop.media.background.segmentation import SelfieSegmenter
     except ImportError:
         return "skipped (no desktop.media.background in this build)"
     import numpy as np
 
-    reason = background.SelfieSegmenter.why_unavailable()
+    reason = SelfieSegmenter.why_unavailable()
     if reason:
         raise RuntimeError(reason)
-    segmenter = background.SelfieSegmenter()
+    segmenter = SelfieSegmenter()
     width, height = segmenter.input_size
     mask = segmenter.mask(np.zeros((height, width, 3), dtype=np.uint8))
-    pictures = background.bundled_backgrounds()
+    pictures = bundled_backgrounds()
     for name in pictures:
-        background.load_picture(background.resolve_background_image(name))
+        load_picture(resolve_background_image(name))
     return f"segmenter {width}x{height} -> mask {mask.shape}; {len(pictures)} background pictures load"
 
 

@@ -9,7 +9,7 @@ import fractions
 import numpy as np
 import pytest
 
-from desktop.media.background import SelfieSegmenter
+from desktop.media.background.segmentation import SelfieSegmenter
 from desktop.media.devices import DeviceKind
 from desktop.media.synthetic.backend import SyntheticBackend
 from desktop.media.synthetic.stamp import Stamp, read_stamp, stamp_height

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .background import NONE, BackgroundEffect, BackgroundEffectTrack
+from .background.effect import NONE, BackgroundEffect
+from .background.track import BackgroundEffectTrack
 from .devices import Device, DeviceKind, DeviceManager, Speaker
 from .switchable import SwitchableTrack
 from .tee import Tee
