@@ -31,6 +31,8 @@ import psutil
 
 from harness import REPO, Api, Relay, bot_command, bot_env, cpu_seconds, start_server, stop_process
 
+from wire import EndReason
+
 
 @dataclass
 class SoakBot:
@@ -143,7 +145,7 @@ async def run(args: argparse.Namespace) -> dict:
 
     reports = [b.report or {} for b in finished]
     ended_badly = [(b.name, (b.report or {}).get("end_reason")) for b in finished
-                   if (b.report or {}).get("end_reason") != "left"]
+                   if (b.report or {}).get("end_reason") != EndReason.LEFT]
     reconnect_ms = sorted(ms for r in reports for ms in r.get("reconnect_ms", []))
     return {
         "bench": "soak", "meetings": args.meetings, "bots_per_meeting": args.bots, "minutes": args.minutes,
