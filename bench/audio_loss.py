@@ -58,11 +58,9 @@ from dataclasses import dataclass, field
 
 import av
 import numpy as np
-
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
-from harness import log, pct
 
 from desktop.media import seam
 from desktop.media.audio_receive import AudioReceiveTrack, OpusDecoder
@@ -79,6 +77,10 @@ random.Random(20261122).shuffle(_SHUFFLE)
 _UNSHUFFLE = {symbol: k for k, symbol in enumerate(_SHUFFLE)}
 SPAN = SYMBOLS * FRAME / RATE  # 1.28 s: frame numbers repeat their symbol this often
 GUARD = 48  # samples left out at each end of the part read
+
+
+def log(text: str = "") -> None:
+    print(text, flush=True)
 
 
 # --- the coded tone ---------------------------------------------------------------------------
@@ -311,6 +313,13 @@ def identify(times: list[float], frames: list[np.ndarray], captured: list[float]
             continue
         delivered.setdefault(k, t)
     return delivered
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def analyse(raw: dict, threshold: float = 0.5) -> dict:
