@@ -1,4 +1,4 @@
-"""Sharing real screens and windows through Qt Multimedia (``desktop.media.qt.screens``).
+"""Sharing real screens and windows through Qt Multimedia (``desktop.media.qt``: screens, screen_capture, screen_access).
 
 In the test process Qt runs ``offscreen``: it has one virtual 800x800 screen that Qt's grabber
 captures (black frames), and no windows to capture. That is enough for the listing, the frame
@@ -33,15 +33,11 @@ from PySide6.QtCore import QCoreApplication, QSize  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtMultimedia import QCapturableWindow, QVideoFrame, QVideoFrameFormat  # noqa: E402
 
-from desktop.media.qt import screens as qt_screens  # noqa: E402
 from desktop.media.devices import DeviceUnavailable  # noqa: E402
-from desktop.media.qt.screens import (  # noqa: E402
-    PORTAL_SERVICE,
-    QtScreens,
-    QtScreenTrack,
-    ScreenUnavailable,
-    sharing_unavailable_reason,
-)
+from desktop.media.qt import screens as qt_screens  # noqa: E402
+from desktop.media.qt.screen_access import PORTAL_SERVICE, sharing_unavailable_reason  # noqa: E402
+from desktop.media.qt.screen_capture import QtScreenTrack  # noqa: E402
+from desktop.media.qt.screens import QtScreens, ScreenUnavailable  # noqa: E402
 from desktop.media.screens import ScreenSource  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,7 +121,7 @@ _PORTAL_CHECK = f"""
 import sys
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtDBus import QDBusConnection
-from desktop.media.qt.screens import portal_reachable
+from desktop.media.qt.screen_access import portal_reachable
 app = QCoreApplication([])
 if sys.argv[1] == "register":
     assert QDBusConnection.sessionBus().registerService({PORTAL_SERVICE!r})

@@ -18,8 +18,9 @@ aiortc tracks and ``Speaker`` (``desktop/media/devices.py``) and ``ScreenCatalog
   a ``Mixer`` every 10 ms. PCM only ever crosses Qt as a ``QByteArray`` written to / read from
   Qt's own ``QIODevice`` (a Python ``QIODevice.writeData`` would truncate it at the first zero
   byte).
-- ``screens.py``: ``QtScreens``, the screens and windows to share (``QScreenCapture`` /
-  ``QWindowCapture``).
+- ``screens.py``: ``QtScreens``, the screens and windows to share; ``screen_capture.py``: one
+  capture (``QScreenCapture`` / ``QWindowCapture`` -> ``QtScreenTrack``); ``screen_access.py``:
+  whether sharing can work on this desktop (the Wayland portal) and capture errors in words.
 
 A device that fails or vanishes ends what was opened on it: tracks stop (``recv`` raises
 ``MediaStreamError``, the track emits ``"ended"``, ``ended_reason`` says why), speakers close
