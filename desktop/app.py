@@ -116,7 +116,6 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     from .idle.qt.app_input import AppInputBackend
     from .idle.qt.dbus import SESSION_BUS_BACKENDS
     from .media.devices import DeviceManager
-    from .media.synthetic.backend import SyntheticBackend
     from .media.qt.backend import QtBackend
     from .ui.flow import AppFlow, FlowOptions
     from .signalling.tls import use_trust_store
@@ -124,6 +123,8 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
 
     backends = [QtBackend()]
     if args.fake_devices:
+        from .media.synthetic.backend import SyntheticBackend
+
         backends.append(SyntheticBackend())
     devices = DeviceManager(backends)
     local = LocalServer(user_data_dir() / "server")
