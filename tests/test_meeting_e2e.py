@@ -8,7 +8,8 @@ import json
 import aiohttp
 import pytest
 
-from desktop.bot import Bot, BotOptions
+from desktop.bot.options import BotOptions
+from desktop.bot.runner import Bot
 from desktop.session.meeting_session import JoinFailed, MeetingSession
 from desktop.signalling.tls import MemoryTrustStore
 from server.app import CONFIG_KEY, LIFECYCLE_KEY

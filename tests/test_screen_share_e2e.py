@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from desktop.media.synthetic import SyntheticScreen
+from desktop.media.synthetic.capture import SyntheticScreen
 from desktop.session.events import ScreenShareStopped
 from desktop.session.meeting_session import MeetingSession
 from desktop.signalling.tls import MemoryTrustStore

@@ -96,7 +96,8 @@ class Sharing:
         """Share a video file (picture and sound) as content, paced in real time; ends at the
         file's end (unless ``loop``) or when stopped. Returns ``"published"``, the refusal code,
         or ``"bad_file"`` (``file_error`` says why)."""
-        from ..media.file_share import FileShareError, FileSource
+        from ..media.file_share.decoder import FileShareError
+        from ..media.file_share.source import FileSource
 
         self.file_error = None
         try:

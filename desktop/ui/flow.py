@@ -29,7 +29,7 @@ from ..idle.watcher import (
     IdleWatcher,
     effective_timeout,
 )
-from ..media.background import BackgroundEffect
+from ..media.background.effect import BackgroundEffect
 from ..media.local_media import LocalMedia
 from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
 from ..media.screens import ScreenCatalog, ScreenSource
