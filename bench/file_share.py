@@ -1,4 +1,4 @@
-"""Sharing a video file (desktop/media/file_share.py): how closely FileSource keeps real time.
+"""Sharing a video file (desktop/media/file_share/): how closely FileSource keeps real time.
 
     python bench/file_share.py [--seconds 4] [--containers mp4,webm] [--pause 0.65] [--json]
 
@@ -14,32 +14,64 @@ keeps to it on this machine:
 - pause: the gap in the timestamps across a real pause of ``--pause`` seconds, against the
   pause as measured around ``pause()``/``resume()``.
 
-The clips are made here with PyAV (tests/test_file_share.py make_media: a moving bar and a
-440 Hz tone, 320x240 at 15 fps).
+The clips are made here with PyAV, as tests/test_file_share.py makes its own: a bar moving
+across grey and a 440 Hz tone, 320x240 at 15 fps.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import fractions
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import av
 import numpy as np
+from aiortc.mediastreams import MediaStreamError
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from desktop.media.file_share.source import FileSource
 
-from aiortc.mediastreams import MediaStreamError  # noqa: E402
-
-from desktop.media.file_share import FileSource  # noqa: E402
-from test_file_share import CONTAINERS, make_media  # noqa: E402
-
+#: container -> (suffix, video codecs, audio codecs): the first this PyAV can write is used
+CONTAINERS = {
+    "mp4": (".mp4", ("libx264", "h264", "mpeg4"), ("aac", "libmp3lame", "mp3")),
+    "webm": (".webm", ("libvpx",), ("libopus", "opus")),
+}
 RATES = {"video": 90000, "audio": 48000}
+
+
+def make_clip(path: Path, vcodec: str, acodec: str, seconds: float, fps: int = 15) -> Path:
+    """``seconds`` of a bar moving across grey (320x240) and a 440 Hz tone (48 kHz stereo)."""
+    out = av.open(str(path), "w")
+    video = out.add_stream(vcodec, rate=fps)
+    video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+    audio = out.add_stream(acodec, rate=48000)
+    audio.layout = "stereo"
+    for index in range(round(seconds * fps)):
+        image = np.full((240, 320, 3), 60, np.uint8)
+        image[:, index * 8 % 304:index * 8 % 304 + 16] = 255
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = index, fractions.Fraction(1, fps)
+        for packet in video.encode(frame):
+            out.mux(packet)
+    for packet in video.encode(None):
+        out.mux(packet)
+    total, position = round(seconds * 48000), 0
+    while position < total:
+        count = min(960, total - position)
+        tone = (0.3 * np.sin(2 * np.pi * 440.0 * (position + np.arange(count)) / 48000)).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(np.stack([tone, tone]), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts, frame.time_base = 48000, position, fractions.Fraction(1, 48000)
+        for packet in audio.encode(frame):
+            out.mux(packet)
+        position += count
+    for packet in audio.encode(None):
+        out.mux(packet)
+    out.close()
+    return path
 
 
 async def read(track, arrivals: list[tuple[float, int]]) -> None:
@@ -102,11 +134,13 @@ async def main() -> None:
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="parley-bench-file-") as folder:
         for name in args.containers.split(","):
-            suffix, vcodec, acodec, rate = CONTAINERS[name]
+            suffix, vcodecs, acodecs = CONTAINERS[name]
+            vcodec = next((c for c in vcodecs if c in av.codecs_available), None)
+            acodec = next((c for c in acodecs if c in av.codecs_available), None)
             if not (vcodec and acodec):
                 print(f"{name}: this PyAV cannot write it, left out", file=sys.stderr)
                 continue
-            clip = make_media(Path(folder) / f"clip{suffix}", vcodec, acodec, rate=rate, seconds=args.seconds)
+            clip = make_clip(Path(folder) / f"clip{suffix}", vcodec, acodec, args.seconds)
             figures[name] = await play(clip)
             figures[name]["pause"] = await pause_gap(clip, args.pause)
     if not args.json:

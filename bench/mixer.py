@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import av
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from desktop.media.mixer import SAMPLE_RATE, Mixer  # noqa: E402
+from desktop.media.mixer import SAMPLE_RATE, Mixer
 
 FRAME = 960
 

@@ -19,7 +19,8 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from desktop.media.file_share import SUPPORTED, FileShareError, FileSource
+from desktop.media.file_share.decoder import SUPPORTED, FileShareError
+from desktop.media.file_share.source import FileSource
 from desktop.media.ice import prepare_for_server
 
 TONE_RMS = 0.3 / np.sqrt(2)  # the tone's amplitude is 0.3 of full scale
@@ -104,7 +105,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-class PlaybackClock:
+class SteppedClock:
     """The clock a FileSource plays by, moved on by the test: a frame comes when this clock
     reaches its time, however fast or slow the machine is."""
 
@@ -140,14 +141,14 @@ class RunningClock:
         self._moved += held - self()
 
 
-def on_clock(source: FileSource, clock: PlaybackClock | RunningClock | None = None) -> PlaybackClock | RunningClock:
-    """Play ``source`` by ``clock`` (a new PlaybackClock, which the test moves); install it
+def on_clock(source: FileSource, clock: SteppedClock | RunningClock | None = None) -> SteppedClock | RunningClock:
+    """Play ``source`` by ``clock`` (a new SteppedClock, which the test moves); install it
     before the first ``recv()``.
 
     FileSource takes no clock argument; its playback clock reads the time through ``now``.
     """
-    clock = clock or PlaybackClock()
-    source._clock.now = clock
+    clock = clock or SteppedClock()
+    source._playback.clock.now = clock
     return clock
 
 
@@ -163,7 +164,7 @@ class Pump:
     """Reads a track as a sender would, noting each frame with the playback clock's time then."""
 
     track: MediaStreamTrack
-    clock: PlaybackClock | None = None
+    clock: SteppedClock | RunningClock | None = None
     frames: list = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     error: BaseException | None = None
@@ -204,7 +205,7 @@ class Pump:
         return self.error is not None or bool(self.frames) and self.due[-1] + period > self.clock() + 1e-6
 
 
-async def settle(clock: PlaybackClock, pumps: tuple[Pump, ...]) -> None:
+async def settle(clock: SteppedClock, pumps: tuple[Pump, ...]) -> None:
     """Wait (in real time, bounded) until every track has delivered what is due by now."""
     deadline = time.monotonic() + 5.0
     while not all(pump.caught_up() for pump in pumps):
@@ -212,7 +213,7 @@ async def settle(clock: PlaybackClock, pumps: tuple[Pump, ...]) -> None:
         await asyncio.sleep(0.002)
 
 
-async def step(clock: PlaybackClock, *pumps: Pump, seconds: float = STEP) -> None:
+async def step(clock: SteppedClock, *pumps: Pump, seconds: float = STEP) -> None:
     """Move the playback clock on once everything due by now has come (the first ``recv()``
     starts the clock at 0), and wait until what is due by then has come too."""
     await settle(clock, pumps)
