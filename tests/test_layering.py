@@ -285,7 +285,8 @@ for package in ("desktop.bot", "desktop.session", "desktop.signalling", "desktop
     module = importlib.import_module(package)
     if hasattr(module, "__path__"):
         names += [m.name for m in pkgutil.walk_packages(module.__path__, package + ".")
-                  if not any(m.name == qt or m.name.startswith(qt + ".") for qt in ADAPTERS)]
+                  if not m.name.endswith(".__main__")  # runs the program
+                  and not any(m.name == qt or m.name.startswith(qt + ".") for qt in ADAPTERS)]
 def qt():
     return sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "qasync", "shiboken6"))
 culprits = [] if not qt() else ["desktop.bot"]
