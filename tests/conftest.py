@@ -67,13 +67,15 @@ def themed(qapp, monkeypatch):
 #   PortAudio's, appear as threading._DummyThread and can be neither joined nor seen to end);
 # - the allowlist _PROCESS_WIDE, each with its reason;
 # - aiortc's decoder threads of a connection whose close was given up in that test. aiortc
-#   1.16's RTCPeerConnection.close() sometimes hangs in RTCRtpReceiver.stop() (seen waiting for
-#   its RTCP task to end, when a call is left right after someone else left); close_bounded
-#   (desktop/media/peers.py, server/sfu/peers.py) gives up after a few seconds and logs "the peer
-#   connection did not close within ..."; the receivers close() had not reached keep their
-#   decoder threads, blocked on an empty queue. Those threads are left to the exit and listed
-#   under "decoder threads of connections whose close hung". Any other decoder thread left
-#   running, say of a connection nobody closed, fails the test.
+#   1.16's RTCPeerConnection.close() sometimes hangs stopping a transceiver (waiting for an RTP
+#   or RTCP task that never ran, or never ended: see CLOSE_TIMEOUT in server/sfu/peers.py);
+#   close_bounded there and in desktop/media/peers.py gives up after a few seconds and logs "the
+#   peer connection did not close within ..."; the receivers close() had not reached keep their
+#   decoder threads, blocked on an empty queue. Seen about once in ten runs of
+#   tests/gui/test_app.py::test_a_participant_sees_no_host_controls, on the server's side. Those
+#   threads are left to the exit and listed under "decoder threads of connections whose close
+#   hung". Any other decoder thread left running, say of a connection nobody closed, fails the
+#   test.
 
 import logging  # noqa: E402
 import sys  # noqa: E402
