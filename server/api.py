@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from wire import ErrorCode, ProtocolError, from_dict, load_object
+from wire import EndReason, ErrorCode, ProtocolError, from_dict, load_object
 
 from .app import API_KEY_KEY, MEETINGS_KEY, ROOMS_KEY
 from .meetings import DEFAULT_CALL_TYPE, merge_settings
@@ -217,9 +217,9 @@ async def update_meeting(request: web.Request) -> web.Response:
 async def delete_meeting(request: web.Request) -> web.Response:
     """End the meeting (reason "deleted"); its record stays, so it can still be read."""
     meetings = request.app[MEETINGS_KEY]
-    meeting = meetings.end_meeting(request.match_info["meeting_id"], "deleted")
+    meeting = meetings.end_meeting(request.match_info["meeting_id"], EndReason.DELETED)
     rooms = request.app[ROOMS_KEY]
-    await rooms.end_meeting(meeting.id, "deleted")
+    await rooms.end_meeting(meeting.id, EndReason.DELETED)
     return web.json_response({"meeting": meetings.meeting_json(meeting)})
 
 

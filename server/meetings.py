@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from wire import MAX_LIMIT_SECONDS, MAX_NAME_CHARS, ErrorCode, ProtocolError, from_dict
+from wire import MAX_LIMIT_SECONDS, MAX_NAME_CHARS, Capability, EndReason, ErrorCode, ProtocolError, from_dict
 
 from .clock import Clock, iso
 from .config import ServerConfig, host_port
@@ -23,17 +23,8 @@ from .events import EventBus, ServerEvent
 from .store import AttendeeRecord, CallTypeRecord, MeetingRecord, Store
 from .tokens import TokenSigner
 
-CAPABILITIES: list[str] = [
-    "join-call",
-    "send-audio",
-    "send-video",
-    "screenshare",
-    "update-call-settings",
-    "change-max-duration",
-    "mute-others",
-    "remove-participant",
-    "end-call",
-]
+#: Every capability a call type may grant, in the order the docs list them.
+CAPABILITIES: list[Capability] = list(Capability)
 
 MAX_USER_ID_CHARS = 256
 
@@ -120,7 +111,9 @@ def merge_settings(base: dict[str, Any], override: dict[str, Any]) -> dict[str, 
 
 DEFAULT_CALL_TYPE = CallType(
     name="default",
-    grants={"host": list(CAPABILITIES), "participant": CAPABILITIES[:4]},
+    grants={"host": list(CAPABILITIES),
+            "participant": [Capability.JOIN_CALL, Capability.SEND_AUDIO, Capability.SEND_VIDEO,
+                            Capability.SCREENSHARE]},
     settings={"limits": {"max_duration_seconds": None, "max_participants": 100}},
 )
 
@@ -242,7 +235,7 @@ class MeetingService:
         if capabilities is not None:
             for needed in _needed_capabilities(override):
                 if needed not in capabilities:
-                    raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"changing these settings needs {needed!r}")
+                    raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"changing these settings needs {str(needed)!r}")
         merged = merge_settings(meeting.settings, override)
         updated = dataclasses.replace(meeting, settings=merged)
         limits = parse_settings(self.effective_settings(updated)).limits  # validates
@@ -318,7 +311,7 @@ class MeetingService:
         self._publish("meeting.started", meeting)
         return meeting
 
-    def end_meeting(self, meeting_id: str, reason: str) -> MeetingRecord:
+    def end_meeting(self, meeting_id: str, reason: EndReason) -> MeetingRecord:
         """End the meeting once; ending an ended meeting keeps the first time and reason."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
@@ -414,15 +407,15 @@ class MeetingService:
         return meeting, attendee
 
 
-def _needed_capabilities(override: dict[str, Any]) -> set[str]:
+def _needed_capabilities(override: dict[str, Any]) -> set[Capability]:
     """What a role needs to lay ``override`` over a meeting's settings."""
-    needed: set[str] = set()
+    needed: set[Capability] = set()
     for key, value in override.items():
         if key == DURATION_KEY[0] and isinstance(value, dict):
             if DURATION_KEY[1] in value:
-                needed.add("change-max-duration")
+                needed.add(Capability.CHANGE_MAX_DURATION)
             if set(value) - {DURATION_KEY[1]}:
-                needed.add("update-call-settings")
+                needed.add(Capability.UPDATE_CALL_SETTINGS)
         else:
-            needed.add("update-call-settings")
+            needed.add(Capability.UPDATE_CALL_SETTINGS)
     return needed

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 from wire import (
     MAX_CAMERAS,
+    Capability,
+    EndReason,
+    ModerationAction,
     CapabilitiesUpdated,
     ChatHistory,
     ChatInfo,
@@ -164,7 +167,7 @@ class Room:
         capabilities = self._meetings.capabilities(meeting, attendee.role)
         if attendee.id in self._removed:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
-        if "join-call" not in capabilities:
+        if Capability.JOIN_CALL not in capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"role {attendee.role!r} may not join")
         previous = self.participants.get(attendee.id)
         returning = previous is not None
@@ -174,7 +177,7 @@ class Room:
             if previous.away_since is None:
                 previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you joined from another connection"))
             # keep the room even if it is now empty: its attendee is coming right back
-            await self._remove(previous, "replaced", announce=False, forget=False)
+            await self._remove(previous, EndReason.REPLACED, announce=False, forget=False)
             if self._ended:
                 raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         limit = self._meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
@@ -214,12 +217,12 @@ class Room:
             owner = self.participants.get(attendee.id)
             if owner is None or owner.is_content:
                 raise ProtocolError(ErrorCode.NOT_JOINED, "join the meeting before sharing your screen")
-            if "screenshare" not in owner.capabilities:
+            if Capability.SCREENSHARE not in owner.capabilities:
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not share its screen")
             if owner.share is not None:
                 previous = owner.share
                 previous.outbox.put(Error(code=ErrorCode.ALREADY_JOINED, message="you shared again from another connection"))
-                await self._remove(previous, "replaced", announce=True)
+                await self._remove(previous, EndReason.REPLACED, announce=True)
             shares = [p for p in self.participants.values() if p.is_content]
             if len(shares) >= MAX_SCREEN_SHARES:
                 names = " and ".join(p.owner.attendee.name for p in shares if p.owner is not None)
@@ -230,7 +233,8 @@ class Room:
             record = dataclasses.replace(owner.attendee, id=content_attendee_id(owner.attendee_id),
                                          name=f"{owner.attendee.name} (screen)")
             # a share may carry sound (a shared video file) when its owner may send audio
-            capabilities = ["screenshare"] + (["send-audio"] if "send-audio" in owner.capabilities else [])
+            capabilities = [Capability.SCREENSHARE] + (
+                [Capability.SEND_AUDIO] if Capability.SEND_AUDIO in owner.capabilities else [])
             share = Participant(record, outbox, capabilities, owner=owner)
             owner.share = share
             self._seat(share, meeting, rid)
@@ -286,7 +290,7 @@ class Room:
         elif not alone:
             self.alone_since = None
 
-    async def leave(self, participant: Participant, reason: str = "left") -> None:
+    async def leave(self, participant: Participant, reason: str = EndReason.LEFT) -> None:
         if self.participants.get(participant.attendee_id) is participant:
             await self._remove(participant, reason, announce=True)
 
@@ -297,14 +301,14 @@ class Room:
         share, participant.share = participant.share, None
         if share is not None and self.participants.get(share.attendee_id) is share:
             share.outbox.put(MeetingEnded(reason=reason))  # a share ends with its owner
-            await self._remove(share, "left", announce=True, forget=False)
+            await self._remove(share, EndReason.LEFT, announce=True, forget=False)
         freed = participant.camera_on
         participant.camera_on = False
         if announce:
             self._broadcast(ParticipantLeft(attendee_id=participant.attendee_id, reason=reason))
         if not participant.is_content:
             self._people_changed()
-            if not self._ended and reason != "replaced":
+            if not self._ended and reason != EndReason.REPLACED:
                 self._meetings.participant_event("participant.left", self.meeting_id,
                                                  to_dict(participant.info()), reason)
         await self._close_peers(participant)
@@ -322,14 +326,14 @@ class Room:
         if self.participants.get(participant.attendee_id) is not participant:
             return
         if participant.is_content or grace <= 0 or self._ended:
-            await self._remove(participant, "disconnected", announce=True)
+            await self._remove(participant, EndReason.DISCONNECTED, announce=True)
             return
         participant.away_since = self._meetings.now()
         participant.volume = 0.0
         share, participant.share = participant.share, None
         if share is not None and self.participants.get(share.attendee_id) is share:
-            share.outbox.put(MeetingEnded(reason="disconnected"))
-            await self._remove(share, "left", announce=True, forget=False)
+            share.outbox.put(MeetingEnded(reason=EndReason.DISCONNECTED))
+            await self._remove(share, EndReason.LEFT, announce=True, forget=False)
         participant.outbox.close()
         await self._close_peers(participant)
         participant.publisher = participant.subscriber = None
@@ -341,7 +345,7 @@ class Room:
                 if p.away_since is not None and now - p.away_since >= grace]
         for participant in gone:
             if self.participants.get(participant.attendee_id) is participant:
-                await self._remove(participant, "disconnected", announce=True)
+                await self._remove(participant, EndReason.DISCONNECTED, announce=True)
         return [p.attendee_id for p in gone]
 
     async def going_away(self) -> None:
@@ -349,7 +353,7 @@ class Room:
         meeting itself does not end."""
         await self._disconnect_all(ServerRestarting(retry_after_ms=1000))
 
-    async def end(self, reason: str) -> None:
+    async def end(self, reason: EndReason) -> None:
         """The meeting is over: tell everyone why and disconnect them."""
         await self._disconnect_all(MeetingEnded(reason=reason))
 
@@ -383,10 +387,10 @@ class Room:
         publisher = PublisherPeer(participant.attendee_id)
         try:
             sdp = await publisher.answer(request.sdp)
-            if "audio" in publisher.tracks and "send-audio" not in participant.capabilities:
+            if "audio" in publisher.tracks and Capability.SEND_AUDIO not in participant.capabilities:
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send audio")
             if ("video" in publisher.tracks and request.video and not participant.is_content
-                    and "send-video" not in participant.capabilities):
+                    and Capability.SEND_VIDEO not in participant.capabilities):
                 raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
             if self.participants.get(participant.attendee_id) is not participant:  # left meanwhile
                 raise ProtocolError(ErrorCode.NOT_JOINED, "you left the meeting")
@@ -468,41 +472,41 @@ class Room:
 
     # --- host controls (capability-gated here, whatever the client shows) ------------------------
 
-    async def moderate(self, host: Participant, attendee_id: str, action: str) -> Message:
+    async def moderate(self, host: Participant, attendee_id: str, action: ModerationAction) -> Message:
         """Do it, and return the reply for the host (what everyone else is told too)."""
-        needed = "remove-participant" if action == "remove" else "mute-others"  # lower_hand too
-        if needed not in host.capabilities:
+        action = ModerationAction(action)
+        if action.capability not in host.capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"your role may not {action.replace('_', ' ')} others")
         target = self.participants.get(attendee_id)
         if target is None:
             raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
         if target.is_content:
-            if action != "remove":
+            if action is not ModerationAction.REMOVE:
                 raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share has no microphone")
-            target.outbox.put(MeetingEnded(reason="removed"))  # stop their share; they may share again
-            await self._remove(target, "removed", announce=True)
-            return ParticipantLeft(attendee_id=attendee_id, reason="removed")
-        if action == "lower_hand":
+            target.outbox.put(MeetingEnded(reason=EndReason.REMOVED))  # stop their share; they may share again
+            await self._remove(target, EndReason.REMOVED, announce=True)
+            return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
+        if action is ModerationAction.LOWER_HAND:
             target.hand_raised_at = None
             self._broadcast(ParticipantUpdated(target.info()))
             return ParticipantUpdated(target.info())
-        if action == "remove":
+        if action is ModerationAction.REMOVE:
             self._removed.add(attendee_id)
             self._meetings.remove_attendee(attendee_id)
-            target.outbox.put(MeetingEnded(reason="removed"))
-            await self._remove(target, "removed", announce=True)
-            return ParticipantLeft(attendee_id=attendee_id, reason="removed")
-        target.mute_locked = action == "mute"
-        if action == "mute":
+            target.outbox.put(MeetingEnded(reason=EndReason.REMOVED))
+            await self._remove(target, EndReason.REMOVED, announce=True)
+            return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
+        target.mute_locked = action is ModerationAction.MUTE
+        if action is ModerationAction.MUTE:
             target.muted = True
         self._broadcast(ParticipantUpdated(target.info()))
         return ParticipantUpdated(target.info())
 
     async def end_by_host(self, host: Participant) -> None:
-        if "end-call" not in host.capabilities:
+        if Capability.END_CALL not in host.capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not end the meeting")
-        self._meetings.end_meeting(self.meeting_id, "ended_by_host")
-        await self.end("ended_by_host")
+        self._meetings.end_meeting(self.meeting_id, EndReason.ENDED_BY_HOST)
+        await self.end(EndReason.ENDED_BY_HOST)
 
     def set_volume(self, participant: Participant, volume: float) -> None:
         participant.volume = volume
@@ -542,7 +546,7 @@ class Room:
     # --- video slots ---------------------------------------------------------------------
 
     def _take_slot(self, participant: Participant) -> bool:
-        if "send-video" not in participant.capabilities:
+        if Capability.SEND_VIDEO not in participant.capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not send video")
         if participant.camera_on:
             return True
@@ -695,7 +699,7 @@ class RoomRegistry:
             packets_forwarded=sum(down.packets_sent for up in ups for down in up.downs),
         )
 
-    async def end_meeting(self, meeting_id: str, reason: str) -> None:
+    async def end_meeting(self, meeting_id: str, reason: EndReason) -> None:
         room = self._rooms.get(meeting_id)
         if room is not None:
             await room.end(reason)

@@ -21,6 +21,7 @@ from wire import (
     Camera,
     Error,
     EndMeeting,
+    EndReason,
     ErrorCode,
     Join,
     Leave,
@@ -134,7 +135,7 @@ class ClientConnection:
         self.room: Room | None = None
         self.participant: Participant | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._leave_reason = "disconnected"
+        self._leave_reason: str = EndReason.DISCONNECTED
         self._rate = TokenBucket(RATE_PER_SECOND, RATE_BURST)
         self._volume_rate = TokenBucket(10, 20)  # clients send about 5 a second
         self._chat_rate = TokenBucket(CHAT_PER_SECOND, CHAT_BURST)
@@ -252,7 +253,7 @@ class ClientConnection:
 
     async def _finish(self) -> None:
         if self.room is not None and self.participant is not None:
-            if self._leave_reason == "disconnected":  # no leave: it may well come back
+            if self._leave_reason == EndReason.DISCONNECTED:  # no leave: it may well come back
                 await self.room.drop(self.participant, self.rooms.grace_seconds)
             else:
                 await self.room.leave(self.participant, self._leave_reason)
