@@ -13,7 +13,6 @@ from aiohttp import web
 
 from wire import MAX_MESSAGE_BYTES
 
-from . import metrics, signalling
 from .clock import Clock, SystemClock
 from .config import (
     API_KEY_ENV,
@@ -24,21 +23,25 @@ from .config import (
     host_port,
     read_or_create_secret,
 )
+from .http.errors import error_middleware
+from .http.keys import (
+    API_KEY_KEY,
+    CONFIG_KEY,
+    JOIN_LIMITER_KEY,
+    LIFECYCLE_KEY,
+    MEETINGS_KEY,
+    ROOMS_KEY,
+    WEBHOOKS_KEY,
+)
+from .http.ratelimit import JoinLimiter
+from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
-from .sfu import ice as sfu_ice
 from .rooms import RoomRegistry
+from .sfu import ice as sfu_ice
 from .store import Store
 from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
-from .webhooks import install as install_webhooks
-
-MEETINGS_KEY = web.AppKey("meetings", MeetingService)
-ROOMS_KEY = web.AppKey("rooms", RoomRegistry)
-CONFIG_KEY = web.AppKey("config", ServerConfig)
-LIFECYCLE_KEY = web.AppKey("lifecycle", Lifecycle)
-#: The API key server-side calls must present (resolved once at start).
-API_KEY_KEY = web.AppKey("api_key", str)
 
 
 def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
@@ -62,9 +65,7 @@ def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
 
 
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
-    # server.api imports the app keys from here, so it is imported once they exist.
-    from . import api
-
+    """The server's parts, built and wired: the composition root."""
     clock = clock or SystemClock()
     sfu_ice.use_addresses(list(config.ice_addresses))  # what the forwarding unit offers peers
     ensure_data_dir(config.data_dir)
@@ -80,18 +81,18 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         store.close()
         raise
 
-    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[api.error_middleware])
+    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[error_middleware])
     app[CONFIG_KEY] = config
     app[API_KEY_KEY] = api_key
     app[MEETINGS_KEY] = meetings
     app[ROOMS_KEY] = rooms
     app[LIFECYCLE_KEY] = lifecycle
-    api.add_routes(app)
-    signalling.add_routes(app)  # the WebSocket at /v1/rtc
-    metrics.add_routes(app)
-    install_webhooks(app, webhooks)  # app[WEBHOOKS_KEY], /v1/webhooks; starts on startup
+    app[WEBHOOKS_KEY] = webhooks
+    app[JOIN_LIMITER_KEY] = JoinLimiter(config.joins_per_minute)
+    add_routes(app)
 
-    async def start_rules(app: web.Application) -> None:
+    async def start(app: web.Application) -> None:
+        webhooks.start()  # resumes the deliveries a previous run left pending
         lifecycle.start()
 
     async def end_rooms(app: web.Application) -> None:
@@ -110,7 +111,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
             finally:
                 store.close()
 
-    app.on_startup.append(start_rules)
+    app.on_startup.append(start)
     app.on_shutdown.append(end_rooms)
     app.on_cleanup.append(close)
     return app

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import metrics
+from .http import metrics
 from .app import certificate_fingerprint, resolve_api_key, start_server
 from .config import API_KEY_FILE, ServerConfig, default_data_dir
 from .store import StoreError

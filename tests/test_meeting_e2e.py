@@ -10,7 +10,7 @@ import pytest
 
 from desktop.bot import Bot, BotOptions
 from desktop.session.meeting_session import JoinFailed, MeetingSession
-from server.app import CONFIG_KEY, LIFECYCLE_KEY
+from server.http.keys import CONFIG_KEY, LIFECYCLE_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import MAX_CAMERAS, EndMeeting, ErrorCode, Mute, ProtocolError
 

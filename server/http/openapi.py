@@ -1,10 +1,10 @@
 """The REST API described as an OpenAPI 3.1 document, served at ``GET /v1/openapi.json``.
 
 The document is plain data built here, next to nothing else: no framework generates it, so it
-says exactly what the handlers in ``server/api.py`` and ``server/webhooks.py`` accept and
+says exactly what the handlers in ``server/http/rest.py`` and ``server/http/webhooks.py`` accept and
 answer. Where the server refuses unknown fields, the request schemas say
 ``additionalProperties: false``; every refusal is ``{"error": {"code", "message"}}`` with the
-codes ``wire.ErrorCode`` has for that HTTP status (``server.api.HTTP_STATUS``).
+codes ``wire.ErrorCode`` has for that HTTP status (``server.http.errors.HTTP_STATUS``).
 
 Kept honest by tests: ``tests/test_fuzz_rest.py`` checks that every route of the aiohttp app
 is documented (and nothing else), and runs schemathesis against a live server with this
@@ -26,9 +26,11 @@ from aiohttp import web
 
 from wire import MAX_LIMIT_SECONDS, MAX_MESSAGE_BYTES, MAX_NAME_CHARS, AttendeeInfo, ErrorCode
 
-from .events import EVENT_TYPES
-from .meetings import CAPABILITIES, MAX_CALL_TYPE_NAME, MAX_USER_ID_CHARS
-from .webhooks import ALL_EVENTS, MAX_URL_CHARS
+from ..events import EVENT_TYPES
+from ..meetings import CAPABILITIES, MAX_CALL_TYPE_NAME, MAX_USER_ID_CHARS
+from ..webhooks import ALL_EVENTS, MAX_URL_CHARS
+from .errors import HTTP_STATUS
+from .keys import OPENAPI_KEY
 
 OPENAPI_PATH = "/v1/openapi.json"
 API_VERSION = "1"
@@ -619,8 +621,6 @@ def _paths() -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """The whole document, freshly built (callers may change their copy)."""
-    from .api import HTTP_STATUS  # server.api serves this module: import it late
-
     return {
         "openapi": "3.1.0",
         "info": {
@@ -658,15 +658,11 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-_DOCUMENT_KEY = web.AppKey("openapi_document", bytes)
-
-
 async def openapi_handler(request: web.Request) -> web.Response:
     """``GET /v1/openapi.json``: the document, no key needed."""
-    return web.Response(body=request.app[_DOCUMENT_KEY], content_type="application/json")
+    return web.Response(body=request.app[OPENAPI_KEY], content_type="application/json")
 
 
-def add_routes(app: web.Application) -> None:
-    """Serve the document at ``OPENAPI_PATH`` (built once, when the app is built)."""
-    app[_DOCUMENT_KEY] = json.dumps(openapi_document(), separators=(",", ":")).encode("utf-8")
-    app.router.add_get(OPENAPI_PATH, openapi_handler)
+def document_bytes() -> bytes:
+    """The document as served (built once, when the app is built)."""
+    return json.dumps(openapi_document(), separators=(",", ":")).encode("utf-8")

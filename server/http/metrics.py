@@ -1,4 +1,4 @@
-"""``GET /metrics``: what the server is doing, in Prometheus' text format.
+"""``GET /metrics``: what the server is doing, in Prometheus' text format; ``GET /healthz``.
 
 It also counts codec instances aiortc creates in this process. The forwarding unit must
 never create one (it moves encoded packets); ``parley-server`` installs the counter at start
@@ -10,6 +10,8 @@ from __future__ import annotations
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 from aiohttp import web
+
+from .keys import ROOMS_KEY
 
 _codecs = {"encoder": 0, "decoder": 0}
 _installed = False
@@ -36,13 +38,12 @@ def count_codecs() -> None:
     aiortc.rtcrtpreceiver.get_decoder = counting_decoder
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/metrics", metrics_handler)
+async def healthz(request: web.Request) -> web.Response:
+    """``GET /healthz``: the server is up."""
+    return web.json_response({"status": "ok"})
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
-    from .app import ROOMS_KEY
-
     stats = request.app[ROOMS_KEY].stats()
     lines = [
         "# HELP parley_rooms Meetings with at least one participant connected.",

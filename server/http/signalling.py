@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from aiohttp import WSMsgType, web
 
@@ -40,8 +39,11 @@ from wire import (
     Volume,
 )
 
-from .clock import iso
-from .rooms import Outbox, Participant, Room, RoomRegistry
+from ..clock import iso
+from ..meetings import MeetingService
+from ..rooms import Outbox, Participant, Room, RoomRegistry
+from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY
+from .ratelimit import JoinLimiter, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -59,64 +61,8 @@ CHAT_PER_SECOND = 2
 CHAT_BURST = 10
 
 
-class TokenBucket:
-    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._clock = clock
-        self._at = clock()
-
-    def allow(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-        self._at = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
-
-    def full(self) -> bool:
-        """Whether the bucket has refilled completely (its owner has been quiet)."""
-        return min(self.burst, self._tokens + (self._clock() - self._at) * self.rate) >= self.burst
-
-
-class JoinLimiter:
-    """A token bucket per remote address for ``join`` attempts, successful or not."""
-
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
-        self._pruned_at = clock()
-
-    def allow(self, address: str | None) -> bool:
-        if self.per_minute <= 0:
-            return True  # no limit
-        now = self._clock()
-        if now - self._pruned_at > 60.0:  # forget addresses quiet for a minute (full again)
-            self._buckets = {a: b for a, b in self._buckets.items() if not b.full()}
-            self._pruned_at = now
-        key = address or ""
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(self.per_minute / 60.0, self.per_minute, self._clock)
-        return bucket.allow()
-
-
-JOIN_LIMITER_KEY = web.AppKey("join_limiter", JoinLimiter)
-
-
-def add_routes(app: web.Application) -> None:
-    from .app import CONFIG_KEY
-
-    app[JOIN_LIMITER_KEY] = JoinLimiter(app[CONFIG_KEY].joins_per_minute)
-    app.router.add_get("/v1/rtc", rtc_handler)
-
-
 async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
-    from .app import MEETINGS_KEY, ROOMS_KEY
-
+    """``GET /v1/rtc``: the signalling WebSocket of one client."""
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT)
     await ws.prepare(request)
     client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY],
@@ -126,7 +72,7 @@ async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
 
 
 class ClientConnection:
-    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings,
+    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings: MeetingService,
                  joins: JoinLimiter | None = None, remote: str | None = None) -> None:
         self.ws = ws
         self.rooms = rooms
