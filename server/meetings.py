@@ -13,13 +13,24 @@ import copy
 import dataclasses
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from wire import MAX_LIMIT_SECONDS, MAX_NAME_CHARS, Capability, EndReason, ErrorCode, ProtocolError, from_dict
+from wire import (
+    MAX_LIMIT_SECONDS,
+    MAX_NAME_CHARS,
+    AttendeeInfo,
+    Capability,
+    EndReason,
+    ErrorCode,
+    ProtocolError,
+    from_dict,
+    to_dict,
+)
 
-from .clock import Clock, iso
+from .clock import Clock, Time, iso
 from .config import ServerConfig, host_port
 from .events import EventBus, ServerEvent
+from .schema import Override, Schema, Shape
 from .store import AttendeeRecord, CallTypeRecord, MeetingRecord, Store
 from .tokens import TokenSigner
 
@@ -32,47 +43,23 @@ MAX_USER_ID_CHARS = 256
 MAX_CALL_TYPE_NAME = 64
 
 
-@dataclass(frozen=True)
-class CallType:
-    """Role grants (role -> capabilities) and default settings for the meetings made from it.
-    Invalid ones raise ProtocolError ``bad_request`` naming what is wrong."""
-
-    name: str
-    grants: dict[str, list[str]] = dataclasses.field(hash=False)
-    settings: dict[str, Any] = dataclasses.field(hash=False)
-
-    def __post_init__(self) -> None:
-        if not self.name or len(self.name) > MAX_CALL_TYPE_NAME or not all(
-                c.isascii() and (c.isalnum() or c in "-_.") for c in self.name):
-            raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                f"a call type name is 1 to {MAX_CALL_TYPE_NAME} letters, digits, '-', '_' or '.'")
-        if not isinstance(self.grants, dict) or not self.grants:
-            raise ProtocolError(ErrorCode.BAD_REQUEST, "grants must map at least one role to its capabilities")
-        for role, capabilities in self.grants.items():
-            if not role or not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
-                raise ProtocolError(ErrorCode.BAD_REQUEST, f"grants.{role} must be a list of capabilities")
-            unknown = set(capabilities) - set(CAPABILITIES)
-            if unknown:
-                raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                    f"role {role!r} of {self.name!r} grants unknown {sorted(unknown)} "
-                                    f"(known: {', '.join(CAPABILITIES)})")
-        parse_settings(self.settings)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "grants": self.grants, "settings": self.settings}
-
-
 # --- settings ------------------------------------------------------------------------------
 # The typed view of a meeting's settings: what validates an override and what the rules read.
 
 
+_SECONDS = Schema(minimum=1, maximum=MAX_LIMIT_SECONDS)
+
+
 @dataclass(frozen=True)
 class Limits:
-    max_duration_seconds: int | None
-    max_participants: int
+    max_duration_seconds: Annotated[int | None, _SECONDS, Schema(
+        description="The session ends this long after it started (reason `timer_expired`); "
+                    "`null`: no limit.")]
+    max_participants: Annotated[int, Schema(minimum=1, description="People in the meeting at once.")]
     #: a client asks "Are you still there?" after this long without input (the shorter of this
     #: and the user's own setting wins); None: only the user's setting
-    inactivity_timeout_seconds: int | None = None
+    inactivity_timeout_seconds: Annotated[int | None, _SECONDS, Schema(
+        description="Clients ask \"Are you still there?\" after this long without input.")] = None
 
     def __post_init__(self) -> None:
         if self.inactivity_timeout_seconds is not None and self.inactivity_timeout_seconds <= 0:
@@ -90,7 +77,48 @@ class Limits:
 
 @dataclass(frozen=True)
 class MeetingSettings:
+    SCHEMA: ClassVar[Schema] = Schema(name="Settings")
+    OVERRIDE: ClassVar[Schema] = Schema(
+        description="Laid key by key over the settings below it; the result must be valid settings.")
+
     limits: Limits
+
+
+#: Settings as JSON (validated by ``parse_settings``), and an override laid over them.
+SettingsJson = Annotated[dict[str, Any], Shape(MeetingSettings)]
+SettingsOverrideJson = Annotated[dict[str, Any], Shape(Override[MeetingSettings])]
+#: Role -> the capabilities it grants.
+Grants = Annotated[dict[str, list[Capability]], Schema(
+    name="Grants", description="Role → the capabilities it grants.", minProperties=1,
+    propertyNames={"minLength": 1})]
+
+
+@dataclass(frozen=True)
+class CallType:
+    """Role grants (role -> capabilities) and default settings for the meetings made from it.
+    Invalid ones raise ProtocolError ``bad_request`` naming what is wrong. REST shows it as it
+    is (``wire.to_dict``)."""
+
+    name: str
+    grants: Grants = dataclasses.field(hash=False)
+    settings: SettingsJson = dataclasses.field(hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.name or len(self.name) > MAX_CALL_TYPE_NAME or not all(
+                c.isascii() and (c.isalnum() or c in "-_.") for c in self.name):
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"a call type name is 1 to {MAX_CALL_TYPE_NAME} letters, digits, '-', '_' or '.'")
+        if not isinstance(self.grants, dict) or not self.grants:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "grants must map at least one role to its capabilities")
+        for role, capabilities in self.grants.items():
+            if not role or not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
+                raise ProtocolError(ErrorCode.BAD_REQUEST, f"grants.{role} must be a list of capabilities")
+            unknown = set(capabilities) - set(CAPABILITIES)
+            if unknown:
+                raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                    f"role {role!r} of {self.name!r} grants unknown {sorted(unknown)} "
+                                    f"(known: {', '.join(CAPABILITIES)})")
+        parse_settings(self.settings)
 
 
 def parse_settings(settings: dict[str, Any]) -> MeetingSettings:
@@ -122,6 +150,37 @@ BUILTIN_CALL_TYPES: dict[str, CallType] = {DEFAULT_CALL_TYPE.name: DEFAULT_CALL_
 
 #: The settings a role needs to change: the duration limit, or anything else.
 DURATION_KEY = ("limits", "max_duration_seconds")
+
+
+# --- a meeting as REST and webhooks show it ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionView:
+    SCHEMA: ClassVar[Schema] = Schema(name="Session")
+
+    started_at: Time | None
+    participants: list[AttendeeInfo]
+    timer_ends_at: Time | None
+
+
+_MEETING_ENDS = (EndReason.DELETED, EndReason.ENDED_BY_HOST, EndReason.TIMER_EXPIRED,
+                 EndReason.MAX_DURATION, EndReason.EMPTY, EndReason.ALONE, EndReason.SERVER_SHUTDOWN)
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    SCHEMA: ClassVar[Schema] = Schema(name="Meeting")
+
+    id: str
+    call_type: str
+    settings: SettingsJson
+    settings_override: SettingsOverrideJson
+    created_at: Time
+    session: SessionView
+    ended_at: Time | None
+    end_reason: Annotated[str | None, Schema(
+        description=", ".join(f"`{reason}`" for reason in _MEETING_ENDS) + ", ...")]
 
 
 def _new_id() -> str:
@@ -202,24 +261,24 @@ class MeetingService:
         limit = self.limits(meeting).max_duration_seconds
         return None if limit is None else meeting.started_at + limit
 
-    def meeting_json(self, meeting: MeetingRecord, participants: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def view(self, meeting: MeetingRecord, participants: list[AttendeeInfo] | None = None) -> MeetingView:
         """A meeting as the REST API shows it; ``participants`` default to the live room's."""
         if participants is None:
             participants = self.participants_of(meeting.id)
-        return {
-            "id": meeting.id,
-            "call_type": meeting.call_type,
-            "settings": self.effective_settings(meeting),
-            "settings_override": meeting.settings,
-            "created_at": iso(meeting.created_at),
-            "session": {
-                "started_at": iso(meeting.started_at),
-                "participants": participants,
-                "timer_ends_at": iso(self.timer_ends_at(meeting)),
-            },
-            "ended_at": iso(meeting.ended_at),
-            "end_reason": meeting.end_reason,
-        }
+        return MeetingView(
+            id=meeting.id,
+            call_type=meeting.call_type,
+            settings=self.effective_settings(meeting),
+            settings_override=meeting.settings,
+            created_at=iso(meeting.created_at),
+            session=SessionView(
+                started_at=iso(meeting.started_at),
+                participants=participants,
+                timer_ends_at=iso(self.timer_ends_at(meeting)),
+            ),
+            ended_at=iso(meeting.ended_at),
+            end_reason=meeting.end_reason,
+        )
 
     def update_settings(self, meeting_id: str, override: dict[str, Any],
                         capabilities: list[str] | None = None) -> MeetingRecord:
@@ -253,7 +312,7 @@ class MeetingService:
 
     def _publish(self, event_type: str, meeting: MeetingRecord, attendee: dict[str, Any] | None = None,
                  reason: str | None = None) -> None:
-        self.events.publish(ServerEvent(event_type, self._clock.now(), self.meeting_json(meeting), attendee, reason))
+        self.events.publish(ServerEvent(event_type, self._clock.now(), to_dict(self.view(meeting)), attendee, reason))
 
     def participant_event(self, event_type: str, meeting_id: str, attendee: dict[str, Any],
                           reason: str | None = None) -> None:

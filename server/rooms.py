@@ -681,11 +681,11 @@ class RoomRegistry:
             if meeting is not None and meeting.call_type == name:
                 room.refresh()
 
-    def participants(self, meeting_id: str) -> list[dict]:
+    def participants(self, meeting_id: str) -> list[AttendeeInfo]:
         room = self._rooms.get(meeting_id)
         if room is None:
             return []
-        return [to_dict(info) for info in room.roster()]
+        return room.roster()
 
     def stats(self) -> ServerStats:
         participants = [p for room in self._rooms.values() for p in room.participants.values()]

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from wire import ErrorCode, ProtocolError
 
-from .errors import Handler
 from .keys import API_KEY_KEY
 
 
@@ -29,15 +28,3 @@ def is_api_key(request: web.Request, presented: str) -> bool:
 def require_api_key(request: web.Request) -> None:
     if not is_api_key(request, bearer(request)):
         raise ProtocolError(ErrorCode.UNAUTHORIZED, "wrong API key")
-
-
-def server_side(handler: Handler) -> Handler:
-    """Mark a handler as callable with the API key only."""
-
-    async def checked(request: web.Request) -> web.StreamResponse:
-        require_api_key(request)
-        return await handler(request)
-
-    checked.__name__ = handler.__name__
-    checked.__doc__ = handler.__doc__
-    return checked

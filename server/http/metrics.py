@@ -1,4 +1,4 @@
-"""``GET /metrics``: what the server is doing, in Prometheus' text format; ``GET /healthz``.
+"""``GET /metrics``: what the server is doing, in Prometheus' text format.
 
 It also counts codec instances aiortc creates in this process. The forwarding unit must
 never create one (it moves encoded packets); ``parley-server`` installs the counter at start
@@ -36,11 +36,6 @@ def count_codecs() -> None:
 
     aiortc.rtcrtpsender.get_encoder = counting_encoder
     aiortc.rtcrtpreceiver.get_decoder = counting_decoder
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """``GET /healthz``: the server is up."""
-    return web.json_response({"status": "ok"})
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
