@@ -96,7 +96,5 @@ class Lifecycle:
         ended = self.due()
         for meeting_id, reason in ended:
             logger.info("meeting %s ends: %s", meeting_id, reason)
-            self._meetings.end_meeting(meeting_id, reason)
-            self._rooms.empty_since.pop(meeting_id, None)
-            await self._rooms.end_meeting(meeting_id, reason)
+            self._meetings.end(meeting_id, reason)  # its room follows (RoomRegistry)
         return ended

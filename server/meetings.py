@@ -29,7 +29,7 @@ from wire import (
 
 from .clock import Clock, Time, iso
 from .config import ServerConfig, host_port
-from .events import EventBus, ServerEvent
+from .events import MEETING_ENDED, EventBus, ServerEvent
 from .schema import Override, Schema, Shape
 from .store import AttendeeRecord, CallTypeRecord, MeetingRecord, Store
 from .tokens import TokenSigner
@@ -370,14 +370,16 @@ class MeetingService:
         self._publish("meeting.started", meeting)
         return meeting
 
-    def end_meeting(self, meeting_id: str, reason: EndReason) -> MeetingRecord:
-        """End the meeting once; ending an ended meeting keeps the first time and reason."""
+    def end(self, meeting_id: str, reason: EndReason) -> MeetingRecord:
+        """End the meeting once, whoever ends it (the REST API, a host, the lifecycle rules):
+        record it and publish ``meeting.ended``, which the live room (``RoomRegistry``) and the
+        webhooks follow. Ending an ended meeting keeps the first time and reason."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
             return meeting
         meeting = dataclasses.replace(meeting, ended_at=self._clock.now(), end_reason=reason)
         self._store.update_meeting(meeting)
-        self._publish("meeting.ended", meeting)
+        self._publish(MEETING_ENDED, meeting, reason=reason)
         return meeting
 
     # --- attendees ----------------------------------------------------------------------

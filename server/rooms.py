@@ -58,6 +58,7 @@ from wire import (
 
 from .clock import iso
 from .config import ServerConfig
+from .events import MEETING_ENDED, ServerEvent
 from .meetings import MeetingService
 from .sfu.forwarding import UpTrack
 from .sfu.peers import PublisherPeer, SubscriberPeer
@@ -351,16 +352,18 @@ class Room:
     async def going_away(self) -> None:
         """The server stops (and, most likely, starts again): everyone is told to reconnect; the
         meeting itself does not end."""
-        await self._disconnect_all(ServerRestarting(retry_after_ms=1000))
+        await self.close_connections(self._let_go(ServerRestarting(retry_after_ms=1000)))
 
-    async def end(self, reason: EndReason) -> None:
-        """The meeting is over: tell everyone why and disconnect them."""
-        await self._disconnect_all(MeetingEnded(reason=reason))
+    def end(self, reason: EndReason) -> list[Participant]:
+        """The meeting is over: everyone is told why and let go of, at once. Returns them: their
+        peer connections are still to close (``close_connections``)."""
+        return self._let_go(MeetingEnded(reason=reason))
 
-    async def _disconnect_all(self, farewell: Message) -> None:
-        """Tell everyone ``farewell``, close their sockets and connections; the room is done."""
+    def _let_go(self, farewell: Message) -> list[Participant]:
+        """Tell everyone ``farewell`` and close their outboxes (so their sockets); the room is
+        done. Returns whom it let go of."""
         if self._ended:
-            return
+            return []
         self._ended = True
         if self._volume_task is not None:
             self._volume_task.cancel()
@@ -369,8 +372,11 @@ class Room:
         for participant in participants:
             participant.outbox.put(farewell)
             participant.outbox.close()
-        await asyncio.gather(*(self._close_peers(p) for p in participants), return_exceptions=True)
         self._on_empty(self.meeting_id)
+        return participants
+
+    async def close_connections(self, participants: list[Participant]) -> None:
+        await asyncio.gather(*(self._close_peers(p) for p in participants), return_exceptions=True)
 
     @staticmethod
     async def _close_peers(participant: Participant) -> None:
@@ -505,8 +511,7 @@ class Room:
     async def end_by_host(self, host: Participant) -> None:
         if Capability.END_CALL not in host.capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not end the meeting")
-        self._meetings.end_meeting(self.meeting_id, EndReason.ENDED_BY_HOST)
-        await self.end(EndReason.ENDED_BY_HOST)
+        self._meetings.end(self.meeting_id, EndReason.ENDED_BY_HOST)  # the registry ends this room
 
     def set_volume(self, participant: Participant, volume: float) -> None:
         participant.volume = volume
@@ -646,7 +651,9 @@ class RoomRegistry:
         self.empty_since: dict[str, float] = {}
         #: the server is stopping: joins are refused
         self.draining = False
+        self._closing: set[asyncio.Task] = set()  # rooms that ended, closing their connections
         meetings.participants_of = self.participants
+        meetings.events.subscribe(self._on_event)
 
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
@@ -699,16 +706,26 @@ class RoomRegistry:
             packets_forwarded=sum(down.packets_sent for up in ups for down in up.downs),
         )
 
-    async def end_meeting(self, meeting_id: str, reason: EndReason) -> None:
-        room = self._rooms.get(meeting_id)
+    def _on_event(self, event: ServerEvent) -> None:
+        """A meeting ended (``MeetingService.end``, whoever ended it): its live room ends with
+        it; the peer connections close in the background (``close`` waits for them)."""
+        if event.type != MEETING_ENDED:
+            return
+        room = self._rooms.get(event.meeting_id)
         if room is not None:
-            await room.end(reason)
+            leaving = room.end(EndReason(event.reason))
+            if leaving:
+                task = asyncio.get_running_loop().create_task(room.close_connections(leaving))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+        self.empty_since.pop(event.meeting_id, None)
 
     async def close(self) -> None:
         """The server stops: new joins are refused (``server_restarting``), and everyone is told
         to come back; meetings, their attendees and timers are stored and go on after a restart."""
         self.draining = True
         await asyncio.gather(*(room.going_away() for room in list(self._rooms.values())))
+        await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def expire_away(self) -> None:
         now = self._meetings.now()

@@ -73,9 +73,7 @@ async def update_meeting(request: web.Request, read: Read) -> MeetingReply:
 async def delete_meeting(request: web.Request) -> MeetingReply:
     """End the meeting (reason "deleted"); its record stays, so it can still be read."""
     meetings = request.app[MEETINGS_KEY]
-    meeting = meetings.end_meeting(request.match_info["meeting_id"], EndReason.DELETED)
-    rooms = request.app[ROOMS_KEY]
-    await rooms.end_meeting(meeting.id, EndReason.DELETED)
+    meeting = meetings.end(request.match_info["meeting_id"], EndReason.DELETED)  # its room follows
     return MeetingReply(meetings.view(meeting))
 
 
