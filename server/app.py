@@ -37,8 +37,9 @@ from .http.ratelimit import JoinLimiter
 from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
-from .rooms import RoomRegistry
+from .rooms.registry import RoomRegistry
 from .sfu import ice as sfu_ice
+from .sfu.peers import ForwardingPeers
 from .store import Store
 from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
@@ -74,7 +75,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     try:
         signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
         meetings = MeetingService(store, clock, signer, config)
-        rooms = RoomRegistry(meetings, config)
+        rooms = RoomRegistry(meetings, config, ForwardingPeers())
         lifecycle = Lifecycle(meetings, rooms, config)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:

@@ -27,7 +27,7 @@ from wire import EndReason
 
 from .config import ServerConfig
 from .meetings import MeetingService
-from .rooms import RoomRegistry
+from .rooms.registry import RoomRegistry
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from ..config import ServerConfig
 from ..lifecycle import Lifecycle
 from ..meetings import MeetingService
-from ..rooms import RoomRegistry
+from ..rooms.registry import RoomRegistry
 from ..webhooks import WebhookDispatcher
 from .ratelimit import JoinLimiter
 

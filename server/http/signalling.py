@@ -41,7 +41,10 @@ from wire import (
 
 from ..clock import iso
 from ..meetings import MeetingService
-from ..rooms import Outbox, Participant, Room, RoomRegistry
+from ..rooms.moderation import end_for_everyone, moderate
+from ..rooms.participant import Outbox, Participant
+from ..rooms.registry import RoomRegistry
+from ..rooms.room import Room
 from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY
 from .ratelimit import JoinLimiter, TokenBucket
 
@@ -147,7 +150,7 @@ class ClientConnection:
         elif isinstance(message, Volume):
             room.set_volume(me, message.volume)
         elif isinstance(message, Moderate):
-            self.outbox.put(await room.moderate(me, message.attendee_id, message.action), rid)
+            self.outbox.put(await moderate(room, me, message.attendee_id, message.action), rid)
         elif isinstance(message, SendChat):
             self.outbox.put(room.chat(me, message.text, message.to), rid)
         elif isinstance(message, RaiseHand):
@@ -155,7 +158,7 @@ class ClientConnection:
         elif isinstance(message, React):
             room.react(me, message.emoji)
         elif isinstance(message, EndMeeting):
-            await room.end_by_host(me)
+            end_for_everyone(room, me)
         elif isinstance(message, RequestKeyframe):
             room.request_keyframe(message.attendee_id)
         elif isinstance(message, Leave):

@@ -89,6 +89,11 @@ class UpTrack:
             for down in tuple(self.downs):
                 await down.write(packet, ntp)
 
+    @property
+    def packets_forwarded(self) -> int:
+        """Packets sent to the subscribers now carrying this track."""
+        return sum(down.packets_sent for down in self.downs)
+
     def recent_loss(self) -> float | None:
         """The fraction of packets lost on the uplink since the last call (None: nothing new)."""
         if self.loss_counts is None:

@@ -115,6 +115,17 @@ class PublisherPeer:
             logger.debug("publisher %s: close after a failed negotiation", self.attendee_id, exc_info=True)
 
 
+class ForwardingPeers:
+    """The forwarding unit as a room's peer factory (``server.rooms.media.PeerFactory``)."""
+
+    def publisher(self, attendee_id: str) -> PublisherPeer:
+        return PublisherPeer(attendee_id)
+
+    def subscriber(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
+                   send_tracks: Callable[[list[TrackInfo]], Awaitable[None]]) -> SubscriberPeer:
+        return SubscriberPeer(send_offer, send_tracks)
+
+
 @dataclass
 class _Section:
     down: DownTrack
