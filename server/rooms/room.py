@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 
 from wire import (
+    MAX_CAMERAS,
     AttendeeInfo,
     CameraState,
     CapabilitiesUpdated,
