@@ -38,7 +38,6 @@ from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
-from .sfu import ice as sfu_ice
 from .sfu.peers import ForwardingPeers
 from .store import Store
 from .tokens import TokenSigner, load_or_create_secret
@@ -68,14 +67,14 @@ def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
     """The server's parts, built and wired: the composition root."""
     clock = clock or SystemClock()
-    sfu_ice.use_addresses(list(config.ice_addresses))  # what the forwarding unit offers peers
+    peers = ForwardingPeers(config.ice_addresses)  # what the forwarding unit offers peers
     ensure_data_dir(config.data_dir)
     api_key, _ = resolve_api_key(config)
     store = Store(config.data_dir / STORE_FILE)
     try:
         signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
         meetings = MeetingService(store, clock, signer, config)
-        rooms = RoomRegistry(meetings, config, ForwardingPeers())
+        rooms = RoomRegistry(meetings, config, peers)
         lifecycle = Lifecycle(meetings, rooms, config)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:

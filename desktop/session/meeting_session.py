@@ -59,7 +59,7 @@ from wire import (
     Volumes,
 )
 
-from ..media.ice import prepare_for_server
+from ..media.ice import ice_addresses_for
 from ..media.peers import PublishConnection, ReceiveConnection
 from ..media.sender_track import for_sending
 from ..media.stats import LinkStats, StatsSampler
@@ -230,7 +230,6 @@ class MeetingSession(EventEmitter):
         """Connect, join, and start publishing; returns the server's welcome.
 
         Raises JoinFailed with the reason when the server refuses or cannot be reached."""
-        prepare_for_server(self.url.host)
         try:
             joined = await self._connect()
             self._welcome(joined)
@@ -482,7 +481,7 @@ class MeetingSession(EventEmitter):
         # each connection gets its own handles on the devices: closing it (a reconnect) must not
         # stop them (aiortc stops a closing sender's track)
         self._publish = PublishConnection(for_sending(self.microphone), for_sending(self.camera),
-                                          audio=audio, video=video)
+                                          audio=audio, video=video, ice_addresses=ice_addresses_for(self.url.host))
         self._watch_media(self._publish.pc)
         self._publish.send_microphone(not self.muted)
         wants_video = video and self.wants_camera and self.camera is not None
@@ -821,7 +820,7 @@ class MeetingSession(EventEmitter):
     async def _on_subscribe_offer(self, offer: SubscribeOffer) -> None:
         if self._receive is None:
             counted = None if self.decode_video else self._on_counted
-            self._receive = ReceiveConnection(self._on_track, on_counted=counted)
+            self._receive = ReceiveConnection(self._on_track, on_counted=counted, ice_addresses=ice_addresses_for(self.url.host))
             self._watch_media(self._receive.pc)
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self._receive.answer(offer.sdp)
