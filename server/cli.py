@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .http import metrics
 from .app import certificate_fingerprint, resolve_api_key, start_server
 from .config import API_KEY_FILE, ServerConfig, default_data_dir
+from .sfu import seam
 from .store import StoreError
 
 log = logging.getLogger("parley.server")
@@ -138,7 +138,7 @@ async def serve(config: ServerConfig) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
-    metrics.count_codecs()  # the forwarding unit must never create one: /metrics shows it
+    seam.count_codecs()  # the forwarding unit must never create one: /metrics shows it
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return asyncio.run(serve(config))

@@ -6,7 +6,8 @@ and writes each packet to its :class:`DownTrack` s. A down track rewrites the he
 SSRC, payload type, continuous sequence numbers and timestamps) and sends the packet on the
 subscriber's connection at once. A video down track that starts (or switches source) waits for
 a keyframe, and asks the publisher for one. Loss is repaired hop by hop: the server NACKs the
-publisher (seam.tap_receiver) and answers a subscriber's NACKs from a short history, over RTX.
+publisher (seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the
+packet as it was, from a short history (not over RTX: see ``DownTrack._on_nack``).
 """
 
 from __future__ import annotations
