@@ -140,6 +140,7 @@ class DownTrack:
         self.up: UpTrack | None = None
         self.ready = False  # set once the subscriber has answered the offer with this section
         self.packets_sent = 0
+        self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
         self._payload_type: int | None = None
         self._history: list[tuple[int, bytes] | None] = [None] * HISTORY_SIZE
         self._waiting_keyframe = kind == "video"
@@ -217,7 +218,7 @@ class DownTrack:
             (packet.marker << 7) | self._payload_type,
             seq,
             timestamp,
-            self.sender._ssrc,
+            self._ssrc,
         ) + packet.payload
         self._history[seq % HISTORY_SIZE] = (seq, data)
         if self._last_seq is None or _seq_newer(seq, self._last_seq):

@@ -14,7 +14,8 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
 3. ``attach_sender``: a subscriber's ``RTCRtpSender`` gets a track that never yields a
    frame (so its encoder never starts), and its keyframe-request and retransmission hooks
    (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
-4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet).
+4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
+   ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
 5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful.
 
 And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
@@ -161,6 +162,12 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
         hooks.on_started(parameters.codecs[0].payloadType)
 
     sender.send = send  # type: ignore[method-assign]
+
+
+def sender_ssrc(sender: RTCRtpSender) -> int:
+    """The SSRC ``sender`` sends with (aiortc draws it when the sender is made; it never
+    changes), which forwarded packets must carry."""
+    return sender._ssrc
 
 
 async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
