@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import secrets
 import ssl
 from pathlib import Path
 
@@ -14,15 +12,7 @@ from aiohttp import web
 from wire import MAX_MESSAGE_BYTES
 
 from .clock import Clock, SystemClock
-from .config import (
-    API_KEY_ENV,
-    API_KEY_FILE,
-    STORE_FILE,
-    ServerConfig,
-    ensure_data_dir,
-    host_port,
-    read_or_create_secret,
-)
+from .config import STORE_FILE, ServerConfig, ensure_data_dir, host_port, resolve_api_key
 from .http.errors import error_middleware
 from .http.keys import (
     API_KEY_KEY,
@@ -42,26 +32,6 @@ from .sfu.peers import ForwardingPeers
 from .store import Store
 from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
-
-
-def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
-    """The API key and whether it was just generated.
-
-    ``config.api_key``, else ``$PARLEY_API_KEY``, else the key in ``data_dir/api_key``,
-    generated there (mode 0600) the first time.
-    """
-    if config.api_key:
-        return config.api_key, False
-    from_env = os.environ.get(API_KEY_ENV, "").strip()
-    if from_env:
-        return from_env, False
-    ensure_data_dir(config.data_dir)
-    path = config.data_dir / API_KEY_FILE
-    raw, created = read_or_create_secret(path, lambda: secrets.token_urlsafe(32).encode("ascii"))
-    key = raw.decode("utf-8", errors="strict").strip()
-    if not key:
-        raise RuntimeError(f"{path} holds no API key; delete it to generate a new one")
-    return key, created
 
 
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
