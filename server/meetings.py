@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
@@ -202,8 +203,13 @@ class MeetingService:
         self._scheme = "parleys" if config.tls else "parley"
         #: What happens to meetings (webhooks listen here).
         self.events = EventBus()
-        #: The live participants of a meeting as REST shows them (the room registry sets it).
-        self.participants_of: Any = lambda meeting_id: []
+        #: The live participants of a meeting (the room registry, once built, tells them).
+        self._live: Callable[[str], list[AttendeeInfo]] = lambda meeting_id: []
+
+    def show_live_participants(self, live: Callable[[str], list[AttendeeInfo]]) -> None:
+        """Where a meeting's live participants come from (``live(meeting_id)``): the rooms,
+        which are built after this service."""
+        self._live = live
 
     def now(self) -> float:
         return self._clock.now()
@@ -264,7 +270,7 @@ class MeetingService:
     def view(self, meeting: MeetingRecord, participants: list[AttendeeInfo] | None = None) -> MeetingView:
         """A meeting as the REST API shows it; ``participants`` default to the live room's."""
         if participants is None:
-            participants = self.participants_of(meeting.id)
+            participants = self._live(meeting.id)
         return MeetingView(
             id=meeting.id,
             call_type=meeting.call_type,

@@ -38,7 +38,7 @@ class RoomRegistry:
         #: the server is stopping: joins are refused
         self.draining = False
         self._closing: set[asyncio.Task] = set()  # rooms that ended, closing their connections
-        meetings.participants_of = self.participants
+        meetings.show_live_participants(self.participants)
         meetings.events.subscribe(self._on_event)
 
     def room(self, meeting_id: str) -> Room:
