@@ -102,3 +102,13 @@ def test_only_ip_addresses_are_accepted() -> None:
             pass
     assert ice_addresses_for("parley.example") is None
     assert ice_addresses_for("[::1]") == ("127.0.0.1",)
+
+
+def test_the_seam_stands_below_server_and_desktop() -> None:
+    """rtcseam may reach aiortc and aioice; the server and the app use it, never the reverse."""
+    grimp = pytest.importorskip("grimp")  # comes with import-linter
+
+    graph = grimp.build_graph("rtcseam", include_external_packages=True)
+    imported = {m.split(".")[0] for module in graph.modules if module.startswith("rtcseam")
+                for m in graph.find_modules_directly_imported_by(module)}
+    assert not imported & {"server", "desktop"}, imported
