@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 from collections.abc import Callable
 
 from wire import (
@@ -56,8 +55,6 @@ from .media import Desired, PeerFactory
 from .participant import Outbox, Participant
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
-
-logger = logging.getLogger(__name__)
 
 
 class Room:
