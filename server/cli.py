@@ -11,10 +11,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .app import certificate_fingerprint, start_server
+from .app import start_server
 from .config import API_KEY_FILE, ServerConfig, api_key_from, default_data_dir, resolve_api_key
 from .sfu import seam
 from .store import StoreError
+from .tls import certificate_fingerprint
 
 log = logging.getLogger("parley.server")
 
