@@ -141,7 +141,7 @@ class ClientConnection:
         if self.participant.is_content and type(message) not in SHARES_SEND:
             raise ProtocolError(ErrorCode.BAD_REQUEST,
                                 f"a share connection only publishes, says its volume and leaves, not {message.TYPE}")
-        route = ROUTES.get(type(message))
+        route = HANDLERS.get(type(message))
         if route is None:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"{message.TYPE} is not sent by clients")
         handle, limit = route
@@ -258,7 +258,7 @@ async def _leave(client: ClientConnection, room: Room, me: Participant, message:
 Handler = Callable[[ClientConnection, Room, Participant, Any], Awaitable[Message | None]]
 
 #: Message type -> its handler and the rate it is limited by (None: not limited).
-ROUTES: dict[type[Message], tuple[Handler, RateLimit | None]] = {
+HANDLERS: dict[type[Message], tuple[Handler, RateLimit | None]] = {
     Publish: (_publish, None),
     SubscribeAnswer: (_subscribe_answer, None),
     Camera: (_camera, CHANGES),
