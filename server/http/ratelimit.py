@@ -4,6 +4,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """How often one connection may send a kind of message (a token bucket each)."""
+
+    per_second: float
+    burst: int
+    #: the refusal's message; ``{type}`` is the message's type
+    refusal: str
 
 
 class TokenBucket:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -49,23 +48,13 @@ from ..rooms.participant import Outbox, Participant
 from ..rooms.registry import RoomRegistry
 from ..rooms.room import Room
 from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY
-from .ratelimit import JoinLimiter, TokenBucket
+from .ratelimit import JoinLimiter, RateLimit, TokenBucket
 
 logger = logging.getLogger(__name__)
 
 #: Larger frames than this are cut by aiohttp (close code 1009); between MAX_MESSAGE_BYTES and
 #: this, the client gets a ``message_too_large`` error and stays connected.
 SOCKET_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """How often one connection may send a kind of message (a token bucket each)."""
-
-    per_second: float
-    burst: int
-    #: the refusal's message; ``{type}`` is the message's type
-    refusal: str
 
 
 #: Messages that change what everyone else sees (mute, camera) or what publishers do (keyframe
