@@ -29,7 +29,7 @@ from ..idle.watcher import (
     IdleWatcher,
     effective_timeout,
 )
-from ..media.background import BackgroundEffect
+from ..media.background.effect import BackgroundEffect
 from ..media.local_media import LocalMedia
 from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
 from ..media.screens import ScreenCatalog, ScreenSource
@@ -495,7 +495,7 @@ class AppFlow(QObject):
             camera=media.camera_track, speaker=media.speaker,
             camera_on=camera_on and media.camera_device is not None, muted=not mic_on,
             volume_source=lambda: self.media.mic_level if self.media is not None else 0.0,
-            clock=self.clock,
+            clock=self.clock, trust=self.settings.trusted_certificates,
         )
         call = self._new_call_window(session, name)
         try:
