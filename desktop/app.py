@@ -116,6 +116,7 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     from .idle.qt_fallback import AppInputBackend
     from .media.devices import DeviceManager, SyntheticBackend
     from .media.qt_devices import QtBackend
+    from .session.meeting_session import MeetingSession
     from .ui.flow import AppFlow, FlowOptions
     from .signalling.tls import use_trust_store
     from .ui.settings import Settings
@@ -129,7 +130,7 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     idle_source = detect_backend(app_fallback=AppInputBackend)
     options = FlowOptions(args.join_url, args.name, args.no_lobby, (width, height),
                           idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt,
-                          share_screen=args.share_screen)
+                          share_screen=args.share_screen, stats_file=os.environ.get("PARLEY_STATS_FILE"))
     if args.screen == "synthetic":
         from .media.screens import SyntheticScreens
 
@@ -140,7 +141,8 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
         screens = QtScreens()
     settings = Settings()
     use_trust_store(settings.trusted_certificates)  # "Trust this server" decisions, kept in QSettings
-    flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens)
+    flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens,
+                   session_factory=MeetingSession)
     if instance is not None:  # links a second launch hands over
         instance.link_received.connect(flow.open_link)
         instance.activation_requested.connect(flow.bring_to_front)

@@ -54,54 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+169"/>
-        <location line="+302"/>
+        <location filename="../../desktop/ui/flow.py" line="+171"/>
+        <location line="+189"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-244"/>
-        <source>Could not open {device}: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>the camera</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>the microphone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the speaker</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+69"/>
-        <source>{device} stopped working; switched to {fallback}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>{device} stopped working, and there is no other camera to use.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{device} stopped working, and there is no other microphone to use.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{device} stopped working, and there is no other speaker to use.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+63"/>
+        <location line="-96"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -116,7 +76,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+38"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -141,118 +101,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+71"/>
         <source>{reason} ({message})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+44"/>
-        <source>There is no screen to share here.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+21"/>
+        <location line="+56"/>
         <source>Joining…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+44"/>
-        <source>Less than 5 minutes remaining.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The time has run out.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+18"/>
-        <source>Reconnected after {seconds} s.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+39"/>
-        <source>Could not mute them: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not allow them to unmute: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not lower their hand: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not stop their screen share: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not remove them from the meeting: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not do that: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+18"/>
-        <source>A host muted you. You can unmute once they allow it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>Video unavailable: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>all 16 video slots are in use; it turns on when one frees</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+29"/>
-        <source>There is no camera to turn on.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+32"/>
-        <source>Not sent: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+41"/>
-        <source>Could not extend the meeting: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>The meeting was extended by {time}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+33"/>
-        <source>Could not share {name}: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Cannot share {name}: {error}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>{first} and {second} are sharing; you can share when one stops</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Two people are sharing; you can share when one stops</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -318,9 +173,92 @@
     </message>
 </context>
 <context>
+    <name>CallController</name>
+    <message>
+        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <source>Less than 5 minutes remaining.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The time has run out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Reconnected after {seconds} s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+97"/>
+        <source>A host muted you. You can unmute once they allow it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Could not mute them: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not allow them to unmute: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not lower their hand: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not stop their screen share: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not remove them from the meeting: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not do that: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>There is no camera to turn on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>all 16 video slots are in use; it turns on when one frees</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video unavailable: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Not sent: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Could not extend the meeting: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The meeting was extended by {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+114"/>
+        <location filename="../../desktop/ui/call_window.py" line="+115"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -490,7 +428,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+97"/>
         <source>Dismiss</source>
         <translation type="unfinished"></translation>
     </message>
@@ -851,6 +789,50 @@
     </message>
 </context>
 <context>
+    <name>DeviceController</name>
+    <message>
+        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <source>Could not open {device}: {error}</source>
+        <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the camera</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>the microphone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the speaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+85"/>
+        <source>{device} stopped working; switched to {fallback}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{device} stopped working, and there is no other camera to use.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{device} stopped working, and there is no other microphone to use.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{device} stopped working, and there is no other speaker to use.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FileShare</name>
     <message>
         <location filename="../../desktop/session/meeting_session.py" line="+583"/>
@@ -903,7 +885,7 @@
 <context>
     <name>LobbyWindow</name>
     <message>
-        <location filename="../../desktop/ui/lobby_window.py" line="+45"/>
+        <location filename="../../desktop/ui/lobby_window.py" line="+46"/>
         <source>Parley — Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1002,12 +984,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+92"/>
+        <location line="+100"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-90"/>
+        <location line="-98"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1057,7 +1039,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+38"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1659,9 +1641,38 @@
     </message>
 </context>
 <context>
+    <name>ShareController</name>
+    <message>
+        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <source>There is no screen to share here.</source>
+        <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Could not share {name}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot share {name}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{first} and {second} are sharing; you can share when one stops</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Two people are sharing; you can share when one stops</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SharingBar</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="-759"/>
+        <location filename="../../desktop/ui/call_window.py" line="-763"/>
         <location line="+24"/>
         <source>You are sharing your screen</source>
         <translation type="unfinished"></translation>

@@ -4,7 +4,7 @@
 <context>
     <name>CallWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_window.py" line="+212"/>
+        <location filename="../../desktop/ui/call_window.py" line="+213"/>
         <source>Add %n minutes</source>
         <translation>
             <numerusform>Add %n minute</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+325"/>
+        <location line="+329"/>
         <source>%n in the meeting</source>
         <translation>
             <numerusform>%n in the meeting</numerusform>

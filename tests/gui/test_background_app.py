@@ -38,7 +38,7 @@ async def test_background_from_the_lobby_to_the_call_and_the_next_run(app_flow, 
                                                   if (a.data() or "").startswith("replace:")))
     assert flow.media._effect_track.effect.kind == "replace"
     flow.open_settings()
-    combo = flow.settings_dialog.widget("video/background")
+    combo = flow.dialogs.settings_dialog.widget("video/background")
     combo.setCurrentIndex(combo.findData("none"))  # from the settings: as filmed
     assert not flow.media._effect_track.effect.active
     combo.setCurrentIndex(combo.findData("blur:light"))

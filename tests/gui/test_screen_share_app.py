@@ -66,7 +66,7 @@ async def test_sharing_from_the_app_reaches_the_others(app_flow, server: Server)
     call = flow.call
     assert call.share_button.isVisible() and call.share_button.isEnabled()
     call.share_button.click()
-    picker = flow.picker
+    picker = flow.controller.share.picker
     await eventually(lambda: picker is not None and picker.isVisible(), what="the picker opens")
     await picker.thumbnails_done.wait()
     item = picker.list.item(0)

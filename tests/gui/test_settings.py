@@ -109,7 +109,7 @@ async def test_the_theme_and_the_default_server_apply_at_once(app_flow, themed) 
     flow = app_flow()
     flow.start()
     flow.open_settings()
-    dialog = flow.settings_dialog
+    dialog = flow.dialogs.settings_dialog
     theme = dialog.widget("appearance/theme")
     theme.setCurrentIndex(theme.findData("dark"))
     assert is_dark(app) and flow.settings.get("appearance/theme") == "dark"

@@ -32,7 +32,7 @@ async def test_countdown_moves_when_a_host_extends_and_time_runs_out(app_flow, s
     assert not call.extend_button.isVisible()
     clock.now += 61
     server.clock.advance(61)  # both clocks run alike; the app resyncs with each server message
-    flow.update_countdown()
+    flow.controller.update_countdown()
     assert call.timer_label.text() == "8:59 left"
 
     # the host extends by 30 minutes: the countdown moves at once, and everyone is told

@@ -16,7 +16,7 @@ async def test_echo_and_noise_settings_reach_the_microphone_and_the_speaker_feed
     voice = flow.media.voice
     assert voice.echo_cancellation and voice.noise_suppression and voice.auto_gain_control  # on by default
     flow.open_settings()
-    dialog = flow.settings_dialog
+    dialog = flow.dialogs.settings_dialog
     assert dialog.echo.isChecked() and dialog.noise.isChecked()
     dialog.echo.setChecked(False)  # a music teacher turns them off
     dialog.noise.setChecked(False)
