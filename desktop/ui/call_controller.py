@@ -92,7 +92,7 @@ class CallController(QObject):
         bridge.reconnected.connect(lambda _seconds: self._sounds.joined())  # the roster again is not news
         bridge.attendee_updated.connect(self._on_attendee_updated)
         bridge.attendee_left.connect(lambda attendee_id, _reason: call.remove_attendee(attendee_id))
-        bridge.video_frame.connect(call.show_frame)
+        bridge.video_frame.connect(call.stage.show_frame)
         bridge.camera_changed.connect(lambda _on: self._sync_camera_button())
         bridge.camera_refused.connect(self._on_camera_refused)
         bridge.video_slot_freed.connect(self._sync_camera_button)
@@ -148,7 +148,7 @@ class CallController(QObject):
         call.set_can_extend(session.can_extend)
         self.update_countdown()
         self._countdown.start()
-        call.share_button.setVisible(self.share.offered and "screenshare" in session.capabilities)
+        call.bar.share_button.setVisible(self.share.offered and "screenshare" in session.capabilities)
         self.share.sync_button()
         if self.idle_source is not None:
             self.idle = IdlePrompt.for_session(
@@ -166,7 +166,7 @@ class CallController(QObject):
 
     def start_sharing_if_asked(self) -> None:
         """--share-screen: share once the window shows (when this user may share here)."""
-        if self.options.share_screen and self.window.share_button.isVisible():
+        if self.options.share_screen and self.window.bar.share_button.isVisible():
             self.share.share_first_screen()
 
     def _on_meeting_left(self, reason: str) -> None:
@@ -242,7 +242,7 @@ class CallController(QObject):
 
     def _on_active_speakers(self, ranking: tuple) -> None:
         if self.joined:
-            self.window.set_active_speaker(self._tile_key(ranking[0]) if ranking else None)
+            self.window.stage.set_active_speaker(self._tile_key(ranking[0]) if ranking else None)
 
     async def moderate(self, attendee_id: str, action: str) -> None:
         try:
@@ -263,7 +263,7 @@ class CallController(QObject):
         call, session = self.window, self.session
         call.set_can_extend(session.can_extend)
         call.set_can_end("end-call" in capabilities)
-        call.share_button.setVisible(self.share.offered and "screenshare" in capabilities)
+        call.bar.share_button.setVisible(self.share.offered and "screenshare" in capabilities)
         call.roster.set_me(session.me.attendee_id if session.me else "", capabilities)
 
     # --- microphone and camera ------------------------------------------------------------------

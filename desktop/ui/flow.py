@@ -232,7 +232,7 @@ class AppFlow(QObject):
         if self.lobby is not None:
             self.lobby.set_background(setting)
         if self.call is not None:
-            self.call.background_menu.set_current(setting)
+            self.call.bar.background_menu.set_current(setting)
         self.dialogs.refresh(BACKGROUND_SETTING)
 
     def _apply_settings_from_dialog(self) -> None:
@@ -418,8 +418,8 @@ class AppFlow(QObject):
         call.installEventFilter(self)
         call.settings_requested.connect(self.open_settings)
         call.about_requested.connect(self.open_about)
-        call.background_menu.chosen.connect(self.devices.set_background)
-        call.background_menu.set_current(self.settings.get(BACKGROUND_SETTING))
+        call.bar.background_menu.chosen.connect(self.devices.set_background)
+        call.bar.background_menu.set_current(self.settings.get(BACKGROUND_SETTING))
         controller.ended.connect(lambda reason: self._on_call_ended(controller, reason))
         return controller
 

@@ -258,178 +258,17 @@
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+115"/>
+        <location filename="../../desktop/ui/call_window.py" line="+58"/>
         <source>Parley — Meeting</source>
         <translation>Parley — Besprechung</translation>
     </message>
     <message>
-        <location line="+20"/>
-        <location line="+8"/>
-        <source>Microphone</source>
-        <translation>Mikrofon</translation>
-    </message>
-    <message>
-        <location line="-7"/>
-        <location line="+9"/>
-        <source>Camera</source>
-        <translation>Kamera</translation>
-    </message>
-    <message>
-        <location line="-8"/>
-        <source>Devices and settings</source>
-        <translation>Geräte und Einstellungen</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Microphone, speaker, camera, keyboard shortcuts and settings</source>
-        <translation>Mikrofon, Lautsprecher, Kamera, Tastenkürzel und Einstellungen</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Speaker</source>
-        <translation>Lautsprecher</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Keyboard shortcuts</source>
-        <translation>Tastenkürzel</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Connection…</source>
-        <translation>Verbindung…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Settings…</source>
-        <translation>Einstellungen…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>About Parley</source>
-        <translation>Über Parley</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Share screen</source>
-        <translation>Bildschirm teilen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Layout</source>
-        <translation>Ansicht</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Grid: everyone the same size</source>
-        <translation>Raster: alle gleich groß</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Speaker: whoever talks is large</source>
-        <translation>Sprecher: wer spricht, ist groß</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Chat</source>
-        <translation>Chat</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Raise hand</source>
-        <translation>Hand heben</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>React</source>
-        <translation>Reagieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Send a reaction</source>
-        <translation>Eine Reaktion senden</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Reactions in this meeting</source>
-        <translation>Reaktionen in dieser Besprechung</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>People</source>
-        <translation>Personen</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Show everyone in the meeting</source>
-        <translation>Alle in der Besprechung anzeigen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Copy invite link</source>
-        <translation>Einladungslink kopieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Copy the invite link</source>
-        <translation>Den Einladungslink kopieren</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Leave</source>
-        <translation>Verlassen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+1"/>
-        <source>Leave the meeting</source>
-        <translation>Besprechung verlassen</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Leave meeting</source>
-        <translation>Besprechung verlassen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>End meeting for everyone</source>
-        <translation>Besprechung für alle beenden</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Time left in the meeting</source>
-        <translation>Verbleibende Zeit der Besprechung</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Extend</source>
-        <translation>Verlängern</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Extend the meeting</source>
-        <translation>Besprechung verlängern</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Add 30 minutes to the meeting for everyone</source>
-        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+4"/>
-        <source>Add %n minutes</source>
-        <translation>
-            <numerusform>%n Minute hinzufügen</numerusform>
-            <numerusform>%n Minuten hinzufügen</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+16"/>
+        <location line="+19"/>
         <source>Turn off video</source>
         <translation>Video ausschalten</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+58"/>
         <source>Dismiss</source>
         <translation>Schließen</translation>
     </message>
@@ -438,41 +277,8 @@
         <source>Dismiss this notice</source>
         <translation>Diesen Hinweis schließen</translation>
     </message>
-    <message>
-        <location line="+125"/>
-        <source>{name} (screen)</source>
-        <translation>{name} (Bildschirm)</translation>
-    </message>
-    <message>
-        <location line="+38"/>
-        <source>Layout: grid</source>
-        <translation>Ansicht: Raster</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Layout: speaker</source>
-        <translation>Ansicht: Sprecher</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <source>Unpin</source>
-        <translation>Lösen</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Pin to the stage</source>
-        <translation>Auf der Bühne anheften</translation>
-    </message>
     <message numerus="yes">
-        <location line="+28"/>
-        <source>%n in the meeting</source>
-        <translation>
-            <numerusform>%n in der Besprechung</numerusform>
-            <numerusform>%n in der Besprechung</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+1"/>
+        <location line="+89"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Besprechung (%n)</numerusform>
@@ -480,70 +286,7 @@
         </translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Mute the microphone</source>
-        <translation>Mikrofon stummschalten</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Unmute the microphone</source>
-        <translation>Stummschaltung aufheben</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Video unavailable: {reason}</source>
-        <translation>Video nicht verfügbar: {reason}</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Turn the camera off</source>
-        <translation>Kamera ausschalten</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Turn the camera on</source>
-        <translation>Kamera einschalten</translation>
-    </message>
-    <message>
-        <location line="+42"/>
-        <source>Stop sharing your screen</source>
-        <translation>Bildschirmfreigabe beenden</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Screen sharing unavailable: {reason}</source>
-        <translation>Bildschirmfreigabe nicht verfügbar: {reason}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Share your screen or a window</source>
-        <translation>Bildschirm oder Fenster teilen</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+38"/>
-        <source>Chat (%n unread)</source>
-        <translation>
-            <numerusform>Chat (%n ungelesen)</numerusform>
-            <numerusform>Chat (%n ungelesen)</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Chat with everyone or one person</source>
-        <translation>Mit allen oder einer Person chatten</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Lower your hand</source>
-        <translation>Hand senken</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Raise your hand</source>
-        <translation>Hand heben</translation>
-    </message>
-    <message>
-        <location line="+30"/>
+        <location line="+20"/>
         <source>Reconnecting{dots}  Your meeting is still here.</source>
         <translation>Verbindung wird wiederhergestellt{dots}  Ihre Besprechung bleibt erhalten.</translation>
     </message>
@@ -558,27 +301,12 @@
         <translation>Ihre Verbindung ist schlecht. Andere hören Sie vielleicht nicht gut.</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>{time} left</source>
-        <translation>noch {time}</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>The meeting ends automatically when the time runs out</source>
-        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
-    </message>
-    <message>
-        <location line="+52"/>
+        <location line="+38"/>
         <source>You&apos;re muted. Unmute with {keys}, or hold {space} to talk.</source>
         <translation>Sie sind stummgeschaltet. Heben Sie die Stummschaltung mit {keys} auf, oder halten Sie {space} gedrückt, um zu sprechen.</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>None found</source>
-        <translation>Keine gefunden</translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+113"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation>Einladungslink kopiert. Jeder mit diesem Link kann teilnehmen.</translation>
     </message>
@@ -790,6 +518,266 @@
         <location line="+2"/>
         <source>none</source>
         <translation>keines</translation>
+    </message>
+</context>
+<context>
+    <name>ControlBar</name>
+    <message>
+        <location filename="../../desktop/ui/control_bar.py" line="+45"/>
+        <location line="+8"/>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <location line="+9"/>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>Devices and settings</source>
+        <translation>Geräte und Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Microphone, speaker, camera, keyboard shortcuts and settings</source>
+        <translation>Mikrofon, Lautsprecher, Kamera, Tastenkürzel und Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Speaker</source>
+        <translation>Lautsprecher</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Keyboard shortcuts</source>
+        <translation>Tastenkürzel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection…</source>
+        <translation>Verbindung…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Settings…</source>
+        <translation>Einstellungen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>About Parley</source>
+        <translation>Über Parley</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Share screen</source>
+        <translation>Bildschirm teilen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layout</source>
+        <translation>Ansicht</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Grid: everyone the same size</source>
+        <translation>Raster: alle gleich groß</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speaker: whoever talks is large</source>
+        <translation>Sprecher: wer spricht, ist groß</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Chat</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Raise hand</source>
+        <translation>Hand heben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>React</source>
+        <translation>Reagieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send a reaction</source>
+        <translation>Eine Reaktion senden</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Reactions in this meeting</source>
+        <translation>Reaktionen in dieser Besprechung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People</source>
+        <translation>Personen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show everyone in the meeting</source>
+        <translation>Alle in der Besprechung anzeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy invite link</source>
+        <translation>Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the invite link</source>
+        <translation>Den Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Leave</source>
+        <translation>Verlassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Leave the meeting</source>
+        <translation>Besprechung verlassen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave meeting</source>
+        <translation>Besprechung verlassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>End meeting for everyone</source>
+        <translation>Besprechung für alle beenden</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Time left in the meeting</source>
+        <translation>Verbleibende Zeit der Besprechung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend</source>
+        <translation>Verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend the meeting</source>
+        <translation>Besprechung verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add 30 minutes to the meeting for everyone</source>
+        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>Add %n minutes</source>
+        <translation>
+            <numerusform>%n Minute hinzufügen</numerusform>
+            <numerusform>%n Minuten hinzufügen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+116"/>
+        <source>Mute the microphone</source>
+        <translation>Mikrofon stummschalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unmute the microphone</source>
+        <translation>Stummschaltung aufheben</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Video unavailable: {reason}</source>
+        <translation>Video nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Turn the camera off</source>
+        <translation>Kamera ausschalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turn the camera on</source>
+        <translation>Kamera einschalten</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Stop sharing your screen</source>
+        <translation>Bildschirmfreigabe beenden</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Screen sharing unavailable: {reason}</source>
+        <translation>Bildschirmfreigabe nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Share your screen or a window</source>
+        <translation>Bildschirm oder Fenster teilen</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Lower your hand</source>
+        <translation>Hand senken</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Raise your hand</source>
+        <translation>Hand heben</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>Chat (%n unread)</source>
+        <translation>
+            <numerusform>Chat (%n ungelesen)</numerusform>
+            <numerusform>Chat (%n ungelesen)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Chat with everyone or one person</source>
+        <translation>Mit allen oder einer Person chatten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Layout: grid</source>
+        <translation>Ansicht: Raster</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Layout: speaker</source>
+        <translation>Ansicht: Sprecher</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n in the meeting</source>
+        <translation>
+            <numerusform>%n in der Besprechung</numerusform>
+            <numerusform>%n in der Besprechung</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>None found</source>
+        <translation>Keine gefunden</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{time} left</source>
+        <translation>noch {time}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The meeting ends automatically when the time runs out</source>
+        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
     </message>
 </context>
 <context>
@@ -1679,7 +1667,7 @@
 <context>
     <name>SharingBar</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="-763"/>
+        <location filename="../../desktop/ui/sharing_bar.py" line="+27"/>
         <location line="+24"/>
         <source>You are sharing your screen</source>
         <translation>Sie teilen Ihren Bildschirm</translation>
@@ -1763,6 +1751,24 @@
         <location line="+8"/>
         <source>{action} ({keys})</source>
         <translation>{action} ({keys})</translation>
+    </message>
+</context>
+<context>
+    <name>Stage</name>
+    <message>
+        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <source>{name} (screen)</source>
+        <translation>{name} (Bildschirm)</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Unpin</source>
+        <translation>Lösen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pin to the stage</source>
+        <translation>Auf der Bühne anheften</translation>
     </message>
 </context>
 <context>

@@ -66,7 +66,7 @@ async def test_app_joins_and_shows_a_tile_per_participant(app_flow, server: Serv
     await eventually(lambda: speaker.frames_played > 20, what="remote audio played")
 
     # muting in the app: the bots see the app's attendee as muted
-    call.mic_button.click()
+    call.bar.mic_button.click()
     await eventually(lambda: all(b.session.attendees[me].muted for b in bots), what="bots see muted")
     assert call.self_tile.muted
 
@@ -75,7 +75,7 @@ async def test_app_joins_and_shows_a_tile_per_participant(app_flow, server: Serv
     await eventually(lambda: tile_names(flow) == {"Linus"}, what="tile removed")
 
     # leaving returns to the start window, saying so
-    call.leave_button.click()
+    call.bar.leave_button.click()
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start")
     assert flow.call is None
     assert flow.start_window.notice.text() == "You left the meeting."
@@ -113,7 +113,7 @@ async def test_start_a_meeting_on_this_computer_and_a_bot_joins_with_the_invite(
     flow.lobby.name.setText("Host")
     flow.lobby.join_button.click()
     await eventually(lambda: flow.session is not None and flow.call.isVisible(), timeout=15, what="in the call")
-    assert flow.call.invite_button.isVisible()
+    assert flow.call.bar.invite_button.isVisible()
 
     guest = RunningBot(invite, name="Guest Bot", **LIGHT_SMALL)
     await eventually(lambda: tile_names(flow) == {"Guest Bot"}, what="the guest's tile")
@@ -133,11 +133,11 @@ async def test_seventeenth_camera_button_says_video_is_unavailable(app_flow, ser
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call = flow.call
     await eventually(lambda: call.camera_unavailable, what="camera unavailable")
-    assert "Video unavailable" in call.camera_button.toolTip()
-    assert not call.camera_button.isChecked()
+    assert "Video unavailable" in call.bar.camera_button.toolTip()
+    assert not call.bar.camera_button.isChecked()
 
     await cameras.pop().finish()  # a slot frees: the camera comes on by itself
-    await eventually(lambda: call.camera_button.isChecked() and not call.camera_unavailable,
+    await eventually(lambda: call.bar.camera_button.isChecked() and not call.camera_unavailable,
                      what="camera available again")
     me = flow.session.me.attendee_id
     await eventually(lambda: cameras[0].report.frames_received.get(me, 0) > 3, what="others see the app")
@@ -198,7 +198,7 @@ async def test_a_machine_without_devices_still_joins(qsettings, server: Server) 
         lobby.join_button.click()
         await eventually(lambda: flow.session is not None and flow.call.isVisible(), what="in the call")
         await eventually(lambda: tile_names(flow) == {"Grace"}, what="sees the bot")
-        assert not flow.call.camera_button.isChecked()
+        assert not flow.call.bar.camera_button.isChecked()
         me = flow.session.me.attendee_id
         await eventually(lambda: me in bot.session.attendees, what="the bot sees the app")
         assert bot.session.attendees[me].video is False
@@ -342,7 +342,7 @@ async def test_roster_shows_everyone_and_a_host_can_mute_from_it(app_flow, serve
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada", role="host"), "Ada")
     call = flow.call
-    call.people_button.click()
+    call.bar.people_button.click()
     roster = call.roster
     assert roster.isVisible()
     await eventually(lambda: grace.session.me is not None and grace.session.me.attendee_id in roster.rows,

@@ -31,10 +31,10 @@ async def test_background_from_the_lobby_to_the_call_and_the_next_run(app_flow, 
 
     await join_from_lobby(flow, flow.join_url, "Ada")
     call = flow.call
-    call.background_menu.aboutToShow.emit()
-    checked = [a.data() for a in call.background_menu.actions() if a.isChecked()]
+    call.bar.background_menu.aboutToShow.emit()
+    checked = [a.data() for a in call.bar.background_menu.actions() if a.isChecked()]
     assert checked == ["blur:strong"]
-    pick(call.background_menu, "replace:" + next(a.data()[8:] for a in call.background_menu.actions()
+    pick(call.bar.background_menu, "replace:" + next(a.data()[8:] for a in call.bar.background_menu.actions()
                                                   if (a.data() or "").startswith("replace:")))
     assert flow.media._effect_track.effect.kind == "replace"
     flow.open_settings()

@@ -90,12 +90,12 @@ async def test_people_coming_and_going_change_the_tiles_the_count_and_the_roster
     flow, session = await joined(app_flow)
     call = flow.call
     assert session.asked[0] == ("join", JOIN_URL)
-    assert call.grid.keys() == [SELF] and call.count_label.text() == "1 in the meeting"
+    assert call.grid.keys() == [SELF] and call.bar.count_label.text() == "1 in the meeting"
 
     grace = AttendeeInfo("a-grace", "u-grace", "Grace", "participant", video=True)
     session.emit(AttendeeJoined(grace))
     assert call.grid.tile("a-grace").name == "Grace"
-    assert call.count_label.text() == "2 in the meeting"
+    assert call.bar.count_label.text() == "2 in the meeting"
     assert call.windowTitle() == "Parley — Meeting (2)"
     assert "a-grace" in call.roster.rows
 
@@ -105,17 +105,17 @@ async def test_people_coming_and_going_change_the_tiles_the_count_and_the_roster
     assert call.grid.tile("a-grace").hand_raised
     # my own reaction lands on my self-view
     session.emit(ReactionReceived("a-me", "👍"))
-    assert call.grid.tile(SELF).reaction == "👍" and "👍 1" in call.reaction_strip.text()
+    assert call.grid.tile(SELF).reaction == "👍" and "👍 1" in call.bar.reaction_strip.text()
 
     session.emit(AttendeeLeft("a-grace", EndReason.LEFT))
-    assert call.grid.tile("a-grace") is None and call.count_label.text() == "1 in the meeting"
+    assert call.grid.tile("a-grace") is None and call.bar.count_label.text() == "1 in the meeting"
     assert "a-grace" not in call.roster.rows
 
 
 async def test_a_refused_chat_message_is_explained_where_it_was_typed(app_flow) -> None:
     flow, _session = await joined(app_flow)
     chat = flow.call.chat
-    flow.call.chat_button.click()
+    flow.call.bar.chat_button.click()
     chat.input.setText("hello")
     chat.send_button.click()
     await eventually(lambda: chat.error.text() == "Not sent: slow down", what="the refusal shown")
@@ -133,7 +133,7 @@ async def test_the_meeting_ending_takes_the_user_back_to_the_start_saying_why(ap
 
 async def test_leave_asks_the_session_to_leave_and_says_you_left(app_flow) -> None:
     flow, session = await joined(app_flow)
-    flow.call.leave_button.click()
+    flow.call.bar.leave_button.click()
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start")
     assert ("leave", EndReason.LEFT) in session.asked
     assert flow.start_window.notice.text() == "You left the meeting."
