@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app_support import join_from_lobby
 from desktop.session.meeting_session import MeetingSession
-from desktop.single_instance import HANDED, NO_ANSWER, NONE_RUNNING, SingleInstance, instance_name
+from desktop.ui.single_instance import HANDED, NO_ANSWER, NONE_RUNNING, SingleInstance, instance_name
 from support import Server, eventually
 
 
@@ -96,7 +96,7 @@ async def test_a_link_opens_the_lobby_and_in_a_call_parley_asks_first(app_flow, 
 
 async def hand_over_from_another_process(name: str, link: str | None, timeout_ms: int) -> str:
     """What ``hand_over`` says when a second launch (another process, as in real life) calls it."""
-    code = ("import sys; from desktop.single_instance import hand_over; "
+    code = ("import sys; from desktop.ui.single_instance import hand_over; "
             "print(hand_over(sys.argv[1], sys.argv[2] or None, int(sys.argv[3])))")
     child = await asyncio.create_subprocess_exec(sys.executable, "-c", code, name, link or "", str(timeout_ms),
                                                  stdout=asyncio.subprocess.PIPE)
