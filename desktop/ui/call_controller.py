@@ -23,6 +23,7 @@ from ..idle.watcher import IdleSource
 from ..media.devices import Device, DeviceKind
 from ..media.screens import ScreenCatalog
 from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
+from ..session import Capability, EndReason, ModerationAction
 from ..session.meeting_session import REACTIONS, MeetingSession
 from ..session.screen_share import content_owner
 from ..session.timer import format_left
@@ -144,18 +145,18 @@ class CallController(QObject):
         call.chat.set_people({a.attendee_id: a.name for a in session.attendees.values() if not a.content})
         call.set_reactions(REACTIONS)
         call.set_hand(session.hand_raised)
-        call.set_can_end("end-call" in session.capabilities)
+        call.set_can_end(Capability.END_CALL in session.capabilities)
         call.set_can_extend(session.can_extend)
         self.update_countdown()
         self._countdown.start()
-        call.bar.share_button.setVisible(self.share.offered and "screenshare" in session.capabilities)
+        call.bar.share_button.setVisible(self.share.offered and Capability.SCREENSHARE in session.capabilities)
         self.share.sync_button()
         if self.idle_source is not None:
             self.idle = IdlePrompt.for_session(
                 self.idle_source, session, self.options.idle_timeout or self.settings.get("idle/timeout"),
                 self.options.idle_prompt or self.settings.get("idle/prompt"), call,
                 chime=self.devices.test_speaker, leave=lambda: self.tasks.spawn(self.leave()),
-                time_out=lambda: self.tasks.spawn(session.leave("idle")))
+                time_out=lambda: self.tasks.spawn(session.leave(EndReason.IDLE)))
         for attendee in session.attendees.values():
             call.add_attendee(attendee)
             if attendee.hand_raised_at:  # raised before we came: not news when it is updated
@@ -244,15 +245,15 @@ class CallController(QObject):
         if self.joined:
             self.window.stage.set_active_speaker(self._tile_key(ranking[0]) if ranking else None)
 
-    async def moderate(self, attendee_id: str, action: str) -> None:
+    async def moderate(self, attendee_id: str, action: ModerationAction) -> None:
         try:
             await self.session.moderate(attendee_id, action)
         except Exception as exc:  # the server refused (e.g. missing_capability): say so
             failed = {
-                "mute": self.tr("Could not mute them: {error}"),
-                "allow_unmute": self.tr("Could not allow them to unmute: {error}"),
-                "lower_hand": self.tr("Could not lower their hand: {error}"),
-                "remove": self.tr("Could not stop their screen share: {error}") if content_owner(attendee_id)
+                ModerationAction.MUTE: self.tr("Could not mute them: {error}"),
+                ModerationAction.ALLOW_UNMUTE: self.tr("Could not allow them to unmute: {error}"),
+                ModerationAction.LOWER_HAND: self.tr("Could not lower their hand: {error}"),
+                ModerationAction.REMOVE: self.tr("Could not stop their screen share: {error}") if content_owner(attendee_id)
                 else self.tr("Could not remove them from the meeting: {error}"),
             }.get(action) or self.tr("Could not do that: {error}")
             self.window.show_notice(failed.format(error=getattr(exc, "message", exc)))
@@ -262,8 +263,8 @@ class CallController(QObject):
             return
         call, session = self.window, self.session
         call.set_can_extend(session.can_extend)
-        call.set_can_end("end-call" in capabilities)
-        call.bar.share_button.setVisible(self.share.offered and "screenshare" in capabilities)
+        call.set_can_end(Capability.END_CALL in capabilities)
+        call.bar.share_button.setVisible(self.share.offered and Capability.SCREENSHARE in capabilities)
         call.roster.set_me(session.me.attendee_id if session.me else "", capabilities)
 
     # --- microphone and camera ------------------------------------------------------------------

@@ -14,6 +14,7 @@ import os
 from PySide6.QtCore import QObject
 
 from ..media.screens import ScreenCatalog, ScreenSource
+from ..session import EndReason, ShareEnd
 from ..session.meeting_session import MeetingSession
 from ..session.reasons import describe_share
 from .bridge import SessionBridge
@@ -25,7 +26,7 @@ from .tasks import TaskGroup
 logger = logging.getLogger(__name__)
 
 #: share outcomes the user caused or expects, said nothing about
-QUIET_ENDS = ("stopped", "replaced", "left")
+QUIET_ENDS = (ShareEnd.STOPPED, EndReason.REPLACED, EndReason.LEFT)
 
 
 class ShareController(QObject):
@@ -73,13 +74,13 @@ class ShareController(QObject):
     async def share(self, source: ScreenSource) -> str:
         """Share ``source``: "published", or why not (the user is told)."""
         if self.screens is None:
-            return "not_joined"
+            return ShareEnd.NOT_JOINED
         try:
             track = self.screens.open(source)
         except Exception as exc:
             logger.warning("could not capture %s: %s", source.name, exc)
             self.call.show_notice(self.tr("Could not share {name}: {error}").format(name=source.name, error=exc))
-            return "source_ended"
+            return ShareEnd.SOURCE_ENDED
         self._shared_what = None if source.kind == "screen" else source.name
         return await self.session.share_screen(track)
 
