@@ -66,6 +66,7 @@ class CallController(QObject):
         self.options = options
         self.idle_source = idle_source
         self.joined = False  # the join succeeded (until then, the window is not shown)
+        self._closed = False
         self.idle: IdlePrompt | None = None
         self.connection_panel: ConnectionPanel | None = None
         self._sounds = SoundPolicy(clock)
@@ -175,7 +176,10 @@ class CallController(QObject):
         self.ended.emit(reason)
 
     def close(self) -> None:
-        """The call is over (or never began): stop what runs with it and close the window."""
+        """The call is over (or never began): stop what runs with it and close the window (once)."""
+        if self._closed:
+            return
+        self._closed = True
         if self.idle is not None:
             self.idle.stop()
             self.idle = None
