@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import shutil
 import subprocess
@@ -24,8 +23,7 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from forwarding import REPO, Api, cpu_seconds, start_server, stop_process  # noqa: E402
+from harness import REPO, Api, bot_command, bot_env, cpu_seconds, start_server, stop_process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,17 +43,16 @@ def main(argv: list[str] | None = None) -> int:
             server, base, _ = start_server(tmp, key, timeout=30)
             processes.append(("server", server))
             api = Api(base, key)
-            meeting = api.call("POST", "/v1/meetings", {})["meeting"]["id"]
+            meeting = api.create_meeting()
 
             def join_url(name: str) -> str:
-                body = {"user_id": name.lower().replace(" ", "-"), "name": name, "role": "participant"}
-                return api.call("POST", f"/v1/meetings/{meeting}/attendees", body)["join_url"]
+                return api.add_attendee(meeting, name.lower().replace(" ", "-"), name)[1]
 
-            env = dict(os.environ, PYTHONPATH=str(REPO))
+            env = bot_env()
             stay = str(args.duration + 60)
             for i in range(args.bots):
-                bot = [sys.executable, "-m", "desktop.bot", join_url(f"Bot {i + 1}"), "--light", "--mic",
-                       "synthetic", "--size", args.size, "--fps", str(args.fps), "--duration", stay]
+                bot = bot_command(join_url(f"Bot {i + 1}"), "--light", "--mic", "synthetic", "--size", args.size,
+                                  "--fps", str(args.fps), "--duration", stay)
                 processes.append((f"bot {i + 1}", subprocess.Popen(bot, cwd=REPO, env=env,
                                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
                 time.sleep(0.15)

@@ -52,27 +52,20 @@ import json
 import math
 import queue
 import random
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import av
 import numpy as np
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from aiortc import RTCPeerConnection  # noqa: E402
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack  # noqa: E402
-from aiortc.rtcrtpreceiver import RTCRtpReceiver  # noqa: E402
-
-from desktop.media import seam  # noqa: E402
-from desktop.media.audio_receive import AudioReceiveTrack, OpusDecoder  # noqa: E402
-from desktop.media.peers import PublishConnection, ReceiveConnection  # noqa: E402
-from desktop.media.synthetic import RealTimePacer  # noqa: E402
+from desktop.media import seam
+from desktop.media.audio_receive import AudioReceiveTrack, OpusDecoder
+from desktop.media.peers import PublishConnection, ReceiveConnection
+from desktop.media.synthetic.capture import RealTimePacer
 
 RATE = 48000
 FRAME = 960

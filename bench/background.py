@@ -1,4 +1,4 @@
-"""Background effects (desktop/media/background.py): what the mask and the compositing cost.
+"""Background effects (desktop/media/background/): what the mask and the compositing cost.
 
     python bench/background.py [--frames 300] [--sizes 640x360,1280x720] [--json]
 
@@ -26,22 +26,16 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import av
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from desktop.media.background import (  # noqa: E402
-    LEVELS,
-    BackgroundCompositor,
-    BackgroundEffect,
-    SelfieSegmenter,
-    bundled_backgrounds,
-)
-from desktop.media.synthetic import PresenterPattern  # noqa: E402
+from desktop.media.background.compositor import BackgroundCompositor
+from desktop.media.background.effect import BackgroundEffect, bundled_backgrounds
+from desktop.media.background.governor import LEVELS
+from desktop.media.background.segmentation import SelfieSegmenter
+from desktop.media.synthetic.presenter import PresenterPattern
 
 EFFECTS = {
     "blur light": BackgroundEffect("blur", "light"),
@@ -50,7 +44,7 @@ EFFECTS = {
 
 
 def scene(width: int, height: int, count: int) -> list[av.VideoFrame]:
-    """``count`` yuv420p frames of the synthetic presenter camera (desktop/media/synthetic.py)."""
+    """``count`` yuv420p frames of the synthetic presenter camera (desktop/media/synthetic/presenter.py)."""
     pattern = PresenterPattern(width, height)
     return [pattern.render(i, 0) for i in range(count)]
 

@@ -17,96 +17,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import queue
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from harness import REPO, Api, bot_command, cpu_seconds, fmt, log, pct, rnd, start_server, stop_process
 
-REPO = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(r"parley-server listening on (http://\S+)")
 MAX_CAMERAS = 16  # video slots per meeting (DESIGN.md, Media)
 POLL = 0.1  # seconds between roster polls outside the measurement window
-
-
-def log(text: str = "") -> None:
-    print(text, flush=True)
-
-
-# --- small statistics -------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: float) -> float | None:
-    """The q-quantile (nearest rank, as the bot computes its own latency figures)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def rnd(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def fmt(value: float | None, unit: str = "") -> str:
-    return "n/a" if value is None else f"{value:g}{unit}"
-
-
-# --- REST ---------------------------------------------------------------------------------------
-
-
-class Api:
-    def __init__(self, base_url: str, key: str) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.key = key
-        # No proxy: a proxy set in the environment must not see loopback calls.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def call(self, method: str, path: str, body: dict | None = None, timeout: float = 5.0) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.key}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        with self._opener.open(request, timeout=timeout) as reply:
-            return json.loads(reply.read() or b"{}")
-
-    def metrics(self) -> dict[str, float]:
-        """``GET /metrics`` as {sample name with labels: value}; {} when it is not there."""
-        request = urllib.request.Request(self.base_url + "/metrics")
-        try:
-            with self._opener.open(request, timeout=2.0) as reply:
-                text = reply.read().decode("utf-8", errors="replace")
-        except (OSError, urllib.error.URLError):
-            return {}
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, _, value = line.rpartition(" ")
-                try:
-                    out[name] = float(value)
-                except ValueError:
-                    pass
-        return out
-
-    def participants(self, meeting_id: str) -> list[dict] | None:
-        try:
-            return self.call("GET", f"/v1/meetings/{meeting_id}", timeout=2.0)["meeting"]["session"]["participants"]
-        except (OSError, urllib.error.URLError, KeyError, ValueError):
-            return None
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -128,66 +54,6 @@ class BotProc:
     cpu_start: float | None = None
     cpu_end: float | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def cpu_seconds(proc: psutil.Process) -> float | None:
-    try:
-        t = proc.cpu_times()
-        return t.user + t.system + t.children_user + t.children_system
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return None
-
-
-def stop_process(proc: subprocess.Popen, name: str, grace: float) -> None:
-    """SIGTERM, wait ``grace`` seconds, then SIGKILL — this one PID only."""
-    if proc.poll() is not None:
-        return
-    try:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        print(f"bench: {name} (pid {proc.pid}) ignored SIGTERM; killing it", file=sys.stderr, flush=True)
-        proc.kill()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            print(f"bench: {name} (pid {proc.pid}) did not die", file=sys.stderr, flush=True)
-    except ProcessLookupError:
-        pass
-
-
-def start_server(tmp: Path, key: str, timeout: float, port: int = 0) -> tuple[subprocess.Popen, str, Path]:
-    env = dict(os.environ, PARLEY_API_KEY=key)
-    stderr_path = tmp / "server.stderr"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port), "--data-dir", str(tmp / "data"),
-         "--ice-address", "127.0.0.1"],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=stderr_path.open("wb"), text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain() -> None:  # keep reading so the server never blocks on a full pipe
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=drain, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise RuntimeError(f"parley-server did not report its address within {timeout:.0f} s")
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            continue
-        if line is None:
-            raise RuntimeError(f"parley-server exited (code {proc.wait(5)}): see {stderr_path}")
-        match = LISTENING.search(line)
-        if match:
-            return proc, match.group(1), stderr_path
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -230,18 +96,14 @@ def run(args: argparse.Namespace) -> dict:
         api = Api(base_url, key)
         log(f"server pid {server.pid} at {base_url} (up in {time.monotonic() - t_begin:.1f} s)")
 
-        meeting_id = api.call("POST", "/v1/meetings", {})["meeting"]["id"]
-        links = []
-        for i in range(args.bots):
-            reply = api.call("POST", f"/v1/meetings/{meeting_id}/attendees",
-                             {"user_id": f"bench-{i}", "name": f"Bot {i}", "role": "participant"})
-            links.append((reply["attendee"]["id"], reply["join_url"]))
+        meeting_id = api.create_meeting()
+        links = [api.add_attendee(meeting_id, f"bench-{i}", f"Bot {i}") for i in range(args.bots)]
 
         # --- start the bots, staggered; the first K are full ones
         for i, (attendee_id, url) in enumerate(links):
             full = i < args.full
-            cmd = [sys.executable, "-m", "desktop.bot", url, "--json", "--duration", str(args.duration),
-                   "--size", args.size, "--fps", str(args.fps), "--name", f"Bot {i}"]
+            cmd = bot_command(url, "--json", "--duration", str(args.duration),
+                              "--size", args.size, "--fps", str(args.fps), "--name", f"Bot {i}")
             if not full:
                 cmd.append("--light")
             out, err = tmp / f"bot{i}.stdout", tmp / f"bot{i}.stderr"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -25,64 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from forwarding import REPO, Api, start_server, stop_process  # noqa: E402
-
-
-class Relay:
-    """A TCP relay on 127.0.0.1 that can be cut (the network goes) and restored."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.up = True
-        self.port = 0
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._server: asyncio.base_events.Server | None = None
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self.up:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers |= {writer, up_writer}
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            try:
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.transport.abort()
-
-        try:
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        except asyncio.CancelledError:
-            pass
-        self._writers -= {writer, up_writer}
-
-    def cut(self) -> None:
-        self.up = False
-        for writer in list(self._writers):
-            writer.transport.abort()  # a reset, as when a network goes away under a socket
-        self._writers.clear()
-
-    def restore(self) -> None:
-        self.up = True
-
-    async def close(self) -> None:
-        self.cut()
-        if self._server is not None:
-            self._server.close()
+from harness import REPO, Api, Relay, bot_command, bot_env, start_server, stop_process
 
 
 async def run(args: argparse.Namespace) -> dict:
@@ -96,16 +38,14 @@ async def run(args: argparse.Namespace) -> dict:
         bots: list[subprocess.Popen] = []
         try:
             api = Api(base, key)
-            meeting = api.call("POST", "/v1/meetings", {})["meeting"]["id"]
+            meeting = api.create_meeting()
             stay = args.rounds * (args.outage + 8) + 40
-            env = dict(os.environ, PYTHONPATH=str(REPO))
+            env = bot_env()
             for i in range(args.bots):
-                body = {"user_id": f"bot-{i}", "name": f"Bot {i + 1}", "role": "participant"}
-                url = api.call("POST", f"/v1/meetings/{meeting}/attendees", body)["join_url"]
+                _, url = api.add_attendee(meeting, f"bot-{i}", f"Bot {i + 1}")
                 url = url.replace(f":{port}/", f":{relay.port}/")  # through the relay
                 bots.append(subprocess.Popen(
-                    [sys.executable, "-m", "desktop.bot", url, "--light", "--size", "320x180", "--fps", "15",
-                     "--duration", str(stay), "--json"],
+                    bot_command(url, "--light", "--size", "320x180", "--fps", "15", "--duration", str(stay), "--json"),
                     cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=(tmp / f"bot{i}.stderr").open("wb"), text=True))
             await asyncio.sleep(6)
             print(f"{args.bots} bots in; {args.rounds} network outages of {args.outage:.0f} s, then a server restart",

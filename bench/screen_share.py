@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import shutil
 import subprocess
@@ -26,8 +25,7 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from forwarding import REPO, Api, cpu_seconds, start_server, stop_process  # noqa: E402
+from harness import REPO, Api, bot_command, bot_env, cpu_seconds, start_server, stop_process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,13 +46,12 @@ def main(argv: list[str] | None = None) -> int:
             server, base, _ = start_server(tmp, key, timeout=30)
             processes.append(("server", server))
             api = Api(base, key)
-            meeting = api.call("POST", "/v1/meetings", {})["meeting"]["id"]
+            meeting = api.create_meeting()
 
             def join_url(name: str) -> str:
-                body = {"user_id": name.lower().replace(" ", "-"), "name": name, "role": "participant"}
-                return api.call("POST", f"/v1/meetings/{meeting}/attendees", body)["join_url"]
+                return api.add_attendee(meeting, name.lower().replace(" ", "-"), name)[1]
 
-            env = dict(os.environ, PYTHONPATH=str(REPO))
+            env = bot_env()
             xvfb = subprocess.Popen(["Xvfb", ":94", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
             processes.append(("Xvfb", xvfb))
             time.sleep(0.5)
@@ -72,10 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"app (pid {app.pid}) sharing its {args.screen} 1920x1080 screen on Xvfb; settling "
                   f"{args.settle:.0f} s, then measuring {args.duration:.0f} s", flush=True)
             time.sleep(max(0.0, args.settle - 2.0))
-            bot = subprocess.Popen([sys.executable, "-m", "desktop.bot", join_url("Viewer"), "--light",
-                                    "--camera", "none", "--mic", "none", "--duration", str(args.duration),
-                                    "--json"], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, text=True)
+            bot = subprocess.Popen(bot_command(join_url("Viewer"), "--light", "--camera", "none", "--mic", "none",
+                                               "--duration", str(args.duration), "--json"),
+                                   cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             processes.append(("bot", bot))
             proc = psutil.Process(app.pid)
             cpu0, wall0 = cpu_seconds(proc), time.monotonic()

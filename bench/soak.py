@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import secrets
 import subprocess
@@ -30,9 +29,9 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from forwarding import REPO, Api, cpu_seconds, start_server, stop_process  # noqa: E402
-from recovery import Relay  # noqa: E402
+from harness import REPO, Api, Relay, bot_command, bot_env, cpu_seconds, start_server, stop_process
+
+from wire import EndReason
 
 
 @dataclass
@@ -61,9 +60,9 @@ async def run(args: argparse.Namespace) -> dict:
         server, base, _ = start_server(tmp, key, timeout=30)
         port = int(base.rsplit(":", 1)[1])
         api = Api(base, key)
-        env = dict(os.environ, PYTHONPATH=str(REPO))
+        env = bot_env()
         proc = psutil.Process(server.pid)
-        meetings = [api.call("POST", "/v1/meetings", {})["meeting"]["id"] for _ in range(args.meetings)]
+        meetings = [api.create_meeting() for _ in range(args.meetings)]
         bots: list[SoakBot] = []
         finished: list[SoakBot] = []
         counter = 0
@@ -72,14 +71,13 @@ async def run(args: argparse.Namespace) -> dict:
             nonlocal counter
             counter += 1
             name = f"Bot {counter}"
-            body = {"user_id": f"bot-{counter}", "name": name, "role": "participant"}
-            url = api.call("POST", f"/v1/meetings/{meeting}/attendees", body)["join_url"]
+            _, url = api.add_attendee(meeting, f"bot-{counter}", name)
             relay = Relay(port)
             await relay.start()
             url = url.replace(f":{port}/", f":{relay.port}/")
             p = subprocess.Popen(
-                [sys.executable, "-m", "desktop.bot", url, "--name", name, "--light", "--size", "160x90",
-                 "--fps", "10", "--duration", str(args.minutes * 60 + 120), "--json"],
+                bot_command(url, "--name", name, "--light", "--size", "160x90", "--fps", "10",
+                            "--duration", str(args.minutes * 60 + 120), "--json"),
                 cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             bot = SoakBot(name, meeting, relay, p)
             bots.append(bot)
@@ -147,7 +145,7 @@ async def run(args: argparse.Namespace) -> dict:
 
     reports = [b.report or {} for b in finished]
     ended_badly = [(b.name, (b.report or {}).get("end_reason")) for b in finished
-                   if (b.report or {}).get("end_reason") != "left"]
+                   if (b.report or {}).get("end_reason") != EndReason.LEFT]
     reconnect_ms = sorted(ms for r in reports for ms in r.get("reconnect_ms", []))
     return {
         "bench": "soak", "meetings": args.meetings, "bots_per_meeting": args.bots, "minutes": args.minutes,

@@ -15,7 +15,7 @@ near end alone, for echo cancellation off and on (the module's own algorithmic d
 
 ``--call``: the same end to end, in real time, through a real server: for each echo delay, with
 echo cancellation on and off, two ``parley-bot --room`` processes talk — Ada in a headset, Grace
-on a laptop whose speaker comes back into her microphone at -6 dB (desktop/media/acoustic.py) —
+on a laptop whose speaker comes back into her microphone at -6 dB (desktop/media/synthetic/acoustic.py) —
 and each reports how strongly its own voice came back in what the other sent
 (``own_voice_echo``: spectro-temporal correlation, median of 2 s windows, 0..1; about 0.1 is
 chance). Ada's figure is the one echo cancellation must keep low; Grace's (Ada wears a headset)
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -35,13 +34,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from harness import REPO, Api, bot_command, bot_env, start_server, stop_process
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from desktop.media.voice import VoiceProcessor  # noqa: E402
-from test_voice import FRAME, FS, echo_path, energy_db, s16, talker  # noqa: E402
+from desktop.media.synthetic.echo import FRAME, FS, echo_path, energy_db, s16, talker
+from desktop.media.voice import VoiceProcessor
 
 
 def timed_run(processor: VoiceProcessor, far: np.ndarray | None, mic: np.ndarray):
@@ -70,12 +66,9 @@ def lag_ms(inp: np.ndarray, out: np.ndarray, max_ms: float = 50) -> float:
 
 def call(seconds: float, delays: list[int]) -> dict:
     """Ada (headset) and Grace (laptop, echo at -6 dB) in a real call, per delay, AEC on/off."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from forwarding import Api, start_server, stop_process
-
     key = secrets.token_urlsafe(16)
     rows = []
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = bot_env()
     with tempfile.TemporaryDirectory(prefix="parley-bench-voice-") as tmp_name:
         tmp = Path(tmp_name)
         server, base, _ = start_server(tmp, key, timeout=30)
@@ -83,18 +76,17 @@ def call(seconds: float, delays: list[int]) -> dict:
             api = Api(base, key)
             for delay in delays:
                 for cancel in (True, False):
-                    meeting = api.call("POST", "/v1/meetings", {})["meeting"]["id"]
+                    meeting = api.create_meeting()
                     procs = []
                     for name, room, stay in (("Ada", "headphones", seconds + 2),
                                              ("Grace", f"echo:{delay}", seconds)):
-                        body = {"user_id": f"u-{name}", "name": name, "role": "participant"}
-                        url = api.call("POST", f"/v1/meetings/{meeting}/attendees", body)["join_url"]
-                        command = [sys.executable, "-m", "desktop.bot", url, "--camera", "none",
-                                   "--room", room, "--voice-seed", "11" if name == "Ada" else "22",
-                                   "--duration", str(stay), "--json"]
+                        _, url = api.add_attendee(meeting, f"u-{name}", name)
+                        command = bot_command(url, "--camera", "none", "--room", room,
+                                              "--voice-seed", "11" if name == "Ada" else "22",
+                                              "--duration", str(stay), "--json")
                         if name == "Grace" and not cancel:
                             command.append("--no-echo-cancellation")
-                        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                        procs.append(subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                                       stderr=subprocess.DEVNULL, text=True))
                         time.sleep(1.0)  # Ada first, as the far end already in the call
                     reports = []

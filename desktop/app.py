@@ -139,34 +139,35 @@ async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, op
     """``instance``: where second launches hand their links over; ``opener``: links macOS
     delivers as events (kept until the flow can take them)."""
     from .idle.backends import detect_backend
-    from .idle.qt_fallback import AppInputBackend
-    from .media.devices import DeviceManager, SyntheticBackend
-    from .media.qt_devices import QtBackend
+    from .idle.qt.app_input import AppInputBackend
+    from .idle.qt.dbus import SESSION_BUS_BACKENDS
+    from .media.devices import DeviceManager
+    from .media.qt.backend import QtBackend
     from .session.meeting_session import MeetingSession
     from .ui.flow import AppFlow, FlowOptions
-    from .signalling.tls import use_trust_store
     from .ui.settings import Settings
 
     backends = [QtBackend()]
     if args.fake_devices:
+        from .media.synthetic.backend import SyntheticBackend
+
         backends.append(SyntheticBackend())
     devices = DeviceManager(backends)
     local = LocalServer(user_data_dir() / "server")
     width, height = (int(v) for v in args.video_size.lower().split("x"))
-    idle_source = detect_backend(app_fallback=AppInputBackend)
+    idle_source = detect_backend(os.environ, AppInputBackend, session_bus=SESSION_BUS_BACKENDS)
     options = FlowOptions(args.join_url, args.name, args.no_lobby, (width, height),
                           idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt,
                           share_screen=args.share_screen, stats_file=config.stats_file)
     if args.screen == "synthetic":
-        from .media.screens import SyntheticScreens
+        from .media.synthetic.backend import SyntheticScreens
 
         screens = SyntheticScreens()
     else:
-        from .media.qt_screens import QtScreens
+        from .media.qt.screens import QtScreens
 
-        screens = QtScreens()
+        screens = QtScreens(environ=os.environ)
     settings = Settings()
-    use_trust_store(settings.trusted_certificates)  # "Trust this server" decisions, kept in QSettings
     flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens,
                    session_factory=MeetingSession)
     if instance is not None:  # links a second launch hands over

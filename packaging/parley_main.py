@@ -6,7 +6,7 @@ bundle's ``parley``, ``parley-server`` and ``parley-bot`` run the same console s
 
 - ``parley``         -> desktop.app:main
 - ``parley-server``  -> server.cli:main
-- ``parley-bot``     -> desktop.bot:main
+- ``parley-bot``     -> desktop.bot.cli:main
 
 ``parley --frozen-self-test`` (an option of this launcher only, not of the app) loads every
 native piece the bundle must carry — livekit's audio processing library, PyAV's VP8 and Opus
@@ -124,20 +124,22 @@ def _check_webrtc() -> str:
 
 def _check_background() -> str:
     try:
-        from desktop.media import background
+        from desktop.media.background.compositor import load_picture
+        from desktop.media.background.effect import bundled_backgrounds, resolve_background_image
+        from desktop.media.background.segmentation import SelfieSegmenter
     except ImportError:
         return "skipped (no desktop.media.background in this build)"
     import numpy as np
 
-    reason = background.SelfieSegmenter.why_unavailable()
+    reason = SelfieSegmenter.why_unavailable()
     if reason:
         raise RuntimeError(reason)
-    segmenter = background.SelfieSegmenter()
+    segmenter = SelfieSegmenter()
     width, height = segmenter.input_size
     mask = segmenter.mask(np.zeros((height, width, 3), dtype=np.uint8))
-    pictures = background.bundled_backgrounds()
+    pictures = bundled_backgrounds()
     for name in pictures:
-        background.load_picture(background.resolve_background_image(name))
+        load_picture(resolve_background_image(name))
     return f"segmenter {width}x{height} -> mask {mask.shape}; {len(pictures)} background pictures load"
 
 
@@ -154,9 +156,9 @@ def _check_server() -> str:
     import server.app
     import server.cli  # noqa: F401 - "Start a meeting on this computer" and parley-server
 
-    import desktop.bot  # noqa: F401 - parley-bot
+    import desktop.bot.cli  # noqa: F401 - parley-bot
 
-    return "server.app, server.cli, desktop.bot import"
+    return "server.app, server.cli, desktop.bot.cli import"
 
 
 def _check_qt() -> str:
@@ -203,7 +205,7 @@ def main() -> int:
     if program == "parley-server":
         from server.cli import main as entry
     elif program == "parley-bot":
-        from desktop.bot import main as entry
+        from desktop.bot.cli import main as entry
     else:
         from desktop.app import main as entry
     return entry(sys.argv[1:])

@@ -12,7 +12,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from desktop.bot import Bot, BotOptions
+from desktop.bot.options import BotOptions
+from desktop.bot.runner import Bot
 from desktop.session.meeting_session import MeetingSession
 from server.app import MEETINGS_KEY
 from server.clock import ManualClock

@@ -1,4 +1,4 @@
-"""Background effects (desktop/media/background.py): blur and replacement behind the person.
+"""Background effects (desktop/media/background/): blur and replacement behind the person.
 
 Most tests inject a fake segmenter whose mask they choose; the last ones load the real model
 (MediaPipe's selfie segmentation, run by ai-edge-litert) from the resources the app ships.
@@ -17,19 +17,19 @@ import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from desktop import assets
-from desktop.media import background
-from desktop.media.background import (
+from desktop.media.background.compositor import BackgroundCompositor, ImageUnavailable, cover, load_picture
+from desktop.media.background.effect import (
+    DEGRADED_MESSAGE,
+    IMAGE_FAILED_MESSAGE,
     NONE,
-    BackgroundCompositor,
     BackgroundEffect,
-    BackgroundEffectTrack,
-    LoadGovernor,
-    MaskSmoother,
-    SelfieSegmenter,
     bundled_backgrounds,
-    cover,
     default_model_path,
+    resolve_background_image,
 )
+from desktop.media.background.governor import LoadGovernor
+from desktop.media.background.segmentation import MaskSmoother, SelfieSegmenter
+from desktop.media.background.track import BackgroundEffectTrack
 
 BLUR = BackgroundEffect("blur", "strong")
 LIGHT = BackgroundEffect("blur", "light")
@@ -112,9 +112,9 @@ def test_bundled_backgrounds_are_found_and_readable() -> None:
     names = bundled_backgrounds()
     assert len(names) >= 3
     for name in names:
-        path = background.resolve_background_image(name)
+        path = resolve_background_image(name)
         assert path.is_file() and path.stat().st_size < 150_000
-        picture = background.load_picture(path)
+        picture = load_picture(path)
         assert (picture.width, picture.height) == (1280, 720)
 
 
@@ -172,7 +172,7 @@ def test_an_unreadable_picture_is_reported() -> None:
         raise OSError("no such file")
 
     compositor = BackgroundCompositor(FakeSegmenter(left_half()), picture_loader=broken)
-    with pytest.raises(background.ImageUnavailable):
+    with pytest.raises(ImageUnavailable):
         compositor.apply(noise_frame(), BackgroundEffect("replace", image="gone.jpg"))
 
 
@@ -372,7 +372,7 @@ async def test_an_unreadable_picture_falls_back_to_blur_and_says_so() -> None:
                                   segmenter_factory=lambda: FakeSegmenter(left_half()), on_failed=failed.append)
     frames = [await track.recv() for _ in range(3)]
     assert all(f is not s for f, s in zip(frames, camera.sent))
-    assert failed == [background.IMAGE_FAILED_MESSAGE]
+    assert failed == [IMAGE_FAILED_MESSAGE]
     track.stop()
 
 
@@ -391,7 +391,7 @@ async def test_a_slow_machine_lowers_the_effect_rate_not_the_camera_rate() -> No
             break
     assert len(frames) == 60  # every camera frame came out
     assert [f.pts for f in frames] == [f.pts for f in camera.sent]
-    assert degraded == [background.DEGRADED_MESSAGE]  # said once
+    assert degraded == [DEGRADED_MESSAGE]  # said once
     assert track.governor.level >= 1
     assert segmenter.calls < 50  # the mask was re-used on some frames
     assert track.interval == pytest.approx(1 / 30)

@@ -35,7 +35,7 @@ def test_alerts_need_15_bad_samples_come_at_most_twice_60_s_apart() -> None:
 def lose_uplink_audio(bot, keep_one_in: int = 3) -> None:
     """The network of a bot (or a session) loses most of its outgoing audio (2 of 3 packets)."""
     session = getattr(bot, "session", bot)
-    publish = session._publish
+    publish = session.publisher.connection
     audio = next(t.sender for t in publish.pc.getTransceivers() if t.kind == "audio")
     transport = audio.transport
     original = transport._send_rtp
@@ -63,7 +63,7 @@ async def test_figures_flow_and_a_lossy_uplink_is_told(server: Server) -> None:
     alerts: list[ConnectionPoor] = []
     grace.session.on(ConnectionStatsUpdated, figures.append)
     ada.session.on(ConnectionPoor, alerts.append)
-    await eventually(lambda: ada.session._publish is not None and grace.report.frames_received, what="media")
+    await eventually(lambda: ada.session.publisher.connection is not None and grace.report.frames_received, what="media")
 
     # the figures: bitrate and packets both ways, frame rate per tile, no loss on loopback
     await eventually(lambda: len(figures) > 5 and figures[-1].stats.receive_kbps > 0, what="figures")

@@ -13,16 +13,9 @@ import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from desktop.media.switchable import SwitchableTrack
-from desktop.media.devices import (
-    Device,
-    DeviceKind,
-    DeviceManager,
-    DeviceUnavailable,
-    SilentSpeaker,
-    Speaker,
-    SyntheticBackend,
-)
-from desktop.media.synthetic import SyntheticCamera, SyntheticMicrophone, tone_samples
+from desktop.media.devices import Device, DeviceKind, DeviceManager, DeviceUnavailable, Speaker
+from desktop.media.synthetic.backend import SilentSpeaker, SyntheticBackend
+from desktop.media.synthetic.capture import SyntheticCamera, SyntheticMicrophone, tone_samples
 
 CAM, MIC, SPK = DeviceKind.CAMERA, DeviceKind.MICROPHONE, DeviceKind.SPEAKER
 

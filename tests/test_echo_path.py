@@ -1,7 +1,7 @@
 """Echo cancellation end to end (issue 10): the far end never hears itself back.
 
 A real server and bots on loopback, the microphone of each through the app's own ``LocalMedia``
-and ``VoiceProcessor`` (desktop/media/acoustic.py, desktop/bot.py ``--room``):
+and ``VoiceProcessor`` (desktop/media/synthetic/acoustic.py, desktop/bot ``--room``):
 
 * Ada, the far end, talks in a headset (``--room headphones``): her voice, no echo.
 * Grace is on a laptop without headphones (``--room echo:80``): what her speaker plays (Ada)
@@ -26,17 +26,10 @@ import av
 import numpy as np
 import pytest
 
-from desktop.bot import parse_args
-from desktop.media.acoustic import (
-    FRAME,
-    LAPTOP_LEVEL_DBFS,
-    SAMPLE_RATE,
-    AcousticBackend,
-    ReceivedAudio,
-    Room,
-    Talker,
-    voice_correlation,
-)
+from desktop.bot.cli import parse_args
+from desktop.media.synthetic.acoustic import FRAME, AcousticBackend, Room
+from desktop.media.synthetic.received import ReceivedAudio, voice_correlation
+from desktop.media.synthetic.talker import LAPTOP_LEVEL_DBFS, SAMPLE_RATE, Talker
 from desktop.media.devices import DeviceManager
 from desktop.media.local_media import LocalMedia
 from desktop.media.voice import ProcessedMicrophone, VoiceProcessor

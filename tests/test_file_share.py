@@ -19,7 +19,8 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from desktop.media.file_share import SUPPORTED, FileShareError, FileSource
+from desktop.media.file_share.decoder import SUPPORTED, FileShareError
+from desktop.media.file_share.source import FileSource
 from desktop.media.ice import prepare_for_server
 
 TONE_RMS = 0.3 / np.sqrt(2)  # the tone's amplitude is 0.3 of full scale

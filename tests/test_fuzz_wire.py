@@ -9,6 +9,7 @@ Deterministic: ``derandomize=True`` and no example database, so CI sees the same
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import os
 import types
@@ -88,6 +89,8 @@ def strategy_for_type(tp: Any) -> st.SearchStrategy[Any]:
         return st.lists(strategy_for_type(typing.get_args(tp)[0]), max_size=4)
     if origin is Literal:
         return st.sampled_from(typing.get_args(tp))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return st.sampled_from(list(tp))
     if tp is type(None):
         return st.none()
     if dataclasses.is_dataclass(tp):

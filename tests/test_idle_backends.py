@@ -21,14 +21,18 @@ import pytest
 
 from desktop.idle import backends
 from desktop.idle.backends import (
-    FreedesktopScreenSaverBackend,
     IdleBackend,
     MacBackend,
-    MutterIdleMonitorBackend,
     WindowsBackend,
     X11Backend,
     detect_backend,
     windows_idle_ms,
+)
+from desktop.idle.qt.dbus import (
+    SESSION_BUS_BACKENDS,
+    FreedesktopScreenSaverBackend,
+    MutterIdleMonitorBackend,
+    session_bus_configured,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -204,9 +208,8 @@ def test_x11_idle_grows_and_input_resets_it(xvfb: str) -> None:
     assert backend.idle_seconds() is None
 
 
-def test_x11_opens_nothing_without_a_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    assert X11Backend.open() is None
+def test_x11_opens_nothing_without_a_server() -> None:
+    assert X11Backend.open("") is None  # no $DISPLAY
     unused = next(n for n in range(900, 1000) if not Path(f"/tmp/.X11-unix/X{n}").exists())
     assert X11Backend.open(f":{unused}") is None
 
@@ -264,25 +267,24 @@ def test_losing_the_x_server_does_not_end_the_process() -> None:
 
 
 @pytest.fixture
-def no_session_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))  # no "bus" socket in it
+def no_session_bus(tmp_path: Path) -> dict[str, str]:
+    """A desktop session's environment that names no session bus."""
+    return {"XDG_RUNTIME_DIR": str(tmp_path)}  # no "bus" socket in it, no DBUS_SESSION_BUS_ADDRESS
 
 
-@pytest.mark.usefixtures("no_session_bus")
-def test_dbus_backends_open_nothing_without_a_session_bus() -> None:
-    assert not backends.session_bus_configured()
-    assert MutterIdleMonitorBackend.open() is None
-    assert FreedesktopScreenSaverBackend.open() is None
+def test_dbus_backends_open_nothing_without_a_session_bus(no_session_bus: dict[str, str]) -> None:
+    assert not session_bus_configured(no_session_bus)
+    assert MutterIdleMonitorBackend.open(no_session_bus) is None
+    assert FreedesktopScreenSaverBackend.open(no_session_bus) is None
 
 
 def test_dbus_backends_open_nothing_on_a_bus_without_the_services(qapp, dbus_bus: str) -> None:
-    assert MutterIdleMonitorBackend.open(dbus_bus) is None
-    assert FreedesktopScreenSaverBackend.open(dbus_bus) is None
+    assert MutterIdleMonitorBackend.open({}, dbus_bus) is None
+    assert FreedesktopScreenSaverBackend.open({}, dbus_bus) is None
 
 
 def test_mutter_idle_monitor_answers_milliseconds(qapp, fake_desktop_bus: str) -> None:
-    backend = MutterIdleMonitorBackend.open(fake_desktop_bus)
+    backend = MutterIdleMonitorBackend.open({}, fake_desktop_bus)
     assert backend is not None
     assert isinstance(backend, IdleBackend) and backend.name == "GNOME Mutter IdleMonitor"
     assert backend.idle_seconds() == pytest.approx(4.321)
@@ -294,7 +296,7 @@ def test_mutter_idle_monitor_answers_milliseconds(qapp, fake_desktop_bus: str) -
 def test_freedesktop_screensaver_tries_both_paths(qapp, fake_desktop_bus: str) -> None:
     """An error at /org/freedesktop/ScreenSaver (GNOME answers NotSupported there), then KDE's
     /ScreenSaver, which answers milliseconds (kscreenlocker's KIdleTime::idleTime())."""
-    backend = FreedesktopScreenSaverBackend.open(fake_desktop_bus)
+    backend = FreedesktopScreenSaverBackend.open({}, fake_desktop_bus)
     assert backend is not None
     assert backend.idle_seconds() == pytest.approx(7.0)
     backend.close()
@@ -397,34 +399,38 @@ def tried(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ("darwin", "", ["MacBackend"]),
     ],
 )
-def test_detect_order(monkeypatch, tried: list[str], platform: str, wayland: str, expected: list[str]) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", wayland)
+def test_detect_order(tried: list[str], platform: str, wayland: str, expected: list[str]) -> None:
+    environ = {"WAYLAND_DISPLAY": wayland}
     fallback = StubBackend("Parley windows only")
-    assert detect_backend(lambda: fallback, platform=platform) is fallback
+    assert detect_backend(environ, lambda: fallback, session_bus=SESSION_BUS_BACKENDS, platform=platform) is fallback
     assert tried == expected
-    assert detect_backend(platform=platform) is None
+    assert detect_backend(environ, session_bus=SESSION_BUS_BACKENDS, platform=platform) is None
 
 
 def test_detect_takes_the_first_that_answers_and_survives_a_broken_one(monkeypatch, tried, caplog) -> None:
-    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    environ = {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}
 
-    def broken() -> None:
+    def broken(environ) -> None:
         raise OSError("boom")
 
     monkeypatch.setattr(MutterIdleMonitorBackend, "open", staticmethod(broken))
     kde = StubBackend("freedesktop ScreenSaver")
-    monkeypatch.setattr(FreedesktopScreenSaverBackend, "open", staticmethod(lambda: kde))
+    asked: list[object] = []
+    monkeypatch.setattr(FreedesktopScreenSaverBackend, "open", staticmethod(lambda environ: asked.append(environ) or kde))
     with caplog.at_level(logging.INFO, logger="desktop.idle.backends"):
-        assert detect_backend(lambda: pytest.fail("no fallback needed"), platform="linux") is kde
+        found = detect_backend(environ, lambda: pytest.fail("no fallback needed"), session_bus=SESSION_BUS_BACKENDS,
+                               platform="linux")
+    assert found is kde
+    assert asked == [environ]  # the session's environment, as the composition root passed it
     assert tried == []  # X11 never asked
     assert "using freedesktop ScreenSaver" in caplog.text
 
 
-def test_detect_finds_x11_on_this_machine(monkeypatch, xvfb: str, no_session_bus, caplog) -> None:
-    monkeypatch.setenv("DISPLAY", xvfb)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+def test_detect_finds_x11_on_this_machine(xvfb: str, no_session_bus: dict[str, str], caplog) -> None:
+    environ = {**no_session_bus, "DISPLAY": xvfb}
     with caplog.at_level(logging.INFO, logger="desktop.idle.backends"):
-        backend = detect_backend(lambda: pytest.fail("X11 is there"), platform="linux")
+        backend = detect_backend(environ, lambda: pytest.fail("X11 is there"), session_bus=SESSION_BUS_BACKENDS,
+                                 platform="linux")
     try:
         assert isinstance(backend, X11Backend)
         assert backend.display_name == xvfb
@@ -434,18 +440,19 @@ def test_detect_finds_x11_on_this_machine(monkeypatch, xvfb: str, no_session_bus
         backend.close()
 
 
-def test_detect_falls_back_to_the_app_without_display_or_bus(monkeypatch, no_session_bus, caplog) -> None:
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+def test_detect_falls_back_to_the_app_without_display_or_bus(no_session_bus: dict[str, str], caplog) -> None:
     fallback = StubBackend("Parley windows only")
     with caplog.at_level(logging.INFO, logger="desktop.idle.backends"):
-        assert detect_backend(lambda: fallback, platform="linux") is fallback
+        assert detect_backend(no_session_bus, lambda: fallback, session_bus=SESSION_BUS_BACKENDS,
+                              platform="linux") is fallback
     assert "using Parley windows only" in caplog.text
 
 
-def test_backends_module_imports_no_qt() -> None:
+def test_detection_without_a_display_or_bus_imports_no_qt() -> None:
+    """QtDBus is loaded only when a session bus is there to ask."""
     code = (
-        "import sys, desktop.idle.backends as b; b.detect_backend(platform='linux'); "
+        "import sys, desktop.idle.backends as b, desktop.idle.qt.dbus as d; "
+        "b.detect_backend({'XDG_RUNTIME_DIR': '/nonexistent'}, session_bus=d.SESSION_BUS_BACKENDS, platform='linux'); "
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))); "
         "print(qt); sys.exit(1 if qt else 0)"
     )
@@ -483,7 +490,7 @@ def test_app_input_counts_from_creation_and_resets_on_input(qapp, window) -> Non
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
-    from desktop.idle.qt_fallback import AppInputBackend
+    from desktop.idle.qt.app_input import AppInputBackend
 
     clock = ManualClock()
     backend = AppInputBackend(clock=clock)
@@ -510,7 +517,7 @@ def test_app_input_ignores_events_nobody_typed(qapp, window) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, QTimerEvent
     from PySide6.QtGui import QInputMethodEvent, QKeyEvent, QMouseEvent
 
-    from desktop.idle.qt_fallback import AppInputBackend
+    from desktop.idle.qt.app_input import AppInputBackend
 
     clock = ManualClock()
     backend = AppInputBackend(clock=clock)
@@ -539,7 +546,7 @@ def test_app_input_close_removes_the_filter(qapp, window) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from desktop.idle.qt_fallback import AppInputBackend
+    from desktop.idle.qt.app_input import AppInputBackend
 
     backend = AppInputBackend()  # the real clock
     QTest.keyClick(window, Qt.Key.Key_A)
@@ -557,7 +564,7 @@ def test_app_input_close_removes_the_filter(qapp, window) -> None:
 def test_app_input_needs_an_application(monkeypatch) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    from desktop.idle.qt_fallback import AppInputBackend
+    from desktop.idle.qt.app_input import AppInputBackend
 
     monkeypatch.setattr(QGuiApplication, "instance", staticmethod(lambda: None))
     with pytest.raises(RuntimeError, match="QGuiApplication"):

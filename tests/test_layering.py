@@ -63,8 +63,8 @@ def test_session_signalling_and_media_have_no_qt_widgets() -> None:
 
 def test_headless_bot_never_imports_qt() -> None:
     code = (
-        "import sys, desktop.bot, desktop.session.meeting_session, desktop.media.synthetic, "
-        "desktop.media.replay; "
+        "import sys, desktop.bot.cli, desktop.session.meeting_session, desktop.media.synthetic.backend, "
+        "desktop.media.synthetic.replay; "
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync', 'shiboken'))); "
         "print(qt); sys.exit(1 if qt else 0)"
     )

@@ -8,8 +8,10 @@ import json
 import aiohttp
 import pytest
 
-from desktop.bot import Bot, BotOptions
+from desktop.bot.options import BotOptions
+from desktop.bot.runner import Bot
 from desktop.session.meeting_session import JoinFailed, MeetingSession
+from desktop.signalling.tls import MemoryTrustStore
 from server.app import CONFIG_KEY, LIFECYCLE_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import MAX_CAMERAS, EndMeeting, ErrorCode, Mute, ProtocolError
@@ -88,7 +90,7 @@ async def test_seventeenth_camera_is_refused_and_gets_a_slot_when_one_frees(serv
 
 
 async def _join_error(url: str) -> JoinFailed:
-    session = MeetingSession(url)
+    session = MeetingSession(url, trust=MemoryTrustStore())
     with pytest.raises(JoinFailed) as caught:
         await session.join()
     return caught.value
@@ -304,7 +306,7 @@ async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
     await host.session.moderate(ada_id, "mute")
     await eventually(lambda: grace.session.attendees[ada_id].muted, what="others see Ada muted")
     await eventually(lambda: ada.session.muted and ada.session.mute_locked, what="Ada is muted")
-    await ada.session._signalling.send(Mute(muted=False))  # a client that tries anyway
+    await ada.session.link.send(Mute(muted=False))  # a client that tries anyway
     await asyncio.sleep(0.3)
     assert grace.session.attendees[ada_id].muted
     await host.session.moderate(ada_id, "allow_unmute")
@@ -318,12 +320,12 @@ async def test_host_controls_mute_lock_remove_and_end(server: Server) -> None:
     assert ada.session.end_reason == "removed"
     await eventually(lambda: ada_id not in grace.session.attendees, what="Grace sees Ada go")
     with pytest.raises(JoinFailed) as again:
-        await MeetingSession(ada_url).join()
+        await MeetingSession(ada_url, trust=MemoryTrustStore()).join()
     assert again.value.reason == ErrorCode.MISSING_CAPABILITY
 
     # a participant may not end the meeting; the host may, for everyone
     with pytest.raises(ProtocolError):
-        await grace.session._signalling.request(EndMeeting())
+        await grace.session.link.request(EndMeeting())
     await host.session.end_meeting()
     reports = await asyncio.wait_for(asyncio.gather(host.task, grace.task), 10)
     assert [r.end_reason for r in reports] == ["ended_by_host", "ended_by_host"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from desktop.media.mixer import SAMPLE_RATE, Mixer
-from desktop.media.synthetic import tone_samples
+from desktop.media.synthetic.capture import tone_samples
 
 FRAME = 960  # 20 ms at 48 kHz, as aiortc's Opus decoder gives
 

@@ -1,4 +1,4 @@
-"""The synthetic presenter camera (desktop/media/synthetic.py PresenterPattern): a person in
+"""The synthetic presenter camera (desktop/media/synthetic/presenter.py PresenterPattern): a person in
 front of a bookshelf, for background effects, and what the real segmenter makes of it."""
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ import fractions
 import numpy as np
 import pytest
 
-from desktop.media.background import SelfieSegmenter
-from desktop.media.devices import DeviceKind, SyntheticBackend
-from desktop.media.stamp import Stamp, read_stamp, stamp_height
-from desktop.media.synthetic import PresenterPattern, SyntheticCamera
+from desktop.media.background.segmentation import SelfieSegmenter
+from desktop.media.devices import DeviceKind
+from desktop.media.synthetic.backend import SyntheticBackend
+from desktop.media.synthetic.stamp import Stamp, read_stamp, stamp_height
+from desktop.media.synthetic.capture import SyntheticCamera
+from desktop.media.synthetic.presenter import PresenterPattern
 
 EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 

@@ -33,21 +33,16 @@ from PySide6.QtMultimedia import (  # noqa: E402
     QVideoSink,
 )
 
-from desktop.media.devices import Device, DeviceKind, DeviceManager, DeviceUnavailable, SyntheticBackend  # noqa: E402
+from desktop.media.devices import Device, DeviceKind, DeviceManager, DeviceUnavailable  # noqa: E402
+from desktop.media.synthetic.backend import SyntheticBackend  # noqa: E402
 from desktop.media.mixer import Mixer  # noqa: E402
-from desktop.media.qt_devices import (  # noqa: E402
-    PcmConverter,
-    QtBackend,
-    QtCameraTrack,
-    QtMicrophoneTrack,
-    QtSpeaker,
-    VideoSinkTrack,
-    _AudioThread,
-    _Feeder,
-    _Watcher,
-    choose_camera_format,
-    video_frame_to_av,
-)
+from desktop.media.qt.audio import AudioThread, DeviceWatcher, PcmConverter  # noqa: E402
+from desktop.media.qt.backend import QtBackend  # noqa: E402
+from desktop.media.qt.camera import QtCameraTrack, choose_camera_format  # noqa: E402
+from desktop.media.qt.frames import video_frame_to_av  # noqa: E402
+from desktop.media.qt.microphone import QtMicrophoneTrack  # noqa: E402
+from desktop.media.qt.speaker import Feeder, QtSpeaker  # noqa: E402
+from desktop.media.qt.video_sink import VideoSinkTrack  # noqa: E402
 
 PF = QVideoFrameFormat.PixelFormat
 
@@ -376,7 +371,7 @@ def test_speaker_feeder_keeps_at_most_the_target_queued(qapp) -> None:
     mixer.push_samples("a", np.full((4800, 2), 1234, dtype=np.int16))
     sink, io = FakeSink(buffer_size=19200, free=19200), FakeIo()  # 100 ms buffer, empty
     played: list[np.ndarray] = []
-    feeder = _Feeder(sink, io, mixer, audio_format(48000, 2, QAudioFormat.SampleFormat.Int16),
+    feeder = Feeder(sink, io, mixer, audio_format(48000, 2, QAudioFormat.SampleFormat.Int16),
                      0.060, played.append)
     feeder.tick()
     assert len(io.written[-1]) == 2880 * 4  # 60 ms
@@ -394,7 +389,7 @@ def test_speaker_feeder_converts_to_the_device_format(qapp) -> None:
     mixer = Mixer(prebuffer=0.0)
     mixer.push_samples("a", np.full((9600, 2), 16384, dtype=np.int16))
     io = FakeIo()
-    feeder = _Feeder(FakeSink(44100 * 4, 44100 * 4), io, mixer,
+    feeder = Feeder(FakeSink(44100 * 4, 44100 * 4), io, mixer,
                      audio_format(44100, 1, QAudioFormat.SampleFormat.Float), 0.060, None)
     feeder.tick()
     out = np.frombuffer(io.written[-1], "<f4")
@@ -403,11 +398,11 @@ def test_speaker_feeder_converts_to_the_device_format(qapp) -> None:
 
 
 def test_audio_watcher_reports_a_device_that_stopped_with_an_error(qapp) -> None:
-    thread = _AudioThread("test")
+    thread = AudioThread("test")
     reasons: list[str] = []
     thread._on_failed = reasons.append
     sink = QAudioSink(QAudioDevice(), audio_format(48000, 2, QAudioFormat.SampleFormat.Int16))
-    watcher = _Watcher(thread, sink, "Headphones")
+    watcher = DeviceWatcher(thread, sink, "Headphones")
     assert sink.start() is None  # no device here: stopped with OpenError
     assert watcher.check() and watcher.check()
     assert process_until(lambda: bool(reasons))

@@ -1,4 +1,4 @@
-"""Sharing real screens and windows through Qt Multimedia (``desktop.media.qt_screens``).
+"""Sharing real screens and windows through Qt Multimedia (``desktop.media.qt``: screens, screen_capture, screen_access).
 
 In the test process Qt runs ``offscreen``: it has one virtual 800x800 screen that Qt's grabber
 captures (black frames), and no windows to capture. That is enough for the listing, the frame
@@ -33,15 +33,11 @@ from PySide6.QtCore import QCoreApplication, QSize  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtMultimedia import QCapturableWindow, QVideoFrame, QVideoFrameFormat  # noqa: E402
 
-from desktop.media import qt_screens  # noqa: E402
 from desktop.media.devices import DeviceUnavailable  # noqa: E402
-from desktop.media.qt_screens import (  # noqa: E402
-    PORTAL_SERVICE,
-    QtScreens,
-    QtScreenTrack,
-    ScreenUnavailable,
-    sharing_unavailable_reason,
-)
+from desktop.media.qt import screens as qt_screens  # noqa: E402
+from desktop.media.qt.screen_access import PORTAL_SERVICE, sharing_unavailable_reason  # noqa: E402
+from desktop.media.qt.screen_capture import QtScreenTrack  # noqa: E402
+from desktop.media.qt.screens import QtScreens, ScreenUnavailable  # noqa: E402
 from desktop.media.screens import ScreenSource  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,7 +79,7 @@ def screen_source(catalog: QtScreens) -> ScreenSource:
 
 
 def test_sources_list_the_offscreen_screen_and_no_windows(qapp) -> None:
-    catalog = QtScreens()
+    catalog = QtScreens(environ={})
     sources = catalog.sources()
     screens = QGuiApplication.screens()
     assert [s.kind for s in sources] == ["screen"] * len(screens)  # offscreen lists no windows
@@ -97,7 +93,7 @@ def test_sources_list_the_offscreen_screen_and_no_windows(qapp) -> None:
 
 
 def test_offscreen_has_no_screen_to_share(qapp) -> None:
-    reason = QtScreens().unavailable_reason()
+    reason = QtScreens(environ={}).unavailable_reason()
     assert reason is not None and "no screen to share" in reason
 
 
@@ -125,7 +121,7 @@ _PORTAL_CHECK = f"""
 import sys
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtDBus import QDBusConnection
-from desktop.media.qt_screens import portal_reachable
+from desktop.media.qt.screen_access import portal_reachable
 app = QCoreApplication([])
 if sys.argv[1] == "register":
     assert QDBusConnection.sessionBus().registerService({PORTAL_SERVICE!r})
@@ -176,7 +172,7 @@ def test_frames_are_kept_on_a_fifteen_per_second_grid(qapp, source_hz: int, kept
 
 def test_sharing_the_offscreen_screen_is_rate_limited_and_scaled(qapp) -> None:
     async def scenario() -> tuple[list[av.VideoFrame], float, QtScreenTrack]:
-        catalog = QtScreens(width=320, height=180)
+        catalog = QtScreens(environ={}, width=320, height=180)
         track = catalog.open(screen_source(catalog))
         frames = [await track.recv()]
         start = time.monotonic()
@@ -214,7 +210,7 @@ def test_a_window_that_is_gone_ends_the_track_with_a_reason(qapp) -> None:
 
 
 def test_opening_what_is_not_there_raises(qapp) -> None:
-    catalog = QtScreens()
+    catalog = QtScreens(environ={})
     for source in (
         ScreenSource("window:0:Closed meanwhile", "Closed meanwhile", "window"),
         ScreenSource("screen:7:HDMI-9", "Screen 8", "screen"),
@@ -230,7 +226,7 @@ def test_a_track_stopped_from_another_thread_releases_qt_objects_on_the_gui_thre
     gui = threading.get_ident()
 
     async def scenario() -> tuple[int | None, QtScreenTrack]:
-        catalog = QtScreens()
+        catalog = QtScreens(environ={})
         track = catalog.open(screen_source(catalog))
         await track.recv()
         released_on: list[int] = []
@@ -250,7 +246,7 @@ def test_a_track_stopped_from_another_thread_releases_qt_objects_on_the_gui_thre
 
 
 def test_catalog_close_stops_what_it_opened(qapp) -> None:
-    catalog = QtScreens()
+    catalog = QtScreens(environ={})
     track = catalog.open(screen_source(catalog))
     catalog.close()
     assert track.readyState == "ended" and track._chain is None
@@ -261,7 +257,7 @@ def test_catalog_close_stops_what_it_opened(qapp) -> None:
 
 
 def test_thumbnail_of_the_offscreen_screen_fits_the_box(qapp) -> None:
-    catalog = QtScreens()
+    catalog = QtScreens(environ={})
     source = screen_source(catalog)
     thumb = run_qt(catalog.thumbnail(source, 320, 180))
     assert thumb is not None and thumb.format.name == "rgb24"
@@ -271,13 +267,13 @@ def test_thumbnail_of_the_offscreen_screen_fits_the_box(qapp) -> None:
 def test_thumbnail_of_a_window_that_is_gone_is_none(qapp) -> None:
     source = ScreenSource("window:0:Closed meanwhile", "Closed meanwhile", "window")
     start = time.monotonic()
-    assert run_qt(QtScreens().thumbnail(source, 320, 180)) is None
+    assert run_qt(QtScreens(environ={}).thumbnail(source, 320, 180)) is None
     assert time.monotonic() - start < 1.0
 
 
 def test_thumbnail_gives_up_when_no_frame_comes(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(qt_screens, "video_frame_to_av", lambda frame: None)  # nothing usable
-    catalog = QtScreens(thumbnail_timeout=0.3)
+    catalog = QtScreens(environ={}, thumbnail_timeout=0.3)
     start = time.monotonic()
     assert run_qt(catalog.thumbnail(screen_source(catalog), 320, 180)) is None
     assert 0.25 <= time.monotonic() - start < 2.0
@@ -405,7 +401,7 @@ async def _child_checks(seconds: float) -> dict[str, Any]:
     await asyncio.sleep(0.2)  # painted
     _publish_client_list([int(window.winId())])
 
-    catalog = QtScreens()
+    catalog = QtScreens(environ=os.environ)
     result: dict[str, Any] = {"unavailable_reason": catalog.unavailable_reason()}
     sources = catalog.sources()
     screen = next(s for s in sources if s.kind == "screen")

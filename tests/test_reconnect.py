@@ -28,7 +28,7 @@ def frames_from(bot: RunningBot, other: RunningBot) -> int:
 
 async def cut(bot: RunningBot) -> None:
     """The bot's network goes: its sockets close under it (no leave is sent)."""
-    await bot.session._signalling._ws.close()
+    await bot.session.link.signalling._ws.close()
 
 
 async def test_a_dropped_bot_comes_back_as_the_same_attendee(server: Server) -> None:

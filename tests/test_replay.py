@@ -1,4 +1,4 @@
-"""Pre-encoded replay clips and tracks (desktop/media/replay.py)."""
+"""Pre-encoded replay clips and tracks (desktop/media/synthetic/replay.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from aiortc.codecs import depayload, get_encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from desktop.media.replay import (
+from desktop.media.synthetic.replay import (
     EncodedClip,
     ReplayAudioTrack,
     ReplayVideoTrack,
     encode_audio_clip,
     encode_video_clip,
 )
-from desktop.media.stamp import read_stamp
+from desktop.media.synthetic.stamp import read_stamp
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=96)

@@ -7,9 +7,10 @@ import asyncio
 
 import pytest
 
-from desktop.media.synthetic import SyntheticScreen
+from desktop.media.synthetic.capture import SyntheticScreen
 from desktop.session.events import ScreenShareStopped
 from desktop.session.meeting_session import MeetingSession
+from desktop.signalling.tls import MemoryTrustStore
 from server import meetings
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import ErrorCode, content_attendee_id
@@ -98,14 +99,14 @@ async def test_a_role_without_screenshare_is_refused(server: Server) -> None:
 
 async def test_sharing_needs_to_be_in_the_meeting(server: Server) -> None:
     meeting = await server.create_meeting()
-    session = MeetingSession(await server.join_url(meeting["id"], "Ada"))
+    session = MeetingSession(await server.join_url(meeting["id"], "Ada"), trust=MemoryTrustStore())
     screen = SyntheticScreen(320, 180, 10)
     assert await session.share_screen(screen) == "not_joined"
     assert screen.readyState == "ended"
     # a share socket of someone not in the meeting is refused by the server too
     from desktop.session.screen_share import ScreenShare, ShareRefused
 
-    share = ScreenShare(session.url, SyntheticScreen(320, 180, 10), lambda reason: None)
+    share = ScreenShare(session.url, SyntheticScreen(320, 180, 10), lambda reason: None, trust=MemoryTrustStore())
     with pytest.raises(ShareRefused) as refused:
         await share.start()
     assert refused.value.reason == ErrorCode.NOT_JOINED

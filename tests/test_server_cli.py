@@ -148,7 +148,8 @@ def test_api_key_comes_from_config_then_env_then_file(
 async def test_server_process_forwards_a_meeting_without_any_video_codec(tmp_path: Path) -> None:
     """The forwarding unit moves encoded packets: during a meeting with three cameras, the
     server process creates no encoder and no decoder (it counts them; /metrics shows it)."""
-    from desktop.bot import Bot, BotOptions
+    from desktop.bot.options import BotOptions
+    from desktop.bot.runner import Bot
 
     data_dir = tmp_path / "data"
     process, lines = await run_server(data_dir, tmp_path / "stderr.log")

@@ -41,7 +41,7 @@ class Seen:
 
     def __init__(self, bot: RunningBot) -> None:
         self.messages: list = []
-        signalling = bot.session._signalling
+        signalling = bot.session.link.signalling
         original = signalling._on_message
 
         def spy(message) -> None:

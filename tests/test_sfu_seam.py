@@ -12,7 +12,7 @@ from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtcrtpsender import RTCRtpSender
 
-from desktop.media.replay import encode_video_clip
+from desktop.media.synthetic.replay import encode_video_clip
 from server.sfu import seam
 from server.sfu.forwarding import vp8_keyframe_start
 

@@ -1,4 +1,4 @@
-"""Stamps, the synthetic camera and microphone (desktop/media/stamp.py, synthetic.py)."""
+"""Stamps, the synthetic camera and microphone (desktop/media/synthetic: stamp.py, capture.py, patterns.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,10 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import compute_audio_level_dbov
 
-from desktop.media.replay import create_vp8_encoder
-from desktop.media.stamp import Stamp, luma_view, read_stamp, read_stamp_luma, write_stamp
-from desktop.media.synthetic import (
-    MovingPattern,
-    RealTimePacer,
-    SyntheticCamera,
-    SyntheticMicrophone,
-    tone_samples,
-)
+from desktop.media.synthetic.replay import create_vp8_encoder
+from desktop.media.synthetic.stamp import Stamp, luma_view, read_stamp, read_stamp_luma, write_stamp
+from desktop.media.synthetic.capture import RealTimePacer, SyntheticCamera, SyntheticMicrophone, tone_samples
+from desktop.media.synthetic.patterns import MovingPattern
 
 EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 

@@ -29,8 +29,6 @@ from desktop.signalling.tls import (
     describe_verify_error,
     format_fingerprint,
     normalize_fingerprint,
-    trust_store,
-    use_trust_store,
 )
 from server.app import TlsSetupError, certificate_fingerprint, start_server, tls_context
 from server.cli import parse_args
@@ -122,11 +120,8 @@ def certificate(tmp_path: Path) -> Certificate:
 
 @pytest.fixture
 def trust() -> MemoryTrustStore:
-    """A fresh trust store of the process for each test (the default one is process-wide)."""
-    store = MemoryTrustStore()
-    previous = use_trust_store(store)
-    yield store
-    use_trust_store(previous)
+    """The certificates the user trusted, as the app hands them to its connections: none yet."""
+    return MemoryTrustStore()
 
 
 @pytest.fixture
@@ -276,7 +271,7 @@ async def test_cli_says_why_it_cannot_use_the_certificate(certificate: Certifica
 async def test_an_unverifiable_certificate_is_refused_with_its_fingerprint(
         tls_server: TlsServer, trust: MemoryTrustStore) -> None:
     url = JoinUrl(await tls_server.join_url())
-    client = SignallingClient(url.websocket_url, ignore)
+    client = SignallingClient(url.websocket_url, ignore, trust=trust)
     with pytest.raises(UntrustedCertificate) as caught:
         await client.connect()
     refused = caught.value
@@ -290,7 +285,7 @@ async def test_an_unverifiable_certificate_is_refused_with_its_fingerprint(
     await client.close()
     # the Extend call (REST) is refused the same way
     with pytest.raises(UntrustedCertificate) as caught:
-        await rest.update_settings(url, {"limits": {"max_duration_seconds": 600}})
+        await rest.update_settings(url, {"limits": {"max_duration_seconds": 600}}, trust=trust)
     assert caught.value.fingerprint == tls_server.certificate.fingerprint
 
 
@@ -298,11 +293,11 @@ async def test_after_the_user_trusts_it_the_client_joins(tls_server: TlsServer, 
     link = await tls_server.join_url(settings_override={"limits": {"max_duration_seconds": 600}})
     url = JoinUrl(link)
     with pytest.raises(UntrustedCertificate) as caught:
-        await SignallingClient(url.websocket_url, ignore).connect()
+        await SignallingClient(url.websocket_url, ignore, trust=trust).connect()
     caught.value.trust()  # "Trust this server"
     assert trust.trusted_fingerprint(tls_server.host_port) == tls_server.certificate.fingerprint
 
-    client = SignallingClient(url.websocket_url, ignore)
+    client = SignallingClient(url.websocket_url, ignore, trust=trust)
     await client.connect()
     try:
         joined = await client.request(Join(meeting_id=url.meeting_id, token=url.token, name="Ada"))
@@ -311,11 +306,11 @@ async def test_after_the_user_trusts_it_the_client_joins(tls_server: TlsServer, 
         await client.close()
 
     # a whole session without devices joins too, and a host's Extend goes through
-    session = MeetingSession(link, name="Ada", reconnect=False)
+    session = MeetingSession(link, name="Ada", reconnect=False, trust=trust)
     joined = await asyncio.wait_for(session.join(), 20)
     try:
         assert session.me is not None and session.me.attendee_id == joined.attendee.attendee_id
-        meeting = await rest.update_settings(url, {"limits": {"max_duration_seconds": 1200}})
+        meeting = await rest.update_settings(url, {"limits": {"max_duration_seconds": 1200}}, trust=trust)
         assert meeting["id"] == url.meeting_id
     finally:
         await session.leave()
@@ -327,23 +322,22 @@ async def test_a_different_certificate_than_the_trusted_one_is_refused(
     wrong = "ab" * 32
     trust.trust(tls_server.host_port, wrong)
     with pytest.raises(UntrustedCertificate) as caught:
-        await SignallingClient(url.websocket_url, ignore).connect()
+        await SignallingClient(url.websocket_url, ignore, trust=trust).connect()
     refused = caught.value
     assert refused.changed and refused.previously_trusted == wrong
     assert refused.fingerprint == tls_server.certificate.fingerprint
     assert refused.reason == "it is not the certificate you trusted for this server before"
     with pytest.raises(UntrustedCertificate):
-        await rest.update_settings(url, {"limits": {"max_duration_seconds": 600}})
+        await rest.update_settings(url, {"limits": {"max_duration_seconds": 600}}, trust=trust)
 
 
-async def test_trust_is_per_server_and_an_injected_store_wins(
-        tls_server: TlsServer, trust: MemoryTrustStore) -> None:
+async def test_trust_is_per_server_and_per_store(tls_server: TlsServer, trust: MemoryTrustStore) -> None:
     url = JoinUrl(await tls_server.join_url())
     # trusting this fingerprint for another port changes nothing here
     trust.trust(f"127.0.0.1:{tls_server.port + 1}", tls_server.certificate.fingerprint)
     with pytest.raises(UntrustedCertificate):
-        await SignallingClient(url.websocket_url, ignore).connect()
-    # a store given to the client is the one it consults (and the one trust() writes to)
+        await SignallingClient(url.websocket_url, ignore, trust=trust).connect()
+    # the store given to a client is the one it consults (and the one trust() writes to)
     own = MemoryTrustStore()
     with pytest.raises(UntrustedCertificate) as caught:
         await SignallingClient(url.websocket_url, ignore, trust=own).connect()
@@ -353,14 +347,13 @@ async def test_trust_is_per_server_and_an_injected_store_wins(
     client = SignallingClient(url.websocket_url, ignore, trust=own)
     await client.connect()
     await client.close()
-    assert trust_store() is trust
 
 
 async def test_plain_parley_links_still_work(server, trust: MemoryTrustStore) -> None:
     meeting = await server.create_meeting()
     url = JoinUrl(await server.join_url(meeting["id"], "Ada"))
     assert not url.secure
-    client = SignallingClient(url.websocket_url, ignore)
+    client = SignallingClient(url.websocket_url, ignore, trust=trust)
     await client.connect()
     try:
         assert isinstance(await client.request(Join(meeting_id=url.meeting_id, token=url.token, name="Ada")), Joined)

@@ -2,30 +2,31 @@
 
 Every backend answers one question, `idle_seconds()`: seconds since the last keyboard or mouse
 input, or None when it cannot tell right now. `detect_backend()` picks the first one that works
-on this machine:
+on this machine, from the desktop session's environment it is given:
 
 - Windows: `GetLastInputInfo` (user32) against `GetTickCount64` (kernel32).
 - macOS: `CGEventSourceSecondsSinceLastEventType` (CoreGraphics).
-- Linux/BSD on Wayland: GNOME's `org.gnome.Mutter.IdleMonitor`, then `org.freedesktop.ScreenSaver`
-  (KDE on X11 and others), then X11 last: XWayland only sees input sent to X11 windows.
-- Linux/BSD on X11: the XScreenSaver extension (one X round trip: 5-20 µs under Xvfb), then
-  the D-Bus ones (about 45 µs a call).
-- Anywhere else, the caller's in-app fallback (desktop/idle/qt_fallback.py), which only sees
+- Linux/BSD on Wayland (`WAYLAND_DISPLAY`): the session-bus backends the caller hands in
+  (desktop/idle/qt/dbus.py: GNOME's `org.gnome.Mutter.IdleMonitor`, then
+  `org.freedesktop.ScreenSaver`), then X11 last: XWayland only sees input sent to X11 windows.
+- Linux/BSD on X11 (`DISPLAY`): the XScreenSaver extension (one X round trip: 5-20 µs under
+  Xvfb), then the session-bus ones (about 45 µs a call).
+- Anywhere else, the caller's in-app fallback (desktop/idle/qt/app_input.py), which only sees
   input in Parley's own windows.
 
-This module imports no Qt at module level: the D-Bus backends import PySide6.QtDBus when opened.
+No Qt here: the backends that need it live in desktop/idle/qt/.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
-import os
 import sys
 import threading
-from collections.abc import Callable
-from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,15 @@ class IdleBackend(Protocol):
 
     def close(self) -> None:
         """Release what it holds. Idempotent; idle_seconds() answers None afterwards."""
+        ...
+
+
+class SessionBusBackend(Protocol):
+    """A backend class that asks a service on the desktop session's bus (desktop/idle/qt/dbus.py)."""
+
+    @classmethod
+    def open(cls, environ: Mapping[str, str]) -> IdleBackend | None:
+        """The backend on the session bus `environ` names; None when it is not there."""
         ...
 
 
@@ -204,10 +214,10 @@ class X11Backend:
             _our_displays[display] = self
 
     @classmethod
-    def open(cls, display: str | None = None) -> X11Backend | None:
-        """Connect to `display` (default: $DISPLAY). None when there is no X server, no libXss,
-        or the server lacks the extension."""
-        name = display if display is not None else os.environ.get("DISPLAY", "")
+    def open(cls, display: str) -> X11Backend | None:
+        """Connect to `display` (e.g. ":0", the session's $DISPLAY). None when there is none, no
+        X server, no libXss, or the server lacks the extension."""
+        name = display
         if not name:
             return None
         libs = _load_xlibs()
@@ -265,134 +275,6 @@ class X11Backend:
 
     def __repr__(self) -> str:
         return f"<X11Backend display={self.display_name!r}{' closed' if self._display is None else ''}>"
-
-
-# --------------------------------------------------------------------------------------------
-# D-Bus idle monitors (Wayland desktops, KDE)
-
-_DBUS_TIMEOUT_MS = 500
-
-
-def session_bus_configured() -> bool:
-    """Whether a session bus is there to ask, without letting libdbus autolaunch one: with no
-    DBUS_SESSION_BUS_ADDRESS it would try $XDG_RUNTIME_DIR/bus, then spawn `dbus-launch`."""
-    if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        return True
-    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
-    return bool(runtime_dir) and os.path.exists(os.path.join(runtime_dir, "bus"))
-
-
-class _DBusIdleBackend:
-    """One synchronous D-Bus method call per query, answering an unsigned integer."""
-
-    name: ClassVar[str]
-    system_wide = True
-    _service: ClassVar[str]
-    _paths: ClassVar[tuple[str, ...]]
-    _interface: ClassVar[str]
-    _method: ClassVar[str]
-    _seconds_per_unit: ClassVar[float]
-
-    _private_connections = 0
-    _private_lock = threading.Lock()
-
-    def __init__(self, connection: Any, path: str, private_name: str | None, timeout_ms: int) -> None:
-        """Use `open()`."""
-        self._connection = connection
-        self._path = path
-        self._private_name = private_name
-        self._timeout_ms = timeout_ms
-        self._closed = False
-
-    @classmethod
-    def open(cls, bus_address: str | None = None, timeout_ms: int = _DBUS_TIMEOUT_MS) -> Self | None:
-        """Ask the service once on the session bus (or the bus at `bus_address`); the backend,
-        or None when the bus, the service or the method is not there."""
-        if bus_address is None and not session_bus_configured():
-            return None
-        try:
-            from PySide6.QtDBus import QDBusConnection
-        except ImportError:
-            return None
-        private_name = None
-        if bus_address is None:
-            connection = QDBusConnection.sessionBus()
-        else:
-            with cls._private_lock:
-                _DBusIdleBackend._private_connections += 1
-                private_name = f"parley-idle-{_DBusIdleBackend._private_connections}"
-            connection = QDBusConnection.connectToBus(bus_address, private_name)
-        if connection.isConnected():
-            for path in cls._paths:
-                backend = cls(connection, path, private_name, timeout_ms)
-                if backend._query() is not None:
-                    return backend
-        else:
-            log.debug("idle: no D-Bus session bus: %s", connection.lastError().message())
-        if private_name is not None:
-            QDBusConnection.disconnectFromBus(private_name)
-        return None
-
-    def _query(self) -> int | None:
-        from PySide6.QtDBus import QDBus, QDBusMessage
-
-        message = QDBusMessage.createMethodCall(self._service, self._path, self._interface, self._method)
-        message.setAutoStartService(False)
-        reply = self._connection.call(message, QDBus.CallMode.Block, self._timeout_ms)
-        if reply.type() != QDBusMessage.MessageType.ReplyMessage:
-            log.debug("idle: %s %s: %s %s", self._service, self._method, reply.errorName(), reply.errorMessage())
-            return None
-        arguments = reply.arguments()
-        if not arguments or isinstance(arguments[0], bool) or not isinstance(arguments[0], int):
-            return None
-        return arguments[0]
-
-    def idle_seconds(self) -> float | None:
-        if self._closed:
-            return None
-        value = self._query()
-        return None if value is None else value * self._seconds_per_unit
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._private_name is not None:
-            from PySide6.QtDBus import QDBusConnection
-
-            QDBusConnection.disconnectFromBus(self._private_name)
-        self._connection = None
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._service}{self._path}>"
-
-
-class MutterIdleMonitorBackend(_DBusIdleBackend):
-    """GNOME Shell (X11 and Wayland): `GetIdletime` answers milliseconds as a uint64."""
-
-    name = "GNOME Mutter IdleMonitor"
-    _service = "org.gnome.Mutter.IdleMonitor"
-    _paths = ("/org/gnome/Mutter/IdleMonitor/Core",)
-    _interface = "org.gnome.Mutter.IdleMonitor"
-    _method = "GetIdletime"
-    _seconds_per_unit = 0.001
-
-
-class FreedesktopScreenSaverBackend(_DBusIdleBackend):
-    """`org.freedesktop.ScreenSaver.GetSessionIdleTime` (KDE on X11, and others).
-
-    The old draft spec says seconds, but KDE's kscreenlocker — the main implementation —
-    answers `KIdleTime::idleTime()`, milliseconds, and the clients in the wild (Safe Eyes,
-    Emacs packages, ...) divide by 1000; so do we. GNOME answers NotSupported and KDE on Wayland
-    too, so open() returns None there. KDE serves it at /ScreenSaver and at
-    /org/freedesktop/ScreenSaver; other implementations at either."""
-
-    name = "freedesktop ScreenSaver"
-    _service = "org.freedesktop.ScreenSaver"
-    _paths = ("/org/freedesktop/ScreenSaver", "/ScreenSaver")
-    _interface = "org.freedesktop.ScreenSaver"
-    _method = "GetSessionIdleTime"
-    _seconds_per_unit = 0.001
 
 
 # --------------------------------------------------------------------------------------------
@@ -522,28 +404,39 @@ class MacBackend:
 # --------------------------------------------------------------------------------------------
 
 
-def _candidates(platform: str) -> list[Callable[[], IdleBackend | None]]:
+def _candidates(
+    platform: str, environ: Mapping[str, str], session_bus: Sequence[SessionBusBackend]
+) -> list[Callable[[], IdleBackend | None]]:
     if platform == "win32":
         return [WindowsBackend.open]
     if platform == "darwin":
         return [MacBackend.open]
-    if os.environ.get("WAYLAND_DISPLAY"):
+    x11 = functools.partial(X11Backend.open, environ.get("DISPLAY", ""))
+    bus = [functools.partial(backend.open, environ) for backend in session_bus]
+    if environ.get("WAYLAND_DISPLAY"):
         # XWayland sees only input sent to X11 windows: ask the compositor's services first.
-        return [MutterIdleMonitorBackend.open, FreedesktopScreenSaverBackend.open, X11Backend.open]
-    return [X11Backend.open, MutterIdleMonitorBackend.open, FreedesktopScreenSaverBackend.open]
+        return [*bus, x11]
+    return [x11, *bus]
 
 
 def detect_backend(
-    app_fallback: Callable[[], IdleBackend] | None = None, *, platform: str | None = None
+    environ: Mapping[str, str],
+    app_fallback: Callable[[], IdleBackend] | None = None,
+    *,
+    session_bus: Sequence[SessionBusBackend] = (),
+    platform: str | None = None,
 ) -> IdleBackend | None:
     """The first backend that answers on this machine, else `app_fallback()` if given, else None.
 
+    `environ` is the desktop session's environment (the composition root passes `os.environ`);
+    `session_bus` the backends that ask the session's D-Bus, in order (desktop/idle/qt/dbus.py);
     `platform` defaults to `sys.platform` (tests pass another one)."""
-    for open_backend in _candidates(platform or sys.platform):
+    for open_backend in _candidates(platform or sys.platform, environ, session_bus):
         try:
             backend = open_backend()
         except Exception:  # a broken backend must not stop the app from starting
-            log.warning("idle: %s failed", getattr(open_backend, "__qualname__", open_backend), exc_info=True)
+            opener = getattr(open_backend, "func", open_backend)
+            log.warning("idle: %s failed", getattr(opener, "__qualname__", opener), exc_info=True)
             continue
         if backend is not None:
             log.info("idle: using %s (system-wide)", backend.name)

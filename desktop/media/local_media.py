@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .background import NONE, BackgroundEffect, BackgroundEffectTrack
+from .background.effect import NONE, BackgroundEffect
+from .background.track import BackgroundEffectTrack
 from .devices import Device, DeviceKind, DeviceManager, Speaker
 from .switchable import SwitchableTrack
 from .tee import Tee
@@ -102,7 +103,7 @@ class LocalMedia:
         source = self.devices.open_microphone(device)
         if device.synthetic and not getattr(source, "wants_voice_processing", False):
             pass  # a tone hears no echo, and noise suppression would take the steady tone for noise
-            # (a simulated room's microphone, media/acoustic.py, does hear one: it is processed)
+            # (a simulated room's microphone, media/synthetic/acoustic.py, does hear one: it is processed)
         elif hasattr(source, "processor"):  # Qt: processed on its own capture thread
             source.processor = self.voice
         else:  # any other track: on the loop, ~0.2 ms per 20 ms frame

@@ -12,17 +12,21 @@
   (``audio_receive``) instead of aiortc's, which loses about five frames per lost packet.
 - ``encode_opus_with_fec``: aiortc's Opus encoder (CELT at 96 kbit/s) never puts in-band FEC in
   its packets; this gives an audio sender one that does.
+- ``vp8_encoder_threads``: how many threads aiortc's VP8 encoder gives a picture of a size, so
+  an encoder of our own (the bot's pre-encoded clips) is set up the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from collections.abc import Callable
 
 import av
 import numpy as np
 from aiortc import RTCPeerConnection, clock
 from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.vpx import number_of_threads
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
@@ -139,3 +143,8 @@ def encode_opus_with_fec(sender: RTCRtpSender, packet_loss: int = 10) -> None:
         await send(parameters)
 
     sender.send = send_with_fec  # type: ignore[method-assign]
+
+
+def vp8_encoder_threads(pixels: int) -> int:
+    """The thread count aiortc's ``Vp8Encoder`` uses for pictures of ``pixels`` on this machine."""
+    return number_of_threads(pixels, multiprocessing.cpu_count())

@@ -7,27 +7,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wire import AttendeeInfo
-
 from .health import ConnectionPoor  # noqa: F401  (an event of the session too)
+from .participant import Participant
 from .timer import TimerChanged, TimeUp, TimeWarning  # noqa: F401  (events of the session too)
 
 
 @dataclass(frozen=True)
 class MeetingJoined:
-    attendee: AttendeeInfo
-    roster: tuple[AttendeeInfo, ...]
+    """In: me, everyone else, and what my role may do."""
+
+    attendee: Participant
+    roster: tuple[Participant, ...]
     capabilities: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class AttendeeJoined:
-    attendee: AttendeeInfo
+    attendee: Participant
 
 
 @dataclass(frozen=True)
 class AttendeeUpdated:
-    attendee: AttendeeInfo
+    """Someone changed (muted, camera, hand, a host's lock): me included."""
+
+    attendee: Participant
 
 
 @dataclass(frozen=True)

@@ -10,48 +10,60 @@ passes its translate function (``desktop.ui.i18n.translator("Reasons")``), the b
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+from wire import EndReason, ErrorCode, ShareEnd
+
 from ..translatable import QT_TRANSLATE_NOOP, Translate, untranslated
 
 CONTEXT = "Reasons"
 
-_REASONS = {
+
+class JoinProblem(StrEnum):
+    """Why joining failed when the server did not refuse (its refusals are ``ErrorCode``s)."""
+
+    CONNECTION_FAILED = "connection_failed"
+    UNTRUSTED_CERTIFICATE = "untrusted_certificate"
+
+
+_REASONS: dict[str, str] = {
     # how a call ends
-    "left": QT_TRANSLATE_NOOP("Reasons", "You left the meeting."),
-    "idle": QT_TRANSLATE_NOOP("Reasons", "You left because you were inactive."),
-    "deleted": QT_TRANSLATE_NOOP("Reasons", "The meeting was ended."),
-    "ended": QT_TRANSLATE_NOOP("Reasons", "The meeting was ended."),
-    "removed": QT_TRANSLATE_NOOP("Reasons", "You were removed from the meeting."),
-    "ended_by_host": QT_TRANSLATE_NOOP("Reasons", "The host ended the meeting."),
-    "connection_lost": QT_TRANSLATE_NOOP("Reasons", "The connection to the meeting was lost."),
-    "replaced": QT_TRANSLATE_NOOP("Reasons", "You joined this meeting from another window or device."),
-    "server_shutdown": QT_TRANSLATE_NOOP("Reasons", "The meeting server shut down."),
-    "timer_expired": QT_TRANSLATE_NOOP("Reasons", "The time has run out."),
-    "max_duration": QT_TRANSLATE_NOOP("Reasons", "The meeting reached the longest a meeting may run on this server."),
-    "empty": QT_TRANSLATE_NOOP("Reasons", "The meeting ended because nobody was in it."),
-    "alone": QT_TRANSLATE_NOOP("Reasons", "The meeting ended because you were alone in it for a long time."),
+    EndReason.LEFT: QT_TRANSLATE_NOOP("Reasons", "You left the meeting."),
+    EndReason.IDLE: QT_TRANSLATE_NOOP("Reasons", "You left because you were inactive."),
+    EndReason.DELETED: QT_TRANSLATE_NOOP("Reasons", "The meeting was ended."),
+    EndReason.ENDED: QT_TRANSLATE_NOOP("Reasons", "The meeting was ended."),
+    EndReason.REMOVED: QT_TRANSLATE_NOOP("Reasons", "You were removed from the meeting."),
+    EndReason.ENDED_BY_HOST: QT_TRANSLATE_NOOP("Reasons", "The host ended the meeting."),
+    EndReason.CONNECTION_LOST: QT_TRANSLATE_NOOP("Reasons", "The connection to the meeting was lost."),
+    EndReason.REPLACED: QT_TRANSLATE_NOOP("Reasons", "You joined this meeting from another window or device."),
+    EndReason.SERVER_SHUTDOWN: QT_TRANSLATE_NOOP("Reasons", "The meeting server shut down."),
+    EndReason.TIMER_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "The time has run out."),
+    EndReason.MAX_DURATION: QT_TRANSLATE_NOOP("Reasons", "The meeting reached the longest a meeting may run on this server."),
+    EndReason.EMPTY: QT_TRANSLATE_NOOP("Reasons", "The meeting ended because nobody was in it."),
+    EndReason.ALONE: QT_TRANSLATE_NOOP("Reasons", "The meeting ended because you were alone in it for a long time."),
     # why joining failed
-    "invalid_token": QT_TRANSLATE_NOOP("Reasons", "This meeting link is not valid."),
-    "token_expired": QT_TRANSLATE_NOOP("Reasons", "This meeting link has expired. Ask for a new one."),
-    "meeting_ended": QT_TRANSLATE_NOOP("Reasons", "This meeting has already ended."),
-    "meeting_not_found": QT_TRANSLATE_NOOP("Reasons", "There is no such meeting on this server."),
-    "meeting_full": QT_TRANSLATE_NOOP("Reasons", "This meeting is full."),
-    "missing_capability": QT_TRANSLATE_NOOP("Reasons", "You are not allowed to join this meeting."),
-    "connection_failed": QT_TRANSLATE_NOOP("Reasons", "Could not reach the meeting server."),
-    "untrusted_certificate": QT_TRANSLATE_NOOP(
+    ErrorCode.INVALID_TOKEN: QT_TRANSLATE_NOOP("Reasons", "This meeting link is not valid."),
+    ErrorCode.TOKEN_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "This meeting link has expired. Ask for a new one."),
+    ErrorCode.MEETING_ENDED: QT_TRANSLATE_NOOP("Reasons", "This meeting has already ended."),
+    ErrorCode.MEETING_NOT_FOUND: QT_TRANSLATE_NOOP("Reasons", "There is no such meeting on this server."),
+    ErrorCode.MEETING_FULL: QT_TRANSLATE_NOOP("Reasons", "This meeting is full."),
+    ErrorCode.MISSING_CAPABILITY: QT_TRANSLATE_NOOP("Reasons", "You are not allowed to join this meeting."),
+    JoinProblem.CONNECTION_FAILED: QT_TRANSLATE_NOOP("Reasons", "Could not reach the meeting server."),
+    JoinProblem.UNTRUSTED_CERTIFICATE: QT_TRANSLATE_NOOP(
         "Reasons", "Parley did not connect: the meeting server's certificate is not trusted."),
 }
 
 #: Why my screen share stopped or did not start.
-_SHARE_REASONS = {
-    "stopped": QT_TRANSLATE_NOOP("Reasons", "You stopped sharing."),
-    "source_ended": QT_TRANSLATE_NOOP("Reasons", "Sharing stopped: the screen or window you shared is gone."),
-    "removed": QT_TRANSLATE_NOOP("Reasons", "A host stopped your screen share."),
-    "content_share_unavailable": QT_TRANSLATE_NOOP(
+_SHARE_REASONS: dict[str, str] = {
+    ShareEnd.STOPPED: QT_TRANSLATE_NOOP("Reasons", "You stopped sharing."),
+    ShareEnd.SOURCE_ENDED: QT_TRANSLATE_NOOP("Reasons", "Sharing stopped: the screen or window you shared is gone."),
+    ShareEnd.REMOVED: QT_TRANSLATE_NOOP("Reasons", "A host stopped your screen share."),
+    ErrorCode.CONTENT_SHARE_UNAVAILABLE: QT_TRANSLATE_NOOP(
         "Reasons", "Two people are sharing already. You can share when one of them stops."),
-    "missing_capability": QT_TRANSLATE_NOOP("Reasons", "Your role in this meeting may not share its screen."),
-    "connection_failed": QT_TRANSLATE_NOOP("Reasons", "Could not reach the meeting server to share."),
-    "connection_lost": QT_TRANSLATE_NOOP("Reasons", "Sharing stopped: the connection was lost."),
-    "not_joined": QT_TRANSLATE_NOOP("Reasons", "Join the meeting before sharing."),
+    ErrorCode.MISSING_CAPABILITY: QT_TRANSLATE_NOOP("Reasons", "Your role in this meeting may not share its screen."),
+    ShareEnd.CONNECTION_FAILED: QT_TRANSLATE_NOOP("Reasons", "Could not reach the meeting server to share."),
+    ShareEnd.CONNECTION_LOST: QT_TRANSLATE_NOOP("Reasons", "Sharing stopped: the connection was lost."),
+    ShareEnd.NOT_JOINED: QT_TRANSLATE_NOOP("Reasons", "Join the meeting before sharing."),
 }
 
 _CALL_ENDED = QT_TRANSLATE_NOOP("Reasons", "The call ended.")

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc import MediaStreamTrack
 
 from wire import (
     CONTENT_SUFFIX,
@@ -24,6 +24,7 @@ from wire import (
     ProtocolError,
     Publish,
     PublishAnswer,
+    ShareEnd,
     content_attendee_id,
     content_owner,
 )
@@ -33,6 +34,8 @@ __all__ = ["CONTENT_SUFFIX", "ScreenShare", "ShareRefused", "content_attendee_id
 from ..media.peers import PublishConnection
 from ..media.sender_track import SenderTrack
 from ..signalling.client import JoinUrl, SignallingClient
+from ..signalling.tls import TrustStore
+from .tasks import TaskOwner
 from .volume import VOLUME_INTERVAL, VolumeReporter
 
 logger = logging.getLogger(__name__)
@@ -54,20 +57,20 @@ class ScreenShare:
     meeting's end reason)."""
 
     def __init__(self, url: JoinUrl, track: MediaStreamTrack, on_ended: Callable[[str], None],
-                 audio: MediaStreamTrack | None = None, level: Callable[[], float] | None = None) -> None:
+                 audio: MediaStreamTrack | None = None, level: Callable[[], float] | None = None, *,
+                 trust: TrustStore) -> None:
         """``audio``: the share's sound (a video file's), whose ``level()`` (RMS 0..1) is sent as
-        the share's volume indicator."""
+        the share's volume indicator; ``trust``: the certificates the user trusted."""
         self.url = url
         self.track = track
         self.audio = audio
-        self._level = level
-        self._volume_task: asyncio.Task | None = None
+        self.level = level
         self.attendee_id: str | None = None
         self.end_reason: str | None = None
         self._on_ended = on_ended
-        self._signalling = SignallingClient(url.websocket_url, self._on_message)
+        self._signalling = SignallingClient(url.websocket_url, self._on_message, trust=trust)
         self._publish: PublishConnection | None = None
-        self._watch: asyncio.Task | None = None
+        self._tasks = TaskOwner("screen share")
 
     async def start(self) -> None:
         """Join as content and publish; raises ShareRefused when the server says no."""
@@ -88,26 +91,26 @@ class ScreenShare:
             self._publish.send_camera(True)
         except ProtocolError as exc:
             await self._close()
-            raise ShareRefused(str(exc.code), exc.message) from None
+            raise ShareRefused(exc.code, exc.message) from None
         except (ConnectionError, OSError, asyncio.TimeoutError) as exc:
             await self._close()
-            raise ShareRefused("connection_failed", str(exc) or type(exc).__name__) from None
+            raise ShareRefused(ShareEnd.CONNECTION_FAILED, str(exc) or type(exc).__name__) from None
         except BaseException:
             await self._close()
             raise
         self.track.on("ended", self._source_ended)
-        self._watch = asyncio.ensure_future(self._watch_socket())
-        if self.audio is not None and self._level is not None:
-            self._volume_task = asyncio.ensure_future(self._send_volume())
+        self._tasks.spawn(self._watch_socket())
+        if self.audio is not None and self.level is not None:
+            self._tasks.spawn(self._send_volume())
 
     async def _send_volume(self) -> None:
         """The share's sound level, about 5 times a second while it changes (as a microphone's)."""
         reporter = VolumeReporter()
         while self.end_reason is None:
             await asyncio.sleep(VOLUME_INTERVAL)
-            await reporter.report(self._signalling.send, self._level() if self._level else 0.0)
+            await reporter.report(self._signalling.send, self.level() if self.level else 0.0)
 
-    async def stop(self, reason: str = "stopped") -> None:
+    async def stop(self, reason: str = ShareEnd.STOPPED) -> None:
         if self.end_reason is not None:
             return
         self.end_reason = reason
@@ -120,25 +123,21 @@ class ScreenShare:
 
     def _source_ended(self) -> None:
         if self.end_reason is None:
-            asyncio.ensure_future(self.stop("source_ended"))
+            self._tasks.spawn(self.stop(ShareEnd.SOURCE_ENDED))
 
     def _on_message(self, message: Message) -> None:
         if isinstance(message, MeetingEnded) and self.end_reason is None:
             # a host stopped the share, our owner connection left, or the meeting ended
-            asyncio.ensure_future(self.stop(message.reason))
+            self._tasks.spawn(self.stop(message.reason))
 
     async def _watch_socket(self) -> None:
         await self._signalling.closed.wait()
         await asyncio.sleep(0)  # a meeting_ended that came with the close is handled first
         if self.end_reason is None:
-            await self.stop("connection_lost")
+            await self.stop(ShareEnd.CONNECTION_LOST)
 
     async def _close(self) -> None:
-        if self._volume_task is not None and self._volume_task is not asyncio.current_task():
-            self._volume_task.cancel()
-        watch, self._watch = self._watch, None
-        if watch is not None and watch is not asyncio.current_task():
-            watch.cancel()
+        await self._tasks.close()
         await self._signalling.close()
         if self._publish is not None:
             await self._publish.close()

@@ -60,10 +60,9 @@ class JoinUrl:
 
 
 class SignallingClient:
-    def __init__(self, url: str, on_message: Callable[[Message], None], *,
-                 trust: TrustStore | None = None) -> None:
+    def __init__(self, url: str, on_message: Callable[[Message], None], *, trust: TrustStore) -> None:
         """``url``: ``ws://`` or ``wss://…/v1/rtc``; ``trust``: the certificates the user
-        trusted (None: the one registered with ``tls.use_trust_store``)."""
+        trusted (a ``wss://`` server presenting one of them is accepted)."""
         self._url = url
         self._tls = ServerTls(url, trust)
         self._on_message = on_message

@@ -20,10 +20,10 @@ from .tls import ServerTls, TrustStore
 
 
 async def update_settings(url: JoinUrl, override: dict[str, Any], timeout: float = 10.0, *,
-                          trust: TrustStore | None = None) -> dict[str, Any]:
+                          trust: TrustStore) -> dict[str, Any]:
     """Lay ``override`` over the meeting's settings; returns the meeting as the server shows it.
 
-    ``trust``: the certificates the user trusted (None: the registered store)."""
+    ``trust``: the certificates the user trusted."""
     endpoint = f"{url.http_base}/v1/meetings/{url.meeting_id}"
     headers = {"Authorization": f"Bearer {url.token}"}
     tls = ServerTls(endpoint, trust)

@@ -9,8 +9,9 @@ when it starts). Only when the person says so does the fingerprint go into the
 :class:`TrustStore`. From then on, connections to that host:port accept exactly that
 certificate (``aiohttp.Fingerprint``), and a different certificate is refused again.
 
-The store is injectable. By default it is one in-memory store for the process; the app
-registers its persistent one (QSettings, desktop/ui/settings.py) with :func:`use_trust_store`.
+The store is an object handed down from the composition root, never a global: the app makes
+its persistent one (QSettings, desktop/ui/settings.py), the bot and the tests a
+:class:`MemoryTrustStore`, and every connection is given the store it consults.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class TrustStore(Protocol):
 
 
 class MemoryTrustStore:
-    """A trust store that lasts as long as the process (the default; tests; parley-bot)."""
+    """A trust store that lasts as long as the object (parley-bot; tests)."""
 
     def __init__(self, trusted: dict[str, str] | None = None) -> None:
         self._trusted = {key: normalize_fingerprint(value) for key, value in (trusted or {}).items()}
@@ -95,21 +96,6 @@ class MemoryTrustStore:
         self._trusted.pop(host_port, None)
 
 
-_store: TrustStore = MemoryTrustStore()
-
-
-def use_trust_store(store: TrustStore) -> TrustStore:
-    """Make ``store`` the one every connection consults from now on; returns the previous one."""
-    global _store
-    previous, _store = _store, store
-    return previous
-
-
-def trust_store() -> TrustStore:
-    """The trust store in use (see :func:`use_trust_store`)."""
-    return _store
-
-
 # --- refusals -------------------------------------------------------------------------------
 
 
@@ -121,11 +107,11 @@ class UntrustedCertificate(ConnectionError):
     ``previously_trusted`` is the fingerprint the user trusted there before, when the server
     now presents a different one. It is a ConnectionError, so code that does not know about it
     still treats it as a failed connection and never carries on. :meth:`trust` is the user's
-    explicit "trust this server".
+    explicit "trust this server", kept in ``store`` (the one the refused connection consulted).
     """
 
-    def __init__(self, host_port: str, fingerprint: str, reason: str, *,
-                 previously_trusted: str | None = None, store: TrustStore | None = None) -> None:
+    def __init__(self, host_port: str, fingerprint: str, reason: str, *, store: TrustStore,
+                 previously_trusted: str | None = None) -> None:
         self.host_port = host_port
         self.fingerprint = normalize_fingerprint(fingerprint)
         self.reason = reason
@@ -142,7 +128,7 @@ class UntrustedCertificate(ConnectionError):
 
     def trust(self) -> None:
         """Trust this certificate for this host:port from now on (the user said so)."""
-        (self.store or trust_store()).trust(self.host_port, self.fingerprint)
+        self.store.trust(self.host_port, self.fingerprint)
 
 
 #: OpenSSL's X509_V_ERR_* codes, in words (translated by the UI, context "Certificates").
@@ -215,17 +201,14 @@ class ServerTls:
     """How to connect to the server of ``url`` (``https://``/``wss://``; plain ones pass through):
     the ``ssl`` argument for aiohttp, and what a failed connection means."""
 
-    def __init__(self, url: str, store: TrustStore | None = None) -> None:
+    def __init__(self, url: str, store: TrustStore) -> None:
+        """``store``: the certificates the user trusted (pinned per host:port)."""
         parts = urlsplit(url)
         self.secure = parts.scheme in ("https", "wss")
         self.host = parts.hostname or ""
         self.port = parts.port or (443 if self.secure else 80)
         self.host_port = host_port_key(self.host, self.port, self.secure)
-        self._store = store
-
-    @property
-    def store(self) -> TrustStore:
-        return self._store if self._store is not None else trust_store()
+        self.store = store
 
     def ssl_argument(self) -> ssl.SSLContext | aiohttp.Fingerprint | bool:
         """Pinned to the fingerprint the user trusted for this host:port, else verified normally."""
@@ -244,7 +227,7 @@ class ServerTls:
             return UntrustedCertificate(
                 self.host_port, error.got.hex(),
                 "it is not the certificate you trusted for this server before",
-                previously_trusted=error.expected.hex(), store=self._store)
+                previously_trusted=error.expected.hex(), store=self.store)
         if isinstance(error, aiohttp.ClientConnectorCertificateError):
             reason = describe_verify_error(error.certificate_error)
             try:
@@ -252,5 +235,5 @@ class ServerTls:
             except (OSError, asyncio.TimeoutError) as exc:
                 logger.warning("tls: could not read %s's certificate again: %s", self.host_port, exc)
                 return ConnectionError(f"the certificate of {self.host_port} is not trusted: {reason}")
-            return UntrustedCertificate(self.host_port, fingerprint, reason, store=self._store)
+            return UntrustedCertificate(self.host_port, fingerprint, reason, store=self.store)
         return None

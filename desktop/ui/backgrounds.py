@@ -9,7 +9,8 @@ from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from ..media.background import BackgroundEffect, SelfieSegmenter, bundled_backgrounds
+from ..media.background.effect import BackgroundEffect, bundled_backgrounds
+from ..media.background.segmentation import SelfieSegmenter
 
 SETTING = "video/background"
 PICTURE_FILTER = QT_TRANSLATE_NOOP("Backgrounds", "Pictures (*.jpg *.jpeg *.png *.webp *.bmp)")

@@ -13,7 +13,7 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from ..media.background import BackgroundEffect
+from ..media.background.effect import BackgroundEffect
 from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from .backgrounds import SETTING as BACKGROUND_SETTING

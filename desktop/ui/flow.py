@@ -55,7 +55,7 @@ class SessionFactory(Protocol):
 
     def __call__(self, join_url: str, *, name: str, microphone: Any, camera: Any, speaker: Any,
                  camera_on: bool, muted: bool, volume_source: Callable[[], float],
-                 clock: Callable[[], float]) -> MeetingSession: ...
+                 clock: Callable[[], float], trust: Any) -> MeetingSession: ...
 
 
 @dataclass
@@ -383,7 +383,7 @@ class AppFlow(QObject):
             microphone=media.microphone_track if media.microphone_device else None,
             camera=media.camera_track, speaker=media.speaker,
             camera_on=camera_on and media.camera_device is not None, muted=not mic_on,
-            volume_source=self.devices.mic_level, clock=self.clock,
+            volume_source=self.devices.mic_level, clock=self.clock, trust=self.settings.trusted_certificates,
         )
         controller = self.controller = self._new_call(session, name)
         try:

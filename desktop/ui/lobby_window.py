@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..media.background import BackgroundEffect
+from ..media.background.effect import BackgroundEffect
 from ..media.devices import Device, DeviceKind
 from .fit import ContentFit
 from .backgrounds import BackgroundMenu

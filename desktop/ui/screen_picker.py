@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..media.file_share import SUPPORTED as VIDEO_SUFFIXES
+from ..media.file_share.decoder import SUPPORTED as VIDEO_SUFFIXES
 from ..media.screens import ScreenCatalog, ScreenSource
 from .i18n import SCREEN_SHARING, translator
 from .icons import icon

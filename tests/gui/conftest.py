@@ -10,7 +10,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import LocalServer
-from desktop.media.devices import DeviceManager, SyntheticBackend
+from desktop.media.devices import DeviceManager
+from desktop.media.synthetic.backend import SyntheticBackend
 from desktop.session.meeting_session import MeetingSession
 from desktop.ui.flow import AppFlow, FlowOptions
 from desktop.ui.settings import Settings

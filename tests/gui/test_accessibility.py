@@ -123,7 +123,7 @@ def test_every_control_of_the_lobby_and_the_start_window_has_a_name(qtbot) -> No
 
 
 async def test_dialogs_have_names(qtbot) -> None:
-    from desktop.media.screens import SyntheticScreens
+    from desktop.media.synthetic.backend import SyntheticScreens
     from desktop.ui.chat_panel import ChatPanel
     from desktop.ui.connection_panel import ConnectionPanel
     from desktop.ui.idle_dialog import IdleDialog

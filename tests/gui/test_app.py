@@ -8,7 +8,8 @@ import pytest
 
 from desktop.app import LocalServer
 from desktop.idle.watcher import IdleCountdown
-from desktop.media.devices import DeviceKind, DeviceManager, SyntheticBackend
+from desktop.media.devices import DeviceKind, DeviceManager
+from desktop.media.synthetic.backend import SyntheticBackend
 from desktop.session.meeting_session import MeetingSession
 from desktop.ui.call_window import SELF
 from desktop.ui.flow import AppFlow, FlowOptions

@@ -4,7 +4,7 @@ call, changed from the call's menu or the settings, remembered for the next run.
 from __future__ import annotations
 
 from app_support import join_from_lobby
-from desktop.media.background import BackgroundEffect
+from desktop.media.background.effect import BackgroundEffect
 from support import Server, eventually
 
 

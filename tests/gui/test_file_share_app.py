@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_support import join_from_lobby
-from desktop.media.screens import SyntheticScreens
+from desktop.media.synthetic.backend import SyntheticScreens
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from test_file_share import CONTAINERS, make_media
 from wire import content_attendee_id

@@ -19,7 +19,7 @@ async def test_the_app_keeps_the_meeting_while_it_reconnects(app_flow, server: S
     await eventually(lambda: call.grid.tile(grace_id) is not None and call.grid.tile(grace_id).has_frame,
                      what="Grace's picture")
     session = flow.session
-    await session._signalling._ws.close()  # the network drops under the app
+    await session.link.signalling._ws.close()  # the network drops under the app
     await eventually(lambda: call.reconnecting, what="Reconnecting… shown")
     assert "Reconnecting" in call.status.text()
     assert call.grid.tile(grace_id).has_frame  # her last picture stays

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop.media.screens import SyntheticScreens
+from desktop.media.synthetic.backend import SyntheticScreens
 from desktop.ui.call_window import GRID, SELF, SPEAKER
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from app_support import join_from_lobby

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from desktop.signalling.tls import TrustStore, UntrustedCertificate, trust_store, use_trust_store
+from desktop.signalling.tls import TrustStore, UntrustedCertificate
 from desktop.ui.settings import Settings
 from desktop.ui.trust_dialog import TrustDialog
 from support import eventually
@@ -101,12 +101,8 @@ async def test_trusted_certificates_persist_in_settings(qsettings: QSettings) ->
     store = Settings(qsettings).trusted_certificates
     assert isinstance(store, TrustStore)
     assert store.trusted_fingerprint("parley.example:8750") is None
-    previous = use_trust_store(store)  # as the app registers it
-    try:
-        assert trust_store() is store
-        UntrustedCertificate("parley.example:8750", SHOWN, "the certificate is self-signed").trust()
-    finally:
-        use_trust_store(previous)
+    # the refusal of a connection that consulted this store: "Trust this server" keeps it there
+    UntrustedCertificate("parley.example:8750", SHOWN, "the certificate is self-signed", store=store).trust()
     again = Settings(QSettings(qsettings.fileName(), QSettings.Format.IniFormat)).trusted_certificates
     assert again.trusted_fingerprint("parley.example:8750") == FINGERPRINT
     assert again.trusted_fingerprint("parley.example:443") is None

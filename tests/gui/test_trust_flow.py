@@ -8,7 +8,7 @@ import ssl
 import aiohttp
 import pytest
 
-from desktop.signalling.tls import MemoryTrustStore, use_trust_store
+from desktop.ui.settings import Settings
 from server.app import start_server
 from server.clock import ManualClock
 from server.config import ServerConfig
@@ -17,11 +17,9 @@ from test_tls import make_certificate
 
 
 @pytest.fixture
-def trust():
-    store = MemoryTrustStore()
-    previous = use_trust_store(store)
-    yield store
-    use_trust_store(previous)
+def trust(qsettings):
+    """The certificates the user trusted, where the app's sessions consult them (its settings)."""
+    return Settings(qsettings).trusted_certificates
 
 
 @pytest.fixture

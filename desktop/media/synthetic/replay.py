@@ -12,19 +12,19 @@ from __future__ import annotations
 import bisect
 import fractions
 import functools
-import multiprocessing
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import av
-from aiortc.codecs.vpx import number_of_threads
 from aiortc.mediastreams import (
     VIDEO_CLOCK_RATE,
     VIDEO_TIME_BASE,
     MediaStreamTrack,
 )
 
-from .synthetic import AUDIO_PTIME, MovingPattern, RealTimePacer, tone_amplitude, tone_samples
+from ..seam import vp8_encoder_threads
+from .capture import AUDIO_PTIME, RealTimePacer, tone_amplitude, tone_samples
+from .patterns import MovingPattern
 
 __all__ = [
     "EncodedClip",
@@ -93,7 +93,7 @@ def create_vp8_encoder(width: int, height: int, fps: int, bitrate: int) -> av.Vi
         "static-thresh": "1",
         "undershoot-pct": "100",
     }
-    codec.thread_count = number_of_threads(width * height, multiprocessing.cpu_count())
+    codec.thread_count = vp8_encoder_threads(width * height)
     return codec
 
 

@@ -1,6 +1,6 @@
 """The in-app idle fallback: input seen by Parley's own windows.
 
-For desktops that offer no system-wide idle time (see backends.py). It cannot see typing in
+For desktops that offer no system-wide idle time (see desktop/idle/backends.py). It cannot see typing in
 other applications, so it reports idle while the user works elsewhere: `system_wide = False`
 lets the watcher say so or be more patient.
 """

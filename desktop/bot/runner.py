@@ -1,0 +1,241 @@
+"""``Bot``: one headless participant over ``MeetingSession``, from join to leave, watching the
+session's events and filling in its ``BotReport``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from wire import content_owner
+
+from ..media.synthetic.stamp import read_stamp
+from ..session.events import (
+    AudioFrameReceived,
+    CameraRefused,
+    ChatReceived,
+    Reconnected,
+    Reconnecting,
+    ScreenShareRefused,
+    ScreenShareStopped,
+    ShareAvailabilityChanged,
+    TimerChanged,
+    VideoFrameReceived,
+    VolumesUpdated,
+)
+from ..session.meeting_session import JoinFailed, MeetingSession
+from ..session.timer import iso
+from ..signalling.tls import MemoryTrustStore
+from .devices import make_devices, make_room
+from .options import BotOptions, parse_room
+from .report import BotReport
+
+__all__ = ["Bot"]
+
+
+class Bot:
+    def __init__(self, options: BotOptions) -> None:
+        self.options = options
+        self.report = BotReport()
+        microphone, camera = make_devices(options)
+        self.room = self.media = None
+        #: with a room: what each participant sent us, kept for the echo measurement
+        self.heard: dict[str, object] | None = None
+        if options.room is not None:
+            self.room, self.media = make_room(options)
+            self.heard = {}
+            if options.mic != "none":
+                microphone = self.media.microphone_track
+        media = self.media
+        self.session = MeetingSession(
+            options.join_url,
+            name=options.name,
+            microphone=microphone,
+            camera=camera,
+            muted=options.muted,
+            decode_video=not options.light,
+            volume_source=(lambda: media.mic_level) if media is not None else
+            (lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0),
+            trust=MemoryTrustStore(),  # the bot trusts what the system verifies, nothing more
+        )
+        self._t0 = 0.0
+        self.session.on(VideoFrameReceived, self._on_video)
+        self.session.on(AudioFrameReceived, self._on_audio)
+        self.session.on(CameraRefused, self._on_camera_refused)
+        self.session.on(VolumesUpdated, self._on_volumes)
+        self.session.on(ScreenShareRefused, self._on_share_refused)
+        self.session.on(ScreenShareStopped, self._on_share_stopped)
+        self.session.on(ShareAvailabilityChanged, self._on_share_available)
+        self.session.on(TimerChanged, lambda e: self.report.timer_ends_at.append(iso(e.ends_at)))
+        self.session.on(Reconnecting, self._on_reconnecting)
+        self.session.on(ChatReceived, self._on_chat)
+        self.session.on(Reconnected, self._on_reconnected)
+        self._dropped_at: float | None = None  # a drop whose media has not flowed again yet
+        self._rejoined = False
+        self._sharing_task: asyncio.Task | None = None
+
+    def _elapsed_ms(self) -> float:
+        return round((time.monotonic() - self._t0) * 1000.0, 1)
+
+    def _on_chat(self, event: ChatReceived) -> None:
+        m = event.message
+        if m.from_id != self.report.attendee_id:
+            self.report.chat_received.append({"from": m.from_name, "text": m.text, "private": m.to is not None})
+
+    def _on_reconnecting(self, event: Reconnecting) -> None:
+        self._dropped_at = time.monotonic()
+        self._rejoined = False
+
+    def _on_reconnected(self, event: Reconnected) -> None:
+        self.report.reconnects = self.session.reconnects
+        self._rejoined = True
+        if not any(a.video or not a.muted for a in self.session.attendees.values() if not a.content):
+            self._media_back()  # nobody sends anything: being back in is all there is
+
+    def _media_back(self) -> None:
+        if self._dropped_at is not None and self._rejoined:
+            self.report.reconnect_ms.append(round((time.monotonic() - self._dropped_at) * 1000.0, 1))
+            self._dropped_at = None
+
+    def _on_video(self, event: VideoFrameReceived) -> None:
+        self._media_back()
+        if content_owner(event.attendee_id) is not None:
+            content = self.report.content_frames_received
+            if event.attendee_id not in content:
+                self.report.first_frame_ms[event.attendee_id] = self._elapsed_ms()
+            content[event.attendee_id] = content.get(event.attendee_id, 0) + 1
+            return
+        frames = self.report.frames_received
+        if event.attendee_id not in frames:
+            self.report.first_frame_ms[event.attendee_id] = self._elapsed_ms()
+        frames[event.attendee_id] = frames.get(event.attendee_id, 0) + 1
+        if event.decoded:
+            stamp = read_stamp(event.frame)
+            if stamp is not None and stamp.captured_ms > 0:
+                self.report.latency_samples.append(time.time() * 1000.0 - stamp.captured_ms)
+
+    def _on_camera_refused(self, event: CameraRefused) -> None:
+        self.report.camera_refused = True
+        self.report.camera = "video_unavailable"
+
+    def _on_volumes(self, event: VolumesUpdated) -> None:
+        for info in event.updates:
+            self.report.volumes[info.attendee_id] = {
+                "volume": info.volume, "muted": info.muted, "signal_strength": info.signal_strength,
+            }
+
+    # --- screen share ---------------------------------------------------------------------
+
+    def _screen(self):
+        from ..media.synthetic.capture import SyntheticScreen
+
+        o = self.options
+        return SyntheticScreen(o.screen_width, o.screen_height, o.screen_fps)
+
+    async def _share(self) -> None:
+        if self.options.share_file:
+            self.report.screen_share = await self.session.share_file(self.options.share_file)
+        else:
+            self.report.screen_share = await self.session.share_screen(self._screen())
+        if self.report.screen_share == "published" and self.options.share_for is not None:
+            await asyncio.sleep(self.options.share_for)
+            await self.session.stop_screen_share()
+
+    def _start_share(self) -> None:
+        if self._sharing_task is None or self._sharing_task.done():
+            self._sharing_task = asyncio.ensure_future(self._share())
+
+    def _on_share_refused(self, event: ScreenShareRefused) -> None:
+        self.report.screen_share_refused = True
+
+    def _on_share_stopped(self, event: ScreenShareStopped) -> None:
+        if not self.session.ended.is_set():
+            self.report.screen_share_ended = event.reason
+
+    def _on_share_available(self, event: ShareAvailabilityChanged) -> None:
+        # refused earlier: try again now that a share ended, as a person would
+        if event.available and self.report.screen_share not in (None, "published"):
+            self._start_share()
+
+    def _on_audio(self, event: AudioFrameReceived) -> None:
+        self._media_back()
+        counts = self.report.audio_frames_received
+        counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
+        if self.heard is not None and event.frame is not None:
+            heard = self.heard.get(event.attendee_id)
+            if heard is None:
+                from ..media.synthetic.received import ReceivedAudio
+
+                heard = self.heard[event.attendee_id] = ReceivedAudio()
+            heard.add(event.frame, time.monotonic())
+
+    # --- the room -------------------------------------------------------------------------
+
+    def _open_room(self) -> None:
+        from ..media.synthetic.acoustic import AcousticBackend
+
+        self.media.select_speaker(AcousticBackend.SPEAKER)
+        self.session.use_speaker(self.media.speaker)
+        if self.options.mic != "none":
+            self.media.select_microphone(AcousticBackend.MICROPHONE)
+
+    def _report_voice(self) -> None:
+        """What the room and its voice processing did, and our own voice in what others sent."""
+        from ..media.synthetic.received import voice_correlation
+
+        room, voice = self.room, self.media.voice
+        kind, delay_ms = parse_room(self.options.room)
+        self.report.voice = {
+            "room": kind, "delay_ms": delay_ms, "echo_cancellation": voice.echo_cancellation,
+            "noise_suppression": voice.noise_suppression, "voice_seed": room.talker.seed,
+            "processed_blocks": voice.frames_processed, "far_blocks_dropped": voice.far_blocks_dropped,
+        }
+        if self.options.mic == "none":
+            return
+        for attendee_id, heard in self.heard.items():
+            found = voice_correlation(room.said, room.origin, heard)
+            self.report.own_voice_echo[attendee_id] = round(found.value, 3)
+            self.report.own_voice_echo_detail[attendee_id] = found.to_json()
+
+    async def run(self, stop: asyncio.Event | None = None) -> BotReport:
+        self._t0 = time.monotonic()
+        if self.media is not None:
+            self._open_room()
+        try:
+            joined = await self.session.join()
+        except JoinFailed as exc:
+            self.report.error = {"code": exc.reason, "message": exc.message}
+            self.report.end_reason = "refused" if exc.reason != "connection_failed" else exc.reason
+            if self.media is not None:
+                await self.media.aclose()
+            return self.report
+        self.report.joined_ms = self._elapsed_ms()
+        self.report.attendee_id = joined.attendee.attendee_id
+        if self.session.camera_on:
+            self.report.camera = "on"
+        if self.options.screen == "synthetic" or self.options.share_file:
+            self._start_share()
+        if self.options.raise_hand:
+            await self.session.raise_hand(True)
+        if self.options.say:
+            await self.session.send_chat(self.options.say)
+        waits = [asyncio.ensure_future(self.session.ended.wait())]
+        if stop is not None:
+            waits.append(asyncio.ensure_future(stop.wait()))
+        await asyncio.wait(waits, timeout=self.options.duration, return_when=asyncio.FIRST_COMPLETED)
+        for w in waits:
+            w.cancel()
+        if self._sharing_task is not None:
+            self._sharing_task.cancel()
+        self.report.camera = "on" if self.session.camera_on else "off"
+        self.report.hands_raised = [a.name for a in self.session.hands()]
+        self.report.roster = [
+            {"attendee_id": a.attendee_id, "name": a.name, "muted": a.muted, "video": a.video}
+            for a in self.session.attendees.values()
+        ]
+        if not self.session.ended.is_set():
+            await self.session.leave()
+        self.report.end_reason = self.session.end_reason
+        if self.media is not None:
+            await self.media.aclose()
+            self._report_voice()
+        return self.report
