@@ -18,10 +18,11 @@ from desktop.session.events import (
     MeetingLeft,
     ReactionReceived,
 )
+from desktop.session import Capability, EndReason, Participant
 from desktop.session.timer import SessionTimer
 from desktop.ui.call_window import SELF
 from support import eventually
-from wire import AttendeeInfo, Capability, EndReason, MeetingInfo, ProtocolError
+from wire import MeetingInfo, ProtocolError
 
 JOIN_URL = "parley://meet.example:8750/m/m1?token=t1"
 
@@ -33,8 +34,8 @@ class FakeSession(EventEmitter):
     def __init__(self, join_url: str, *, name: str, camera_on: bool, muted: bool, clock, **_devices) -> None:
         super().__init__()
         self.join_url = join_url
-        self.me = AttendeeInfo("a-me", "u-me", name, "participant", muted=muted)
-        self.attendees: dict[str, AttendeeInfo] = {}  # the others
+        self.me = Participant("a-me", "u-me", name, "participant", muted=muted)
+        self.attendees: dict[str, Participant] = {}  # the others
         self.capabilities: tuple[str, ...] = (Capability.JOIN_CALL, Capability.SEND_AUDIO, Capability.SEND_VIDEO)
         self.meeting = MeetingInfo("m1", "default")
         self.timer = SessionTimer(clock)
@@ -44,7 +45,7 @@ class FakeSession(EventEmitter):
         self.hand_raised = False
         self.can_extend = False
         self.share_available = True
-        self.shares: list[AttendeeInfo] = []
+        self.shares: list[Participant] = []
         self.file_source = None
         self.ended = asyncio.Event()
         self.asked: list[tuple] = []
@@ -92,7 +93,7 @@ async def test_people_coming_and_going_change_the_tiles_the_count_and_the_roster
     assert session.asked[0] == ("join", JOIN_URL)
     assert call.grid.keys() == [SELF] and call.bar.count_label.text() == "1 in the meeting"
 
-    grace = AttendeeInfo("a-grace", "u-grace", "Grace", "participant", video=True)
+    grace = Participant("a-grace", "u-grace", "Grace", "participant", video=True)
     session.emit(AttendeeJoined(grace))
     assert call.grid.tile("a-grace").name == "Grace"
     assert call.bar.count_label.text() == "2 in the meeting"
@@ -100,7 +101,7 @@ async def test_people_coming_and_going_change_the_tiles_the_count_and_the_roster
     assert "a-grace" in call.roster.rows
 
     # her hand goes up: her tile and the roster say so
-    session.emit(AttendeeUpdated(AttendeeInfo("a-grace", "u-grace", "Grace", "participant",
+    session.emit(AttendeeUpdated(Participant("a-grace", "u-grace", "Grace", "participant",
                                               hand_raised_at="2026-12-05T10:00:00Z")))
     assert call.grid.tile("a-grace").hand_raised
     # my own reaction lands on my self-view
