@@ -23,9 +23,8 @@ from ..idle.watcher import IdleSource
 from ..media.devices import Device, DeviceKind
 from ..media.screens import ScreenCatalog
 from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
-from ..session import Capability, EndReason, ModerationAction
-from ..session.meeting_session import REACTIONS, MeetingSession
-from ..session.screen_share import content_owner
+from ..session import REACTIONS, Capability, EndReason, ModerationAction, content_owner
+from ..session.meeting_session import MeetingSession
 from ..session.timer import format_left
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.screen_share import content_owner
+from ..session import content_owner
 from .chat_panel import ChatPanel
 from .control_bar import ControlBar
 from .icons import icon

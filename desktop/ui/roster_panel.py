@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session import Capability, ModerationAction
-from ..session.screen_share import CONTENT_SUFFIX, content_owner
+from ..session import CONTENT_SUFFIX, Capability, ModerationAction, content_owner
 
 from .elided_label import ElidedLabel
 from .icons import pixmap

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtWidgets import QMenu
 
-from ..session.screen_share import content_owner
+from ..session import content_owner
 from .icons import icon
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
