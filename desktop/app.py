@@ -116,7 +116,8 @@ class LocalServer:
 
     async def start_meeting(self, host_name: str) -> tuple[str, str]:
         """Start the server (once), create a meeting; returns (host join link, invite link)."""
-        from server.app import MEETINGS_KEY, start_server
+        from server.app import start_server
+        from server.http.keys import MEETINGS_KEY
         from server.config import ServerConfig
 
         if self._runner is None:

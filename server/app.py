@@ -2,96 +2,63 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import secrets
-import ssl
-from pathlib import Path
-
 from aiohttp import web
 
 from wire import MAX_MESSAGE_BYTES
 
-from . import metrics, signalling
 from .clock import Clock, SystemClock
-from .config import (
-    API_KEY_ENV,
-    API_KEY_FILE,
-    STORE_FILE,
-    ServerConfig,
-    ensure_data_dir,
-    host_port,
-    read_or_create_secret,
+from .config import STORE_FILE, ServerConfig, ensure_data_dir, host_port, resolve_api_key
+from .http.errors import error_middleware
+from .http.keys import (
+    API_KEY_KEY,
+    CONFIG_KEY,
+    JOIN_LIMITER_KEY,
+    LIFECYCLE_KEY,
+    MEETINGS_KEY,
+    ROOMS_KEY,
+    WEBHOOKS_KEY,
 )
+from .http.ratelimit import JoinLimiter
+from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
-from .sfu import ice as sfu_ice
-from .rooms import RoomRegistry
+from .rooms.registry import RoomRegistry
+from .sfu.peers import ForwardingPeers
 from .store import Store
+from .tls import tls_context
 from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
-from .webhooks import install as install_webhooks
-
-MEETINGS_KEY = web.AppKey("meetings", MeetingService)
-ROOMS_KEY = web.AppKey("rooms", RoomRegistry)
-CONFIG_KEY = web.AppKey("config", ServerConfig)
-LIFECYCLE_KEY = web.AppKey("lifecycle", Lifecycle)
-#: The API key server-side calls must present (resolved once at start).
-API_KEY_KEY = web.AppKey("api_key", str)
-
-
-def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
-    """The API key and whether it was just generated.
-
-    ``config.api_key``, else ``$PARLEY_API_KEY``, else the key in ``data_dir/api_key``,
-    generated there (mode 0600) the first time.
-    """
-    if config.api_key:
-        return config.api_key, False
-    from_env = os.environ.get(API_KEY_ENV, "").strip()
-    if from_env:
-        return from_env, False
-    ensure_data_dir(config.data_dir)
-    path = config.data_dir / API_KEY_FILE
-    raw, created = read_or_create_secret(path, lambda: secrets.token_urlsafe(32).encode("ascii"))
-    key = raw.decode("utf-8", errors="strict").strip()
-    if not key:
-        raise RuntimeError(f"{path} holds no API key; delete it to generate a new one")
-    return key, created
 
 
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
-    # server.api imports the app keys from here, so it is imported once they exist.
-    from . import api
-
+    """The server's parts, built and wired: the composition root."""
     clock = clock or SystemClock()
-    sfu_ice.use_addresses(list(config.ice_addresses))  # what the forwarding unit offers peers
+    peers = ForwardingPeers(config.ice_addresses)  # what the forwarding unit offers peers
     ensure_data_dir(config.data_dir)
     api_key, _ = resolve_api_key(config)
     store = Store(config.data_dir / STORE_FILE)
     try:
         signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
         meetings = MeetingService(store, clock, signer, config)
-        rooms = RoomRegistry(meetings, config)
+        rooms = RoomRegistry(meetings, config, peers)
         lifecycle = Lifecycle(meetings, rooms, config)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:
         store.close()
         raise
 
-    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[api.error_middleware])
+    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[error_middleware])
     app[CONFIG_KEY] = config
     app[API_KEY_KEY] = api_key
     app[MEETINGS_KEY] = meetings
     app[ROOMS_KEY] = rooms
     app[LIFECYCLE_KEY] = lifecycle
-    api.add_routes(app)
-    signalling.add_routes(app)  # the WebSocket at /v1/rtc
-    metrics.add_routes(app)
-    install_webhooks(app, webhooks)  # app[WEBHOOKS_KEY], /v1/webhooks; starts on startup
+    app[WEBHOOKS_KEY] = webhooks
+    app[JOIN_LIMITER_KEY] = JoinLimiter(config.joins_per_minute)
+    add_routes(app)
 
-    async def start_rules(app: web.Application) -> None:
+    async def start(app: web.Application) -> None:
+        webhooks.start()  # resumes the deliveries a previous run left pending
         lifecycle.start()
 
     async def end_rooms(app: web.Application) -> None:
@@ -110,7 +77,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
             finally:
                 store.close()
 
-    app.on_startup.append(start_rules)
+    app.on_startup.append(start)
     app.on_shutdown.append(end_rooms)
     app.on_cleanup.append(close)
     return app
@@ -135,67 +102,6 @@ async def start_server(
     app[MEETINGS_KEY].set_bound_address(config.host, port)
     scheme = "https" if ssl_context is not None else "http"
     return runner, f"{scheme}://{host_port(config.host, port)}", app
-
-
-class TlsSetupError(RuntimeError):
-    """The TLS certificate or key cannot be used; the message says which and why."""
-
-
-_PEM_CERTIFICATE = re.compile(
-    r"-----BEGIN CERTIFICATE-----\s*(.+?)\s*-----END CERTIFICATE-----", re.DOTALL)
-
-
-def _read_text(path: Path, what: str) -> str:
-    try:
-        return path.read_text("ascii", errors="replace")
-    except OSError as exc:
-        raise TlsSetupError(f"cannot read the TLS {what} {path}: {exc.strerror or exc}") from None
-
-
-def _first_certificate(path: Path) -> bytes:
-    """The DER bytes of the first (the server's own) certificate in the PEM file ``path``."""
-    text = _read_text(path, "certificate")
-    match = _PEM_CERTIFICATE.search(text)
-    if match is None:
-        raise TlsSetupError(f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
-    try:
-        # parses it: garbage between the markers is refused here
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=match.group(0))
-        return ssl.PEM_cert_to_DER_cert(match.group(0))
-    except (ssl.SSLError, ValueError) as exc:
-        raise TlsSetupError(f"{path} holds no valid PEM certificate ({exc})") from None
-
-
-def certificate_fingerprint(path: Path) -> str:
-    """The SHA-256 fingerprint of the server's certificate (the first in the PEM file ``path``),
-    as colon-separated upper-case hex: what a client shows when it asks whether to trust it."""
-    digest = hashlib.sha256(_first_certificate(Path(path))).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
-
-
-def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
-    """The server's TLS context (TLS 1.2 or newer) from ``config.tls_cert``/``tls_key``, or None
-    without TLS. Raises TlsSetupError, naming the file, when they cannot be used."""
-    if config.tls_cert is None or config.tls_key is None:
-        return None
-    _first_certificate(config.tls_cert)
-    _read_text(config.tls_key, "key")  # unreadable: say so before OpenSSL's "PEM lib"
-
-    def no_password() -> bytes:
-        raise TlsSetupError(f"the TLS key {config.tls_key} is encrypted; give an unencrypted key "
-                            "(readable by the server's user only)")
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        context.load_cert_chain(config.tls_cert, config.tls_key, password=no_password)
-    except ssl.SSLError as exc:
-        raise TlsSetupError(
-            f"{config.tls_key} is not the PEM private key of the certificate in {config.tls_cert} "
-            f"({exc.reason or exc})") from None
-    except OSError as exc:
-        raise TlsSetupError(f"cannot load the TLS certificate and key: {exc}") from None
-    return context
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:

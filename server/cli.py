@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from . import metrics
-from .app import certificate_fingerprint, resolve_api_key, start_server
-from .config import API_KEY_FILE, ServerConfig, default_data_dir
+from .app import start_server
+from .config import API_KEY_FILE, ServerConfig, api_key_from, default_data_dir, resolve_api_key
+from .sfu import seam
 from .store import StoreError
+from .tls import certificate_fingerprint
 
 log = logging.getLogger("parley.server")
 
@@ -46,7 +48,13 @@ def _minutes(text: str) -> float:
     return value * 60
 
 
-def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
+def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+               home: Path | None = None) -> ServerConfig:
+    """The server's configuration from its arguments and its environment (``os.environ``
+    and the user's home unless given): the only place the server reads either."""
+    environ = os.environ if environ is None else environ
+    home = Path.home() if home is None else home
+    data_dir = default_data_dir(environ, home)
     parser = argparse.ArgumentParser(
         prog="parley-server",
         description="Run a Parley meeting server. The API key comes from $PARLEY_API_KEY or is "
@@ -58,7 +66,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
                         help="port to listen on, 0 for a free one (default %(default)s)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"where meetings and secrets are kept (default $PARLEY_DATA_DIR or "
-                        f"{default_data_dir()})")
+                        f"{data_dir})")
     parser.add_argument("--ice-address", dest="ice_addresses", action="extend", nargs="+",
                         metavar="ADDR", default=None,
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
@@ -84,7 +92,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         alone_timeout_seconds=args.alone_minutes,
         host=args.host,
         port=args.port,
-        data_dir=(args.data_dir or default_data_dir()).expanduser(),
+        data_dir=(args.data_dir or data_dir).expanduser(),
+        api_key=api_key_from(environ),
         ice_addresses=args.ice_addresses or ["127.0.0.1"],
         public_host=args.public_host,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
@@ -138,7 +147,7 @@ async def serve(config: ServerConfig) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
-    metrics.count_codecs()  # the forwarding unit must never create one: /metrics shows it
+    seam.count_codecs()  # the forwarding unit must never create one: /metrics shows it
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return asyncio.run(serve(config))

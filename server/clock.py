@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Annotated, Protocol
 
 from wire import iso  # noqa: F401  (times as the REST API and the wire show them)
+
+from .schema import Schema
+
+#: A time in JSON (what ``iso`` writes), for REST and webhook bodies.
+Time = Annotated[str, Schema(name="Time", format="date-time",
+                             description="ISO 8601 UTC with milliseconds and a `Z`.")]
 
 
 class Clock(Protocol):

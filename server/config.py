@@ -4,14 +4,18 @@ The data dir holds everything that must survive a restart::
 
     parley.sqlite3   meetings and attendees (see server/store.py)
     token_secret     32 random bytes that sign join tokens (mode 0600)
-    api_key          the API key, when neither the config nor $PARLEY_API_KEY gives one (mode 0600)
+    api_key          the API key, when the config gives none (mode 0600)
+
+Nothing here reads the environment: ``parley-server`` (``server/cli.py``) does, once, and
+hands what it found down in the ``ServerConfig``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +35,7 @@ class ServerConfig:
     data_dir: Path
     #: Addresses the media side offers to clients as ICE candidates.
     ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
-    #: None: a key generated once into data_dir/api_key (or $PARLEY_API_KEY).
+    #: None: a key generated once into data_dir/api_key (parley-server gives $PARLEY_API_KEY).
     api_key: str | None = None
     token_ttl_seconds: int = 24 * 3600
     #: host:port written into join URLs; None: f"{host}:{port}" with the port really bound.
@@ -92,19 +96,38 @@ def host_port(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
-def default_data_dir() -> Path:
-    """$PARLEY_DATA_DIR, else the platform's place for per-user application data."""
-    configured = os.environ.get(DATA_DIR_ENV)
+def default_data_dir(environ: Mapping[str, str], home: Path) -> Path:
+    """$PARLEY_DATA_DIR, else the platform's place for per-user application data (under
+    ``home``), as ``environ`` (the process's environment) says."""
+    configured = environ.get(DATA_DIR_ENV)
     if configured:
         return Path(configured).expanduser()
-    home = Path.home()
     if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        base = Path(environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
     elif sys.platform == "darwin":
         base = home / "Library" / "Application Support"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+        base = Path(environ.get("XDG_DATA_HOME") or home / ".local" / "share")
     return base / "parley-server"
+
+
+def api_key_from(environ: Mapping[str, str]) -> str | None:
+    """$PARLEY_API_KEY (surrounding blanks dropped), or None when unset or blank."""
+    return environ.get(API_KEY_ENV, "").strip() or None
+
+
+def resolve_api_key(config: ServerConfig) -> tuple[str, bool]:
+    """The API key and whether it was just generated: ``config.api_key``, else the key in
+    ``data_dir/api_key``, generated there (mode 0600) the first time."""
+    if config.api_key:
+        return config.api_key, False
+    ensure_data_dir(config.data_dir)
+    path = config.data_dir / API_KEY_FILE
+    raw, created = read_or_create_secret(path, lambda: secrets.token_urlsafe(32).encode("ascii"))
+    key = raw.decode("utf-8", errors="strict").strip()
+    if not key:
+        raise RuntimeError(f"{path} holds no API key; delete it to generate a new one")
+    return key, created
 
 
 def ensure_data_dir(data_dir: Path) -> None:

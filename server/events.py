@@ -14,7 +14,8 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPES = ("meeting.started", "meeting.updated", "meeting.ended", "participant.joined",
+MEETING_ENDED = "meeting.ended"
+EVENT_TYPES = ("meeting.started", "meeting.updated", MEETING_ENDED, "participant.joined",
                "participant.left")
 
 
@@ -24,7 +25,11 @@ class ServerEvent:
     created_at: float  # seconds since the epoch, on the server's clock
     meeting: dict[str, Any] = field(hash=False)  # the meeting as REST shows it
     attendee: dict[str, Any] | None = field(default=None, hash=False)  # participant.* only
-    reason: str | None = None  # participant.left: why
+    reason: str | None = None  # participant.left and meeting.ended: why
+
+    @property
+    def meeting_id(self) -> str:
+        return self.meeting["id"]
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:

@@ -23,9 +23,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from wire import EndReason
+
 from .config import ServerConfig
 from .meetings import MeetingService
-from .rooms import RoomRegistry
+from .rooms.registry import RoomRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class Lifecycle:
                 logger.exception("lifecycle: checking the meetings failed")
             await asyncio.sleep(self._config.lifecycle_interval_seconds)
 
-    def due(self) -> list[tuple[str, str]]:
+    def due(self) -> list[tuple[str, EndReason]]:
         """The meetings that must end now, with why."""
         now = self._meetings.now()
         config = self._config
@@ -71,30 +73,28 @@ class Lifecycle:
             room = self._rooms.live_room(meeting.id)
             people = len(room.people()) if room is not None else 0
             if timer is not None and now >= timer:
-                reason = "timer_expired"
+                reason = EndReason.TIMER_EXPIRED
             elif now >= meeting.started_at + config.max_meeting_seconds:
-                reason = "max_duration"
+                reason = EndReason.MAX_DURATION
             elif people == 0:
                 since = self._rooms.empty_since.setdefault(meeting.id, now)
                 if now - since < config.empty_timeout_seconds:
                     continue
-                reason = "empty"
+                reason = EndReason.EMPTY
             elif people == 1 and room is not None and room.alone_since is not None \
                     and now - room.alone_since >= config.alone_timeout_seconds:
-                reason = "alone"
+                reason = EndReason.ALONE
             else:
                 continue
             ending.append((meeting.id, reason))
         return ending
 
-    async def check(self) -> list[tuple[str, str]]:
+    async def check(self) -> list[tuple[str, EndReason]]:
         """Let go of dropped participants whose grace ran out, then end every meeting that is
         due; returns what it ended."""
         await self._rooms.expire_away()
         ended = self.due()
         for meeting_id, reason in ended:
             logger.info("meeting %s ends: %s", meeting_id, reason)
-            self._meetings.end_meeting(meeting_id, reason)
-            self._rooms.empty_since.pop(meeting_id, None)
-            await self._rooms.end_meeting(meeting_id, reason)
+            self._meetings.end(meeting_id, reason)  # its room follows (RoomRegistry)
         return ended

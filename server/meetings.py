@@ -12,28 +12,31 @@ from __future__ import annotations
 import copy
 import dataclasses
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from wire import MAX_LIMIT_SECONDS, MAX_NAME_CHARS, ErrorCode, ProtocolError, from_dict
+from wire import (
+    MAX_LIMIT_SECONDS,
+    MAX_NAME_CHARS,
+    AttendeeInfo,
+    Capability,
+    EndReason,
+    ErrorCode,
+    ProtocolError,
+    from_dict,
+    to_dict,
+)
 
-from .clock import Clock, iso
+from .clock import Clock, Time, iso
 from .config import ServerConfig, host_port
-from .events import EventBus, ServerEvent
+from .events import MEETING_ENDED, EventBus, ServerEvent
+from .schema import Override, Schema, Shape
 from .store import AttendeeRecord, CallTypeRecord, MeetingRecord, Store
 from .tokens import TokenSigner
 
-CAPABILITIES: list[str] = [
-    "join-call",
-    "send-audio",
-    "send-video",
-    "screenshare",
-    "update-call-settings",
-    "change-max-duration",
-    "mute-others",
-    "remove-participant",
-    "end-call",
-]
+#: Every capability a call type may grant, in the order the docs list them.
+CAPABILITIES: list[Capability] = list(Capability)
 
 MAX_USER_ID_CHARS = 256
 
@@ -41,47 +44,23 @@ MAX_USER_ID_CHARS = 256
 MAX_CALL_TYPE_NAME = 64
 
 
-@dataclass(frozen=True)
-class CallType:
-    """Role grants (role -> capabilities) and default settings for the meetings made from it.
-    Invalid ones raise ProtocolError ``bad_request`` naming what is wrong."""
-
-    name: str
-    grants: dict[str, list[str]] = dataclasses.field(hash=False)
-    settings: dict[str, Any] = dataclasses.field(hash=False)
-
-    def __post_init__(self) -> None:
-        if not self.name or len(self.name) > MAX_CALL_TYPE_NAME or not all(
-                c.isascii() and (c.isalnum() or c in "-_.") for c in self.name):
-            raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                f"a call type name is 1 to {MAX_CALL_TYPE_NAME} letters, digits, '-', '_' or '.'")
-        if not isinstance(self.grants, dict) or not self.grants:
-            raise ProtocolError(ErrorCode.BAD_REQUEST, "grants must map at least one role to its capabilities")
-        for role, capabilities in self.grants.items():
-            if not role or not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
-                raise ProtocolError(ErrorCode.BAD_REQUEST, f"grants.{role} must be a list of capabilities")
-            unknown = set(capabilities) - set(CAPABILITIES)
-            if unknown:
-                raise ProtocolError(ErrorCode.BAD_REQUEST,
-                                    f"role {role!r} of {self.name!r} grants unknown {sorted(unknown)} "
-                                    f"(known: {', '.join(CAPABILITIES)})")
-        parse_settings(self.settings)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "grants": self.grants, "settings": self.settings}
-
-
 # --- settings ------------------------------------------------------------------------------
 # The typed view of a meeting's settings: what validates an override and what the rules read.
 
 
+_SECONDS = Schema(minimum=1, maximum=MAX_LIMIT_SECONDS)
+
+
 @dataclass(frozen=True)
 class Limits:
-    max_duration_seconds: int | None
-    max_participants: int
+    max_duration_seconds: Annotated[int | None, _SECONDS, Schema(
+        description="The session ends this long after it started (reason `timer_expired`); "
+                    "`null`: no limit.")]
+    max_participants: Annotated[int, Schema(minimum=1, description="People in the meeting at once.")]
     #: a client asks "Are you still there?" after this long without input (the shorter of this
     #: and the user's own setting wins); None: only the user's setting
-    inactivity_timeout_seconds: int | None = None
+    inactivity_timeout_seconds: Annotated[int | None, _SECONDS, Schema(
+        description="Clients ask \"Are you still there?\" after this long without input.")] = None
 
     def __post_init__(self) -> None:
         if self.inactivity_timeout_seconds is not None and self.inactivity_timeout_seconds <= 0:
@@ -99,7 +78,48 @@ class Limits:
 
 @dataclass(frozen=True)
 class MeetingSettings:
+    SCHEMA: ClassVar[Schema] = Schema(name="Settings")
+    OVERRIDE: ClassVar[Schema] = Schema(
+        description="Laid key by key over the settings below it; the result must be valid settings.")
+
     limits: Limits
+
+
+#: Settings as JSON (validated by ``parse_settings``), and an override laid over them.
+SettingsJson = Annotated[dict[str, Any], Shape(MeetingSettings)]
+SettingsOverrideJson = Annotated[dict[str, Any], Shape(Override[MeetingSettings])]
+#: Role -> the capabilities it grants.
+Grants = Annotated[dict[str, list[Capability]], Schema(
+    name="Grants", description="Role → the capabilities it grants.", minProperties=1,
+    propertyNames={"minLength": 1})]
+
+
+@dataclass(frozen=True)
+class CallType:
+    """Role grants (role -> capabilities) and default settings for the meetings made from it.
+    Invalid ones raise ProtocolError ``bad_request`` naming what is wrong. REST shows it as it
+    is (``wire.to_dict``)."""
+
+    name: str
+    grants: Grants = dataclasses.field(hash=False)
+    settings: SettingsJson = dataclasses.field(hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.name or len(self.name) > MAX_CALL_TYPE_NAME or not all(
+                c.isascii() and (c.isalnum() or c in "-_.") for c in self.name):
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                f"a call type name is 1 to {MAX_CALL_TYPE_NAME} letters, digits, '-', '_' or '.'")
+        if not isinstance(self.grants, dict) or not self.grants:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "grants must map at least one role to its capabilities")
+        for role, capabilities in self.grants.items():
+            if not role or not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
+                raise ProtocolError(ErrorCode.BAD_REQUEST, f"grants.{role} must be a list of capabilities")
+            unknown = set(capabilities) - set(CAPABILITIES)
+            if unknown:
+                raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                    f"role {role!r} of {self.name!r} grants unknown {sorted(unknown)} "
+                                    f"(known: {', '.join(CAPABILITIES)})")
+        parse_settings(self.settings)
 
 
 def parse_settings(settings: dict[str, Any]) -> MeetingSettings:
@@ -120,7 +140,9 @@ def merge_settings(base: dict[str, Any], override: dict[str, Any]) -> dict[str, 
 
 DEFAULT_CALL_TYPE = CallType(
     name="default",
-    grants={"host": list(CAPABILITIES), "participant": CAPABILITIES[:4]},
+    grants={"host": list(CAPABILITIES),
+            "participant": [Capability.JOIN_CALL, Capability.SEND_AUDIO, Capability.SEND_VIDEO,
+                            Capability.SCREENSHARE]},
     settings={"limits": {"max_duration_seconds": None, "max_participants": 100}},
 )
 
@@ -129,6 +151,37 @@ BUILTIN_CALL_TYPES: dict[str, CallType] = {DEFAULT_CALL_TYPE.name: DEFAULT_CALL_
 
 #: The settings a role needs to change: the duration limit, or anything else.
 DURATION_KEY = ("limits", "max_duration_seconds")
+
+
+# --- a meeting as REST and webhooks show it ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionView:
+    SCHEMA: ClassVar[Schema] = Schema(name="Session")
+
+    started_at: Time | None
+    participants: list[AttendeeInfo]
+    timer_ends_at: Time | None
+
+
+_MEETING_ENDS = (EndReason.DELETED, EndReason.ENDED_BY_HOST, EndReason.TIMER_EXPIRED,
+                 EndReason.MAX_DURATION, EndReason.EMPTY, EndReason.ALONE, EndReason.SERVER_SHUTDOWN)
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    SCHEMA: ClassVar[Schema] = Schema(name="Meeting")
+
+    id: str
+    call_type: str
+    settings: SettingsJson
+    settings_override: SettingsOverrideJson
+    created_at: Time
+    session: SessionView
+    ended_at: Time | None
+    end_reason: Annotated[str | None, Schema(
+        description=", ".join(f"`{reason}`" for reason in _MEETING_ENDS) + ", ...")]
 
 
 def _new_id() -> str:
@@ -150,8 +203,13 @@ class MeetingService:
         self._scheme = "parleys" if config.tls else "parley"
         #: What happens to meetings (webhooks listen here).
         self.events = EventBus()
-        #: The live participants of a meeting as REST shows them (the room registry sets it).
-        self.participants_of: Any = lambda meeting_id: []
+        #: The live participants of a meeting (the room registry, once built, tells them).
+        self._live: Callable[[str], list[AttendeeInfo]] = lambda meeting_id: []
+
+    def show_live_participants(self, live: Callable[[str], list[AttendeeInfo]]) -> None:
+        """Where a meeting's live participants come from (``live(meeting_id)``): the rooms,
+        which are built after this service."""
+        self._live = live
 
     def now(self) -> float:
         return self._clock.now()
@@ -209,24 +267,24 @@ class MeetingService:
         limit = self.limits(meeting).max_duration_seconds
         return None if limit is None else meeting.started_at + limit
 
-    def meeting_json(self, meeting: MeetingRecord, participants: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def view(self, meeting: MeetingRecord, participants: list[AttendeeInfo] | None = None) -> MeetingView:
         """A meeting as the REST API shows it; ``participants`` default to the live room's."""
         if participants is None:
-            participants = self.participants_of(meeting.id)
-        return {
-            "id": meeting.id,
-            "call_type": meeting.call_type,
-            "settings": self.effective_settings(meeting),
-            "settings_override": meeting.settings,
-            "created_at": iso(meeting.created_at),
-            "session": {
-                "started_at": iso(meeting.started_at),
-                "participants": participants,
-                "timer_ends_at": iso(self.timer_ends_at(meeting)),
-            },
-            "ended_at": iso(meeting.ended_at),
-            "end_reason": meeting.end_reason,
-        }
+            participants = self._live(meeting.id)
+        return MeetingView(
+            id=meeting.id,
+            call_type=meeting.call_type,
+            settings=self.effective_settings(meeting),
+            settings_override=meeting.settings,
+            created_at=iso(meeting.created_at),
+            session=SessionView(
+                started_at=iso(meeting.started_at),
+                participants=participants,
+                timer_ends_at=iso(self.timer_ends_at(meeting)),
+            ),
+            ended_at=iso(meeting.ended_at),
+            end_reason=meeting.end_reason,
+        )
 
     def update_settings(self, meeting_id: str, override: dict[str, Any],
                         capabilities: list[str] | None = None) -> MeetingRecord:
@@ -242,7 +300,7 @@ class MeetingService:
         if capabilities is not None:
             for needed in _needed_capabilities(override):
                 if needed not in capabilities:
-                    raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"changing these settings needs {needed!r}")
+                    raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"changing these settings needs {str(needed)!r}")
         merged = merge_settings(meeting.settings, override)
         updated = dataclasses.replace(meeting, settings=merged)
         limits = parse_settings(self.effective_settings(updated)).limits  # validates
@@ -260,7 +318,7 @@ class MeetingService:
 
     def _publish(self, event_type: str, meeting: MeetingRecord, attendee: dict[str, Any] | None = None,
                  reason: str | None = None) -> None:
-        self.events.publish(ServerEvent(event_type, self._clock.now(), self.meeting_json(meeting), attendee, reason))
+        self.events.publish(ServerEvent(event_type, self._clock.now(), to_dict(self.view(meeting)), attendee, reason))
 
     def participant_event(self, event_type: str, meeting_id: str, attendee: dict[str, Any],
                           reason: str | None = None) -> None:
@@ -318,14 +376,16 @@ class MeetingService:
         self._publish("meeting.started", meeting)
         return meeting
 
-    def end_meeting(self, meeting_id: str, reason: str) -> MeetingRecord:
-        """End the meeting once; ending an ended meeting keeps the first time and reason."""
+    def end(self, meeting_id: str, reason: EndReason) -> MeetingRecord:
+        """End the meeting once, whoever ends it (the REST API, a host, the lifecycle rules):
+        record it and publish ``meeting.ended``, which the live room (``RoomRegistry``) and the
+        webhooks follow. Ending an ended meeting keeps the first time and reason."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
             return meeting
         meeting = dataclasses.replace(meeting, ended_at=self._clock.now(), end_reason=reason)
         self._store.update_meeting(meeting)
-        self._publish("meeting.ended", meeting)
+        self._publish(MEETING_ENDED, meeting, reason=reason)
         return meeting
 
     # --- attendees ----------------------------------------------------------------------
@@ -414,15 +474,15 @@ class MeetingService:
         return meeting, attendee
 
 
-def _needed_capabilities(override: dict[str, Any]) -> set[str]:
+def _needed_capabilities(override: dict[str, Any]) -> set[Capability]:
     """What a role needs to lay ``override`` over a meeting's settings."""
-    needed: set[str] = set()
+    needed: set[Capability] = set()
     for key, value in override.items():
         if key == DURATION_KEY[0] and isinstance(value, dict):
             if DURATION_KEY[1] in value:
-                needed.add("change-max-duration")
+                needed.add(Capability.CHANGE_MAX_DURATION)
             if set(value) - {DURATION_KEY[1]}:
-                needed.add("update-call-settings")
+                needed.add(Capability.UPDATE_CALL_SETTINGS)
         else:
-            needed.add("update-call-settings")
+            needed.add(Capability.UPDATE_CALL_SETTINGS)
     return needed

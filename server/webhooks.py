@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from yarl import URL
 
 from wire import ErrorCode, ProtocolError
@@ -348,97 +347,3 @@ class WebhookDispatcher:
             return f"timed out after {self._config.webhook_timeout_seconds:g} s"
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
-
-
-WEBHOOKS_KEY = web.AppKey("webhooks", WebhookDispatcher)
-
-
-# --- REST --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateWebhookBody:
-    url: str
-    events: list[str]
-
-
-def webhook_json(webhook: WebhookRecord, *, with_secret: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": webhook.id,
-        "url": webhook.url,
-        "events": list(webhook.events),
-        "created_at": iso(webhook.created_at),
-    }
-    if with_secret:
-        data["secret"] = webhook.secret
-    return data
-
-
-def delivery_json(delivery: DeliveryRecord) -> dict[str, Any]:
-    return {
-        "id": delivery.id,
-        "event_type": delivery.event_type,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "last_error": delivery.last_error,
-        "created_at": iso(delivery.created_at),
-        "next_attempt_at": iso(delivery.next_attempt_at),
-        "delivered_at": iso(delivery.delivered_at),
-    }
-
-
-async def create_webhook(request: web.Request) -> web.Response:
-    """``POST /v1/webhooks`` → 201 ``{"webhook": {..., "secret"}}`` (the only time it is shown)."""
-    from .api import _read_body
-
-    body = await _read_body(request, CreateWebhookBody)
-    webhook = request.app[WEBHOOKS_KEY].create_webhook(body.url, body.events)
-    return web.json_response({"webhook": webhook_json(webhook, with_secret=True)}, status=201)
-
-
-async def list_webhooks(request: web.Request) -> web.Response:
-    """``GET /v1/webhooks`` → ``{"webhooks": [...]}``, oldest first, without secrets."""
-    webhooks = request.app[WEBHOOKS_KEY].list_webhooks()
-    return web.json_response({"webhooks": [webhook_json(w) for w in webhooks]})
-
-
-async def get_webhook(request: web.Request) -> web.Response:
-    """``GET /v1/webhooks/{id}`` → ``{"webhook": {...}, "deliveries": [...]}`` (newest 50 first)."""
-    dispatcher = request.app[WEBHOOKS_KEY]
-    webhook = dispatcher.get_webhook(request.match_info["webhook_id"])
-    deliveries = dispatcher.deliveries(webhook.id)
-    return web.json_response(
-        {"webhook": webhook_json(webhook), "deliveries": [delivery_json(d) for d in deliveries]}
-    )
-
-
-async def delete_webhook(request: web.Request) -> web.Response:
-    """``DELETE /v1/webhooks/{id}`` → 200 ``{"webhook": {...}}``, the webhook as it was."""
-    webhook = request.app[WEBHOOKS_KEY].delete_webhook(request.match_info["webhook_id"])
-    return web.json_response({"webhook": webhook_json(webhook)})
-
-
-def add_routes(app: web.Application) -> None:
-    """The webhook REST calls, all with the API key. ``app[WEBHOOKS_KEY]`` must be set."""
-    # Imported here: server.api imports server.app, which may import this module.
-    from .api import server_side
-
-    app.router.add_post("/v1/webhooks", server_side(create_webhook))
-    app.router.add_get("/v1/webhooks", server_side(list_webhooks))
-    app.router.add_get("/v1/webhooks/{webhook_id}", server_side(get_webhook))
-    app.router.add_delete("/v1/webhooks/{webhook_id}", server_side(delete_webhook))
-
-
-def install(app: web.Application, dispatcher: WebhookDispatcher) -> None:
-    """Wire ``dispatcher`` into ``app``: its key, its routes, and start it on startup.
-
-    Closing is left to the caller, which must ``await dispatcher.close()`` before the store
-    closes (``build_app``'s cleanup).
-    """
-
-    async def start_webhooks(app: web.Application) -> None:
-        dispatcher.start()
-
-    app[WEBHOOKS_KEY] = dispatcher
-    add_routes(app)
-    app.on_startup.append(start_webhooks)

@@ -15,7 +15,7 @@ from aiohttp import web
 from desktop.bot.options import BotOptions
 from desktop.bot.runner import Bot
 from desktop.session.meeting_session import MeetingSession
-from server.app import MEETINGS_KEY
+from server.http.keys import MEETINGS_KEY
 from server.clock import ManualClock
 from server.config import ServerConfig
 from server.meetings import MeetingService

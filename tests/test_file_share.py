@@ -21,7 +21,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from desktop.media.file_share.decoder import SUPPORTED, FileShareError
 from desktop.media.file_share.source import FileSource
-from desktop.media.ice import prepare_for_server
+from rtcseam.ice import set_host_addresses
 
 TONE_RMS = 0.3 / np.sqrt(2)  # the tone's amplitude is 0.3 of full scale
 
@@ -378,7 +378,7 @@ def test_the_file_dialog_offers_the_usual_containers() -> None:
 
 async def test_viewers_get_the_picture_and_the_sound_over_webrtc(media, monkeypatch) -> None:
     monkeypatch.setattr(aioice.ice, "get_host_addresses", aioice.ice.get_host_addresses)
-    prepare_for_server("127.0.0.1")  # aioice leaves loopback out unless asked
+    set_host_addresses(["127.0.0.1"])  # aioice leaves loopback out unless asked (this test's task)
     source = await FileSource.open(media["mp4"])
     sender = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     receiver = RTCPeerConnection(RTCConfiguration(iceServers=[]))

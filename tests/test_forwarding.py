@@ -53,7 +53,7 @@ async def test_long_stream_survives_sequence_wraparound(wire_out) -> None:
         await up.on_packet(packet(60_000 + i, 5000 + 960 * i), OPUS)
     assert len(sent) == total
     first = header(sent[0])
-    assert first[0] == 111 and first[3] == down.sender._ssrc
+    assert first[0] == 111 and first[3] == seam.sender_ssrc(down.sender)
     for i in (1, 5_535, 5_536, 40_000, total - 1):
         pt, seq, ts, _ = header(sent[i])
         assert seq == (first[1] + i) & 0xFFFF
@@ -77,7 +77,7 @@ async def test_switching_source_keeps_the_subscriber_stream_continuous(wire_out)
     assert seqs == [(seqs[0] + i) & 0xFFFF for i in range(15)]
     ts = [header(d)[2] for d in sent]
     assert ts[10] == ts[9] + 960  # one frame after alice's last
-    assert {header(d)[3] for d in sent} == {down.sender._ssrc}
+    assert {header(d)[3] for d in sent} == {seam.sender_ssrc(down.sender)}
 
 
 async def test_nack_is_answered_from_history(wire_out) -> None:

@@ -40,10 +40,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from server.app import MEETINGS_KEY, start_server
+from server.app import start_server
 from server.clock import ManualClock
-from server.openapi import OPENAPI_PATH, openapi_document
-from server.webhooks import WEBHOOKS_KEY
+from server.http.keys import MEETINGS_KEY, WEBHOOKS_KEY
+from server.http.openapi import OPENAPI_PATH
+from server.http.routes import openapi_document
 from support import API_KEY, AUTH, Server, config_for
 from wire import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, ErrorCode
 

@@ -12,7 +12,7 @@ from desktop.bot.options import BotOptions
 from desktop.bot.runner import Bot
 from desktop.session.meeting_session import JoinFailed, MeetingSession
 from desktop.signalling.tls import MemoryTrustStore
-from server.app import CONFIG_KEY, LIFECYCLE_KEY
+from server.http.keys import CONFIG_KEY, LIFECYCLE_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 from wire import MAX_CAMERAS, EndMeeting, ErrorCode, Mute, ProtocolError
 

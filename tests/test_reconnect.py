@@ -7,7 +7,8 @@ from pathlib import Path
 import aiohttp
 
 from desktop.session.events import AttendeeJoined, AttendeeLeft
-from server.app import LIFECYCLE_KEY, ROOMS_KEY, start_server
+from server.app import start_server
+from server.http.keys import LIFECYCLE_KEY, ROOMS_KEY
 from server.clock import ManualClock
 from server.config import ServerConfig
 from support import API_KEY, LIGHT_SMALL, RunningBot, Server, eventually

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.api import HTTP_STATUS
+from server.http.errors import HTTP_STATUS
 from server.app import build_app, start_server
 from server.clock import ManualClock
 from server.config import ServerConfig

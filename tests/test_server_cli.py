@@ -13,9 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.app import resolve_api_key
 from server.cli import parse_args
-from server.config import ServerConfig, default_data_dir
+from server.config import ServerConfig, default_data_dir, resolve_api_key
 
 REPO = Path(__file__).resolve().parent.parent
 LISTENING = re.compile(r"parley-server listening on (http://127\.0\.0\.1:(\d+))\n")
@@ -100,7 +99,7 @@ async def test_server_starts_reports_its_port_and_stops_on_signals(tmp_path: Pat
     assert "Traceback" not in stderr_path.read_text()
 
 
-def test_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arguments(tmp_path: Path) -> None:
     config = parse_args(["--host", "0.0.0.0", "--port", "9000", "--data-dir", str(tmp_path),
                          "--ice-address", "127.0.0.2", "::1", "--ice-address", "127.0.0.3",
                          "--public-host", "meet.example.org:443", "--max-meeting-minutes", "120",
@@ -110,12 +109,12 @@ def test_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.public_host == "meet.example.org:443"
     assert (config.max_meeting_seconds, config.empty_timeout_seconds, config.alone_timeout_seconds) == (7200, 150, 600)
 
-    monkeypatch.setenv("PARLEY_DATA_DIR", str(tmp_path / "from-env"))
-    config = parse_args([])
+    environ = {"PARLEY_DATA_DIR": str(tmp_path / "from-env")}
+    config = parse_args([], environ)
     assert (config.host, config.port, config.ice_addresses, config.public_host) == (
         "127.0.0.1", 8750, ["127.0.0.1"], None,
     )
-    assert config.data_dir == tmp_path / "from-env" == default_data_dir()
+    assert config.data_dir == tmp_path / "from-env" == default_data_dir(environ, tmp_path / "home")
     assert (config.max_meeting_seconds, config.empty_timeout_seconds, config.alone_timeout_seconds) == (
         86400, 300, 1800)
 
@@ -130,18 +129,29 @@ def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFi
     assert "usage: parley-server" in capsys.readouterr().err
 
 
-def test_api_key_comes_from_config_then_env_then_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("PARLEY_API_KEY", raising=False)
-    config = ServerConfig(data_dir=tmp_path / "data")
+def test_api_key_comes_from_env_then_file(tmp_path: Path) -> None:
+    config = parse_args(["--data-dir", str(tmp_path / "data")], {})
     generated, created = resolve_api_key(config)
     assert created and len(generated) >= 32
     assert resolve_api_key(config) == (generated, False)
 
-    monkeypatch.setenv("PARLEY_API_KEY", "from-env")
-    assert resolve_api_key(config) == ("from-env", False)
+    for blank in ("", "  "):
+        assert parse_args(["--data-dir", str(tmp_path / "data")], {"PARLEY_API_KEY": blank}).api_key is None
+    from_env = parse_args(["--data-dir", str(tmp_path / "data")], {"PARLEY_API_KEY": " from-env\n"})
+    assert resolve_api_key(from_env) == ("from-env", False)
     assert resolve_api_key(ServerConfig(data_dir=tmp_path, api_key="given")) == ("given", False)
+
+
+def test_data_dir_follows_the_platform_conventions(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    if sys.platform == "win32":
+        expected = home / "AppData" / "Local" / "parley-server"
+    elif sys.platform == "darwin":
+        expected = home / "Library" / "Application Support" / "parley-server"
+    else:
+        expected = home / ".local" / "share" / "parley-server"
+        assert default_data_dir({"XDG_DATA_HOME": str(tmp_path / "xdg")}, home) == tmp_path / "xdg" / "parley-server"
+    assert default_data_dir({}, home) == expected
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -12,7 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.app import LIFECYCLE_KEY, start_server
+from server.app import start_server
+from server.http.keys import LIFECYCLE_KEY
 from server.clock import ManualClock
 from server.config import ServerConfig
 from support import API_KEY, LIGHT_SMALL, RunningBot, Server, config_for, eventually

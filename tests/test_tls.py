@@ -30,10 +30,11 @@ from desktop.signalling.tls import (
     format_fingerprint,
     normalize_fingerprint,
 )
-from server.app import TlsSetupError, certificate_fingerprint, start_server, tls_context
+from server.app import start_server
 from server.cli import parse_args
 from server.clock import ManualClock
 from server.config import ServerConfig
+from server.tls import TlsSetupError, certificate_fingerprint, tls_context
 from support import API_KEY, AUTH
 from wire import Join, Joined
 

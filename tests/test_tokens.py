@@ -15,7 +15,7 @@ from server.config import ServerConfig
 from server.meetings import MeetingService
 from server.store import Store
 from server.tokens import TokenClaims, TokenSigner, load_or_create_secret
-from wire import ErrorCode, ProtocolError
+from wire import EndReason, ErrorCode, ProtocolError
 
 SECRET = b"k" * 32
 
@@ -150,10 +150,10 @@ def test_ended_meeting_refuses_tokens_and_ending_is_idempotent(
 ) -> None:
     meeting = service.create_meeting()
     _, token, _ = service.add_attendee(meeting.id, "u-1", "Ada", "host")
-    ended = service.end_meeting(meeting.id, "timeout")
+    ended = service.end(meeting.id, EndReason.TIMER_EXPIRED)
     clock.advance(5)
-    assert service.end_meeting(meeting.id, "deleted") == ended
-    assert (ended.ended_at, ended.end_reason) == (clock.now() - 5, "timeout")
+    assert service.end(meeting.id, EndReason.DELETED) == ended
+    assert (ended.ended_at, ended.end_reason) == (clock.now() - 5, EndReason.TIMER_EXPIRED)
     refused(ErrorCode.MEETING_ENDED, lambda: service.authenticate(meeting.id, token))
     refused(ErrorCode.MEETING_ENDED, lambda: service.add_attendee(meeting.id, "u-2", "B", "host"))
 

@@ -18,12 +18,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.app import MEETINGS_KEY, build_app
+from server.app import build_app
 from server.clock import ManualClock
 from server.config import ServerConfig
 from server.events import EVENT_TYPES, EventBus, ServerEvent
 from server.store import Store
-from server.webhooks import WEBHOOKS_KEY, WebhookDispatcher, sign, verify_signature
+from server.http.keys import LIFECYCLE_KEY, MEETINGS_KEY, WEBHOOKS_KEY
+from server.webhooks import WebhookDispatcher, sign, verify_signature
 from support import API_KEY, AUTH, T0, eventually
 
 DELAYS = (0.05, 0.1)
@@ -480,7 +481,6 @@ async def test_events_published_before_start_are_sent_at_start(
 async def test_a_real_meeting_tells_its_story_by_webhook(parley: Parley, receiver: Receiver) -> None:
     """Bots join a timed meeting, a host extends it, someone leaves, the timer runs out: each
     step reaches the webhook, signed, in order."""
-    from server.app import LIFECYCLE_KEY
     from support import LIGHT_SMALL, RunningBot
 
     hook = await parley.create_webhook(receiver.url("story"), ["*"])

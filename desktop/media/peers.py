@@ -13,6 +13,8 @@ from collections.abc import Callable
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from rtcseam.ice import host_addresses
+
 from . import seam
 from .audio_receive import AudioReceiveTrack
 
@@ -55,8 +57,10 @@ class PublishConnection:
     them; devices are attached, swapped and detached later without a new negotiation."""
 
     def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
-                 audio: bool = True, video: bool = True) -> None:
+                 audio: bool = True, video: bool = True,
+                 ice_addresses: tuple[str, ...] | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
+        self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
         self.microphone = microphone
         self.camera = camera
         self._video_sender: RTCRtpSender | None = None
@@ -75,7 +79,9 @@ class PublishConnection:
                 seam.route_keyframe_requests(transceiver.sender, request)
 
     async def offer(self) -> str:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
+        offer = await self.pc.createOffer()
+        with host_addresses(self._ice_addresses):
+            await self.pc.setLocalDescription(offer)
         return self.pc.localDescription.sdp
 
     async def accept(self, answer_sdp: str) -> None:
@@ -115,8 +121,10 @@ class ReceiveConnection:
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
                  on_counted: Callable[[str, str], None] | None = None,
-                 audio_jitter_buffer: bool = True) -> None:
+                 audio_jitter_buffer: bool = True,
+                 ice_addresses: tuple[str, ...] | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
+        self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
         self._on_track = on_track
         self._on_counted = on_counted
         self._audio_jitter_buffer = audio_jitter_buffer
@@ -172,7 +180,9 @@ class ReceiveConnection:
             for transceiver in self.pc.getTransceivers():
                 if transceiver.kind in PREFERRED_MIME and transceiver.currentDirection is None:
                     _prefer_codecs(transceiver)
-            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            answer = await self.pc.createAnswer()
+            with host_addresses(self._ice_addresses):
+                await self.pc.setLocalDescription(answer)
             return self.pc.localDescription.sdp
 
     async def close(self) -> None:

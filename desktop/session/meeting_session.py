@@ -43,7 +43,7 @@ from wire import (
     VolumeInfo,
 )
 
-from ..media.ice import prepare_for_server
+from ..media.ice import ice_addresses_for
 from ..media.stats import LinkStats
 from ..signalling.client import JoinUrl
 from ..signalling.tls import TrustStore, UntrustedCertificate
@@ -115,10 +115,12 @@ class MeetingSession(EventEmitter):
         self.publisher = Publisher(
             self.link, self, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             microphone=microphone, camera=camera, camera_on=camera_on, muted=muted,
-            retry_camera_when_free=retry_camera_when_free, volume_source=volume_source)
+            retry_camera_when_free=retry_camera_when_free, volume_source=volume_source,
+            ice_addresses=ice_addresses_for(self.url.host))
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
-            heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval)
+            heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
+            ice_addresses=ice_addresses_for(self.url.host))
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)
         self.conversation = Conversation(self.link, self.emit)
         for part in (self.roster, self.publisher, self.remote, self.conversation):
@@ -132,7 +134,6 @@ class MeetingSession(EventEmitter):
         """Connect, join, and start publishing; returns the server's welcome.
 
         Raises JoinFailed with the reason when the server refuses or cannot be reached."""
-        prepare_for_server(self.url.host)
         try:
             joined = await self.link.connect()
             self.roster.welcome(joined)

@@ -52,9 +52,11 @@ class Publisher:
                  watch_media: Callable[[Any, Callable[[], bool]], None],
                  microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  camera_on: bool, muted: bool, retry_camera_when_free: bool,
-                 volume_source: Callable[[], float] | None) -> None:
+                 volume_source: Callable[[], float] | None,
+                 ice_addresses: tuple[str, ...] | None = None) -> None:
         """``watch_media(pc, current)``: the link watches a peer connection for failure;
-        ``volume_source``: the microphone's current RMS level 0..1."""
+        ``volume_source``: the microphone's current RMS level 0..1; ``ice_addresses``: the
+        host candidates to offer (media/ice.py)."""
         self._signalling = signalling
         self._context = context
         self._tasks = tasks
@@ -68,6 +70,7 @@ class Publisher:
         self.muted = muted
         self.retry_camera_when_free = retry_camera_when_free
         self.volume_source = volume_source
+        self._ice_addresses = ice_addresses
         self.connection: PublishConnection | None = None
         self._reporter = VolumeReporter()
         self._muted_speech_since: float | None = None
@@ -98,7 +101,8 @@ class Publisher:
         # each connection gets its own handles on the devices: closing it (a reconnect) must not
         # stop them (aiortc stops a closing sender's track)
         connection = self.connection = PublishConnection(
-            for_sending(self.microphone), for_sending(self.camera), audio=audio, video=video)
+            for_sending(self.microphone), for_sending(self.camera), audio=audio, video=video,
+            ice_addresses=self._ice_addresses)
         self._watch_media(connection.pc, lambda: connection is self.connection)
         connection.send_microphone(not self.muted)
         wants_video = video and self.wants_camera and self.camera is not None

@@ -45,9 +45,11 @@ class RemoteMedia:
                  emit: Callable[[object], None], clock: Callable[[], float], *,
                  watch_media: Callable[[Any, Callable[[], bool]], None],
                  heard: Callable[[str], None], speaker: Speaker | None, decode_video: bool,
-                 stats_interval: float = STATS_INTERVAL) -> None:
+                 stats_interval: float = STATS_INTERVAL,
+                 ice_addresses: tuple[str, ...] | None = None) -> None:
         """``heard(attendee_id)``: sound arrived from them (who is talking);
-        ``decode_video``: False is the light path (frames counted, not decoded)."""
+        ``decode_video``: False is the light path (frames counted, not decoded);
+        ``ice_addresses``: the host candidates to offer (media/ice.py)."""
         self._signalling = signalling
         self._uplink = uplink
         self._tasks = tasks
@@ -57,6 +59,7 @@ class RemoteMedia:
         self._heard = heard
         self.speaker = speaker
         self.decode_video = decode_video
+        self._ice_addresses = ice_addresses
         self.connection: ReceiveConnection | None = None
         self._tracks: dict[str, TrackInfo] = {}  # mid -> what it carries
         self.stats_interval = stats_interval
@@ -75,7 +78,8 @@ class RemoteMedia:
     async def _on_subscribe_offer(self, offer: SubscribeOffer) -> None:
         if self.connection is None:
             counted = None if self.decode_video else self._on_counted
-            connection = self.connection = ReceiveConnection(self._on_track, on_counted=counted)
+            connection = self.connection = ReceiveConnection(self._on_track, on_counted=counted,
+                                                             ice_addresses=self._ice_addresses)
             self._watch_media(connection.pc, lambda: connection is self.connection)
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self.connection.answer(offer.sdp)

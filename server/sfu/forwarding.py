@@ -6,7 +6,8 @@ and writes each packet to its :class:`DownTrack` s. A down track rewrites the he
 SSRC, payload type, continuous sequence numbers and timestamps) and sends the packet on the
 subscriber's connection at once. A video down track that starts (or switches source) waits for
 a keyframe, and asks the publisher for one. Loss is repaired hop by hop: the server NACKs the
-publisher (seam.tap_receiver) and answers a subscriber's NACKs from a short history, over RTX.
+publisher (seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the
+packet as it was, from a short history (not over RTX: see ``DownTrack._on_nack``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,11 @@ class UpTrack:
             for down in tuple(self.downs):
                 await down.write(packet, ntp)
 
+    @property
+    def packets_forwarded(self) -> int:
+        """Packets sent to the subscribers now carrying this track."""
+        return sum(down.packets_sent for down in self.downs)
+
     def recent_loss(self) -> float | None:
         """The fraction of packets lost on the uplink since the last call (None: nothing new)."""
         if self.loss_counts is None:
@@ -134,6 +140,7 @@ class DownTrack:
         self.up: UpTrack | None = None
         self.ready = False  # set once the subscriber has answered the offer with this section
         self.packets_sent = 0
+        self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
         self._payload_type: int | None = None
         self._history: list[tuple[int, bytes] | None] = [None] * HISTORY_SIZE
         self._waiting_keyframe = kind == "video"
@@ -211,7 +218,7 @@ class DownTrack:
             (packet.marker << 7) | self._payload_type,
             seq,
             timestamp,
-            self.sender._ssrc,
+            self._ssrc,
         ) + packet.payload
         self._history[seq % HISTORY_SIZE] = (seq, data)
         if self._last_seq is None or _seq_newer(seq, self._last_seq):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
+from rtcseam.ice import checked, host_addresses
 from wire import ErrorCode, ProtocolError, TrackInfo
 
 from . import seam
@@ -49,7 +50,8 @@ SPARE_SECTIONS = 2
 
 
 def _configuration() -> RTCConfiguration:
-    # No STUN/TURN: the server offers its configured host addresses only (see sfu.ice).
+    # No STUN/TURN: the server offers its configured host addresses only (``ice_addresses``,
+    # gathered through rtcseam.ice).
     return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
@@ -62,10 +64,11 @@ def _prefer_codecs(transceiver, mime: dict[str, tuple[str, ...]] = PREFERRED_MIM
 class PublisherPeer:
     """Receives one participant's media; hands each track to the room as an UpTrack."""
 
-    def __init__(self, attendee_id: str) -> None:
+    def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...]) -> None:
         self.attendee_id = attendee_id
         self.pc = RTCPeerConnection(_configuration())
         self.tracks: dict[str, UpTrack] = {}
+        self._ice_addresses = ice_addresses
 
     async def answer(self, offer_sdp: str) -> str:
         try:
@@ -95,7 +98,8 @@ class PublisherPeer:
                 seam.tap_receiver(receiver, up.on_packet)
                 self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
-            await self.pc.setLocalDescription(answer)
+            with host_addresses(self._ice_addresses):
+                await self.pc.setLocalDescription(answer)
         except ProtocolError:
             raise
         except (ValueError, AttributeError, TypeError, KeyError) as exc:
@@ -115,6 +119,21 @@ class PublisherPeer:
             logger.debug("publisher %s: close after a failed negotiation", self.attendee_id, exc_info=True)
 
 
+class ForwardingPeers:
+    """The forwarding unit as a room's peer factory (``server.rooms.media.PeerFactory``): its
+    connections offer exactly ``ice_addresses`` as host candidates (``--ice-address``)."""
+
+    def __init__(self, ice_addresses: list[str]) -> None:
+        self._ice_addresses = checked(ice_addresses)  # ValueError for what is not an IP address
+
+    def publisher(self, attendee_id: str) -> PublisherPeer:
+        return PublisherPeer(attendee_id, self._ice_addresses)
+
+    def subscriber(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
+                   send_tracks: Callable[[list[TrackInfo]], Awaitable[None]]) -> SubscriberPeer:
+        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses)
+
+
 @dataclass
 class _Section:
     down: DownTrack
@@ -125,8 +144,10 @@ class SubscriberPeer:
     """Sends other participants' media to one participant."""
 
     def __init__(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
-                 send_tracks: Callable[[list[TrackInfo]], Awaitable[None]]) -> None:
+                 send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
+                 ice_addresses: tuple[str, ...]) -> None:
         self.pc = RTCPeerConnection(_configuration())
+        self._ice_addresses = ice_addresses
         self._send_offer = send_offer
         self._send_tracks = send_tracks
         self._sections: list[_Section] = []
@@ -182,7 +203,8 @@ class SubscriberPeer:
             tracks = self.tracks()
             if new_sections:
                 offer = await self.pc.createOffer()
-                await self.pc.setLocalDescription(offer)
+                with host_addresses(self._ice_addresses):
+                    await self.pc.setLocalDescription(offer)
                 self._offer_pending = True
                 self._told = self.tracks()
                 await self._send_offer(self.pc.localDescription.sdp, self._told)

@@ -14,8 +14,13 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
 3. ``attach_sender``: a subscriber's ``RTCRtpSender`` gets a track that never yields a
    frame (so its encoder never starts), and its keyframe-request and retransmission hooks
    (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
-4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet).
+4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
+   ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
 5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful.
+
+And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
+where the sender and receiver modules look them up, so every codec instance made in the
+process is counted (the forwarding unit must make none).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiortc
+import aiortc.rtcrtpreceiver
+import aiortc.rtcrtpsender
 from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
@@ -43,6 +50,34 @@ def check_version() -> None:
             f"Parley's forwarding unit is written against aiortc {AIORTC_VERSION}, "
             f"found {aiortc.__version__}: re-check server/sfu/seam.py"
         )
+
+
+_codecs = {"encoder": 0, "decoder": 0}
+
+
+def count_codecs() -> None:
+    """Count every encoder and decoder aiortc creates in this process from now on (once)."""
+    get_encoder = aiortc.rtcrtpsender.get_encoder
+    get_decoder = aiortc.rtcrtpreceiver.get_decoder
+    if getattr(get_encoder, "counting", False):
+        return
+
+    def counting_encoder(codec):
+        _codecs["encoder"] += 1
+        return get_encoder(codec)
+
+    def counting_decoder(codec):
+        _codecs["decoder"] += 1
+        return get_decoder(codec)
+
+    counting_encoder.counting = counting_decoder.counting = True
+    aiortc.rtcrtpsender.get_encoder = counting_encoder
+    aiortc.rtcrtpreceiver.get_decoder = counting_decoder
+
+
+def codec_counts() -> dict[str, int]:
+    """Encoders and decoders created since ``count_codecs``."""
+    return dict(_codecs)
 
 
 def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
@@ -127,6 +162,12 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
         hooks.on_started(parameters.codecs[0].payloadType)
 
     sender.send = send  # type: ignore[method-assign]
+
+
+def sender_ssrc(sender: RTCRtpSender) -> int:
+    """The SSRC ``sender`` sends with (aiortc draws it when the sender is made; it never
+    changes), which forwarded packets must carry."""
+    return sender._ssrc
 
 
 async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:

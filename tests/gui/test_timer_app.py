@@ -6,7 +6,7 @@ its own ManualClock (``Lifecycle.check``)."""
 from __future__ import annotations
 
 from app_support import join_from_lobby
-from server.app import LIFECYCLE_KEY
+from server.http.keys import LIFECYCLE_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -21,6 +22,7 @@ from wire import (
     Camera,
     Error,
     EndMeeting,
+    EndReason,
     ErrorCode,
     Join,
     Leave,
@@ -39,8 +41,14 @@ from wire import (
     Volume,
 )
 
-from .clock import iso
-from .rooms import Outbox, Participant, Room, RoomRegistry
+from ..clock import iso
+from ..meetings import MeetingService
+from ..rooms.moderation import end_for_everyone, moderate
+from ..rooms.participant import Outbox, Participant
+from ..rooms.registry import RoomRegistry
+from ..rooms.room import Room
+from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY
+from .ratelimit import JoinLimiter, RateLimit, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -51,71 +59,15 @@ SOCKET_FRAME_LIMIT = 4 * MAX_MESSAGE_BYTES
 
 #: Messages that change what everyone else sees (mute, camera) or what publishers do (keyframe
 #: requests) are limited per connection, so one client cannot flood the others' sockets.
-RATE_PER_SECOND = 10
-RATE_BURST = 20
-#: Chat messages and reactions per connection: a person typing or clicking fast, not a flood.
-CHAT_PER_SECOND = 2
-CHAT_BURST = 10
-
-
-class TokenBucket:
-    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = float(burst)
-        self._clock = clock
-        self._at = clock()
-
-    def allow(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-        self._at = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
-
-    def full(self) -> bool:
-        """Whether the bucket has refilled completely (its owner has been quiet)."""
-        return min(self.burst, self._tokens + (self._clock() - self._at) * self.rate) >= self.burst
-
-
-class JoinLimiter:
-    """A token bucket per remote address for ``join`` attempts, successful or not."""
-
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
-        self._pruned_at = clock()
-
-    def allow(self, address: str | None) -> bool:
-        if self.per_minute <= 0:
-            return True  # no limit
-        now = self._clock()
-        if now - self._pruned_at > 60.0:  # forget addresses quiet for a minute (full again)
-            self._buckets = {a: b for a, b in self._buckets.items() if not b.full()}
-            self._pruned_at = now
-        key = address or ""
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(self.per_minute / 60.0, self.per_minute, self._clock)
-        return bucket.allow()
-
-
-JOIN_LIMITER_KEY = web.AppKey("join_limiter", JoinLimiter)
-
-
-def add_routes(app: web.Application) -> None:
-    from .app import CONFIG_KEY
-
-    app[JOIN_LIMITER_KEY] = JoinLimiter(app[CONFIG_KEY].joins_per_minute)
-    app.router.add_get("/v1/rtc", rtc_handler)
+CHANGES = RateLimit(10, 20, "too many {type} messages; at most 10 a second")
+#: Clients say their volume about 5 times a second.
+VOLUMES = RateLimit(10, 20, "send volume at most 10 times a second")
+#: Chat messages and reactions: a person typing or clicking fast, not a flood.
+CHAT = RateLimit(2, 10, "too many {type} messages; at most 2 a second")
 
 
 async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
-    from .app import MEETINGS_KEY, ROOMS_KEY
-
+    """``GET /v1/rtc``: the signalling WebSocket of one client."""
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT)
     await ws.prepare(request)
     client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY],
@@ -125,7 +77,7 @@ async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
 
 
 class ClientConnection:
-    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings,
+    def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings: MeetingService,
                  joins: JoinLimiter | None = None, remote: str | None = None) -> None:
         self.ws = ws
         self.rooms = rooms
@@ -134,10 +86,8 @@ class ClientConnection:
         self.room: Room | None = None
         self.participant: Participant | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._leave_reason = "disconnected"
-        self._rate = TokenBucket(RATE_PER_SECOND, RATE_BURST)
-        self._volume_rate = TokenBucket(10, 20)  # clients send about 5 a second
-        self._chat_rate = TokenBucket(CHAT_PER_SECOND, CHAT_BURST)
+        self.leave_reason: str = EndReason.DISCONNECTED
+        self._buckets = {limit: TokenBucket(limit.per_second, limit.burst) for limit in (CHANGES, VOLUMES, CHAT)}
         self._joins = joins or JoinLimiter(0)
         self._remote = remote
 
@@ -177,45 +127,18 @@ class ClientConnection:
             return
         if self.participant is None or self.room is None:
             raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
-        room, me = self.room, self.participant
-        if me.is_content and not isinstance(message, (Publish, Volume, Leave)):
+        if self.participant.is_content and type(message) not in SHARES_SEND:
             raise ProtocolError(ErrorCode.BAD_REQUEST,
                                 f"a share connection only publishes, says its volume and leaves, not {message.TYPE}")
-        if isinstance(message, (Mute, Camera, RequestKeyframe, Moderate, RaiseHand)) and not self._rate.allow():
-            raise ProtocolError(ErrorCode.RATE_LIMITED,
-                                f"too many {message.TYPE} messages; at most {RATE_PER_SECOND} a second")
-        if isinstance(message, Volume) and not self._volume_rate.allow():
-            raise ProtocolError(ErrorCode.RATE_LIMITED, "send volume at most 10 times a second")
-        if isinstance(message, (SendChat, React)) and not self._chat_rate.allow():
-            raise ProtocolError(ErrorCode.RATE_LIMITED,
-                                f"too many {message.TYPE} messages; at most {CHAT_PER_SECOND} a second")
-        if isinstance(message, Publish):
-            self.outbox.put(await room.publish(me, message), rid)
-        elif isinstance(message, SubscribeAnswer):
-            await room.subscribe_answer(me, message.sdp)
-        elif isinstance(message, Camera):
-            self.outbox.put(await room.camera(me, message.on), rid)
-        elif isinstance(message, Mute):
-            room.mute(me, message.muted)
-        elif isinstance(message, Volume):
-            room.set_volume(me, message.volume)
-        elif isinstance(message, Moderate):
-            self.outbox.put(await room.moderate(me, message.attendee_id, message.action), rid)
-        elif isinstance(message, SendChat):
-            self.outbox.put(room.chat(me, message.text, message.to), rid)
-        elif isinstance(message, RaiseHand):
-            room.raise_hand(me, message.raised)
-        elif isinstance(message, React):
-            room.react(me, message.emoji)
-        elif isinstance(message, EndMeeting):
-            await room.end_by_host(me)
-        elif isinstance(message, RequestKeyframe):
-            room.request_keyframe(message.attendee_id)
-        elif isinstance(message, Leave):
-            self._leave_reason = message.reason
-            await room.leave(me, message.reason)
-        else:
+        route = HANDLERS.get(type(message))
+        if route is None:
             raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"{message.TYPE} is not sent by clients")
+        handle, limit = route
+        if limit is not None and not self._buckets[limit].allow():
+            raise ProtocolError(ErrorCode.RATE_LIMITED, limit.refusal.format(type=message.TYPE))
+        reply = await handle(self, self.room, self.participant, message)
+        if reply is not None:
+            self.outbox.put(reply, rid)
 
     async def _join(self, message: Join, rid: int | None) -> None:
         if self.participant is not None:
@@ -252,10 +175,10 @@ class ClientConnection:
 
     async def _finish(self) -> None:
         if self.room is not None and self.participant is not None:
-            if self._leave_reason == "disconnected":  # no leave: it may well come back
+            if self.leave_reason == EndReason.DISCONNECTED:  # no leave: it may well come back
                 await self.room.drop(self.participant, self.rooms.grace_seconds)
             else:
-                await self.room.leave(self.participant, self._leave_reason)
+                await self.room.leave(self.participant, self.leave_reason)
         self.outbox.close()
         if self._writer is not None:
             try:
@@ -264,3 +187,79 @@ class ClientConnection:
                 self._writer.cancel()
         if not self.ws.closed:
             await self.ws.close()
+
+
+# --- what a joined client may send --------------------------------------------------------------
+# Each handler returns the reply (sent with the request's rid), or None.
+
+
+async def _publish(client: ClientConnection, room: Room, me: Participant, message: Publish) -> Message:
+    return await room.publish(me, message)
+
+
+async def _subscribe_answer(client: ClientConnection, room: Room, me: Participant,
+                            message: SubscribeAnswer) -> None:
+    await room.subscribe_answer(me, message.sdp)
+
+
+async def _camera(client: ClientConnection, room: Room, me: Participant, message: Camera) -> Message:
+    return await room.camera(me, message.on)
+
+
+async def _mute(client: ClientConnection, room: Room, me: Participant, message: Mute) -> None:
+    room.mute(me, message.muted)
+
+
+async def _volume(client: ClientConnection, room: Room, me: Participant, message: Volume) -> None:
+    room.set_volume(me, message.volume)
+
+
+async def _moderate(client: ClientConnection, room: Room, me: Participant, message: Moderate) -> Message:
+    return await moderate(room, me, message.attendee_id, message.action)
+
+
+async def _chat(client: ClientConnection, room: Room, me: Participant, message: SendChat) -> Message:
+    return room.chat(me, message.text, message.to)
+
+
+async def _raise_hand(client: ClientConnection, room: Room, me: Participant, message: RaiseHand) -> None:
+    room.raise_hand(me, message.raised)
+
+
+async def _react(client: ClientConnection, room: Room, me: Participant, message: React) -> None:
+    room.react(me, message.emoji)
+
+
+async def _end_meeting(client: ClientConnection, room: Room, me: Participant, message: EndMeeting) -> None:
+    end_for_everyone(room, me)
+
+
+async def _request_keyframe(client: ClientConnection, room: Room, me: Participant,
+                            message: RequestKeyframe) -> None:
+    room.request_keyframe(message.attendee_id)
+
+
+async def _leave(client: ClientConnection, room: Room, me: Participant, message: Leave) -> None:
+    client.leave_reason = message.reason
+    await room.leave(me, message.reason)
+
+
+Handler = Callable[[ClientConnection, Room, Participant, Any], Awaitable[Message | None]]
+
+#: Message type -> its handler and the rate it is limited by (None: not limited).
+HANDLERS: dict[type[Message], tuple[Handler, RateLimit | None]] = {
+    Publish: (_publish, None),
+    SubscribeAnswer: (_subscribe_answer, None),
+    Camera: (_camera, CHANGES),
+    Mute: (_mute, CHANGES),
+    Volume: (_volume, VOLUMES),
+    Moderate: (_moderate, CHANGES),
+    SendChat: (_chat, CHAT),
+    RaiseHand: (_raise_hand, CHANGES),
+    React: (_react, CHAT),
+    EndMeeting: (_end_meeting, None),
+    RequestKeyframe: (_request_keyframe, CHANGES),
+    Leave: (_leave, None),
+}
+#: What a screen share's own connection may send.
+SHARES_SEND = frozenset({Publish, Volume, Leave})

@@ -1,48 +1,18 @@
 """``GET /metrics``: what the server is doing, in Prometheus' text format.
 
-It also counts codec instances aiortc creates in this process. The forwarding unit must
-never create one (it moves encoded packets); ``parley-server`` installs the counter at start
-so that tests and operators can see that stays at zero.
+It also shows how many codec instances aiortc created in this process. The forwarding unit
+must never create one (it moves encoded packets); ``parley-server`` starts counting at start
+(``sfu.seam.count_codecs``) so that tests and operators can see that stays at zero.
 """
 
 from __future__ import annotations
 
-import aiortc.rtcrtpreceiver
-import aiortc.rtcrtpsender
 from aiohttp import web
 
-_codecs = {"encoder": 0, "decoder": 0}
-_installed = False
-
-
-def count_codecs() -> None:
-    """Count every encoder and decoder aiortc creates in this process from now on."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    get_encoder = aiortc.rtcrtpsender.get_encoder
-    get_decoder = aiortc.rtcrtpreceiver.get_decoder
-
-    def counting_encoder(codec):
-        _codecs["encoder"] += 1
-        return get_encoder(codec)
-
-    def counting_decoder(codec):
-        _codecs["decoder"] += 1
-        return get_decoder(codec)
-
-    aiortc.rtcrtpsender.get_encoder = counting_encoder
-    aiortc.rtcrtpreceiver.get_decoder = counting_decoder
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/metrics", metrics_handler)
-
+from ..sfu.seam import codec_counts
+from .keys import ROOMS_KEY
 
 async def metrics_handler(request: web.Request) -> web.Response:
-    from .app import ROOMS_KEY
-
     stats = request.app[ROOMS_KEY].stats()
     lines = [
         "# HELP parley_rooms Meetings with at least one participant connected.",
@@ -66,5 +36,5 @@ async def metrics_handler(request: web.Request) -> web.Response:
         "# HELP parley_codec_instances_total Encoders and decoders created in this process.",
         "# TYPE parley_codec_instances_total counter",
     ]
-    lines += [f'parley_codec_instances_total{{kind="{k}"}} {v}' for k, v in _codecs.items()]
+    lines += [f'parley_codec_instances_total{{kind="{k}"}} {v}' for k, v in codec_counts().items()]
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,62 @@
+"""Token buckets: how often one connection may send what changes others' view, and how many
+``join`` attempts one remote address may make."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """How often one connection may send a kind of message (a token bucket each)."""
+
+    per_second: float
+    burst: int
+    #: the refusal's message; ``{type}`` is the message's type
+    refusal: str
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int, clock=time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._clock = clock
+        self._at = clock()
+
+    def allow(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+    def full(self) -> bool:
+        """Whether the bucket has refilled completely (its owner has been quiet)."""
+        return min(self.burst, self._tokens + (self._clock() - self._at) * self.rate) >= self.burst
+
+
+class JoinLimiter:
+    """A token bucket per remote address for ``join`` attempts, successful or not."""
+
+    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+        self._pruned_at = clock()
+
+    def allow(self, address: str | None) -> bool:
+        if self.per_minute <= 0:
+            return True  # no limit
+        now = self._clock()
+        if now - self._pruned_at > 60.0:  # forget addresses quiet for a minute (full again)
+            self._buckets = {a: b for a, b in self._buckets.items() if not b.full()}
+            self._pruned_at = now
+        key = address or ""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.per_minute / 60.0, self.per_minute, self._clock)
+        return bucket.allow()

@@ -1,0 +1,53 @@
+"""Host controls: what one attendee may do to another, or to the whole meeting. Each is
+capability-gated here, whatever the client shows."""
+
+from __future__ import annotations
+
+from wire import (
+    Capability,
+    EndReason,
+    ErrorCode,
+    Message,
+    ModerationAction,
+    ParticipantLeft,
+    ParticipantUpdated,
+    ProtocolError,
+)
+
+from .participant import Participant
+from .room import Room
+
+
+async def moderate(room: Room, host: Participant, attendee_id: str, action: ModerationAction) -> Message:
+    """Do ``action`` to ``attendee_id``, and return the reply for the host (what everyone else
+    is told too). Each action needs the capability ``ModerationAction.capability`` names."""
+    action = ModerationAction(action)
+    if action.capability not in host.capabilities:
+        raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"your role may not {action.replace('_', ' ')} others")
+    target = room.participants.get(attendee_id)
+    if target is None:
+        raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
+    if target.is_content:
+        if action is not ModerationAction.REMOVE:
+            raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share has no microphone")
+        await room.expel(target, EndReason.REMOVED)  # stop their share; they may share again
+        return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
+    if action is ModerationAction.LOWER_HAND:
+        target.hand_raised_at = None
+    elif action is ModerationAction.REMOVE:
+        room.bar(attendee_id)  # they may not come back, restarts included
+        await room.expel(target, EndReason.REMOVED)
+        return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
+    else:
+        target.mute_locked = action is ModerationAction.MUTE
+        if action is ModerationAction.MUTE:
+            target.muted = True
+    room.broadcast(ParticipantUpdated(target.info()))
+    return ParticipantUpdated(target.info())
+
+
+def end_for_everyone(room: Room, host: Participant) -> None:
+    """The host ends the meeting (``end-call``); the room ends with it (``RoomRegistry``)."""
+    if Capability.END_CALL not in host.capabilities:
+        raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not end the meeting")
+    room.meetings.end(room.meeting_id, EndReason.ENDED_BY_HOST)

@@ -1,0 +1,119 @@
+"""Every live room of this server: created on a meeting's first join, forgotten when empty or
+ended (the registry follows ``meeting.ended`` on the meeting service's event bus)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from wire import AttendeeInfo, EndReason
+
+from ..config import ServerConfig
+from ..events import MEETING_ENDED, ServerEvent
+from ..meetings import MeetingService
+from .media import PeerFactory
+from .room import Room
+
+
+@dataclass(frozen=True)
+class ServerStats:
+    rooms: int
+    participants: int
+    cameras: int
+    screen_shares: int
+    packets_received: int
+    packets_forwarded: int
+
+
+class RoomRegistry:
+    """All live rooms of this server, created on the first join."""
+
+    def __init__(self, meetings: MeetingService, config: ServerConfig, peers: PeerFactory) -> None:
+        self._meetings = meetings
+        self._config = config
+        self._peers = peers
+        self._rooms: dict[str, Room] = {}
+        #: since when a started meeting has had nobody in it (the "empty" rule)
+        self.empty_since: dict[str, float] = {}
+        #: the server is stopping: joins are refused
+        self.draining = False
+        self._closing: set[asyncio.Task] = set()  # rooms that ended, closing their connections
+        meetings.show_live_participants(self.participants)
+        meetings.events.subscribe(self._on_event)
+
+    def room(self, meeting_id: str) -> Room:
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget)
+        self.empty_since.pop(meeting_id, None)
+        return room
+
+    def _forget(self, meeting_id: str) -> None:
+        room = self._rooms.get(meeting_id)
+        if room is not None and not room.participants:
+            del self._rooms[meeting_id]
+            self.empty_since[meeting_id] = self._meetings.now()
+
+    @property
+    def grace_seconds(self) -> float:
+        return self._config.reconnect_grace_seconds
+
+    def live_room(self, meeting_id: str) -> Room | None:
+        return self._rooms.get(meeting_id)
+
+    def refresh(self, meeting_id: str) -> None:
+        """Tell a live meeting that its settings changed (see Room.refresh)."""
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            room.refresh()
+
+    def refresh_call_type(self, name: str) -> None:
+        """A call type's grants or settings changed: every live meeting of it follows."""
+        for room in list(self._rooms.values()):
+            meeting = self._meetings.store.get_meeting(room.meeting_id)
+            if meeting is not None and meeting.call_type == name:
+                room.refresh()
+
+    def participants(self, meeting_id: str) -> list[AttendeeInfo]:
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return []
+        return room.roster()
+
+    def stats(self) -> ServerStats:
+        participants = [p for room in self._rooms.values() for p in room.participants.values()]
+        ups = [up for p in participants if p.publisher for up in p.publisher.tracks.values()]
+        return ServerStats(
+            rooms=len(self._rooms),
+            participants=sum(not p.is_content for p in participants),
+            cameras=sum(p.camera_on for p in participants),
+            screen_shares=sum(p.is_content for p in participants),
+            packets_received=sum(up.packets_received for up in ups),
+            packets_forwarded=sum(up.packets_forwarded for up in ups),
+        )
+
+    def _on_event(self, event: ServerEvent) -> None:
+        """A meeting ended (``MeetingService.end``, whoever ended it): its live room ends with
+        it; the peer connections close in the background (``close`` waits for them)."""
+        if event.type != MEETING_ENDED:
+            return
+        room = self._rooms.get(event.meeting_id)
+        if room is not None:
+            leaving = room.end(EndReason(event.reason))
+            if leaving:
+                task = asyncio.get_running_loop().create_task(room.close_connections(leaving))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+        self.empty_since.pop(event.meeting_id, None)
+
+    async def close(self) -> None:
+        """The server stops: new joins are refused (``server_restarting``), and everyone is told
+        to come back; meetings, their attendees and timers are stored and go on after a restart."""
+        self.draining = True
+        await asyncio.gather(*(room.going_away() for room in list(self._rooms.values())))
+        await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def expire_away(self) -> None:
+        now = self._meetings.now()
+        for room in list(self._rooms.values()):
+            await room.expire_away(now, self._config.reconnect_grace_seconds)
