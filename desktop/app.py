@@ -10,7 +10,12 @@ flow's one shutdown future, and the call is left before the app exits.
            [--theme system|light|dark] [--new-instance]
 
 One Parley runs per user: launched again (a join link clicked in the browser), it hands the link
-to the running app and exits (desktop/single_instance.py).
+to the running app and exits (desktop/ui/single_instance.py).
+
+The environment is read here and nowhere else in the app: the options' defaults
+(``PARLEY_FAKE_DEVICES``, ``PARLEY_SCREEN``, ``PARLEY_LOCALE``, ``PARLEY_THEME``,
+``PARLEY_NEW_INSTANCE``) and ``AppConfig`` (the instance name, the log folder, the resources
+override, the bench's stats file), passed down as values.
 """
 
 from __future__ import annotations
@@ -21,9 +26,30 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from . import assets
+from .logs import log_dir, setup_logging
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """What this run takes from the environment besides its options, read once at start."""
+
+    instance: str = ""  # PARLEY_INSTANCE: a separate "one Parley per user" (tests, profiles)
+    log_dir: Path | None = None  # PARLEY_LOG_DIR, else the platform's (XDG_STATE_HOME, LOCALAPPDATA)
+    resources: Path | None = None  # PARLEY_RESOURCES: bundled files from another folder first
+    stats_file: str | None = None  # PARLEY_STATS_FILE: what each tile showed (bench/app.py)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> AppConfig:
+        resources = environ.get("PARLEY_RESOURCES")
+        return cls(instance=environ.get("PARLEY_INSTANCE", ""), log_dir=log_dir(environ),
+                   resources=Path(resources) if resources else None,
+                   stats_file=environ.get("PARLEY_STATS_FILE") or None)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -110,7 +136,7 @@ class LocalServer:
             self._runner = None
 
 
-async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
+async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, opener=None) -> int:
     """``instance``: where second launches hand their links over; ``opener``: links macOS
     delivers as events (kept until the flow can take them)."""
     from .idle.backends import detect_backend
@@ -118,6 +144,7 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     from .idle.qt.dbus import SESSION_BUS_BACKENDS
     from .media.devices import DeviceManager
     from .media.qt.backend import QtBackend
+    from .session.meeting_session import MeetingSession
     from .ui.flow import AppFlow, FlowOptions
     from .ui.settings import Settings
 
@@ -132,7 +159,7 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
     idle_source = detect_backend(os.environ, AppInputBackend, session_bus=SESSION_BUS_BACKENDS)
     options = FlowOptions(args.join_url, args.name, args.no_lobby, (width, height),
                           idle_timeout=args.idle_timeout, idle_prompt=args.idle_prompt,
-                          share_screen=args.share_screen)
+                          share_screen=args.share_screen, stats_file=config.stats_file)
     if args.screen == "synthetic":
         from .media.synthetic.backend import SyntheticScreens
 
@@ -142,7 +169,8 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
 
         screens = QtScreens(environ=os.environ)
     settings = Settings()
-    flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens)
+    flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens,
+                   session_factory=MeetingSession)
     if instance is not None:  # links a second launch hands over
         instance.link_received.connect(flow.open_link)
         instance.activation_requested.connect(flow.bring_to_front)
@@ -166,13 +194,14 @@ async def run_app(args: argparse.Namespace, instance=None, opener=None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from .logs import setup_logging
+    config = AppConfig.from_environment(os.environ)
+    assets.use_resources(config.resources)
 
     setup_logging(file=False)  # the console at once; the file once we know we are the one
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from .single_instance import HANDED, NO_ANSWER, SingleInstance, UrlOpenFilter, hand_over, instance_name
+    from .ui.single_instance import HANDED, NO_ANSWER, SingleInstance, UrlOpenFilter, hand_over, instance_name
     from .ui.i18n import install_translations
     from .ui.icons import app_icon
     from .ui.settings import Settings
@@ -188,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     opener = UrlOpenFilter(app)  # macOS: the link that launched us may come before any window
     app.installEventFilter(opener)
     instance = None
-    name = None if args.new_instance else instance_name()
+    name = None if args.new_instance else instance_name(config.instance)
     if name is not None:
         handed = hand_over(name, args.join_url)
         if handed == HANDED:
@@ -202,13 +231,13 @@ def main(argv: list[str] | None = None) -> int:
         instance.listen()
     # one log file, written by the one Parley of this user (another with --new-instance logs to
     # the console only: two writers would rotate the file under each other)
-    log_file = setup_logging(file=not args.new_instance)
+    log_file = setup_logging(config.log_dir, file=not args.new_instance)
     log.info("Parley %s starting; log file %s", __version__, log_file)
     install_translations(app, args.locale)
     app.setWindowIcon(app_icon())
     apply_theme(app, args.theme or Settings().get("appearance/theme"))
     try:
-        return qasync.run(run_app(args, instance, opener))
+        return qasync.run(run_app(args, config, instance, opener))
     finally:
         if instance is not None:
             instance.close()

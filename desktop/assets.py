@@ -2,8 +2,8 @@
 
 One resolver for every way the app runs (the Vorta habit):
 
-1. ``PARLEY_RESOURCES``: a directory named in the environment (for trying out a new icon set or
-   a packager's unusual layout).
+1. An override the composition root sets with ``use_resources`` (the app: from
+   ``PARLEY_RESOURCES``, for trying out a new icon set or a packager's unusual layout).
 2. A PyInstaller build: ``sys._MEIPASS/resources`` (and ``sys._MEIPASS/desktop/resources``,
    should the spec keep the package layout).
 3. An installed distribution: ``desktop/resources`` next to this package, where setuptools
@@ -16,23 +16,30 @@ stale checkout and a checkout works without installing anything.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path, PurePosixPath
 
-ENV_VAR = "PARLEY_RESOURCES"
+ENV_VAR = "PARLEY_RESOURCES"  # read by desktop/app.py, named here for the error message
 
 _PACKAGE_DIR = Path(__file__).resolve().parent  # .../desktop
 _INSTALLED_ROOT = _PACKAGE_DIR / "resources"
 _CHECKOUT_ROOT = _PACKAGE_DIR.parent / "resources"
 
+#: the directory searched first, when the composition root names one (``use_resources``)
+override: Path | None = None
+
+
+def use_resources(directory: Path | None) -> None:
+    """Search ``directory`` before every other root (None: no override). Called once, at start."""
+    global override
+    override = directory
+
 
 def resource_roots() -> list[Path]:
     """The directories searched, in order; only those that exist."""
     candidates: list[Path] = []
-    override = os.environ.get(ENV_VAR)
-    if override:
-        candidates.append(Path(override))
+    if override is not None:
+        candidates.append(override)
     frozen_base = getattr(sys, "_MEIPASS", None)
     if frozen_base:
         candidates += [Path(frozen_base) / "resources", Path(frozen_base) / "desktop" / "resources"]

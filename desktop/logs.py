@@ -4,6 +4,9 @@
 - macOS: ``~/Library/Logs/Parley``
 - Windows: ``%LOCALAPPDATA%\\Parley\\Logs``
 
+(``$PARLEY_LOG_DIR`` instead, when set.) The composition root reads the environment and
+passes it to ``log_dir``; nothing here reads it by itself.
+
 Five files of at most 1 MB each. A join link carries its token (who may join, as whom), so
 every record is scrubbed of ``token=…`` values and bearer tokens before it is written, to the
 file and to the console alike. No Qt here: the bot and the server can use it too.
@@ -13,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 LOG_NAME = "parley.log"
@@ -32,18 +35,19 @@ _SECRET = re.compile(r"""(?ix)
     ([A-Za-z0-9._~+/=%-]{6,})""")
 
 
-def log_dir() -> Path:
-    """The platform's usual folder for this app's logs (not created here)."""
-    override = os.environ.get("PARLEY_LOG_DIR")
+def log_dir(environ: Mapping[str, str]) -> Path:
+    """The platform's usual folder for this app's logs (not created here), given the
+    environment (``PARLEY_LOG_DIR``, ``XDG_STATE_HOME``, ``LOCALAPPDATA``)."""
+    override = environ.get("PARLEY_LOG_DIR")
     if override:
         return Path(override)
     home = Path.home()
     if sys.platform == "darwin":
         return home / "Library" / "Logs" / "Parley"
     if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        base = environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
         return Path(base) / "Parley" / "Logs"
-    state = os.environ.get("XDG_STATE_HOME") or str(home / ".local" / "state")
+    state = environ.get("XDG_STATE_HOME") or str(home / ".local" / "state")
     return Path(state) / "parley" / "logs"
 
 
@@ -59,7 +63,7 @@ class ScrubbingFormatter(logging.Formatter):
 
 def setup_logging(directory: Path | None = None, level: int = logging.INFO, console: bool = True,
                   file: bool = True) -> Path | None:
-    """Log to stderr and (``file``) to a rotating file in ``directory`` (default: ``log_dir()``),
+    """Log to stderr and (``file``, with a ``directory``) to a rotating file in ``directory``,
     replacing what an earlier call set up.
 
     Returns the log file's path, or None without one: not asked for, or the folder cannot be
@@ -77,9 +81,8 @@ def setup_logging(directory: Path | None = None, level: int = logging.INFO, cons
         stream.setFormatter(formatter)
         stream._parley = True  # type: ignore[attr-defined]
         root.addHandler(stream)
-    if not file:
+    if not file or directory is None:
         return None
-    directory = directory or log_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / LOG_NAME

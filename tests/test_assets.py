@@ -31,7 +31,6 @@ def fake_root(base: Path, marker: str) -> Path:
 
 
 def test_an_installed_copy_comes_before_the_checkout(tmp_path, monkeypatch) -> None:
-    monkeypatch.delenv(assets.ENV_VAR, raising=False)
     monkeypatch.setattr(assets, "_INSTALLED_ROOT", fake_root(tmp_path / "desktop" / "resources", "installed"))
     assert assets.asset_path("icons/mic.svg").read_text() == "installed"
     # what the installed copy lacks still comes from the checkout
@@ -39,14 +38,12 @@ def test_an_installed_copy_comes_before_the_checkout(tmp_path, monkeypatch) -> N
 
 
 def test_a_frozen_build_finds_its_bundle(tmp_path, monkeypatch) -> None:
-    monkeypatch.delenv(assets.ENV_VAR, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     fake_root(tmp_path / "resources", "frozen")
     assert assets.asset_path("icons/mic.svg").read_text() == "frozen"
 
 
 def test_a_frozen_build_that_kept_the_package_layout(tmp_path, monkeypatch) -> None:
-    monkeypatch.delenv(assets.ENV_VAR, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     monkeypatch.setattr(assets, "_CHECKOUT_ROOT", tmp_path / "nowhere")
     monkeypatch.setattr(assets, "_INSTALLED_ROOT", tmp_path / "nowhere")
@@ -54,14 +51,14 @@ def test_a_frozen_build_that_kept_the_package_layout(tmp_path, monkeypatch) -> N
     assert assets.asset_path("icons/mic.svg").read_text() == "frozen package"
 
 
-def test_the_environment_overrides_everything(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv(assets.ENV_VAR, str(fake_root(tmp_path / "mine", "override")))
+def test_the_override_comes_before_everything(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(assets, "override", None)
+    assets.use_resources(fake_root(tmp_path / "mine", "override"))
     assert assets.asset_path("icons/mic.svg").read_text() == "override"
     assert assets.resource_roots()[0] == tmp_path / "mine"
 
 
 def test_a_missing_asset_says_what_and_where(monkeypatch) -> None:
-    monkeypatch.delenv(assets.ENV_VAR, raising=False)
     with pytest.raises(FileNotFoundError, match=r"icons/nope\.svg.*looked in: .*resources"):
         assets.asset_path("icons/nope.svg")
     with pytest.raises(ValueError):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from desktop import assets
 from desktop.media.background.compositor import BackgroundCompositor, ImageUnavailable, cover, load_picture
 from desktop.media.background.effect import (
     DEGRADED_MESSAGE,
@@ -432,7 +433,7 @@ def test_the_model_ships_with_its_licence() -> None:
 def test_the_model_is_found_through_the_resource_override(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "selfie_segmentation_landscape.tflite").write_bytes(b"x")
-    monkeypatch.setenv("PARLEY_RESOURCES", str(tmp_path))
+    monkeypatch.setattr(assets, "override", tmp_path)
     assert default_model_path() == tmp_path / "models" / "selfie_segmentation_landscape.tflite"
 
 

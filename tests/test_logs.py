@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -54,12 +55,12 @@ def test_an_unwritable_log_folder_leaves_the_console(tmp_path, root_logging) -> 
 
 
 def test_the_log_folder_is_the_platforms(monkeypatch, tmp_path) -> None:
-    monkeypatch.delenv("PARLEY_LOG_DIR", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    environ = {"XDG_STATE_HOME": str(tmp_path)}
     monkeypatch.setattr(logs.sys, "platform", "linux")
-    assert logs.log_dir() == tmp_path / "parley" / "logs"
+    assert logs.log_dir(environ) == tmp_path / "parley" / "logs"
+    assert logs.log_dir({}) == Path.home() / ".local" / "state" / "parley" / "logs"
     monkeypatch.setattr(logs.sys, "platform", "darwin")
-    assert logs.log_dir().parts[-3:] == ("Library", "Logs", "Parley")
+    assert logs.log_dir(environ).parts[-3:] == ("Library", "Logs", "Parley")
     monkeypatch.setattr(logs.sys, "platform", "win32")
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
-    assert logs.log_dir() == tmp_path / "Parley" / "Logs"
+    assert logs.log_dir({"LOCALAPPDATA": str(tmp_path)}) == tmp_path / "Parley" / "Logs"
+    assert logs.log_dir({"PARLEY_LOG_DIR": str(tmp_path / "mine"), **environ}) == tmp_path / "mine"

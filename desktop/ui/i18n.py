@@ -15,14 +15,14 @@ Conventions (so a translator sees whole sentences and the pseudo-locale keeps th
 * ``"pseudo"`` installs ``PseudoTranslator``: every string accented, bracketed and about 40 %
   longer, so untranslated strings stand out and cut-off layouts show in a screenshot.
 
-The language: ``install_translations(app, locale)``, with ``locale`` from ``--locale``, else
-``$PARLEY_LOCALE``, else the system's (``QLocale.system()``).
+The language: ``install_translations(app, locale)``, with ``locale`` as the app was told
+(``--locale``, else ``$PARLEY_LOCALE``: desktop/app.py reads both), else the system's
+(``QLocale.system()``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
 
@@ -32,7 +32,6 @@ from ..assets import asset_path
 
 logger = logging.getLogger(__name__)
 
-ENV_VAR = "PARLEY_LOCALE"
 PSEUDO = "pseudo"
 
 # The contexts of the sentences the Qt-free core marks (desktop.translatable.QT_TRANSLATE_NOOP).
@@ -45,8 +44,8 @@ _installed: list[QTranslator] = []  # Qt does not own installed translators: kee
 
 
 def chosen_locale(locale: str | None = None) -> str:
-    """The language to use: ``locale`` (``--locale``), else ``$PARLEY_LOCALE``, else the system's."""
-    return locale or os.environ.get(ENV_VAR) or QLocale.system().name()
+    """The language to use: ``locale`` (the one asked for), else the system's."""
+    return locale or QLocale.system().name()
 
 
 def install_translations(app: QCoreApplication, locale: str | None = None) -> str:
@@ -60,7 +59,7 @@ def install_translations(app: QCoreApplication, locale: str | None = None) -> st
     remove_translations(app)
     name = chosen_locale(locale)
     pseudo = name == PSEUDO
-    if not pseudo and (locale or os.environ.get(ENV_VAR)):
+    if not pseudo and locale:
         QLocale.setDefault(QLocale(name))  # numbers and dates follow the chosen language too
     qlocale = QLocale.system() if pseudo else QLocale(name)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..media.background.effect import BackgroundEffect
 from ..media.devices import Device, DeviceKind
 from .fit import ContentFit
 from .backgrounds import BackgroundMenu
@@ -208,6 +209,14 @@ class LobbyWindow(QWidget):
         self.note.setText(note)
         self.note.setVisible(bool(note))
         self._fit()
+
+    def set_background(self, setting: str) -> None:
+        """The background in use: checked in the menu; the button is lit while an effect is on."""
+        self.background_menu.set_current(setting)
+        button = self.background_button
+        button.setProperty("active", BackgroundEffect.from_setting(setting).active)
+        button.style().unpolish(button)
+        button.style().polish(button)
 
     def set_invite(self, url: str | None) -> None:
         for widget in (self.invite, self.copy_invite, self.invite_label):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..session.screen_share import CONTENT_SUFFIX, content_owner
+from ..session import CONTENT_SUFFIX, Capability, ModerationAction, content_owner
 
 from .elided_label import ElidedLabel
 from .icons import pixmap
@@ -113,7 +113,7 @@ class RosterRow(QFrame):
 
 
 class RosterPanel(QWidget):
-    moderate_requested = Signal(str, str)  # attendee id, action: mute | allow_unmute | remove
+    moderate_requested = Signal(str, str)  # attendee id, a ModerationAction
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,19 +187,19 @@ class RosterPanel(QWidget):
         if row.attendee_id == self.me:
             return
         menu = QMenu(row)
-        if "mute-others" in self.capabilities:
-            menu.addAction(self.tr("Mute"), lambda: self.moderate_requested.emit(row.attendee_id, "mute"))
+        if Capability.MUTE_OTHERS in self.capabilities:
+            menu.addAction(self.tr("Mute"), lambda: self.moderate_requested.emit(row.attendee_id, ModerationAction.MUTE))
             menu.addAction(self.tr("Allow to unmute"),
-                           lambda: self.moderate_requested.emit(row.attendee_id, "allow_unmute"))
+                           lambda: self.moderate_requested.emit(row.attendee_id, ModerationAction.ALLOW_UNMUTE))
             row.lower_hand_action = menu.addAction(
-                self.tr("Lower hand"), lambda: self.moderate_requested.emit(row.attendee_id, "lower_hand"))
+                self.tr("Lower hand"), lambda: self.moderate_requested.emit(row.attendee_id, ModerationAction.LOWER_HAND))
             row.lower_hand_action.setVisible(bool(row.hand_raised_at))
-        if "remove-participant" in self.capabilities:
+        if Capability.REMOVE_PARTICIPANT in self.capabilities:
             menu.addAction(self.tr("Remove from the meeting"),
-                           lambda: self.moderate_requested.emit(row.attendee_id, "remove"))
+                           lambda: self.moderate_requested.emit(row.attendee_id, ModerationAction.REMOVE))
             row.stop_share_action = menu.addAction(
                 self.tr("Stop their screen share"),
-                lambda: self.moderate_requested.emit(row.attendee_id + CONTENT_SUFFIX, "remove"))
+                lambda: self.moderate_requested.emit(row.attendee_id + CONTENT_SUFFIX, ModerationAction.REMOVE))
             row.stop_share_action.setVisible(False)
         if not menu.isEmpty():  # a participant without these capabilities never sees the control
             row.more.setAccessibleName(self.tr("Host controls for {name}").format(name=row._info.name))

@@ -54,54 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+169"/>
-        <location line="+302"/>
+        <location filename="../../desktop/ui/flow.py" line="+171"/>
+        <location line="+189"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-244"/>
-        <source>Could not open {device}: {error}</source>
-        <translation>{device}: Öffnen fehlgeschlagen ({error})</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>the camera</source>
-        <translation>Kamera</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>the microphone</source>
-        <translation>Mikrofon</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>the speaker</source>
-        <translation>Lautsprecher</translation>
-    </message>
-    <message>
-        <location line="+69"/>
-        <source>{device} stopped working; switched to {fallback}.</source>
-        <translation>{device} funktioniert nicht mehr; jetzt wird {fallback} verwendet.</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>{device} stopped working, and there is no other camera to use.</source>
-        <translation>{device} funktioniert nicht mehr, und es ist keine andere Kamera verfügbar.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{device} stopped working, and there is no other microphone to use.</source>
-        <translation>{device} funktioniert nicht mehr, und es ist kein anderes Mikrofon verfügbar.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{device} stopped working, and there is no other speaker to use.</source>
-        <translation>{device} funktioniert nicht mehr, und es ist kein anderer Lautsprecher verfügbar.</translation>
-    </message>
-    <message>
-        <location line="+63"/>
+        <location line="-96"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -116,7 +76,7 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+38"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
@@ -141,119 +101,14 @@
         <translation>Hierbleiben</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+71"/>
         <source>{reason} ({message})</source>
         <translation>{reason} ({message})</translation>
     </message>
     <message>
-        <location line="+44"/>
-        <source>There is no screen to share here.</source>
-        <translation>Hier gibt es keinen Bildschirm zum Teilen.</translation>
-    </message>
-    <message>
-        <location line="+21"/>
+        <location line="+56"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
-    </message>
-    <message>
-        <location line="+44"/>
-        <source>Less than 5 minutes remaining.</source>
-        <translation>Weniger als 5 Minuten verbleibend.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The time has run out.</source>
-        <translation>Die Zeit ist abgelaufen.</translation>
-    </message>
-    <message>
-        <location line="+18"/>
-        <source>Reconnected after {seconds} s.</source>
-        <translation>Nach {seconds} s wieder verbunden.</translation>
-    </message>
-    <message>
-        <location line="+39"/>
-        <source>Could not mute them: {error}</source>
-        <translation>Stummschalten nicht möglich: {error}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not allow them to unmute: {error}</source>
-        <translation>Aufheben der Stummschaltung konnte nicht erlaubt werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not lower their hand: {error}</source>
-        <translation>Die Hand konnte nicht gesenkt werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not stop their screen share: {error}</source>
-        <translation>Die Bildschirmfreigabe konnte nicht beendet werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not remove them from the meeting: {error}</source>
-        <translation>Die Person konnte nicht aus der Besprechung entfernt werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Could not do that: {error}</source>
-        <translation>Das war nicht möglich: {error}</translation>
-    </message>
-    <message>
-        <location line="+18"/>
-        <source>A host muted you. You can unmute once they allow it.</source>
-        <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>Video unavailable: {reason}</source>
-        <translation>Video nicht verfügbar: {reason}</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>all 16 video slots are in use; it turns on when one frees</source>
-        <translation>alle 16 Videoplätze sind belegt; es schaltet sich ein, sobald einer frei wird</translation>
-    </message>
-    <message>
-        <location line="+29"/>
-        <source>There is no camera to turn on.</source>
-        <translation>Es ist keine Kamera zum Einschalten vorhanden.</translation>
-    </message>
-    <message>
-        <location line="+32"/>
-        <source>Not sent: {error}</source>
-        <translation>Nicht gesendet: {error}</translation>
-    </message>
-    <message>
-        <location line="+41"/>
-        <source>Could not extend the meeting: {error}</source>
-        <translation>Die Besprechung konnte nicht verlängert werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>The meeting was extended by {time}.</source>
-        <translation>Die Besprechung wurde um {time} verlängert.</translation>
-    </message>
-    <message>
-        <location line="+33"/>
-        <source>Could not share {name}: {error}</source>
-        <translation>„{name}“ konnte nicht geteilt werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>Cannot share {name}: {error}</source>
-        <translation>„{name}“ kann nicht geteilt werden: {error}</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>{first} and {second} are sharing; you can share when one stops</source>
-        <translation>{first} und {second} teilen bereits; Sie können teilen, sobald eine Freigabe endet</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Two people are sharing; you can share when one stops</source>
-        <translation>Zwei Personen teilen bereits; Sie können teilen, sobald eine Freigabe endet</translation>
     </message>
 </context>
 <context>
@@ -318,180 +173,102 @@
     </message>
 </context>
 <context>
+    <name>CallController</name>
+    <message>
+        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <source>Less than 5 minutes remaining.</source>
+        <translation>Weniger als 5 Minuten verbleibend.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The time has run out.</source>
+        <translation>Die Zeit ist abgelaufen.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Reconnected after {seconds} s.</source>
+        <translation>Nach {seconds} s wieder verbunden.</translation>
+    </message>
+    <message>
+        <location line="+97"/>
+        <source>A host muted you. You can unmute once they allow it.</source>
+        <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Could not mute them: {error}</source>
+        <translation>Stummschalten nicht möglich: {error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not allow them to unmute: {error}</source>
+        <translation>Aufheben der Stummschaltung konnte nicht erlaubt werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not lower their hand: {error}</source>
+        <translation>Die Hand konnte nicht gesenkt werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not stop their screen share: {error}</source>
+        <translation>Die Bildschirmfreigabe konnte nicht beendet werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not remove them from the meeting: {error}</source>
+        <translation>Die Person konnte nicht aus der Besprechung entfernt werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not do that: {error}</source>
+        <translation>Das war nicht möglich: {error}</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>There is no camera to turn on.</source>
+        <translation>Es ist keine Kamera zum Einschalten vorhanden.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>all 16 video slots are in use; it turns on when one frees</source>
+        <translation>alle 16 Videoplätze sind belegt; es schaltet sich ein, sobald einer frei wird</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video unavailable: {reason}</source>
+        <translation>Video nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Not sent: {error}</source>
+        <translation>Nicht gesendet: {error}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Could not extend the meeting: {error}</source>
+        <translation>Die Besprechung konnte nicht verlängert werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The meeting was extended by {time}.</source>
+        <translation>Die Besprechung wurde um {time} verlängert.</translation>
+    </message>
+</context>
+<context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+114"/>
+        <location filename="../../desktop/ui/call_window.py" line="+58"/>
         <source>Parley — Meeting</source>
         <translation>Parley — Besprechung</translation>
     </message>
     <message>
-        <location line="+20"/>
-        <location line="+8"/>
-        <source>Microphone</source>
-        <translation>Mikrofon</translation>
-    </message>
-    <message>
-        <location line="-7"/>
-        <location line="+9"/>
-        <source>Camera</source>
-        <translation>Kamera</translation>
-    </message>
-    <message>
-        <location line="-8"/>
-        <source>Devices and settings</source>
-        <translation>Geräte und Einstellungen</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Microphone, speaker, camera, keyboard shortcuts and settings</source>
-        <translation>Mikrofon, Lautsprecher, Kamera, Tastenkürzel und Einstellungen</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Speaker</source>
-        <translation>Lautsprecher</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Keyboard shortcuts</source>
-        <translation>Tastenkürzel</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Connection…</source>
-        <translation>Verbindung…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Settings…</source>
-        <translation>Einstellungen…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>About Parley</source>
-        <translation>Über Parley</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Share screen</source>
-        <translation>Bildschirm teilen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Layout</source>
-        <translation>Ansicht</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Grid: everyone the same size</source>
-        <translation>Raster: alle gleich groß</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Speaker: whoever talks is large</source>
-        <translation>Sprecher: wer spricht, ist groß</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Chat</source>
-        <translation>Chat</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Raise hand</source>
-        <translation>Hand heben</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>React</source>
-        <translation>Reagieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Send a reaction</source>
-        <translation>Eine Reaktion senden</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Reactions in this meeting</source>
-        <translation>Reaktionen in dieser Besprechung</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>People</source>
-        <translation>Personen</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Show everyone in the meeting</source>
-        <translation>Alle in der Besprechung anzeigen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Copy invite link</source>
-        <translation>Einladungslink kopieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Copy the invite link</source>
-        <translation>Den Einladungslink kopieren</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Leave</source>
-        <translation>Verlassen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+1"/>
-        <source>Leave the meeting</source>
-        <translation>Besprechung verlassen</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Leave meeting</source>
-        <translation>Besprechung verlassen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>End meeting for everyone</source>
-        <translation>Besprechung für alle beenden</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Time left in the meeting</source>
-        <translation>Verbleibende Zeit der Besprechung</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Extend</source>
-        <translation>Verlängern</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Extend the meeting</source>
-        <translation>Besprechung verlängern</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Add 30 minutes to the meeting for everyone</source>
-        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+4"/>
-        <source>Add %n minutes</source>
-        <translation>
-            <numerusform>%n Minute hinzufügen</numerusform>
-            <numerusform>%n Minuten hinzufügen</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+16"/>
+        <location line="+19"/>
         <source>Turn off video</source>
         <translation>Video ausschalten</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+58"/>
         <source>Dismiss</source>
         <translation>Schließen</translation>
     </message>
@@ -500,41 +277,8 @@
         <source>Dismiss this notice</source>
         <translation>Diesen Hinweis schließen</translation>
     </message>
-    <message>
-        <location line="+125"/>
-        <source>{name} (screen)</source>
-        <translation>{name} (Bildschirm)</translation>
-    </message>
-    <message>
-        <location line="+38"/>
-        <source>Layout: grid</source>
-        <translation>Ansicht: Raster</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Layout: speaker</source>
-        <translation>Ansicht: Sprecher</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <source>Unpin</source>
-        <translation>Lösen</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Pin to the stage</source>
-        <translation>Auf der Bühne anheften</translation>
-    </message>
     <message numerus="yes">
-        <location line="+28"/>
-        <source>%n in the meeting</source>
-        <translation>
-            <numerusform>%n in der Besprechung</numerusform>
-            <numerusform>%n in der Besprechung</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+1"/>
+        <location line="+89"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Besprechung (%n)</numerusform>
@@ -542,70 +286,7 @@
         </translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Mute the microphone</source>
-        <translation>Mikrofon stummschalten</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Unmute the microphone</source>
-        <translation>Stummschaltung aufheben</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Video unavailable: {reason}</source>
-        <translation>Video nicht verfügbar: {reason}</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Turn the camera off</source>
-        <translation>Kamera ausschalten</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Turn the camera on</source>
-        <translation>Kamera einschalten</translation>
-    </message>
-    <message>
-        <location line="+42"/>
-        <source>Stop sharing your screen</source>
-        <translation>Bildschirmfreigabe beenden</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Screen sharing unavailable: {reason}</source>
-        <translation>Bildschirmfreigabe nicht verfügbar: {reason}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Share your screen or a window</source>
-        <translation>Bildschirm oder Fenster teilen</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+38"/>
-        <source>Chat (%n unread)</source>
-        <translation>
-            <numerusform>Chat (%n ungelesen)</numerusform>
-            <numerusform>Chat (%n ungelesen)</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Chat with everyone or one person</source>
-        <translation>Mit allen oder einer Person chatten</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Lower your hand</source>
-        <translation>Hand senken</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Raise your hand</source>
-        <translation>Hand heben</translation>
-    </message>
-    <message>
-        <location line="+30"/>
+        <location line="+20"/>
         <source>Reconnecting{dots}  Your meeting is still here.</source>
         <translation>Verbindung wird wiederhergestellt{dots}  Ihre Besprechung bleibt erhalten.</translation>
     </message>
@@ -620,27 +301,12 @@
         <translation>Ihre Verbindung ist schlecht. Andere hören Sie vielleicht nicht gut.</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>{time} left</source>
-        <translation>noch {time}</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>The meeting ends automatically when the time runs out</source>
-        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
-    </message>
-    <message>
-        <location line="+52"/>
+        <location line="+38"/>
         <source>You&apos;re muted. Unmute with {keys}, or hold {space} to talk.</source>
         <translation>Sie sind stummgeschaltet. Heben Sie die Stummschaltung mit {keys} auf, oder halten Sie {space} gedrückt, um zu sprechen.</translation>
     </message>
     <message>
-        <location line="+22"/>
-        <source>None found</source>
-        <translation>Keine gefunden</translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location line="+113"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation>Einladungslink kopiert. Jeder mit diesem Link kann teilnehmen.</translation>
     </message>
@@ -855,6 +521,310 @@
     </message>
 </context>
 <context>
+    <name>ControlBar</name>
+    <message>
+        <location filename="../../desktop/ui/control_bar.py" line="+45"/>
+        <location line="+8"/>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <location line="+9"/>
+        <source>Camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>Devices and settings</source>
+        <translation>Geräte und Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Microphone, speaker, camera, keyboard shortcuts and settings</source>
+        <translation>Mikrofon, Lautsprecher, Kamera, Tastenkürzel und Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Speaker</source>
+        <translation>Lautsprecher</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Keyboard shortcuts</source>
+        <translation>Tastenkürzel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection…</source>
+        <translation>Verbindung…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Settings…</source>
+        <translation>Einstellungen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>About Parley</source>
+        <translation>Über Parley</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Share screen</source>
+        <translation>Bildschirm teilen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layout</source>
+        <translation>Ansicht</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Grid: everyone the same size</source>
+        <translation>Raster: alle gleich groß</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speaker: whoever talks is large</source>
+        <translation>Sprecher: wer spricht, ist groß</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Chat</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Raise hand</source>
+        <translation>Hand heben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>React</source>
+        <translation>Reagieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send a reaction</source>
+        <translation>Eine Reaktion senden</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Reactions in this meeting</source>
+        <translation>Reaktionen in dieser Besprechung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People</source>
+        <translation>Personen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show everyone in the meeting</source>
+        <translation>Alle in der Besprechung anzeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy invite link</source>
+        <translation>Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the invite link</source>
+        <translation>Den Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Leave</source>
+        <translation>Verlassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Leave the meeting</source>
+        <translation>Besprechung verlassen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave meeting</source>
+        <translation>Besprechung verlassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>End meeting for everyone</source>
+        <translation>Besprechung für alle beenden</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Time left in the meeting</source>
+        <translation>Verbleibende Zeit der Besprechung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend</source>
+        <translation>Verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend the meeting</source>
+        <translation>Besprechung verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add 30 minutes to the meeting for everyone</source>
+        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>Add %n minutes</source>
+        <translation>
+            <numerusform>%n Minute hinzufügen</numerusform>
+            <numerusform>%n Minuten hinzufügen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+116"/>
+        <source>Mute the microphone</source>
+        <translation>Mikrofon stummschalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unmute the microphone</source>
+        <translation>Stummschaltung aufheben</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Video unavailable: {reason}</source>
+        <translation>Video nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Turn the camera off</source>
+        <translation>Kamera ausschalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turn the camera on</source>
+        <translation>Kamera einschalten</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Stop sharing your screen</source>
+        <translation>Bildschirmfreigabe beenden</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Screen sharing unavailable: {reason}</source>
+        <translation>Bildschirmfreigabe nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Share your screen or a window</source>
+        <translation>Bildschirm oder Fenster teilen</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Lower your hand</source>
+        <translation>Hand senken</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Raise your hand</source>
+        <translation>Hand heben</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>Chat (%n unread)</source>
+        <translation>
+            <numerusform>Chat (%n ungelesen)</numerusform>
+            <numerusform>Chat (%n ungelesen)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Chat with everyone or one person</source>
+        <translation>Mit allen oder einer Person chatten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Layout: grid</source>
+        <translation>Ansicht: Raster</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Layout: speaker</source>
+        <translation>Ansicht: Sprecher</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n in the meeting</source>
+        <translation>
+            <numerusform>%n in der Besprechung</numerusform>
+            <numerusform>%n in der Besprechung</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>None found</source>
+        <translation>Keine gefunden</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{time} left</source>
+        <translation>noch {time}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The meeting ends automatically when the time runs out</source>
+        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceController</name>
+    <message>
+        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <source>Could not open {device}: {error}</source>
+        <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
+        <translation>{device}: Öffnen fehlgeschlagen ({error})</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the camera</source>
+        <translation>Kamera</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>the microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the speaker</source>
+        <translation>Lautsprecher</translation>
+    </message>
+    <message>
+        <location line="+85"/>
+        <source>{device} stopped working; switched to {fallback}.</source>
+        <translation>{device} funktioniert nicht mehr; jetzt wird {fallback} verwendet.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{device} stopped working, and there is no other camera to use.</source>
+        <translation>{device} funktioniert nicht mehr, und es ist keine andere Kamera verfügbar.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{device} stopped working, and there is no other microphone to use.</source>
+        <translation>{device} funktioniert nicht mehr, und es ist kein anderes Mikrofon verfügbar.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{device} stopped working, and there is no other speaker to use.</source>
+        <translation>{device} funktioniert nicht mehr, und es ist kein anderer Lautsprecher verfügbar.</translation>
+    </message>
+</context>
+<context>
     <name>FileShare</name>
     <message>
         <location filename="../../desktop/session/meeting_session.py" line="+583"/>
@@ -908,7 +878,7 @@
 <context>
     <name>LobbyWindow</name>
     <message>
-        <location filename="../../desktop/ui/lobby_window.py" line="+45"/>
+        <location filename="../../desktop/ui/lobby_window.py" line="+46"/>
         <source>Parley — Ready to join?</source>
         <translation>Parley — Bereit zur Teilnahme?</translation>
     </message>
@@ -1007,12 +977,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+92"/>
+        <location line="+100"/>
         <source>Join now</source>
         <translation>Jetzt teilnehmen</translation>
     </message>
     <message>
-        <location line="-90"/>
+        <location line="-98"/>
         <source>Back</source>
         <translation>Zurück</translation>
     </message>
@@ -1062,7 +1032,7 @@
         <translation>Kein Mikrofon gefunden: Sie können trotzdem teilnehmen; andere hören Sie, sobald eines angeschlossen ist.</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+38"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
     </message>
@@ -1666,9 +1636,38 @@
     </message>
 </context>
 <context>
+    <name>ShareController</name>
+    <message>
+        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <source>There is no screen to share here.</source>
+        <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
+        <translation>Hier gibt es keinen Bildschirm zum Teilen.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Could not share {name}: {error}</source>
+        <translation>„{name}“ konnte nicht geteilt werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot share {name}: {error}</source>
+        <translation>„{name}“ kann nicht geteilt werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{first} and {second} are sharing; you can share when one stops</source>
+        <translation>{first} und {second} teilen bereits; Sie können teilen, sobald eine Freigabe endet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Two people are sharing; you can share when one stops</source>
+        <translation>Zwei Personen teilen bereits; Sie können teilen, sobald eine Freigabe endet</translation>
+    </message>
+</context>
+<context>
     <name>SharingBar</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="-759"/>
+        <location filename="../../desktop/ui/sharing_bar.py" line="+27"/>
         <location line="+24"/>
         <source>You are sharing your screen</source>
         <translation>Sie teilen Ihren Bildschirm</translation>
@@ -1752,6 +1751,24 @@
         <location line="+8"/>
         <source>{action} ({keys})</source>
         <translation>{action} ({keys})</translation>
+    </message>
+</context>
+<context>
+    <name>Stage</name>
+    <message>
+        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <source>{name} (screen)</source>
+        <translation>{name} (Bildschirm)</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Unpin</source>
+        <translation>Lösen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pin to the stage</source>
+        <translation>Auf der Bühne anheften</translation>
     </message>
 </context>
 <context>

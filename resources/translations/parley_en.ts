@@ -4,7 +4,18 @@
 <context>
     <name>CallWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_window.py" line="+212"/>
+        <location filename="../../desktop/ui/call_window.py" line="+225"/>
+        <source>Parley — Meeting (%n)</source>
+        <translation>
+            <numerusform>Parley — Meeting (%n)</numerusform>
+            <numerusform>Parley — Meeting (%n)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ControlBar</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/control_bar.py" line="+133"/>
         <source>Add %n minutes</source>
         <translation>
             <numerusform>Add %n minute</numerusform>
@@ -12,27 +23,19 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+325"/>
-        <source>%n in the meeting</source>
-        <translation>
-            <numerusform>%n in the meeting</numerusform>
-            <numerusform>%n in the meeting</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+1"/>
-        <source>Parley — Meeting (%n)</source>
-        <translation>
-            <numerusform>Parley — Meeting (%n)</numerusform>
-            <numerusform>Parley — Meeting (%n)</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+120"/>
+        <location line="+212"/>
         <source>Chat (%n unread)</source>
         <translation>
             <numerusform>Chat (%n unread)</numerusform>
             <numerusform>Chat (%n unread)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>%n in the meeting</source>
+        <translation>
+            <numerusform>%n in the meeting</numerusform>
+            <numerusform>%n in the meeting</numerusform>
         </translation>
     </message>
 </context>

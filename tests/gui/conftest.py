@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.app import LocalServer
 from desktop.media.devices import DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
+from desktop.session.meeting_session import MeetingSession
 from desktop.ui.flow import AppFlow, FlowOptions
 from desktop.ui.settings import Settings
 from support import bounded
@@ -40,9 +41,10 @@ async def app_flow(qsettings, tmp_path):
     local = LocalServer(tmp_path / "local-server")
     flows: list[AppFlow] = []
 
-    def make(options: FlowOptions = SMALL, screens=None, clock=None) -> AppFlow:
+    def make(options: FlowOptions = SMALL, screens=None, clock=None, session_factory=MeetingSession) -> AppFlow:
         extra = {"clock": clock} if clock is not None else {}
-        flow = AppFlow(devices, Settings(qsettings), options, local.start_meeting, screens=screens, **extra)
+        flow = AppFlow(devices, Settings(qsettings), options, local.start_meeting, screens=screens,
+                       session_factory=session_factory, **extra)
         flows.append(flow)
         return flow
 

@@ -20,7 +20,7 @@ async def test_about_shows_versions_and_copies_diagnostics_without_tokens(app_fl
         flow = app_flow()
         flow.start()
         flow.open_about()
-        dialog = flow.about_dialog
+        dialog = flow.dialogs.about_dialog
         assert isinstance(dialog, AboutDialog) and dialog.isVisible()
         shown = {name: label.text() for name, label in dialog.version_labels.items()}
         assert shown["Parley"] == __version__

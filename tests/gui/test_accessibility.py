@@ -81,8 +81,8 @@ def call(qtbot) -> CallWindow:
     window.show_time_left(600, "10:00")
     window.show_connection_poor(True)
     window.show_time_notice("Less than 5 minutes remaining.")
-    window.people_button.setChecked(True)
-    window.chat_button.setChecked(True)
+    window.bar.people_button.setChecked(True)
+    window.bar.chat_button.setChecked(True)
     window.show()
     qtbot.waitExposed(window)
     return window
@@ -152,7 +152,7 @@ def focus(qtbot, window: QWidget) -> None:
 
 
 def test_the_shortcuts_are_bound_and_listed(call: CallWindow) -> None:
-    listed = {a.text().split("\t")[0]: a for a in call.shortcuts_menu.actions()}
+    listed = {a.text().split("\t")[0]: a for a in call.bar.shortcuts_menu.actions()}
     for shortcut in SHORTCUTS:
         assert shortcut.text in listed, shortcut.label
         action = listed[shortcut.text]
@@ -164,10 +164,10 @@ def test_the_shortcuts_are_bound_and_listed(call: CallWindow) -> None:
             assert action in call.actions()  # active in the whole window, menu closed or not
             assert action.shortcutContext() == Qt.ShortcutContext.WindowShortcut
     # the shortcuts menu is in the devices menu, and the tooltips name the keys
-    assert call.shortcuts_menu.menuAction() in call.device_menu.actions()
-    for button, key in ((call.mic_button, "mic"), (call.camera_button, "camera"), (call.share_button, "share"),
-                        (call.hand_button, "hand"), (call.chat_button, "chat"), (call.people_button, "people"),
-                        (call.leave_button, "leave")):
+    assert call.bar.shortcuts_menu.menuAction() in call.bar.device_menu.actions()
+    for button, key in ((call.bar.mic_button, "mic"), (call.bar.camera_button, "camera"), (call.bar.share_button, "share"),
+                        (call.bar.hand_button, "hand"), (call.bar.chat_button, "chat"), (call.bar.people_button, "people"),
+                        (call.bar.leave_button, "leave")):
         assert BY_ID[key].native_keys in button.toolTip(), key
 
 
@@ -178,7 +178,7 @@ def test_the_shortcuts_do_what_they_say(qtbot, call: CallWindow) -> None:
 
     with qtbot.waitSignal(call.mic_toggled, timeout=2000) as mic:
         press("mic")
-    assert mic.args == [False] and not call.mic_button.isChecked()
+    assert mic.args == [False] and not call.bar.mic_button.isChecked()
     with qtbot.waitSignal(call.camera_toggled, timeout=2000) as camera:
         press("camera")
     assert camera.args == [False]
@@ -189,7 +189,7 @@ def test_the_shortcuts_do_what_they_say(qtbot, call: CallWindow) -> None:
     assert hand.args == [True]
     assert call.chat.isVisible() and call.roster.isVisible()
     press("chat")
-    assert not call.chat.isVisible() and not call.chat_button.isChecked()
+    assert not call.chat.isVisible() and not call.bar.chat_button.isChecked()
     press("people")
     assert not call.roster.isVisible()
     press("people")
@@ -198,13 +198,13 @@ def test_the_shortcuts_do_what_they_say(qtbot, call: CallWindow) -> None:
         press("leave")
 
     # a hidden or disabled control's shortcut does nothing
-    call.share_button.setVisible(False)
+    call.bar.share_button.setVisible(False)
     with qtbot.assertNotEmitted(call.share_requested, wait=100):
         press("share")
 
 
 def test_push_to_talk_still_works_beside_the_shortcuts(qtbot, call: CallWindow) -> None:
-    call.chat_button.setChecked(False)  # typing in the chat never talks: out of the way
+    call.bar.chat_button.setChecked(False)  # typing in the chat never talks: out of the way
     focus(qtbot, call)
     call.setFocus()
     call.set_mic(False)

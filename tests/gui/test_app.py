@@ -10,6 +10,7 @@ from desktop.app import LocalServer
 from desktop.idle.watcher import IdleCountdown
 from desktop.media.devices import DeviceKind, DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
+from desktop.session.meeting_session import MeetingSession
 from desktop.ui.call_window import SELF
 from desktop.ui.flow import AppFlow, FlowOptions
 from desktop.ui.settings import Settings
@@ -66,7 +67,7 @@ async def test_app_joins_and_shows_a_tile_per_participant(app_flow, server: Serv
     await eventually(lambda: speaker.frames_played > 20, what="remote audio played")
 
     # muting in the app: the bots see the app's attendee as muted
-    call.mic_button.click()
+    call.bar.mic_button.click()
     await eventually(lambda: all(b.session.attendees[me].muted for b in bots), what="bots see muted")
     assert call.self_tile.muted
 
@@ -75,7 +76,7 @@ async def test_app_joins_and_shows_a_tile_per_participant(app_flow, server: Serv
     await eventually(lambda: tile_names(flow) == {"Linus"}, what="tile removed")
 
     # leaving returns to the start window, saying so
-    call.leave_button.click()
+    call.bar.leave_button.click()
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start")
     assert flow.call is None
     assert flow.start_window.notice.text() == "You left the meeting."
@@ -113,7 +114,7 @@ async def test_start_a_meeting_on_this_computer_and_a_bot_joins_with_the_invite(
     flow.lobby.name.setText("Host")
     flow.lobby.join_button.click()
     await eventually(lambda: flow.session is not None and flow.call.isVisible(), timeout=15, what="in the call")
-    assert flow.call.invite_button.isVisible()
+    assert flow.call.bar.invite_button.isVisible()
 
     guest = RunningBot(invite, name="Guest Bot", **LIGHT_SMALL)
     await eventually(lambda: tile_names(flow) == {"Guest Bot"}, what="the guest's tile")
@@ -134,11 +135,11 @@ async def test_seventeenth_camera_button_says_video_is_unavailable(app_flow, ser
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call = flow.call
     await eventually(lambda: call.camera_unavailable, what="camera unavailable")
-    assert "Video unavailable" in call.camera_button.toolTip()
-    assert not call.camera_button.isChecked()
+    assert "Video unavailable" in call.bar.camera_button.toolTip()
+    assert not call.bar.camera_button.isChecked()
 
     await cameras.pop().finish()  # a slot frees: the camera comes on by itself
-    await eventually(lambda: call.camera_button.isChecked() and not call.camera_unavailable,
+    await eventually(lambda: call.bar.camera_button.isChecked() and not call.camera_unavailable,
                      what="camera available again")
     me = flow.session.me.attendee_id
     await eventually(lambda: cameras[0].report.frames_received.get(me, 0) > 3, what="others see the app")
@@ -195,7 +196,7 @@ async def test_a_machine_without_devices_still_joins(qsettings, server: Server) 
     meeting = await server.create_meeting()
     bot = RunningBot(await server.join_url(meeting["id"], "Grace"), **LIGHT_SMALL)
     devices = DeviceManager([])  # no camera, no microphone, no speaker at all
-    flow = AppFlow(devices, Settings(qsettings), SMALL)
+    flow = AppFlow(devices, Settings(qsettings), SMALL, session_factory=MeetingSession)
     try:
         flow.open_lobby(await server.join_url(meeting["id"], "Ada"))
         lobby = flow.lobby
@@ -204,7 +205,7 @@ async def test_a_machine_without_devices_still_joins(qsettings, server: Server) 
         lobby.join_button.click()
         await eventually(lambda: flow.session is not None and flow.call.isVisible(), what="in the call")
         await eventually(lambda: tile_names(flow) == {"Grace"}, what="sees the bot")
-        assert not flow.call.camera_button.isChecked()
+        assert not flow.call.bar.camera_button.isChecked()
         me = flow.session.me.attendee_id
         await eventually(lambda: me in bot.session.attendees, what="the bot sees the app")
         assert bot.session.attendees[me].video is False
@@ -251,15 +252,16 @@ async def test_nobody_answers_are_you_still_there_and_the_app_leaves(qsettings, 
     departures: list[AttendeeLeft] = []
     bot.session.on(AttendeeLeft, departures.append)
     options = FlowOptions(video_size=(320, 180), fps=15, idle_timeout=1.0, idle_prompt=3.0)
-    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), options, idle_source=NobodyThere())
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), options,
+                   idle_source=NobodyThere(), session_factory=MeetingSession)
     try:
         await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
         me = flow.session.me.attendee_id
-        await eventually(lambda: flow.idle_dialog is not None and flow.idle_dialog.isVisible(), what="the question")
-        dialog = flow.idle_dialog
+        await eventually(lambda: flow.controller is not None and flow.controller.idle is not None and flow.controller.idle.dialog.isVisible(), what="the question")
+        dialog = flow.controller.idle.dialog
         assert "in 3 seconds" in dialog.countdown.text()
         shown: list[str] = []
-        flow.idle.on(IdleCountdown, lambda e: shown.append(dialog.countdown.text()))
+        flow.controller.idle.watcher.on(IdleCountdown, lambda e: shown.append(dialog.countdown.text()))
         await eventually(lambda: flow.start_window.isVisible(), what="left the meeting")
         # it counted down (a second a tick; a late tick under load may skip a number)
         assert shown and all("in 3 seconds" not in text for text in shown), shown
@@ -275,12 +277,13 @@ async def test_nobody_answers_are_you_still_there_and_the_app_leaves(qsettings, 
 async def test_im_here_keeps_the_call(qsettings, server: Server) -> None:
     meeting = await server.create_meeting()
     options = FlowOptions(video_size=(320, 180), fps=15, idle_timeout=1.0, idle_prompt=30.0)
-    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), options, idle_source=NobodyThere())
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), options,
+                   idle_source=NobodyThere(), session_factory=MeetingSession)
     try:
         await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
-        await eventually(lambda: flow.idle_dialog is not None and flow.idle_dialog.isVisible(), what="the question")
-        flow.idle_dialog.stay_button.click()
-        assert not flow.idle_dialog.isVisible()
+        await eventually(lambda: flow.controller is not None and flow.controller.idle is not None and flow.controller.idle.dialog.isVisible(), what="the question")
+        flow.controller.idle.dialog.stay_button.click()
+        assert not flow.controller.idle.dialog.isVisible()
         assert flow.session is not None and not flow.session.ended.is_set()
     finally:
         flow.quit()
@@ -291,18 +294,19 @@ async def test_idle_periods_are_settings_and_the_dialog_says_how_idle_is_seen(qs
     meeting = await server.create_meeting()
     source = NobodyThere()
     source.name, source.system_wide = "Parley windows only", False
-    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), SMALL, idle_source=source)
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), SMALL,
+                   idle_source=source, session_factory=MeetingSession)
     try:
         flow.start()
         flow.start_window.settings_button.click()
-        dialog = flow.settings_dialog
+        dialog = flow.dialogs.settings_dialog
         assert dialog.isVisible()
         assert dialog.idle_minutes.value() == 60 and dialog.prompt_seconds.value() == 60
         assert "only input in Parley's own windows" in dialog.detection.text()
         dialog.idle_minutes.setValue(5)
         dialog.prompt_seconds.setValue(30)
         await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
-        assert (flow.idle.timeout, flow.idle.prompt) == (300, 30)
+        assert (flow.controller.idle.watcher.timeout, flow.controller.idle.watcher.prompt) == (300, 30)
     finally:
         flow.quit()
         await asyncio.wait_for(flow.shutdown, 10)
@@ -310,11 +314,12 @@ async def test_idle_periods_are_settings_and_the_dialog_says_how_idle_is_seen(qs
 
 async def test_the_meetings_inactivity_limit_wins_when_shorter(qsettings, server: Server) -> None:
     meeting = await server.create_meeting(settings_override={"limits": {"inactivity_timeout_seconds": 120}})
-    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), SMALL, idle_source=NobodyThere())
+    flow = AppFlow(DeviceManager([SyntheticBackend()]), Settings(qsettings), SMALL,
+                   idle_source=NobodyThere(), session_factory=MeetingSession)
     try:
         await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
         assert flow.session.meeting.inactivity_timeout_seconds == 120
-        assert flow.idle.timeout == 120  # not the hour of the user's setting
+        assert flow.controller.idle.watcher.timeout == 120  # not the hour of the user's setting
     finally:
         flow.quit()
         await asyncio.wait_for(flow.shutdown, 10)
@@ -344,7 +349,7 @@ async def test_roster_shows_everyone_and_a_host_can_mute_from_it(app_flow, serve
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada", role="host"), "Ada")
     call = flow.call
-    call.people_button.click()
+    call.bar.people_button.click()
     roster = call.roster
     assert roster.isVisible()
     await eventually(lambda: grace.session.me is not None and grace.session.me.attendee_id in roster.rows,

@@ -31,14 +31,14 @@ async def test_background_from_the_lobby_to_the_call_and_the_next_run(app_flow, 
 
     await join_from_lobby(flow, flow.join_url, "Ada")
     call = flow.call
-    call.background_menu.aboutToShow.emit()
-    checked = [a.data() for a in call.background_menu.actions() if a.isChecked()]
+    call.bar.background_menu.aboutToShow.emit()
+    checked = [a.data() for a in call.bar.background_menu.actions() if a.isChecked()]
     assert checked == ["blur:strong"]
-    pick(call.background_menu, "replace:" + next(a.data()[8:] for a in call.background_menu.actions()
+    pick(call.bar.background_menu, "replace:" + next(a.data()[8:] for a in call.bar.background_menu.actions()
                                                   if (a.data() or "").startswith("replace:")))
     assert flow.media._effect_track.effect.kind == "replace"
     flow.open_settings()
-    combo = flow.settings_dialog.widget("video/background")
+    combo = flow.dialogs.settings_dialog.widget("video/background")
     combo.setCurrentIndex(combo.findData("none"))  # from the settings: as filmed
     assert not flow.media._effect_track.effect.active
     combo.setCurrentIndex(combo.findData("blur:light"))

@@ -27,9 +27,9 @@ async def test_chat_is_plain_text_with_links_unread_badge_and_private_messages(a
     call = flow.call
     # history: Grace spoke before Ada came; the chat is closed, so it counts as unread
     await eventually(lambda: len(call.chat.bubbles) == 1, what="history shown")
-    assert call.unread == 1 and call.unread_badge.isVisibleTo(call) and call.unread_badge.text() == "1"
-    call.chat_button.click()
-    assert call.chat.isVisible() and call.unread == 0 and not call.unread_badge.isVisibleTo(call)
+    assert call.bar.unread == 1 and call.bar.unread_badge.isVisibleTo(call) and call.bar.unread_badge.text() == "1"
+    call.bar.chat_button.click()
+    assert call.chat.isVisible() and call.bar.unread == 0 and not call.bar.unread_badge.isVisibleTo(call)
 
     # markup typed by a sender is shown as the characters it is; only the web address is a link
     await grace.session.send_chat(MARKUP)
@@ -67,9 +67,9 @@ async def test_hands_in_order_in_the_roster_and_reactions_on_tiles(app_flow, ser
                      what="hands in the order they went up")
     assert call.grid.tile(grace.report.attendee_id).hand_raised
     # Ada raises hers from the button; the host lowers Grace's from the roster
-    call.hand_button.click()
+    call.bar.hand_button.click()
     await eventually(lambda: flow.session.hand_raised and call.grid.tile(SELF).hand_raised, what="Ada's hand up")
-    assert call.roster.order()[2] == flow.session.me.attendee_id and call.hand_button.isChecked()
+    assert call.roster.order()[2] == flow.session.me.attendee_id and call.bar.hand_button.isChecked()
     assert call.roster.rows[flow.session.me.attendee_id].hand.isVisibleTo(call.roster.rows[flow.session.me.attendee_id])
     call.roster.rows[grace.report.attendee_id].lower_hand_action.trigger()
     await eventually(lambda: not grace.session.hand_raised, what="Grace's hand lowered by the host")
@@ -77,8 +77,8 @@ async def test_hands_in_order_in_the_roster_and_reactions_on_tiles(app_flow, ser
 
     await linus.session.react("👏")
     await eventually(lambda: call.grid.tile(linus.report.attendee_id).reaction == "👏", what="reaction on his tile")
-    assert "👏 1" in call.reaction_strip.text()
-    call.react_menu.actions()[0].trigger()  # Ada reacts too
+    assert "👏 1" in call.bar.reaction_strip.text()
+    call.bar.react_menu.actions()[0].trigger()  # Ada reacts too
     await eventually(lambda: call.grid.tile(SELF).reaction == "👍", what="my reaction on my tile")
     for bot in (linus, grace):
         await bot.finish()

@@ -19,8 +19,8 @@ async def test_panel_figures_poor_connection_alert_and_signal_badges(app_flow, s
     await eventually(lambda: call.grid.tile(grace_id) is not None and call.grid.tile(grace_id).has_frame,
                      what="Grace's video")
 
-    next(a for a in call.device_menu.actions() if a.text() == "Connection…").trigger()
-    panel = flow.connection_panel
+    next(a for a in call.bar.device_menu.actions() if a.text() == "Connection…").trigger()
+    panel = flow.controller.connection_panel
     assert panel is not None and panel.isVisible()
     await eventually(lambda: "kbit/s" in panel.fields["receive"].text() and "Grace" in panel.videos.text(),
                      what="the panel shows figures")

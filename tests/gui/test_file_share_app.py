@@ -19,8 +19,8 @@ async def test_share_a_video_file_pause_and_stop(app_flow, server: Server, tmp_p
     flow = app_flow(screens=SyntheticScreens(320, 180, 10))
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call = flow.call
-    call.share_button.click()
-    picker = flow.picker
+    call.bar.share_button.click()
+    picker = flow.controller.share.picker
     await eventually(lambda: picker is not None and picker.isVisible(), what="the picker")
     assert picker.file_button.text() == "Share a video file…"
     picker.file_button.click()

@@ -190,9 +190,9 @@ def test_the_pseudo_locale_changes_the_windows(qtbot, pseudo) -> None:
     assert start.host_button.text().startswith("[Šţáŕţ á ḿééţîñĝ")
     call = CallWindow()
     qtbot.addWidget(call)
-    assert call.count_label.text() == pseudo_text("%n in the meeting").replace("%n", "1")
-    assert "Ctrl+D" in call.mic_button.toolTip()  # key names stay readable
-    assert call.leave_button.text() == pseudo_text("Leave")
+    assert call.bar.count_label.text() == pseudo_text("%n in the meeting").replace("%n", "1")
+    assert "Ctrl+D" in call.bar.mic_button.toolTip()  # key names stay readable
+    assert call.bar.leave_button.text() == pseudo_text("Leave")
     assert describe("left", translator(REASONS)) == pseudo_text("You left the meeting.")
     assert describe("weird", translator(REASONS)) == pseudo_text("The call ended ({reason}).").format(reason="weird")
     assert describe_share("removed", translator(REASONS)) == pseudo_text("A host stopped your screen share.")

@@ -33,25 +33,25 @@ async def test_shares_take_the_stage_and_a_third_is_unavailable(app_flow, server
     camera = call.grid.tile(ada.report.attendee_id).geometry()
     assert camera.width() < left.width() and camera.left() > right.right()
     assert call.grid.tile(shares[0]).name == "Ada (screen)" and call.grid.tile(shares[0]).fit
-    assert call.count_label.text() == "3 in the meeting"  # shares are not people
+    assert call.bar.count_label.text() == "3 in the meeting"  # shares are not people
     # the roster shows who shares, not the shares as people
     assert call.roster.rows[ada.report.attendee_id].screen.isVisibleTo(call.roster.rows[ada.report.attendee_id])
     assert shares[0] not in call.roster.rows
     # a third share is not available, and the button says why
-    assert not call.share_button.isEnabled()
-    assert "Ada and Grace are sharing" in call.share_button.toolTip()
+    assert not call.bar.share_button.isEnabled()
+    assert "Ada and Grace are sharing" in call.bar.share_button.toolTip()
 
     # pinning a camera puts it on the stage instead; unpinning brings the shares back
     ada_tile = call.grid.tile(ada.report.attendee_id)
     QTest.mouseDClick(ada_tile, Qt.MouseButton.LeftButton)
     assert call.grid.stage_keys() == [ada.report.attendee_id] and ada_tile.pinned
-    call.pin(None)
+    call.stage.pin(None)
     assert call.grid.stage_keys() == shares
 
     # Grace stops after 4 s: her tile goes, and sharing is available again
     await eventually(lambda: call.grid.tile(shares[1]) is None, timeout=10, what="Grace's share gone")
     assert call.grid.stage_keys() == [shares[0]]
-    await eventually(lambda: call.share_button.isEnabled(), what="share button available")
+    await eventually(lambda: call.bar.share_button.isEnabled(), what="share button available")
     for bot in (ada, grace):
         await bot.finish()
     await eventually(lambda: call.grid.stage_keys() == [], what="back to the grid")
@@ -64,9 +64,9 @@ async def test_sharing_from_the_app_reaches_the_others(app_flow, server: Server)
     flow = app_flow(screens=screens)
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call = flow.call
-    assert call.share_button.isVisible() and call.share_button.isEnabled()
-    call.share_button.click()
-    picker = flow.picker
+    assert call.bar.share_button.isVisible() and call.bar.share_button.isEnabled()
+    call.bar.share_button.click()
+    picker = flow.controller.share.picker
     await eventually(lambda: picker is not None and picker.isVisible(), what="the picker opens")
     await picker.thumbnails_done.wait()
     item = picker.list.item(0)
@@ -74,7 +74,7 @@ async def test_sharing_from_the_app_reaches_the_others(app_flow, server: Server)
     picker.share_button.click()
     await eventually(lambda: flow.session.sharing, what="sharing")
     my_share = content_attendee_id(flow.session.me.attendee_id)
-    await eventually(lambda: call.sharing_bar.isVisible() and call.share_button.isChecked(), what="sharing bar")
+    await eventually(lambda: call.sharing_bar.isVisible() and call.bar.share_button.isChecked(), what="sharing bar")
     assert call.grid.tile(my_share) is None  # no tile for my own share
     await eventually(lambda: viewer.report.content_frames_received.get(my_share, 0) > 5,
                      what="the viewer receives the app's screen")
@@ -95,8 +95,8 @@ async def test_speaker_layout_puts_the_talker_on_stage(app_flow, server: Server)
     call = flow.call
     await eventually(lambda: call.grid.count == 3, what="three tiles")
     assert call.grid.stage_keys() == []  # the grid by default
-    call.layout_actions[SPEAKER].trigger()
-    assert call.layout_mode == SPEAKER
+    call.bar.layout_actions[SPEAKER].trigger()
+    assert call.stage.layout_mode == SPEAKER
     await eventually(lambda: call.grid.stage_keys() == [talker.report.attendee_id], what="the talker large")
     assert call.grid.tile(talker.report.attendee_id).width() > 2 * call.grid.tile(SELF).width()
     call.set_layout(GRID)
@@ -111,10 +111,10 @@ async def test_host_ends_the_meeting_for_everyone(app_flow, server: Server) -> N
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada", role="host"), "Ada")
     call = flow.call
-    assert call.end_action.isVisible()
-    call.leave_button.click()
-    await eventually(lambda: call.leave_menu.isVisible(), what="leave menu")
-    call.end_action.trigger()
+    assert call.bar.end_action.isVisible()
+    call.bar.leave_button.click()
+    await eventually(lambda: call.bar.leave_menu.isVisible(), what="leave menu")
+    call.bar.end_action.trigger()
     report = await grace.task
     assert report.end_reason == "ended_by_host"
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start window")
@@ -126,6 +126,6 @@ async def test_a_participant_only_leaves(app_flow, server: Server) -> None:
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call = flow.call
-    assert not call.end_action.isVisible()
-    call.leave_button.click()
+    assert not call.bar.end_action.isVisible()
+    call.bar.leave_button.click()
     await eventually(lambda: flow.start_window.isVisible(), what="left at once")

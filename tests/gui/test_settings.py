@@ -109,7 +109,7 @@ async def test_the_theme_and_the_default_server_apply_at_once(app_flow, themed) 
     flow = app_flow()
     flow.start()
     flow.open_settings()
-    dialog = flow.settings_dialog
+    dialog = flow.dialogs.settings_dialog
     theme = dialog.widget("appearance/theme")
     theme.setCurrentIndex(theme.findData("dark"))
     assert is_dark(app) and flow.settings.get("appearance/theme") == "dark"
@@ -133,7 +133,7 @@ async def test_the_side_panels_keep_the_width_they_were_dragged_to(qtbot, qsetti
     qtbot.addWidget(call)
     call.resize(1200, 700)
     call.show()
-    call.people_button.click()  # the People panel opens beside the videos
+    call.bar.people_button.click()  # the People panel opens beside the videos
     # (laid out by the loop: never processEvents() inside a coroutine, it re-enters qasync)
     await eventually(lambda: call.splitter.sizes()[1] >= 260, what="the People panel laid out")
     grid, people, chat = call.splitter.sizes()
@@ -149,7 +149,7 @@ async def test_the_side_panels_keep_the_width_they_were_dragged_to(qtbot, qsetti
     assert Settings(qsettings).restore_splitter(again.splitter, "CallWindow")  # the next call
     again.resize(1200, 700)
     again.show()
-    again.people_button.click()
+    again.bar.people_button.click()
     await eventually(lambda: abs(again.splitter.sizes()[1] - wide) <= 2, what="the panel as wide as it was left")
     assert "splitters/CallWindow" in settings.state.allKeys()
     assert "splitters/CallWindow" not in qsettings.allKeys()

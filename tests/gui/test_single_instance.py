@@ -12,7 +12,8 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QMessageBox
 
 from app_support import join_from_lobby
-from desktop.single_instance import HANDED, NO_ANSWER, NONE_RUNNING, SingleInstance, instance_name
+from desktop.session.meeting_session import MeetingSession
+from desktop.ui.single_instance import HANDED, NO_ANSWER, NONE_RUNNING, SingleInstance, instance_name
 from support import Server, eventually
 
 
@@ -95,7 +96,7 @@ async def test_a_link_opens_the_lobby_and_in_a_call_parley_asks_first(app_flow, 
 
 async def hand_over_from_another_process(name: str, link: str | None, timeout_ms: int) -> str:
     """What ``hand_over`` says when a second launch (another process, as in real life) calls it."""
-    code = ("import sys; from desktop.single_instance import hand_over; "
+    code = ("import sys; from desktop.ui.single_instance import hand_over; "
             "print(hand_over(sys.argv[1], sys.argv[2] or None, int(sys.argv[3])))")
     child = await asyncio.create_subprocess_exec(sys.executable, "-c", code, name, link or "", str(timeout_ms),
                                                  stdout=asyncio.subprocess.PIPE)
@@ -144,19 +145,23 @@ async def test_a_crashed_apps_socket_is_replaced_but_a_silent_app_is_never_taken
 
 async def test_a_link_that_comes_while_joining_waits_for_the_join(app_flow, server: Server) -> None:
     first, second = await server.create_meeting(), await server.create_meeting()
-    flow = app_flow()
     other_link = await server.join_url(second["id"], "Ada")
-    flow.open_lobby(await server.join_url(first["id"], "Ada"))
     during_join: list[bool] = []
-    make_call_window = flow._new_call_window
 
-    def a_link_arrives_while_joining(*args):
-        call = make_call_window(*args)
-        flow.open_link(other_link)  # the join has begun; it is not done
-        during_join.append(flow.session is None and flow.switch_box is None)  # nothing decided mid-join
-        return call
+    def a_link_arrives_while_joining(join_url: str, **parts) -> MeetingSession:
+        session = MeetingSession(join_url, **parts)
+        join = session.join
 
-    flow._new_call_window = a_link_arrives_while_joining
+        async def joining():
+            flow.open_link(other_link)  # the join has begun; it is not done
+            during_join.append(flow.session is None and flow.switch_box is None)  # nothing decided mid-join
+            return await join()
+
+        session.join = joining
+        return session
+
+    flow = app_flow(session_factory=a_link_arrives_while_joining)
+    flow.open_lobby(await server.join_url(first["id"], "Ada"))
     flow.lobby.name.setText("Ada")
     flow.lobby.join_button.click()
     await eventually(lambda: during_join == [True], what="the link handed over mid-join")

@@ -27,17 +27,17 @@ async def test_countdown_moves_when_a_host_extends_and_time_runs_out(app_flow, s
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call = flow.call
     # a participant sees the time left, not the Extend button
-    await eventually(lambda: call.timer_box.isVisible(), what="countdown shown")
-    assert call.timer_label.text() == "10:00 left"
-    assert not call.extend_button.isVisible()
+    await eventually(lambda: call.bar.timer_box.isVisible(), what="countdown shown")
+    assert call.bar.timer_label.text() == "10:00 left"
+    assert not call.bar.extend_button.isVisible()
     clock.now += 61
     server.clock.advance(61)  # both clocks run alike; the app resyncs with each server message
-    flow.update_countdown()
-    assert call.timer_label.text() == "8:59 left"
+    flow.controller.update_countdown()
+    assert call.bar.timer_label.text() == "8:59 left"
 
     # the host extends by 30 minutes: the countdown moves at once, and everyone is told
     await host.session.extend(30 * 60)
-    await eventually(lambda: call.timer_label.text() == "38:59 left", what="countdown moved")
+    await eventually(lambda: call.bar.timer_label.text() == "38:59 left", what="countdown moved")
     assert "extended by 30:00" in call.banner.text()
 
     # five minutes before the end: a notice that stays until dismissed
@@ -45,7 +45,7 @@ async def test_countdown_moves_when_a_host_extends_and_time_runs_out(app_flow, s
     server.clock.advance(33 * 60 + 60)
     await eventually(lambda: call.time_notice.isVisible(), what="5-minute notice")
     assert call.time_notice_text.text() == "Less than 5 minutes remaining."
-    await eventually(lambda: call.timer_label.property("level") == "soon", what="the countdown turns amber")
+    await eventually(lambda: call.bar.timer_label.property("level") == "soon", what="the countdown turns amber")
     call.time_notice_dismiss.click()
     assert not call.time_notice.isVisible()
 
@@ -67,12 +67,12 @@ async def test_a_host_extends_from_the_app(app_flow, server: Server) -> None:
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada", role="host"), "Ada")
     call = flow.call
-    await eventually(lambda: call.extend_button.isVisible(), what="Extend shown to the host")
+    await eventually(lambda: call.bar.extend_button.isVisible(), what="Extend shown to the host")
     await eventually(lambda: guest.session.timer.ends_at is not None, what="guest has the timer")
     before = guest.session.timer.ends_at
-    call.extend_menu.actions()[2].trigger()  # "Add 60 minutes"
+    call.bar.extend_menu.actions()[2].trigger()  # "Add 60 minutes"
     await eventually(lambda: guest.session.timer.ends_at == before + 3600, what="the guest's countdown moved")
-    call.extend_button.click()  # the button itself adds 30
+    call.bar.extend_button.click()  # the button itself adds 30
     await eventually(lambda: guest.session.timer.ends_at == before + 5400, what="and again")
     await guest.finish()
 
@@ -81,4 +81,4 @@ async def test_no_timer_no_countdown(app_flow, server: Server) -> None:
     meeting = await server.create_meeting()
     flow = app_flow()
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada", role="host"), "Ada")
-    assert not flow.call.timer_box.isVisible()
+    assert not flow.call.bar.timer_box.isVisible()

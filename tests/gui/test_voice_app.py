@@ -16,7 +16,7 @@ async def test_echo_and_noise_settings_reach_the_microphone_and_the_speaker_feed
     voice = flow.media.voice
     assert voice.echo_cancellation and voice.noise_suppression and voice.auto_gain_control  # on by default
     flow.open_settings()
-    dialog = flow.settings_dialog
+    dialog = flow.dialogs.settings_dialog
     assert dialog.echo.isChecked() and dialog.noise.isChecked()
     dialog.echo.setChecked(False)  # a music teacher turns them off
     dialog.noise.setChecked(False)
@@ -51,7 +51,7 @@ async def test_youre_muted_hint_and_push_to_talk(app_flow, server: Server) -> No
     flow = app_flow(clock=clock)
     await join_from_lobby(flow, await server.join_url(meeting["id"], "Ada"), "Ada")
     call, session = flow.call, flow.session
-    call.mic_button.click()  # mute
+    call.bar.mic_button.click()  # mute
     await eventually(lambda: session.muted, what="muted")
     for _ in range(7):  # talking into the muted microphone for more than a second
         session.check_muted_speech(0.1)
@@ -63,12 +63,12 @@ async def test_youre_muted_hint_and_push_to_talk(app_flow, server: Server) -> No
     call.setFocus()
     QTest.keyPress(call, Qt.Key.Key_Space)
     await eventually(lambda: not session.muted, what="talking while Space is held")
-    assert call.mic_button.isChecked()
+    assert call.bar.mic_button.isChecked()
     QTest.keyRelease(call, Qt.Key.Key_Space)
     await eventually(lambda: session.muted, what="muted again")
-    assert not call.mic_button.isChecked()
+    assert not call.bar.mic_button.isChecked()
     # typing a space in the chat never unmutes
-    call.chat_button.click()
+    call.bar.chat_button.click()
     call.chat.input.setFocus()
     QTest.keyPress(call, Qt.Key.Key_Space)
     QTest.keyRelease(call, Qt.Key.Key_Space)

@@ -50,12 +50,10 @@ def _private_dir() -> str | None:
     return folder
 
 
-def instance_name(suffix: str | None = None) -> str | None:
-    """Where this user's Parley listens (and ``suffix`` — default: ``PARLEY_INSTANCE`` — for tests
-    and separate profiles): a socket in the user's private runtime folder (a named pipe on
+def instance_name(suffix: str = "") -> str | None:
+    """Where this user's Parley listens (and ``suffix`` — the app passes ``PARLEY_INSTANCE`` — for
+    tests and separate profiles): a socket in the user's private runtime folder (a named pipe on
     Windows); None when there is no private place, and then every launch runs on its own."""
-    if suffix is None:
-        suffix = os.environ.get("PARLEY_INSTANCE", "")
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name: one name for everyone on this machine

@@ -1,0 +1,397 @@
+"""ControlBar: the row of controls under the call — microphone, camera, share, hand, reactions,
+devices and settings, layout, chat, people, invite, Leave — with the people count, the
+reactions so far and the meeting's countdown (and Extend) on either side.
+
+It shows what it is told (muted, camera unavailable and why, sharing, hand raised, unread
+messages, time left) and says what the user asked for through its signals; the CallWindow
+does the rest. When the row does not fit the window (a narrow window, a long language), the
+count and the timer move to a row of their own above the buttons, and Leave keeps only its
+icon if even the buttons do not fit.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from ..media.devices import Device, DeviceKind
+from .backgrounds import BackgroundMenu
+from .elided_label import ElidedLabel
+from .icons import icon
+from .shortcuts import with_keys
+from .stage import GRID, SPEAKER
+
+
+class ControlBar(QWidget):
+    mic_toggled = Signal(bool)  # True: microphone on (unmuted)
+    camera_toggled = Signal(bool)
+    device_chosen = Signal(object, object)  # DeviceKind, Device | None
+    leave_requested = Signal()
+    end_requested = Signal()  # end the meeting for everyone (hosts)
+    settings_requested = Signal()
+    connection_requested = Signal()  # open the Connection panel
+    about_requested = Signal()
+    react_requested = Signal(str)  # an emoji
+    share_requested = Signal()  # open the picker
+    stop_share_requested = Signal()
+    extend_requested = Signal(int)  # seconds to add to the meeting's timer
+    layout_chosen = Signal(str)  # GRID or SPEAKER
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.unread = 0
+        self.reaction_counts: dict[str, int] = {}
+        self.mic_button = self._round_button(self.tr("Microphone"), checkable=True)
+        self.camera_button = self._round_button(self.tr("Camera"), checkable=True)
+        self.devices_button = self._round_button(self.tr("Devices and settings"))
+        self.devices_button.setIcon(icon("settings"))
+        self.devices_button.setToolTip(self.tr("Microphone, speaker, camera, keyboard shortcuts and settings"))
+        self.devices_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.device_menu = QMenu(self)
+        self.device_menus = {
+            DeviceKind.MICROPHONE: self.device_menu.addMenu(self.tr("Microphone")),
+            DeviceKind.SPEAKER: self.device_menu.addMenu(self.tr("Speaker")),
+            DeviceKind.CAMERA: self.device_menu.addMenu(self.tr("Camera")),
+        }
+        self.background_menu = BackgroundMenu(self)
+        self.background_menu.setIcon(icon("background"))
+        self.device_menu.addMenu(self.background_menu)
+        self.device_menu.addSeparator()
+        self.shortcuts_menu = self.device_menu.addMenu(self.tr("Keyboard shortcuts"))
+        self.device_menu.addAction(self.tr("Connection…"), self.connection_requested.emit)
+        self.device_menu.addAction(self.tr("Settings…"), self.settings_requested.emit)
+        self.device_menu.addAction(self.tr("About Parley"), self.about_requested.emit)
+        self.devices_button.setMenu(self.device_menu)
+        self.share_button = self._round_button(self.tr("Share screen"), checkable=True)
+        self.layout_button = self._round_button(self.tr("Layout"))
+        self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.layout_menu = QMenu(self)
+        layouts = QActionGroup(self.layout_menu)
+        self.layout_actions = {}
+        for mode, text in ((GRID, self.tr("Grid: everyone the same size")),
+                           (SPEAKER, self.tr("Speaker: whoever talks is large"))):
+            action = QAction(icon("grid" if mode == GRID else "stage"), text, self.layout_menu, checkable=True)
+            action.triggered.connect(lambda _=False, m=mode: self.layout_chosen.emit(m))
+            layouts.addAction(action)
+            self.layout_menu.addAction(action)
+            self.layout_actions[mode] = action
+        self.layout_button.setMenu(self.layout_menu)
+        self.chat_button = self._round_button(self.tr("Chat"), checkable=True)
+        self.chat_button.setIcon(icon("chat"))
+        self.unread_badge = QLabel(self.chat_button, objectName="badge", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.unread_badge.setGeometry(26, 0, 18, 18)
+        self.unread_badge.setVisible(False)
+        self.hand_button = self._round_button(self.tr("Raise hand"), checkable=True)
+        self.hand_button.setIcon(icon("hand"))
+        self.react_button = self._round_button(self.tr("React"))
+        self.react_button.setIcon(icon("smile"))
+        self.react_button.setToolTip(self.tr("Send a reaction"))
+        self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.react_menu = QMenu(self)
+        self.react_button.setMenu(self.react_menu)
+        self.reaction_strip = QLabel(objectName="muted")  # the count label gives way first
+        self.reaction_strip.setToolTip(self.tr("Reactions in this meeting"))
+        self.people_button = self._round_button(self.tr("People"), checkable=True)
+        self.people_button.setIcon(icon("users"))
+        self.people_button.setToolTip(with_keys(self.tr("Show everyone in the meeting"), "people"))
+        self.invite_button = self._round_button(self.tr("Copy invite link"))
+        self.invite_button.setIcon(icon("link"))
+        self.invite_button.setToolTip(self.tr("Copy the invite link"))
+        self.invite_button.setVisible(False)
+        self.leave_button = QToolButton(objectName="leave")
+        self.leave_button.setIcon(icon("leave", "#ffffff"))
+        self.leave_button.setText(self.tr("Leave"))
+        self.leave_button.setToolTip(with_keys(self.tr("Leave the meeting"), "leave"))
+        self.leave_button.setAccessibleName(self.tr("Leave the meeting"))
+        self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.leave_menu = QMenu(self)
+        self.leave_menu.addAction(self.tr("Leave meeting"), self.leave_requested.emit)
+        self.end_action = self.leave_menu.addAction(self.tr("End meeting for everyone"), self.end_requested.emit)
+        self.count_label = ElidedLabel(objectName="muted")
+        self._build_timer()
+        self._build_rows()
+        self._camera_unavailable = False
+        self._share_unavailable: str | None = None
+        self._sharing = False
+        self._can_end = False
+        self.mic_button.toggled.connect(self._mic_clicked)
+        self.camera_button.toggled.connect(self._camera_clicked)
+        self.leave_button.clicked.connect(self._leave_clicked)
+        self.share_button.toggled.connect(self._share_clicked)
+
+    def _build_timer(self) -> None:
+        """The session timer: time left, and Extend for those allowed (15/30/60 minutes)."""
+        self.timer_label = QLabel(objectName="timer")
+        self.timer_label.setAccessibleName(self.tr("Time left in the meeting"))
+        self.extend_button = QToolButton(objectName="extend", text=self.tr("Extend"))
+        self.extend_button.setAccessibleName(self.tr("Extend the meeting"))
+        self.extend_button.setToolTip(self.tr("Add 30 minutes to the meeting for everyone"))
+        self.extend_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.extend_menu = QMenu(self)
+        for minutes in (15, 30, 60):
+            self.extend_menu.addAction(self.tr("Add %n minutes", "", minutes),
+                                       lambda m=minutes: self.extend_requested.emit(m * 60))
+        self.extend_button.setMenu(self.extend_menu)
+        self.extend_button.clicked.connect(lambda: self.extend_requested.emit(30 * 60))
+        self.extend_button.setVisible(False)
+        self.timer_box = QWidget()
+        self.timer_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # never squeezed
+        timer_row = QHBoxLayout(self.timer_box)
+        timer_row.setContentsMargins(0, 0, 0, 0)
+        timer_row.setSpacing(8)
+        timer_row.addWidget(self.timer_label)
+        timer_row.addWidget(self.extend_button)
+        self.timer_box.setVisible(False)
+
+    def _build_rows(self) -> None:
+        """[count, reactions] [buttons] [Leave] [timer] in one row when they fit; else the count
+        and the timer in a row of their own above the buttons."""
+        self.bar_info = QWidget()  # the count and the reactions
+        info_row = QHBoxLayout(self.bar_info)
+        info_row.setContentsMargins(0, 0, 0, 0)
+        info_row.setSpacing(12)
+        info_row.addWidget(self.count_label)  # elided first when the bar is full
+        info_row.addWidget(self.reaction_strip)
+        info_row.addStretch(1)
+        self.bar_buttons = (self.mic_button, self.camera_button, self.share_button, self.hand_button,
+                            self.react_button, self.devices_button, self.layout_button, self.chat_button,
+                            self.people_button, self.invite_button)
+        bar = self._bar = QHBoxLayout()
+        bar.setContentsMargins(16, 8, 16, 12)
+        bar.setSpacing(12)
+        bar.addWidget(self.bar_info)
+        bar.addStretch(1)
+        for button in self.bar_buttons:
+            bar.addWidget(button)
+        bar.addSpacing(12)
+        bar.addWidget(self.leave_button)
+        bar.addStretch(1)
+        bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.bar_status = QWidget()  # the row above the buttons, in the compact bar
+        status_row = self._status_row = QHBoxLayout(self.bar_status)
+        status_row.setContentsMargins(16, 4, 16, 0)
+        status_row.addStretch(1)
+        self.bar_status.setVisible(False)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(6)  # as between the window's other rows
+        rows.addWidget(self.bar_status)
+        rows.addLayout(bar)
+        self.compact_bar = False
+        self._leave_width = 0  # Leave with its text, measured while it shows it
+        self._arrange_later = QTimer(self, singleShot=True, interval=0)
+        self._arrange_later.timeout.connect(self._arrange)
+        for widget in (*self.bar_buttons, self.timer_box, self.extend_button):
+            widget.installEventFilter(self)  # shown or hidden: arrange the bar again
+
+    def _round_button(self, name: str, checkable: bool = False) -> QToolButton:
+        """An icon-only button of the control bar; ``name`` (translated) is what a screen reader
+        says, and the tooltip until a more telling one is set."""
+        button = QToolButton(objectName="round", checkable=checkable)
+        button.setAccessibleName(name)
+        button.setToolTip(name)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return button
+
+    # --- arranging ----------------------------------------------------------------------------
+
+    def _arrange(self) -> None:
+        """One row when it fits the bar's width, else the compact bar."""
+        bar = self._bar
+        if self.leave_button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon:
+            self._leave_width = self.leave_button.sizeHint().width()
+        margins = bar.contentsMargins()
+        buttons = [b for b in self.bar_buttons if b.isVisibleTo(self)]
+        core = (sum(b.sizeHint().width() for b in buttons) + bar.spacing() * len(buttons) + 12
+                + self._leave_width + margins.left() + margins.right())
+        sides = self.bar_info.sizeHint().width() + bar.spacing() * 2
+        if self.timer_box.isVisibleTo(self):
+            sides += self.timer_box.sizeHint().width() + bar.spacing()
+        compact = core + sides > self.width()
+        self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if core > self.width()
+                                             else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        if compact == self.compact_bar:
+            return
+        self.compact_bar = compact
+        for widget in (self.bar_info, self.timer_box):
+            (self._status_row if not compact else bar).removeWidget(widget)
+        if compact:
+            self._status_row.insertWidget(0, self.bar_info, 1)
+            self._status_row.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        else:
+            bar.insertWidget(0, self.bar_info)
+            bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.bar_status.setVisible(compact)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._arrange()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self._arrange_later.start()
+        return False
+
+    # --- what the buttons show ------------------------------------------------------------------
+
+    def _restyle(self, button: QToolButton, off: bool, unavailable: bool = False) -> None:
+        button.setProperty("off", off)
+        button.setProperty("unavailable", unavailable)
+        button.style().unpolish(button)
+        button.style().polish(button)
+
+    def set_mic(self, on: bool) -> None:
+        self.mic_button.blockSignals(True)
+        self.mic_button.setChecked(on)
+        self.mic_button.blockSignals(False)
+        self.mic_button.setIcon(icon("mic" if on else "mic-off"))
+        self.mic_button.setToolTip(with_keys(self.tr("Mute the microphone") if on
+                                             else self.tr("Unmute the microphone"), "mic"))
+        self._restyle(self.mic_button, off=not on)
+
+    def set_camera(self, on: bool, unavailable: str | None = None) -> None:
+        """The camera's state; ``unavailable`` says why it cannot be on right now."""
+        self._camera_unavailable = bool(unavailable)
+        self.camera_button.blockSignals(True)
+        self.camera_button.setChecked(on)
+        self.camera_button.blockSignals(False)
+        self.camera_button.setIcon(icon("camera" if on else "camera-off"))
+        if unavailable:
+            why = self.tr("Video unavailable: {reason}").format(reason=unavailable)
+            self.camera_button.setToolTip(why)
+            self.camera_button.setAccessibleDescription(why)
+        else:
+            self.camera_button.setToolTip(with_keys(self.tr("Turn the camera off") if on
+                                                    else self.tr("Turn the camera on"), "camera"))
+            self.camera_button.setAccessibleDescription("")
+        self._restyle(self.camera_button, off=not on, unavailable=bool(unavailable))
+
+    @property
+    def camera_unavailable(self) -> bool:
+        return self._camera_unavailable
+
+    def _mic_clicked(self, on: bool) -> None:
+        self.mic_toggled.emit(on)
+
+    def _camera_clicked(self, on: bool) -> None:
+        self.set_camera(on)
+        self.camera_toggled.emit(on)
+
+    def set_sharing(self, on: bool) -> None:
+        """My share is running (the button stops it) or not."""
+        self._sharing = on
+        self.share_button.blockSignals(True)
+        self.share_button.setChecked(on)
+        self.share_button.blockSignals(False)
+        self.share_button.setIcon(icon("screen-share-off" if on else "screen-share"))
+        self._show_share_state()
+
+    def set_share_unavailable(self, why: str | None) -> None:
+        """Sharing cannot start now (two others share, or the platform cannot): the button says
+        why and is disabled until a share ends; None: available."""
+        self._share_unavailable = why
+        self._show_share_state()
+
+    @property
+    def share_unavailable(self) -> str | None:
+        return self._share_unavailable
+
+    def _show_share_state(self) -> None:
+        why = None if self._sharing else self._share_unavailable
+        self.share_button.setEnabled(why is None)
+        if self._sharing:
+            tip = with_keys(self.tr("Stop sharing your screen"), "share")
+        elif why:
+            tip = self.tr("Screen sharing unavailable: {reason}").format(reason=why)
+        else:
+            tip = with_keys(self.tr("Share your screen or a window"), "share")
+        self.share_button.setToolTip(tip)
+        self.share_button.setAccessibleDescription(tip)
+        self.share_button.setProperty("active", self._sharing)
+        self._restyle(self.share_button, off=False, unavailable=bool(why))
+
+    def _share_clicked(self, on: bool) -> None:
+        self.share_button.blockSignals(True)
+        self.share_button.setChecked(self._sharing)  # it changes once the share really starts or stops
+        self.share_button.blockSignals(False)
+        if self._sharing:
+            self.stop_share_requested.emit()
+        else:
+            self.share_requested.emit()
+
+    def set_hand(self, raised: bool) -> None:
+        self.hand_button.blockSignals(True)
+        self.hand_button.setChecked(raised)
+        self.hand_button.blockSignals(False)
+        self.hand_button.setToolTip(with_keys(self.tr("Lower your hand") if raised
+                                              else self.tr("Raise your hand"), "hand"))
+        self.hand_button.setProperty("active", raised)
+        self._restyle(self.hand_button, off=False)
+
+    def set_reactions(self, emojis: tuple[str, ...]) -> None:
+        self.react_menu.clear()
+        for emoji in emojis:
+            self.react_menu.addAction(emoji, lambda e=emoji: self.react_requested.emit(e))
+
+    def count_reaction(self, emoji: str) -> None:
+        self.reaction_counts[emoji] = self.reaction_counts.get(emoji, 0) + 1
+        self.reaction_strip.setText("  ".join(f"{e} {n}" for e, n in self.reaction_counts.items()))
+
+    def show_unread(self, unread: int) -> None:
+        self.unread = unread
+        self.unread_badge.setText(str(unread) if unread < 100 else "99+")
+        self.unread_badge.setVisible(unread > 0)
+        self.chat_button.setToolTip(with_keys(self.tr("Chat (%n unread)", "", unread) if unread
+                                              else self.tr("Chat with everyone or one person"), "chat"))
+
+    def show_layout(self, mode: str) -> None:
+        self.layout_actions[mode].setChecked(True)
+        self.layout_button.setIcon(icon("grid" if mode == GRID else "stage"))
+        self.layout_button.setToolTip(self.tr("Layout: grid") if mode == GRID else self.tr("Layout: speaker"))
+
+    def show_count(self, people: int) -> None:
+        self.count_label.setText(self.tr("%n in the meeting", "", people))
+
+    def set_devices(self, kind: DeviceKind, devices: list[Device], current: Device | None) -> None:
+        menu = self.device_menus[kind]
+        menu.clear()
+        group = QActionGroup(menu)
+        for device in devices:
+            action = QAction(device.name, menu, checkable=True)
+            action.setChecked(current is not None and device.id == current.id)
+            action.triggered.connect(lambda _=False, d=device, k=kind: self.device_chosen.emit(k, d))
+            group.addAction(action)
+            menu.addAction(action)
+        if not devices:
+            empty = menu.addAction(self.tr("None found"))
+            empty.setEnabled(False)
+
+    # --- the timer and Leave --------------------------------------------------------------------
+
+    def show_time_left(self, seconds: float | None, text: str = "") -> None:
+        """The countdown (None: the meeting has no timer); amber under 5 minutes, red under 1."""
+        self.timer_box.setVisible(seconds is not None)
+        if seconds is None:
+            return
+        self.timer_label.setText(self.tr("{time} left").format(time=text))
+        level = "late" if seconds < 60 else "soon" if seconds <= 300 else ""
+        if self.timer_label.property("level") != level:
+            self.timer_label.setProperty("level", level)
+            self.timer_label.style().unpolish(self.timer_label)
+            self.timer_label.style().polish(self.timer_label)
+        self.timer_label.setToolTip(self.tr("The meeting ends automatically when the time runs out"))
+
+    def set_can_extend(self, can_extend: bool) -> None:
+        self.extend_button.setVisible(can_extend)
+
+    def set_can_end(self, can_end: bool) -> None:
+        """Hosts (``end-call``) get a menu on Leave: leave, or end the meeting for everyone."""
+        self.end_action.setVisible(can_end)
+        self._can_end = can_end
+
+    def _leave_clicked(self) -> None:
+        if self._can_end:
+            self.leave_menu.popup(self.leave_button.mapToGlobal(QPoint(0, -self.leave_menu.sizeHint().height())))
+        else:
+            self.leave_requested.emit()
