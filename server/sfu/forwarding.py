@@ -18,9 +18,8 @@ import struct
 import time
 from collections.abc import Callable
 
-from aiortc import clock
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc import RTCRtpSender
 from aiortc.rtp import RtpPacket
 
 from . import seam
@@ -86,7 +85,7 @@ class UpTrack:
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
         if self.downs:
-            ntp = clock.current_ntp_time()  # once per packet, for every subscriber's reports
+            ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
             for down in tuple(self.downs):
                 await down.write(packet, ntp)
 

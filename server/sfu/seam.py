@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiortc
+import aiortc.clock
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 from aiortc.codecs import is_rtx
@@ -42,6 +43,10 @@ from aiortc.rtp import RtpPacket, unwrap_rtx
 AIORTC_VERSION = "1.16.0"
 
 PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
+
+
+#: Now as a 64-bit NTP timestamp, as aiortc's sender reports want it (bound once: it runs per packet).
+current_ntp_time: Callable[[], int] = aiortc.clock.current_ntp_time
 
 
 def check_version() -> None:
