@@ -54,7 +54,7 @@ class DeviceController(QObject):
         media = LocalMedia(self.devices, width, height, self.fps)
         self.apply_voice_settings(media)
         media.background = BackgroundEffect.from_setting(self.settings.get(BACKGROUND_SETTING))
-        # "your computer is busy", "it stopped working" (sentences marked in media/background.py)
+        # "your computer is busy", "it stopped working" (sentences marked in media/background/effect.py)
         media.on_background_notice = lambda message: self.notice.emit(QCoreApplication.translate("Background", message))
         media.on_preview = self.preview_frame.emit
         media.on_device_lost = self._on_device_lost

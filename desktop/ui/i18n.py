@@ -37,8 +37,8 @@ PSEUDO = "pseudo"
 # The contexts of the sentences the Qt-free core marks (desktop.translatable.QT_TRANSLATE_NOOP).
 REASONS = "Reasons"  # desktop/session/reasons.py: why a call ended, why a share stopped
 CERTIFICATES = "Certificates"  # desktop/signalling/tls.py: why a certificate is not trusted
-SCREEN_SHARING = "ScreenSharing"  # desktop/media/qt_screens.py: why sharing cannot work here
-FILE_SHARE = "FileShare"  # desktop/session/meeting_session.py: why a file cannot be shared
+SCREEN_SHARING = "ScreenSharing"  # desktop/media/qt/screen_access.py: why sharing cannot work here
+FILE_SHARE = "FileShare"  # desktop/session/sharing.py: why a file cannot be shared
 
 _installed: list[QTranslator] = []  # Qt does not own installed translators: keep them alive
 
