@@ -65,24 +65,15 @@ def themed(qapp, monkeypatch):
 # Not counted:
 # - threads Python did not start (foreign threads that once called into Python, such as Qt's or
 #   PortAudio's, appear as threading._DummyThread and can be neither joined nor seen to end);
-# - the allowlist _PROCESS_WIDE, each with its reason;
-# - aiortc's decoder threads of a connection whose close was given up in that test. aiortc
-#   1.16's RTCPeerConnection.close() sometimes hangs stopping a transceiver (waiting for an RTP
-#   or RTCP task that never ran, or never ended: see CLOSE_TIMEOUT in server/sfu/peers.py);
-#   close_bounded there and in desktop/media/peers.py gives up after a few seconds and logs "the
-#   peer connection did not close within ..."; the receivers close() had not reached keep their
-#   decoder threads, blocked on an empty queue. Seen about once in ten runs of
-#   tests/gui/test_app.py::test_a_participant_sees_no_host_controls, on the server's side. Those
-#   threads are left to the exit and listed under "decoder threads of connections whose close
-#   hung". Any other decoder thread left running, say of a connection nobody closed, fails the
-#   test.
+# - the allowlist _PROCESS_WIDE, each with its reason.
+#
+# A connection whose close hangs (aiortc 1.16 sometimes never returns from close()) is given up
+# by rtcseam.peer.close_bounded, which stops its receivers' decoder threads too: those end, and a
+# test that leaves one running fails like any other.
 
-import logging  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-
-from aiortc.rtcrtpreceiver import decoder_worker  # noqa: E402
 
 #: seconds a test's threads get, after its teardown, to finish (the wait ends as soon as they do)
 THREAD_GRACE = 5.0
@@ -107,36 +98,11 @@ def _describe(thread: threading.Thread) -> str:
     return f"{thread.name!r} ({'daemon' if thread.daemon else 'non-daemon'}{where})"
 
 
-class _HungCloses(logging.Handler):
-    """Notes the warnings close_bounded logs when it gives a close up."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "did not close within" in record.getMessage():
-            self.seen += 1
-
-
-_HUNG: list[str] = []
-
-
 @pytest.fixture(autouse=True)
-def _no_thread_left_behind(request):
+def _no_thread_left_behind():
     before = _running()
-    hung = _HungCloses()
-    logging.getLogger().addHandler(hung)
-    try:
-        yield
-    finally:
-        logging.getLogger().removeHandler(hung)
+    yield
     left = _running() - before
-    if hung.seen:
-        decoders = {t for t in left if getattr(t, "_target", None) is decoder_worker}
-        if decoders:
-            _HUNG.append(f"{request.node.nodeid}: {hung.seen} close(s) given up, {sorted(t.name for t in decoders)} left")
-        left -= decoders
     deadline = time.monotonic() + THREAD_GRACE
     for thread in sorted(left, key=lambda t: t.name):
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -144,13 +110,6 @@ def _no_thread_left_behind(request):
     if left:
         pytest.fail(f"threads left running {THREAD_GRACE:.0f} s after the test ended: "
                     + ", ".join(_describe(t) for t in sorted(left, key=lambda t: t.name)), pytrace=False)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if _HUNG:
-        terminalreporter.section("decoder threads of connections whose close hung (aiortc), left to the exit")
-        for line in _HUNG:
-            terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config) -> None:

@@ -14,23 +14,13 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpS
 from aiortc.mediastreams import MediaStreamTrack
 
 from rtcseam.ice import host_addresses
+from rtcseam.peer import close_bounded
 
 from . import seam
 from .audio_receive import AudioReceiveTrack
 
 logger = logging.getLogger(__name__)
 
-#: How long closing a peer connection may take: aiortc's RTCRtpSender.stop() waits for tasks
-#: that may never have started (a connection closed right as it was negotiated), for ever.
-CLOSE_TIMEOUT = 5.0
-
-
-async def close_bounded(pc, what: str) -> None:
-    """Close ``pc``, but never wait longer than CLOSE_TIMEOUT (logged)."""
-    try:
-        await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT)
-    except asyncio.TimeoutError:
-        logger.warning("%s: the peer connection did not close within %g s; dropped", what, CLOSE_TIMEOUT)
 
 #: VP8 (cheap to encode, see DESIGN.md) with RTX, which NACK repair needs; Opus for audio.
 PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}

@@ -18,6 +18,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from rtcseam.ice import checked, host_addresses
+from rtcseam.peer import close_bounded
 from wire import ErrorCode, ProtocolError, TrackInfo
 
 from . import seam
@@ -25,18 +26,6 @@ from .forwarding import DownTrack, UpTrack
 
 logger = logging.getLogger(__name__)
 
-#: How long closing a peer connection may take. aiortc's RTCRtpSender.stop() waits for its RTP
-#: and RTCP tasks to have *started*; a sender whose tasks never ran (a connection closed right
-#: as it was negotiated) waits for ever, and with it whoever closes the room or the server.
-CLOSE_TIMEOUT = 5.0
-
-
-async def close_bounded(pc, what: str) -> None:
-    """Close ``pc``, but never wait longer than CLOSE_TIMEOUT (logged: what is left is dropped)."""
-    try:
-        await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT)
-    except asyncio.TimeoutError:
-        logger.warning("%s: the peer connection did not close within %g s; dropped", what, CLOSE_TIMEOUT)
 
 #: Codecs the forwarding unit receives from publishers: VP8 with RTX (leaving rtx out turns
 #: RTX off), and Opus. One video section per publisher connection, so RTX routes fine there.
