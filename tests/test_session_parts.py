@@ -11,7 +11,7 @@ from desktop.session import Capability, EndReason, Participant
 from desktop.session.dispatch import MessageTable
 from desktop.session.events import AttendeeJoined, AttendeeLeft, AttendeeUpdated, MeetingJoined
 from desktop.session.roster import Roster
-from desktop.session.tasks import TaskOwner
+from desktop.tasks import TaskOwner
 from wire import (
     AttendeeInfo,
     ChatMessage,
@@ -93,7 +93,7 @@ async def test_a_failing_task_is_logged_and_let_go(caplog: pytest.LogCaptureFixt
     async def fail() -> None:
         raise RuntimeError("boom")
 
-    with caplog.at_level(logging.ERROR, logger="desktop.session.tasks"):
+    with caplog.at_level(logging.ERROR, logger="desktop.tasks"):
         task = tasks.spawn(fail())
         await asyncio.gather(task, return_exceptions=True)
         await asyncio.sleep(0)

@@ -22,7 +22,7 @@ from ..signalling.tls import TrustStore, UntrustedCertificate
 from .dispatch import MessageTable
 from .events import Reconnecting
 from .reasons import JoinProblem
-from .tasks import TaskOwner
+from ..tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ A thin front over the session's parts, each in its own module:
 - ``conversation.Conversation``: chat, raised hands, reactions.
 
 The server's messages reach the part that handles them through one table (``dispatch``);
-every background task belongs to one :class:`~desktop.session.tasks.TaskOwner`, closed when
+every background task belongs to one :class:`~desktop.tasks.TaskOwner`, closed when
 the session ends. Everything the user lives through is a past-tense event
 (session/events.py). The desktop app and ``parley-bot`` are two front-ends over it.
 """
@@ -60,7 +60,7 @@ from .remote_media import STATS_INTERVAL, RemoteMedia
 from .roster import Roster
 from .screen_share import ScreenShare
 from .sharing import Sharing
-from .tasks import TaskOwner
+from ..tasks import TaskOwner
 from .timer import SessionTimer
 from .volume import VOLUME_INTERVAL
 

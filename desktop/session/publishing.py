@@ -21,7 +21,7 @@ from .dispatch import MessageTable
 from .events import CameraChanged, CameraRefused, SpeakingWhileMuted, VideoSlotFreed
 from .participant import Participant
 from .ports import Signalling
-from .tasks import TaskOwner
+from ..tasks import TaskOwner
 from .volume import VolumeReporter, volume_from_level
 
 #: "You're muted": speech (a volume indicator this high) for this long, at most this often

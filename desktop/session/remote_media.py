@@ -25,7 +25,7 @@ from .dispatch import MessageTable
 from .events import AudioFrameReceived, ConnectionStatsUpdated, VideoFrameReceived
 from .health import ConnectionHealthPolicy, quality
 from .ports import Signalling, Speaker
-from .tasks import TaskOwner
+from ..tasks import TaskOwner
 
 STATS_INTERVAL = 2.0  # connection figures are sampled this often (seconds)
 

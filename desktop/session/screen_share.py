@@ -36,7 +36,7 @@ from ..media.peers import PublishConnection
 from ..media.sender_track import SenderTrack
 from ..signalling.client import JoinUrl, SignallingClient
 from ..signalling.tls import TrustStore
-from .tasks import TaskOwner
+from ..tasks import TaskOwner
 from .volume import VOLUME_INTERVAL, VolumeReporter
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from ..translatable import QT_TRANSLATE_NOOP
 from .events import ScreenShareRefused, ScreenShareStarted, ScreenShareStopped, ShareAvailabilityChanged
 from .participant import Participant
 from .screen_share import ScreenShare, ShareRefused
-from .tasks import TaskOwner
+from ..tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from .device_controller import DeviceController
 from .idle_prompt import IdlePrompt
 from .settings import Settings
 from .share_controller import ShareController
-from .tasks import TaskGroup
+from ..tasks import TaskOwner
 
 SOUND_SETTINGS = {JOIN: "sounds/join_leave", LEAVE: "sounds/join_leave", CHAT: "sounds/chat", HAND: "sounds/hand"}
 
@@ -52,7 +52,7 @@ class CallController(QObject):
     ended = Signal(str)  # the meeting was left (the window is closed): the reason code
 
     def __init__(self, session: MeetingSession, name: str, devices: DeviceController, settings: Settings,
-                 tasks: TaskGroup, options: CallOptions, invite_url: str | None = None,
+                 tasks: TaskOwner, options: CallOptions, invite_url: str | None = None,
                  screens: ScreenCatalog | None = None, idle_source: IdleSource | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         """``session``: made, not yet joined; ``name``: mine, on the self-view until the server

@@ -18,7 +18,7 @@ from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from .backgrounds import SETTING as BACKGROUND_SETTING
 from .settings import Settings
-from .tasks import TaskGroup
+from ..tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class DeviceController(QObject):
     lists_changed = Signal()  # the devices there are, or those in use, changed: show them again
     background_changed = Signal(str)  # the background setting now in use
 
-    def __init__(self, devices: DeviceManager, settings: Settings, tasks: TaskGroup,
+    def __init__(self, devices: DeviceManager, settings: Settings, tasks: TaskOwner,
                  video_size: tuple[int, int] = (640, 360), fps: int = 30) -> None:
         super().__init__()
         self.devices = devices

@@ -36,7 +36,7 @@ from .i18n import REASONS, translator
 from .lobby_window import LobbyWindow
 from .settings import Settings
 from .start_window import StartWindow
-from .tasks import TaskGroup
+from ..tasks import TaskOwner
 from .theme import apply_theme
 from .trust_dialog import TrustDialog
 
@@ -94,7 +94,7 @@ class AppFlow(QObject):
         # The flow decides when the app ends (after leaving a call), not the last window closing:
         # between windows (a dialog hidden, the call window gone) none may be visible.
         QApplication.instance().setQuitOnLastWindowClosed(False)
-        self.tasks = TaskGroup()
+        self.tasks = TaskOwner("app")
         self.shutdown: asyncio.Future[int] = asyncio.get_event_loop().create_future()
         self.devices = DeviceController(devices, settings, self.tasks, options.video_size, options.fps)
         self.devices.notice.connect(self.notice)

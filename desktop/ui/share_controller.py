@@ -21,7 +21,7 @@ from .bridge import SessionBridge
 from .call_window import CallWindow
 from .i18n import FILE_SHARE, REASONS, SCREEN_SHARING, translator
 from .screen_picker import ScreenPicker
-from .tasks import TaskGroup
+from ..tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ QUIET_ENDS = (ShareEnd.STOPPED, EndReason.REPLACED, EndReason.LEFT)
 
 class ShareController(QObject):
     def __init__(self, session: MeetingSession, call: CallWindow, bridge: SessionBridge,
-                 screens: ScreenCatalog | None, tasks: TaskGroup) -> None:
+                 screens: ScreenCatalog | None, tasks: TaskOwner) -> None:
         """``screens``: what can be shared (None: sharing is not offered)."""
         super().__init__(call)
         self.session = session

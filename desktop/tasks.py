@@ -1,4 +1,7 @@
-"""One owner for a part's background tasks: started here, referenced here, stopped here. No Qt.
+"""One owner for background tasks: started here, referenced here, stopped here. No Qt.
+
+Every part of the session has one, and the Qt front-end has one for the coroutines its signals
+start (a button leaves the call, a menu shares a screen).
 
 asyncio keeps only a weak reference to a task, so a task nobody holds may be collected while
 it runs; a task that fails with nobody awaiting it fails silently. A :class:`TaskOwner` holds
@@ -44,6 +47,14 @@ class TaskOwner:
     def __len__(self) -> int:
         """How many tasks are running."""
         return len(self._tasks)
+
+    async def wait(self) -> None:
+        """Wait for every task still running (but the caller's own), whatever their outcome,
+        without cancelling them (the front-end's shutdown lets a leave finish)."""
+        current = asyncio.current_task()
+        others = [task for task in self._tasks if task is not current]
+        if others:
+            await asyncio.gather(*others, return_exceptions=True)
 
     async def close(self) -> None:
         """Cancel every running task (but the caller's own) and wait until they have finished."""
