@@ -13,11 +13,14 @@ from .http.keys import (
     API_KEY_KEY,
     CONFIG_KEY,
     JOIN_LIMITER_KEY,
+    TOKEN_JOIN_LIMITER_KEY,
     LIFECYCLE_KEY,
     MEETINGS_KEY,
     ROOMS_KEY,
     WEBHOOKS_KEY,
 )
+from .http.access_log import scrub_access_log
+from .http.callers import TokenJoinLimiter
 from .http.ratelimit import JoinLimiter
 from .http.routes import add_routes
 from .lifecycle import Lifecycle
@@ -47,6 +50,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         store.close()
         raise
 
+    scrub_access_log()  # a join link opened in a browser must not leave its token in the log
     app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[error_middleware])
     app[CONFIG_KEY] = config
     app[API_KEY_KEY] = api_key
@@ -55,6 +59,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app[LIFECYCLE_KEY] = lifecycle
     app[WEBHOOKS_KEY] = webhooks
     app[JOIN_LIMITER_KEY] = JoinLimiter(config.joins_per_minute)
+    app[TOKEN_JOIN_LIMITER_KEY] = TokenJoinLimiter(signer, config.joins_per_token_per_minute)
     add_routes(app)
 
     async def start(app: web.Application) -> None:

@@ -83,6 +83,11 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         "first); needs --tls-key. Join links then say parleys://")
     parser.add_argument("--tls-key", type=Path, default=None, metavar="PEM",
                         help="the certificate's unencrypted PEM private key; needs --tls-cert")
+    parser.add_argument("--allow-private-webhooks", action="store_true",
+                        help="let webhooks point at loopback, link-local and private addresses "
+                        "(refused by default: they reach what only this server can reach)")
+    parser.add_argument("--metrics-public", action="store_true",
+                        help="answer GET /metrics without the API key")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
@@ -98,6 +103,8 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         public_host=args.public_host,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
+        allow_private_webhooks=args.allow_private_webhooks,
+        metrics_public=args.metrics_public,
     )
 
 

@@ -53,6 +53,13 @@ class ServerConfig:
     #: ``join`` attempts a remote address may make a minute (0: no limit). Behind a reverse
     #: proxy every user shares the proxy's address: raise it or set 0 there.
     joins_per_minute: int = 30
+    #: ``join`` attempts one join token may make a minute, from any address (0: no limit); an
+    #: invite link, which many people share, may make ten times as many.
+    joins_per_token_per_minute: int = 20
+    #: Webhooks may point at loopback, link-local and private addresses (``--allow-private-webhooks``).
+    allow_private_webhooks: bool = False
+    #: ``GET /metrics`` answers without the API key (``--metrics-public``).
+    metrics_public: bool = False
     #: How often the rules are checked (seconds of real time).
     lifecycle_interval_seconds: float = 0.25
     #: A failed webhook delivery is tried again after each of these delays, then recorded as failed.

@@ -289,9 +289,12 @@ class MeetingService:
     def update_settings(self, meeting_id: str, override: dict[str, Any],
                         capabilities: list[str] | None = None) -> MeetingRecord:
         """Lay ``override`` over the meeting's settings override. ``capabilities``: those of
-        the attendee asking (None: the API key, which may do anything). The duration limit
-        needs ``change-max-duration``, anything else ``update-call-settings``; a limit that
-        would have ended the session already is refused."""
+        the attendee asking (None: the API key, which may do anything). Every part of the
+        override needs its capability, even one that changes nothing (an empty ``limits``):
+        the duration limit ``change-max-duration``, anything else ``update-call-settings``.
+        A limit that would have ended the session already is refused. An override that
+        leaves the settings as they were is stored and published nowhere (no
+        ``meeting.updated``, no webhook): the meeting comes back unchanged."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
@@ -303,6 +306,9 @@ class MeetingService:
                     raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"changing these settings needs {str(needed)!r}")
         merged = merge_settings(meeting.settings, override)
         updated = dataclasses.replace(meeting, settings=merged)
+        if merged == meeting.settings:
+            parse_settings(self.effective_settings(updated))  # still refuses what is invalid
+            return meeting
         limits = parse_settings(self.effective_settings(updated)).limits  # validates
         now = self._clock.now()
         if meeting.started_at is not None and limits.max_duration_seconds is not None \
@@ -478,11 +484,11 @@ def _needed_capabilities(override: dict[str, Any]) -> set[Capability]:
     """What a role needs to lay ``override`` over a meeting's settings."""
     needed: set[Capability] = set()
     for key, value in override.items():
-        if key == DURATION_KEY[0] and isinstance(value, dict):
+        if key == DURATION_KEY[0] and isinstance(value, dict) and value:
             if DURATION_KEY[1] in value:
                 needed.add(Capability.CHANGE_MAX_DURATION)
             if set(value) - {DURATION_KEY[1]}:
                 needed.add(Capability.UPDATE_CALL_SETTINGS)
-        else:
+        else:  # any other key, and an empty or malformed ``limits``, is a settings change
             needed.add(Capability.UPDATE_CALL_SETTINGS)
     return needed

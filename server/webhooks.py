@@ -10,13 +10,20 @@ webhook gets one delivery: a POST whose body is::
 ``attendee`` is in ``participant.*`` events only and ``reason`` in ``participant.left`` only;
 ``meeting`` is the meeting as REST shows it (``timer_ends_at``, ``end_reason``, ...). Headers:
 
-* ``X-Parley-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret>``
-* ``X-Parley-Event: <type>`` and ``X-Parley-Delivery: <delivery id>``
-* ``Content-Type: application/json`` and ``User-Agent: parley-server``
+* ``X-Parley-Timestamp: <unix seconds of this attempt>`` and ``X-Parley-Delivery: <delivery id>``
+* ``X-Parley-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<delivery id>.<raw body>">``,
+  keyed with the webhook's secret: a receiver that checks the timestamp is recent (5 minutes,
+  ``SIGNATURE_TOLERANCE_SECONDS``) and remembers the delivery ids it has seen cannot be fed a
+  recorded delivery again (:func:`verify_signature`)
+* ``X-Parley-Event: <type>``, ``Content-Type: application/json``, ``User-Agent: parley-server``
 
 A 2xx answer is a delivery; anything else (another status, a redirect, a refused connection,
 a timeout) is a failed attempt, tried again after each of ``ServerConfig.webhook_retry_delays``
-in turn and then recorded as ``failed``. Every delivery is stored (``server/store.py``) before it
+in turn and then recorded as ``failed``. ``last_error`` names only what kind of failure it
+was ("HTTP 500", "timed out", "connection failed", ...), never the system's error text, which
+would tell the API-key holder which ports are open on hosts it cannot otherwise reach. URLs
+that point at the server's own machine or network are refused unless the operator allows them
+(``server/webhook_targets.py``). Every delivery is stored (``server/store.py``) before it
 is sent, so those still pending when the server stops go on after a restart.
 
 Delivery never delays a meeting: the bus callback only writes the delivery to the store and
@@ -37,6 +44,9 @@ import json
 import logging
 import re
 import secrets
+import socket
+import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +59,7 @@ from .clock import Clock, iso
 from .config import ServerConfig
 from .events import EVENT_TYPES, EventBus, ServerEvent
 from .store import DeliveryRecord, Store, WebhookRecord
+from .webhook_targets import ForbiddenAddress, GuardedResolver, check_destination, forbidden, literal_address
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +68,41 @@ ALL_EVENTS = "*"
 SIGNATURE_HEADER = "X-Parley-Signature"
 EVENT_HEADER = "X-Parley-Event"
 DELIVERY_HEADER = "X-Parley-Delivery"
+TIMESTAMP_HEADER = "X-Parley-Timestamp"
+#: How far a delivery's timestamp may be from the receiver's clock (``verify_signature``).
+SIGNATURE_TOLERANCE_SECONDS = 300.0
 USER_AGENT = "parley-server"
 #: How many deliveries ``GET /v1/webhooks/{id}`` shows (the newest).
 DELIVERIES_SHOWN = 50
 MAX_URL_CHARS = 2048
-_MAX_ERROR_CHARS = 500
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Parley-Signature`` value for ``body``: ``sha256=<hex HMAC-SHA256>``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+def signed_payload(timestamp: int, delivery_id: int | str, body: bytes) -> bytes:
+    """What the signature covers: ``<timestamp>.<delivery id>.<body>``."""
+    return f"{timestamp}.{delivery_id}.".encode("ascii") + body
 
 
-def verify_signature(secret: str, body: bytes, header: str) -> bool:
-    """Whether ``header`` is the signature of ``body`` (for receivers; constant time)."""
-    return hmac.compare_digest(sign(secret, body).encode("ascii"), header.encode("utf-8", "replace"))
+def sign(secret: str, timestamp: int, delivery_id: int | str, body: bytes) -> str:
+    """The ``X-Parley-Signature`` value: ``sha256=<hex HMAC-SHA256 of the signed payload>``."""
+    payload = signed_payload(timestamp, delivery_id, body)
+    return "sha256=" + hmac.new(secret.encode("utf-8"), payload, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, headers: Mapping[str, str], now: float,
+                     tolerance: float = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """For receivers: whether ``headers`` (a delivery's) sign ``body`` with ``secret`` and
+    the timestamp is within ``tolerance`` seconds of ``now``. Constant time. The receiver
+    still remembers the delivery ids it has handled, to drop a replay inside the tolerance."""
+    try:
+        timestamp = int(headers.get(TIMESTAMP_HEADER, ""))
+    except ValueError:
+        return False
+    delivery_id = headers.get(DELIVERY_HEADER, "")
+    if abs(now - timestamp) > tolerance or not delivery_id.isdigit():
+        return False
+    expected = sign(secret, timestamp, delivery_id, body)
+    return hmac.compare_digest(expected.encode("ascii"),
+                               headers.get(SIGNATURE_HEADER, "").encode("utf-8", "replace"))
 
 
 def event_body(event: ServerEvent) -> dict[str, Any]:
@@ -92,8 +123,8 @@ def wants(webhook: WebhookRecord, event_type: str) -> bool:
     return ALL_EVENTS in webhook.events or event_type in webhook.events
 
 
-def check_url(url: str) -> None:
-    """Refuse (``bad_request``) a URL that is not absolute http(s) with a host."""
+def check_url(url: str) -> URL:
+    """The URL, or ``bad_request`` if it is not absolute http(s) with a host."""
     if not url or len(url) > MAX_URL_CHARS:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"url must be 1 to {MAX_URL_CHARS} characters")
     if url != url.strip() or any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
@@ -109,6 +140,7 @@ def check_url(url: str) -> None:
         raise ProtocolError(ErrorCode.BAD_REQUEST, f"url has no valid host name: {parsed.raw_host!r}")
     if parsed.explicit_port == 0:
         raise ProtocolError(ErrorCode.BAD_REQUEST, "url must not name port 0")
+    return parsed
 
 
 #: A DNS name as yarl gives it (IDNA-encoded): dot-separated labels of letters, digits, '-' and
@@ -175,7 +207,12 @@ class WebhookDispatcher:
         if self._running:
             return
         asyncio.get_running_loop()  # fail here, not in a later publish, when there is none
+        guarded = not self._config.allow_private_webhooks
+        # no DNS cache: each delivery resolves (and checks) its destination again
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver() if guarded else None,
+                                         use_dns_cache=False)
         self._session = aiohttp.ClientSession(
+            connector=connector,
             timeout=aiohttp.ClientTimeout(total=self._config.webhook_timeout_seconds),
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
@@ -225,12 +262,17 @@ class WebhookDispatcher:
 
     # --- webhooks (what REST does) -----------------------------------------------------------
 
-    def create_webhook(self, url: str, events: list[str]) -> WebhookRecord:
-        check_url(url)
+    async def create_webhook(self, url: str, events: list[str]) -> WebhookRecord:
+        """Register ``url`` for ``events``; a URL to the server's own machine or network is
+        refused unless the operator allows it (``server/webhook_targets.py``)."""
+        parsed = check_url(url)
+        events = check_events(events)
+        if not self._config.allow_private_webhooks:
+            await check_destination(parsed.raw_host or "", parsed.port or 0)
         webhook = WebhookRecord(
             id="wh_" + secrets.token_urlsafe(12),
             url=url,
-            events=check_events(events),
+            events=events,
             secret=secrets.token_urlsafe(32),
             created_at=self._clock.now(),
         )
@@ -331,12 +373,17 @@ class WebhookDispatcher:
         if session is None:
             raise RuntimeError("the webhook dispatcher is not started")
         body = delivery.body.encode("utf-8")
+        timestamp = int(self._clock.now())
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(webhook.secret, body),
+            SIGNATURE_HEADER: sign(webhook.secret, timestamp, delivery.id or 0, body),
+            TIMESTAMP_HEADER: str(timestamp),
             EVENT_HEADER: delivery.event_type,
             DELIVERY_HEADER: str(delivery.id),
         }
+        host = literal_address(URL(webhook.url).raw_host or "")
+        if host is not None and forbidden(host) and not self._config.allow_private_webhooks:
+            return ADDRESS_REFUSED  # aiohttp resolves no literal address: the guard is here
         try:
             async with session.post(webhook.url, data=body, headers=headers,
                                     allow_redirects=False) as response:
@@ -344,6 +391,42 @@ class WebhookDispatcher:
                     return None
                 return f"HTTP {response.status}"
         except TimeoutError:
-            return f"timed out after {self._config.webhook_timeout_seconds:g} s"
+            return "timed out"
         except (aiohttp.ClientError, OSError, ValueError) as exc:
-            return f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+            return _failure_kind(exc)  # only the kind of failure, never its text
+
+
+#: ``last_error`` values besides "HTTP <status>": the kind of failure, never its text.
+ADDRESS_REFUSED = "address not allowed"
+DNS_FAILED = "name not resolved"
+CONNECTION_FAILED = "connection failed"
+TLS_FAILED = "TLS failed"
+BAD_RESPONSE = "bad response"
+INVALID_URL = "invalid url"
+
+
+def _failure_kind(exc: BaseException) -> str:
+    """Which kind of failure ``exc`` is. An OS error's text (``Connection refused``, ``No
+    route to host``) would tell whether a port is open, so it is never stored."""
+    if _caused_by(exc, ForbiddenAddress):
+        return ADDRESS_REFUSED
+    if isinstance(exc, aiohttp.ClientConnectorDNSError) or _caused_by(exc, socket.gaierror):
+        return DNS_FAILED
+    if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
+        return TLS_FAILED
+    if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, OSError)):
+        return CONNECTION_FAILED
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return "timed out"
+    if isinstance(exc, aiohttp.ClientError):
+        return BAD_RESPONSE
+    return INVALID_URL
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, kind):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

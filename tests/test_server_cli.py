@@ -178,7 +178,7 @@ async def test_server_process_forwards_a_meeting_without_any_video_codec(tmp_pat
             bots = [Bot(BotOptions(url, duration=3.0, width=320, height=180, fps=15)) for url in urls]
             running = asyncio.gather(*(bot.run() for bot in bots))
             await asyncio.sleep(2.0)  # mid-meeting
-            async with session.get(f"{base_url}/metrics") as response:
+            async with session.get(f"{base_url}/metrics", headers=auth) as response:  # needs the key
                 metrics = dict(
                     line.rsplit(" ", 1) for line in (await response.text()).splitlines()
                     if line and not line.startswith("#")

@@ -20,6 +20,12 @@ def bearer(request: web.Request, what: str = "api key") -> str:
     return presented.strip()
 
 
+def presented_bearer(request: web.Request) -> str:
+    """The bearer token the request presents, or "" for none."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" else ""
+
+
 def is_api_key(request: web.Request, presented: str) -> bool:
     presented_bytes = presented.encode("utf-8", "surrogatepass")
     return hmac.compare_digest(presented_bytes, request.app[API_KEY_KEY].encode("utf-8"))

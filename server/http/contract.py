@@ -23,7 +23,9 @@ from aiohttp import web
 
 from wire import from_dict, load_object, to_dict
 
-from .auth import require_api_key
+from .auth import is_api_key, presented_bearer, require_api_key
+from .callers import RestLimiter, too_many
+from .keys import REST_LIMITER_KEY
 
 
 #: What a route with a body hands its handler: ``await read()`` is the body.
@@ -38,6 +40,9 @@ class Auth(enum.Enum):
     API_KEY = "api key"
     #: the API key or an attendee's join token; the handler tells them apart
     API_KEY_OR_JOIN_TOKEN = "api key or join token"
+    #: the API key, unless the operator made the route public (``/metrics``,
+    #: ``--metrics-public``); the handler checks
+    API_KEY_UNLESS_PUBLIC = "api key unless public"
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,23 @@ class Route:
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             for f in dataclasses.fields(self.body))
 
+    @property
+    def rate_limited(self) -> bool:
+        """Whether calls are counted per caller (``callers.RestLimiter``): every route but a
+        protocol switch (the WebSocket has limits of its own)."""
+        return self.status != 101
+
     def refusals(self) -> list[int]:
         """Every refusal's HTTP status: a body can be malformed (400) or too large (413), a
-        call with a key or token can be unauthorized (401), plus the row's own."""
+        call with a key or token can be unauthorized (401), a caller can call too often (429),
+        plus the row's own."""
         statuses = set(self.errors)
         if self.body is not None:
             statuses |= {400, 413}
         if self.auth is not Auth.NONE:
             statuses.add(401)
+        if self.rate_limited:
+            statuses.add(429)
         return sorted(statuses)
 
 
@@ -100,7 +114,8 @@ async def read_body(request: web.Request, cls: type) -> Any:
 
 
 def install(app: web.Application, routes: tuple[Route, ...]) -> None:
-    """Add every row of ``routes`` to ``app``'s router."""
+    """Add every row of ``routes`` to ``app``'s router, with a limit per caller."""
+    app[REST_LIMITER_KEY] = RestLimiter()
     for route in routes:
         if route.method == "GET":
             app.router.add_get(route.path, _serve(route))  # and HEAD, answered like the GET
@@ -112,6 +127,12 @@ def _serve(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse
     body_type = route.body
 
     async def serve(request: web.Request) -> web.StreamResponse:
+        if route.rate_limited:
+            presented = presented_bearer(request)
+            wait = request.app[REST_LIMITER_KEY].wait(
+                request.remote, presented, bool(presented) and is_api_key(request, presented))
+            if wait:
+                return too_many(wait, "this caller")
         if route.auth is Auth.API_KEY:
             require_api_key(request)
         if body_type is None:

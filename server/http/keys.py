@@ -10,6 +10,7 @@ from ..lifecycle import Lifecycle
 from ..meetings import MeetingService
 from ..rooms.registry import RoomRegistry
 from ..webhooks import WebhookDispatcher
+from .callers import RestLimiter, TokenJoinLimiter
 from .ratelimit import JoinLimiter
 
 CONFIG_KEY = web.AppKey("config", ServerConfig)
@@ -21,5 +22,9 @@ LIFECYCLE_KEY = web.AppKey("lifecycle", Lifecycle)
 WEBHOOKS_KEY = web.AppKey("webhooks", WebhookDispatcher)
 #: ``join`` attempts per remote address (``ServerConfig.joins_per_minute``).
 JOIN_LIMITER_KEY = web.AppKey("join_limiter", JoinLimiter)
+#: ``join`` attempts per join token (``ServerConfig.joins_per_token_per_minute``).
+TOKEN_JOIN_LIMITER_KEY = web.AppKey("token_join_limiter", TokenJoinLimiter)
+#: REST requests per caller (``contract.install`` puts it in).
+REST_LIMITER_KEY = web.AppKey("rest_limiter", RestLimiter)
 #: The OpenAPI document, serialised once when the app is built.
 OPENAPI_KEY = web.AppKey("openapi_document", bytes)

@@ -3,6 +3,10 @@
 It also shows how many codec instances aiortc created in this process. The forwarding unit
 must never create one (it moves encoded packets); ``parley-server`` starts counting at start
 (``sfu.seam.count_codecs``) so that tests and operators can see that stays at zero.
+
+It needs the API key (``Authorization: Bearer <api key>``, as Prometheus' ``authorization``
+setting sends it) unless the server runs with ``--metrics-public``: how many meetings and
+people are on a server is not everyone's business.
 """
 
 from __future__ import annotations
@@ -10,9 +14,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..sfu.seam import codec_counts
-from .keys import ROOMS_KEY
+from .auth import require_api_key
+from .keys import CONFIG_KEY, ROOMS_KEY
+
 
 async def metrics_handler(request: web.Request) -> web.Response:
+    if not request.app[CONFIG_KEY].metrics_public:
+        require_api_key(request)
     stats = request.app[ROOMS_KEY].stats()
     lines = [
         "# HELP parley_rooms Meetings with at least one participant connected.",

@@ -63,10 +63,11 @@ async def update_meeting(request: web.Request, read: Read) -> MeetingReply:
     if not is_api_key(request, presented):
         meeting, attendee = meetings.attendee_for_token(meeting_id, presented)
         capabilities = meetings.capabilities(meeting, attendee.role)
-    meetings.get_meeting(meeting_id)  # an unknown meeting is 404 before the body is judged
+    before = meetings.get_meeting(meeting_id)  # an unknown meeting is 404 before the body is judged
     body: UpdateMeeting = await read()
     meeting = meetings.update_settings(meeting_id, body.settings_override, capabilities)
-    request.app[ROOMS_KEY].refresh(meeting.id)
+    if meeting.settings != before.settings:  # a change that changes nothing tells nobody
+        request.app[ROOMS_KEY].refresh(meeting.id)
     return MeetingReply(meetings.view(meeting))
 
 

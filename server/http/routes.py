@@ -85,13 +85,14 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v1/webhooks/{webhook_id}", webhooks.delete_webhook, "deleteWebhook", WEBHOOKS,
           "Forget a webhook; no more deliveries.",
           reply=WebhookReply, answer="The webhook as it was.", errors=(404,)),
-    # --- the server itself, no key needed
+    # --- the server itself
     Route("GET", "/healthz", rest.healthz, "healthz", SERVER,
           "Is the server up? No key needed.",
           auth=Auth.NONE, reply=Health, answer="Up."),
     Route("GET", "/metrics", metrics.metrics_handler, "metrics", SERVER,
-          "What the server is doing, in Prometheus' text format. No key needed.",
-          auth=Auth.NONE, reply=Raw("Prometheus text exposition format.", "text/plain", {"type": "string"})),
+          "What the server is doing, in Prometheus' text format. Needs the API key unless "
+          "the server runs with `--metrics-public`.",
+          auth=Auth.API_KEY_UNLESS_PUBLIC, reply=Raw("Prometheus text exposition format.", "text/plain", {"type": "string"})),
     Route("GET", OPENAPI_PATH, openapi_handler, "openapi", SERVER,
           "This document. No key needed.",
           auth=Auth.NONE, reply=Raw("The OpenAPI 3.1 document.", "application/json", {"type": "object"})),

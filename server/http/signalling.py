@@ -47,7 +47,8 @@ from ..rooms.moderation import end_for_everyone, moderate
 from ..rooms.participant import Outbox, Participant
 from ..rooms.registry import RoomRegistry
 from ..rooms.room import Room
-from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY
+from .callers import TokenJoinLimiter
+from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY, TOKEN_JOIN_LIMITER_KEY
 from .ratelimit import JoinLimiter, RateLimit, TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -71,14 +72,16 @@ async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT)
     await ws.prepare(request)
     client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY],
-                              joins=request.app[JOIN_LIMITER_KEY], remote=request.remote)
+                              joins=request.app[JOIN_LIMITER_KEY], remote=request.remote,
+                              token_joins=request.app[TOKEN_JOIN_LIMITER_KEY])
     await client.run()
     return ws
 
 
 class ClientConnection:
     def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings: MeetingService,
-                 joins: JoinLimiter | None = None, remote: str | None = None) -> None:
+                 joins: JoinLimiter | None = None, remote: str | None = None,
+                 token_joins: TokenJoinLimiter | None = None) -> None:
         self.ws = ws
         self.rooms = rooms
         self.meetings = meetings
@@ -90,6 +93,7 @@ class ClientConnection:
         self._buckets = {limit: TokenBucket(limit.per_second, limit.burst) for limit in (CHANGES, VOLUMES, CHAT)}
         self._joins = joins or JoinLimiter(0)
         self._remote = remote
+        self._token_joins = token_joins
 
     async def run(self) -> None:
         self._writer = asyncio.create_task(self._write_loop())
@@ -146,6 +150,8 @@ class ClientConnection:
         if not self._joins.allow(self._remote):
             raise ProtocolError(ErrorCode.RATE_LIMITED,
                                 f"too many joins from your address; at most {self._joins.per_minute} a minute")
+        if self._token_joins is not None:
+            self._token_joins.check(message.token)  # per identity too: an address is easily changed
         if self.rooms.draining:
             raise ProtocolError(ErrorCode.SERVER_RESTARTING, "the server is restarting; join again in a moment")
         meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token, message.name)

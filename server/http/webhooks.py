@@ -41,7 +41,7 @@ def delivery_view(delivery: DeliveryRecord) -> DeliveryView:
 async def create_webhook(request: web.Request, read: Read) -> NewWebhookReply:
     """``POST /v1/webhooks`` → 201 ``{"webhook": {..., "secret"}}`` (the only time it is shown)."""
     body: CreateWebhook = await read()
-    webhook = request.app[WEBHOOKS_KEY].create_webhook(body.url, body.events)
+    webhook = await request.app[WEBHOOKS_KEY].create_webhook(body.url, body.events)
     return NewWebhookReply(NewWebhookView(id=webhook.id, url=webhook.url, events=list(webhook.events),
                                           created_at=iso(webhook.created_at), secret=webhook.secret))
 
