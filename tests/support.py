@@ -64,8 +64,10 @@ class Server:
 
 
 def config_for(data_dir: Path) -> ServerConfig:
-    # every test bot joins from 127.0.0.1: the per-address join limit has a test of its own
-    return ServerConfig(port=0, data_dir=data_dir, api_key=API_KEY, joins_per_minute=0)
+    # every test bot joins from 127.0.0.1, and the fuzz tests join one token many times: the
+    # join limits (per address, per token) have tests of their own
+    return ServerConfig(port=0, data_dir=data_dir, api_key=API_KEY, joins_per_minute=0,
+                        joins_per_token_per_minute=0)
 
 
 async def eventually(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
