@@ -373,13 +373,13 @@ class WebhookDispatcher:
         if session is None:
             raise RuntimeError("the webhook dispatcher is not started")
         body = delivery.body.encode("utf-8")
-        timestamp = int(self._clock.now())
+        timestamp, delivery_id = int(self._clock.now()), str(delivery.id)  # stored: it has an id
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(webhook.secret, timestamp, delivery.id or 0, body),
+            SIGNATURE_HEADER: sign(webhook.secret, timestamp, delivery_id, body),
             TIMESTAMP_HEADER: str(timestamp),
             EVENT_HEADER: delivery.event_type,
-            DELIVERY_HEADER: str(delivery.id),
+            DELIVERY_HEADER: delivery_id,
         }
         host = literal_address(URL(webhook.url).raw_host or "")
         if host is not None and forbidden(host) and not self._config.allow_private_webhooks:
@@ -390,14 +390,15 @@ class WebhookDispatcher:
                 if 200 <= response.status < 300:
                     return None
                 return f"HTTP {response.status}"
-        except TimeoutError:
-            return "timed out"
+        except TimeoutError:  # aiohttp's own timeouts included
+            return TIMED_OUT
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return _failure_kind(exc)  # only the kind of failure, never its text
 
 
 #: ``last_error`` values besides "HTTP <status>": the kind of failure, never its text.
 ADDRESS_REFUSED = "address not allowed"
+TIMED_OUT = "timed out"
 DNS_FAILED = "name not resolved"
 CONNECTION_FAILED = "connection failed"
 TLS_FAILED = "TLS failed"
@@ -416,8 +417,6 @@ def _failure_kind(exc: BaseException) -> str:
         return TLS_FAILED
     if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, OSError)):
         return CONNECTION_FAILED
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        return "timed out"
     if isinstance(exc, aiohttp.ClientError):
         return BAD_RESPONSE
     return INVALID_URL
