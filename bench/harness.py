@@ -88,6 +88,7 @@ class Api:
     def metrics(self) -> dict[str, float]:
         """``GET /metrics`` as {sample name with labels: value}; {} when it is not there."""
         request = urllib.request.Request(self.base_url + "/metrics")
+        request.add_header("Authorization", f"Bearer {self.key}")  # /metrics needs the key
         try:
             with self._opener.open(request, timeout=2.0) as reply:
                 text = reply.read().decode("utf-8", errors="replace")
