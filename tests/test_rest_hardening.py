@@ -28,7 +28,7 @@ from server.config import ServerConfig
 from server.events import ServerEvent
 from server.http import contract
 from server.http.access_log import REDACTED, scrub
-from server.http.callers import ADDRESS_RATE, TOKEN_RATE, RestLimiter, TokenJoinLimiter
+from server.http.callers import ADDRESS_RATE, MAX_BUCKETS, TOKEN_RATE, RestLimiter, TokenJoinLimiter
 from server.http.keys import WEBHOOKS_KEY
 from server.tokens import TokenSigner
 from support import API_KEY, AUTH, T0, Server, bounded
@@ -177,7 +177,7 @@ def test_quiet_callers_are_forgotten_and_the_buckets_stay_bounded() -> None:
     limiter = RestLimiter(clock=lambda: now[0])
     for i in range(30_000):  # made-up tokens from many addresses
         limiter.wait(f"10.0.{i // 250}.{i % 250}", f"token-{i}", api_key=False)
-    assert len(limiter._addresses) <= 10_000 and len(limiter._tokens) <= 10_000
+    assert limiter.tracked() <= 2 * MAX_BUCKETS
     now[0] += 3600
     assert limiter.wait("10.0.0.1", "token-1", api_key=False) == 0.0
 

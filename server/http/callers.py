@@ -103,6 +103,10 @@ class RestLimiter:
         self._addresses = Buckets(ADDRESS_RATE, clock)
         self._tokens = Buckets(TOKEN_RATE, clock)
 
+    def tracked(self) -> int:
+        """How many callers have a bucket now (bounded by ``MAX_BUCKETS`` per kind)."""
+        return len(self._api_key) + len(self._addresses) + len(self._tokens)
+
     def wait(self, remote: str | None, presented: str, api_key: bool) -> float:
         """0.0 if a request may go on, else the seconds its caller must wait. ``remote``: its
         address; ``presented``: its bearer token ("" for none); ``api_key``: whether that is
