@@ -267,3 +267,13 @@ async def test_changing_address_does_not_reset_the_join_limit(tmp_path: Path) ->
                 frames = [f for f in await frames_of(ws, 0.3) if f["type"] in ("joined", "error")]
                 codes.append(frames[0].get("code", "joined"))
         assert codes == ["joined", "joined", "joined", ErrorCode.RATE_LIMITED]
+
+
+def test_the_operator_switches_are_off_unless_given(tmp_path: Path) -> None:
+    from server.cli import parse_args
+
+    plain = parse_args([], environ={}, home=tmp_path)
+    assert (plain.allow_private_webhooks, plain.metrics_public) == (False, False)
+    assert plain.joins_per_token_per_minute == 20
+    given = parse_args(["--allow-private-webhooks", "--metrics-public"], environ={}, home=tmp_path)
+    assert (given.allow_private_webhooks, given.metrics_public) == (True, True)
