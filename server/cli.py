@@ -48,6 +48,17 @@ def _minutes(text: str) -> float:
     return value * 60
 
 
+def _days(text: str) -> float:
+    """Days (may be fractional), 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 <= value < 1e6:
+        raise argparse.ArgumentTypeError("must be 0 days or more")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
                home: Path | None = None) -> ServerConfig:
     """The server's configuration from its arguments and its environment (``os.environ``
@@ -83,6 +94,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         "first); needs --tls-key. Join links then say parleys://")
     parser.add_argument("--tls-key", type=Path, default=None, metavar="PEM",
                         help="the certificate's unencrypted PEM private key; needs --tls-cert")
+    parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
+                        help="forget a meeting's chat (private messages included) this many days "
+                        "after it ended; 0: when it ends (default: kept with the meeting)")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
@@ -98,6 +112,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         public_host=args.public_host,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
+        chat_retention_days=args.chat_retention_days,
     )
 
 
