@@ -183,7 +183,10 @@ class Join(Message):
 
     With ``content`` the socket is a screen share of the attendee the token names (who must be
     in the meeting already): it joins as ``ATTENDEE_ID#content`` and only publishes video. At
-    most 2 shares run at once; a third is refused with ``content_share_unavailable``."""
+    most 2 shares run at once; a third is refused with ``content_share_unavailable``.
+
+    ``name`` names a new guest of an invite link (``display_name``'s rules); an attendee that
+    exists keeps its stored name, whatever a ``join`` says."""
 
     TYPE: ClassVar[str] = "join"
     meeting_id: str
@@ -195,7 +198,7 @@ class Join(Message):
         if not self.meeting_id or not self.token:
             raise ValueError("meeting_id and token must not be empty")
         if self.name is not None and not self.name.strip():
-            object.__setattr__(self, "name", None)  # blank: keep the name the attendee has
+            object.__setattr__(self, "name", None)  # blank: no name given
         if self.name is not None and len(self.name) > MAX_NAME_CHARS:
             raise ValueError(f"name longer than {MAX_NAME_CHARS} characters")
 
