@@ -206,6 +206,8 @@ _MEETING_COLUMNS = "id, call_type, settings, created_at, started_at, ended_at, e
 _ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at, removed_at, invite_id"
 _INVITE_COLUMNS = "id, meeting_id, role, created_at, expires_at, revoked_at"
 _CHAT_COLUMNS = "id, meeting_id, sender_id, sender_name, recipient_id, text, sent_at"
+#: SQLite's largest integer (a larger one given to it is an OverflowError)
+_MAX_ROWID = 2**63 - 1
 _DELIVERY_COLUMNS = ("id, webhook_id, event_type, body, created_at, attempts, status, last_error, "
                      "next_attempt_at, delivered_at")
 
@@ -462,7 +464,8 @@ class Store:
             f"SELECT {_CHAT_COLUMNS} FROM chat_messages "
             "WHERE meeting_id = ? AND id < ? AND (recipient_id IS NULL OR recipient_id = ? OR sender_id = ?) "
             "ORDER BY id DESC LIMIT ?",
-            (meeting_id, before if before is not None else 2**63 - 1, attendee_id, attendee_id, limit),
+            (meeting_id, min(before, _MAX_ROWID) if before is not None else _MAX_ROWID, attendee_id, attendee_id,
+             limit),
         ).fetchall()
         return [ChatRecord(*row) for row in rows]
 

@@ -136,6 +136,9 @@ async def test_every_message_can_be_read_back_in_order_and_pages_stay_bounded(se
     page = room.chat_history(me, None, MAX_CHAT_PAGE)
     assert len(page.messages) == MAX_CHAT_PAGE and page.more
     assert page.messages[-1].text == f"hi {MAX_CHAT_PAGE + 4}"
+    # an id past anything SQLite can hold is simply "the latest"
+    rid = await mallory.send(ChatHistoryRequest(before=2**80, limit=1))
+    assert (await mallory.next("chat_history", rid))["messages"][0]["text"] == f"hi {MAX_CHAT_PAGE + 4}"
     # a page request out of bounds is a bad request, and the socket carries on
     await mallory.ws.send_str(json.dumps({"v": 1, "type": "chat_history_request", "rid": 99, "limit": 0}))
     error = await mallory.next("error", 99)

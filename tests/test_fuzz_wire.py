@@ -79,7 +79,7 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "signal_strength": st.sampled_from([0.0, 0.5, 1.0]),
     "text": text.filter(str.strip),  # a chat message is never blank
     "emoji": st.sampled_from(REACTIONS),
-    "before": st.integers(1, 2**63 - 1),  # chat_history_request: a message id
+    "before": st.integers(1, 2**64),  # chat_history_request: a message id
     "limit": st.integers(1, MAX_CHAT_PAGE),
 }
 
