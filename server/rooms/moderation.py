@@ -21,7 +21,7 @@ from .room import Room
 async def moderate(room: Room, host: Participant, attendee_id: str, action: ModerationAction,
                    revoke_invite: bool = False) -> Message:
     """Do ``action`` to ``attendee_id``, and return the reply for the host (what everyone else
-    is told too). Each action needs the capability ``ModerationAction.capability`` names.
+    is told too, when the attendee was here). Each action needs the capability ``ModerationAction.capability`` names.
 
     ``remove`` works on any attendee of the meeting, connected or not: its token lets it in no
     more (restarts included), and with ``revoke_invite`` neither does the invite link it came

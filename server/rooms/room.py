@@ -92,8 +92,6 @@ class Room:
         if self._ended or meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         capabilities = self.meetings.capabilities(meeting, attendee.role)
-        if self.meetings.is_removed(attendee.id):  # since it was authenticated, too
-            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         if Capability.JOIN_CALL not in capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"role {attendee.role!r} may not join")
         previous = self.participants.get(attendee.id)
@@ -110,6 +108,8 @@ class Room:
         limit = self.meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
         if limit is not None and not returning and len(self.people()) >= limit:
             raise ProtocolError(ErrorCode.MEETING_FULL, f"this meeting is full ({limit} participants)")
+        if self.meetings.is_removed(attendee.id):  # since it was authenticated, or while it waited
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         self.meetings.enrol(attendee)
         meeting = self.meetings.mark_started(self.meeting_id)
         participant = Participant(attendee, outbox, capabilities)
