@@ -9,10 +9,11 @@ import re
 
 import aioice.ice
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
 from server.sfu.offer import MAX_CANDIDATES_PER_SECTION, vet_publish_offer
-from server.sfu.peers import PublisherPeer
+from server.sfu.forwarding import UpTrack
+from server.sfu.peers import PublisherPeer, SubscriberPeer
 from wire import ErrorCode, ProtocolError
 
 ICE = ("127.0.0.1",)
@@ -182,3 +183,42 @@ async def test_an_offer_without_the_forwarded_codecs_is_refused(audio, video, ki
     assert message.startswith("this server forwards VP8 video (with RTX) and Opus audio")
     assert f"{kind} section has no {missing}" in message
     assert remote_candidates == []
+
+
+@pytest.fixture
+async def subscriber_offer():
+    """A subscriber connection with an offer waiting, and a client's answer to it."""
+    offers: list[str] = []
+
+    async def send_offer(sdp: str, tracks) -> None:
+        offers.append(sdp)
+
+    async def send_tracks(tracks) -> None:
+        pass
+
+    peer = SubscriberPeer(send_offer, send_tracks, ICE)
+    up = UpTrack("ada", "video", request_pli=lambda ssrc: None)
+    await peer.update({("ada", "video"): up})
+    client = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    await client.setRemoteDescription(RTCSessionDescription(offers[-1], "offer"))
+    await client.setLocalDescription(await client.createAnswer())
+    yield peer, client.localDescription.sdp
+    up.close()
+    await client.close()
+    await peer.close()
+
+
+@pytest.mark.parametrize("edit, what", [
+    (lambda sdp: without(sdp, "a=fingerprint:"), "no DTLS fingerprint"),
+    (lambda sdp: without(sdp, "a=setup:"), "no DTLS role (a=setup)"),
+    (lambda sdp: with_candidates(sdp, 2500), f"more than {MAX_CANDIDATES_PER_SECTION} ICE candidates"),
+])
+async def test_a_hostile_subscribe_answer_is_refused_before_aiortc(subscriber_offer, edit, what,
+                                                                   remote_candidates, no_tracebacks) -> None:
+    peer, answer = subscriber_offer
+    with pytest.raises(ProtocolError) as caught:
+        await peer.on_answer(edit(answer))
+    assert caught.value.code is ErrorCode.NEGOTIATION_FAILED and what in caught.value.message
+    assert remote_candidates == [] and peer.pc.remoteDescription is None
+    await peer.on_answer(answer)  # the offer still waits: the real answer is taken
+    assert peer.pc.remoteDescription is not None

@@ -1,4 +1,5 @@
-"""Vetting a publisher's offer before aiortc sees it.
+"""Vetting the SDP a participant sends (a publisher's offer, a subscriber's answer) before aiortc
+sees it.
 
 aiortc trusts an offer's shape: every ``a=candidate`` line becomes a remote candidate that aioice
 pairs and checks (its insertion is quadratic, and each unanswered check is a STUN request sent
@@ -19,6 +20,10 @@ library only, and refuses with ``negotiation_failed`` and a sentence saying why:
   ``224.0.0.0/4``, ``240.0.0.0/4`` with ``255.255.255.255``, ``::``, ``ff00::/8``) or an mDNS name
   (``….local``, as browsers hide host addresses). Loopback, private and link-local addresses are
   allowed: a client on the server's machine or network uses them.
+
+A subscriber's answer (:func:`vet_subscribe_answer`) mirrors the server's offer, so its sections
+are aiortc's to match; it is checked for the same candidates and for DTLS (``a=setup`` then
+``active`` or ``passive``).
 
 The SDP's size and its number of ``m=`` lines are capped before this, when the message is
 decoded (wire/limits.py ``MAX_SDP_CHARS``, ``MAX_SDP_MEDIA_SECTIONS``).
@@ -95,7 +100,7 @@ def _check_candidate(value: str) -> None:
         raise _refuse(f"ICE candidate address {address} is not a unicast address")
 
 
-def _parse(sdp: str) -> tuple[list[_Section], bool, str | None]:
+def _parse(sdp: str, setup_values: tuple[str, ...] = _SETUP_VALUES) -> tuple[list[_Section], bool, str | None]:
     sections: list[_Section] = []
     session_fingerprint = False
     session_setup: str | None = None
@@ -119,8 +124,8 @@ def _parse(sdp: str) -> tuple[list[_Section], bool, str | None]:
             else:
                 current.fingerprint = True
         elif attr == "setup":
-            if value not in _SETUP_VALUES:
-                raise _refuse(f"DTLS setup {value[:16]!r} in an offer: use actpass, active or passive")
+            if value not in setup_values:
+                raise _refuse(f"DTLS setup {value[:16]!r}: use {', '.join(setup_values)} here")
             if current is None:
                 session_setup = value
             else:
@@ -136,6 +141,22 @@ def _parse(sdp: str) -> tuple[list[_Section], bool, str | None]:
     return sections, session_fingerprint, session_setup
 
 
+def _check_dtls(section: _Section, session_fingerprint: bool, session_setup: str | None) -> None:
+    if not (section.fingerprint or session_fingerprint):
+        raise _refuse(f"the {section.kind[:16]} section has no DTLS fingerprint (a=fingerprint): "
+                      "media travels over DTLS-SRTP only")
+    if (section.setup or session_setup) is None:
+        raise _refuse(f"the {section.kind[:16]} section has no DTLS role (a=setup)")
+
+
+def vet_subscribe_answer(sdp: str) -> None:
+    """Check a subscriber's answer: its candidates and DTLS (ProtocolError, ``negotiation_failed``)."""
+    sections, session_fingerprint, session_setup = _parse(sdp, ("active", "passive"))
+    for section in sections:
+        if section.kind in FORWARDED_CODECS:
+            _check_dtls(section, session_fingerprint, session_setup)
+
+
 def vet_publish_offer(sdp: str) -> VettedOffer:
     """Check a publisher's offer; :class:`ProtocolError` (``negotiation_failed``) says what is wrong."""
     sections, session_fingerprint, session_setup = _parse(sdp)
@@ -147,11 +168,7 @@ def vet_publish_offer(sdp: str) -> VettedOffer:
                       f"(the offer has {len(kinds)} sections: {', '.join(k[:16] for k in kinds[:8])})")
     total = sum(s.candidates for s in sections)  # <= MAX_CANDIDATES, as there are two sections at most
     for section in sections:
-        if not (section.fingerprint or session_fingerprint):
-            raise _refuse(f"the {section.kind} section has no DTLS fingerprint (a=fingerprint): "
-                          "media travels over DTLS-SRTP only")
-        if (section.setup or session_setup) is None:
-            raise _refuse(f"the {section.kind} section has no DTLS role (a=setup)")
+        _check_dtls(section, session_fingerprint, session_setup)
         offered = [section.codecs.get(pt) for pt in section.payload_types]
         if FORWARDED_CODECS[section.kind] not in offered:
             names = sorted({c for c in offered if c and c != "rtx"}) or ["none"]

@@ -23,7 +23,7 @@ from wire import ErrorCode, ProtocolError, TrackInfo
 
 from . import seam
 from .forwarding import DownTrack, UpTrack
-from .offer import vet_publish_offer
+from .offer import vet_publish_offer, vet_subscribe_answer
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +211,7 @@ class SubscriberPeer:
         async with self._lock:
             if not self._offer_pending:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "no offer is waiting for an answer")
+            vet_subscribe_answer(answer_sdp)  # before aiortc: candidates capped, DTLS present
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
             except Exception as exc:
