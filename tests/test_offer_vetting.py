@@ -4,11 +4,14 @@ candidates; the answer carries only the codecs forwarded, whatever the offer pre
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
 import aioice.ice
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
 from server.sfu.offer import MAX_CANDIDATES_PER_SECTION, vet_publish_offer
@@ -222,3 +225,36 @@ async def test_a_hostile_subscribe_answer_is_refused_before_aiortc(subscriber_of
     assert remote_candidates == [] and peer.pc.remoteDescription is None
     await peer.on_answer(answer)  # the offer still waits: the real answer is taken
     assert peer.pc.remoteDescription is not None
+
+
+@pytest.fixture(scope="module")
+def real_offer_sdp() -> str:
+    return asyncio.run(client_offer())
+
+
+_attribute = st.sampled_from(["a=candidate:", "a=fingerprint:", "a=setup:", "a=rtpmap:", "m=", "a=mid:", ""])
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+_edits = st.lists(st.tuples(st.sampled_from(["delete", "replace", "insert", "truncate"]),
+                            st.floats(0, 1, exclude_max=True), _attribute, _text), max_size=6)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(edits=_edits)
+def test_vetting_any_edited_offer_answers_a_verdict_or_negotiation_failed(real_offer_sdp, edits) -> None:
+    lines = real_offer_sdp.splitlines()
+    for how, where, prefix, text in edits:
+        at = int(where * len(lines)) if lines else 0
+        if how == "delete" and lines:
+            del lines[at]
+        elif how == "replace" and lines:
+            lines[at] = prefix + text
+        elif how == "insert":
+            lines.insert(at, prefix + text)
+        elif how == "truncate" and lines:
+            lines[at] = lines[at][: len(lines[at]) // 2]
+    try:
+        vetted = vet_publish_offer("\r\n".join(lines) + "\r\n")
+    except ProtocolError as refusal:
+        assert refusal.code is ErrorCode.NEGOTIATION_FAILED and refusal.message
+    else:
+        assert set(vetted.kinds) <= {"audio", "video"} and len(vetted.kinds) == len(set(vetted.kinds)) >= 1

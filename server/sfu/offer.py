@@ -32,6 +32,7 @@ decoded (wire/limits.py ``MAX_SDP_CHARS``, ``MAX_SDP_MEDIA_SECTIONS``).
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from wire import ErrorCode, ProtocolError
@@ -48,6 +49,7 @@ FORWARDED_CODECS = {"audio": "opus", "video": "vp8"}
 FORWARDED_NAMES = {"audio": "Opus", "video": "VP8"}
 _SETUP_VALUES = ("actpass", "active", "passive")
 _THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def _refuse(message: str) -> ProtocolError:
@@ -79,7 +81,7 @@ def _check_candidate(value: str) -> None:
     if len(bits) < 8 or bits[6] != "typ":
         raise _refuse(f"malformed ICE candidate {value[:80]!r}")
     _, component, transport, priority, address, port = bits[:6]
-    if not (component.isdigit() and priority.isdigit() and port.isdigit()):
+    if not all(_DIGITS.fullmatch(n) for n in (component, priority, port)):
         raise _refuse(f"malformed ICE candidate {value[:80]!r}")
     transport = transport.lower()
     if transport not in ("udp", "tcp"):
