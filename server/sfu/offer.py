@@ -5,8 +5,8 @@ aiortc trusts an offer's shape: every ``a=candidate`` line becomes a remote cand
 pairs and checks (its insertion is quadratic, and each unanswered check is a STUN request sent
 seven times to an address and port the offer chose), every ``m=`` line a transceiver, and an
 offer without a DTLS fingerprint or ``a=setup`` is accepted and fails later, with a traceback,
-in a task nobody waits for. So :func:`vet_publish_offer` reads the offer first, with the standard
-library only, and refuses with ``negotiation_failed`` and a sentence saying why:
+in a task nobody waits for. So :func:`vet_publish_offer` reads the offer first, itself (not with
+aiortc's parser), and refuses with ``negotiation_failed`` and a sentence saying why:
 
 * the sections: at most one ``audio`` and one ``video`` (what a publish connection carries,
   desktop/media/peers.py ``PublishConnection``), at least one, nothing else (no data channel);
@@ -15,8 +15,8 @@ library only, and refuses with ``negotiation_failed`` and a sentence saying why:
 * DTLS: a fingerprint and ``a=setup`` (``actpass``, ``active`` or ``passive``) for every section,
   at its own level or the session's;
 * ICE candidates: at most :data:`MAX_CANDIDATES_PER_SECTION` in a section, so at most
-  :data:`MAX_CANDIDATES` in all (two sections at most); each well formed, with a port, over UDP or TCP, and an address
-  that is a unicast IP address (not unspecified, multicast, broadcast or reserved: ``0.0.0.0/8``,
+  :data:`MAX_CANDIDATES` in all (two sections at most); each well formed, with a port, over UDP
+  or TCP, and an address that is a unicast IP address (not unspecified, multicast, broadcast or reserved: ``0.0.0.0/8``,
   ``224.0.0.0/4``, ``240.0.0.0/4`` with ``255.255.255.255``, ``::``, ``ff00::/8``) or an mDNS name
   (``….local``, as browsers hide host addresses). Loopback, private and link-local addresses are
   allowed: a client on the server's machine or network uses them.
@@ -25,8 +25,9 @@ A subscriber's answer (:func:`vet_subscribe_answer`) mirrors the server's offer,
 are aiortc's to match; it is checked for the same candidates and for DTLS (``a=setup`` then
 ``active`` or ``passive``).
 
-The SDP's size and its number of ``m=`` lines are capped before this, when the message is
-decoded (wire/limits.py ``MAX_SDP_CHARS``, ``MAX_SDP_MEDIA_SECTIONS``).
+It reads the SDP once, line by line, and stops at the first fault (the 17th candidate of a
+section, say). The SDP's size and its number of ``m=`` lines are capped before this, when the
+message is decoded (wire/limits.py ``MAX_SDP_CHARS``, ``MAX_SDP_MEDIA_SECTIONS``).
 """
 
 from __future__ import annotations
@@ -37,14 +38,17 @@ from dataclasses import dataclass, field
 
 from wire import ErrorCode, ProtocolError
 
+from .forwarding import FORWARDED_MIME
+
 #: Candidates a section may carry. A real client offers a handful: one per interface and
 #: address family, a server-reflexive one or two, TCP ones from browsers.
 MAX_CANDIDATES_PER_SECTION = 16
-#: Candidates an offer may carry in all: two sections at most (aiortc repeats its candidates in
-#: every bundled section; with BUNDLE, aiortc hands aioice only the first section's).
+#: Candidates an offer may carry in all: two sections at most. (aiortc clients repeat their
+#: candidates in every section; the server's sections share one transport, and aiortc hands
+#: aioice one section's candidates: at most MAX_CANDIDATES_PER_SECTION reach it.)
 MAX_CANDIDATES = 2 * MAX_CANDIDATES_PER_SECTION
 #: The codec each kind of section must offer: what the forwarding unit forwards (lower case).
-FORWARDED_CODECS = {"audio": "opus", "video": "vp8"}
+FORWARDED_CODECS = {kind: mime.split("/")[1] for kind, mime in FORWARDED_MIME.items()}
 #: What the refusals call them.
 FORWARDED_NAMES = {"audio": "Opus", "video": "VP8"}
 _SETUP_VALUES = ("actpass", "active", "passive")
