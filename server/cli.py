@@ -48,6 +48,17 @@ def _minutes(text: str) -> float:
     return value * 60
 
 
+def _days(text: str) -> float:
+    """Days (may be fractional), 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 <= value < 1e6:
+        raise argparse.ArgumentTypeError("must be 0 days or more")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
                home: Path | None = None) -> ServerConfig:
     """The server's configuration from its arguments and its environment (``os.environ``
@@ -88,6 +99,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         "(refused by default: they reach what only this server can reach)")
     parser.add_argument("--metrics-public", action="store_true",
                         help="answer GET /metrics without the API key")
+    parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
+                        help="forget a meeting's chat (private messages included) this many days "
+                        "after it ended; 0: when it ends (default: kept with the meeting)")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
@@ -105,6 +119,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
         allow_private_webhooks=args.allow_private_webhooks,
         metrics_public=args.metrics_public,
+        chat_retention_days=args.chat_retention_days,
     )
 
 

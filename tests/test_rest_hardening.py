@@ -236,7 +236,7 @@ def test_joins_are_limited_per_token_whatever_the_address() -> None:
     now = [0.0]
     limiter = TokenJoinLimiter(signer, per_minute=5, clock=lambda: now[0])
     ada, grace = signer.issue("m", "a-1", 3600), signer.issue("m", "a-2", 3600)
-    invite = signer.issue_invite("m", "participant", 3600)
+    invite = signer.issue_invite("m", "participant", 3600, "inv-1")
     for _ in range(5):
         limiter.check(ada)
     with pytest.raises(ProtocolError) as refused:
