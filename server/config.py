@@ -63,6 +63,12 @@ class ServerConfig:
     #: key, both or neither. With them the server speaks https/wss and join URLs say parleys://.
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    #: A signalling socket that has not sent ``join`` this long after it opened is closed
+    #: (close code 4001): clients send it at once, so only idle sockets hit this.
+    join_timeout_seconds: float = 10.0
+    #: A send to a client that cannot go out this long (the client does not read) drops it
+    #: (close code 4003), as does a backlog of 1000 unsent messages.
+    send_timeout_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -73,7 +79,8 @@ class ServerConfig:
         if self.api_key is not None and not self.api_key.strip():
             raise ValueError("api_key must not be empty")
         for name in ("max_meeting_seconds", "empty_timeout_seconds", "alone_timeout_seconds",
-                     "lifecycle_interval_seconds", "webhook_timeout_seconds"):
+                     "lifecycle_interval_seconds", "webhook_timeout_seconds",
+                     "join_timeout_seconds", "send_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))

@@ -1,5 +1,5 @@
 """Token buckets: how often one connection may send what changes others' view, and how many
-``join`` attempts one remote address may make."""
+``join`` attempts one remote address may make; and how often one address may fill the log."""
 
 from __future__ import annotations
 
@@ -60,3 +60,27 @@ class JoinLimiter:
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(self.per_minute / 60.0, self.per_minute, self._clock)
         return bucket.allow()
+
+
+class LogThrottle:
+    """At most one log line per key (a remote address) per ``interval`` seconds, so a client
+    that is refused a thousand times a second does not fill the disk with the refusals.
+
+    It remembers at most ``keys`` keys; when full it forgets them all (a flood from many
+    addresses then logs a line per address per interval at worst, still bounded)."""
+
+    def __init__(self, interval: float, clock=time.monotonic, keys: int = 10_000) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._keys = keys
+        self._logged_at: dict[str, float] = {}
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        at = self._logged_at.get(key)
+        if at is not None and now - at < self.interval:
+            return False
+        if len(self._logged_at) >= self._keys:
+            self._logged_at.clear()
+        self._logged_at[key] = now
+        return True
