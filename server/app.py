@@ -7,7 +7,15 @@ from aiohttp import web
 from wire import MAX_MESSAGE_BYTES
 
 from .clock import Clock, SystemClock
-from .config import STORE_FILE, ServerConfig, ensure_data_dir, host_port, resolve_api_key
+from .config import (
+    STORE_FILE,
+    DataDirLock,
+    ServerConfig,
+    ensure_data_dir,
+    host_port,
+    resolve_api_key,
+    using_data_dir,
+)
 from .http.errors import error_middleware
 from .http.keys import (
     API_KEY_KEY,
@@ -31,20 +39,30 @@ from .webhooks import WebhookDispatcher
 
 
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
-    """The server's parts, built and wired: the composition root."""
+    """The server's parts, built and wired: the composition root.
+
+    The data dir is locked for as long as the app lives (released at cleanup): a second server
+    on it fails here. A data dir that cannot be written (read-only, full) fails here too; both
+    with a :class:`~server.config.DataDirError` that says so in a sentence."""
     clock = clock or SystemClock()
     peers = ForwardingPeers(config.ice_addresses)  # what the forwarding unit offers peers
-    ensure_data_dir(config.data_dir)
-    api_key, _ = resolve_api_key(config)
-    store = Store(config.data_dir / STORE_FILE)
+    with using_data_dir(config.data_dir):
+        ensure_data_dir(config.data_dir)
+    lock = DataDirLock.acquire(config.data_dir)
+    store: Store | None = None
     try:
-        signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
-        meetings = MeetingService(store, clock, signer, config)
+        with using_data_dir(config.data_dir):
+            api_key, _ = resolve_api_key(config)
+            store = Store(config.data_dir / STORE_FILE)
+            signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
+            meetings = MeetingService(store, clock, signer, config)
         rooms = RoomRegistry(meetings, config, peers)
         lifecycle = Lifecycle(meetings, rooms, config)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:
-        store.close()
+        if store is not None:
+            store.close()
+        lock.release()
         raise
 
     app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[error_middleware])
@@ -75,7 +93,10 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
             try:
                 await webhooks.close()  # what is not delivered stays pending for the next start
             finally:
-                store.close()
+                try:
+                    store.close()
+                finally:
+                    lock.release()
 
     app.on_startup.append(start)
     app.on_shutdown.append(end_rooms)

@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .app import start_server
-from .config import API_KEY_FILE, ServerConfig, api_key_from, default_data_dir, resolve_api_key
+from .config import (
+    API_KEY_FILE,
+    DataDirError,
+    ServerConfig,
+    api_key_from,
+    default_data_dir,
+    resolve_api_key,
+    using_data_dir,
+)
 from .sfu import seam
 from .store import StoreError
 from .tls import certificate_fingerprint
@@ -101,8 +109,16 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     )
 
 
+#: Exit codes: 0 a clean stop; 1 the server could not start (a port in use, a bad certificate);
+#: 2 its data dir cannot be used (another server holds it, read-only, full); argparse's usage
+#: errors are 2 as well.
+EXIT_CANNOT_START = 1
+EXIT_DATA_DIR = 2
+
+
 async def serve(config: ServerConfig) -> int:
-    """Listen until a signal resolves the one shutdown future; 0 on a clean stop."""
+    """Listen until a signal resolves the one shutdown future; 0 on a clean stop, else one
+    sentence on stderr and an exit code (``EXIT_CANNOT_START``, ``EXIT_DATA_DIR``)."""
     loop = asyncio.get_running_loop()
     shutdown: asyncio.Future[None] = loop.create_future()
 
@@ -118,12 +134,16 @@ async def serve(config: ServerConfig) -> int:
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(request_shutdown))
 
     try:
-        api_key, created = resolve_api_key(config)
+        with using_data_dir(config.data_dir):
+            api_key, created = resolve_api_key(config)
         fingerprint = certificate_fingerprint(config.tls_cert) if config.tls_cert else None
         runner, base_url, _app = await start_server(config)
+    except DataDirError as exc:
+        print(f"parley-server: cannot start: {exc}", file=sys.stderr, flush=True)
+        return EXIT_DATA_DIR
     except (OSError, RuntimeError, StoreError) as exc:
         print(f"parley-server: cannot start: {exc}", file=sys.stderr, flush=True)
-        return 1
+        return EXIT_CANNOT_START
     try:
         if created:
             # the key itself is never printed or logged (stdout often ends up in a journal)
