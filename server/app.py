@@ -16,6 +16,7 @@ from .config import (
     resolve_api_key,
     using_data_dir,
 )
+from .http.connections import GUARD_KEY, ConnectionGuard, GuardedSite
 from .http.errors import error_middleware
 from .http.keys import (
     API_KEY_KEY,
@@ -36,6 +37,12 @@ from .store import Store
 from .tls import tls_context
 from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
+
+
+#: An idle keep-alive HTTP connection is closed after this long (aiohttp's own default is an
+#: hour); longer than aiohttp's client keeps one (15 s), so a client never reuses one that is
+#: being closed. Connections are capped per address besides (``connections_per_address``).
+KEEPALIVE_SECONDS = 75.0
 
 
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
@@ -73,6 +80,8 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app[LIFECYCLE_KEY] = lifecycle
     app[WEBHOOKS_KEY] = webhooks
     app[JOIN_LIMITER_KEY] = JoinLimiter(config.joins_per_minute)
+    app[GUARD_KEY] = ConnectionGuard(config.connections_per_address, config.header_timeout_seconds,
+                                     config.tls_handshake_timeout_seconds)
     add_routes(app)
 
     async def start(app: web.Application) -> None:
@@ -111,10 +120,10 @@ async def start_server(
     base URL with the port really bound, and the app."""
     ssl_context = tls_context(config)  # before anything starts: a bad certificate stops here
     app = build_app(config, clock)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=KEEPALIVE_SECONDS)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context)
+        site = GuardedSite(runner, config.host, config.port, app[GUARD_KEY], ssl_context=ssl_context)
         await site.start()
         port = _bound_port(runner, config.port)
     except BaseException:

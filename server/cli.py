@@ -56,6 +56,16 @@ def _minutes(text: str) -> float:
     return value * 60
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
                home: Path | None = None) -> ServerConfig:
     """The server's configuration from its arguments and its environment (``os.environ``
@@ -91,6 +101,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         "first); needs --tls-key. Join links then say parleys://")
     parser.add_argument("--tls-key", type=Path, default=None, metavar="PEM",
                         help="the certificate's unencrypted PEM private key; needs --tls-cert")
+    parser.add_argument("--max-connections-per-address", type=_count, default=64, metavar="N",
+                        help="connections one address may hold at once; 0: no cap, e.g. behind a "
+                        "reverse proxy (default %(default)s)")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
@@ -106,6 +119,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         public_host=args.public_host,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
+        connections_per_address=args.max_connections_per_address,
     )
 
 

@@ -86,6 +86,15 @@ class ServerConfig:
     #: A send to a client that cannot go out this long (the client does not read) drops it
     #: (close code 4003), as does a backlog of 1000 unsent messages.
     send_timeout_seconds: float = 10.0
+    #: Connections one address (an IPv6 /64) may hold at once, WebSockets included; one more
+    #: is refused (HTTP 429). 0: no cap. Behind a reverse proxy every user shares the proxy's
+    #: address: raise it or set 0 there (and let the proxy limit).
+    connections_per_address: int = 64
+    #: A new connection must have sent its first request's headers (after its TLS handshake,
+    #: if any) this long after connecting, or it is closed.
+    header_timeout_seconds: float = 10.0
+    #: A TLS handshake must be done this long after connecting.
+    tls_handshake_timeout_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -97,9 +106,12 @@ class ServerConfig:
             raise ValueError("api_key must not be empty")
         for name in ("max_meeting_seconds", "empty_timeout_seconds", "alone_timeout_seconds",
                      "lifecycle_interval_seconds", "webhook_timeout_seconds",
-                     "join_timeout_seconds", "send_timeout_seconds"):
+                     "join_timeout_seconds", "send_timeout_seconds", "header_timeout_seconds",
+                     "tls_handshake_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.connections_per_address < 0:
+            raise ValueError("connections_per_address must be 0 (no cap) or more")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("tls_cert and tls_key go together: give both, or neither")
