@@ -21,6 +21,7 @@ from .config import (
     resolve_api_key,
     using_data_dir,
 )
+from .http.ratelimit import LogFlood
 from .sfu import seam
 from .store import StoreError
 from .tls import certificate_fingerprint
@@ -184,4 +185,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     seam.count_codecs()  # the forwarding unit must never create one: /metrics shows it
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # a flood of one kind of error cannot fill the disk
+        handler.addFilter(LogFlood())
     return asyncio.run(serve(config))

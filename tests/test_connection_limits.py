@@ -26,10 +26,12 @@ import wire
 from server.app import start_server
 from server.clock import ManualClock
 from server.http.connections import GUARD_KEY, ConnectionGuard, address_key
+from server.http.ratelimit import LogFlood
 from support import Server, bounded, config_for, eventually
+from test_server_cli import LISTENING, run_server, stop
 from wire import Join
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="127.0.0.2 is loopback on Linux")
+linux_loopback = pytest.mark.skipif(sys.platform != "linux", reason="127.0.0.2 is loopback on Linux")
 
 CAP = 16
 NEIGHBOUR = "127.0.0.2"
@@ -71,6 +73,7 @@ async def read_all(reader: asyncio.StreamReader) -> bytes:
     return data
 
 
+@linux_loopback
 async def test_idle_connections_beyond_the_cap_are_refused_and_the_server_stays_reachable(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -183,3 +186,46 @@ def test_an_ipv6_host_counts_as_its_64() -> None:
     assert address_key("2001:db8:0:1::1") != address_key("2001:db8::1")
     assert address_key("::ffff:192.0.2.7") == "192.0.2.7"
     assert address_key("192.0.2.7") == "192.0.2.7"
+
+
+def test_a_flood_of_one_kind_of_log_record_is_held_back() -> None:
+    now = [0.0]
+    flood = LogFlood(burst=10, interval=60.0, clock=lambda: now[0])
+
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, ("198.51.100.7",), None)
+
+    passed = [flood.filter(record("aiohttp.server", "Error handling request from %s")) for _ in range(1000)]
+    assert passed.count(True) == 10
+    assert flood.filter(record("server.other", "another kind")) is True  # kinds are apart
+    assert all(flood.filter(record("aiohttp.access", "%s GET /")) for _ in range(100))  # served requests
+    now[0] = 61.0
+    again = record("aiohttp.server", "Error handling request from %s")
+    assert flood.filter(again) is True
+    assert again.getMessage() == ("Error handling request from 198.51.100.7 "
+                                  "[and 990 more like this in the last 60 s, not logged]")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_malformed_requests_do_not_fill_the_servers_log(tmp_path: Path) -> None:
+    """A real ``parley-server``: 300 requests aiohttp logs a traceback for, one after another
+    (so the per-address cap is not what stops them); its stderr holds at most 10 of them."""
+    import signal
+
+    stderr_path = tmp_path / "stderr.log"
+    process, lines = await run_server(tmp_path / "data", stderr_path)
+    try:
+        host, port = LISTENING.fullmatch(lines[-1]).group(1).split("//", 1)[1].rsplit(":", 1)
+        for _ in range(300):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+            assert (await read_all(reader)).split(b" ", 2)[1] == b"400"
+            writer.close()
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://{host}:{port}/healthz") as response:
+                assert response.status == 200
+    finally:
+        assert await stop(process, signal.SIGTERM) == 0
+    log = stderr_path.read_text()
+    assert 1 <= log.count("Error handling request") <= 10, log[-2000:]
+    assert len(log) < 100_000

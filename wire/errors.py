@@ -45,7 +45,7 @@ class CloseCode(IntEnum):
 
     #: the socket sent no ``join`` in time (``join_timeout_seconds``, 10 s)
     JOIN_TIMEOUT = 4001
-    #: the socket sent more messages before ``join`` than the server answers
+    #: the socket sent more messages before ``join`` (``join`` aside) than the server answers
     TOO_MANY_MESSAGES = 4002
     #: the client did not read what the server sent (1000 messages unread, or a send that
     #: could not go out within ``send_timeout_seconds``)

@@ -8,8 +8,8 @@ socket never stalls the room; a client that does not read (1000 messages unsent,
 cannot go out within ``send_timeout_seconds``) is dropped and its socket aborted.
 
 An anonymous socket costs little and not for long: it must send ``join`` within
-``join_timeout_seconds``, and what it sends before that (pings, refused messages, join
-attempts) is limited; past either it is closed with a :class:`wire.errors.CloseCode`.
+``join_timeout_seconds``, and what else it sends before that (pings, refused messages) is
+limited; past either it is closed with a :class:`wire.errors.CloseCode`.
 """
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ PUBLISHES = RateLimit(0.1, 4, "too many publish messages; at most 4, then one ev
 #: Refused publishes and subscribe answers on one connection; past this, both are refused at
 #: once without a negotiation (join again for a fresh connection).
 MAX_FAILED_NEGOTIATIONS = 3
-#: Whatever a socket sends before it has joined (pings, refused messages, join attempts):
-#: a client sends ``join`` first. Past the burst the socket is closed (CloseCode.TOO_MANY_MESSAGES).
+#: What a socket sends before it has joined (pings, refused messages; join attempts are limited
+#: per address by the JoinLimiter): a client sends ``join`` first. Past the burst the socket is
+#: closed (CloseCode.TOO_MANY_MESSAGES).
 BEFORE_JOIN = RateLimit(2, 10, "too many messages before join")
 #: How long the server waits for a close frame to go out before it drops the connection.
 CLOSE_WAIT_SECONDS = 2.0
@@ -175,11 +176,17 @@ class ClientConnection:
         return False
 
     async def _on_text(self, text: str) -> None:
-        if not self._before_join_allowed():
-            return
         rid: int | None = None
         try:
-            message, rid = wire.decode(text)
+            try:
+                message, rid = wire.decode(text)
+            except ProtocolError:
+                if not self._before_join_allowed():
+                    return
+                raise
+            # join attempts have their own limit, per address (JoinLimiter)
+            if not isinstance(message, Join) and not self._before_join_allowed():
+                return
             await self._dispatch(message, rid)
         except ProtocolError as exc:
             self.outbox.put(Error(code=exc.code, message=exc.message), exc.rid if exc.rid is not None else rid)
