@@ -244,3 +244,41 @@ async def test_a_refused_publish_cannot_be_repeated_in_a_loop(server: Server) ->
             raise AssertionError("Ada never heard Mallory mute")
         for ws in (ada, mallory, mallory2):
             await ws.close()
+
+
+class StuckSocket:
+    """A WebSocket whose sends never finish, as when the client stops reading and the kernel's
+    buffers are full."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.closed = False
+        self.aborted = asyncio.Event()
+
+    async def send_str(self, text: str) -> None:
+        self.sent += 1
+        await asyncio.Event().wait()  # drain never returns
+
+    async def close(self, **_: Any) -> bool:
+        self.closed = True
+        return True
+
+
+async def test_an_outbox_overflow_ends_a_send_that_hangs() -> None:
+    """The send deadline is an hour here: only the overflow (1000 messages unsent) can end the
+    stuck send, and it does so at once, without waiting for the deadline."""
+    from server.http.signalling import ClientConnection
+
+    ws = StuckSocket()
+    config = dataclasses.replace(config_for(Path("unused")), send_timeout_seconds=3600.0)
+    client = ClientConnection(ws, rooms=None, meetings=None, config=config, abort=ws.aborted.set)
+    writer = asyncio.create_task(client._write_loop())
+    pong = wire.Pong(server_time="2027-01-15T08:00:00.000Z")
+    client.outbox.put(pong)
+    await eventually(lambda: ws.sent == 1, what="the writer stuck in its first send")
+    for _ in range(1001):  # 1000 fit in the outbox; the next one overflows it
+        client.outbox.put(pong)
+    await asyncio.wait_for(ws.aborted.wait(), 10)
+    assert client.close_code == CloseCode.TOO_SLOW
+    assert ws.sent == 1  # the one that hung; nothing else was tried
+    await asyncio.wait_for(writer, 10)

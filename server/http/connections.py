@@ -70,6 +70,9 @@ class ConnectionGuard:
         self.refused = 0
         self.cut = 0
         self.lingering = 0
+        #: connections aiohttp does not know of (yet): refused ones reading their 429, TLS
+        #: handshakes under way; the site aborts them when it stops
+        self.unhandled: set[asyncio.BaseTransport] = set()
         self._log = LogThrottle(log_interval)
 
     def admit(self, key: str) -> bool:
@@ -86,6 +89,11 @@ class ConnectionGuard:
         self.open[key] -= 1
         if self.open[key] <= 0:
             del self.open[key]
+
+    def close(self) -> None:
+        for transport in list(self.unhandled):
+            transport.abort()
+        self.unhandled.clear()
 
     def headers_late(self, key: str) -> None:
         self.cut += 1
@@ -133,6 +141,7 @@ class GuardedProtocol(asyncio.Protocol):
             self._start(transport)
         else:
             self._raw = transport
+            self._guard.unhandled.add(transport)
             transport.pause_reading()  # start_tls takes over from here, before any data is read
             self._tls = loop.create_task(self._start_tls(transport))
 
@@ -174,6 +183,8 @@ class GuardedProtocol(asyncio.Protocol):
     # --- ours ------------------------------------------------------------------------------
 
     def _start(self, transport: asyncio.Transport) -> None:
+        if self._raw is not None:
+            self._guard.unhandled.discard(self._raw)
         self._transport = transport
         self._inner = self._factory()
         self._inner.connection_made(transport)
@@ -203,6 +214,8 @@ class GuardedProtocol(asyncio.Protocol):
             transport.abort()
 
     def _release(self) -> None:
+        if self._raw is not None:
+            self._guard.unhandled.discard(self._raw)
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
@@ -222,9 +235,11 @@ class GuardedProtocol(asyncio.Protocol):
         if transport.can_write_eof():
             transport.write_eof()
         guard.lingering += 1
+        guard.unhandled.add(transport)
 
         def done() -> None:
             guard.lingering -= 1
+            guard.unhandled.discard(transport)
             transport.abort()
 
         asyncio.get_running_loop().call_later(REFUSAL_LINGER_SECONDS, done)
@@ -246,6 +261,10 @@ class GuardedSite(web.BaseSite):
     def name(self) -> str:
         scheme = "https" if self._ssl_context else "http"
         return f"{scheme}://{self._host}:{self._port}"
+
+    async def stop(self) -> None:
+        await super().stop()
+        self._guard.close()
 
     async def start(self) -> None:
         await super().start()
