@@ -229,3 +229,13 @@ async def test_malformed_requests_do_not_fill_the_servers_log(tmp_path: Path) ->
     log = stderr_path.read_text()
     assert 1 <= log.count("Error handling request") <= 10, log[-2000:]
     assert len(log) < 100_000
+
+
+def test_the_cap_is_an_argument(tmp_path: Path) -> None:
+    from server.cli import parse_args
+
+    assert parse_args(["--data-dir", str(tmp_path)]).connections_per_address == 64
+    assert parse_args(["--data-dir", str(tmp_path), "--max-connections-per-address", "0"]
+                      ).connections_per_address == 0
+    with pytest.raises(SystemExit):
+        parse_args(["--data-dir", str(tmp_path), "--max-connections-per-address", "-1"])
