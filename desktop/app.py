@@ -127,7 +127,7 @@ class LocalServer:
         meetings = self._app[MEETINGS_KEY]
         meeting = meetings.create_meeting("default")
         _attendee, _token, host_url = meetings.add_attendee(meeting.id, "host", host_name, "host")
-        _invite_token, invite_url = meetings.create_invite(meeting.id, "participant")
+        _invite, _invite_token, invite_url = meetings.create_invite(meeting.id, "participant")
         return host_url, invite_url
 
     async def close(self) -> None:

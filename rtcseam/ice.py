@@ -15,6 +15,15 @@ otherwise what aioice itself would offer. A caller asks around its gathering —
         await pc.setLocalDescription(await pc.createOffer())
 
 aioice gathers once per connection, at its first local description.
+
+``install`` also bounds what aioice sends to addresses nobody signalled. A connectivity check
+that arrives from an unknown address teaches aioice a peer-reflexive candidate, and aioice then
+checks it back: one STUN request sent up to 7 times (1 + ``aioice.stun.RETRY_MAX``). The check
+is authenticated, but a UDP source address can be forged, so whoever holds the credentials (a
+meeting's participant holds the server's, from the answer) could make a connection send those
+requests to any address it names. At most :data:`MAX_PEER_REFLEXIVE` such candidates are learned
+per connection; past that a check from a new address is still answered (as STUN wants: one
+response for one request), and nothing more is sent there.
 """
 
 from __future__ import annotations
@@ -27,6 +36,11 @@ from collections.abc import Iterable, Iterator
 import aioice.ice
 
 _original = aioice.ice.get_host_addresses
+_check_incoming = aioice.ice.Connection.check_incoming
+
+#: Peer-reflexive candidates one ICE connection learns at most (a client behind a NAT needs one
+#: or two: its mapped address for each of its host candidates the server can reach).
+MAX_PEER_REFLEXIVE = 8
 
 #: The host addresses the current caller wants gathered; None: aioice's own choice.
 _wanted: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
@@ -42,9 +56,19 @@ def _host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
             or (use_ipv6 and ipaddress.ip_address(a).version == 6)]
 
 
+def _bounded_check_incoming(self: aioice.ice.Connection, message, addr, protocol) -> None:
+    remote = self._remote_candidates
+    known = any(c._network_host == addr[0] and c.port == addr[1] for c in remote)
+    if not known and sum(c.type == "prflx" for c in remote) >= MAX_PEER_REFLEXIVE:
+        return  # answered already; no candidate learned, no check sent back
+    _check_incoming(self, message, addr, protocol)
+
+
 def install() -> None:
-    """Put the per-caller choice in aioice's place (again, if something put the original back)."""
+    """Put the per-caller choice in aioice's place (again, if something put the original back),
+    and bound the peer-reflexive candidates each connection learns."""
     aioice.ice.get_host_addresses = _host_addresses
+    aioice.ice.Connection.check_incoming = _bounded_check_incoming
 
 
 def checked(addresses: Iterable[str] | None) -> tuple[str, ...] | None:

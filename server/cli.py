@@ -67,6 +67,17 @@ def _count(text: str) -> int:
     return value
 
 
+def _days(text: str) -> float:
+    """Days (may be fractional), 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not 0 <= value < 1e6:
+        raise argparse.ArgumentTypeError("must be 0 days or more")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
                home: Path | None = None) -> ServerConfig:
     """The server's configuration from its arguments and its environment (``os.environ``
@@ -105,6 +116,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     parser.add_argument("--max-connections-per-address", type=_count, default=64, metavar="N",
                         help="connections one address may hold at once; 0: no cap, e.g. behind a "
                         "reverse proxy (default %(default)s)")
+    parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
+                        help="forget a meeting's chat (private messages included) this many days "
+                        "after it ended; 0: when it ends (default: kept with the meeting)")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
@@ -121,6 +135,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
         connections_per_address=args.max_connections_per_address,
+        chat_retention_days=args.chat_retention_days,
     )
 
 

@@ -95,6 +95,9 @@ class ServerConfig:
     header_timeout_seconds: float = 10.0
     #: A TLS handshake must be done this long after connecting.
     tls_handshake_timeout_seconds: float = 10.0
+    #: Chat (private messages included) is forgotten this many days after its meeting ended;
+    #: 0: when it ends; None: kept as long as the meeting's own record.
+    chat_retention_days: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -113,6 +116,8 @@ class ServerConfig:
         if self.connections_per_address < 0:
             raise ValueError("connections_per_address must be 0 (no cap) or more")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
+        if self.chat_retention_days is not None and not 0 <= self.chat_retention_days < 1e6:
+            raise ValueError("chat_retention_days must be 0 or more (or None: kept)")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("tls_cert and tls_key go together: give both, or neither")
         for name in ("tls_cert", "tls_key"):

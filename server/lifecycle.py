@@ -91,10 +91,11 @@ class Lifecycle:
 
     async def check(self) -> list[tuple[str, EndReason]]:
         """Let go of dropped participants whose grace ran out, then end every meeting that is
-        due; returns what it ended."""
+        due, and forget chat past its retention; returns what it ended."""
         await self._rooms.expire_away()
         ended = self.due()
         for meeting_id, reason in ended:
             logger.info("meeting %s ends: %s", meeting_id, reason)
             self._meetings.end(meeting_id, reason)  # its room follows (RoomRegistry)
+        self._meetings.purge_chat()  # past its retention (at most once a minute)
         return ended

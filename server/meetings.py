@@ -18,12 +18,12 @@ from typing import Annotated, Any, ClassVar
 
 from wire import (
     MAX_LIMIT_SECONDS,
-    MAX_NAME_CHARS,
     AttendeeInfo,
     Capability,
     EndReason,
     ErrorCode,
     ProtocolError,
+    display_name,
     from_dict,
     to_dict,
 )
@@ -32,7 +32,7 @@ from .clock import Clock, Time, iso
 from .config import ServerConfig, host_port
 from .events import MEETING_ENDED, EventBus, ServerEvent
 from .schema import Override, Schema, Shape
-from .store import AttendeeRecord, CallTypeRecord, MeetingRecord, Store
+from .store import AttendeeRecord, CallTypeRecord, InviteRecord, MeetingRecord, Store
 from .tokens import TokenSigner
 
 #: Every capability a call type may grant, in the order the docs list them.
@@ -205,6 +205,8 @@ class MeetingService:
         self.events = EventBus()
         #: The live participants of a meeting (the room registry, once built, tells them).
         self._live: Callable[[str], list[AttendeeInfo]] = lambda meeting_id: []
+        #: when ``purge_chat`` last ran (clock time)
+        self._chat_purged_at: float | None = None
 
     def show_live_participants(self, live: Callable[[str], list[AttendeeInfo]]) -> None:
         """Where a meeting's live participants come from (``live(meeting_id)``): the rooms,
@@ -386,7 +388,24 @@ class MeetingService:
         meeting = dataclasses.replace(meeting, ended_at=self._clock.now(), end_reason=reason)
         self._store.update_meeting(meeting)
         self._publish(MEETING_ENDED, meeting, reason=reason)
+        if self._config.chat_retention_days == 0:
+            self.purge_chat(force=True)  # not kept past the meeting's end
         return meeting
+
+    #: How often (clock seconds) ``purge_chat`` really looks for chat to forget.
+    CHAT_PURGE_INTERVAL = 60.0
+
+    def purge_chat(self, force: bool = False) -> int:
+        """Forget the chat of meetings that ended more than ``chat_retention_days`` ago (the
+        lifecycle calls this on the clock; it looks at most once a ``CHAT_PURGE_INTERVAL``
+        unless ``force``). None keeps chat as long as its meeting. Returns how many went."""
+        days = self._config.chat_retention_days
+        now = self._clock.now()
+        if days is None or (not force and self._chat_purged_at is not None
+                            and now - self._chat_purged_at < self.CHAT_PURGE_INTERVAL):
+            return 0
+        self._chat_purged_at = now
+        return self._store.purge_chat(now - days * 86400)
 
     # --- attendees ----------------------------------------------------------------------
 
@@ -401,13 +420,9 @@ class MeetingService:
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, f"user_id must be 1 to {MAX_USER_ID_CHARS} characters"
             )
-        if not name.strip() or len(name) > MAX_NAME_CHARS:
-            raise ProtocolError(
-                ErrorCode.BAD_REQUEST, f"name must be 1 to {MAX_NAME_CHARS} characters, not blank"
-            )
         self.capabilities(meeting, role)  # refuses an unknown role
         attendee = AttendeeRecord(
-            id=_new_id(), meeting_id=meeting.id, user_id=user_id, name=name, role=role,
+            id=_new_id(), meeting_id=meeting.id, user_id=user_id, name=_name(name), role=role,
             created_at=self._clock.now(),
         )
         self._store.add_attendee(attendee)
@@ -415,9 +430,24 @@ class MeetingService:
         join_url = f"{self._scheme}://{self._public_host}/m/{meeting.id}?token={token}"
         return attendee, token, join_url
 
-    def remove_attendee(self, attendee_id: str) -> None:
-        """A host removed this attendee: its token no longer lets it in (restarts included)."""
-        self._store.mark_removed(attendee_id, self._clock.now())
+    def remove_attendee(self, meeting_id: str, attendee_id: str, revoke_invite: bool = False) -> AttendeeRecord:
+        """Revoke ``attendee_id``'s place in the meeting (a host or the API key): its token no
+        longer lets it in, restarts included. ``revoke_invite``: the invite link it came
+        through (if any) lets nobody else in either. The live room sends it away
+        (``Room.remove``). Removing it again changes nothing."""
+        attendee = self._store.get_attendee(attendee_id)
+        if attendee is None or attendee.meeting_id != meeting_id:
+            self.get_meeting(meeting_id)  # an unknown meeting says so first
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not an attendee of this meeting")
+        now = self._clock.now()
+        self._store.mark_removed(attendee_id, now)
+        if revoke_invite and attendee.invite_id:
+            self._store.revoke_invite(attendee.invite_id, now)
+        return self._store.get_attendee(attendee_id) or attendee
+
+    def is_removed(self, attendee_id: str) -> bool:
+        attendee = self._store.get_attendee(attendee_id)
+        return attendee is not None and attendee.removed_at is not None
 
     def get_attendee(self, attendee_id: str) -> AttendeeRecord | None:
         return self._store.get_attendee(attendee_id)
@@ -425,14 +455,32 @@ class MeetingService:
     def list_attendees(self, meeting_id: str) -> list[AttendeeRecord]:
         return self._store.list_attendees(meeting_id)
 
-    def create_invite(self, meeting_id: str, role: str = "participant") -> tuple[str, str]:
-        """A link anyone may join the meeting with, as a new attendee of ``role``."""
+    def create_invite(self, meeting_id: str, role: str = "participant") -> tuple[InviteRecord, str, str]:
+        """A link anyone may join the meeting with, as a new attendee of ``role``, until it
+        expires or is revoked: the stored invite, its token and its URL."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
         self.capabilities(meeting, role)  # refuses an unknown role
-        token = self._signer.issue_invite(meeting.id, role, self._config.token_ttl_seconds)
-        return token, f"{self._scheme}://{self._public_host}/m/{meeting.id}?token={token}"
+        now = self._clock.now()
+        ttl = self._config.token_ttl_seconds
+        invite = InviteRecord(id=_new_id(), meeting_id=meeting.id, role=role, created_at=now, expires_at=now + ttl)
+        self._store.add_invite(invite)
+        token = self._signer.issue_invite(meeting.id, role, ttl, invite.id)
+        return invite, token, f"{self._scheme}://{self._public_host}/m/{meeting.id}?token={token}"
+
+    def list_invites(self, meeting_id: str) -> list[InviteRecord]:
+        self.get_meeting(meeting_id)
+        return self._store.list_invites(meeting_id)
+
+    def revoke_invite(self, meeting_id: str, invite_id: str) -> InviteRecord:
+        """Nobody joins with this invite link any more (those who did stay attendees)."""
+        invite = self._store.get_invite(invite_id)
+        if invite is None or invite.meeting_id != meeting_id:
+            self.get_meeting(meeting_id)
+            raise ProtocolError(ErrorCode.NOT_FOUND, f"{invite_id!r} is not an invite of this meeting")
+        self._store.revoke_invite(invite_id, self._clock.now())
+        return self._store.get_invite(invite_id) or invite
 
     def attendee_for_token(self, meeting_id: str, token: str) -> tuple[MeetingRecord, AttendeeRecord]:
         """The attendee a join token names (REST calls made as an attendee). Invite tokens name
@@ -454,15 +502,15 @@ class MeetingService:
     ) -> tuple[MeetingRecord, AttendeeRecord]:
         """The meeting and attendee a join token lets in, or the reason it does not.
 
-        An invite token lets in a new attendee of its role, named ``name`` (or "Guest")."""
+        The attendee's stored name is its name: ``name`` (what ``join`` says) is only used for
+        an invite token, which lets in a new attendee of its role named ``name`` (or "Guest").
+        That attendee is not stored yet: ``enrol`` stores it once the room has seated it, so a
+        refused join (meeting full or ended, a bad name) leaves nothing behind."""
         claims = self._signer.verify(token)
         if claims.meeting_id != meeting_id:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token is for another meeting")
         if claims.is_invite:
-            attendee, _, _ = self.add_attendee(
-                meeting_id, f"guest-{_new_id()}", (name or "").strip() or "Guest", claims.role
-            )
-            return self.get_meeting(meeting_id), attendee
+            return self._invited(meeting_id, claims.invite_id, claims.role or "", name)
         attendee = self._store.get_attendee(claims.attendee_id)
         if attendee is None or attendee.meeting_id != meeting_id:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token names an unknown attendee")
@@ -472,6 +520,37 @@ class MeetingService:
         if meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
         return meeting, attendee
+
+    def _invited(self, meeting_id: str, invite_id: str, role: str,
+                 name: str | None) -> tuple[MeetingRecord, AttendeeRecord]:
+        invite = self._store.get_invite(invite_id) if invite_id else None
+        if invite is None or invite.meeting_id != meeting_id:
+            raise ProtocolError(ErrorCode.INVALID_TOKEN, "this invite link is not known here; ask for a new one")
+        if invite.revoked_at is not None:
+            raise ProtocolError(ErrorCode.INVALID_TOKEN, "this invite link was revoked")
+        meeting = self.get_meeting(meeting_id)
+        if meeting.ended_at is not None:
+            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        self.capabilities(meeting, role)  # refuses a role its call type no longer has
+        attendee = AttendeeRecord(
+            id=_new_id(), meeting_id=meeting_id, user_id=f"guest-{_new_id()}",
+            name=_name(name) if name is not None and name.strip() else "Guest", role=role,
+            created_at=self._clock.now(), invite_id=invite.id,
+        )
+        return meeting, attendee
+
+    def enrol(self, attendee: AttendeeRecord) -> None:
+        """Store ``attendee`` if it is not stored yet (a guest of an invite link, once seated)."""
+        if self._store.get_attendee(attendee.id) is None:
+            self._store.add_attendee(attendee)
+
+
+def _name(raw: str) -> str:
+    """A display name as it is stored (``wire.display_name``), or ``bad_request``."""
+    try:
+        return display_name(raw)
+    except ValueError as exc:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, f"name: {exc}") from None
 
 
 def _needed_capabilities(override: dict[str, Any]) -> set[Capability]:

@@ -38,6 +38,21 @@ class AttendeeRecord:
     created_at: float
     #: a host removed this attendee: its token lets it in no more
     removed_at: float | None = None
+    #: the invite link it joined through (None: added over REST)
+    invite_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InviteRecord:
+    """An invite link: whoever joins with it becomes a new attendee of ``role``, until it
+    expires or is revoked."""
+
+    id: str
+    meeting_id: str
+    role: str
+    created_at: float
+    expires_at: float
+    revoked_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -168,12 +183,31 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX chat_by_meeting ON chat_messages(meeting_id, id)",
     ),
+    # 4 -> 5: invite links, revocable, and which one each guest came through
+    (
+        """
+        CREATE TABLE invites (
+            id          TEXT PRIMARY KEY,
+            meeting_id  TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            role        TEXT NOT NULL,
+            created_at  REAL NOT NULL,
+            expires_at  REAL NOT NULL,
+            revoked_at  REAL
+        )
+        """,
+        "CREATE INDEX invites_by_meeting ON invites(meeting_id, created_at)",
+        "ALTER TABLE attendees ADD COLUMN invite_id TEXT",
+    ),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _MEETING_COLUMNS = "id, call_type, settings, created_at, started_at, ended_at, end_reason"
-_ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at, removed_at"
+_ATTENDEE_COLUMNS = "id, meeting_id, user_id, name, role, created_at, removed_at, invite_id"
+_INVITE_COLUMNS = "id, meeting_id, role, created_at, expires_at, revoked_at"
+_CHAT_COLUMNS = "id, meeting_id, sender_id, sender_name, recipient_id, text, sent_at"
+#: SQLite's largest integer (a larger one given to it is an OverflowError)
+_MAX_ROWID = 2**63 - 1
 _DELIVERY_COLUMNS = ("id, webhook_id, event_type, body, created_at, attempts, status, last_error, "
                      "next_attempt_at, delivered_at")
 
@@ -273,8 +307,9 @@ class Store:
     def add_attendee(self, rec: AttendeeRecord) -> None:
         try:
             self._db.execute(
-                f"INSERT INTO attendees ({_ATTENDEE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (rec.id, rec.meeting_id, rec.user_id, rec.name, rec.role, rec.created_at, rec.removed_at),
+                f"INSERT INTO attendees ({_ATTENDEE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rec.id, rec.meeting_id, rec.user_id, rec.name, rec.role, rec.created_at, rec.removed_at,
+                 rec.invite_id),
             )
         except sqlite3.IntegrityError:
             if self.get_meeting(rec.meeting_id) is None:
@@ -290,6 +325,32 @@ class Store:
     def mark_removed(self, attendee_id: str, at: float) -> None:
         self._db.execute("UPDATE attendees SET removed_at = ? WHERE id = ? AND removed_at IS NULL",
                          (at, attendee_id))
+
+    # --- invites --------------------------------------------------------------------------------
+
+    def add_invite(self, rec: InviteRecord) -> None:
+        try:
+            self._db.execute(
+                f"INSERT INTO invites ({_INVITE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (rec.id, rec.meeting_id, rec.role, rec.created_at, rec.expires_at, rec.revoked_at),
+            )
+        except sqlite3.IntegrityError:
+            raise StoreError(f"invite {rec.id!r} already exists, or no meeting {rec.meeting_id!r}") from None
+
+    def get_invite(self, invite_id: str) -> InviteRecord | None:
+        row = self._db.execute(f"SELECT {_INVITE_COLUMNS} FROM invites WHERE id = ?", (invite_id,)).fetchone()
+        return None if row is None else InviteRecord(*row)
+
+    def list_invites(self, meeting_id: str) -> list[InviteRecord]:
+        rows = self._db.execute(
+            f"SELECT {_INVITE_COLUMNS} FROM invites WHERE meeting_id = ? ORDER BY created_at, rowid",
+            (meeting_id,),
+        ).fetchall()
+        return [InviteRecord(*row) for row in rows]
+
+    def revoke_invite(self, invite_id: str, at: float) -> None:
+        self._db.execute("UPDATE invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                         (at, invite_id))
 
     def list_attendees(self, meeting_id: str) -> list[AttendeeRecord]:
         rows = self._db.execute(
@@ -395,13 +456,25 @@ class Store:
         return ChatRecord(cursor.lastrowid, rec.meeting_id, rec.sender_id, rec.sender_name, rec.recipient_id,
                           rec.text, rec.sent_at)
 
-    def chat_for(self, meeting_id: str, attendee_id: str, limit: int = 200) -> list[ChatRecord]:
-        """The meeting's latest messages ``attendee_id`` may read (to everyone, or privately to or
-        from it), oldest first."""
+    def chat_page(self, meeting_id: str, attendee_id: str, before: int | None, limit: int) -> list[ChatRecord]:
+        """The latest ``limit`` messages of the meeting sent before message ``before`` (None:
+        the latest of all) that ``attendee_id`` may read (to everyone, or privately to or from
+        it), newest first."""
         rows = self._db.execute(
-            "SELECT id, meeting_id, sender_id, sender_name, recipient_id, text, sent_at FROM chat_messages "
-            "WHERE meeting_id = ? AND (recipient_id IS NULL OR recipient_id = ? OR sender_id = ?) "
+            f"SELECT {_CHAT_COLUMNS} FROM chat_messages "
+            "WHERE meeting_id = ? AND id < ? AND (recipient_id IS NULL OR recipient_id = ? OR sender_id = ?) "
             "ORDER BY id DESC LIMIT ?",
-            (meeting_id, attendee_id, attendee_id, limit),
+            (meeting_id, min(before, _MAX_ROWID) if before is not None else _MAX_ROWID, attendee_id, attendee_id,
+             limit),
         ).fetchall()
-        return [ChatRecord(*row) for row in reversed(rows)]
+        return [ChatRecord(*row) for row in rows]
+
+    def purge_chat(self, ended_before: float) -> int:
+        """Forget the chat of every meeting that ended at or before ``ended_before``; returns
+        how many messages went."""
+        cursor = self._db.execute(
+            "DELETE FROM chat_messages WHERE meeting_id IN "
+            "(SELECT id FROM meetings WHERE ended_at IS NOT NULL AND ended_at <= ?)",
+            (ended_before,),
+        )
+        return cursor.rowcount

@@ -2,7 +2,8 @@
 
 A token is ``base64url(JSON claims) + "." + base64url(HMAC-SHA256(secret, first part))``, both
 parts without padding. The claims are ``{"meeting_id", "attendee_id", "expires_at"}``
-(``expires_at`` in seconds since the Unix epoch). Tokens are not encrypted: they name the
+(``expires_at`` in seconds since the Unix epoch), or for an invite link
+``{"meeting_id", "role", "invite_id", "expires_at"}``. Tokens are not encrypted: they name the
 meeting and the attendee, nothing secret.
 """
 
@@ -39,6 +40,9 @@ class TokenClaims:
     attendee_id: str  # "" for an invite
     expires_at: float
     role: str | None = None  # set for an invite
+    #: the stored invite it is (server/store.py), so it can be revoked; "" for an invite made
+    #: before invites were stored (refused) and for an attendee's token
+    invite_id: str = ""
 
     @property
     def is_invite(self) -> bool:
@@ -81,8 +85,8 @@ class TokenSigner:
     def issue(self, meeting_id: str, attendee_id: str, ttl_seconds: int) -> str:
         return self._issue({"meeting_id": meeting_id, "attendee_id": attendee_id}, ttl_seconds)
 
-    def issue_invite(self, meeting_id: str, role: str, ttl_seconds: int) -> str:
-        return self._issue({"meeting_id": meeting_id, "role": role}, ttl_seconds)
+    def issue_invite(self, meeting_id: str, role: str, ttl_seconds: int, invite_id: str) -> str:
+        return self._issue({"meeting_id": meeting_id, "role": role, "invite_id": invite_id}, ttl_seconds)
 
     def _issue(self, claims: dict[str, str], ttl_seconds: int) -> str:
         if ttl_seconds <= 0:
@@ -129,8 +133,10 @@ class TokenSigner:
             raise _invalid("token claims are not valid JSON") from None
         if not isinstance(data, dict):
             raise _invalid("token claims are malformed")
+        invite_id = data.pop("invite_id", "")
         who = "role" if set(data) == {"meeting_id", "role", "expires_at"} else "attendee_id"
-        if set(data) != {"meeting_id", who, "expires_at"}:
+        if set(data) != {"meeting_id", who, "expires_at"} or not isinstance(invite_id, str) \
+                or (invite_id and who != "role"):
             raise _invalid("token claims are malformed")
         meeting_id, subject, expires_at = data["meeting_id"], data[who], data["expires_at"]
         if not (isinstance(meeting_id, str) and meeting_id and isinstance(subject, str)
@@ -138,5 +144,5 @@ class TokenSigner:
                 and not isinstance(expires_at, bool)):
             raise _invalid("token claims are malformed")
         if who == "role":
-            return TokenClaims(meeting_id, "", float(expires_at), role=subject)
+            return TokenClaims(meeting_id, "", float(expires_at), role=subject, invite_id=invite_id)
         return TokenClaims(meeting_id, subject, float(expires_at))

@@ -164,6 +164,11 @@ class Fixtures:
         self.ended = meeting()
         assert server.call("DELETE", f"/v1/meetings/{self.ended}")[0] == 200
         self.doomed = meeting()  # for fuzzed DELETEs
+        status, data = server.call("POST", f"/v1/meetings/{self.doomed}/attendees",
+                                   {"user_id": "u-doomed", "name": "Doomed", "role": "participant"})
+        self.doomed_attendee = data["attendee"]["id"]
+        status, data = server.call("POST", f"/v1/meetings/{self.doomed}/invites", {})
+        self.doomed_invite = data["invite_id"]
         self.host_token = attendee(self.started, "host")
         self.participant_token = attendee(self.started, "participant")
         status, data = server.call("POST", f"/v1/meetings/{self.started}/invites", {})
@@ -174,6 +179,10 @@ class Fixtures:
     def known(self, method: str, name: str) -> list[str]:
         if name == "meeting_id":
             return [self.doomed] if method == "DELETE" else [self.live, self.started, self.ended]
+        if name == "attendee_id":
+            return [self.doomed_attendee]
+        if name == "invite_id":
+            return [self.doomed_invite]
         if name == "webhook_id":
             return [self.doomed_webhook] if method == "DELETE" else [self.webhook]
         if name == "name":  # the built-in "default" cannot be changed (a bad_request)

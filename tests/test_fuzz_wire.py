@@ -34,6 +34,7 @@ from wire import (
     Message,
     ProtocolError,
 )
+from wire.limits import MAX_CHAT_PAGE
 
 #: PARLEY_FUZZ_SCALE=10 runs ten times the examples; PARLEY_FUZZ_RANDOM=1 draws new ones each
 #: run (for a long local hunt; CI keeps the fixed, derandomized examples).
@@ -78,6 +79,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "signal_strength": st.sampled_from([0.0, 0.5, 1.0]),
     "text": text.filter(str.strip),  # a chat message is never blank
     "emoji": st.sampled_from(REACTIONS),
+    "before": st.integers(1, 2**64),  # chat_history_request: a message id
+    "limit": st.integers(1, MAX_CHAT_PAGE),
 }
 
 

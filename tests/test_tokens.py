@@ -179,9 +179,9 @@ def test_capabilities_by_role(service: MeetingService) -> None:
 
 
 def test_invite_token_names_a_role_not_an_attendee(signer: TokenSigner, clock: ManualClock) -> None:
-    token = signer.issue_invite("m1", "participant", ttl_seconds=60)
+    token = signer.issue_invite("m1", "participant", ttl_seconds=60, invite_id="i1")
     claims = signer.verify(token)
-    assert claims == TokenClaims("m1", "", clock.now() + 60, role="participant")
+    assert claims == TokenClaims("m1", "", clock.now() + 60, role="participant", invite_id="i1")
     assert claims.is_invite and not signer.verify(signer.issue("m1", "a1", 60)).is_invite
     clock.advance(61)
     assert refused(ErrorCode.TOKEN_EXPIRED, lambda: signer.verify(token)).code == ErrorCode.TOKEN_EXPIRED

@@ -25,5 +25,11 @@ MAX_CAMERAS = 16
 MAX_SCREEN_SHARES = 2
 #: Longest chat message, in characters.
 MAX_CHAT_CHARS = 4000
+#: A ``chat_history`` frame holds at most this many bytes of encoded messages, so it fits in
+#: MAX_MESSAGE_BYTES (and far under the client's socket limit, 4 × that) however much was said:
+#: the worst single message (4000 characters that each encode to 6 bytes) is 24 kB.
+MAX_CHAT_HISTORY_BYTES = 64 * 1024
+#: Most chat messages in one ``chat_history`` page (the byte bound may stop a page sooner).
+MAX_CHAT_PAGE = 100
 #: The reactions anyone may send (shown briefly over the sender's tile).
 REACTIONS = ("👍", "👏", "😂", "❤️", "🎉", "😮", "🙌", "🤔")

@@ -5,10 +5,18 @@ docs/protocol.md documents each one with an example; keep the two together.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from .limits import MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_SDP_CHARS, MAX_SDP_MEDIA_SECTIONS, REACTIONS
+from .limits import (
+    MAX_CHAT_CHARS,
+    MAX_CHAT_PAGE,
+    MAX_NAME_CHARS,
+    MAX_SDP_CHARS,
+    MAX_SDP_MEDIA_SECTIONS,
+    REACTIONS,
+)
 from .vocabulary import ModerationAction
 
 Kind = Literal["audio", "video"]
@@ -39,6 +47,33 @@ def _check_sdp(sdp: str) -> None:
         raise ValueError(
             f"sdp has {sections} media sections (m= lines); at most {MAX_SDP_MEDIA_SECTIONS} are accepted"
         )
+
+
+#: Unicode categories a display name may not hold: controls (NUL, newlines, ...), format
+#: characters (the bidi overrides and isolates U+202A–U+202E and U+2066–U+2069, the zero-width
+#: U+200B–U+200F, U+2060 and U+FEFF, ...), lone surrogates and the line and paragraph separators.
+NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def name_forbids(char: str) -> bool:
+    """Whether ``char`` may not be part of a display name."""
+    return unicodedata.category(char) in NAME_FORBIDDEN_CATEGORIES
+
+
+def display_name(raw: str) -> str:
+    """``raw`` as a display name: trimmed, 1 to MAX_NAME_CHARS characters, none of them a
+    control, format (bidi, zero-width), surrogate or line-separator character, which could
+    hide or reorder what others read. Raises ValueError saying what is wrong."""
+    name = raw.strip()
+    if not name:
+        raise ValueError("a name must not be blank")
+    if len(name) > MAX_NAME_CHARS:
+        raise ValueError(f"a name is at most {MAX_NAME_CHARS} characters")
+    bad = next((c for c in name if name_forbids(c)), None)
+    if bad is not None:
+        raise ValueError(f"a name may not hold U+{ord(bad):04X} ({unicodedata.name(bad, 'a control character')}): "
+                         "no control, bidi or zero-width characters")
+    return name
 
 
 # --- value types -------------------------------------------------------------------------
@@ -148,7 +183,10 @@ class Join(Message):
 
     With ``content`` the socket is a screen share of the attendee the token names (who must be
     in the meeting already): it joins as ``ATTENDEE_ID#content`` and only publishes video. At
-    most 2 shares run at once; a third is refused with ``content_share_unavailable``."""
+    most 2 shares run at once; a third is refused with ``content_share_unavailable``.
+
+    ``name`` names a new guest of an invite link (``display_name``'s rules); an attendee that
+    exists keeps its stored name, whatever a ``join`` says."""
 
     TYPE: ClassVar[str] = "join"
     meeting_id: str
@@ -160,7 +198,7 @@ class Join(Message):
         if not self.meeting_id or not self.token:
             raise ValueError("meeting_id and token must not be empty")
         if self.name is not None and not self.name.strip():
-            object.__setattr__(self, "name", None)  # blank: keep the name the attendee has
+            object.__setattr__(self, "name", None)  # blank: no name given
         if self.name is not None and len(self.name) > MAX_NAME_CHARS:
             raise ValueError(f"name longer than {MAX_NAME_CHARS} characters")
 
@@ -219,11 +257,14 @@ class Volume(Message):
 @dataclass(frozen=True)
 class Moderate(Message):
     """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``, or
-    ``remove`` them from the meeting. Needs ``mute-others`` / ``remove-participant``."""
+    ``remove`` them from the meeting (connected or not: their token lets them in no more; with
+    ``revoke_invite`` neither does the invite link they came through). Needs ``mute-others`` /
+    ``remove-participant``."""
 
     TYPE: ClassVar[str] = "moderate"
     attendee_id: str
     action: ModerationAction
+    revoke_invite: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,6 +281,23 @@ class SendChat(Message):
             raise ValueError("a chat message must not be empty")
         if len(self.text) > MAX_CHAT_CHARS:
             raise ValueError(f"a chat message is at most {MAX_CHAT_CHARS} characters")
+
+
+@dataclass(frozen=True)
+class ChatHistoryRequest(Message):
+    """Ask for older chat: the messages I may read sent before message ``before`` (None: the
+    latest), at most ``limit``, and fewer when they would not fit in MAX_CHAT_HISTORY_BYTES.
+    The reply is a ``chat_history`` page."""
+
+    TYPE: ClassVar[str] = "chat_history_request"
+    before: int | None = None
+    limit: int = MAX_CHAT_PAGE
+
+    def __post_init__(self) -> None:
+        if self.before is not None and self.before < 1:
+            raise ValueError("before is a message_id (1 or more)")
+        if not 1 <= self.limit <= MAX_CHAT_PAGE:
+            raise ValueError(f"limit is 1 to {MAX_CHAT_PAGE}")
 
 
 @dataclass(frozen=True)
@@ -395,10 +453,13 @@ class ChatMessage(Message):
 
 @dataclass(frozen=True)
 class ChatHistory(Message):
-    """Right after ``joined``: the meeting's latest chat messages I may read, oldest first."""
+    """Right after ``joined``, and the reply to ``chat_history_request``: a page of the chat
+    I may read, oldest first, never more than MAX_CHAT_HISTORY_BYTES of messages. ``more``:
+    older messages remain (ask with ``before`` the first message's id)."""
 
     TYPE: ClassVar[str] = "chat_history"
     messages: list[ChatInfo]
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -438,7 +499,7 @@ class Error(Message):
 
 CLIENT_MESSAGES: tuple[type[Message], ...] = (
     Join, Publish, Camera, Mute, Volume, SubscribeAnswer, RequestKeyframe, Moderate, EndMeeting,
-    SendChat, RaiseHand, React, Leave, Ping,
+    SendChat, ChatHistoryRequest, RaiseHand, React, Leave, Ping,
 )
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
@@ -451,7 +512,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 }
 
 __all__ = [
-    "CONTENT_SUFFIX", "content_attendee_id", "content_owner", "signal_strength",
+    "CONTENT_SUFFIX", "content_attendee_id", "content_owner", "signal_strength", "display_name", "name_forbids",
     "AttendeeInfo", "ChatInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",

@@ -2,13 +2,24 @@
 
 The chat is kept as I may read it, oldest first: the history the server sends when I join
 (again after a reconnect: messages already seen are not repeated), then what is said live.
+The server sends the latest page only (``chat_history``, bounded in bytes); older pages come
+one at a time with ``load_older_chat``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from wire import ChatHistory, ChatInfo, ChatMessage, RaiseHand, React, Reaction, SendChat
+from wire import (
+    ChatHistory,
+    ChatHistoryRequest,
+    ChatInfo,
+    ChatMessage,
+    RaiseHand,
+    React,
+    Reaction,
+    SendChat,
+)
 
 from .dispatch import MessageTable
 from .events import ChatReceived, ReactionReceived
@@ -22,6 +33,8 @@ class Conversation:
         #: the chat as I may read it, oldest first (history from the server, then live)
         self.chat: list[ChatInfo] = []
         self._chat_ids: set[int] = set()
+        #: older messages than the first of ``chat`` remain on the server (``load_older_chat``)
+        self.older_chat = False
 
     def register(self, table: MessageTable) -> None:
         table.register(ChatMessage, lambda message: self._add(message.message))
@@ -42,7 +55,23 @@ class Conversation:
     async def react(self, emoji: str) -> None:
         await self._signalling.send(React(emoji=emoji))
 
+    async def load_older_chat(self) -> list[ChatInfo]:
+        """Fetch the page of chat before the oldest message I have, put it in front of
+        ``chat`` and return it (oldest first; empty when there is nothing older)."""
+        if not self.older_chat:
+            return []
+        before = self.chat[0].message_id if self.chat else None
+        reply = await self._signalling.request(ChatHistoryRequest(before=before))
+        assert isinstance(reply, ChatHistory)
+        older = [m for m in reply.messages if m.message_id not in self._chat_ids]
+        self._chat_ids.update(m.message_id for m in older)
+        self.chat[:0] = older
+        self.older_chat = reply.more
+        return older
+
     def _on_history(self, message: ChatHistory) -> None:
+        if not self.chat:  # the first page; after a reconnect, what I already have goes back further
+            self.older_chat = message.more
         for item in message.messages:
             self._add(item)
 

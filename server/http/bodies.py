@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from wire import MAX_NAME_CHARS
+from wire import MAX_NAME_CHARS, name_forbids
 
 from ..clock import Time
 from ..events import EVENT_TYPES
@@ -27,11 +27,23 @@ from ..webhooks import ALL_EVENTS, MAX_URL_CHARS
 #: What Python's ``str.strip()`` removes and JSON Schema's ``\\s`` does not agree on: a name
 #: must hold at least one character outside this set (the server refuses blank names).
 _PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+#: What a name may not hold at all (``wire.display_name``: controls, bidi, zero-width, ...).
+#: Lone surrogates are left out: no regex engine of JSON Schema takes them in a class, and a
+#: body holding one is refused as malformed anyway.
+_NAME_FORBIDDEN = "".join(chr(c) for c in range(0x110000)
+                          if name_forbids(chr(c)) and not 0xD800 <= c <= 0xDFFF)
+
+
+def _name_pattern() -> str:
+    """A name: none of ``_NAME_FORBIDDEN``, and at least one character that is not
+    whitespace either."""
+    allowed = _not_only(_NAME_FORBIDDEN)
+    return f"^{allowed}*{_not_only(_NAME_FORBIDDEN + _PY_WHITESPACE)}{allowed}*$"
 
 
 def _not_only(chars: str) -> str:
     """A regex character class matching anything but ``chars`` (ranges collapsed)."""
-    codes = sorted(ord(c) for c in chars)
+    codes = sorted({ord(c) for c in chars})
     parts, start, prev = [], codes[0], codes[0]
     for code in codes[1:] + [-1]:
         if code == prev + 1:
@@ -43,7 +55,9 @@ def _not_only(chars: str) -> str:
 
 
 def _esc(code: int) -> str:
-    return f"\\u{code:04x}"
+    # past the BMP as the character itself: a \\u escape has 4 hex digits, and regex dialects
+    # disagree on longer ones
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
 
 
 _OVERRIDE = Shape(Override[MeetingSettings])
@@ -80,14 +94,22 @@ class UpdateMeeting:
 @dataclass(frozen=True)
 class AddAttendee:
     user_id: Annotated[str, Schema(minLength=1, maxLength=MAX_USER_ID_CHARS)]
-    name: Annotated[str, Schema(minLength=1, maxLength=MAX_NAME_CHARS, pattern=_not_only(_PY_WHITESPACE),
-                                description="Not blank.")]
+    name: Annotated[str, Schema(minLength=1, maxLength=MAX_NAME_CHARS, pattern=_name_pattern(),
+                                description="Not blank; trimmed. No control, bidi (U+202A–U+202E, "
+                                            "U+2066–U+2069) or zero-width (U+200B–U+200F, U+2060, "
+                                            "U+FEFF) characters, no newlines: `bad_request`.")]
     role: Annotated[str, Schema(description="A role of the meeting's call type.")] = "participant"
 
 
 @dataclass(frozen=True)
 class CreateInvite:
     role: str = "participant"
+
+
+@dataclass(frozen=True)
+class RemoveAttendee:
+    revoke_invite: Annotated[bool, Schema(
+        description="Also revoke the invite link the attendee joined through, if any.")] = False
 
 
 @dataclass(frozen=True)
@@ -153,10 +175,41 @@ class AttendeeAdded:
 
 
 @dataclass(frozen=True)
+class AttendeeRemoved:
+    attendee: AttendeeView
+    removed_at: Time
+    #: the invite link revoked with it (``revoke_invite``), if any
+    revoked_invite_id: str | None
+
+
+@dataclass(frozen=True)
 class InviteCreated:
+    invite_id: str
     invite_token: str
     invite_url: Annotated[str, _JOIN_URL]
     role: str
+    expires_at: Time
+
+
+@dataclass(frozen=True)
+class InviteView:
+    SCHEMA: ClassVar[Schema] = Schema(name="Invite")
+
+    id: str
+    role: str
+    created_at: Time
+    expires_at: Time
+    revoked_at: Time | None
+
+
+@dataclass(frozen=True)
+class InviteReply:
+    invite: InviteView
+
+
+@dataclass(frozen=True)
+class InviteList:
+    invites: list[InviteView]
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from wire import EndReason, ErrorCode, ProtocolError
+from wire import Capability, EndReason, ErrorCode, ProtocolError
 
+from ..clock import iso
 from ..meetings import DEFAULT_CALL_TYPE, merge_settings
+from ..store import AttendeeRecord, InviteRecord
 from .auth import bearer, is_api_key
 from .bodies import (
     AddAttendee,
     AttendeeAdded,
+    AttendeeRemoved,
     AttendeeView,
     CallTypeList,
     CallTypeReply,
@@ -26,7 +29,11 @@ from .bodies import (
     CreateMeeting,
     Health,
     InviteCreated,
+    InviteList,
+    InviteReply,
+    InviteView,
     MeetingReply,
+    RemoveAttendee,
     UpdateCallType,
     UpdateMeeting,
 )
@@ -82,15 +89,67 @@ async def add_attendee(request: web.Request, read: Read) -> AttendeeAdded:
     attendee, token, join_url = request.app[MEETINGS_KEY].add_attendee(
         request.match_info["meeting_id"], body.user_id, body.name, body.role
     )
-    view = AttendeeView(id=attendee.id, user_id=attendee.user_id, name=attendee.name, role=attendee.role)
-    return AttendeeAdded(attendee=view, join_token=token, join_url=join_url)
+    return AttendeeAdded(attendee=_attendee_view(attendee), join_token=token, join_url=join_url)
+
+
+async def remove_attendee(request: web.Request, read: Read) -> AttendeeRemoved:
+    """Revoke an attendee (Chime's ``DeleteAttendee``): its token lets it in no more, and if it
+    is connected it is sent away (reason ``removed``). With the API key, or a join token whose
+    role has ``remove-participant``."""
+    meeting_id = request.match_info["meeting_id"]
+    _may_remove(request, meeting_id)
+    body: RemoveAttendee = await read()
+    attendee = request.app[MEETINGS_KEY].remove_attendee(
+        meeting_id, request.match_info["attendee_id"], body.revoke_invite)
+    room = request.app[ROOMS_KEY].live_room(meeting_id)
+    if room is not None:
+        await room.remove(attendee.id)
+    revoked = attendee.invite_id if body.revoke_invite else None
+    return AttendeeRemoved(attendee=_attendee_view(attendee), removed_at=iso(attendee.removed_at) or "",
+                           revoked_invite_id=revoked)
 
 
 async def create_invite(request: web.Request, read: Read) -> InviteCreated:
     """A link many people can join with, each as a new attendee of ``role``."""
     body: CreateInvite = await read()
-    token, url = request.app[MEETINGS_KEY].create_invite(request.match_info["meeting_id"], body.role)
-    return InviteCreated(invite_token=token, invite_url=url, role=body.role)
+    invite, token, url = request.app[MEETINGS_KEY].create_invite(request.match_info["meeting_id"], body.role)
+    return InviteCreated(invite_id=invite.id, invite_token=token, invite_url=url, role=invite.role,
+                         expires_at=iso(invite.expires_at) or "")
+
+
+async def list_invites(request: web.Request) -> InviteList:
+    meeting_id = request.match_info["meeting_id"]
+    _may_remove(request, meeting_id)
+    return InviteList([_invite_view(i) for i in request.app[MEETINGS_KEY].list_invites(meeting_id)])
+
+
+async def revoke_invite(request: web.Request) -> InviteReply:
+    """Nobody joins with this invite link any more; who joined with it stays an attendee."""
+    meeting_id = request.match_info["meeting_id"]
+    _may_remove(request, meeting_id)
+    invite = request.app[MEETINGS_KEY].revoke_invite(meeting_id, request.match_info["invite_id"])
+    return InviteReply(_invite_view(invite))
+
+
+def _may_remove(request: web.Request, meeting_id: str) -> None:
+    """The caller holds the API key, or a join token of this meeting whose role may remove
+    participants (and so revoke who may come in)."""
+    meetings = request.app[MEETINGS_KEY]
+    presented = bearer(request, "api key or join token")
+    if is_api_key(request, presented):
+        return
+    meeting, attendee = meetings.attendee_for_token(meeting_id, presented)
+    if Capability.REMOVE_PARTICIPANT not in meetings.capabilities(meeting, attendee.role):
+        raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "your role may not remove participants")
+
+
+def _attendee_view(attendee: AttendeeRecord) -> AttendeeView:
+    return AttendeeView(id=attendee.id, user_id=attendee.user_id, name=attendee.name, role=attendee.role)
+
+
+def _invite_view(invite: InviteRecord) -> InviteView:
+    return InviteView(id=invite.id, role=invite.role, created_at=iso(invite.created_at) or "",
+                      expires_at=iso(invite.expires_at) or "", revoked_at=iso(invite.revoked_at))
 
 
 # --- call types ----------------------------------------------------------------------------------

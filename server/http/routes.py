@@ -11,6 +11,7 @@ from . import metrics, rest, signalling, webhooks
 from .bodies import (
     AddAttendee,
     AttendeeAdded,
+    AttendeeRemoved,
     CallTypeList,
     CallTypeReply,
     CreateCallType,
@@ -19,8 +20,11 @@ from .bodies import (
     CreateWebhook,
     Health,
     InviteCreated,
+    InviteList,
+    InviteReply,
     MeetingReply,
     NewWebhookReply,
+    RemoveAttendee,
     UpdateCallType,
     UpdateMeeting,
     WebhookDetail,
@@ -57,6 +61,24 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/meetings/{meeting_id}/invites", rest.create_invite, "createInvite", MEETINGS,
           "A link many people can join with, each as a new attendee of `role`.",
           body=CreateInvite, reply=InviteCreated, status=201, answer="Created.", errors=(404, 409)),
+    Route("DELETE", "/v1/meetings/{meeting_id}/attendees/{attendee_id}", rest.remove_attendee,
+          "removeAttendee", MEETINGS,
+          "Revoke an attendee, with the API key or a join token whose role has "
+          "`remove-participant`: its token lets it in no more (restarts included), and if it is "
+          "connected it is sent away (`removed`). `revoke_invite` also revokes the invite link "
+          "it came through.",
+          auth=Auth.API_KEY_OR_JOIN_TOKEN, body=RemoveAttendee, reply=AttendeeRemoved,
+          answer="Removed (or removed already).", errors=(403, 404)),
+    Route("GET", "/v1/meetings/{meeting_id}/invites", rest.list_invites, "listInvites", MEETINGS,
+          "The meeting's invite links, oldest first (without their tokens), with the API key or "
+          "a join token whose role has `remove-participant`.",
+          auth=Auth.API_KEY_OR_JOIN_TOKEN, reply=InviteList, answer="The invites.", errors=(403, 404)),
+    Route("DELETE", "/v1/meetings/{meeting_id}/invites/{invite_id}", rest.revoke_invite,
+          "revokeInvite", MEETINGS,
+          "Revoke an invite link: nobody joins with it any more (who did stays an attendee). "
+          "With the API key or a join token whose role has `remove-participant`.",
+          auth=Auth.API_KEY_OR_JOIN_TOKEN, reply=InviteReply, answer="Revoked (or revoked already).",
+          errors=(403, 404)),
     # --- call types
     Route("POST", "/v1/call-types", rest.create_call_type, "createCallType", CALL_TYPES,
           "Create a call type: role grants and default settings.",

@@ -25,6 +25,7 @@ import wire
 from wire import (
     MAX_MESSAGE_BYTES,
     Camera,
+    ChatHistoryRequest,
     Error,
     EndMeeting,
     EndReason,
@@ -233,7 +234,7 @@ class ClientConnection:
         if message.content:
             self.participant = await room.join_content(attendee, self.outbox, rid)
         else:
-            self.participant = await room.join(attendee, self.outbox, rid, message.name)
+            self.participant = await room.join(attendee, self.outbox, rid)
         self.room = room
 
     # --- cutting a socket off ---------------------------------------------------------------
@@ -367,11 +368,16 @@ async def _volume(client: ClientConnection, room: Room, me: Participant, message
 
 
 async def _moderate(client: ClientConnection, room: Room, me: Participant, message: Moderate) -> Message:
-    return await moderate(room, me, message.attendee_id, message.action)
+    return await moderate(room, me, message.attendee_id, message.action, message.revoke_invite)
 
 
 async def _chat(client: ClientConnection, room: Room, me: Participant, message: SendChat) -> Message:
     return room.chat(me, message.text, message.to)
+
+
+async def _chat_history(client: ClientConnection, room: Room, me: Participant,
+                        message: ChatHistoryRequest) -> Message:
+    return room.chat_history(me, message.before, message.limit)
 
 
 async def _raise_hand(client: ClientConnection, room: Room, me: Participant, message: RaiseHand) -> None:
@@ -407,6 +413,7 @@ HANDLERS: dict[type[Message], tuple[Handler, RateLimit | None]] = {
     Volume: (_volume, VOLUMES),
     Moderate: (_moderate, CHANGES),
     SendChat: (_chat, CHAT),
+    ChatHistoryRequest: (_chat_history, CHAT),
     RaiseHand: (_raise_hand, CHANGES),
     React: (_react, CHAT),
     EndMeeting: (_end_meeting, None),

@@ -1,12 +1,18 @@
 """A meeting's chat: every message is kept with the meeting (the store), so who joins (or comes
 back) gets what was said to everyone and to them; each goes to everyone, or privately to one
-attendee."""
+attendee.
+
+What was said is read in pages (``chat_history``), newest page first, each at most
+``MAX_CHAT_PAGE`` messages and ``MAX_CHAT_HISTORY_BYTES`` of encoded messages: however much
+others wrote, a page fits in one frame, so nobody is locked out of a meeting by its chat."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
-from wire import ChatInfo, ChatMessage, ErrorCode, ProtocolError
+from wire import ChatHistory, ChatInfo, ChatMessage, ErrorCode, ProtocolError, to_dict
+from wire.limits import MAX_CHAT_HISTORY_BYTES, MAX_CHAT_PAGE
 
 from ..clock import iso
 from ..meetings import MeetingService
@@ -19,9 +25,21 @@ class MeetingChat:
         self._meeting_id = meeting_id
         self._meetings = meetings
 
-    def history(self, attendee_id: str) -> list[ChatInfo]:
-        """What ``attendee_id`` may read of what was said so far, oldest first."""
-        return [_chat_info(r) for r in self._meetings.store.chat_for(self._meeting_id, attendee_id)]
+    def history(self, attendee_id: str, before: int | None = None, limit: int = MAX_CHAT_PAGE) -> ChatHistory:
+        """A page of what ``attendee_id`` may read: the latest messages before message
+        ``before`` (None: the latest of all), oldest first, at most ``limit`` of them and
+        ``MAX_CHAT_HISTORY_BYTES`` encoded; ``more`` says whether older ones remain."""
+        limit = max(1, min(limit, MAX_CHAT_PAGE))
+        records = self._meetings.store.chat_page(self._meeting_id, attendee_id, before, limit + 1)
+        page: list[ChatInfo] = []
+        size = 0
+        for record in records[:limit]:  # newest first
+            info = _chat_info(record)
+            size += encoded_size(info)
+            if size > MAX_CHAT_HISTORY_BYTES:
+                break
+            page.append(info)
+        return ChatHistory(messages=page[::-1], more=len(page) < len(records))
 
     def send(self, sender: Participant, text: str, to: str | None,
              participants: Mapping[str, Participant]) -> ChatMessage:
@@ -42,6 +60,11 @@ class MeetingChat:
                 if p is not sender and not p.is_content:
                     p.outbox.put(message)
         return message
+
+
+def encoded_size(info: ChatInfo) -> int:
+    """The bytes ``info`` takes in a frame, encoded as ``wire.encode`` does (plus its comma)."""
+    return len(json.dumps(to_dict(info), separators=(",", ":"), ensure_ascii=False).encode("utf-8")) + 1
 
 
 def _chat_info(record: ChatRecord) -> ChatInfo:

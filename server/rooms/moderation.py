@@ -18,26 +18,31 @@ from .participant import Participant
 from .room import Room
 
 
-async def moderate(room: Room, host: Participant, attendee_id: str, action: ModerationAction) -> Message:
+async def moderate(room: Room, host: Participant, attendee_id: str, action: ModerationAction,
+                   revoke_invite: bool = False) -> Message:
     """Do ``action`` to ``attendee_id``, and return the reply for the host (what everyone else
-    is told too). Each action needs the capability ``ModerationAction.capability`` names."""
+    is told too, when the attendee was here). Each action needs the capability ``ModerationAction.capability`` names.
+
+    ``remove`` works on any attendee of the meeting, connected or not: its token lets it in no
+    more (restarts included), and with ``revoke_invite`` neither does the invite link it came
+    through."""
     action = ModerationAction(action)
     if action.capability not in host.capabilities:
         raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"your role may not {action.replace('_', ' ')} others")
     target = room.participants.get(attendee_id)
-    if target is None:
-        raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
-    if target.is_content:
+    if target is not None and target.is_content:
         if action is not ModerationAction.REMOVE:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share has no microphone")
         await room.expel(target, EndReason.REMOVED)  # stop their share; they may share again
         return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
+    if action is ModerationAction.REMOVE:
+        room.meetings.remove_attendee(room.meeting_id, attendee_id, revoke_invite)  # not_found: no such attendee
+        await room.remove(attendee_id)
+        return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
+    if target is None:
+        raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
     if action is ModerationAction.LOWER_HAND:
         target.hand_raised_at = None
-    elif action is ModerationAction.REMOVE:
-        room.bar(attendee_id)  # they may not come back, restarts included
-        await room.expel(target, EndReason.REMOVED)
-        return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
     else:
         target.mute_locked = action is ModerationAction.MUTE
         if action is ModerationAction.MUTE:

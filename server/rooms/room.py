@@ -70,7 +70,6 @@ class Room:
         self._on_empty = on_empty
         self._ended = False
         self._joining = asyncio.Lock()
-        self._removed: set[str] = set()  # attendees a host removed: they may not come back
         self._volumes = VolumeIndicators(self.participants, self.broadcast)
         self._chat = MeetingChat(meeting_id, meetings)
         self._last_hand = 0.0  # when the latest hand went up
@@ -79,22 +78,20 @@ class Room:
 
     # --- membership ---------------------------------------------------------------------
 
-    async def join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None = None,
-                   name: str | None = None) -> Participant:
-        """Seat ``attendee``; the ``joined`` welcome (with ``rid``) is the first thing it gets.
+    async def join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None = None) -> Participant:
+        """Seat ``attendee``, under its stored name; the ``joined`` welcome (with ``rid``) is the
+        first thing it gets, then the latest page of the chat. A guest of an invite link is
+        stored only once seated (``MeetingService.enrol``).
 
         Joins are taken one at a time, so two connections of one attendee cannot both be seated."""
         async with self._joining:
-            return await self._join(attendee, outbox, rid, name)
+            return await self._join(attendee, outbox, rid)
 
-    async def _join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None,
-                    name: str | None) -> Participant:
+    async def _join(self, attendee: AttendeeRecord, outbox: Outbox, rid: int | None) -> Participant:
         meeting = self.meetings.get_meeting(self.meeting_id)
         if self._ended or meeting.ended_at is not None:
             raise ProtocolError(ErrorCode.MEETING_ENDED, "this meeting has ended")
         capabilities = self.meetings.capabilities(meeting, attendee.role)
-        if attendee.id in self._removed:
-            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         if Capability.JOIN_CALL not in capabilities:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, f"role {attendee.role!r} may not join")
         previous = self.participants.get(attendee.id)
@@ -111,9 +108,10 @@ class Room:
         limit = self.meetings.effective_settings(meeting).get("limits", {}).get("max_participants")
         if limit is not None and not returning and len(self.people()) >= limit:
             raise ProtocolError(ErrorCode.MEETING_FULL, f"this meeting is full ({limit} participants)")
+        if self.meetings.is_removed(attendee.id):  # since it was authenticated, or while it waited
+            raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
+        self.meetings.enrol(attendee)
         meeting = self.meetings.mark_started(self.meeting_id)
-        if name:
-            attendee = dataclasses.replace(attendee, name=name)  # a display name for this visit
         participant = Participant(attendee, outbox, capabilities)
         participant.subscriber = self._peers.subscriber(
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
@@ -124,8 +122,8 @@ class Room:
             participant.hand_raised_at = previous.hand_raised_at
         self._seat(participant, meeting, rid)
         history = self._chat.history(attendee.id)
-        if history:
-            outbox.put(ChatHistory(messages=history))
+        if history.messages:
+            outbox.put(history)
         self._people_changed()
         if not returning:
             self.meetings.participant_event("participant.joined", self.meeting_id, to_dict(participant.info()))
@@ -221,10 +219,13 @@ class Room:
         participant.outbox.put(MeetingEnded(reason=reason))
         await self._remove(participant, reason, announce=True)
 
-    def bar(self, attendee_id: str) -> None:
-        """A host removed this attendee: it may not come back (its token neither)."""
-        self._removed.add(attendee_id)
-        self.meetings.remove_attendee(attendee_id)
+    async def remove(self, attendee_id: str) -> None:
+        """A host or the API key removed this attendee (``MeetingService.remove_attendee``
+        stored it): it may not come back, and if it is here it is sent away (reason
+        ``removed``), its screen share with it."""
+        participant = self.participants.get(attendee_id)
+        if participant is not None:
+            await self.expel(participant, EndReason.REMOVED)
 
     async def _remove(self, participant: Participant, reason: str, announce: bool, forget: bool = True) -> None:
         del self.participants[participant.attendee_id]
@@ -377,6 +378,10 @@ class Room:
     def chat(self, sender: Participant, text: str, to: str | None) -> ChatMessage:
         """Say ``text`` to everyone, or to ``to`` only; returns the sender's copy (the reply)."""
         return self._chat.send(sender, text, to, self.participants)
+
+    def chat_history(self, participant: Participant, before: int | None, limit: int) -> ChatHistory:
+        """An older page of what ``participant`` may read (``chat_history_request``)."""
+        return self._chat.history(participant.attendee_id, before, limit)
 
     def raise_hand(self, participant: Participant, raised: bool) -> None:
         if raised == (participant.hand_raised_at is not None):

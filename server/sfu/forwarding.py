@@ -32,8 +32,16 @@ KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
 _HEADER = struct.Struct("!BBHII")
 
 
+#: The codec each kind of up track forwards (as aiortc names it): what the publisher's answer
+#: negotiates (peers.PREFERRED_MIME) and what every subscriber section is told it carries.
+FORWARDED_MIME = {"audio": "audio/opus", "video": "video/vp8"}
+_VP8_START_CODE = b"\x9d\x01\x2a"
+
+
 def vp8_keyframe_start(payload: bytes) -> bool:
-    """True when this VP8 RTP payload begins a keyframe (RFC 7741 descriptor + frame tag)."""
+    """True when this VP8 RTP payload begins a keyframe: RFC 7741's payload descriptor, then
+    the frame tag's key-frame bit and the start code every key frame carries (RFC 6386 9.1),
+    so that no other codec's payload (an H264 STAP-A, say) passes for one."""
     if len(payload) < 2:
         return False
     b0 = payload[0]
@@ -51,7 +59,14 @@ def vp8_keyframe_start(payload: bytes) -> bool:
             pos += 1
         if b1 & 0x30:  # TID / KEYIDX
             pos += 1
-    return len(payload) > pos and not payload[pos] & 0x01
+    return (len(payload) >= pos + 6 and not payload[pos] & 0x01
+            and payload[pos + 3:pos + 6] == _VP8_START_CODE)
+
+
+def keyframe_start(mime_type: str, payload: bytes) -> bool:
+    """True when ``payload``, of the codec ``mime_type``, begins a keyframe. Only VP8 is
+    forwarded as video (FORWARDED_MIME): anything else is never a keyframe."""
+    return mime_type.lower() == "video/vp8" and vp8_keyframe_start(payload)
 
 
 def _seq_newer(a: int, b: int) -> bool:
@@ -74,6 +89,10 @@ class UpTrack:
         self.downs: set[DownTrack] = set()
         self.media_ssrc: int | None = None
         self.packets_received = 0
+        #: Packets not forwarded because they are not of the negotiated codec (a payload type
+        #: the answer did not accept, or a codec other than FORWARDED_MIME[kind]).
+        self.packets_dropped = 0
+        self._mime = FORWARDED_MIME[kind]
         self._request_pli = request_pli
         self._clock = clock_fn
         self.loss_counts: Callable[[], tuple[int, int]] | None = None  # (received, lost) so far
@@ -82,12 +101,22 @@ class UpTrack:
         self._pli_pending: asyncio.TimerHandle | None = None
 
     async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+        """A packet from the publisher, with the codec its payload type was negotiated for:
+        forwarded if that is the codec this track forwards, else dropped and counted."""
+        if codec.mimeType.lower() != self._mime:
+            self.drop_packet()
+            return
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
         if self.downs:
             ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
+            keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
             for down in tuple(self.downs):
-                await down.write(packet, ntp)
+                await down.write(packet, ntp, keyframe)
+
+    def drop_packet(self) -> None:
+        """Count a packet that is not forwarded: not of the negotiated codec."""
+        self.packets_dropped += 1
 
     @property
     def packets_forwarded(self) -> int:
@@ -190,12 +219,14 @@ class DownTrack:
         if self.up is not None:
             self.up.request_keyframe()
 
-    async def write(self, packet: RtpPacket, ntp_timestamp: int) -> None:
+    async def write(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False) -> None:
+        """Send ``packet`` (of the codec this section was negotiated for; ``keyframe``: it
+        begins a keyframe, which a video section that starts or switches source waits for)."""
         if not self.ready or self._payload_type is None:
             return
         if not self._started:
             if self._waiting_keyframe:
-                if not vp8_keyframe_start(packet.payload):
+                if not keyframe:
                     if time.monotonic() - self._waiting_since > KEYFRAME_RETRY:
                         self._ask_keyframe()
                     return

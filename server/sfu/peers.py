@@ -23,6 +23,7 @@ from wire import ErrorCode, ProtocolError, TrackInfo
 
 from . import seam
 from .forwarding import DownTrack, UpTrack
+from .offer import vet_publish_offer, vet_subscribe_answer
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ class PublisherPeer:
         self._ice_addresses = ice_addresses
 
     async def answer(self, offer_sdp: str) -> str:
+        """The answer to a participant's publishing offer, vetted first (offer.py): nothing of
+        an offer that is refused reaches aiortc. The answer carries only the codecs forwarded
+        (PREFERRED_MIME), whatever order the offer lists its codecs in: the transceivers exist,
+        with those preferences, before aiortc matches the offer's sections to them."""
+        vetted = vet_publish_offer(offer_sdp)
+        for kind in vetted.kinds:
+            _prefer_codecs(self.pc.addTransceiver(kind, direction="recvonly"))
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc's parser trips on bad SDP with anything (AssertionError,
@@ -67,16 +75,7 @@ class PublisherPeer:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED,
                                 f"cannot use this offer: {exc or type(exc).__name__}") from None
         try:
-            kinds = [t.kind for t in self.pc.getTransceivers()]
-            if not kinds:
-                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "the offer has no audio or video")
-            if len(kinds) != len(set(kinds)) or not set(kinds) <= set(PREFERRED_MIME):
-                raise ProtocolError(
-                    ErrorCode.NEGOTIATION_FAILED,
-                    "publish at most one audio and one video section on this connection",
-                )
             for transceiver in self.pc.getTransceivers():
-                _prefer_codecs(transceiver)
                 receiver = transceiver.receiver
 
                 def pli(ssrc: int, receiver=receiver) -> None:
@@ -84,7 +83,7 @@ class PublisherPeer:
 
                 up = UpTrack(self.attendee_id, transceiver.kind, pli)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
-                seam.tap_receiver(receiver, up.on_packet)
+                seam.tap_receiver(receiver, up.on_packet, up.drop_packet)
                 self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
             with host_addresses(self._ice_addresses):
@@ -212,6 +211,7 @@ class SubscriberPeer:
         async with self._lock:
             if not self._offer_pending:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "no offer is waiting for an answer")
+            vet_subscribe_answer(answer_sdp)  # before aiortc: candidates capped, DTLS present
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
             except Exception as exc:

@@ -85,8 +85,11 @@ def codec_counts() -> dict[str, int]:
     return dict(_codecs)
 
 
-def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
-    """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it."""
+def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
+                 on_unknown: Callable[[], None] | None = None) -> None:
+    """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it, with
+    the codec its payload type was negotiated for; a packet whose payload type the answer did
+    not negotiate is dropped (``on_unknown`` counts it)."""
     codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
@@ -97,6 +100,8 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler) -> None:
             return
         codec = codecs.get(packet.payload_type)
         if codec is None:
+            if on_unknown is not None:
+                on_unknown()
             return
         stream = streams.get(packet.ssrc)
         if stream is None:
