@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -92,8 +94,31 @@ async def test_a_full_disk_at_start_is_one_sentence(tmp_path: Path) -> None:
     assert_one_sentence(stderr, f"no room to write in the data dir {tmp_path / 'data'} (disk full")
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root writes into a read-only directory all the same")
+async def run_to_exit_read_only(data_dir: Path) -> tuple[int, str]:
+    """As run_to_exit, with ``data_dir`` read-only for the server. Root writes into a directory
+    whatever its mode, so as root the server runs in a mount namespace of its own where the data
+    dir is a read-only bind mount (a real read-only file system, gone with the process)."""
+    if os.geteuid() != 0:
+        return await run_to_exit(data_dir)
+    command = " ".join(shlex.quote(part) for part in (
+        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(data_dir)))
+    process = await asyncio.create_subprocess_exec(
+        "unshare", "--mount", "--propagation", "private", "sh", "-c",
+        f"mount --bind -o ro {shlex.quote(str(data_dir))} {shlex.quote(str(data_dir))} && exec {command}",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=server_env(), cwd=REPO,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 20)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError("the server started instead of refusing") from None
+    assert not LISTENING.search(stdout.decode()), stdout
+    return process.returncode, stderr.decode()
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("unshare") is None,
+                    reason="as root, a read-only data dir needs a read-only mount (util-linux unshare)")
 async def test_a_read_only_data_dir_at_start_is_one_sentence(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     process, _ = await run_server(data_dir, tmp_path / "first.log")  # a data dir with its store
@@ -102,7 +127,7 @@ async def test_a_read_only_data_dir_at_start_is_one_sentence(tmp_path: Path) -> 
         path.chmod(0o400)
     data_dir.chmod(0o500)
     try:
-        code, stderr = await run_to_exit(data_dir)
+        code, stderr = await run_to_exit_read_only(data_dir)
     finally:
         data_dir.chmod(0o700)
         for path in data_dir.iterdir():
