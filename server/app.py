@@ -7,7 +7,16 @@ from aiohttp import web
 from wire import MAX_MESSAGE_BYTES
 
 from .clock import Clock, SystemClock
-from .config import STORE_FILE, ServerConfig, ensure_data_dir, host_port, resolve_api_key
+from .config import (
+    STORE_FILE,
+    DataDirLock,
+    ServerConfig,
+    ensure_data_dir,
+    host_port,
+    resolve_api_key,
+    using_data_dir,
+)
+from .http.connections import GUARD_KEY, ConnectionGuard, GuardedSite
 from .http.errors import error_middleware
 from .http.keys import (
     API_KEY_KEY,
@@ -33,21 +42,37 @@ from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
 
 
+#: An idle keep-alive HTTP connection is closed after this long (aiohttp's own default is an
+#: hour); longer than aiohttp's client keeps one (15 s), so a client never reuses one that is
+#: being closed. Connections are capped per address besides (``connections_per_address``).
+KEEPALIVE_SECONDS = 75.0
+
+
 def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Application:
-    """The server's parts, built and wired: the composition root."""
+    """The server's parts, built and wired: the composition root.
+
+    The data dir is locked for as long as the app lives (released at cleanup): a second server
+    on it fails here. A data dir that cannot be written (read-only, full) fails here too; both
+    with a :class:`~server.config.DataDirError` that says so in a sentence."""
     clock = clock or SystemClock()
     peers = ForwardingPeers(config.ice_addresses)  # what the forwarding unit offers peers
-    ensure_data_dir(config.data_dir)
-    api_key, _ = resolve_api_key(config)
-    store = Store(config.data_dir / STORE_FILE)
+    with using_data_dir(config.data_dir):
+        ensure_data_dir(config.data_dir)
+    lock = DataDirLock.acquire(config.data_dir)
+    store: Store | None = None
     try:
-        signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
-        meetings = MeetingService(store, clock, signer, config)
+        with using_data_dir(config.data_dir):
+            api_key, _ = resolve_api_key(config)
+            store = Store(config.data_dir / STORE_FILE)
+            signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
+            meetings = MeetingService(store, clock, signer, config)
         rooms = RoomRegistry(meetings, config, peers)
         lifecycle = Lifecycle(meetings, rooms, config)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:
-        store.close()
+        if store is not None:
+            store.close()
+        lock.release()
         raise
 
     scrub_access_log()  # a join link opened in a browser must not leave its token in the log
@@ -60,6 +85,8 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app[WEBHOOKS_KEY] = webhooks
     app[JOIN_LIMITER_KEY] = JoinLimiter(config.joins_per_minute)
     app[TOKEN_JOIN_LIMITER_KEY] = TokenJoinLimiter(signer, config.joins_per_token_per_minute)
+    app[GUARD_KEY] = ConnectionGuard(config.connections_per_address, config.header_timeout_seconds,
+                                     config.tls_handshake_timeout_seconds)
     add_routes(app)
 
     async def start(app: web.Application) -> None:
@@ -80,7 +107,10 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
             try:
                 await webhooks.close()  # what is not delivered stays pending for the next start
             finally:
-                store.close()
+                try:
+                    store.close()
+                finally:
+                    lock.release()
 
     app.on_startup.append(start)
     app.on_shutdown.append(end_rooms)
@@ -95,10 +125,10 @@ async def start_server(
     base URL with the port really bound, and the app."""
     ssl_context = tls_context(config)  # before anything starts: a bad certificate stops here
     app = build_app(config, clock)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=KEEPALIVE_SECONDS)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context)
+        site = GuardedSite(runner, config.host, config.port, app[GUARD_KEY], ssl_context=ssl_context)
         await site.start()
         port = _bound_port(runner, config.port)
     except BaseException:

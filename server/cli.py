@@ -12,7 +12,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .app import start_server
-from .config import API_KEY_FILE, ServerConfig, api_key_from, default_data_dir, resolve_api_key
+from .config import (
+    API_KEY_FILE,
+    DataDirError,
+    ServerConfig,
+    api_key_from,
+    default_data_dir,
+    resolve_api_key,
+    using_data_dir,
+)
+from .http.ratelimit import LogFlood
 from .sfu import seam
 from .store import StoreError
 from .tls import certificate_fingerprint
@@ -46,6 +55,16 @@ def _minutes(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be more than 0 minutes")
     return value * 60
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _days(text: str) -> float:
@@ -99,6 +118,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         "(refused by default: they reach what only this server can reach)")
     parser.add_argument("--metrics-public", action="store_true",
                         help="answer GET /metrics without the API key")
+    parser.add_argument("--max-connections-per-address", type=_count, default=64, metavar="N",
+                        help="connections one address may hold at once; 0: no cap, e.g. behind a "
+                        "reverse proxy (default %(default)s)")
     parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
                         help="forget a meeting's chat (private messages included) this many days "
                         "after it ended; 0: when it ends (default: kept with the meeting)")
@@ -119,12 +141,21 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
         allow_private_webhooks=args.allow_private_webhooks,
         metrics_public=args.metrics_public,
+        connections_per_address=args.max_connections_per_address,
         chat_retention_days=args.chat_retention_days,
     )
 
 
+#: Exit codes: 0 a clean stop; 1 the server could not start (a port in use, a bad certificate);
+#: 2 its data dir cannot be used (another server holds it, read-only, full); argparse's usage
+#: errors are 2 as well.
+EXIT_CANNOT_START = 1
+EXIT_DATA_DIR = 2
+
+
 async def serve(config: ServerConfig) -> int:
-    """Listen until a signal resolves the one shutdown future; 0 on a clean stop."""
+    """Listen until a signal resolves the one shutdown future; 0 on a clean stop, else one
+    sentence on stderr and an exit code (``EXIT_CANNOT_START``, ``EXIT_DATA_DIR``)."""
     loop = asyncio.get_running_loop()
     shutdown: asyncio.Future[None] = loop.create_future()
 
@@ -140,12 +171,16 @@ async def serve(config: ServerConfig) -> int:
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(request_shutdown))
 
     try:
-        api_key, created = resolve_api_key(config)
+        with using_data_dir(config.data_dir):
+            api_key, created = resolve_api_key(config)
         fingerprint = certificate_fingerprint(config.tls_cert) if config.tls_cert else None
         runner, base_url, _app = await start_server(config)
+    except DataDirError as exc:
+        print(f"parley-server: cannot start: {exc}", file=sys.stderr, flush=True)
+        return EXIT_DATA_DIR
     except (OSError, RuntimeError, StoreError) as exc:
         print(f"parley-server: cannot start: {exc}", file=sys.stderr, flush=True)
-        return 1
+        return EXIT_CANNOT_START
     try:
         if created:
             # the key itself is never printed or logged (stdout often ends up in a journal)
@@ -172,4 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     seam.count_codecs()  # the forwarding unit must never create one: /metrics shows it
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # a flood of one kind of error cannot fill the disk
+        handler.addFilter(LogFlood())
     return asyncio.run(serve(config))

@@ -5,6 +5,7 @@ The data dir holds everything that must survive a restart::
     parley.sqlite3   meetings and attendees (see server/store.py)
     token_secret     32 random bytes that sign join tokens (mode 0600)
     api_key          the API key, when the config gives none (mode 0600)
+    parley.lock      locked while a server uses the dir: a second one refuses to start
 
 Nothing here reads the environment: ``parley-server`` (``server/cli.py``) does, once, and
 hands what it found down in the ``ServerConfig``.
@@ -12,16 +13,32 @@ hands what it found down in the ``ServerConfig``.
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import secrets
+import sqlite3
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+try:  # Windows
+    import msvcrt
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 STORE_FILE = "parley.sqlite3"
 TOKEN_SECRET_FILE = "token_secret"
 API_KEY_FILE = "api_key"
+LOCK_FILE = "parley.lock"
 
 DATA_DIR_ENV = "PARLEY_DATA_DIR"
 API_KEY_ENV = "PARLEY_API_KEY"
@@ -70,6 +87,21 @@ class ServerConfig:
     #: key, both or neither. With them the server speaks https/wss and join URLs say parleys://.
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    #: A signalling socket that has not sent ``join`` this long after it opened is closed
+    #: (close code 4001): clients send it at once, so only idle sockets hit this.
+    join_timeout_seconds: float = 10.0
+    #: A send to a client that cannot go out this long (the client does not read) drops it
+    #: (close code 4003), as does a backlog of 1000 unsent messages.
+    send_timeout_seconds: float = 10.0
+    #: Connections one address (an IPv6 /64) may hold at once, WebSockets included; one more
+    #: is refused (HTTP 429). 0: no cap. Behind a reverse proxy every user shares the proxy's
+    #: address: raise it or set 0 there (and let the proxy limit).
+    connections_per_address: int = 64
+    #: A new connection must have sent its first request's headers (after its TLS handshake,
+    #: if any) this long after connecting, or it is closed.
+    header_timeout_seconds: float = 10.0
+    #: A TLS handshake must be done this long after connecting.
+    tls_handshake_timeout_seconds: float = 10.0
     #: Chat (private messages included) is forgotten this many days after its meeting ended;
     #: 0: when it ends; None: kept as long as the meeting's own record.
     chat_retention_days: float | None = None
@@ -83,9 +115,13 @@ class ServerConfig:
         if self.api_key is not None and not self.api_key.strip():
             raise ValueError("api_key must not be empty")
         for name in ("max_meeting_seconds", "empty_timeout_seconds", "alone_timeout_seconds",
-                     "lifecycle_interval_seconds", "webhook_timeout_seconds"):
+                     "lifecycle_interval_seconds", "webhook_timeout_seconds",
+                     "join_timeout_seconds", "send_timeout_seconds", "header_timeout_seconds",
+                     "tls_handshake_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.connections_per_address < 0:
+            raise ValueError("connections_per_address must be 0 (no cap) or more")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
         if self.chat_retention_days is not None and not 0 <= self.chat_retention_days < 1e6:
             raise ValueError("chat_retention_days must be 0 or more (or None: kept)")
@@ -167,3 +203,98 @@ def read_or_create_secret(path: Path, make: Callable[[], bytes]) -> tuple[bytes,
         f.flush()
         os.fsync(f.fileno())
     return value, True
+
+
+# --- one server per data dir; a data dir that cannot be written -----------------------------------
+
+
+class DataDirError(RuntimeError):
+    """The data dir cannot be used: another server holds it, or it cannot be written (read
+    only, full). The message is one sentence for the operator; ``parley-server`` exits 2."""
+
+
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+@contextmanager
+def using_data_dir(data_dir: Path) -> Iterator[None]:
+    """Turns what goes wrong writing the data dir or opening its store (``OSError``,
+    ``sqlite3.Error``) into a :class:`DataDirError` that says which and where."""
+    try:
+        yield
+    except DataDirError:
+        raise
+    except OSError as exc:
+        if exc.errno in _NOT_WRITABLE:
+            raise DataDirError(f"the data dir {data_dir} cannot be written (read-only, or not this "
+                               f"user's): {exc.strerror} ({exc.filename or data_dir})") from None
+        if exc.errno in _FULL:
+            raise DataDirError(f"no room to write in the data dir {data_dir} (disk full, quota or file "
+                               f"size limit): {exc.strerror}") from None
+        raise DataDirError(f"the data dir {data_dir} cannot be used: {exc}") from None
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            raise DataDirError(f"the store in the data dir {data_dir} cannot be written (read-only, "
+                               f"or not this user's): {text}") from None
+        if "full" in text:
+            raise DataDirError(f"no room to write in the data dir {data_dir} (disk full, quota or file "
+                               f"size limit): {text}") from None
+        raise DataDirError(f"the store in the data dir {data_dir} cannot be opened ({text}); is the "
+                           "disk full or read-only?") from None
+
+
+class DataDirLock:
+    """The lock a server holds on its data dir for as long as it runs: two servers on one data
+    dir would each end the other's meetings as empty and deliver webhooks twice.
+
+    ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; the kernel lets go when the
+    process dies (``kill -9`` included), so a stale lock file never blocks a start. Elsewhere
+    nothing is locked, and a warning says so."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / LOCK_FILE
+        self._fd: int | None = None
+
+    @classmethod
+    def acquire(cls, data_dir: Path) -> DataDirLock:
+        """The data dir's lock, held; :class:`DataDirError` if another process holds it."""
+        lock = cls(data_dir)
+        with using_data_dir(data_dir):
+            fd = os.open(lock.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            elif msvcrt is not None:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:  # pragma: no cover - neither POSIX nor Windows
+                log.warning("cannot lock %s on this platform: make sure no other server uses it", data_dir)
+        except OSError:  # held by another process (BlockingIOError, or PermissionError on Windows)
+            holder = _read_pid(fd)
+            os.close(fd)
+            raise DataDirError(
+                f"another parley-server{f' (pid {holder})' if holder else ''} is using the data dir "
+                f"{data_dir}; stop it first, or give this one another --data-dir") from None
+        lock._fd = fd
+        try:  # who holds it, for the message a second server prints
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass  # the lock holds all the same; only the pid in the message is missing
+        return lock
+
+    def release(self) -> None:
+        """Idempotent; closing the file lets go of the lock."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip() if hasattr(os, "pread") else ""
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None

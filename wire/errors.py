@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class ErrorCode(StrEnum):
@@ -36,6 +36,20 @@ class ErrorCode(StrEnum):
     SERVER_RESTARTING = "server_restarting"
     # ours
     INTERNAL_ERROR = "internal_error"
+
+
+class CloseCode(IntEnum):
+    """Why the server closed a signalling socket, besides the standard codes (1000 normal,
+    1009 frame too big). RFC 6455 leaves 4000-4999 to the application; the close frame's
+    reason says the same in words."""
+
+    #: the socket sent no ``join`` in time (``join_timeout_seconds``, 10 s)
+    JOIN_TIMEOUT = 4001
+    #: the socket sent more messages before ``join`` (``join`` aside) than the server answers
+    TOO_MANY_MESSAGES = 4002
+    #: the client did not read what the server sent (1000 messages unread, or a send that
+    #: could not go out within ``send_timeout_seconds``)
+    TOO_SLOW = 4003
 
 
 class ProtocolError(Exception):

@@ -4,7 +4,12 @@ A client's first message is ``join`` with its token. After that each message goe
 client's :class:`Room`. Whatever the client sends that cannot be used gets an ``error`` with a
 stable code (and the request id it came with), and nothing changes for anyone else.
 Messages to the client go through its :class:`Outbox`, drained by a writer task, so a slow
-socket never stalls the room.
+socket never stalls the room; a client that does not read (1000 messages unsent, or a send that
+cannot go out within ``send_timeout_seconds``) is dropped and its socket aborted.
+
+An anonymous socket costs little and not for long: it must send ``join`` within
+``join_timeout_seconds``, and what else it sends before that (pings, refused messages) is
+limited; past either it is closed with a :class:`wire.errors.CloseCode`.
 """
 
 from __future__ import annotations
@@ -42,15 +47,18 @@ from wire import (
     Volume,
 )
 
+from wire.errors import CloseCode
+
 from ..clock import iso
+from ..config import ServerConfig
 from ..meetings import MeetingService
 from ..rooms.moderation import end_for_everyone, moderate
 from ..rooms.participant import Outbox, Participant
 from ..rooms.registry import RoomRegistry
 from ..rooms.room import Room
 from .callers import TokenJoinLimiter
-from .keys import JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY, TOKEN_JOIN_LIMITER_KEY
-from .ratelimit import JoinLimiter, RateLimit, TokenBucket
+from .keys import CONFIG_KEY, JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY, TOKEN_JOIN_LIMITER_KEY
+from .ratelimit import JoinLimiter, LogThrottle, RateLimit, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -66,56 +74,124 @@ CHANGES = RateLimit(10, 20, "too many {type} messages; at most 10 a second")
 VOLUMES = RateLimit(10, 20, "send volume at most 10 times a second")
 #: Chat messages and reactions: a person typing or clicking fast, not a flood.
 CHAT = RateLimit(2, 10, "too many {type} messages; at most 2 a second")
+#: A client publishes once per connection (a screen share has a connection of its own): a few
+#: attempts, then one every 10 s. Each costs an SDP negotiation (ICE, DTLS set-up).
+PUBLISHES = RateLimit(0.1, 4, "too many publish messages; at most 4, then one every 10 seconds")
+#: Refused publishes and subscribe answers on one connection; past this, both are refused at
+#: once without a negotiation (join again for a fresh connection).
+MAX_FAILED_NEGOTIATIONS = 3
+#: What a socket sends before it has joined (pings, refused messages; join attempts are limited
+#: per address by the JoinLimiter): a client sends ``join`` first. Past the burst the socket is
+#: closed (CloseCode.TOO_MANY_MESSAGES).
+BEFORE_JOIN = RateLimit(2, 10, "too many messages before join")
+#: How long the server waits for a close frame to go out before it drops the connection.
+CLOSE_WAIT_SECONDS = 2.0
+
+#: Drops of slow or idle sockets are logged at most once a minute per address.
+_dropped = LogThrottle(60.0)
 
 
 async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
     """``GET /v1/rtc``: the signalling WebSocket of one client."""
-    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT)
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=SOCKET_FRAME_LIMIT, timeout=CLOSE_WAIT_SECONDS)
     await ws.prepare(request)
+
+    def abort() -> None:
+        if request.transport is not None:
+            request.transport.abort()  # close() would wait for ever on a client that does not read
+
     client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY],
                               joins=request.app[JOIN_LIMITER_KEY], remote=request.remote,
+                              config=request.app[CONFIG_KEY], abort=abort,
                               token_joins=request.app[TOKEN_JOIN_LIMITER_KEY])
     await client.run()
     return ws
 
 
+class SocketOutbox(Outbox):
+    """The outbox of one socket: an overflow wakes its writer, even in the middle of a send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_overflow: Callable[[], None] | None = None
+
+    def put(self, message: Message, rid: int | None = None) -> None:
+        super().put(message, rid)
+        if self.overflowed and self.on_overflow is not None:
+            self.on_overflow()
+
+
 class ClientConnection:
     def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings: MeetingService,
                  joins: JoinLimiter | None = None, remote: str | None = None,
+                 config: ServerConfig | None = None, abort: Callable[[], None] | None = None,
                  token_joins: TokenJoinLimiter | None = None) -> None:
         self.ws = ws
         self.rooms = rooms
         self.meetings = meetings
-        self.outbox = Outbox()
+        self.outbox = SocketOutbox()
+        self.outbox.on_overflow = self._overflowed
         self.room: Room | None = None
         self.participant: Participant | None = None
         self._writer: asyncio.Task[None] | None = None
         self.leave_reason: str = EndReason.DISCONNECTED
-        self._buckets = {limit: TokenBucket(limit.per_second, limit.burst) for limit in (CHANGES, VOLUMES, CHAT)}
+        self._buckets = {limit: TokenBucket(limit.per_second, limit.burst)
+                         for limit in (CHANGES, VOLUMES, CHAT, PUBLISHES, BEFORE_JOIN)}
         self._joins = joins or JoinLimiter(0)
         self._remote = remote
+        self._join_timeout = config.join_timeout_seconds if config else 10.0
+        self._send_timeout = config.send_timeout_seconds if config else 10.0
+        self._abort = abort or (lambda: None)
+        self._joining = False
+        self._send_deadline: asyncio.Timeout | None = None
+        self._closing: asyncio.Task[None] | None = None
+        #: why the server closed this socket (None: it did not, or closed it normally)
+        self.close_code: CloseCode | None = None
+        self.failed_negotiations = 0
         self._token_joins = token_joins
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         self._writer = asyncio.create_task(self._write_loop())
+        deadline = loop.call_later(self._join_timeout, self._join_timed_out)
         try:
             async for msg in self.ws:
                 if msg.type == WSMsgType.TEXT:
                     await self._on_text(msg.data)
                     await asyncio.sleep(0)  # let the writers (ours and everyone's) drain between messages
                 elif msg.type == WSMsgType.BINARY:
-                    self.outbox.put(Error(code=ErrorCode.BAD_REQUEST, message="messages are JSON text"))
+                    if self._before_join_allowed():
+                        self.outbox.put(Error(code=ErrorCode.BAD_REQUEST, message="messages are JSON text"))
                 else:
                     break
-                if self._writer.done():
-                    break  # the meeting ended for us or we left
+                if self._writer.done() or self.close_code is not None:
+                    break  # the meeting ended for us, we left, or we are cut off
         finally:
+            deadline.cancel()
             await self._finish()
+
+    def _before_join_allowed(self) -> bool:
+        """Counts a message of a socket that has not joined; False (and the socket is being
+        closed) past the limit."""
+        if self.participant is not None:
+            return True
+        if self._buckets[BEFORE_JOIN].allow():
+            return True
+        self._cut(CloseCode.TOO_MANY_MESSAGES, f"{BEFORE_JOIN.refusal}; send join first")
+        return False
 
     async def _on_text(self, text: str) -> None:
         rid: int | None = None
         try:
-            message, rid = wire.decode(text)
+            try:
+                message, rid = wire.decode(text)
+            except ProtocolError:
+                if not self._before_join_allowed():
+                    return
+                raise
+            # join attempts have their own limit, per address (JoinLimiter)
+            if not isinstance(message, Join) and not self._before_join_allowed():
+                return
             await self._dispatch(message, rid)
         except ProtocolError as exc:
             self.outbox.put(Error(code=exc.code, message=exc.message), exc.rid if exc.rid is not None else rid)
@@ -128,7 +204,11 @@ class ClientConnection:
             self.outbox.put(Pong(server_time=iso(self.meetings.now())), rid)
             return
         if isinstance(message, Join):
-            await self._join(message, rid)
+            self._joining = True
+            try:
+                await self._join(message, rid)
+            finally:
+                self._joining = False
             return
         if self.participant is None or self.room is None:
             raise ProtocolError(ErrorCode.NOT_JOINED, f"send join before {message.TYPE}")
@@ -163,22 +243,72 @@ class ClientConnection:
             self.participant = await room.join(attendee, self.outbox, rid)
         self.room = room
 
+    # --- cutting a socket off ---------------------------------------------------------------
+
+    def _join_timed_out(self) -> None:
+        if self.participant is None and not self._joining:
+            self._cut(CloseCode.JOIN_TIMEOUT, f"no join within {self._join_timeout:g} s")
+
+    def _overflowed(self) -> None:
+        if self._send_deadline is not None:  # the writer is stuck in a send: end it now
+            self._send_deadline.reschedule(asyncio.get_running_loop().time())
+
+    def _cut(self, code: CloseCode, reason: str) -> None:
+        """Close the socket with ``code`` (once): a close frame if it can go out within
+        CLOSE_WAIT_SECONDS, else the connection is aborted."""
+        if self.close_code is not None:
+            return
+        self.close_code = code
+        if _dropped.allow(self._remote or ""):
+            logger.info("signalling: closed a socket from %s (%d %s)", self._remote, code, reason)
+        self._closing = asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: CloseCode, reason: str) -> None:
+        try:
+            if code is not CloseCode.TOO_SLOW:  # a client that does not read never gets it
+                async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                    await self.ws.close(code=code, message=reason.encode())
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass
+        finally:
+            self._abort()  # a closed connection needs nothing; any other is cut now
+
     async def _write_loop(self) -> None:
+        try:
+            await self._write_all()
+        except asyncio.CancelledError:
+            if not self.outbox.overflowed:
+                raise
+            self._cut(CloseCode.TOO_SLOW, "too many messages unread")  # overflow as a send ended
+
+    async def _write_all(self) -> None:
         while True:
             item = await self.outbox.queue.get()
             if item is None:
                 break
+            if self.outbox.overflowed:
+                self._cut(CloseCode.TOO_SLOW, "too many messages unread")
+                return
             message, rid = item
             try:
-                await self.ws.send_str(wire.encode(message, rid))
+                async with asyncio.timeout(self._send_timeout) as self._send_deadline:
+                    await self.ws.send_str(wire.encode(message, rid))
+            except TimeoutError:
+                self._cut(CloseCode.TOO_SLOW, "messages not read in time")
+                return
             except (ConnectionError, RuntimeError):
                 break
             except Exception:  # one unsendable message closes only this socket
                 logger.exception("signalling: could not send %s", message.TYPE)
                 break
-            if self.outbox.overflowed:
-                break
-        await self.ws.close()
+            finally:
+                self._send_deadline = None
+        if self.close_code is None:
+            try:
+                async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                    await self.ws.close()
+            except TimeoutError:
+                self._abort()
 
     async def _finish(self) -> None:
         if self.room is not None and self.participant is not None:
@@ -192,21 +322,43 @@ class ClientConnection:
                 await asyncio.wait_for(self._writer, timeout=5)
             except asyncio.TimeoutError:
                 self._writer.cancel()
-        if not self.ws.closed:
+        if self._closing is not None:
+            await self._closing
+        elif not self.ws.closed:
             await self.ws.close()
+        # However it ended (a heartbeat unanswered, a close frame never read): the connection is
+        # gone soon after, not left flushing to a client that never reads.
+        asyncio.get_running_loop().call_later(CLOSE_WAIT_SECONDS, self._abort)
 
 
 # --- what a joined client may send --------------------------------------------------------------
 # Each handler returns the reply (sent with the request's rid), or None.
 
 
+def _negotiation_allowed(client: ClientConnection) -> None:
+    if client.failed_negotiations >= MAX_FAILED_NEGOTIATIONS:
+        raise ProtocolError(ErrorCode.RATE_LIMITED,
+                            f"{client.failed_negotiations} negotiations failed on this connection; "
+                            "join again to try once more")
+
+
 async def _publish(client: ClientConnection, room: Room, me: Participant, message: Publish) -> Message:
-    return await room.publish(me, message)
+    _negotiation_allowed(client)
+    try:
+        return await room.publish(me, message)
+    except ProtocolError:
+        client.failed_negotiations += 1
+        raise
 
 
 async def _subscribe_answer(client: ClientConnection, room: Room, me: Participant,
                             message: SubscribeAnswer) -> None:
-    await room.subscribe_answer(me, message.sdp)
+    _negotiation_allowed(client)
+    try:
+        await room.subscribe_answer(me, message.sdp)
+    except ProtocolError:
+        client.failed_negotiations += 1
+        raise
 
 
 async def _camera(client: ClientConnection, room: Room, me: Participant, message: Camera) -> Message:
@@ -260,7 +412,7 @@ Handler = Callable[[ClientConnection, Room, Participant, Any], Awaitable[Message
 
 #: Message type -> its handler and the rate it is limited by (None: not limited).
 HANDLERS: dict[type[Message], tuple[Handler, RateLimit | None]] = {
-    Publish: (_publish, None),
+    Publish: (_publish, PUBLISHES),
     SubscribeAnswer: (_subscribe_answer, None),
     Camera: (_camera, CHANGES),
     Mute: (_mute, CHANGES),
