@@ -37,8 +37,9 @@ async def client_offer(audio: tuple[str, ...] | None = None, video: tuple[str, .
     return sdp
 
 
-def with_candidates(sdp: str, count: int, section: int = 0, address: str = "10.0.{}.{}") -> str:
-    """``sdp`` with ``count`` more host candidates in its ``section``-th media section."""
+def with_candidates(sdp: str, count: int, section: int = 0, address: str = "127.0.{}.{}") -> str:
+    """``sdp`` with ``count`` more host candidates in its ``section``-th media section (on
+    loopback by default: an answered offer makes the server send checks to them)."""
     parts = re.split(r"(?=^m=)", sdp, flags=re.M)
     lines = "".join(
         f"a=candidate:{i} 1 udp {2130706431 - i} {address.format(i // 250, i % 250 + 1)} {10000 + i} typ host\r\n"
