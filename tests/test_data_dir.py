@@ -24,13 +24,8 @@ from test_server_cli import LISTENING, REPO, run_server, server_env, stop
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and resource limits")
 
 
-async def run_to_exit(data_dir: Path, preexec=None) -> tuple[int, str]:
-    """Start ``parley-server`` expecting it to refuse: its exit code and its stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(data_dir),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=server_env(), cwd=REPO,
-        preexec_fn=preexec,
-    )
+async def refusal_of(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    """The exit code and stderr of a server process expected to refuse to start."""
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), 20)
     except asyncio.TimeoutError:
@@ -39,6 +34,16 @@ async def run_to_exit(data_dir: Path, preexec=None) -> tuple[int, str]:
         raise AssertionError("the server started instead of refusing") from None
     assert not LISTENING.search(stdout.decode()), stdout
     return process.returncode, stderr.decode()
+
+
+async def run_to_exit(data_dir: Path, preexec=None) -> tuple[int, str]:
+    """Start ``parley-server`` expecting it to refuse: its exit code and its stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(data_dir),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=server_env(), cwd=REPO,
+        preexec_fn=preexec,
+    )
+    return await refusal_of(process)
 
 
 def assert_one_sentence(stderr: str, *fragments: str) -> None:
@@ -107,14 +112,7 @@ async def run_to_exit_read_only(data_dir: Path) -> tuple[int, str]:
         f"mount --bind -o ro {shlex.quote(str(data_dir))} {shlex.quote(str(data_dir))} && exec {command}",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=server_env(), cwd=REPO,
     )
-    try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), 20)
-    except asyncio.TimeoutError:
-        process.kill()
-        await process.wait()
-        raise AssertionError("the server started instead of refusing") from None
-    assert not LISTENING.search(stdout.decode()), stdout
-    return process.returncode, stderr.decode()
+    return await refusal_of(process)
 
 
 @pytest.mark.skipif(os.geteuid() == 0 and shutil.which("unshare") is None,
