@@ -39,7 +39,7 @@ async def test_checks_from_many_forged_addresses_are_checked_back_at_most_max_pe
     protocol = RecordingProtocol()
     try:
         for i in range(100):  # as if each check came from another (forged) source address
-            connection.check_incoming(binding_request(), (f"10.1.{i // 250}.{i % 250 + 1}", 4000 + i), protocol)
+            connection.check_incoming(binding_request(), (f"127.1.{i // 250}.{i % 250 + 1}", 4000 + i), protocol)
         for _ in range(10):
             await asyncio.sleep(0)
         learned = [c for c in connection.remote_candidates if c.type == "prflx"]

@@ -154,12 +154,12 @@ async def test_candidates_at_unusable_addresses_are_refused(address, remote_cand
     assert remote_candidates == []
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "192.168.1.20", "::1", "fe80::1", "4b1e0b3a-1c2d.local"])
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "::1", "4b1e0b3a-1c2d.local"])
 def test_candidates_a_real_client_offers_pass(address) -> None:
     offer = "v=0\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" \
             "a=rtpmap:111 opus/48000/2\r\n"
     vetted = vet_publish_offer(offer + f"a=candidate:1 1 udp 1 {address} 5000 typ host\r\n"
-                                       "a=candidate:2 1 tcp 1 192.168.1.20 9 typ host tcptype active\r\n")
+                                       "a=candidate:2 1 tcp 1 127.0.0.1 9 typ host tcptype active\r\n")
     assert vetted.kinds == ("audio",) and vetted.candidates == 2
 
 
