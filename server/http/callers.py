@@ -32,6 +32,7 @@ from wire import ErrorCode, ProtocolError
 
 from ..tokens import TokenSigner
 from .errors import error_response
+from .ratelimit import TokenBucket
 
 
 @dataclass(frozen=True)
@@ -48,43 +49,28 @@ TOKEN_RATE = Rate(2.0, 20)
 MAX_BUCKETS = 10_000
 
 
-class _Bucket:
-    __slots__ = ("tokens", "at")
-
-    def __init__(self, burst: int, now: float) -> None:
-        self.tokens = float(burst)
-        self.at = now
-
-
 class Buckets:
     """A token bucket per key, all at one rate; quiet keys are forgotten."""
 
     def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self._clock = clock
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: dict[str, TokenBucket] = {}
 
     def take(self, key: str) -> float:
         """Take one token for ``key``: 0.0 if there was one, else the seconds until there is."""
-        now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= MAX_BUCKETS:
-                self._prune(now)
-            bucket = self._buckets[key] = _Bucket(self.rate.burst, now)
-        bucket.tokens = min(self.rate.burst, bucket.tokens + (now - bucket.at) * self.rate.per_second)
-        bucket.at = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / self.rate.per_second
+                self._prune()
+            bucket = self._buckets[key] = TokenBucket(self.rate.per_second, self.rate.burst, self._clock)
+        return bucket.take()
 
     def __len__(self) -> int:
         return len(self._buckets)
 
-    def _prune(self, now: float) -> None:
-        full_after = self.rate.burst / self.rate.per_second
-        self._buckets = {k: b for k, b in self._buckets.items() if now - b.at < full_after}
+    def _prune(self) -> None:
+        self._buckets = {k: b for k, b in self._buckets.items() if not b.full()}
         excess = len(self._buckets) - MAX_BUCKETS * 9 // 10
         if excess > 0:  # all busy: forget the oldest tenth at once, so pruning stays rare
             for key in list(itertools.islice(self._buckets, excess)):

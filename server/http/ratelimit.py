@@ -26,14 +26,18 @@ class TokenBucket:
         self._clock = clock
         self._at = clock()
 
-    def allow(self) -> bool:
+    def take(self) -> float:
+        """Take one token: 0.0 if there was one, else the seconds until there is."""
         now = self._clock()
         self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
         self._at = now
         if self._tokens >= 1.0:
             self._tokens -= 1.0
-            return True
-        return False
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+    def allow(self) -> bool:
+        return self.take() == 0.0
 
     def full(self) -> bool:
         """Whether the bucket has refilled completely (its owner has been quiet)."""
