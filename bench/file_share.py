@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fractions
 import json
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import numpy as np
 from aiortc.mediastreams import MediaStreamError
 
 from desktop.media.file_share.source import FileSource
+from desktop.media.synthetic.clip import make_media
 
 #: container -> (suffix, video codecs, audio codecs): the first this PyAV can write is used
 CONTAINERS = {
@@ -41,37 +41,6 @@ CONTAINERS = {
     "webm": (".webm", ("libvpx",), ("libopus", "opus")),
 }
 RATES = {"video": 90000, "audio": 48000}
-
-
-def make_clip(path: Path, vcodec: str, acodec: str, seconds: float, fps: int = 15) -> Path:
-    """``seconds`` of a bar moving across grey (320x240) and a 440 Hz tone (48 kHz stereo)."""
-    out = av.open(str(path), "w")
-    video = out.add_stream(vcodec, rate=fps)
-    video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
-    audio = out.add_stream(acodec, rate=48000)
-    audio.layout = "stereo"
-    for index in range(round(seconds * fps)):
-        image = np.full((240, 320, 3), 60, np.uint8)
-        image[:, index * 8 % 304:index * 8 % 304 + 16] = 255
-        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-        frame.pts, frame.time_base = index, fractions.Fraction(1, fps)
-        for packet in video.encode(frame):
-            out.mux(packet)
-    for packet in video.encode(None):
-        out.mux(packet)
-    total, position = round(seconds * 48000), 0
-    while position < total:
-        count = min(960, total - position)
-        tone = (0.3 * np.sin(2 * np.pi * 440.0 * (position + np.arange(count)) / 48000)).astype(np.float32)
-        frame = av.AudioFrame.from_ndarray(np.stack([tone, tone]), format="fltp", layout="stereo")
-        frame.sample_rate, frame.pts, frame.time_base = 48000, position, fractions.Fraction(1, 48000)
-        for packet in audio.encode(frame):
-            out.mux(packet)
-        position += count
-    for packet in audio.encode(None):
-        out.mux(packet)
-    out.close()
-    return path
 
 
 async def read(track, arrivals: list[tuple[float, int]]) -> None:
@@ -140,7 +109,7 @@ async def main() -> None:
             if not (vcodec and acodec):
                 print(f"{name}: this PyAV cannot write it, left out", file=sys.stderr)
                 continue
-            clip = make_clip(Path(folder) / f"clip{suffix}", vcodec, acodec, args.seconds)
+            clip = make_media(Path(folder) / f"clip{suffix}", vcodec, acodec, seconds=args.seconds, rate=48000)
             figures[name] = await play(clip)
             figures[name]["pause"] = await pause_gap(clip, args.pause)
     if not args.json:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import LIGHT_SMALL, RunningBot, Server, eventually
-from test_file_share import CONTAINERS, make_media
+from desktop.media.synthetic.clip import make_media
+from test_file_share import CONTAINERS
 from wire import ErrorCode, content_attendee_id
 
 SMALL_SCREEN = dict(screen="synthetic", screen_width=320, screen_height=180, screen_fps=10)

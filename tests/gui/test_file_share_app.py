@@ -7,7 +7,8 @@ from pathlib import Path
 from app_support import join_from_lobby
 from desktop.media.synthetic.backend import SyntheticScreens
 from support import LIGHT_SMALL, RunningBot, Server, eventually
-from test_file_share import CONTAINERS, make_media
+from desktop.media.synthetic.clip import make_media
+from test_file_share import CONTAINERS
 from wire import content_attendee_id
 
 

@@ -10,4 +10,5 @@
 - ``replay.py``: pre-encoded replay tracks, which need no encoder (``parley-bot --light``).
 - ``talker.py``, ``acoustic.py``, ``received.py``: a synthetic voice, a simulated laptop room
   whose speaker comes back into its microphone, and how strongly a voice is in what came back.
+- ``clip.py``: a short video file made in code (for sharing a file in tests and the bench).
 """
