@@ -297,9 +297,7 @@ class MeetingService:
         A limit that would have ended the session already is refused. An override that
         leaves the settings as they were is stored and published nowhere (no
         ``meeting.updated``, no webhook): the meeting comes back unchanged."""
-        meeting = self.get_meeting(meeting_id)
-        if meeting.ended_at is not None:
-            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        meeting = self.live_meeting(meeting_id)
         if not isinstance(override, dict) or not override:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "settings_override must be a non-empty object")
         if capabilities is not None:
@@ -365,6 +363,13 @@ class MeetingService:
             raise ProtocolError(ErrorCode.MEETING_NOT_FOUND, f"no meeting {meeting_id!r}")
         return meeting
 
+    def live_meeting(self, meeting_id: str) -> MeetingRecord:
+        """The meeting, if it has not ended (``meeting_ended`` if it has)."""
+        meeting = self.get_meeting(meeting_id)
+        if meeting.ended_at is not None:
+            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        return meeting
+
     def capabilities(self, meeting: MeetingRecord, role: str) -> list[str]:
         grants = self.call_type(meeting.call_type).grants
         if role not in grants:
@@ -419,9 +424,7 @@ class MeetingService:
         self, meeting_id: str, user_id: str, name: str, role: str
     ) -> tuple[AttendeeRecord, str, str]:
         """A new attendee of the meeting with its join token and join URL."""
-        meeting = self.get_meeting(meeting_id)
-        if meeting.ended_at is not None:
-            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        meeting = self.live_meeting(meeting_id)
         if not user_id or len(user_id) > MAX_USER_ID_CHARS:
             raise ProtocolError(
                 ErrorCode.BAD_REQUEST, f"user_id must be 1 to {MAX_USER_ID_CHARS} characters"
@@ -464,9 +467,7 @@ class MeetingService:
     def create_invite(self, meeting_id: str, role: str = "participant") -> tuple[InviteRecord, str, str]:
         """A link anyone may join the meeting with, as a new attendee of ``role``, until it
         expires or is revoked: the stored invite, its token and its URL."""
-        meeting = self.get_meeting(meeting_id)
-        if meeting.ended_at is not None:
-            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        meeting = self.live_meeting(meeting_id)
         self.capabilities(meeting, role)  # refuses an unknown role
         now = self._clock.now()
         ttl = self._config.token_ttl_seconds
@@ -522,9 +523,7 @@ class MeetingService:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "token names an unknown attendee")
         if attendee.removed_at is not None:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
-        meeting = self.get_meeting(meeting_id)
-        if meeting.ended_at is not None:
-            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        meeting = self.live_meeting(meeting_id)
         return meeting, attendee
 
     def _invited(self, meeting_id: str, invite_id: str, role: str,
@@ -534,9 +533,7 @@ class MeetingService:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "this invite link is not known here; ask for a new one")
         if invite.revoked_at is not None:
             raise ProtocolError(ErrorCode.INVALID_TOKEN, "this invite link was revoked")
-        meeting = self.get_meeting(meeting_id)
-        if meeting.ended_at is not None:
-            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
+        meeting = self.live_meeting(meeting_id)
         self.capabilities(meeting, role)  # refuses a role its call type no longer has
         attendee = AttendeeRecord(
             id=_new_id(), meeting_id=meeting_id, user_id=f"guest-{_new_id()}",
