@@ -72,7 +72,11 @@ class FakeSubscriber:
 
     def __init__(self, send_offer: SendOffer, send_tracks: SendTracks) -> None:
         self.desired: Desired = {}
+        self.needs: list = []
         self.closed = False
+
+    def set_needs(self, tiles) -> None:
+        self.needs = list(tiles)
 
     async def update(self, desired: Desired) -> None:
         self.desired = dict(desired)
@@ -85,10 +89,10 @@ class FakeSubscriber:
 
 
 class FakePeers:
-    def publisher(self, attendee_id: str) -> FakePublisher:
+    def publisher(self, attendee_id: str, notify=None) -> FakePublisher:
         return FakePublisher(attendee_id)
 
-    def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks) -> FakeSubscriber:
+    def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks, notify=None) -> FakeSubscriber:
         return FakeSubscriber(send_offer, send_tracks)
 
 

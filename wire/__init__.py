@@ -20,11 +20,11 @@ from .limits import (
 )
 from .messages import *  # noqa: F403
 from .times import iso, parse_iso
-from .vocabulary import Capability, EndReason, ModerationAction, ShareEnd
+from .vocabulary import Capability, EndReason, ModerationAction, PauseReason, ShareEnd, VideoLayer
 from .messages import __all__ as _messages_all
 
 __all__ = [
-    "Capability", "EndReason", "ModerationAction", "ShareEnd",
+    "Capability", "EndReason", "ModerationAction", "PauseReason", "ShareEnd", "VideoLayer",
     "iso", "parse_iso", "decode", "encode", "from_dict", "load_object", "to_dict", "ErrorCode", "ProtocolError", "code_of",
     "MAX_CAMERAS", "MAX_CHAT_CHARS", "REACTIONS", "MAX_JSON_DEPTH", "MAX_LIMIT_SECONDS", "MAX_MESSAGE_BYTES", "MAX_NAME_CHARS",
     "MAX_SCREEN_SHARES", "MAX_SDP_CHARS", "MAX_SDP_MEDIA_SECTIONS", "PROTOCOL_VERSION", *_messages_all,

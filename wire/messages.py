@@ -17,7 +17,7 @@ from .limits import (
     MAX_SDP_MEDIA_SECTIONS,
     REACTIONS,
 )
-from .vocabulary import ModerationAction
+from .vocabulary import ModerationAction, PauseReason, VideoLayer
 
 Kind = Literal["audio", "video"]
 
@@ -34,6 +34,17 @@ def content_owner(attendee_id: str) -> str | None:
     if attendee_id.endswith(CONTENT_SUFFIX) and len(attendee_id) > len(CONTENT_SUFFIX):
         return attendee_id[: -len(CONTENT_SUFFIX)]
     return None
+
+
+def is_content_attendee(attendee_id: str) -> bool:
+    """Whether ``attendee_id`` is a screen share's."""
+    return content_owner(attendee_id) is not None
+
+
+#: Most tiles one ``video_needs`` may describe (16 cameras and 2 shares, with room to spare).
+MAX_TILE_NEEDS = 64
+#: Largest tile size accepted, in pixels (an 8K screen).
+MAX_TILE_PIXELS = 8192
 
 
 def _check_sdp(sdp: str) -> None:
@@ -157,6 +168,23 @@ class ChatInfo:
     text: str
     sent_at: str
     to: str | None = None
+
+
+@dataclass(frozen=True)
+class TileNeed:
+    """How one remote video is shown: its tile's size on screen in device pixels (0 x 0:
+    hidden, it needs nothing) and whether it is on stage (the active speaker or pinned: it is
+    served before the other cameras when the link is short)."""
+
+    attendee_id: str
+    width: int
+    height: int
+    stage: bool = False
+
+    def __post_init__(self) -> None:
+        for side in (self.width, self.height):
+            if not 0 <= side <= MAX_TILE_PIXELS:
+                raise ValueError(f"a tile's width and height are 0 to {MAX_TILE_PIXELS} pixels")
 
 
 @dataclass(frozen=True)
@@ -334,6 +362,20 @@ class RequestKeyframe(Message):
 
 
 @dataclass(frozen=True)
+class VideoNeeds(Message):
+    """What each remote video I show needs (LiveKit's adaptive stream): replaces what I said
+    before. A video not listed gets any layer; a tile of height 0 gets nothing (not a pause
+    for bandwidth: I do not show it)."""
+
+    TYPE: ClassVar[str] = "video_needs"
+    tiles: list[TileNeed]
+
+    def __post_init__(self) -> None:
+        if len(self.tiles) > MAX_TILE_NEEDS:
+            raise ValueError(f"at most {MAX_TILE_NEEDS} tiles")
+
+
+@dataclass(frozen=True)
 class Leave(Message):
     """Leave the meeting; the others see ``reason`` (``idle``: nobody answered "Are you
     still there?")."""
@@ -438,6 +480,28 @@ class VideoAvailable(Message):
 
 
 @dataclass(frozen=True)
+class VideoPaused(Message):
+    """What I receive of one attendee's video changed: ``paused`` (``reason`` ``bandwidth``: my
+    downlink cannot carry it now; it resumes by itself, with another of these), or the ``layer``
+    forwarded (``high``, ``low``; None while paused or not shown)."""
+
+    TYPE: ClassVar[str] = "video_paused"
+    attendee_id: str
+    paused: bool
+    reason: PauseReason | None = None
+    layer: VideoLayer | None = None
+
+
+@dataclass(frozen=True)
+class PublishLayers(Message):
+    """Which encodings of my camera anyone receives (dynacast): encode only these. Sent when
+    it changes; until the first one, send every layer offered."""
+
+    TYPE: ClassVar[str] = "publish_layers"
+    layers: list[VideoLayer]
+
+
+@dataclass(frozen=True)
 class Volumes(Message):
     """The volume indicators that changed since the last one (about 5 a second)."""
 
@@ -499,20 +563,21 @@ class Error(Message):
 
 CLIENT_MESSAGES: tuple[type[Message], ...] = (
     Join, Publish, Camera, Mute, Volume, SubscribeAnswer, RequestKeyframe, Moderate, EndMeeting,
-    SendChat, ChatHistoryRequest, RaiseHand, React, Leave, Ping,
+    SendChat, ChatHistoryRequest, RaiseHand, React, VideoNeeds, Leave, Ping,
 )
 SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
     ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingUpdated,
     CapabilitiesUpdated, ChatMessage, ChatHistory, Reaction, ServerRestarting, MeetingEnded, Pong,
-    Error,
+    VideoPaused, PublishLayers, Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES
 }
 
 __all__ = [
-    "CONTENT_SUFFIX", "content_attendee_id", "content_owner", "signal_strength", "display_name", "name_forbids",
+    "CONTENT_SUFFIX", "content_attendee_id", "content_owner", "is_content_attendee", "TileNeed",
+    "MAX_TILE_NEEDS", "MAX_TILE_PIXELS", "signal_strength", "display_name", "name_forbids",
     "AttendeeInfo", "ChatInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",

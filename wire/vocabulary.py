@@ -72,3 +72,17 @@ class ShareEnd(StrEnum):
     NOT_JOINED = "not_joined"      # asked before the meeting was joined
     CONNECTION_FAILED = "connection_failed"
     CONNECTION_LOST = "connection_lost"
+
+
+class VideoLayer(StrEnum):
+    """Which encoding of a camera a subscriber receives (``video_paused.layer``) or a publisher
+    is asked to send (``publish_layers.layers``): its full picture, or the small one."""
+
+    HIGH = "high"
+    LOW = "low"
+
+
+class PauseReason(StrEnum):
+    """Why the server stopped forwarding a video to me (``video_paused.reason``)."""
+
+    BANDWIDTH = "bandwidth"  # my downlink cannot carry it now; it resumes by itself

@@ -42,6 +42,7 @@ from wire import (
     RaiseHand,
     React,
     RequestKeyframe,
+    VideoNeeds,
     SendChat,
     SubscribeAnswer,
     Volume,
@@ -403,6 +404,10 @@ async def _request_keyframe(client: ClientConnection, room: Room, me: Participan
     room.request_keyframe(message.attendee_id)
 
 
+async def _video_needs(client: ClientConnection, room: Room, me: Participant, message: VideoNeeds) -> None:
+    room.video_needs(me, message.tiles)
+
+
 async def _leave(client: ClientConnection, room: Room, me: Participant, message: Leave) -> None:
     client.leave_reason = message.reason
     await room.leave(me, message.reason)
@@ -424,6 +429,7 @@ HANDLERS: dict[type[Message], tuple[Handler, RateLimit | None]] = {
     React: (_react, CHAT),
     EndMeeting: (_end_meeting, None),
     RequestKeyframe: (_request_keyframe, CHANGES),
+    VideoNeeds: (_video_needs, CHANGES),
     Leave: (_leave, None),
 }
 #: What a screen share's own connection may send.

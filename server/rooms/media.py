@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from wire import TrackInfo
+from wire import Message, TileNeed, TrackInfo
 
 
 class PublishedTrack(Protocol):
@@ -49,6 +49,9 @@ class Publisher(Protocol):
 Desired = dict[tuple[str, str], PublishedTrack]
 SendOffer = Callable[[str, list[TrackInfo]], Awaitable[None]]
 SendTracks = Callable[[list[TrackInfo]], Awaitable[None]]
+#: Puts a message on the participant's socket (what the backend tells it of its own accord:
+#: ``video_paused`` to a subscriber, ``publish_layers`` to a publisher).
+Notify = Callable[[Message], None]
 
 
 class Subscriber(Protocol):
@@ -60,10 +63,14 @@ class Subscriber(Protocol):
 
     async def on_answer(self, answer_sdp: str) -> None: ...
 
+    def set_needs(self, tiles: list[TileNeed]) -> None:
+        """What the participant shows of each video (``video_needs``): sizes, hidden, stage."""
+
     async def close(self) -> None: ...
 
 
 class PeerFactory(Protocol):
-    def publisher(self, attendee_id: str) -> Publisher: ...
+    def publisher(self, attendee_id: str, notify: Notify | None = None) -> Publisher: ...
 
-    def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks) -> Subscriber: ...
+    def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks,
+                   notify: Notify | None = None) -> Subscriber: ...

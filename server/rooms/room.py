@@ -41,6 +41,7 @@ from wire import (
     Reaction,
     ServerRestarting,
     SubscribeOffer,
+    TileNeed,
     TrackInfo,
     TracksUpdated,
     content_attendee_id,
@@ -116,6 +117,7 @@ class Room:
         participant.subscriber = self._peers.subscriber(
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
+            notify=outbox.put,
         )
         if returning and previous is not None:  # what the others knew of it carries on
             participant.muted, participant.mute_locked = previous.muted, previous.mute_locked
@@ -321,7 +323,7 @@ class Room:
     async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
         if participant.publisher is not None:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
-        publisher = self._peers.publisher(participant.attendee_id)
+        publisher = self._peers.publisher(participant.attendee_id, notify=participant.outbox.put)
         try:
             sdp = await publisher.answer(request.sdp)
             if "audio" in publisher.tracks and Capability.SEND_AUDIO not in participant.capabilities:
@@ -404,6 +406,10 @@ class Room:
         up = other.up("video") if other else None
         if up is not None:
             up.request_keyframe()
+
+    def video_needs(self, participant: Participant, tiles: list[TileNeed]) -> None:
+        if participant.subscriber is not None:
+            participant.subscriber.set_needs(tiles)
 
     async def subscribe_answer(self, participant: Participant, sdp: str) -> None:
         assert participant.subscriber is not None

@@ -7,7 +7,15 @@ SSRC, payload type, continuous sequence numbers and timestamps) and sends the pa
 subscriber's connection at once. A video down track that starts (or switches source) waits for
 a keyframe, and asks the publisher for one. Loss is repaired hop by hop: the server NACKs the
 publisher (seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the
-packet as it was, from a short history (not over RTX: see ``DownTrack._on_nack``).
+packet as it was, from a short history (not over RTX: see ``DownTrack._on_nack``), within
+the subscriber's repair budget (repair.py); what cannot be repaired in time gets a keyframe
+instead, coalesced per up track and per down track (repair.KeyframeGate).
+
+Forwarded video carries the abs-send-time header extension (when the subscriber's section
+negotiated it), stamped as the packet leaves, so the subscriber's receiver can estimate its
+downlink and send REMB, which each down track keeps (``remb_bps``) for the allocation
+(downlink.py). A down track can be paused (``pause``): it forwards nothing until resumed, and
+resumes at a keyframe, continuing its sequence numbers and timestamps.
 """
 
 from __future__ import annotations
@@ -23,13 +31,14 @@ from aiortc import RTCRtpSender
 from aiortc.rtp import RtpPacket
 
 from . import seam
+from .repair import KEYFRAME_MIN_INTERVAL, LOSS_KEYFRAME_INTERVAL, KeyframeGate, RepairBudget
 
 logger = logging.getLogger(__name__)
 
 HISTORY_SIZE = 512  # packets kept per down track for retransmission (a power of two)
-KEYFRAME_MIN_INTERVAL = 0.25  # seconds between keyframe requests to one publisher
 KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
 _HEADER = struct.Struct("!BBHII")
+_ABS_SEND_TIME = struct.Struct("!HHB")  # one-byte header extension block: 0xBEDE, 1 word, id|len
 
 
 #: The codec each kind of up track forwards (as aiortc names it): what the publisher's answer
@@ -63,6 +72,15 @@ def vp8_keyframe_start(payload: bytes) -> bool:
             and payload[pos + 3:pos + 6] == _VP8_START_CODE)
 
 
+def vp8_keyframe_height(payload: bytes) -> int | None:
+    """The picture height a VP8 keyframe's first packet says (RFC 6386 9.1: after the start
+    code, 14 bits of width then 14 of height), or None."""
+    at = payload.find(_VP8_START_CODE, 0, 16)
+    if at < 0 or len(payload) < at + 7:
+        return None
+    return int.from_bytes(payload[at + 5:at + 7], "little") & 0x3FFF
+
+
 def keyframe_start(mime_type: str, payload: bytes) -> bool:
     """True when ``payload``, of the codec ``mime_type``, begins a keyframe. Only VP8 is
     forwarded as video (FORWARDED_MIME): anything else is never a keyframe."""
@@ -83,12 +101,21 @@ class UpTrack:
         kind: str,
         request_pli: Callable[[int], object],
         clock_fn: Callable[[], float] = time.monotonic,
+        layer: str | None = None,
     ) -> None:
         self.attendee_id = attendee_id
         self.kind = kind
+        #: which encoding of the publisher's camera this is ("high": its only one, or its best)
+        self.layer = layer or "high"
+        #: every encoding of this camera by layer name (shared by them all), and the one that
+        #: stands for the camera (what the room and the subscriber's ``desired`` name)
+        self.layers: dict[str, UpTrack] = {self.layer: self}
+        self.primary: UpTrack = self
+        self.height: int | None = None  # from the latest keyframe
         self.downs: set[DownTrack] = set()
         self.media_ssrc: int | None = None
         self.packets_received = 0
+        self.bytes_received = 0
         #: Packets not forwarded because they are not of the negotiated codec (a payload type
         #: the answer did not accept, or a codec other than FORWARDED_MIME[kind]).
         self.packets_dropped = 0
@@ -97,7 +124,7 @@ class UpTrack:
         self._clock = clock_fn
         self.loss_counts: Callable[[], tuple[int, int]] | None = None  # (received, lost) so far
         self._loss_mark = (0, 0)
-        self._last_pli = float("-inf")
+        self.keyframes = KeyframeGate(KEYFRAME_MIN_INTERVAL)
         self._pli_pending: asyncio.TimerHandle | None = None
 
     async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
@@ -108,11 +135,20 @@ class UpTrack:
             return
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
+        self.bytes_received += len(packet.payload)
         if self.downs:
             ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
             keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
+            if keyframe:
+                self.height = vp8_keyframe_height(packet.payload) or self.height
             for down in tuple(self.downs):
-                await down.write(packet, ntp, keyframe)
+                await down.write(packet, ntp, keyframe, self)
+
+    def add_layer(self, other: UpTrack) -> None:
+        """``other`` is another encoding of this (primary) track's camera."""
+        self.layers[other.layer] = other
+        other.layers = self.layers
+        other.primary = self
 
     def drop_packet(self) -> None:
         """Count a packet that is not forwarded: not of the negotiated codec."""
@@ -133,15 +169,15 @@ class UpTrack:
         return missed / (got + missed) if got + missed > 0 else None
 
     def request_keyframe(self) -> None:
-        """Ask the publisher for a keyframe, at most every KEYFRAME_MIN_INTERVAL."""
+        """Ask the publisher for a keyframe, at most one every KEYFRAME_MIN_INTERVAL: one asked
+        for meanwhile is sent when the interval is over (one for all who asked)."""
         if self.kind != "video" or self.media_ssrc is None:
             return
         now = self._clock()
-        wait = self._last_pli + KEYFRAME_MIN_INTERVAL - now
-        if wait <= 0:
-            self._last_pli = now
+        if self.keyframes.may_request(now):
             self._request_pli(self.media_ssrc)
         elif self._pli_pending is None:
+            wait = self.keyframes.pending_delay(now)
             loop = asyncio.get_running_loop()
 
             def later() -> None:
@@ -161,16 +197,30 @@ class UpTrack:
 class DownTrack:
     """One media section of a subscriber's connection, carrying one up track at a time."""
 
-    def __init__(self, sender: RTCRtpSender, kind: str, mid: str | None = None) -> None:
+    def __init__(self, sender: RTCRtpSender, kind: str, mid: str | None = None,
+                 clock_fn: Callable[[], float] = time.monotonic) -> None:
         self.sender = sender
         self.kind = kind
         self.mid = mid
         self.up: UpTrack | None = None
         self.ready = False  # set once the subscriber has answered the offer with this section
         self.packets_sent = 0
+        self.bytes_sent = 0
+        #: the subscriber's link's repair budget (downlink.py shares one among its down tracks)
+        self.repair: RepairBudget | None = None
+        #: the latest REMB the subscriber sent for this section (bit/s) and when (clock_fn)
+        self.remb_bps: int | None = None
+        self.remb_at = float("-inf")
+        #: forwarding nothing for now (downlink.py: the allocation did not fit it)
+        self.paused = False
+        self.keyframes_asked = 0  # keyframe requests this down track passed on for loss
+        self._clock = clock_fn
+        self._loss_keyframe_at = float("-inf")
         self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
         self._payload_type: int | None = None
-        self._history: list[tuple[int, bytes] | None] = [None] * HISTORY_SIZE
+        self._abs_send_time_id: int | None = None
+        # seq -> (seq, packet, when first sent, times resent)
+        self._history: list[list | None] = [None] * HISTORY_SIZE
         self._waiting_keyframe = kind == "video"
         self._waiting_since = 0.0
         self._started = False
@@ -181,53 +231,110 @@ class DownTrack:
         self._last_seq: int | None = None
         self._last_ts = 0
         self._direct: Callable[[bytes], bool] | None = None  # seam.direct_rtp_sender, once connected
+        self._next: UpTrack | None = None  # switching to this layer at its next keyframe
         seam.attach_sender(
-            sender, seam.SenderHooks(self._on_keyframe_request, self._on_nack, self._on_started)
+            sender, seam.SenderHooks(self._on_keyframe_request, self._on_nack, self._on_started,
+                                     self._on_remb)
         )
 
     @property
     def attendee_id(self) -> str | None:
         return self.up.attendee_id if self.up else None
 
-    def _on_started(self, payload_type: int) -> None:
+    def _on_started(self, payload_type: int, abs_send_time_id: int | None = None) -> None:
         """aiortc started the sender: the section is negotiated and its transport connected."""
         self._payload_type = payload_type
+        self._abs_send_time_id = abs_send_time_id
         self.set_ready()
+
+    def _on_remb(self, bitrate: int) -> None:
+        self.remb_bps = bitrate
+        self.remb_at = self._clock()
 
     def bind(self, up: UpTrack | None) -> None:
         """Carry ``up`` from now on (None: carry nothing)."""
+        self._drop_next()
         if up is self.up:
             return
         if self.up is not None:
             self.up.downs.discard(self)
         self.up = up
-        self._started = False
-        self._waiting_keyframe = self.kind == "video"
+        self._restart()
         if up is not None:
             up.downs.add(self)
-            if self.ready:
+            if self.ready and not self.paused:
                 self._ask_keyframe()
+
+    def switch(self, up: UpTrack) -> None:
+        """Carry ``up``, another layer of the same camera, from its next keyframe (asked for
+        now) on; until then the current layer goes on, so the picture never stops."""
+        if up is self.up:
+            self._drop_next()
+            return
+        if self.up is None or not self._started or self.paused:
+            self.bind(up)
+            return
+        if up is not self._next:
+            self._drop_next()
+            self._next = up
+            up.downs.add(self)
+        self._waiting_since = self._clock()
+        up.request_keyframe()
+
+    def _drop_next(self) -> None:
+        if self._next is not None:
+            if self._next is not self.up:
+                self._next.downs.discard(self)
+            self._next = None
+
+    def _restart(self) -> None:
+        """The next packet forwarded starts a source anew (at a keyframe, for video)."""
+        self._started = False
+        self._waiting_keyframe = self.kind == "video"
+
+    def pause(self, paused: bool) -> None:
+        """Stop forwarding (True), or forward again from the next keyframe, asked for now."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        self._restart()
+        if not paused and self.ready and self.up is not None:
+            self._ask_keyframe()
 
     def set_ready(self) -> None:
         if not self.ready:
             self.ready = True
-            if self.up is not None:
+            if self.up is not None and not self.paused:
                 self._ask_keyframe()
 
     def _ask_keyframe(self) -> None:
-        self._waiting_since = time.monotonic()
+        self._waiting_since = self._clock()
         if self.up is not None:
             self.up.request_keyframe()
 
-    async def write(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False) -> None:
+    async def write(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False,
+                    source: UpTrack | None = None) -> None:
         """Send ``packet`` (of the codec this section was negotiated for; ``keyframe``: it
-        begins a keyframe, which a video section that starts or switches source waits for)."""
-        if not self.ready or self._payload_type is None:
+        begins a keyframe, which a video section that starts or switches source waits for;
+        ``source``: the up track it comes from, when it may be the layer switched to)."""
+        if not self.ready or self._payload_type is None or self.paused:
             return
+        if source is not None and source is not self.up:
+            if source is not self._next:
+                return
+            if not keyframe:
+                if self._clock() - self._waiting_since > KEYFRAME_RETRY:
+                    self._waiting_since = self._clock()
+                    source.request_keyframe()
+                return
+            self._next = None  # the new layer's keyframe: switch here, seamlessly
+            self.up.downs.discard(self)
+            self.up = source
+            self._restart()
         if not self._started:
             if self._waiting_keyframe:
                 if not keyframe:
-                    if time.monotonic() - self._waiting_since > KEYFRAME_RETRY:
+                    if self._clock() - self._waiting_since > KEYFRAME_RETRY:
                         self._ask_keyframe()
                     return
                 self._waiting_keyframe = False
@@ -243,26 +350,32 @@ class DownTrack:
                 self._in_count += delta
         seq = (packet.sequence_number + self._seq_offset) & 0xFFFF
         timestamp = (packet.timestamp + self._ts_offset) & 0xFFFFFFFF
-        data = _HEADER.pack(
-            0x80,
-            (packet.marker << 7) | self._payload_type,
-            seq,
-            timestamp,
-            self._ssrc,
-        ) + packet.payload
-        self._history[seq % HISTORY_SIZE] = (seq, data)
+        marker_pt = (packet.marker << 7) | self._payload_type
+        if self._abs_send_time_id is None:
+            data = _HEADER.pack(0x80, marker_pt, seq, timestamp, self._ssrc) + packet.payload
+        else:  # abs-send-time: 6.18 fixed-point seconds, 24 bits (what aiortc's senders stamp)
+            data = (_HEADER.pack(0x90, marker_pt, seq, timestamp, self._ssrc)
+                    + _ABS_SEND_TIME.pack(0xBEDE, 1, (self._abs_send_time_id << 4) | 2)
+                    + ((ntp_timestamp >> 14) & 0xFFFFFF).to_bytes(3, "big") + packet.payload)
+        self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0]
         if self._last_seq is None or _seq_newer(seq, self._last_seq):
             self._last_seq = seq
             self._last_ts = timestamp
+        if not await self._send(data):
+            return
+        self.packets_sent += 1
+        self.bytes_sent += len(packet.payload)
+        seam.account_sent(self.sender, timestamp, ntp_timestamp, len(packet.payload))
+
+    async def _send(self, data: bytes) -> bool:
         if self._direct is None or not self._direct(data):
             self._direct = None
             try:
                 await seam.send_rtp(self.sender, data)
             except ConnectionError:
-                return
+                return False
             self._direct = seam.direct_rtp_sender(self.sender)
-        self.packets_sent += 1
-        seam.account_sent(self.sender, timestamp, ntp_timestamp, len(data) - 12)
+        return True
 
     def _start(self, packet: RtpPacket) -> None:
         """Map a new source onto this section, continuing our sequence and timestamps."""
@@ -278,20 +391,38 @@ class DownTrack:
             self._ts_offset = (self._last_ts + step - packet.timestamp) & 0xFFFFFFFF
 
     def _on_keyframe_request(self) -> None:
-        if self.up is not None:
-            self.up.request_keyframe()
+        """The subscriber lost a picture (PLI/FIR): ask for a keyframe, at most one per
+        LOSS_KEYFRAME_INTERVAL for this subscriber's loss (the others share it)."""
+        now = self._clock()
+        if self.up is None or self.paused or now - self._loss_keyframe_at < LOSS_KEYFRAME_INTERVAL:
+            return
+        self._loss_keyframe_at = now
+        self.keyframes_asked += 1
+        self.up.request_keyframe()
 
     async def _on_nack(self, seq: int) -> None:
-        """A subscriber lost ``seq``: send the very same packet again.
+        """A subscriber lost ``seq``: send the very same packet again, if it can still arrive in
+        time and the link's repair budget has room; else a video section gets a keyframe
+        instead (``_on_keyframe_request``: coalesced), and nothing is resent.
 
         Not over RTX: aiortc's receiver routes RTX by payload type alone when its SSRC is not
         in the SDP's encodings, and with several bundled video sections sharing the RTX
         payload type it drops every RTX packet. A plain retransmission is routed by SSRC."""
         entry = self._history[seq % HISTORY_SIZE]
-        if entry is None or entry[0] != seq:
+        if entry is None or entry[0] != seq or self.paused:
             return
+        data: bytes = entry[1]
+        now = self._clock()
+        if self.repair is not None and not self.repair.allow(len(data), entry[2], entry[3], now):
+            if self.kind == "video":
+                self._on_keyframe_request()
+            return
+        entry[3] += 1
+        if self._abs_send_time_id is not None:  # stamped anew: it leaves now
+            stamp = ((seam.current_ntp_time() >> 14) & 0xFFFFFF).to_bytes(3, "big")
+            data = data[:17] + stamp + data[20:]
         try:
-            await seam.send_rtp(self.sender, entry[1])
+            await seam.send_rtp(self.sender, data)
         except ConnectionError:
             pass
 

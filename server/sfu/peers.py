@@ -1,16 +1,23 @@
 """The server's two peer connections per participant.
 
 - :class:`PublisherPeer`: the participant offers, the server answers; it receives the
-  participant's microphone and camera and turns each into an :class:`UpTrack`.
+  participant's microphone and camera and turns each into an :class:`UpTrack` (a second video
+  section is the camera's small layer). It estimates the uplink from what arrives and tells the
+  publisher's encoders their targets by REMB (uplink.py), and which layers anyone takes
+  (``publish_layers``, dynacast).
 - :class:`SubscriberPeer`: the server offers, the participant answers; each media section
   is a :class:`DownTrack` that carries one other participant's track. Sections are reused
-  when their source leaves; a new offer is made only when more sections are needed.
+  when their source leaves; a new offer is made only when more sections are needed. Every
+  ``downlink.INTERVAL`` its :class:`Downlink` spends the estimate on the videos (a layer each,
+  or paused, with a ``video_paused`` notice).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -19,11 +26,13 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from rtcseam.ice import checked, host_addresses
 from rtcseam.peer import close_bounded
-from wire import ErrorCode, ProtocolError, TrackInfo
+from wire import ErrorCode, Message, ProtocolError, PublishLayers, TileNeed, TrackInfo, VideoLayer
 
-from . import seam
+from . import downlink, seam
+from .downlink import Downlink
 from .forwarding import DownTrack, UpTrack
 from .offer import vet_publish_offer, vet_subscribe_answer
+from .uplink import Uplink
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,24 @@ PREFERRED_MIME = {"audio": ("audio/opus",), "video": ("video/VP8", "video/rtx")}
 SUBSCRIBER_MIME = {"audio": ("audio/opus",), "video": ("video/VP8",)}
 #: Idle sections of each kind added whenever a subscriber's connection is renegotiated anyway.
 SPARE_SECTIONS = 2
+#: Seconds between a publisher's encoder targets being looked at (REMB, dynacast).
+UPLINK_INTERVAL = 0.5
+#: The publisher's video sections in order: its camera's layers, best first.
+LAYER_ORDER = (VideoLayer.HIGH, VideoLayer.LOW)
+
+Notify = Callable[[Message], None]
+
+
+async def _every(interval: float, step: Callable[[], Awaitable[None] | None], what: str) -> None:
+    """Run ``step`` every ``interval`` seconds until cancelled; a failing step is logged."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            result = step()
+            if result is not None:
+                await result
+        except Exception:
+            logger.exception("%s failed", what)
 
 
 def _configuration() -> RTCConfiguration:
@@ -54,11 +81,18 @@ def _prefer_codecs(transceiver, mime: dict[str, tuple[str, ...]] = PREFERRED_MIM
 class PublisherPeer:
     """Receives one participant's media; hands each track to the room as an UpTrack."""
 
-    def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...]) -> None:
+    def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...],
+                 notify: Notify | None = None) -> None:
         self.attendee_id = attendee_id
         self.pc = RTCPeerConnection(_configuration())
+        #: kind -> its track ("video": the camera's best layer; its others in ``layers``)
         self.tracks: dict[str, UpTrack] = {}
+        self.uplink = Uplink()
+        self._receivers: dict[str, object] = {}  # layer name -> its receiver
         self._ice_addresses = ice_addresses
+        self._notify = notify
+        self._layers_told: list[VideoLayer] | None = None
+        self._loop: asyncio.Task | None = None
 
     async def answer(self, offer_sdp: str) -> str:
         """The answer to a participant's publishing offer, vetted first (offer.py): nothing of
@@ -75,16 +109,26 @@ class PublisherPeer:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED,
                                 f"cannot use this offer: {exc or type(exc).__name__}") from None
         try:
+            videos = 0
             for transceiver in self.pc.getTransceivers():
                 receiver = transceiver.receiver
 
                 def pli(ssrc: int, receiver=receiver) -> None:
                     asyncio.ensure_future(seam.request_keyframe(receiver, ssrc))
 
-                up = UpTrack(self.attendee_id, transceiver.kind, pli)
+                layer = None
+                if transceiver.kind == "video":
+                    layer = LAYER_ORDER[videos]
+                    videos += 1
+                    self._receivers[layer] = receiver
+                up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
-                seam.tap_receiver(receiver, up.on_packet, up.drop_packet)
-                self.tracks[transceiver.kind] = up
+                seam.tap_receiver(receiver, up.on_packet, up.drop_packet,
+                                  self.uplink.on_arrival if transceiver.kind == "video" else None)
+                if transceiver.kind in self.tracks:  # another layer of the camera
+                    self.tracks[transceiver.kind].add_layer(up)
+                else:
+                    self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
             with host_addresses(self._ice_addresses):
                 await self.pc.setLocalDescription(answer)
@@ -96,11 +140,34 @@ class PublisherPeer:
             if type(exc).__module__.startswith("aiortc"):
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this offer: {exc}") from None
             raise
+        if "video" in self.tracks:
+            self._loop = asyncio.ensure_future(
+                _every(UPLINK_INTERVAL, self.steer, f"publisher {self.attendee_id}"))
         return self.pc.localDescription.sdp
 
+    async def steer(self) -> None:
+        """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
+        layers = self.tracks["video"].layers
+        taken = {name: bool(up.downs) for name, up in layers.items()}
+        now = time.monotonic()
+        for name, target in self.uplink.targets(taken).items():
+            up = layers[name]
+            receiver = self._receivers.get(name)
+            if up.media_ssrc is not None and receiver is not None and self.uplink.remb_due(name, target, now):
+                await seam.send_remb(receiver, target, [up.media_ssrc])
+        if len(layers) > 1 and self._notify is not None:
+            # the smallest layer is always sent: it is what a newcomer starts on
+            wanted = [VideoLayer(n) for n in LAYER_ORDER if n in layers and (taken[n] or n == LAYER_ORDER[len(layers) - 1])]
+            if wanted != self._layers_told:
+                self._layers_told = wanted
+                self._notify(PublishLayers(layers=wanted))
+
     async def close(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
         for up in self.tracks.values():
-            up.close()
+            for layer in list(up.layers.values()):
+                layer.close()
         try:
             await close_bounded(self.pc, f"publisher {self.attendee_id}")
         except Exception:  # a half-negotiated connection: transceivers without a transport
@@ -114,12 +181,13 @@ class ForwardingPeers:
     def __init__(self, ice_addresses: list[str]) -> None:
         self._ice_addresses = checked(ice_addresses)  # ValueError for what is not an IP address
 
-    def publisher(self, attendee_id: str) -> PublisherPeer:
-        return PublisherPeer(attendee_id, self._ice_addresses)
+    def publisher(self, attendee_id: str, notify: Notify | None = None) -> PublisherPeer:
+        return PublisherPeer(attendee_id, self._ice_addresses, notify)
 
     def subscriber(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
-                   send_tracks: Callable[[list[TrackInfo]], Awaitable[None]]) -> SubscriberPeer:
-        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses)
+                   send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
+                   notify: Notify | None = None) -> SubscriberPeer:
+        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses, notify)
 
 
 @dataclass
@@ -133,8 +201,10 @@ class SubscriberPeer:
 
     def __init__(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                  send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
-                 ice_addresses: tuple[str, ...]) -> None:
+                 ice_addresses: tuple[str, ...], notify: Notify | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
+        self.downlink = Downlink(notify)
+        self._loop = asyncio.ensure_future(_every(downlink.INTERVAL, self.allocate, "subscriber allocation"))
         self._ice_addresses = ice_addresses
         self._send_offer = send_offer
         self._send_tracks = send_tracks
@@ -153,6 +223,19 @@ class SubscriberPeer:
             if s.transceiver.mid is not None
         ]
 
+    def set_needs(self, tiles: list[TileNeed]) -> None:
+        """What the participant shows of each video (``video_needs``)."""
+        self.downlink.set_needs(tiles)
+        self.allocate()
+
+    def allocate(self) -> None:
+        """Spend the downlink estimate on the videos now (downlink.Downlink.tick)."""
+        if self._closed:
+            return
+        downs = [s.down for s in self._sections]
+        sources = {id(d): d.up.primary for d in downs if d.up is not None}
+        self.downlink.tick(downs, sources)
+
     async def update(self, desired: dict[tuple[str, str], UpTrack]) -> None:
         """Forward exactly ``desired`` ((attendee id, kind) -> up track) from now on."""
         self._desired = dict(desired)
@@ -169,7 +252,7 @@ class SubscriberPeer:
             for section in self._sections:
                 down = section.down
                 key = (down.up.attendee_id, down.kind) if down.up else None
-                if key is not None and wanted.get(key) is down.up:
+                if key is not None and wanted.get(key) is down.up.primary:
                     del wanted[key]
                 elif down.up is not None:
                     down.bind(None)
@@ -203,7 +286,9 @@ class SubscriberPeer:
     def _add_section(self, kind: str) -> _Section:
         transceiver = self.pc.addTransceiver(kind, direction="sendonly")
         _prefer_codecs(transceiver, SUBSCRIBER_MIME)
-        section = _Section(DownTrack(transceiver.sender, kind), transceiver)
+        down = DownTrack(transceiver.sender, kind)
+        down.repair = self.downlink.repair
+        section = _Section(down, transceiver)
         self._sections.append(section)
         return section
 
@@ -223,6 +308,9 @@ class SubscriberPeer:
             await self._apply()
 
     async def close(self) -> None:
+        self._loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._loop
         async with self._lock:
             self._closed = True
             for section in self._sections:

@@ -17,6 +17,13 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
 4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
    ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
 5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful.
+6. Bandwidth estimation, both legs (aiortc's own path is bypassed by 1. and 3.):
+   ``BitrateEstimator`` is aiortc's receive-side estimator (``aiortc.rate``: abs-send-time,
+   overuse detector, AIMD), fed by ``tap_receiver``'s ``on_arrival`` for a publisher's uplink;
+   ``send_remb`` sends the publisher a Receiver Estimated Maximum Bitrate (its aiortc sender
+   sets its encoder's target from it); ``attach_sender`` reads the REMB a subscriber's aiortc
+   receivers send (``SenderHooks.on_remb``) and reports the abs-send-time extension id the
+   subscriber's section negotiated (``on_started``), so forwarded packets can carry it.
 
 And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
 where the sender and receiver modules look them up, so every codec instance made in the
@@ -37,12 +44,24 @@ from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
+from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import RtpPacket, unwrap_rtx
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx
 
 AIORTC_VERSION = "1.16.0"
 
 PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
+#: (arrival time in ms, abs-send-time (24 bits), payload bytes, ssrc) of each packet that carried
+#: the abs-send-time extension
+ArrivalHandler = Callable[[int, int, int, int], None]
+
+#: The header extension aiortc offers and answers for video sections (and sets on what it sends).
+ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+#: aiortc's receive-side bandwidth estimator: ``add(arrival_time_ms, abs_send_time,
+#: payload_size, ssrc)`` answers ``(bitrate, ssrcs)`` when its estimate is due (every 500 ms,
+#: at once on overuse), else None.
+BitrateEstimator = RemoteBitrateEstimator
 
 
 #: Now as a 64-bit NTP timestamp, as aiortc's sender reports want it (bound once: it runs per packet).
@@ -86,10 +105,13 @@ def codec_counts() -> dict[str, int]:
 
 
 def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
-                 on_unknown: Callable[[], None] | None = None) -> None:
+                 on_unknown: Callable[[], None] | None = None,
+                 on_arrival: ArrivalHandler | None = None) -> None:
     """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it, with
     the codec its payload type was negotiated for; a packet whose payload type the answer did
-    not negotiate is dropped (``on_unknown`` counts it)."""
+    not negotiate is dropped (``on_unknown`` counts it). Every packet that carries the
+    abs-send-time extension is first reported to ``on_arrival`` (the uplink's estimator), as
+    aiortc's own receiver feeds its estimator before anything else."""
     codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
@@ -98,6 +120,9 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
         if not receiver._enabled:
             return
+        abs_send_time = packet.extensions.abs_send_time
+        if on_arrival is not None and abs_send_time is not None:
+            on_arrival(arrival_time_ms, abs_send_time, len(packet.payload) + packet.padding_size, packet.ssrc)
         codec = codecs.get(packet.payload_type)
         if codec is None:
             if on_unknown is not None:
@@ -134,6 +159,17 @@ async def request_keyframe(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
     await receiver._send_rtcp_pli(media_ssrc)
 
 
+async def send_remb(receiver: RTCRtpReceiver, bitrate: int, ssrcs: list[int]) -> None:
+    """Send the publisher a REMB of ``bitrate`` bit/s for its streams ``ssrcs``: each of its
+    aiortc senders whose SSRC is listed sets its encoder's target to it (aiortc recreates its
+    VP8 encoder, with a keyframe, when that moves by more than 10 %)."""
+    rtcp_ssrc = receiver._RTCRtpReceiver__rtcp_ssrc  # type: ignore[attr-defined] # set when it starts
+    if rtcp_ssrc is None or not ssrcs:
+        return
+    await receiver._send_rtcp(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc, media_ssrc=0,
+                                             fci=pack_remb_fci(int(bitrate), list(ssrcs))))
+
+
 class _IdleTrack(MediaStreamTrack):
     """Keeps a forwarding sender's own RTP loop parked: it never yields a frame."""
 
@@ -156,8 +192,11 @@ class _IdleTrack(MediaStreamTrack):
 class SenderHooks:
     on_keyframe_request: Callable[[], None]
     on_nack: Callable[[int], Awaitable[None]]
-    #: called with the negotiated payload type once aiortc starts the sender
-    on_started: Callable[[int], None]
+    #: called once aiortc starts the sender, with the negotiated payload type and the id of the
+    #: abs-send-time header extension (None: the section did not negotiate it)
+    on_started: Callable[[int, int | None], None]
+    #: a REMB from the subscriber naming this sender's SSRC: its estimate in bit/s
+    on_remb: Callable[[int], None] | None = None
 
 
 def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
@@ -166,12 +205,28 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
     sender._send_keyframe = hooks.on_keyframe_request  # type: ignore[method-assign]
     sender._retransmit = hooks.on_nack  # type: ignore[method-assign]
     original_send = sender.send
+    original_rtcp = sender._handle_rtcp_packet
 
     async def send(parameters: RTCRtpSendParameters) -> None:
         await original_send(parameters)
-        hooks.on_started(parameters.codecs[0].payloadType)
+        abs_send_time = next((ext.id for ext in parameters.headerExtensions
+                              if ext.uri == ABS_SEND_TIME_URI), None)
+        hooks.on_started(parameters.codecs[0].payloadType, abs_send_time)
+
+    async def handle_rtcp_packet(packet) -> None:
+        if (hooks.on_remb is not None and isinstance(packet, RtcpPsfbPacket)
+                and packet.fmt == RTCP_PSFB_APP):
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                return
+            if sender._ssrc in ssrcs:
+                hooks.on_remb(bitrate)
+            return
+        await original_rtcp(packet)
 
     sender.send = send  # type: ignore[method-assign]
+    sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
 
 
 def sender_ssrc(sender: RTCRtpSender) -> int:

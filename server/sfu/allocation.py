@@ -1,0 +1,200 @@
+"""Spending one subscriber's downlink: which layer of which video it gets, and what is paused.
+
+Audio is never allocated: it is always forwarded, and the estimate this spends is of video
+alone (the REMB a subscriber's video sections send sees the queue everything makes, audio
+included). Videos are served in priority order (:class:`Priority`: screen shares, then the
+stage (active speaker, pinned), then the rest; ties by attendee id so the order is stable),
+two passes as Jitsi and LiveKit do: first each video its smallest layer while that fits, then
+upgrades in the same order while they fit, never above what the tile can show (``max_height``;
+a hidden tile needs nothing).
+
+Hysteresis (:class:`Allocator`): a video that is on keeps its layer as long as that fits; a
+paused video resumes, and a video moves up a layer, only with :data:`HEADROOM` to spare and
+only after it stayed put :data:`HOLD` seconds; a video is lowered or paused only when it has
+not fitted for :data:`LOWER_AFTER` seconds in a row; each pause that follows a resumption within
+:data:`HOLD_MAX` doubles the wait before the next (up to ``HOLD_MAX``), so a link that cannot
+carry it does not flap. :func:`allocate` is the pure rule; the Allocator adds the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+#: A resumption or an upgrade needs the estimate to exceed what it adds by this factor.
+HEADROOM = 1.2
+#: Seconds a video stays as it is before it may resume or move up.
+HOLD = 3.0
+#: The longest wait (seconds) after repeated failed resumptions.
+HOLD_MAX = 30.0
+#: A video that is on is lowered (or paused) only once it has not fitted for this long
+#: (seconds): a single short estimate (a keyframe's burst read as congestion) changes nothing.
+LOWER_AFTER = 1.0
+
+
+class Priority(IntEnum):
+    """Lower is served first."""
+
+    SCREEN = 0
+    STAGE = 1  # the active speaker, pinned tiles
+    OTHER = 2
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One encoding of a video: its name (wire.VideoLayer value), cost in bit/s, height."""
+
+    name: str
+    bitrate: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Want:
+    """A video a subscriber could receive."""
+
+    key: Hashable
+    priority: Priority
+    #: the layers the publisher offers, smallest first
+    layers: tuple[Layer, ...]
+    #: the tile's height on screen in pixels (None: not told, any layer; 0: hidden, nothing)
+    max_height: int | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.priority, str(self.key))
+
+    def usable(self) -> tuple[Layer, ...]:
+        """The layers worth sending to the tile: up to the first one at least as tall as it."""
+        if self.max_height is None:
+            return self.layers
+        if self.max_height <= 0:
+            return ()
+        for i, layer in enumerate(self.layers):
+            if layer.height >= self.max_height:
+                return self.layers[:i + 1]
+        return self.layers
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Per key: the layer name to forward, or None (paused). ``hidden``: keys that need nothing
+    (not paused for bandwidth: the subscriber does not show them)."""
+
+    layers: dict[Hashable, str | None]
+    hidden: frozenset = field(default_factory=frozenset)
+    spent: int = 0
+
+    def paused(self) -> set[Hashable]:
+        """Keys paused because they did not fit."""
+        return {k for k, v in self.layers.items() if v is None and k not in self.hidden}
+
+
+def allocate(budget: float, wants: Iterable[Want], current: dict[Hashable, str | None] | None = None,
+             may_raise: Iterable[Hashable] | None = None) -> Decision:
+    """Spend ``budget`` (bit/s) on ``wants``. ``current``: what each key gets now (a layer name,
+    None: paused; absent: new); ``may_raise``: keys allowed to resume or move up now (None: all).
+    A key that is on keeps any layer up to its current one while it fits exactly; going above
+    it (or resuming) needs HEADROOM times what it adds."""
+    current = current or {}
+    raisable = None if may_raise is None else set(may_raise)
+    order = sorted(wants, key=Want.sort_key)
+    chosen: dict[Hashable, Layer | None] = {}
+    hidden = set()
+    remaining = float(budget)
+
+    def rank(want: Want, name: str | None) -> int:
+        names = [layer.name for layer in want.layers]
+        return names.index(name) if name in names else -1
+
+    def fits(want: Want, layer_index: int, extra: float) -> bool:
+        if rank(want, current.get(want.key)) >= layer_index:
+            return extra <= remaining  # where it is now, or below: it only has to fit
+        if raisable is not None and want.key not in raisable:
+            return False
+        return extra * HEADROOM <= remaining
+
+    for want in order:  # first pass: the smallest layer for each, by priority
+        usable = want.usable()
+        if not usable:
+            hidden.add(want.key)
+            chosen[want.key] = None
+            continue
+        if fits(want, 0, usable[0].bitrate):
+            chosen[want.key] = usable[0]
+            remaining -= usable[0].bitrate
+        else:
+            chosen[want.key] = None
+    for want in order:  # second pass: upgrades, by priority
+        layer = chosen[want.key]
+        if layer is None:
+            continue
+        usable = want.usable()
+        for index in range(usable.index(layer) + 1, len(usable)):
+            extra = usable[index].bitrate - layer.bitrate
+            if not fits(want, index, extra):
+                break
+            remaining -= extra
+            layer = usable[index]
+        chosen[want.key] = layer
+    layers = {key: (layer.name if layer is not None else None) for key, layer in chosen.items()}
+    return Decision(layers=layers, hidden=frozenset(hidden), spent=int(budget - remaining))
+
+
+class Allocator:
+    """:func:`allocate` with memory: when each key last changed, and how long it must hold."""
+
+    def __init__(self) -> None:
+        self.current: dict[Hashable, str | None] = {}
+        self._changed_at: dict[Hashable, float] = {}
+        self._hold: dict[Hashable, float] = {}
+        self._resumed_at: dict[Hashable, float] = {}
+        self._short_since: dict[Hashable, float] = {}
+
+    def decide(self, budget: float, wants: list[Want], now: float) -> Decision:
+        keys = {w.key for w in wants}
+        for key in list(self.current):
+            if key not in keys:
+                self.forget(key)
+        may_raise = [w.key for w in wants
+                     if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)]
+        decision = self._damped(allocate(budget, wants, self.current, may_raise), wants, now)
+        for key, layer in decision.layers.items():
+            new = key not in self.current
+            before = self.current.get(key)
+            resumed_at = self._resumed_at.get(key, float("-inf"))
+            if not new and before is not None and layer is not None and now - resumed_at >= HOLD_MAX:
+                self._hold.pop(key, None)  # it held long enough: forgiven
+            if not new and layer == before:
+                continue
+            if layer is None and key not in decision.hidden and now - resumed_at < HOLD_MAX:
+                # paused again soon after it resumed: the link could not carry it, wait longer
+                self._hold[key] = min(HOLD_MAX, 2 * self._hold.get(key, HOLD))
+            if not new and before is None and layer is not None:
+                self._resumed_at[key] = now
+            if not new or layer is None:
+                self._changed_at[key] = now
+            self.current[key] = layer
+        return decision
+
+    def _damped(self, decision: Decision, wants: list[Want], now: float) -> Decision:
+        """``decision`` with the lowerings that are not yet LOWER_AFTER old undone."""
+        order = {w.key: [layer.name for layer in w.layers] for w in wants}
+        layers = dict(decision.layers)
+        for key, layer in decision.layers.items():
+            before = self.current.get(key)
+            lower = (key in self.current and before is not None and key not in decision.hidden
+                     and (layer is None or order[key].index(layer) < order[key].index(before)))
+            if not lower:
+                self._short_since.pop(key, None)
+                continue
+            since = self._short_since.setdefault(key, now)
+            if now - since < LOWER_AFTER:
+                layers[key] = before
+            else:
+                del self._short_since[key]
+        return Decision(layers=layers, hidden=decision.hidden, spent=decision.spent)
+
+    def forget(self, key: Hashable) -> None:
+        for table in (self.current, self._changed_at, self._hold, self._resumed_at, self._short_since):
+            table.pop(key, None)

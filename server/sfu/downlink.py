@@ -1,0 +1,153 @@
+"""One subscriber's downlink: its estimate, what it gets of each video, and what it is told.
+
+The estimate is the sum of the latest REMB each of its video sections sent (aiortc runs one
+estimator per receiver, each seeing its own section's packets: on a congested link each says
+0.85 of what it receives, so the sum is 0.85 of the whole; on a free one each allows 1.5 times
+what it receives). Sections that receive nothing send nothing: when no REMB is fresh (every
+video paused, say), the estimate grows slowly on its own (:data:`PROBE_GROWTH` a second), so a
+paused video is tried again and the REMB that follows says whether it fits. Before the first
+REMB the link is assumed good (:data:`INITIAL_ESTIMATE`): the clean case is never held back.
+
+Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
+the subscriber is given, applies it to the down tracks (a layer, or paused), keeps the repair
+budget at the estimate, and answers the ``video_paused`` notices whose state changed.
+``estimate_cap`` is a test hook: loopback has no real bottleneck, so an end-to-end test caps the
+estimate there (real shaping lives in bench/network.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from wire import PauseReason, TileNeed, VideoLayer, VideoPaused, is_content_attendee
+
+from .allocation import Allocator, Layer, Priority, Want
+from .forwarding import DownTrack, UpTrack
+from .repair import RepairBudget
+from .uplink import LAYER_BITRATE, LAYER_HEIGHT
+
+INTERVAL = 0.5
+#: A REMB older than this (seconds) no longer counts.
+REMB_FRESH = 2.5
+#: Assumed until the first REMB (bit/s).
+INITIAL_ESTIMATE = 20_000_000
+#: Growth per second of an estimate no REMB refreshes.
+PROBE_GROWTH = 1.08
+#: How a measured rate and the nominal one mix in a layer's cost (EWMA weight of a new sample).
+RATE_WEIGHT = 0.3
+
+
+def layers_of(up: UpTrack) -> dict[str, UpTrack]:
+    """The encodings of ``up``'s camera, by layer name."""
+    return up.layers
+
+
+class Downlink:
+    """The allocation state of one subscriber's connection. ``notify`` takes each
+    ``video_paused`` message for the subscriber."""
+
+    def __init__(self, notify: Callable[[VideoPaused], None] | None = None,
+                 clock_fn: Callable[[], float] = time.monotonic) -> None:
+        self._notify = notify
+        self._clock = clock_fn
+        now = clock_fn()
+        self.estimate_bps: float = INITIAL_ESTIMATE
+        self.estimate_cap: int | None = None  # test hook (see the module docstring)
+        self.measured = False  # a REMB has been seen
+        self.repair = RepairBudget(self.estimate_bps, now)
+        self.allocator = Allocator()
+        self.needs: dict[str, TileNeed] = {}
+        self._told: dict[str, tuple[bool, str | None]] = {}
+        self._rates: dict[int, tuple[int, float, float | None]] = {}  # id(up) -> (bytes, at, bit/s)
+        self._at = now
+
+    def set_needs(self, tiles: Iterable[TileNeed]) -> None:
+        """What the subscriber shows (``video_needs``): replaces what it said before."""
+        self.needs = {tile.attendee_id: tile for tile in tiles}
+
+    def update_estimate(self, downs: Iterable[DownTrack], now: float) -> float:
+        fresh = [d.remb_bps for d in downs
+                 if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
+                 and not d.paused]
+        if fresh:
+            self.estimate_bps = float(sum(fresh))
+            self.measured = True
+        elif self.measured:
+            self.estimate_bps = min(INITIAL_ESTIMATE, self.estimate_bps * PROBE_GROWTH ** (now - self._at))
+        self._at = now
+        if self.estimate_cap is not None:
+            self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
+        self.repair.estimate_bps = self.estimate_bps
+        return self.estimate_bps
+
+    def _cost(self, up: UpTrack, name: str, now: float) -> int:
+        """What a layer costs now: its measured rate (smoothed) once it flows, else its nominal
+        one (a layer nobody sends yet)."""
+        bytes_now = up.bytes_received
+        last = self._rates.get(id(up))
+        if last is None:
+            rate = None
+            self._rates[id(up)] = (bytes_now, now, rate)
+        else:
+            before, at, rate = last
+            if now - at >= INTERVAL / 2:
+                sample = 8 * (bytes_now - before) / (now - at)
+                if sample > 0:
+                    rate = sample if rate is None else (1 - RATE_WEIGHT) * rate + RATE_WEIGHT * sample
+                self._rates[id(up)] = (bytes_now, now, rate)
+        if rate is None:
+            return LAYER_BITRATE.get(name, LAYER_BITRATE["high"])
+        return max(1, int(rate))
+
+    def _want(self, attendee_id: str, source: UpTrack, now: float) -> Want:
+        layers = []
+        for name, up in layers_of(source).items():
+            height = up.height or LAYER_HEIGHT.get(name, 360)
+            layers.append(Layer(name, self._cost(up, name, now), height))
+        layers.sort(key=lambda layer: (layer.height, layer.bitrate))
+        need = self.needs.get(attendee_id)
+        if is_content_attendee(attendee_id):
+            priority = Priority.SCREEN
+        elif need is not None and need.stage:
+            priority = Priority.STAGE
+        else:
+            priority = Priority.OTHER
+        max_height = need.height if need is not None else None
+        return Want(attendee_id, priority, tuple(layers), max_height)
+
+    def tick(self, downs: list[DownTrack], sources: dict[int, UpTrack]) -> None:
+        """Allocate and apply: ``downs`` the subscriber's sections, ``sources`` id(down) -> the
+        camera (primary up track) it carries."""
+        now = self._clock()
+        estimate = self.update_estimate(downs, now)
+        video = [d for d in downs if d.kind == "video" and id(d) in sources]
+        wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
+        decision = self.allocator.decide(estimate, wants, now)
+        for down in video:
+            source = sources[id(down)]
+            attendee_id = source.attendee_id
+            layer = decision.layers.get(attendee_id)
+            if layer is None:
+                down.pause(True)
+            else:
+                target = layers_of(source)[layer]
+                if down.up is not target:
+                    down.switch(target)
+                down.pause(False)
+            paused = attendee_id in decision.paused()
+            self._tell(attendee_id, paused, None if attendee_id in decision.hidden else layer)
+        for attendee_id in set(self._told) - {sources[id(d)].attendee_id for d in video}:
+            del self._told[attendee_id]
+
+    def _tell(self, attendee_id: str, paused: bool, layer: str | None) -> None:
+        state = (paused, layer)
+        if self._told.get(attendee_id) == state:
+            return
+        self._told[attendee_id] = state
+        if self._notify is not None:
+            self._notify(VideoPaused(
+                attendee_id=attendee_id, paused=paused,
+                reason=PauseReason.BANDWIDTH if paused else None,
+                layer=VideoLayer(layer) if layer is not None else None,
+            ))

@@ -1,0 +1,169 @@
+"""Repair with a budget in the forwarding unit (server/sfu/repair.py, forwarding.DownTrack):
+synthetic packets through real aiortc senders, the socket replaced by a list, clocks injected.
+
+- a NACK is answered only while the packet can still arrive and within 15 % of the estimate;
+- a NACK that cannot be answered turns into one keyframe request, not a retransmission;
+- keyframe requests are coalesced: one per publisher layer per interval, and one subscriber's
+  loss asks for at most one keyframe per 5 s;
+- forwarded video carries abs-send-time, so the subscriber's receiver can estimate."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from aiortc import RTCPeerConnection
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+
+from server.sfu import seam
+from server.sfu.forwarding import DownTrack, UpTrack
+from server.sfu.repair import (
+    KEYFRAME_MIN_INTERVAL,
+    LOSS_KEYFRAME_INTERVAL,
+    REPAIR_DEADLINE,
+    REPAIR_SHARE,
+    RepairBudget,
+)
+
+VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+PAYLOAD = b"\x10" + bytes(999)  # a VP8 payload descriptor (start of partition), not a keyframe
+KEYFRAME = b"\x10" + b"\x00\x00\x00\x9d\x01\x2a\x80\x02\x68\x01" + bytes(989)  # 640x360
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def link(monkeypatch):
+    """A publisher's video up track and two subscribers' down tracks on it."""
+    sent: dict[int, list[bytes]] = {}
+
+    async def send_rtp(sender, data: bytes) -> None:
+        sent.setdefault(id(sender), []).append(data)
+
+    monkeypatch.setattr(seam, "send_rtp", send_rtp)
+    clock = Clock()
+    plis: list[int] = []
+    up = UpTrack("ada", "video", request_pli=plis.append, clock_fn=clock)
+    pcs, downs = [], []
+    for _ in range(2):
+        pc = RTCPeerConnection()
+        down = DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+        down._on_started(100, 2)  # what aiortc reports when it starts the sender: PT, abs-send-time id
+        down.repair = RepairBudget(1_000_000, clock())
+        down.bind(up)
+        pcs.append(pc)
+        downs.append(down)
+    yield up, downs, sent, plis, clock
+    for pc in pcs:
+        await pc.close()
+
+
+def packet(seq: int, payload: bytes = PAYLOAD) -> RtpPacket:
+    return RtpPacket(payload_type=96, sequence_number=seq, timestamp=3000 * seq, ssrc=555, payload=payload)
+
+
+async def start(up, clock, count: int = 20) -> None:
+    await up.on_packet(packet(1000, KEYFRAME), VP8)
+    for i in range(1, count):
+        clock.now += 0.01
+        await up.on_packet(packet(1000 + i), VP8)
+
+
+def seq_of(data: bytes) -> int:
+    return struct.unpack_from("!H", data, 2)[0]
+
+
+NTP = 0xE8F1_2345_6789_ABCD  # a 64-bit NTP time: 3,908,117,317.4 s since 1900
+
+
+async def test_forwarded_video_carries_abs_send_time(link, monkeypatch) -> None:
+    monkeypatch.setattr(seam, "current_ntp_time", lambda: NTP)
+    up, (down, _), sent, _, clock = link
+    await start(up, clock, 3)
+    data = sent[id(down.sender)][0]
+    assert data[0] & 0x10  # the header extension bit
+    assert data[12:16] == b"\xbe\xde\x00\x01" and data[16] == (2 << 4) | 2
+    extensions = HeaderExtensionsMap()
+    extensions.configure(RTCRtpParameters(headerExtensions=[
+        RTCRtpHeaderExtensionParameters(id=2, uri=seam.ABS_SEND_TIME_URI)]))
+    parsed = RtpPacket.parse(data, extensions)  # as the subscriber's aiortc receiver reads it
+    assert parsed.extensions.abs_send_time == (NTP >> 14) & 0xFFFFFF
+    assert parsed.payload == KEYFRAME  # the payload follows the extension untouched
+
+
+async def test_a_nack_is_answered_while_the_packet_can_arrive_and_never_after(link) -> None:
+    up, (down, _), sent, plis, clock = link
+    await start(up, clock)
+    out = sent[id(down.sender)]
+    first = seq_of(out[0])
+    before = len(out)
+    await down._on_nack(first + 19)  # sent just now
+    assert len(out) == before + 1 and seq_of(out[-1]) == first + 19
+    plis.clear()
+    clock.now += REPAIR_DEADLINE + 0.01
+    await down._on_nack(first + 18)  # too old to arrive in time: nothing is resent...
+    assert len(out) == before + 1
+    assert len(plis) == 1  # ...the subscriber gets a keyframe instead
+    assert down.repair.refused_late == 1
+
+
+async def test_retransmissions_stay_within_their_share_of_the_estimate(link) -> None:
+    up, (down, _), sent, plis, clock = link
+    down.repair = RepairBudget(400_000, clock())  # a poor link: 15 % is 7.5 kB/s
+    out = sent.setdefault(id(down.sender), [])
+    resent = 0
+    elapsed = 0.0
+    seq = 2000
+    await up.on_packet(packet(seq, KEYFRAME), VP8)
+    for _ in range(100):  # 2 s of a subscriber losing everything and asking for it all again
+        for _ in range(5):
+            seq += 1
+            await up.on_packet(packet(seq), VP8)
+        before = len(out)
+        first = seq_of(out[-1]) - 4
+        for i in range(5):
+            await down._on_nack((first + i) & 0xFFFF)
+        resent += len(out) - before
+        clock.now += 0.02
+        elapsed += 0.02
+    bytes_resent = resent * len(out[-1])
+    allowed = REPAIR_SHARE * 400_000 / 8 * elapsed + max(1500, REPAIR_SHARE * 400_000 / 8 * 0.25)
+    assert 0 < bytes_resent <= allowed
+    assert down.repair.refused_budget > 0
+
+
+async def test_keyframe_requests_are_coalesced_per_layer_and_per_subscriber(link) -> None:
+    up, (ada_down, bob_down), _, plis, clock = link
+    await start(up, clock)
+    plis.clear()
+    clock.now += 10
+    ada_down._on_keyframe_request()
+    bob_down._on_keyframe_request()  # at the same moment: shares Ada's
+    assert len(plis) == 1
+    for _ in range(20):  # Ada keeps losing pictures for 4 s: her loss alone asks for nothing more
+        clock.now += 0.2
+        ada_down._on_keyframe_request()
+    assert len(plis) == 1
+    clock.now += LOSS_KEYFRAME_INTERVAL - 4 + 0.01
+    ada_down._on_keyframe_request()
+    assert len(plis) == 2
+
+
+async def test_a_burst_of_requests_to_one_layer_sends_one_keyframe_per_interval(link) -> None:
+    up, _, _, plis, clock = link
+    await start(up, clock)
+    plis.clear()
+    clock.now += 10
+    for _ in range(10):
+        up.request_keyframe()
+    assert len(plis) == 1
+    assert up.keyframes.pending_delay(clock()) == pytest.approx(KEYFRAME_MIN_INTERVAL)
+    up.close()  # the one left waiting is dropped with the track
