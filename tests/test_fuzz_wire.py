@@ -81,6 +81,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "emoji": st.sampled_from(REACTIONS),
     "before": st.integers(1, 2**64),  # chat_history_request: a message id
     "limit": st.integers(1, MAX_CHAT_PAGE),
+    "width": st.integers(0, wire.MAX_TILE_PIXELS),  # video_needs: a tile's size on screen
+    "height": st.integers(0, wire.MAX_TILE_PIXELS),
 }
 
 
