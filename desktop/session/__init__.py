@@ -12,7 +12,10 @@ from wire import (
     Capability,
     EndReason,
     ModerationAction,
+    PauseReason,
     ShareEnd,
+    TileNeed,
+    VideoLayer,
     content_attendee_id,
     content_owner,
 )
@@ -22,6 +25,6 @@ from .reasons import JoinProblem
 
 __all__ = [
     "CONTENT_SUFFIX", "REACTIONS", "Capability", "EndReason", "JoinProblem", "ModerationAction", "Participant",
-    "ShareEnd",
+    "PauseReason", "ShareEnd", "TileNeed", "VideoLayer",
     "content_attendee_id", "content_owner",
 ]

@@ -58,6 +58,19 @@ class CameraChanged:
 
 
 @dataclass(frozen=True)
+class RemoteVideoChanged:
+    """What I receive of a remote attendee's video changed (the server's ``video_paused``):
+    ``paused`` with a ``reason`` (``PauseReason.BANDWIDTH``: my downlink cannot carry it now;
+    it resumes by itself), or the ``layer`` now forwarded (``VideoLayer``: ``high``, ``low``;
+    None while paused or not shown)."""
+
+    attendee_id: str
+    paused: bool
+    reason: str | None
+    layer: str | None
+
+
+@dataclass(frozen=True)
 class VideoFrameReceived:
     """A picture from a remote attendee: a decoded ``av.VideoFrame``, or None on the light
     path, which counts frames without decoding them (``decoded`` False)."""

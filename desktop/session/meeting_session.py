@@ -29,6 +29,7 @@ from wire import (
     REACTIONS,  # noqa: F401  (the UI's reaction menu reads it from here)
     Capability,
     ChatInfo,
+    TileNeed,
     EndMeeting,
     EndReason,
     Error,
@@ -441,6 +442,11 @@ class MeetingSession(EventEmitter):
     async def send_chat(self, text: str, to: str | None = None) -> ChatInfo:
         """Say ``text`` to everyone, or privately ``to`` one attendee. Raises ProtocolError."""
         return await self.conversation.send_chat(text, to)
+
+    async def show_videos(self, tiles: list[TileNeed]) -> None:
+        """What each remote video's tile needs now (size on screen, hidden, on stage): the
+        server sends no more than that (RemoteMedia.tell_needs)."""
+        await self.remote.tell_needs(tiles)
 
     async def raise_hand(self, raised: bool = True) -> None:
         await self.conversation.raise_hand(raised)

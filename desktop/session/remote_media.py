@@ -7,6 +7,11 @@ someone else later. Received audio goes to the :class:`Speaker`; every frame is 
 (VideoFrameReceived, AudioFrameReceived). On the light path (no decoding, for bots) frames are
 only counted. Every ``stats_interval`` seconds both connections' figures are sampled
 (ConnectionStatsUpdated), with the poor-connection alert drawn from them (ConnectionPoor).
+
+The server spends my downlink on the videos by priority: it says when one is paused or
+resumed, and which layer it forwards (``video_paused``, kept in ``video_states`` and emitted
+as RemoteVideoChanged); I tell it what each tile needs (``tell_needs``: its size on screen,
+hidden, on stage), so it sends no more than is shown.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from typing import Any, Protocol
 
 from aiortc import MediaStreamError, MediaStreamTrack
 
-from wire import SubscribeAnswer, SubscribeOffer, TrackInfo, TracksUpdated
+from wire import SubscribeAnswer, SubscribeOffer, TileNeed, TrackInfo, TracksUpdated, VideoNeeds, VideoPaused
 
 from ..media.peers import ReceiveConnection
 from ..media.stats import LinkStats, StatsSampler
 from .dispatch import MessageTable
-from .events import AudioFrameReceived, ConnectionStatsUpdated, VideoFrameReceived
+from .events import AudioFrameReceived, ConnectionStatsUpdated, RemoteVideoChanged, VideoFrameReceived
 from .health import ConnectionHealthPolicy, quality
 from .ports import Signalling, Speaker
 from ..tasks import TaskOwner
@@ -68,10 +73,35 @@ class RemoteMedia:
         self.health = ConnectionHealthPolicy()
         self._sampler = StatsSampler()
         self._frames_counted: dict[str, int] = {}
+        #: attendee id -> what the server last said of their video (paused, layer)
+        self.video_states: dict[str, RemoteVideoChanged] = {}
+        self._needs: tuple[TileNeed, ...] | None = None  # what the tiles need, as last said
+        self._needs_told: tuple[TileNeed, ...] | None = None  # what this connection's server heard
 
     def register(self, table: MessageTable) -> None:
         table.register(SubscribeOffer, self._on_subscribe_offer)
         table.register(TracksUpdated, self._on_tracks_updated)
+        table.register(VideoPaused, self._on_video_paused)
+
+    # --- what the server sends of each video, what each tile needs --------------------------------
+
+    def _on_video_paused(self, message: VideoPaused) -> None:
+        event = RemoteVideoChanged(message.attendee_id, message.paused,
+                                   str(message.reason) if message.reason else None,
+                                   str(message.layer) if message.layer else None)
+        self.video_states[message.attendee_id] = event
+        self._emit(event)
+
+    async def tell_needs(self, tiles: list[TileNeed]) -> None:
+        """Tell the server what each remote video needs (sent only when it changed)."""
+        self._needs = tuple(sorted(tiles, key=lambda tile: tile.attendee_id))
+        if self.connection is not None:
+            await self._send_needs()
+
+    async def _send_needs(self) -> None:
+        if self._needs is not None and self._needs != self._needs_told:
+            self._needs_told = self._needs
+            await self._signalling.send(VideoNeeds(tiles=list(self._needs)))
 
     # --- the receive connection -------------------------------------------------------------
 
@@ -84,14 +114,17 @@ class RemoteMedia:
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self.connection.answer(offer.sdp)
         await self._signalling.send(SubscribeAnswer(sdp=answer))
+        await self._send_needs()  # a new connection (after a reconnect): the server hears them again
 
     def _on_tracks_updated(self, message: TracksUpdated) -> None:
         self._tracks = {t.mid: t for t in message.tracks}
 
     async def close(self) -> None:
-        """Close the receive connection; a new offer opens another."""
+        """Close the receive connection; a new offer opens another (and the server hears the
+        tiles' needs again)."""
         connection, self.connection = self.connection, None
         self._tracks = {}
+        self._needs_told = None
         if connection is not None:
             await connection.close()
 
@@ -108,6 +141,7 @@ class RemoteMedia:
 
     def forget(self, attendee_id: str) -> None:
         """The attendee left: their voice is no longer mixed in."""
+        self.video_states.pop(attendee_id, None)
         if self.speaker is not None:
             self.speaker.remove_source(attendee_id)
 

@@ -21,6 +21,7 @@ from ..session.events import (
     ConnectionStatsUpdated,
     MeetingLeft,
     ReactionReceived,
+    RemoteVideoChanged,
     Reconnected,
     SpeakingWhileMuted,
     Reconnecting,
@@ -64,6 +65,7 @@ class SessionBridge(QObject):
     stats_updated = Signal(object, dict, object)  # LinkStats, frame rates, my quality or None
     connection_poor = Signal(float, bool)  # loss, suggest turning the camera off
     reconnected = Signal(float)  # seconds it took
+    remote_video_changed = Signal(str, bool, object)  # attendee id, paused, reason (str or None)
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,7 @@ class SessionBridge(QObject):
         on(ConnectionStatsUpdated, lambda e: self.stats_updated.emit(e.stats, e.frame_rates, e.quality))
         on(ConnectionPoor, lambda e: self.connection_poor.emit(e.loss, e.suggest_video_off))
         on(Reconnected, lambda e: self.reconnected.emit(e.seconds))
+        on(RemoteVideoChanged, lambda e: self.remote_video_changed.emit(e.attendee_id, e.paused, e.reason))
 
     def _on(self, event_type: type, handler) -> None:
         self.session.on(event_type, handler)

@@ -33,6 +33,7 @@ from .device_controller import DeviceController
 from .idle_prompt import IdlePrompt
 from .settings import Settings
 from .share_controller import ShareController
+from .video_needs import VideoNeedsReporter
 from ..tasks import TaskOwner
 
 SOUND_SETTINGS = {JOIN: "sounds/join_leave", LEAVE: "sounds/join_leave", CHAT: "sounds/chat", HAND: "sounds/hand"}
@@ -80,6 +81,7 @@ class CallController(QObject):
         call.set_invite(invite_url)
         bridge = self.bridge = SessionBridge(session, call)
         self.share = ShareController(session, call, bridge, screens, tasks)
+        self.video_needs = VideoNeedsReporter(session, call.grid, bridge, tasks, SELF)
         self._connect(call, bridge, session)
 
     def _connect(self, call: CallWindow, bridge: SessionBridge, session: MeetingSession) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import Literal, NamedTuple
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Signal
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CAPACITIES = (1, 2, 4, 6, 9, 12, 16, 20)
@@ -126,6 +126,10 @@ def stage_rects(stage: int, strip: int, width: int, height: int, aspect: float =
 
 
 class TileGrid(QWidget):
+    #: after each layout: key -> (width, height) each tile has on screen, in device pixels
+    #: (what the server needs to send no more than is shown)
+    laid_out = Signal(dict)
+
     def __init__(self, parent: QWidget | None = None, spacing: int = 8, hug: bool = False,
                  self_view_position: SelfViewPosition = "first", aspect: float = 16 / 9) -> None:
         """``hug``: for a single tile (a preview), be exactly as tall as a 16:9 tile that wide."""
@@ -222,3 +226,6 @@ class TileGrid(QWidget):
             rects = on_stage + in_strip
         for key, rect in zip(keys, rects):
             self._tiles[key].setGeometry(rect)
+        dpr = self.devicePixelRatioF()
+        self.laid_out.emit({key: (round(rect.width() * dpr), round(rect.height() * dpr))
+                            for key, rect in zip(keys, rects)})

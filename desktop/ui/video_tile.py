@@ -98,6 +98,8 @@ class VideoTile(QWidget):
         self.hand_raised = False
         self.reaction: str | None = None  # shown for a few seconds over the picture
         self.quality: float | None = None
+        #: the video is paused (not sent to me): why, as a sentence shown on the tile; None: not
+        self.paused: str | None = None
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
         self._frame = None
@@ -186,6 +188,14 @@ class VideoTile(QWidget):
             self._update_accessibility()
             self.update()
 
+    def set_paused(self, reason: str | None) -> None:
+        """The video is paused, for ``reason`` (a sentence shown on the tile, e.g. "Video paused
+        because of a poor connection"), or no longer (None): the avatar shows meanwhile."""
+        if reason != self.paused:
+            self.paused = reason
+            self._update_accessibility()
+            self.update()
+
     def set_hand_raised(self, raised: bool) -> None:
         if raised != self.hand_raised:
             self.hand_raised = raised
@@ -247,6 +257,8 @@ class VideoTile(QWidget):
             states.append(self.tr("hand raised"))
         if self._quality_colour() is not None:
             states.append(self.tr("poor connection"))
+        if self.paused:
+            states.append(self.paused)
         self.setAccessibleDescription(", ".join(states))
 
     # --- the picture ---------------------------------------------------------------------------
@@ -285,7 +297,7 @@ class VideoTile(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         rect = QRectF(self.rect())
-        image = self._picture()
+        image = self._picture() if not self.paused else None
         if image is not None:
             if self.fit:
                 painter.fillRect(rect, _BACKGROUND)  # the bars around a letterboxed picture
@@ -298,6 +310,8 @@ class VideoTile(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if image is None:
             self._paint_avatar(painter, rect)
+        if self.paused:
+            self._paint_paused(painter, rect)
         self._paint_name(painter, rect)
         self._paint_quality(painter, rect)
         if self.pinned:
@@ -367,6 +381,14 @@ class VideoTile(QWidget):
             painter.setPen(QColor("#ffffff"))
             painter.drawText(pill.adjusted(8 + badge, 0, -8, 0),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+
+    def _paint_paused(self, painter: QPainter, rect: QRectF) -> None:
+        """The pause's reason, under the avatar."""
+        painter.setFont(self._name_font)
+        painter.setPen(QColor("#e5e7eb"))
+        band = QRectF(12, rect.height() * 0.5 + min(rect.width(), rect.height()) * 0.22, rect.width() - 24, 40)
+        painter.drawText(band, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                         self.paused)
 
     def _paint_quality(self, painter: QPainter, rect: QRectF) -> None:
         colour = self._quality_colour()

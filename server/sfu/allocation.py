@@ -30,7 +30,7 @@ HOLD = 3.0
 HOLD_MAX = 30.0
 #: A video that is on is lowered (or paused) only once it has not fitted for this long
 #: (seconds): a single short estimate (a keyframe's burst read as congestion) changes nothing.
-LOWER_AFTER = 1.0
+LOWER_AFTER = 2.5
 
 
 class Priority(IntEnum):
@@ -91,12 +91,14 @@ class Decision:
 
 
 def allocate(budget: float, wants: Iterable[Want], current: dict[Hashable, str | None] | None = None,
-             may_raise: Iterable[Hashable] | None = None) -> Decision:
+             may_raise: Iterable[Hashable] | None = None, keep_budget: float | None = None) -> Decision:
     """Spend ``budget`` (bit/s) on ``wants``. ``current``: what each key gets now (a layer name,
     None: paused; absent: new); ``may_raise``: keys allowed to resume or move up now (None: all).
-    A key that is on keeps any layer up to its current one while it fits exactly; going above
-    it (or resuming) needs HEADROOM times what it adds."""
+    A key that is on keeps any layer up to its current one while it fits in ``keep_budget``
+    (default: ``budget``); going above it (or resuming) needs HEADROOM times what it adds
+    within ``budget``."""
     current = current or {}
+    slack = max(0.0, (keep_budget if keep_budget is not None else budget) - budget)
     raisable = None if may_raise is None else set(may_raise)
     order = sorted(wants, key=Want.sort_key)
     chosen: dict[Hashable, Layer | None] = {}
@@ -109,7 +111,7 @@ def allocate(budget: float, wants: Iterable[Want], current: dict[Hashable, str |
 
     def fits(want: Want, layer_index: int, extra: float) -> bool:
         if rank(want, current.get(want.key)) >= layer_index:
-            return extra <= remaining  # where it is now, or below: it only has to fit
+            return extra <= remaining + slack  # where it is now, or below: it only has to fit
         if raisable is not None and want.key not in raisable:
             return False
         return extra * HEADROOM <= remaining
@@ -151,14 +153,14 @@ class Allocator:
         self._resumed_at: dict[Hashable, float] = {}
         self._short_since: dict[Hashable, float] = {}
 
-    def decide(self, budget: float, wants: list[Want], now: float) -> Decision:
+    def decide(self, budget: float, wants: list[Want], now: float, keep_budget: float | None = None) -> Decision:
         keys = {w.key for w in wants}
         for key in list(self.current):
             if key not in keys:
                 self.forget(key)
         may_raise = [w.key for w in wants
                      if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)]
-        decision = self._damped(allocate(budget, wants, self.current, may_raise), wants, now)
+        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget), wants, now)
         for key, layer in decision.layers.items():
             new = key not in self.current
             before = self.current.get(key)

@@ -3,9 +3,12 @@
 The estimate is the sum of the latest REMB each of its video sections sent (aiortc runs one
 estimator per receiver, each seeing its own section's packets: on a congested link each says
 0.85 of what it receives, so the sum is 0.85 of the whole; on a free one each allows 1.5 times
-what it receives). Sections that receive nothing send nothing: when no REMB is fresh (every
-video paused, say), the estimate grows slowly on its own (:data:`PROBE_GROWTH` a second), so a
-paused video is tried again and the REMB that follows says whether it fits. Before the first
+what it receives), leaving out sections that started or resumed in the last
+:data:`REMB_SETTLE` seconds. Sections that receive nothing send nothing: when no REMB is fresh (every
+video paused, say), nothing is known of the link: the estimate starts again from at least
+:data:`PROBE_FLOOR` and grows on its own (:data:`PROBE_GROWTH` a second), so once its hold is
+over (allocation.Allocator: longer after each failed try) a paused video is tried again, and the
+REMB that follows says whether it fits. Before the first
 REMB the link is assumed good (:data:`INITIAL_ESTIMATE`): the clean case is never held back.
 
 Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
@@ -30,10 +33,20 @@ from .uplink import LAYER_BITRATE, LAYER_HEIGHT
 INTERVAL = 0.5
 #: A REMB older than this (seconds) no longer counts.
 REMB_FRESH = 2.5
+#: Nor does one from a section that started (or resumed) forwarding less than this long ago: the
+#: receiver's estimator measures what arrives over the last second, and that includes the gap.
+REMB_SETTLE = 2.0
 #: Assumed until the first REMB (bit/s).
 INITIAL_ESTIMATE = 20_000_000
-#: Growth per second of an estimate no REMB refreshes.
+#: On a queue, aiortc's estimator answers this share of what arrived: an estimate that is this
+#: much short of what is forwarded means the link carried it all, with some queueing (a keyframe's
+#: burst, a busy machine), and what is on stays on; only when less arrived than was sent (the
+#: estimate is shorter still) is anything lowered or paused.
+OVERUSE_SHARE = 0.85
+#: Growth per second of an estimate no REMB refreshes, and where it starts (bit/s): about what
+#: a link that carries voice and a small picture has.
 PROBE_GROWTH = 1.08
+PROBE_FLOOR = 300_000
 #: How a measured rate and the nominal one mix in a layer's cost (EWMA weight of a new sample).
 RATE_WEIGHT = 0.3
 
@@ -52,7 +65,8 @@ class Downlink:
         self._notify = notify
         self._clock = clock_fn
         now = clock_fn()
-        self.estimate_bps: float = INITIAL_ESTIMATE
+        self.estimate_bps: float = INITIAL_ESTIMATE  # what the allocation spends
+        self._measured_bps: float = INITIAL_ESTIMATE  # the same, before estimate_cap
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
         self.repair = RepairBudget(self.estimate_bps, now)
@@ -69,13 +83,15 @@ class Downlink:
     def update_estimate(self, downs: Iterable[DownTrack], now: float) -> float:
         fresh = [d.remb_bps for d in downs
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
-                 and not d.paused]
+                 and not d.paused and now - d.started_at >= REMB_SETTLE]
         if fresh:
-            self.estimate_bps = float(sum(fresh))
+            self._measured_bps = float(sum(fresh))
             self.measured = True
         elif self.measured:
-            self.estimate_bps = min(INITIAL_ESTIMATE, self.estimate_bps * PROBE_GROWTH ** (now - self._at))
+            grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
+            self._measured_bps = min(INITIAL_ESTIMATE, grown)
         self._at = now
+        self.estimate_bps = self._measured_bps
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
@@ -123,7 +139,7 @@ class Downlink:
         estimate = self.update_estimate(downs, now)
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
         wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
-        decision = self.allocator.decide(estimate, wants, now)
+        decision = self.allocator.decide(estimate, wants, now, keep_budget=estimate / OVERUSE_SHARE)
         for down in video:
             source = sources[id(down)]
             attendee_id = source.attendee_id

@@ -213,6 +213,8 @@ class DownTrack:
         self.remb_at = float("-inf")
         #: forwarding nothing for now (downlink.py: the allocation did not fit it)
         self.paused = False
+        #: when it last started forwarding a source (clock_fn): its REMB needs a while to settle
+        self.started_at = float("-inf")
         self.keyframes_asked = 0  # keyframe requests this down track passed on for loss
         self._clock = clock_fn
         self._loss_keyframe_at = float("-inf")
@@ -380,6 +382,7 @@ class DownTrack:
     def _start(self, packet: RtpPacket) -> None:
         """Map a new source onto this section, continuing our sequence and timestamps."""
         self._started = True
+        self.started_at = self._clock()
         self._in_last = packet.sequence_number
         self._in_count = 0
         if self._last_seq is None:

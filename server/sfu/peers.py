@@ -148,7 +148,7 @@ class PublisherPeer:
     async def steer(self) -> None:
         """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
         layers = self.tracks["video"].layers
-        taken = {name: bool(up.downs) for name, up in layers.items()}
+        taken = {name: any(not down.paused for down in up.downs) for name, up in layers.items()}
         now = time.monotonic()
         for name, target in self.uplink.targets(taken).items():
             up = layers[name]

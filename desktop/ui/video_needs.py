@@ -1,0 +1,64 @@
+"""The call window's side of adaptive video: what each tile needs, and the paused notice.
+
+After each layout of the tile grid, the size each remote tile has on screen (and whether it is on
+the stage: pinned, the active speaker, a shared screen) goes to the server (``video_needs``,
+through ``MeetingSession.show_videos``), at most once per :data:`DEBOUNCE_MS`, so the server sends
+no larger a layer than is shown. When the server pauses a video because my downlink cannot carry
+it, the tile says so ("Video paused because of a poor connection") until it resumes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from ..session import PauseReason, TileNeed
+from ..session.meeting_session import MeetingSession
+from ..tasks import TaskOwner
+from .bridge import SessionBridge
+from .tile_grid import TileGrid
+
+#: Layouts closer together than this (a window being dragged larger) are told once.
+DEBOUNCE_MS = 300
+
+
+class VideoNeedsReporter(QObject):
+    """Tells the server what ``grid``'s remote tiles need (``self_key``: my own tile, left out),
+    and shows the server's pauses on them."""
+
+    def __init__(self, session: MeetingSession, grid: TileGrid, bridge: SessionBridge,
+                 tasks: TaskOwner, self_key: str) -> None:
+        super().__init__(grid)
+        self._session = session
+        self._grid = grid
+        self._tasks = tasks
+        self._self_key = self_key
+        self._sizes: dict[str, tuple[int, int]] = {}
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.send)
+        grid.laid_out.connect(self._on_laid_out)
+        bridge.remote_video_changed.connect(self._on_remote_video)
+
+    def _on_laid_out(self, sizes: dict) -> None:
+        self._sizes = {key: size for key, size in sizes.items() if key != self._self_key}
+        self._timer.start()
+
+    def needs(self) -> list[TileNeed]:
+        """What each remote tile needs now (all hidden while the grid is not shown)."""
+        shown = self._grid.isVisible()
+        stage = set(self._grid.stage_keys())
+        return [TileNeed(attendee_id=key, width=w if shown else 0, height=h if shown else 0, stage=key in stage)
+                for key, (w, h) in self._sizes.items()]
+
+    def send(self) -> None:
+        self._tasks.spawn(self._session.show_videos(self.needs()))
+
+    def _on_remote_video(self, attendee_id: str, paused: bool, reason: str | None) -> None:
+        tile = self._grid.tile(attendee_id)
+        if tile is None:
+            return
+        if not paused:
+            tile.set_paused(None)
+        elif reason == PauseReason.BANDWIDTH:
+            tile.set_paused(self.tr("Video paused because of a poor connection"))
+        else:
+            tile.set_paused(self.tr("Video paused"))

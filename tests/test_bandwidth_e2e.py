@@ -1,0 +1,83 @@
+"""Bandwidth end to end on loopback: a real server, real bots, real media.
+
+Loopback has no bottleneck, and shaping it (tbf on lo) is not allowed here, so one subscriber's
+downlink estimate is capped through the server's test hook (``Downlink.estimate_cap``); real
+shaped links are measured by bench/network.py. What must hold: the capped subscriber is told its
+videos are paused for bandwidth and stops receiving them, the others are unaffected, and when the
+link recovers the videos resume by themselves, with a notice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from desktop.session import PauseReason
+from desktop.session.events import RemoteVideoChanged
+from server.http.keys import ROOMS_KEY
+from support import RunningBot, Server, eventually
+
+VIDEO = dict(width=320, height=180, fps=15)
+
+
+async def settled(read, quiet: float = 1.0, timeout: float = 10.0):
+    """``read()`` once it has not changed for ``quiet`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    value, since = read(), loop.time()
+    while loop.time() - since < quiet:
+        assert loop.time() < deadline, "it kept changing"
+        await asyncio.sleep(0.1)
+        now = read()
+        if now != value:
+            value, since = now, loop.time()
+    return value
+
+
+def frames(bot: RunningBot, attendee_id: str) -> int:
+    return bot.report.frames_received.get(attendee_id, 0)
+
+
+@pytest.mark.slow
+async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_are_unaffected(server: Server) -> None:
+    meeting = await server.create_meeting()
+    urls = [await server.join_url(meeting["id"], name) for name in ("Ada", "Grace", "Linus")]
+    bots = ada, grace, linus = tuple(RunningBot(url, **VIDEO) for url in urls)
+    await eventually(lambda: all(len(b.report.frames_received) == 2 for b in bots), timeout=15,
+                     what="everyone sees the two others")
+    ids = {b: b.report.attendee_id for b in bots}
+    seen: list[RemoteVideoChanged] = []
+    linus.session.on(RemoteVideoChanged, seen.append)
+    # the server says which layer each camera comes at: the whole picture
+    await eventually(lambda: {s.attendee_id: (s.paused, s.layer) for s in linus.session.remote.video_states.values()}
+                     == {ids[ada]: (False, "high"), ids[grace]: (False, "high")}, what="the layers told")
+
+    room = server.app[ROOMS_KEY].room(meeting["id"])
+    downlink = room.participants[ids[linus]].subscriber.downlink
+    await eventually(lambda: downlink.measured, timeout=10, what="Linus's receiver estimates its downlink (REMB)")
+    downlink.estimate_cap = 20_000  # 20 kbit/s: voice only
+    await eventually(lambda: {e.attendee_id for e in seen if e.paused} == {ids[ada], ids[grace]}, timeout=10,
+                     what="Linus is told both videos are paused")
+    assert all(e.reason == PauseReason.BANDWIDTH and e.layer is None for e in seen if e.paused)
+    # what was on its way when the pause came is decoded, and then nothing more comes
+    stopped = await settled(lambda: {who: frames(linus, ids[who]) for who in (ada, grace)})
+    before = {b: {o: frames(b, ids[o]) for o in bots if o is not b} for b in (ada, grace)}
+    audio_before = linus.report.audio_frames_received[ids[ada]]
+    await asyncio.sleep(3)
+    assert {who: frames(linus, ids[who]) for who in (ada, grace)} == stopped
+    # but the voices go on
+    assert linus.report.audio_frames_received[ids[ada]] >= audio_before + 75  # 50 a second
+    # the others: still the pictures from everyone (15 a second; a loaded machine may lag)
+    for bot in (ada, grace):
+        for other in bots:
+            if other is not bot:
+                assert frames(bot, ids[other]) >= before[bot][other] + 15, (bots.index(bot), bots.index(other))
+
+    seen.clear()
+    downlink.estimate_cap = None  # the link recovers: the videos come back by themselves
+    await eventually(lambda: {e.attendee_id for e in seen if not e.paused} == {ids[ada], ids[grace]},
+                     timeout=15, what="Linus is told both videos resumed")
+    await eventually(lambda: all(frames(linus, ids[who]) >= stopped[who] + 10 for who in (ada, grace)),
+                     timeout=10, what="Linus sees both cameras again")
+    for bot in bots:
+        await bot.finish()
