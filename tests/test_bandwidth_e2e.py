@@ -12,8 +12,8 @@ import asyncio
 
 import pytest
 
-from desktop.session import PauseReason
-from desktop.session.events import RemoteVideoChanged
+from desktop.session import PauseReason, TileNeed
+from desktop.session.events import RemoteVideoChanged, VideoFrameReceived
 from server.http.keys import ROOMS_KEY
 from support import RunningBot, Server, eventually
 
@@ -79,5 +79,44 @@ async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_a
                      timeout=15, what="Linus is told both videos resumed")
     await eventually(lambda: all(frames(linus, ids[who]) >= stopped[who] + 10 for who in (ada, grace)),
                      timeout=10, what="Linus sees both cameras again")
+    for bot in bots:
+        await bot.finish()
+
+
+@pytest.mark.slow
+async def test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing(server: Server) -> None:
+    """Each camera goes out as two layers (320x180 and 160x90 here); a subscriber whose tiles
+    are small gets the small one, switched at a keyframe without a gap, and the whole picture
+    again when its tile grows; a hidden tile gets nothing, and that is not a pause."""
+    meeting = await server.create_meeting()
+    urls = [await server.join_url(meeting["id"], name) for name in ("Ada", "Grace", "Linus")]
+    bots = ada, grace, linus = tuple(RunningBot(url, **VIDEO) for url in urls)
+    await eventually(lambda: all(len(b.report.frames_received) == 2 for b in bots), timeout=15,
+                     what="everyone sees the two others")
+    ids = {b: b.report.attendee_id for b in bots}
+    sizes: dict[str, tuple[int, int]] = {}
+    linus.session.on(VideoFrameReceived, lambda e: sizes.__setitem__(e.attendee_id, (e.frame.width, e.frame.height)))
+    await eventually(lambda: set(sizes.values()) == {(320, 180)}, what="the whole pictures")
+
+    await linus.session.show_videos([TileNeed(ids[ada], 160, 90), TileNeed(ids[grace], 160, 90)])
+    await eventually(lambda: {(s.paused, s.layer) for s in linus.session.remote.video_states.values()}
+                     == {(False, "low")}, what="Linus is told both come at the small layer")
+    await eventually(lambda: set(sizes.values()) == {(160, 90)}, what="small pictures")
+    count = {who: frames(linus, ids[who]) for who in (ada, grace)}
+    await asyncio.sleep(1.5)
+    assert all(frames(linus, ids[who]) >= count[who] + 5 for who in (ada, grace))  # 7.5 a second
+    # the others still get the whole pictures
+    assert {s.layer for s in ada.session.remote.video_states.values()} == {"high"}
+
+    await linus.session.show_videos([TileNeed(ids[ada], 640, 360), TileNeed(ids[grace], 0, 0)])
+    await eventually(lambda: sizes.get(ids[ada]) == (320, 180), what="Ada's whole picture again")
+    states = linus.session.remote.video_states
+    await eventually(lambda: (states[ids[grace]].paused, states[ids[grace]].layer) == (False, None),
+                     what="Grace's hidden tile: nothing sent, not paused")
+    hidden = await settled(lambda: frames(linus, ids[grace]))
+    count = frames(linus, ids[ada])
+    await asyncio.sleep(1.5)
+    assert frames(linus, ids[grace]) == hidden
+    assert frames(linus, ids[ada]) >= count + 10
     for bot in bots:
         await bot.finish()

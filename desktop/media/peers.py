@@ -18,6 +18,7 @@ from rtcseam.peer import close_bounded
 
 from . import seam
 from .audio_receive import AudioReceiveTrack
+from .layers import LOW_BITRATE, LOW_CEILING, LOW_FLOOR, LOW_SCALE, CameraLayers
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +45,22 @@ class PublishConnection:
     """Sends this participant's microphone and camera to the server.
 
     Its sections are negotiated once (``audio``/``video``), with or without a device behind
-    them; devices are attached, swapped and detached later without a new negotiation."""
+    them; devices are attached, swapped and detached later without a new negotiation. With
+    ``layers`` the camera goes out twice, as two video sections in this order: the whole
+    picture, and a small one (media/layers.py), of which the server asks for those anyone takes
+    (``use_layers``). A camera of pre-encoded packets (it answers ``request_keyframe``) has one
+    layer."""
 
     def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  audio: bool = True, video: bool = True,
-                 ice_addresses: tuple[str, ...] | None = None) -> None:
+                 ice_addresses: tuple[str, ...] | None = None, layers: bool = False) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
         self.microphone = microphone
         self.camera = camera
         self._video_sender: RTCRtpSender | None = None
+        self._low_sender: RTCRtpSender | None = None
+        self._layers: CameraLayers | None = None
         self._audio_sender: RTCRtpSender | None = None
         if audio:
             transceiver = self.pc.addTransceiver(microphone or "audio", direction="sendonly")
@@ -61,12 +68,18 @@ class PublishConnection:
             seam.encode_opus_with_fec(transceiver.sender, OPUS_FEC_LOSS)
             self._audio_sender = transceiver.sender
         if video:
-            transceiver = self.pc.addTransceiver(camera or "video", direction="sendonly")
+            request = getattr(camera, "request_keyframe", None)
+            layered = layers and request is None
+            transceiver = self.pc.addTransceiver("video" if layered else camera or "video", direction="sendonly")
             _prefer_codecs(transceiver)
             self._video_sender = transceiver.sender
-            request = getattr(camera, "request_keyframe", None)
             if request is not None:  # pre-encoded video answers picture loss itself
                 seam.route_keyframe_requests(transceiver.sender, request)
+            if layered:
+                low = self.pc.addTransceiver("video", direction="sendonly")
+                _prefer_codecs(low)
+                seam.encode_vp8_layer(low.sender, LOW_SCALE, LOW_BITRATE, LOW_FLOOR, LOW_CEILING)
+                self._low_sender = low.sender
 
     async def offer(self) -> str:
         offer = await self.pc.createOffer()
@@ -78,9 +91,30 @@ class PublishConnection:
         await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
 
     def send_camera(self, on: bool) -> None:
-        """Start or stop sending camera frames (the section stays negotiated)."""
-        if self._video_sender is not None:
+        """Start or stop sending camera frames (the sections stay negotiated)."""
+        if self._video_sender is None:
+            return
+        if self._low_sender is None:
             self._video_sender.replaceTrack(self.camera if on else None)
+            return
+        if self._layers is not None and (not on or self._layers.camera is not self.camera):
+            self._layers.stop()
+            self._layers = None
+        if on and self.camera is not None and self._layers is None:
+            self._layers = CameraLayers(self.camera)
+        self._video_sender.replaceTrack(self._layers.high if self._layers else None)
+        self._low_sender.replaceTrack(self._layers.low if self._layers else None)
+
+    @property
+    def layered(self) -> bool:
+        """The camera goes out as two layers."""
+        return self._low_sender is not None
+
+    def use_layers(self, layers: set[str]) -> None:
+        """Encode only these layers (``high``, ``low``): the others nobody receives."""
+        if self._low_sender is not None and self._video_sender is not None:
+            seam.set_sending(self._video_sender, "high" in layers)
+            seam.set_sending(self._low_sender, "low" in layers)
 
     def use_microphone(self, track: MediaStreamTrack | None) -> None:
         self.microphone = track

@@ -14,6 +14,11 @@
   its packets; this gives an audio sender one that does.
 - ``vp8_encoder_threads``: how many threads aiortc's VP8 encoder gives a picture of a size, so
   an encoder of our own (the bot's pre-encoded clips) is set up the same way.
+- ``encode_vp8_layer``: a video sender that sends a camera's small layer (media/layers.py)
+  gets a VP8 encoder that scales each frame down itself (in aiortc's encoder thread, not on
+  the event loop) and follows REMB down to a floor well under aiortc's own 250 kbit/s.
+- ``set_sending``: turn a sender's encoding off and on (aiortc's ``_enabled``: its frames are
+  still read, and dropped before they are encoded).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import av
 import numpy as np
 from aiortc import RTCPeerConnection, clock
 from aiortc.codecs.opus import OpusEncoder
-from aiortc.codecs.vpx import number_of_threads
+from aiortc.codecs.vpx import Vp8Encoder, number_of_threads
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
@@ -143,6 +148,54 @@ def encode_opus_with_fec(sender: RTCRtpSender, packet_loss: int = 10) -> None:
         await send(parameters)
 
     sender.send = send_with_fec  # type: ignore[method-assign]
+
+
+class LayerVp8Encoder(Vp8Encoder):
+    """aiortc's VP8 encoder for a small layer: each frame scaled to ``scale`` of its size
+    (even sides), a target of ``bitrate`` to start, REMB followed between ``floor`` and
+    ``ceiling`` (aiortc's own stops at 250 kbit/s, more than a 160x90 picture needs)."""
+
+    def __init__(self, scale: float, bitrate: int, floor: int, ceiling: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.floor, self.ceiling = floor, ceiling
+        self.target_bitrate = bitrate
+
+    @property
+    def target_bitrate(self) -> int:  # type: ignore[override]
+        return self._Vp8Encoder__target_bitrate  # type: ignore[attr-defined]
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        self._Vp8Encoder__target_bitrate = max(self.floor, min(int(bitrate), self.ceiling))
+
+    def encode(self, frame, force_keyframe: bool = False):
+        width = max(2, int(frame.width * self.scale) & ~1)
+        height = max(2, int(frame.height * self.scale) & ~1)
+        if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
+            scaled = frame.reformat(width=width, height=height, format="yuv420p")
+            scaled.pts, scaled.time_base = frame.pts, frame.time_base
+            frame = scaled
+        return super().encode(frame, force_keyframe)
+
+
+def encode_vp8_layer(sender: RTCRtpSender, scale: float, bitrate: int, floor: int, ceiling: int) -> None:
+    """When ``sender`` (a video sender) starts with VP8, it encodes with a LayerVp8Encoder."""
+    send = sender.send
+
+    async def send_layer(parameters: RTCRtpSendParameters) -> None:
+        codec = parameters.codecs[0] if parameters.codecs else None
+        attribute = "_RTCRtpSender__encoder"
+        if codec is not None and codec.mimeType.lower() == "video/vp8" and getattr(sender, attribute) is None:
+            setattr(sender, attribute, LayerVp8Encoder(scale, bitrate, floor, ceiling))
+        await send(parameters)
+
+    sender.send = send_layer  # type: ignore[method-assign]
+
+
+def set_sending(sender: RTCRtpSender, on: bool) -> None:
+    """Encode and send what ``sender``'s track yields (True), or read and drop it (False)."""
+    sender._enabled = on
 
 
 def vp8_encoder_threads(pixels: int) -> int:

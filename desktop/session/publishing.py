@@ -13,7 +13,18 @@ from typing import Any, Protocol
 
 from aiortc import MediaStreamTrack
 
-from wire import Camera, CameraState, Capability, ErrorCode, Mute, ProtocolError, Publish, PublishAnswer, VideoAvailable
+from wire import (
+    Camera,
+    CameraState,
+    Capability,
+    ErrorCode,
+    Mute,
+    ProtocolError,
+    Publish,
+    PublishAnswer,
+    PublishLayers,
+    VideoAvailable,
+)
 
 from ..media.peers import PublishConnection
 from ..media.sender_track import for_sending
@@ -53,10 +64,12 @@ class Publisher:
                  microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  camera_on: bool, muted: bool, retry_camera_when_free: bool,
                  volume_source: Callable[[], float] | None,
-                 ice_addresses: tuple[str, ...] | None = None) -> None:
+                 ice_addresses: tuple[str, ...] | None = None, video_layers: bool = True) -> None:
         """``watch_media(pc, current)``: the link watches a peer connection for failure;
         ``volume_source``: the microphone's current RMS level 0..1; ``ice_addresses``: the
-        host candidates to offer (media/ice.py)."""
+        host candidates to offer (media/ice.py); ``video_layers``: send the camera as two
+        layers (the whole picture and a small one), of which the server asks for those anyone
+        receives (``publish_layers``)."""
         self._signalling = signalling
         self._context = context
         self._tasks = tasks
@@ -71,6 +84,9 @@ class Publisher:
         self.retry_camera_when_free = retry_camera_when_free
         self.volume_source = volume_source
         self._ice_addresses = ice_addresses
+        self.video_layers = video_layers
+        #: the layers the server last asked for (None: all, until it says)
+        self.layers_wanted: set[str] | None = None
         self.connection: PublishConnection | None = None
         self._reporter = VolumeReporter()
         self._muted_speech_since: float | None = None
@@ -78,6 +94,13 @@ class Publisher:
 
     def register(self, table: MessageTable) -> None:
         table.register(VideoAvailable, self._on_video_available)
+        table.register(PublishLayers, self._on_publish_layers)
+
+    def _on_publish_layers(self, message: PublishLayers) -> None:
+        """Dynacast: encode only the layers someone receives."""
+        self.layers_wanted = {str(layer) for layer in message.layers}
+        if self.connection is not None:
+            self.connection.use_layers(self.layers_wanted)
 
     @property
     def pc(self) -> Any:
@@ -102,7 +125,8 @@ class Publisher:
         # stop them (aiortc stops a closing sender's track)
         connection = self.connection = PublishConnection(
             for_sending(self.microphone), for_sending(self.camera), audio=audio, video=video,
-            ice_addresses=self._ice_addresses)
+            ice_addresses=self._ice_addresses, layers=self.video_layers)
+        self.layers_wanted = None  # a new connection: the server says again
         self._watch_media(connection.pc, lambda: connection is self.connection)
         connection.send_microphone(not self.muted)
         wants_video = video and self.wants_camera and self.camera is not None

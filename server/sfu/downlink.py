@@ -72,6 +72,8 @@ class Downlink:
         self.repair = RepairBudget(self.estimate_bps, now)
         self.allocator = Allocator()
         self.needs: dict[str, TileNeed] = {}
+        #: what the latest allocation weighed (the videos, their layers' costs and heights)
+        self.wants: list[Want] = []
         self._told: dict[str, tuple[bool, str | None]] = {}
         self._rates: dict[int, tuple[int, float, float | None]] = {}  # id(up) -> (bytes, at, bit/s)
         self._at = now
@@ -138,7 +140,7 @@ class Downlink:
         now = self._clock()
         estimate = self.update_estimate(downs, now)
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
-        wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
+        wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
         decision = self.allocator.decide(estimate, wants, now, keep_budget=estimate / OVERUSE_SHARE)
         for down in video:
             source = sources[id(down)]

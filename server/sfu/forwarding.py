@@ -136,11 +136,11 @@ class UpTrack:
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
         self.bytes_received += len(packet.payload)
+        keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
+        if keyframe:
+            self.height = vp8_keyframe_height(packet.payload) or self.height
         if self.downs:
             ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
-            keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
-            if keyframe:
-                self.height = vp8_keyframe_height(packet.payload) or self.height
             for down in tuple(self.downs):
                 await down.write(packet, ntp, keyframe, self)
 

@@ -8,14 +8,15 @@ offer without a DTLS fingerprint or ``a=setup`` is accepted and fails later, wit
 in a task nobody waits for. So :func:`vet_publish_offer` reads the offer first, itself (not with
 aiortc's parser), and refuses with ``negotiation_failed`` and a sentence saying why:
 
-* the sections: at most one ``audio`` and one ``video`` (what a publish connection carries,
-  desktop/media/peers.py ``PublishConnection``), at least one, nothing else (no data channel);
+* the sections: at most one ``audio`` and :data:`MAX_VIDEO_LAYERS` ``video`` (what a publish
+  connection carries, desktop/media/peers.py ``PublishConnection``: the camera's layers, the
+  whole picture first), at least one, nothing else (no data channel);
 * the codecs: the audio section must offer Opus and the video section VP8, the only codecs
   the forwarding unit forwards (the answer then carries those alone, whatever the offer's order);
 * DTLS: a fingerprint and ``a=setup`` (``actpass``, ``active`` or ``passive``) for every section,
   at its own level or the session's;
 * ICE candidates: at most :data:`MAX_CANDIDATES_PER_SECTION` in a section, so at most
-  :data:`MAX_CANDIDATES` in all (two sections at most); each well formed, with a port, over UDP
+  :data:`MAX_CANDIDATES` in all (three sections at most); each well formed, with a port, over UDP
   or TCP, and an address that is a unicast IP address (not unspecified, multicast, broadcast or reserved: ``0.0.0.0/8``,
   ``224.0.0.0/4``, ``240.0.0.0/4`` with ``255.255.255.255``, ``::``, ``ff00::/8``) or an mDNS name
   (``….local``, as browsers hide host addresses). Loopback, private and link-local addresses are
@@ -43,10 +44,13 @@ from .forwarding import FORWARDED_MIME
 #: Candidates a section may carry. A real client offers a handful: one per interface and
 #: address family, a server-reflexive one or two, TCP ones from browsers.
 MAX_CANDIDATES_PER_SECTION = 16
-#: Candidates an offer may carry in all: two sections at most. (aiortc clients repeat their
+#: Candidates an offer may carry in all: three sections at most. (aiortc clients repeat their
 #: candidates in every section; the server's sections share one transport, and aiortc hands
 #: aioice one section's candidates: at most MAX_CANDIDATES_PER_SECTION reach it.)
-MAX_CANDIDATES = 2 * MAX_CANDIDATES_PER_SECTION
+MAX_CANDIDATES = 3 * MAX_CANDIDATES_PER_SECTION
+#: Video sections a publisher may offer: its camera's layers, the whole picture first, then the
+#: small one (desktop/media/layers.py).
+MAX_VIDEO_LAYERS = 2
 #: The codec each kind of section must offer: what the forwarding unit forwards (lower case).
 FORWARDED_CODECS = {kind: mime.split("/")[1] for kind, mime in FORWARDED_MIME.items()}
 #: What the refusals call them.
@@ -169,10 +173,12 @@ def vet_publish_offer(sdp: str) -> VettedOffer:
     kinds = tuple(s.kind for s in sections)
     if not kinds:
         raise _refuse("the offer has no audio or video")
-    if len(kinds) != len(set(kinds)) or not set(kinds) <= set(FORWARDED_CODECS):
-        raise _refuse("publish at most one audio and one video section on this connection "
+    if (kinds.count("audio") > 1 or kinds.count("video") > MAX_VIDEO_LAYERS
+            or not set(kinds) <= set(FORWARDED_CODECS)):
+        raise _refuse(f"publish at most one audio and {MAX_VIDEO_LAYERS} video sections (the camera's "
+                      "layers, the whole picture first) on this connection "
                       f"(the offer has {len(kinds)} sections: {', '.join(k[:16] for k in kinds[:8])})")
-    total = sum(s.candidates for s in sections)  # <= MAX_CANDIDATES, as there are two sections at most
+    total = sum(s.candidates for s in sections)  # <= MAX_CANDIDATES, as there are three sections at most
     for section in sections:
         _check_dtls(section, session_fingerprint, session_setup)
         offered = [section.codecs.get(pt) for pt in section.payload_types]

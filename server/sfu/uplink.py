@@ -47,11 +47,14 @@ class Uplink:
             self.estimate_bps = result[0]
 
     def targets(self, taken: dict[str, bool]) -> dict[str, int]:
-        """layer -> bit/s for each layer (``taken``: anyone receives it), smallest first."""
+        """layer -> bit/s for each layer anyone receives (``taken``), smallest first; a layer
+        nobody takes is not encoded at all (``publish_layers``) and gets no target."""
         left = self.estimate_bps
         targets = {}
         for layer in sorted(taken, key=lambda name: LAYER_BITRATE.get(name, 0)):
-            want = LAYER_BITRATE.get(layer, LAYER_BITRATE["high"]) if taken[layer] else MIN_TARGET
+            if not taken[layer]:
+                continue
+            want = LAYER_BITRATE.get(layer, LAYER_BITRATE["high"])
             target = want if left is None else max(0, min(want, left))
             targets[layer] = target
             if left is not None:
