@@ -89,10 +89,10 @@ class FakeSubscriber:
 
 
 class FakePeers:
-    def publisher(self, attendee_id: str, notify=None) -> FakePublisher:
+    def publisher(self, attendee_id: str, on_layers=None) -> FakePublisher:
         return FakePublisher(attendee_id)
 
-    def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks, notify=None) -> FakeSubscriber:
+    def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks, on_video=None) -> FakeSubscriber:
         return FakeSubscriber(send_offer, send_tracks)
 
 

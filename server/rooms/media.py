@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from wire import Message, TileNeed, TrackInfo
+from wire import Message, PublishLayers, TileNeed, TrackInfo, VideoLayer, VideoPaused
 
 
 class PublishedTrack(Protocol):
@@ -49,9 +49,24 @@ class Publisher(Protocol):
 Desired = dict[tuple[str, str], PublishedTrack]
 SendOffer = Callable[[str, list[TrackInfo]], Awaitable[None]]
 SendTracks = Callable[[list[TrackInfo]], Awaitable[None]]
-#: Puts a message on the participant's socket (what the backend tells it of its own accord:
-#: ``video_paused`` to a subscriber, ``publish_layers`` to a publisher).
-Notify = Callable[[Message], None]
+#: What the backend says of one video a subscriber receives: (attendee id, paused, why or None,
+#: the layer forwarded or None); the room sends it as ``video_paused``.
+VideoNotice = Callable[[str, bool, str | None, str | None], None]
+#: Which layers of a publisher's camera anyone receives; the room sends ``publish_layers``.
+LayersNotice = Callable[[list[str]], None]
+
+
+def video_notices(put: Callable[[Message], None]) -> VideoNotice:
+    """A subscriber's VideoNotice, as ``video_paused`` messages ``put`` on its socket."""
+    def notice(attendee_id: str, paused: bool, reason: str | None, layer: str | None) -> None:
+        put(VideoPaused(attendee_id=attendee_id, paused=paused, reason=reason,  # type: ignore[arg-type]
+                               layer=VideoLayer(layer) if layer is not None else None))
+    return notice
+
+
+def layers_notices(put: Callable[[Message], None]) -> LayersNotice:
+    """A publisher's LayersNotice, as ``publish_layers`` messages ``put`` on its socket."""
+    return lambda layers: put(PublishLayers(layers=[VideoLayer(name) for name in layers]))
 
 
 class Subscriber(Protocol):
@@ -70,7 +85,7 @@ class Subscriber(Protocol):
 
 
 class PeerFactory(Protocol):
-    def publisher(self, attendee_id: str, notify: Notify | None = None) -> Publisher: ...
+    def publisher(self, attendee_id: str, on_layers: LayersNotice | None = None) -> Publisher: ...
 
     def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks,
-                   notify: Notify | None = None) -> Subscriber: ...
+                   on_video: VideoNotice | None = None) -> Subscriber: ...

@@ -52,7 +52,7 @@ from ..clock import iso
 from ..meetings import MeetingService
 from ..store import AttendeeRecord
 from .chat import MeetingChat
-from .media import Desired, PeerFactory
+from .media import Desired, PeerFactory, layers_notices, video_notices
 from .participant import Outbox, Participant
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
@@ -117,7 +117,7 @@ class Room:
         participant.subscriber = self._peers.subscriber(
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
-            notify=outbox.put,
+            on_video=video_notices(outbox.put),
         )
         if returning and previous is not None:  # what the others knew of it carries on
             participant.muted, participant.mute_locked = previous.muted, previous.mute_locked
@@ -323,7 +323,7 @@ class Room:
     async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
         if participant.publisher is not None:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
-        publisher = self._peers.publisher(participant.attendee_id, notify=participant.outbox.put)
+        publisher = self._peers.publisher(participant.attendee_id, on_layers=layers_notices(participant.outbox.put))
         try:
             sdp = await publisher.answer(request.sdp)
             if "audio" in publisher.tracks and Capability.SEND_AUDIO not in participant.capabilities:

@@ -13,7 +13,8 @@ REMB the link is assumed good (:data:`INITIAL_ESTIMATE`): the clean case is neve
 
 Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
 the subscriber is given, applies it to the down tracks (a layer, or paused), keeps the repair
-budget at the estimate, and answers the ``video_paused`` notices whose state changed.
+budget at the estimate, and tells the subscriber (``on_video``: the room makes it a
+``video_paused`` message) of each video whose state changed.
 ``estimate_cap`` is a test hook: loopback has no real bottleneck, so an end-to-end test caps the
 estimate there (real shaping lives in bench/network.py).
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from wire import PauseReason, TileNeed, VideoLayer, VideoPaused, is_content_attendee
+from wire import PauseReason, TileNeed, is_content_attendee
 
 from .allocation import Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
@@ -56,13 +57,17 @@ def layers_of(up: UpTrack) -> dict[str, UpTrack]:
     return up.layers
 
 
-class Downlink:
-    """The allocation state of one subscriber's connection. ``notify`` takes each
-    ``video_paused`` message for the subscriber."""
+#: (attendee id, paused, why (a PauseReason) or None, the layer forwarded or None)
+VideoNotice = Callable[[str, bool, str | None, str | None], None]
 
-    def __init__(self, notify: Callable[[VideoPaused], None] | None = None,
+
+class Downlink:
+    """The allocation state of one subscriber's connection; ``on_video`` hears what changed of
+    each video it receives."""
+
+    def __init__(self, on_video: VideoNotice | None = None,
                  clock_fn: Callable[[], float] = time.monotonic) -> None:
-        self._notify = notify
+        self._on_video = on_video
         self._clock = clock_fn
         now = clock_fn()
         self.estimate_bps: float = INITIAL_ESTIMATE  # what the allocation spends
@@ -163,9 +168,5 @@ class Downlink:
         if self._told.get(attendee_id) == state:
             return
         self._told[attendee_id] = state
-        if self._notify is not None:
-            self._notify(VideoPaused(
-                attendee_id=attendee_id, paused=paused,
-                reason=PauseReason.BANDWIDTH if paused else None,
-                layer=VideoLayer(layer) if layer is not None else None,
-            ))
+        if self._on_video is not None:
+            self._on_video(attendee_id, paused, PauseReason.BANDWIDTH if paused else None, layer)

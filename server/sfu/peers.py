@@ -26,10 +26,10 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from rtcseam.ice import checked, host_addresses
 from rtcseam.peer import close_bounded
-from wire import ErrorCode, Message, ProtocolError, PublishLayers, TileNeed, TrackInfo, VideoLayer
+from wire import ErrorCode, ProtocolError, TileNeed, TrackInfo, VideoLayer
 
 from . import downlink, seam
-from .downlink import Downlink
+from .downlink import Downlink, VideoNotice
 from .forwarding import DownTrack, UpTrack
 from .offer import vet_publish_offer, vet_subscribe_answer
 from .uplink import Uplink
@@ -51,7 +51,8 @@ UPLINK_INTERVAL = 0.5
 #: The publisher's video sections in order: its camera's layers, best first.
 LAYER_ORDER = (VideoLayer.HIGH, VideoLayer.LOW)
 
-Notify = Callable[[Message], None]
+#: The layers of a publisher's camera anyone receives changed (the room tells the publisher).
+LayersNotice = Callable[[list[str]], None]
 
 
 async def _every(interval: float, step: Callable[[], Awaitable[None] | None], what: str) -> None:
@@ -82,7 +83,7 @@ class PublisherPeer:
     """Receives one participant's media; hands each track to the room as an UpTrack."""
 
     def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...],
-                 notify: Notify | None = None) -> None:
+                 on_layers: LayersNotice | None = None) -> None:
         self.attendee_id = attendee_id
         self.pc = RTCPeerConnection(_configuration())
         #: kind -> its track ("video": the camera's best layer; its others in ``layers``)
@@ -90,8 +91,8 @@ class PublisherPeer:
         self.uplink = Uplink()
         self._receivers: dict[str, object] = {}  # layer name -> its receiver
         self._ice_addresses = ice_addresses
-        self._notify = notify
-        self._layers_told: list[VideoLayer] | None = None
+        self._on_layers = on_layers
+        self._layers_told: list[str] | None = None
         self._loop: asyncio.Task | None = None
 
     async def answer(self, offer_sdp: str) -> str:
@@ -155,12 +156,13 @@ class PublisherPeer:
             receiver = self._receivers.get(name)
             if up.media_ssrc is not None and receiver is not None and self.uplink.remb_due(name, target, now):
                 await seam.send_remb(receiver, target, [up.media_ssrc])
-        if len(layers) > 1 and self._notify is not None:
+        if len(layers) > 1 and self._on_layers is not None:
             # the smallest layer is always sent: it is what a newcomer starts on
-            wanted = [VideoLayer(n) for n in LAYER_ORDER if n in layers and (taken[n] or n == LAYER_ORDER[len(layers) - 1])]
+            smallest = LAYER_ORDER[len(layers) - 1]
+            wanted = [str(n) for n in LAYER_ORDER if n in layers and (taken[n] or n == smallest)]
             if wanted != self._layers_told:
                 self._layers_told = wanted
-                self._notify(PublishLayers(layers=wanted))
+                self._on_layers(wanted)
 
     async def close(self) -> None:
         if self._loop is not None:
@@ -181,13 +183,13 @@ class ForwardingPeers:
     def __init__(self, ice_addresses: list[str]) -> None:
         self._ice_addresses = checked(ice_addresses)  # ValueError for what is not an IP address
 
-    def publisher(self, attendee_id: str, notify: Notify | None = None) -> PublisherPeer:
-        return PublisherPeer(attendee_id, self._ice_addresses, notify)
+    def publisher(self, attendee_id: str, on_layers: LayersNotice | None = None) -> PublisherPeer:
+        return PublisherPeer(attendee_id, self._ice_addresses, on_layers)
 
     def subscriber(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                    send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
-                   notify: Notify | None = None) -> SubscriberPeer:
-        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses, notify)
+                   on_video: VideoNotice | None = None) -> SubscriberPeer:
+        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses, on_video)
 
 
 @dataclass
@@ -201,9 +203,9 @@ class SubscriberPeer:
 
     def __init__(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                  send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
-                 ice_addresses: tuple[str, ...], notify: Notify | None = None) -> None:
+                 ice_addresses: tuple[str, ...], on_video: VideoNotice | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
-        self.downlink = Downlink(notify)
+        self.downlink = Downlink(on_video)
         self._loop = asyncio.ensure_future(_every(downlink.INTERVAL, self.allocate, "subscriber allocation"))
         self._ice_addresses = ice_addresses
         self._send_offer = send_offer
