@@ -1,0 +1,94 @@
+"""The two legs' estimates (server/sfu/uplink.py, downlink.py), with made-up clocks.
+
+- a publisher's uplink: aiortc's estimator fed abs-send-time, each layer's encoder target (the
+  small layer first), sent as REMB only when worth an encoder restart;
+- a subscriber's downlink: the sum of its sections' fresh REMB, without paused or settling
+  sections, a probe when nothing is measured, and the tests' cap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.sfu.downlink import INITIAL_ESTIMATE, PROBE_FLOOR, REMB_FRESH, REMB_SETTLE, Downlink
+from server.sfu.uplink import DECREASE_INTERVAL, INCREASE_INTERVAL, LAYER_BITRATE, REFRESH_INTERVAL, Uplink
+
+
+def abs_send_time(seconds: float) -> int:
+    """24-bit 6.18 fixed point, as senders stamp it."""
+    return int(seconds * (1 << 18)) & 0xFFFFFF
+
+
+def feed(uplink: Uplink, seconds: float, rate_bps: int, delay_growth: float = 0.0, start: float = 0.0) -> None:
+    """Packets of 1000 bytes at ``rate_bps`` sent for ``seconds``; each arrives later than the
+    one before by ``delay_growth`` of the gap (a queue building up) or on time."""
+    gap = 8000 / rate_bps
+    queue = 0.0
+    for n in range(int(seconds / gap)):
+        sent = start + n * gap
+        queue += gap * delay_growth
+        uplink.on_arrival(int((sent + 0.02 + queue) * 1000), abs_send_time(sent), 1000, 1234)
+
+
+def test_the_uplink_estimate_follows_what_arrives_and_falls_when_a_queue_builds() -> None:
+    uplink = Uplink()
+    feed(uplink, 6.0, 600_000)
+    free = uplink.estimate_bps
+    assert free is not None and 600_000 <= free <= 1_000_000  # it allows more than it sees
+    feed(uplink, 3.0, 600_000, delay_growth=0.3, start=6.0)
+    assert uplink.estimate_bps < 600_000  # overuse: below what arrives
+
+
+def test_layer_targets_give_the_small_layer_its_rate_first_and_none_to_a_layer_nobody_takes() -> None:
+    uplink = Uplink()
+    assert uplink.targets({"high": True, "low": True}) == LAYER_BITRATE  # nothing measured yet
+    uplink.estimate_bps = 400_000
+    assert uplink.targets({"high": True, "low": True}) == {"low": 150_000, "high": 250_000}
+    uplink.estimate_bps = 100_000
+    assert uplink.targets({"high": True, "low": True}) == {"low": 100_000, "high": 0}
+    uplink.estimate_bps = 2_000_000
+    assert uplink.targets({"high": False, "low": True}) == {"low": 150_000}
+
+
+def test_a_target_is_sent_when_it_moved_enough_and_not_too_often() -> None:
+    uplink = Uplink()
+    assert not uplink.remb_due("high", 500_000, 0.0)  # aiortc starts there by itself
+    assert uplink.remb_due("high", 300_000, 0.0)
+    assert not uplink.remb_due("high", 290_000, 5.0 - 0.1)  # 3 %: not worth a new encoder
+    assert uplink.remb_due("high", 200_000, 0.0 + DECREASE_INTERVAL)  # down: after a second
+    assert not uplink.remb_due("high", 400_000, 1.0 + DECREASE_INTERVAL)  # up: not so soon
+    assert uplink.remb_due("high", 400_000, 1.0 + INCREASE_INTERVAL)
+    assert uplink.remb_due("high", 400_000, 4.0 + REFRESH_INTERVAL)  # the same again, now and then
+
+
+@dataclass
+class Section:
+    kind: str = "video"
+    remb_bps: int | None = None
+    remb_at: float = float("-inf")
+    paused: bool = False
+    started_at: float = 0.0
+
+
+def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() -> None:
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    assert downlink.update_estimate([], now[0]) == INITIAL_ESTIMATE  # before any: the link is good
+    sections = [Section(remb_bps=300_000, remb_at=99.5), Section(remb_bps=200_000, remb_at=99.0),
+                Section(remb_bps=900_000, remb_at=99.0, paused=True),  # paused: its REMB is old news
+                Section(remb_bps=900_000, remb_at=99.0, started_at=100.0 - REMB_SETTLE / 2),  # settling
+                Section(remb_bps=900_000, remb_at=100.0 - REMB_FRESH - 1),  # stale
+                Section(kind="audio", remb_bps=900_000, remb_at=99.9)]
+    assert downlink.update_estimate(sections, now[0]) == 500_000
+    assert downlink.repair.estimate_bps == 500_000  # the repair budget follows it
+    downlink.estimate_cap = 120_000
+    assert downlink.update_estimate(sections, now[0]) == 120_000
+    downlink.estimate_cap = None
+    assert downlink.update_estimate(sections, now[0]) == 500_000
+
+
+def test_with_nothing_measured_the_estimate_probes_upwards_from_a_floor() -> None:
+    downlink = Downlink(clock_fn=lambda: 0.0)
+    assert downlink.update_estimate([Section(remb_bps=100_000, remb_at=0.0, started_at=-10.0)], 0.0) == 100_000
+    assert downlink.update_estimate([], 1.0) == PROBE_FLOOR * 1.08
+    assert downlink.update_estimate([], 11.0) > 2 * PROBE_FLOOR  # 8 % a second
+    assert downlink.update_estimate([], 1000.0) == INITIAL_ESTIMATE
