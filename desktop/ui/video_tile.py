@@ -383,12 +383,19 @@ class VideoTile(QWidget):
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
 
     def _paint_paused(self, painter: QPainter, rect: QRectF) -> None:
-        """The pause's reason, under the avatar."""
+        """The pause's reason under the avatar; on a tile too small for that, one line on top."""
         painter.setFont(self._name_font)
         painter.setPen(QColor("#e5e7eb"))
-        band = QRectF(12, rect.height() * 0.5 + min(rect.width(), rect.height()) * 0.22, rect.width() - 24, 40)
-        painter.drawText(band, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                         self.paused)
+        line = self._name_metrics.height()
+        top = rect.height() / 2 + max(24.0, min(rect.width(), rect.height()) * 0.42) / 2 + 6
+        room = rect.height() - 8 - 24 - 6 - top  # down to the name pill
+        if room >= 2 * line:
+            band = QRectF(12, top, rect.width() - 24, room)
+            painter.drawText(band, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                             self.paused)
+        else:
+            text = self._name_metrics.elidedText(self.paused, Qt.TextElideMode.ElideRight, int(rect.width()) - 16)
+            painter.drawText(QRectF(8, 6, rect.width() - 16, line), Qt.AlignmentFlag.AlignHCenter, text)
 
     def _paint_quality(self, painter: QPainter, rect: QRectF) -> None:
         colour = self._quality_colour()
