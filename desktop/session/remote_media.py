@@ -101,7 +101,10 @@ class RemoteMedia:
     async def _send_needs(self) -> None:
         if self._needs is not None and self._needs != self._needs_told:
             self._needs_told = self._needs
-            await self._signalling.send(VideoNeeds(tiles=list(self._needs)))
+            try:
+                await self._signalling.send(VideoNeeds(tiles=list(self._needs)))
+            except ConnectionError:  # the socket is going (a drop, a leave): said again when back
+                self._needs_told = None
 
     # --- the receive connection -------------------------------------------------------------
 
