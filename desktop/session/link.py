@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from wire import EndReason, ErrorCode, Join, Joined, MeetingEnded, Message, ProtocolError, ServerRestarting
 
+from ..media.ice import IceRoute
 from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
 from ..signalling.tls import TrustStore, UntrustedCertificate
@@ -79,11 +80,14 @@ class LinkOwner(Protocol):
 class MeetingLink:
     def __init__(self, url: JoinUrl, name: str | None, *, trust: TrustStore, owner: LinkOwner,
                  table: MessageTable, tasks: TaskOwner, emit: Callable[[object], None],
-                 reconnect: bool = True, reconnect_budget: float = RECONNECT_BUDGET) -> None:
+                 reconnect: bool = True, reconnect_budget: float = RECONNECT_BUDGET,
+                 route: IceRoute | None = None) -> None:
         """``trust``: the certificates the user trusted; ``table``: who handles which message;
         ``reconnect``: after a drop, come back as the same attendee for up to
-        ``reconnect_budget`` seconds instead of ending with ``connection_lost``."""
+        ``reconnect_budget`` seconds instead of ending with ``connection_lost``; ``route``: where
+        each join's TURN servers (``joined.ice_servers``) go for the media connections."""
         self.url = url
+        self.route = route if route is not None else IceRoute()
         self.name = name
         self.trust = trust
         self.reconnect = reconnect
@@ -138,6 +142,7 @@ class MeetingLink:
             Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name))
         assert isinstance(joined, Joined)
         self._attendee_id = joined.attendee.attendee_id
+        self.route.use(joined.ice_servers)  # fresh TURN credentials for this join's connections
         return joined
 
     def start(self) -> None:
