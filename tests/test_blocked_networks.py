@@ -59,3 +59,34 @@ def test_a_client_whose_udp_is_dropped_joins_through_turn_over_tcp(lab: Lab) -> 
     # and coturn really carried it: it gave Grace allocations with her credentials
     log = (lab.tmp / "turnserver.log").read_text(errors="replace")
     assert f":{grace['attendee_id']}" in log and "ALLOCATE processed, success" in log
+
+
+def test_without_turn_a_blocked_client_is_told_its_network_blocks_calls(lab: Lab) -> None:
+    """No TURN server, UDP dropped: the client gets in (signalling is TCP) but no media
+    connection ever connects. It tries a bounded number of times, then ends with
+    ``media_blocked`` (which the app says in words); meanwhile the server shows everyone that
+    person as connecting, not as a participant with full signal bars."""
+    server_ns = lab.namespace("s")
+    hotel = lab.namespace("h")
+    lab.link(server_ns, "10.77.19.1/24", hotel, "10.77.19.2/24")
+    lab.drop_udp(hotel)
+    server = lab.parley_server(server_ns, "10.77.19.1", "--ice-address", "10.77.19.1")
+    meeting = server.meeting()
+    options = ("--size", "160x90", "--fps", "10")
+    office = lab.bot(server_ns, "Ada", server.join_url(meeting, "Ada"), "--duration", "60", *options)
+    blocked = lab.bot(hotel, "Grace", server.join_url(meeting, "Grace"), "--duration", "60",
+                      "--media-timeout", "2", *options)
+    seen: dict[str, set[bool]] = {}
+    while blocked.poll() is None:
+        for person in server.call("GET", f"/v1/meetings/{meeting}")["meeting"]["session"]["participants"]:
+            seen.setdefault(person["name"], set()).add(person["connecting"])
+    grace = report(blocked, 10)
+    office.terminate()
+    ada = report(office, 30)
+
+    assert grace["end_reason"] == "media_blocked", grace
+    assert grace["reconnects"] <= 2 and grace["frames_received"] == {}
+    assert True in seen["Grace"], seen  # everyone was shown Grace as connecting
+    assert seen["Ada"] >= {False}, seen  # Ada's own media connected
+    assert ada["end_reason"] == "left"
+    assert grace["attendee_id"] not in {p["attendee_id"] for p in ada["roster"]}  # she left at once
