@@ -64,9 +64,9 @@ class Lab:
         self.run(ns, "ip", "link", "set", "lo", "up")
         return ns
 
-    def link(self, ns_a: str, cidr_a: str, ns_b: str, cidr_b: str) -> None:
+    def link(self, ns_a: str, cidr_a: str, ns_b: str, cidr_b: str) -> tuple[str, str]:
         """A veth pair between two namespaces, ``cidr_a`` (e.g. ``10.77.19.1/24``) on ``ns_a``'s
-        end, ``cidr_b`` on ``ns_b``'s."""
+        end, ``cidr_b`` on ``ns_b``'s; returns the two ends' device names."""
         n = next(self._links)
         a, b = f"v{self.tag[-6:]}{n}a", f"v{self.tag[-6:]}{n}b"
         subprocess.run(["ip", "link", "add", a, "netns", ns_a, "type", "veth", "peer", "name", b,
@@ -74,11 +74,36 @@ class Lab:
         for ns, dev, cidr in ((ns_a, a, cidr_a), (ns_b, b, cidr_b)):
             self.run(ns, "ip", "addr", "add", cidr, "dev", dev)
             self.run(ns, "ip", "link", "set", dev, "up")
+        return a, b
 
     def run(self, ns: str, *command: str) -> str:
         done = subprocess.run(["ip", "netns", "exec", ns, *command], check=True,
                               capture_output=True, text=True)
         return done.stdout
+
+    def one_to_one_nat(self, router: str, private: str, public: str, device: str) -> None:
+        """``router`` maps ``public`` to ``private`` both ways (a cloud's 1:1 NAT): what comes
+        for ``public`` goes to ``private``, what ``private`` sends leaves from ``public``.
+        ``device``: the router's interface on the public side (``public`` is added to it)."""
+        self.run(router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+        self.run(router, "ip", "addr", "add", f"{public}/32", "dev", device)
+        self.run(router, "iptables", "-t", "nat", "-A", "PREROUTING", "-d", public, "-j", "DNAT",
+                 "--to-destination", private)
+        self.run(router, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", private, "-j", "SNAT",
+                 "--to-source", public)
+        # the private address is not routed from outside (as on the internet): only what came
+        # for the public one reaches it
+        self.run(router, "iptables", "-A", "FORWARD", "-d", private, "-m", "conntrack", "!",
+                 "--ctstate", "DNAT,SNAT", "-j", "DROP")
+
+    def home_nat(self, router: str, outside: str) -> None:
+        """``router`` masquerades what it forwards out of ``outside`` (a home router): replies
+        come back in, nothing unsolicited does."""
+        self.run(router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+        self.run(router, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", outside, "-j", "MASQUERADE")
+
+    def route(self, ns: str, via: str) -> None:
+        self.run(ns, "ip", "route", "add", "default", "via", via)
 
     def drop_udp(self, ns: str) -> None:
         """Nothing over UDP in or out of ``ns`` (a hotel network): TCP only."""
