@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop.session.reasons import describe
 from tests.netlab import Lab, coturn_unavailable, report
 
 pytestmark = pytest.mark.slow
@@ -85,6 +86,9 @@ def test_without_turn_a_blocked_client_is_told_its_network_blocks_calls(lab: Lab
     ada = report(office, 30)
 
     assert grace["end_reason"] == "media_blocked", grace
+    # what the app then says, in words, with what to try
+    assert describe(grace["end_reason"]).startswith("Your network seems to block calls")
+    assert "Try another network" in describe(grace["end_reason"])
     assert grace["reconnects"] <= 2 and grace["frames_received"] == {}
     assert True in seen["Grace"], seen  # everyone was shown Grace as connecting
     assert seen["Ada"] >= {False}, seen  # Ada's own media connected
