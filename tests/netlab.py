@@ -110,6 +110,38 @@ class Lab:
         for chain in ("INPUT", "OUTPUT"):
             self.run(ns, "iptables", "-A", chain, "-p", "udp", "-j", "DROP")
 
+    def drop_tcp_port(self, ns: str, port: int) -> None:
+        """No TCP connection out of ``ns`` to ``port`` (a stricter office: only HTTPS-like ports)."""
+        self.run(ns, "iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", str(port), "-j", "DROP")
+
+    def certificate(self, address: str) -> tuple[Path, Path]:
+        """A self-signed certificate for ``address`` (its IP in the subject alternative name)
+        and its key, as PEM files; a client trusts it through ``SSL_CERT_FILE``."""
+        import datetime
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]),
+                               critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        cert_path, key_path = self.tmp / "turn-cert.pem", self.tmp / "turn-key.pem"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        return cert_path, key_path
+
     # --- processes --------------------------------------------------------------------------
 
     def start(self, ns: str, name: str, command: list[str], env: dict[str, str] | None = None,
@@ -136,21 +168,27 @@ class Lab:
             time.sleep(0.2)
         raise RuntimeError(f"{what or 'a process'} did not listen on {host}:{port} within {timeout:g} s")
 
-    def coturn(self, ns: str, address: str, secret: str, port: int = 3478) -> subprocess.Popen:
-        """coturn on ``address:port`` (UDP and TCP) in ``ns``, relaying from ``address`` to the
-        lab's addresses only, checking credentials with ``secret`` (the TURN REST API)."""
+    def coturn(self, ns: str, address: str, secret: str, port: int = 3478,
+               tls: tuple[Path, Path] | None = None, tls_port: int = 5349) -> subprocess.Popen:
+        """coturn on ``address:port`` (UDP and TCP) in ``ns``, and with ``tls`` (certificate,
+        key) TLS on ``tls_port``, relaying from ``address`` to the lab's addresses only,
+        checking credentials with ``secret`` (the TURN REST API)."""
         config = self.tmp / "turnserver.conf"
+        secure = ([f"tls-listening-port={tls_port}", f"cert={tls[0]}", f"pkey={tls[1]}"] if tls
+                  else ["no-tls"])
         config.write_text("\n".join([
             f"listening-ip={address}", f"relay-ip={address}", f"listening-port={port}",
             "min-port=49152", "max-port=49999",
             "use-auth-secret", f"static-auth-secret={secret}", "realm=parley.test",
-            "fingerprint", "no-cli", "no-tls", "no-dtls", "no-multicast-peers",
+            "fingerprint", "no-cli", *secure, "no-dtls", "no-multicast-peers",
             "allowed-peer-ip=10.77.0.0-10.77.255.255",
             f"userdb={self.tmp / 'turndb'}", f"pidfile={self.tmp / 'turnserver.pid'}",
             "no-stdout-log", f"log-file={self.tmp / 'turnserver.log'}", "simple-log", "verbose",
         ]) + "\n")
         proc = self.start(ns, "coturn", ["turnserver", "-c", str(config)])
         self.wait_for_port(ns, address, port, proc, what="coturn")
+        if tls:
+            self.wait_for_port(ns, address, tls_port, proc, what="coturn's TLS listener")
         return proc
 
     # --- a meeting server in a namespace ---------------------------------------------------------
@@ -165,10 +203,13 @@ class Lab:
         self.wait_for_port(ns, host, port, proc, what="parley-server")
         return ParleyServer(self, ns, f"http://{host}:{port}", key)
 
-    def bot(self, ns: str, name: str, join_url: str, *options: str) -> subprocess.Popen:
-        """``parley-bot --json`` in ``ns``; read its report with :func:`report`."""
+    def bot(self, ns: str, name: str, join_url: str, *options: str,
+            env: dict[str, str] | None = None) -> subprocess.Popen:
+        """``parley-bot --json`` in ``ns`` (with ``env`` added to its environment); read its
+        report with :func:`report`."""
         return self.start(ns, name, [sys.executable, "-m", "desktop.bot", join_url, "--name", name,
-                                     "--json", *options], stdout=subprocess.PIPE)
+                                     "--json", *options],
+                          env=dict(os.environ, PYTHONPATH=str(REPO), **(env or {})), stdout=subprocess.PIPE)
 
     def close(self) -> None:
         for name, proc in reversed(self.processes):

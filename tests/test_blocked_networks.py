@@ -31,35 +31,52 @@ def lab(tmp_path):
         lab.close()
 
 
-def test_a_client_whose_udp_is_dropped_joins_through_turn_over_tcp(lab: Lab) -> None:
-    server_ns = lab.namespace("s")
-    hotel = lab.namespace("h")
+def test_clients_whose_udp_is_dropped_join_through_turn_over_tcp_and_tls(lab: Lab) -> None:
+    """Grace's network drops UDP: she reaches coturn over TCP. Linus's drops UDP and TCP to
+    3478 too: he reaches it over TLS (5349). Ada, beside the server, goes straight. Everyone
+    sees and hears everyone."""
+    server_ns, hotel, office = lab.namespace("s"), lab.namespace("h"), lab.namespace("o")
     lab.link(server_ns, "10.77.19.1/24", hotel, "10.77.19.2/24")
+    lab.link(server_ns, "10.77.18.1/24", office, "10.77.18.2/24")
     lab.drop_udp(hotel)
-    lab.coturn(server_ns, "10.77.19.1", SECRET)
-    # the relay over UDP comes first, as operators list it: the blocked client finds it dead and
-    # goes over TCP, the open one could use either but goes straight
-    server = lab.parley_server(server_ns, "10.77.19.1", "--ice-address", "10.77.19.1",
+    lab.drop_udp(office)
+    lab.drop_tcp_port(office, 3478)
+    lab.run(office, "ip", "route", "add", "10.77.19.0/24", "via", "10.77.18.1")  # coturn's address
+    cert, key = lab.certificate("10.77.19.1")
+    lab.coturn(server_ns, "10.77.19.1", SECRET, tls=(cert, key))
+    # the relay over UDP comes first, as operators list it: the blocked clients find it dead and
+    # go over TCP or TLS; Ada could use any but goes straight
+    server = lab.parley_server(server_ns, "10.77.19.1", "--host", "0.0.0.0",
+                               "--public-host", "10.77.19.1:8750",
+                               "--ice-address", "10.77.19.1",
                                "--turn-server", "turn:10.77.19.1:3478",
                                "--turn-server", "turn:10.77.19.1:3478?transport=tcp",
+                               "--turn-server", "turns:10.77.19.1:5349?transport=tcp",
                                "--turn-secret", SECRET)
     meeting = server.meeting()
     options = ("--duration", str(STAY), "--size", "320x180", "--fps", "15")
-    office = lab.bot(server_ns, "Ada", server.join_url(meeting, "Ada"), *options)
-    blocked = lab.bot(hotel, "Grace", server.join_url(meeting, "Grace"), *options)
-    ada, grace = report(office, 60), report(blocked, 60)
+    bots = [
+        lab.bot(server_ns, "Ada", server.join_url(meeting, "Ada"), *options),
+        lab.bot(hotel, "Grace", server.join_url(meeting, "Grace"), *options),
+        # Linus trusts the relay's self-signed certificate, as a client trusts a real one
+        lab.bot(office, "Linus", server.join_url(meeting, "Linus").replace("10.77.19.1", "10.77.18.1"),
+                *options, env={"SSL_CERT_FILE": str(cert)}),
+    ]
+    reports = [report(bot, 60) for bot in bots]
 
-    assert "error" not in grace and grace["end_reason"] == "left", grace
-    assert "error" not in ada and ada["end_reason"] == "left", ada
-    # pictures and sound both ways: Grace's through the relay, Ada's to Grace through it too
-    assert grace["frames_received"].get(ada["attendee_id"], 0) > 10, grace["frames_received"]
-    assert grace["audio_frames_received"].get(ada["attendee_id"], 0) > 50, grace["audio_frames_received"]
-    assert ada["frames_received"].get(grace["attendee_id"], 0) > 10, ada["frames_received"]
-    assert ada["audio_frames_received"].get(grace["attendee_id"], 0) > 50, ada["audio_frames_received"]
-    assert grace["reconnects"] == 0 and ada["reconnects"] == 0
-    # and coturn really carried it: it gave Grace allocations with her credentials
+    for me in reports:
+        assert "error" not in me and me["end_reason"] == "left" and me["reconnects"] == 0, me
+        for other in reports:
+            if other is not me:  # pictures and sound from everyone else
+                assert me["frames_received"].get(other["attendee_id"], 0) > 10, me["frames_received"]
+                assert me["audio_frames_received"].get(other["attendee_id"], 0) > 50, me["audio_frames_received"]
+    # and coturn really carried them: it gave allocations to Grace and Linus, over TCP and TLS
     log = (lab.tmp / "turnserver.log").read_text(errors="replace")
-    assert f":{grace['attendee_id']}" in log and "ALLOCATE processed, success" in log
+    ada, grace, linus = reports
+    allocated = [line for line in log.splitlines() if "ALLOCATE processed, success" in line]
+    assert any(f":{grace['attendee_id']}>" in line for line in allocated), allocated
+    assert any(f":{linus['attendee_id']}>" in line for line in allocated), allocated
+    assert "local 10.77.19.1:5349, remote 10.77.18.2" in log  # Linus came over TLS
 
 
 def test_without_turn_a_blocked_client_is_told_its_network_blocks_calls(lab: Lab) -> None:
