@@ -1,9 +1,10 @@
-"""A client on a network that drops UDP (a hotel, many offices) reaches a meeting through coturn
-over TCP, and media flows both ways; a client on an open network beside it goes straight.
+"""Clients on networks that drop UDP (a hotel, many offices) reach a meeting through coturn over
+TCP or TLS, and media flows every way; a client beside the server goes straight. Without a TURN
+server, such a client is told its network blocks calls, after a bounded number of tries.
 
-Everything runs in network namespaces this test makes and removes (tests/netlab.py): the
-server's (parley-server and coturn on 10.77.19.1) and the blocked client's (10.77.19.2, every
-UDP packet in or out dropped by iptables).
+Everything runs in network namespaces these tests make and remove (tests/netlab.py): the
+server's (parley-server and coturn on 10.77.19.1) and the blocked clients' (10.77.19.2 and
+10.77.18.2, every UDP packet in or out dropped by iptables, and for one TCP to 3478 too).
 """
 
 from __future__ import annotations
