@@ -85,7 +85,7 @@ class Lab:
         """``router`` maps ``public`` to ``private`` both ways (a cloud's 1:1 NAT): what comes
         for ``public`` goes to ``private``, what ``private`` sends leaves from ``public``.
         ``device``: the router's interface on the public side (``public`` is added to it)."""
-        self.run(router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+        self.forward(router)
         self.run(router, "ip", "addr", "add", f"{public}/32", "dev", device)
         self.run(router, "iptables", "-t", "nat", "-A", "PREROUTING", "-d", public, "-j", "DNAT",
                  "--to-destination", private)
@@ -99,8 +99,12 @@ class Lab:
     def home_nat(self, router: str, outside: str) -> None:
         """``router`` masquerades what it forwards out of ``outside`` (a home router): replies
         come back in, nothing unsolicited does."""
-        self.run(router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+        self.forward(router)
         self.run(router, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", outside, "-j", "MASQUERADE")
+
+    def forward(self, ns: str) -> None:
+        """``ns`` routes between its links (its own /proc/sys/net, not the host's)."""
+        self.run(ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
 
     def route(self, ns: str, via: str) -> None:
         self.run(ns, "ip", "route", "add", "default", "via", via)
