@@ -318,7 +318,8 @@ class MeetingService:
                 f"max_duration_seconds {limits.max_duration_seconds} would end the meeting in the past "
                 f"(it started {int(now - meeting.started_at)} s ago)",
             )
-        self._store.update_meeting(updated)
+        if not self._store.set_meeting_settings(meeting_id, merged):
+            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
         self._publish("meeting.updated", updated)
         return updated
 
@@ -384,20 +385,29 @@ class MeetingService:
         meeting = self.get_meeting(meeting_id)
         if meeting.started_at is not None:
             return meeting
-        meeting = dataclasses.replace(meeting, started_at=self._clock.now())
-        self._store.update_meeting(meeting)
+        if not self._store.start_meeting(meeting_id, self._clock.now()):  # another node did
+            return self.get_meeting(meeting_id)
+        meeting = self.get_meeting(meeting_id)
         self._publish("meeting.started", meeting)
         return meeting
 
-    def end(self, meeting_id: str, reason: EndReason) -> MeetingRecord:
-        """End the meeting once, whoever ends it (the REST API, a host, the lifecycle rules):
-        record it and publish ``meeting.ended``, which the live room (``RoomRegistry``) and the
-        webhooks follow. Ending an ended meeting keeps the first time and reason."""
+    def end(self, meeting_id: str, reason: EndReason, holder: str | None = None) -> MeetingRecord:
+        """End the meeting once, whoever ends it (the REST API, a host, the lifecycle rules),
+        on whichever node: record it and publish ``meeting.ended``, which the live room
+        (``RoomRegistry``) and the webhooks follow. Ending an ended meeting keeps the first time
+        and reason. ``holder``: the node whose auto-end rules end it, which may only while no
+        other node holds the meeting's lease (``server/cluster.py``)."""
+        return self.ended_now(meeting_id, reason, holder) or self.get_meeting(meeting_id)
+
+    def ended_now(self, meeting_id: str, reason: EndReason, holder: str | None = None) -> MeetingRecord | None:
+        """``end``, returning the ended meeting only if this call ended it (None: it had ended,
+        or another node holds it)."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
-            return meeting
-        meeting = dataclasses.replace(meeting, ended_at=self._clock.now(), end_reason=reason)
-        self._store.update_meeting(meeting)
+            return None
+        if not self._store.end_meeting(meeting_id, self._clock.now(), reason, holder):
+            return None
+        meeting = self.get_meeting(meeting_id)
         self._publish(MEETING_ENDED, meeting, reason=reason)
         if self._config.chat_retention_days == 0:
             self.purge_chat(force=True)  # not kept past the meeting's end

@@ -125,3 +125,37 @@ def pytest_unconfigure(config) -> None:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     session.config._parley_exitstatus = exitstatus
+
+
+# --- PostgreSQL (tests/postgres.py): one cluster a session, a schema a test -----------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    from postgres import PostgresCluster, find_binaries
+
+    bin_dir = find_binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; apt-get install postgresql)")
+    cluster = PostgresCluster(bin_dir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster):
+    """A PostgreSQL URL to an empty schema of its own."""
+    url, schema = postgres_cluster.fresh_url()
+    yield url
+    postgres_cluster.drop(schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path: Path) -> str:
+    """Each store a server can use: a SQLite file, and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.sqlite3")
+    return request.getfixturevalue("postgres_url")

@@ -15,7 +15,8 @@ from server.config import ServerConfig
 from server.lifecycle import Lifecycle
 from server.meetings import MeetingService
 from server.rooms.registry import RoomRegistry
-from server.store import ChatRecord, Store
+from server.store import ChatRecord
+from server.store_sqlite import SqliteStore
 from server.tokens import TokenSigner
 from wire import EndReason
 
@@ -26,7 +27,7 @@ class Service:
     def __init__(self, tmp_path: Path, days: float | None) -> None:
         self.clock = ManualClock()
         config = ServerConfig(data_dir=tmp_path, chat_retention_days=days)
-        self.store = Store(tmp_path / "parley.sqlite3")
+        self.store = SqliteStore(tmp_path / "parley.sqlite3")
         self.meetings = MeetingService(self.store, self.clock, TokenSigner(b"k" * 32, self.clock), config)
         self.lifecycle = Lifecycle(self.meetings, RoomRegistry(self.meetings, config, peers=None), config)
 
