@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -207,6 +208,8 @@ class MeetingService:
         self._live: Callable[[str], list[AttendeeInfo]] = lambda meeting_id: []
         #: when ``purge_chat`` last ran (clock time)
         self._chat_purged_at: float | None = None
+        #: validated limits by (call type settings, override), as JSON (``limits``)
+        self._limits: dict[tuple[str, str], Limits] = {}
 
     def show_live_participants(self, live: Callable[[str], list[AttendeeInfo]]) -> None:
         """Where a meeting's live participants come from (``live(meeting_id)``): the rooms,
@@ -259,8 +262,22 @@ class MeetingService:
         """The meeting's call type settings with the meeting's override merged in."""
         return merge_settings(self.call_type(meeting.call_type).settings, meeting.settings)
 
+    #: How many distinct settings ``limits`` keeps validated.
+    LIMITS_KEPT = 1024
+
     def limits(self, meeting: MeetingRecord) -> Limits:
-        return parse_settings(self.effective_settings(meeting)).limits
+        """The meeting's validated limits. The meeting-rules tick asks for every live meeting a
+        few times a second: settings are merged and validated once per distinct call type
+        settings and override, not on every tick."""
+        kind = self.call_type(meeting.call_type)
+        key = (json.dumps(kind.settings, sort_keys=True), json.dumps(meeting.settings, sort_keys=True))
+        limits = self._limits.get(key)
+        if limits is None:
+            limits = parse_settings(merge_settings(kind.settings, meeting.settings)).limits
+            if len(self._limits) >= self.LIMITS_KEPT:
+                self._limits.clear()
+            self._limits[key] = limits
+        return limits
 
     def timer_ends_at(self, meeting: MeetingRecord) -> float | None:
         """When the session's duration limit runs out: started_at + max_duration_seconds."""
