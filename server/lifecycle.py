@@ -72,11 +72,9 @@ class Lifecycle:
         now = self._meetings.now()
         config = self._config
         ending = []
-        cluster = self._cluster
-        for meeting in self._meetings.store.live_meetings():
+        held_by = self._cluster.node_id if self._cluster is not None else None
+        for meeting in self._meetings.store.live_meetings(held_by):  # the others are other nodes' to watch
             assert meeting.started_at is not None
-            if cluster is not None and not cluster.holds(meeting.id):
-                continue  # another node's to watch
             try:
                 timer = self._meetings.timer_ends_at(meeting)
             except Exception:  # e.g. its call type was removed: only the hard cap applies

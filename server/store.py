@@ -207,11 +207,17 @@ class Store(abc.ABC):
         row = self._one(f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
         return None if row is None else _meeting(row)
 
-    def live_meetings(self) -> list[MeetingRecord]:
-        """Meetings whose session started and that have not ended (the auto-end rules' work)."""
-        rows = self._rows(
-            f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE ended_at IS NULL AND started_at IS NOT NULL"
-        )
+    def live_meetings(self, held_by: str | None = None) -> list[MeetingRecord]:
+        """Meetings whose session started and that have not ended (the auto-end rules' work);
+        with ``held_by``, only those whose lease that node holds."""
+        if held_by is None:
+            rows = self._rows(
+                f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE ended_at IS NULL AND started_at IS NOT NULL")
+        else:
+            columns = ", ".join(f"m.{c.strip()}" for c in _MEETING_COLUMNS.split(","))
+            rows = self._rows(
+                f"SELECT {columns} FROM meetings m JOIN meeting_leases l ON l.meeting_id = m.id "
+                "WHERE l.node_id = ? AND m.ended_at IS NULL AND m.started_at IS NOT NULL", (held_by,))
         return [_meeting(r) for r in rows]
 
     def update_meeting(self, rec: MeetingRecord) -> None:

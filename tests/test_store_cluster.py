@@ -8,11 +8,12 @@ import dataclasses
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from server.clock import ManualClock
 from server.cluster import Cluster
-from server.store import ChatRecord, DeliveryRecord, InviteRecord, MeetingRecord, Store, WebhookRecord
+from server.store import ChatRecord, DeliveryRecord, InviteRecord, MeetingRecord, Store, StoreError, WebhookRecord
 from server.store_open import open_store
 from server.store_postgres import PostgresStore
 from server.store_schema import SCHEMA_VERSION
@@ -197,3 +198,25 @@ def test_two_nodes_never_claim_the_same_delivery_or_end_a_meeting_twice(postgres
     finally:
         a.close()
         b.close()
+
+
+def test_an_unreachable_database_is_one_sentence_without_its_password(tmp_path: Path) -> None:
+    url = f"postgresql://parley:hunter2@/parley?host={tmp_path}"  # no server listens there
+    with pytest.raises(StoreError) as refused:
+        PostgresStore(url)
+    assert "cannot connect to PostgreSQL at postgresql://parley:***@/parley" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_a_connection_that_broke_is_made_again(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url)
+    try:
+        store.create_meeting(LIVE)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = 'parley-server' AND pid <> pg_backend_pid()")
+        with pytest.raises(psycopg.OperationalError):
+            store.get_meeting("m")  # the call that meets the break fails...
+        assert store.get_meeting("m") == LIVE  # ... and the next one connects again
+    finally:
+        store.close()
