@@ -123,6 +123,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     parser.add_argument("--max-connections-per-address", type=_count, default=64, metavar="N",
                         help="connections one address may hold at once; 0: no cap, e.g. behind a "
                         "reverse proxy (default %(default)s)")
+    parser.add_argument("--joins-per-minute", type=_count, default=30, metavar="N",
+                        help="join attempts one address may make a minute; 0: no limit, e.g. behind a "
+                        "load balancer, where everyone shares its address (default %(default)s)")
     parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
                         help="forget a meeting's chat (private messages included) this many days "
                         "after it ended; 0: when it ends (default: kept with the meeting)")
@@ -145,6 +148,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         allow_private_webhooks=args.allow_private_webhooks,
         metrics_public=args.metrics_public,
         connections_per_address=args.max_connections_per_address,
+        joins_per_minute=args.joins_per_minute,
         chat_retention_days=args.chat_retention_days,
         store=args.store,
         node_id=args.node_id,

@@ -175,8 +175,10 @@ async def test_a_meeting_survives_its_node_being_killed(postgres_url: str, tmp_p
             await ada.session.send_chat("before the crash")
             await eventually(lambda: any(c.text == "before the crash" for c in grace.session.chat), what="chat")
             await eventually(lambda: any(h["type"] == "meeting.started" for h in received), what="A's webhook")
-            status, data = await call("GET", f"/v1/meetings/{meeting_id}")  # the front -> A: its live roster
-            assert {p["name"] for p in data["meeting"]["session"]["participants"]} == {"Ada", "Grace"}
+            for node_url in (base, b.url):  # A itself (through the front), and B, which asks A
+                async with http.get(f"{node_url}/v1/meetings/{meeting_id}") as response:
+                    data = await response.json()
+                assert {p["name"] for p in data["meeting"]["session"]["participants"]} == {"Ada", "Grace"}
             ids = {ada.report.attendee_id, grace.report.attendee_id}
 
             stop(a.process, signal.SIGKILL)  # the owner dies, with no goodbye
