@@ -106,7 +106,8 @@ async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
                               joins=request.app[JOIN_LIMITER_KEY], remote=request.remote,
                               config=request.app[CONFIG_KEY], abort=abort,
                               token_joins=request.app[TOKEN_JOIN_LIMITER_KEY],
-                              cluster=request.app.get(CLUSTER_KEY))
+                              cluster=request.app.get(CLUSTER_KEY),
+                              relayed=relay.RELAYED_HEADER in request.headers)
     await client.run()
     if client.relay_to is not None:  # the meeting runs on another node (server/http/relay.py)
         owner_url, join_text, rid = client.relay_to
@@ -131,7 +132,8 @@ class ClientConnection:
     def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings: MeetingService,
                  joins: JoinLimiter | None = None, remote: str | None = None,
                  config: ServerConfig | None = None, abort: Callable[[], None] | None = None,
-                 token_joins: TokenJoinLimiter | None = None, cluster: Cluster | None = None) -> None:
+                 token_joins: TokenJoinLimiter | None = None, cluster: Cluster | None = None,
+                 relayed: bool = False) -> None:
         self.ws = ws
         self.rooms = rooms
         self.meetings = meetings
@@ -156,6 +158,8 @@ class ClientConnection:
         self.failed_negotiations = 0
         self._token_joins = token_joins
         self._cluster = cluster
+        #: another node relayed this socket here: it is never relayed on (a lease that moved meanwhile)
+        self._relayed = relayed
         #: the meeting runs on another node: (its internal URL, the join's text, its rid)
         self.relay_to: tuple[str, str, int | None] | None = None
         self._text = ""
@@ -250,6 +254,9 @@ class ClientConnection:
         if self._cluster is not None:
             owner_url = self._cluster.place(meeting.id)
             if owner_url is not None:  # another node runs it: this socket is piped there
+                if self._relayed:
+                    raise ProtocolError(ErrorCode.SERVER_RESTARTING,
+                                        "this meeting is moving to another server; join again in a moment")
                 self.relay_to = (owner_url, self._text, rid)
                 return
         room = self.rooms.room(meeting.id)
