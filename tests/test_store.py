@@ -115,3 +115,28 @@ def test_a_removed_attendee_stays_removed(tmp_path) -> None:
     store.mark_removed("a", 9.0)  # the first removal stands
     store.close()
     assert SqliteStore(path).get_attendee("a").removed_at == 5.0
+
+
+def test_a_database_of_an_older_version_is_migrated_with_its_data(tmp_path: Path) -> None:
+    from server.store_schema import MIGRATIONS, SQLITE, statements
+
+    path = tmp_path / "parley.sqlite3"
+    db = sqlite3.connect(path)
+    for version, step in enumerate(MIGRATIONS[:5], start=1):  # as the release before leases left it
+        for statement in statements(step, SQLITE):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {version}")
+    db.execute("INSERT INTO meetings VALUES ('m-1', 'default', '{}', 100.0, 110.0, NULL, NULL)")
+    db.execute("INSERT INTO webhooks VALUES ('w', 'http://example.invalid/', '[\"*\"]', 's', 1.0)")
+    db.execute("INSERT INTO webhook_deliveries (webhook_id, event_type, body, created_at) "
+               "VALUES ('w', 'meeting.started', '{}', 110.0)")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        assert [m.id for m in store.live_meetings()] == ["m-1"]
+        assert [d.event_type for d in store.claim_deliveries("local", 120.0, own=True)] == ["meeting.started"]
+        assert store.claim_orphans("local", 120.0, 130.0) == ["m-1"]
+    finally:
+        store.close()
