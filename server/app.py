@@ -11,6 +11,7 @@ from aiohttp import web
 from wire import MAX_MESSAGE_BYTES
 
 from .clock import Clock, SystemClock
+from .cluster import LOCAL_NODE, Cluster, new_node_id
 from .config import (
     API_KEY_FILE,
     STORE_FILE,
@@ -21,10 +22,9 @@ from .config import (
     resolve_api_key,
     using_data_dir,
 )
+from .events import MEETING_ENDED, ServerEvent
 from .http.connections import GUARD_KEY, ConnectionGuard, GuardedSite
 from .http.errors import error_middleware
-from .cluster import LOCAL_NODE, Cluster, new_node_id
-from .events import MEETING_ENDED, ServerEvent
 from .http.keys import (
     API_KEY_KEY,
     CLUSTER_KEY,

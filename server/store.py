@@ -123,27 +123,18 @@ _DELIVERY_COLUMNS = ("id, webhook_id, event_type, body, created_at, attempts, st
                      "next_attempt_at, delivered_at")
 
 
-class Store(abc.ABC):
-    """Call types, meetings, attendees, invites, chat, webhooks and their deliveries, and the
-    leases of several server nodes sharing one database.
+class _Statements(abc.ABC):
+    """How a store runs its queries: each written once, with ``?`` for parameters, ``{seq}`` for
+    the column that orders rows inserted at the same time and ``{skip_locked}`` where
+    PostgreSQL skips rows another node holds; a subclass says how a statement runs (``_run``)
+    and what its driver's integrity error is."""
 
-    Every query is written here once, with ``?`` for parameters, ``{seq}`` for the column that
-    orders rows inserted at the same time and ``{skip_locked}`` where PostgreSQL skips rows
-    another node holds; a subclass says how a statement runs (``_run``) and what its driver's
-    integrity error is. Calls are synchronous and short; use a store from one thread (the
-    event loop's).
-    """
-
-    #: Several server nodes may use it at once (PostgreSQL): leases and claims are contended.
-    shared: ClassVar[bool] = False
     dialect: ClassVar[Dialect]
     #: The driver's exception for a broken constraint (duplicate key, unknown reference).
     _integrity_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
     def __init__(self) -> None:
         self._said: dict[str, str] = {}
-
-    # --- what a database must provide ---------------------------------------------------------
 
     @abc.abstractmethod
     def _run(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[tuple[Any, ...]], int]:
@@ -192,6 +183,98 @@ class Store(abc.ABC):
             return self._rows(sql, params)
         except self._integrity_errors:
             raise duplicate() from None
+
+
+class _Leases(_Statements):
+    """What several server nodes sharing the store use (``server/cluster.py``): the nodes alive,
+    the lease of each live meeting, the secrets they share."""
+
+    def shared_secret(self, name: str, make: Callable[[], str]) -> str:
+        """The secret ``name`` every node uses: the first to ask stores ``make()``."""
+        self._count("INSERT INTO shared_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                    (name, make()))
+        row = self._one("SELECT value FROM shared_secrets WHERE name = ?", (name,))
+        assert row is not None
+        return str(row[0])
+
+    def register_node(self, node_id: str, internal_url: str, now: float, expires_at: float) -> None:
+        self._count(
+            "INSERT INTO nodes (id, internal_url, started_at, expires_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET internal_url = excluded.internal_url, expires_at = excluded.expires_at",
+            (node_id, internal_url, now, expires_at))
+
+    def renew_node(self, node_id: str, expires_at: float) -> set[str] | None:
+        """The node's heartbeat: it and every lease it holds live until ``expires_at``. Returns
+        the meetings it holds (None: the node is not registered any more)."""
+        with self.transaction():
+            if self._count("UPDATE nodes SET expires_at = ? WHERE id = ?", (expires_at, node_id)) != 1:
+                return None
+            self._count("UPDATE meeting_leases SET expires_at = ? WHERE node_id = ?", (expires_at, node_id))
+            rows = self._rows("SELECT meeting_id FROM meeting_leases WHERE node_id = ?", (node_id,))
+        return {row[0] for row in rows}
+
+    def node_url(self, node_id: str, now: float) -> str | None:
+        """Where a live node takes relayed requests (None: unknown, or its heartbeat ran out)."""
+        row = self._one("SELECT internal_url FROM nodes WHERE id = ? AND expires_at >= ?", (node_id, now))
+        return None if row is None else str(row[0])
+
+    def release_leases(self, node_id: str) -> None:
+        """The node stops running meetings: their leases are free for the others at once."""
+        self._count("DELETE FROM meeting_leases WHERE node_id = ?", (node_id,))
+
+    def leave(self, node_id: str) -> None:
+        """A node stops: its leases and deliveries are free for the others at once."""
+        with self.transaction():
+            self._count("DELETE FROM meeting_leases WHERE node_id = ?", (node_id,))
+            self._count("UPDATE webhook_deliveries SET claimed_by = NULL WHERE claimed_by = ? "
+                        "AND status = 'pending'", (node_id,))
+            self._count("DELETE FROM nodes WHERE id = ?", (node_id,))
+
+    def claim_meeting(self, meeting_id: str, node_id: str, now: float, expires_at: float) -> str:
+        """Take the meeting's lease for ``node_id`` if nobody holds it (or its holder's ran
+        out); returns the node that holds it after the attempt."""
+        self._count(
+            "INSERT INTO meeting_leases (meeting_id, node_id, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(meeting_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at "
+            "WHERE meeting_leases.node_id = excluded.node_id OR meeting_leases.expires_at < ?",
+            (meeting_id, node_id, expires_at, now))
+        row = self._one("SELECT node_id FROM meeting_leases WHERE meeting_id = ?", (meeting_id,))
+        assert row is not None
+        return str(row[0])
+
+    def lease_holder(self, meeting_id: str, now: float) -> str | None:
+        """The node holding the meeting's lease at ``now`` (None: nobody)."""
+        row = self._one("SELECT node_id FROM meeting_leases WHERE meeting_id = ? AND expires_at >= ?",
+                        (meeting_id, now))
+        return None if row is None else str(row[0])
+
+    def claim_orphans(self, node_id: str, now: float, expires_at: float) -> list[str]:
+        """Take the lease of every started, unended meeting nobody holds (its node died, or
+        none took it yet): their timers must still fire. Returns the meetings taken."""
+        rows = self._rows(
+            "INSERT INTO meeting_leases (meeting_id, node_id, expires_at) "
+            "SELECT m.id, ?, ? FROM meetings m LEFT JOIN meeting_leases l ON l.meeting_id = m.id "
+            "WHERE m.ended_at IS NULL AND m.started_at IS NOT NULL AND (l.meeting_id IS NULL OR l.expires_at < ?) "
+            "ON CONFLICT(meeting_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at "
+            "WHERE meeting_leases.expires_at < ? RETURNING meeting_id",
+            (node_id, expires_at, now, now))
+        return [str(row[0]) for row in rows]
+
+    def release_meeting(self, meeting_id: str, node_id: str) -> None:
+        self._count("DELETE FROM meeting_leases WHERE meeting_id = ? AND node_id = ?", (meeting_id, node_id))
+
+
+class Store(_Leases):
+    """Call types, meetings, attendees, invites, chat, webhooks and their deliveries, and the
+    leases of several server nodes sharing one database.
+
+    Every query is written here (and in its bases, ``_Statements`` and ``_Leases``) once; a
+    subclass says how a statement runs. Calls are synchronous and short; use a store from one
+    thread (the event loop's).
+    """
+
+    #: Several server nodes may use it at once (PostgreSQL): leases and claims are contended.
+    shared: ClassVar[bool] = False
 
     # --- meetings ---------------------------------------------------------------------------
 
@@ -433,82 +516,6 @@ class Store(abc.ABC):
             "(SELECT id FROM meetings WHERE ended_at IS NOT NULL AND ended_at <= ?)",
             (ended_before,),
         )
-
-    # --- nodes and leases (server/cluster.py) ---------------------------------------------------
-
-    def shared_secret(self, name: str, make: Callable[[], str]) -> str:
-        """The secret ``name`` every node uses: the first to ask stores ``make()``."""
-        self._count("INSERT INTO shared_secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
-                    (name, make()))
-        row = self._one("SELECT value FROM shared_secrets WHERE name = ?", (name,))
-        assert row is not None
-        return str(row[0])
-
-    def register_node(self, node_id: str, internal_url: str, now: float, expires_at: float) -> None:
-        self._count(
-            "INSERT INTO nodes (id, internal_url, started_at, expires_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET internal_url = excluded.internal_url, expires_at = excluded.expires_at",
-            (node_id, internal_url, now, expires_at))
-
-    def renew_node(self, node_id: str, expires_at: float) -> set[str] | None:
-        """The node's heartbeat: it and every lease it holds live until ``expires_at``. Returns
-        the meetings it holds (None: the node is not registered any more)."""
-        with self.transaction():
-            if self._count("UPDATE nodes SET expires_at = ? WHERE id = ?", (expires_at, node_id)) != 1:
-                return None
-            self._count("UPDATE meeting_leases SET expires_at = ? WHERE node_id = ?", (expires_at, node_id))
-            rows = self._rows("SELECT meeting_id FROM meeting_leases WHERE node_id = ?", (node_id,))
-        return {row[0] for row in rows}
-
-    def node_url(self, node_id: str, now: float) -> str | None:
-        """Where a live node takes relayed requests (None: unknown, or its heartbeat ran out)."""
-        row = self._one("SELECT internal_url FROM nodes WHERE id = ? AND expires_at >= ?", (node_id, now))
-        return None if row is None else str(row[0])
-
-    def release_leases(self, node_id: str) -> None:
-        """The node stops running meetings: their leases are free for the others at once."""
-        self._count("DELETE FROM meeting_leases WHERE node_id = ?", (node_id,))
-
-    def leave(self, node_id: str) -> None:
-        """A node stops: its leases and deliveries are free for the others at once."""
-        with self.transaction():
-            self._count("DELETE FROM meeting_leases WHERE node_id = ?", (node_id,))
-            self._count("UPDATE webhook_deliveries SET claimed_by = NULL WHERE claimed_by = ? "
-                        "AND status = 'pending'", (node_id,))
-            self._count("DELETE FROM nodes WHERE id = ?", (node_id,))
-
-    def claim_meeting(self, meeting_id: str, node_id: str, now: float, expires_at: float) -> str:
-        """Take the meeting's lease for ``node_id`` if nobody holds it (or its holder's ran
-        out); returns the node that holds it after the attempt."""
-        self._count(
-            "INSERT INTO meeting_leases (meeting_id, node_id, expires_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(meeting_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at "
-            "WHERE meeting_leases.node_id = excluded.node_id OR meeting_leases.expires_at < ?",
-            (meeting_id, node_id, expires_at, now))
-        row = self._one("SELECT node_id FROM meeting_leases WHERE meeting_id = ?", (meeting_id,))
-        assert row is not None
-        return str(row[0])
-
-    def lease_holder(self, meeting_id: str, now: float) -> str | None:
-        """The node holding the meeting's lease at ``now`` (None: nobody)."""
-        row = self._one("SELECT node_id FROM meeting_leases WHERE meeting_id = ? AND expires_at >= ?",
-                        (meeting_id, now))
-        return None if row is None else str(row[0])
-
-    def claim_orphans(self, node_id: str, now: float, expires_at: float) -> list[str]:
-        """Take the lease of every started, unended meeting nobody holds (its node died, or
-        none took it yet): their timers must still fire. Returns the meetings taken."""
-        rows = self._rows(
-            "INSERT INTO meeting_leases (meeting_id, node_id, expires_at) "
-            "SELECT m.id, ?, ? FROM meetings m LEFT JOIN meeting_leases l ON l.meeting_id = m.id "
-            "WHERE m.ended_at IS NULL AND m.started_at IS NOT NULL AND (l.meeting_id IS NULL OR l.expires_at < ?) "
-            "ON CONFLICT(meeting_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at "
-            "WHERE meeting_leases.expires_at < ? RETURNING meeting_id",
-            (node_id, expires_at, now, now))
-        return [str(row[0]) for row in rows]
-
-    def release_meeting(self, meeting_id: str, node_id: str) -> None:
-        self._count("DELETE FROM meeting_leases WHERE meeting_id = ? AND node_id = ?", (meeting_id, node_id))
 
 
 def _meeting(row: tuple[Any, ...]) -> MeetingRecord:
