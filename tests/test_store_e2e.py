@@ -13,7 +13,7 @@ from aiohttp import web
 
 from server.app import start_server
 from server.clock import ManualClock
-from server.http.keys import LIFECYCLE_KEY
+from server.http.keys import CLUSTER_KEY, LIFECYCLE_KEY
 from support import LIGHT_SMALL, RunningBot, Server, bounded, config_for, eventually
 
 
@@ -75,3 +75,12 @@ async def test_bots_meet_chat_and_the_timer_ends_it_once(stored_server: Server, 
     status, data = await server.call("GET", f"/v1/meetings/{meeting['id']}")
     assert data["meeting"]["ended_at"] == "2027-01-15T08:01:00.000Z"
     assert {a.name for a in server.meetings.list_attendees(meeting["id"])} == {"Ada", "Grace"}
+
+
+async def test_the_health_check_fails_while_the_store_cannot_be_reached(stored_server: Server) -> None:
+    server = stored_server
+    status, data = await server.call("GET", "/healthz", auth=False)
+    assert (status, data) == (200, {"status": "ok"})
+    server.app[CLUSTER_KEY].store.close()  # as good as a database gone: a balancer stops sending here
+    status, data = await server.call("GET", "/healthz", auth=False)
+    assert status == 503 and data["error"]["code"] == "server_restarting"
