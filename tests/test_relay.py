@@ -4,6 +4,7 @@ the meeting — so nobody can tell which node they reached."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -79,3 +80,26 @@ async def test_a_relayed_join_is_never_relayed_again(two_nodes) -> None:
             reply = await ws.receive_json(timeout=10)
     assert (reply["type"], reply["code"], reply["rid"]) == ("error", "server_restarting", 1)
     await ada.finish()
+
+
+async def test_a_node_that_stops_hands_its_meetings_over_at_once(postgres_url: str, tmp_path: Path,
+                                                                 clock: ManualClock) -> None:
+    configs = [dataclasses.replace(config_for(tmp_path / name), store=postgres_url, node_id=name) for name in "ab"]
+    runner_a, url_a, app_a = await start_server(configs[0], clock)
+    runner_b, url_b, app_b = await start_server(configs[1], clock)
+    try:
+        async with aiohttp.ClientSession() as session:
+            a = Server(url_a, session, clock, app_a, tmp_path / "a")
+            meeting = await a.create_meeting()
+            ada = RunningBot(await a.join_url(meeting["id"], "Ada"), **LIGHT_SMALL)
+            await eventually(lambda: ada.report.attendee_id is not None, what="Ada in, on a")
+            assert app_b[CLUSTER_KEY].owner_url(meeting["id"]) == url_a
+            await bounded(runner_a.cleanup(), 45, "a's stop")  # SIGTERM: Ada is told to come back
+            # b takes the meeting at once: no lease to wait for (the clock has not moved)
+            assert app_b[CLUSTER_KEY].owner_url(meeting["id"]) is None
+            assert app_b[CLUSTER_KEY].place(meeting["id"]) is None
+            ada.stop.set()
+            await asyncio.wait_for(ada.task, 20)
+    finally:
+        await bounded(runner_a.cleanup(), 45, "a's cleanup")
+        await bounded(runner_b.cleanup(), 45, "b's cleanup")
