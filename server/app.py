@@ -11,7 +11,7 @@ from aiohttp import web
 from wire import MAX_MESSAGE_BYTES
 
 from .clock import Clock, SystemClock
-from .cluster import LOCAL_NODE, Cluster, new_node_id
+from .cluster import LOCAL_NODE, CallTypeWatch, Cluster, new_node_id
 from .config import (
     API_KEY_FILE,
     STORE_FILE,
@@ -90,6 +90,8 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         webhooks = WebhookDispatcher(store, clock, config, meetings.events, cluster.node_id)
         cluster.on_lost = rooms.hand_over
         cluster.on_heartbeat.append(webhooks.adopt)
+        if store.shared:  # call types changed through another node reach the rooms here
+            cluster.on_heartbeat.append(CallTypeWatch(store, rooms.refresh_call_type))
 
         def on_meeting_event(event: ServerEvent) -> None:
             if event.type == MEETING_ENDED:

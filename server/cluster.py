@@ -174,3 +174,25 @@ class Cluster:
     def ended(self, meeting_id: str) -> None:
         """The meeting ended (its lease went with it)."""
         self._held.discard(meeting_id)
+
+
+class CallTypeWatch:
+    """Call types changed through another node reach this node's live rooms: at each heartbeat
+    the stored call types are compared with the last look, and the rooms of each one that
+    changed are refreshed (new capabilities, the timer). Only for a shared store: a single
+    server refreshes its rooms when it changes one itself."""
+
+    def __init__(self, store: Store, refresh: Callable[[str], None]) -> None:
+        self._store = store
+        self._refresh = refresh
+        self._seen = self._look()
+
+    def _look(self) -> dict[str, tuple[str, str]]:
+        return {kind.name: (repr(kind.grants), repr(kind.settings)) for kind in self._store.list_call_types()}
+
+    def __call__(self) -> None:
+        now = self._look()
+        changed = [name for name, value in now.items() if self._seen.get(name) != value]
+        self._seen = now
+        for name in changed:
+            self._refresh(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests never need a display
@@ -22,10 +23,19 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--server-store", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="the store of the `server` fixture's servers (default sqlite; postgresql runs "
+                     "every test that uses it on a throwaway PostgreSQL cluster)")
+
+
 @pytest.fixture
-async def server(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
+async def server(request, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
     data_dir = tmp_path / "data"
-    runner, base_url, app = await start_server(config_for(data_dir), clock)
+    config = config_for(data_dir)
+    if request.config.getoption("--server-store") == "postgresql":
+        config = dataclasses.replace(config, store=request.getfixturevalue("postgres_url"))
+    runner, base_url, app = await start_server(config, clock)
     try:
         async with aiohttp.ClientSession() as session:
             yield Server(base_url, session, clock, app, data_dir)

@@ -17,7 +17,7 @@ from server.clock import ManualClock
 from server.http.keys import CLUSTER_KEY, ROOMS_KEY
 from server.http.relay import RELAYED_HEADER
 from support import AUTH, LIGHT_SMALL, RunningBot, Server, bounded, config_for, eventually
-from wire import Join, encode
+from wire import Capability, Join, encode
 
 
 @pytest.fixture
@@ -27,7 +27,8 @@ async def two_nodes(postgres_url: str, tmp_path: Path, clock: ManualClock) -> As
     try:
         async with aiohttp.ClientSession() as session:
             for name in ("a", "b"):
-                config = dataclasses.replace(config_for(tmp_path / name), store=postgres_url, node_id=name)
+                config = dataclasses.replace(config_for(tmp_path / name), store=postgres_url, node_id=name,
+                                             lease_seconds=0.6)  # a heartbeat every 0.2 s
                 runner, base_url, app = await start_server(config, clock)
                 runners.append(runner)
                 servers.append(Server(base_url, session, clock, app, tmp_path / name))
@@ -60,6 +61,24 @@ async def test_a_join_and_rest_calls_at_the_other_node_reach_the_meeting(two_nod
     status, _ = await b.call("DELETE", f"/v1/meetings/{meeting['id']}")
     assert status == 200
     assert [(await bot.task).end_reason for bot in (ada, grace)] == ["deleted", "deleted"]
+
+
+async def test_a_call_type_changed_at_the_other_node_reaches_the_room(two_nodes) -> None:
+    a, b = two_nodes
+    status, _ = await a.call("POST", "/v1/call-types", {
+        "name": "webinar", "grants": {"viewer": [Capability.JOIN_CALL]},
+        "settings": {"limits": {"max_duration_seconds": None, "max_participants": 100}}})
+    assert status == 201
+    meeting = await a.create_meeting(call_type="webinar")
+    ada = RunningBot(await a.join_url(meeting["id"], "Ada", role="viewer"), camera="none", mic="none",
+                     **LIGHT_SMALL)
+    await eventually(lambda: ada.report.attendee_id is not None, what="Ada in, on a")
+    assert ada.session.roster.capabilities == (Capability.JOIN_CALL,)
+    status, _ = await b.call("PATCH", "/v1/call-types/webinar", {"grants": {"viewer": [Capability.JOIN_CALL, Capability.SEND_AUDIO]}})
+    assert status == 200
+    await eventually(lambda: Capability.SEND_AUDIO in ada.session.roster.capabilities,
+                     what="a's room told by its heartbeat")
+    await ada.finish()
 
 
 async def test_a_relayed_join_is_never_relayed_again(two_nodes) -> None:

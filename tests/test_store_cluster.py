@@ -220,3 +220,19 @@ def test_a_connection_that_broke_is_made_again(postgres_url: str) -> None:
         assert store.get_meeting("m") == LIVE  # ... and the next one connects again
     finally:
         store.close()
+
+
+def test_call_types_changed_elsewhere_are_noticed_once(store: Store) -> None:
+    from server.cluster import CallTypeWatch
+    from server.store import CallTypeRecord
+
+    refreshed: list[str] = []
+    store.save_call_type(CallTypeRecord("webinar", {"host": ["join-call"]}, {}, T0))
+    watch = CallTypeWatch(store, refreshed.append)
+    watch()
+    assert refreshed == []  # as it was when the node started
+    store.save_call_type(CallTypeRecord("webinar", {"host": ["join-call", "send-audio"]}, {}, T0))  # another node
+    store.save_call_type(CallTypeRecord("class", {"teacher": ["join-call"]}, {}, T0))
+    watch()
+    watch()
+    assert sorted(refreshed) == ["class", "webinar"]
