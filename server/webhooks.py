@@ -24,7 +24,10 @@ was ("HTTP 500", "timed out", "connection failed", ...), never the system's erro
 would tell the API-key holder which ports are open on hosts it cannot otherwise reach. URLs
 that point at the server's own machine or network are refused unless the operator allows them
 (``server/webhook_targets.py``). Every delivery is stored (``server/store.py``) before it
-is sent, so those still pending when the server stops go on after a restart.
+is sent, so those still pending when the server stops go on after a restart. With several
+server nodes on one database (``server/cluster.py``) a delivery is sent by the node that
+claimed it (the one that stored it); the pending ones of a node that died are claimed by
+another at its heartbeat (``adopt``), never by two.
 
 Delivery never delays a meeting: the bus callback only writes the delivery to the store and
 queues it. Each webhook has its own lane (an asyncio task that exists while it has work), which

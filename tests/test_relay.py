@@ -122,3 +122,23 @@ async def test_a_node_that_stops_hands_its_meetings_over_at_once(postgres_url: s
     finally:
         await bounded(runner_a.cleanup(), 45, "a's cleanup")
         await bounded(runner_b.cleanup(), 45, "b's cleanup")
+
+
+async def test_an_owner_that_cannot_be_reached(two_nodes) -> None:
+    a, b = two_nodes
+    meeting = await a.create_meeting()
+    store, now = b.app[CLUSTER_KEY].store, b.clock.now()
+    # a node that registered, took the meeting, and died without a word (nothing listens there)
+    store.register_node("ghost", "http://127.0.0.1:9", now, now + 60)
+    assert store.claim_meeting(meeting["id"], "ghost", now, now + 60) == "ghost"
+    status, data = await b.call("GET", f"/v1/meetings/{meeting['id']}")  # answered here instead
+    assert status == 200 and data["meeting"]["id"] == meeting["id"]
+    status, data = await b.call("POST", f"/v1/meetings/{meeting['id']}/attendees",
+                                {"user_id": "u-g", "name": "Grace", "role": "participant"})
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(b.base_url.replace("http", "ws", 1) + "/v1/rtc") as ws:
+            await ws.send_str(encode(Join(meeting_id=meeting["id"], token=data["join_token"]), 7))
+            reply = await ws.receive_json(timeout=10)
+    assert (reply["type"], reply["code"], reply["rid"]) == ("error", "server_restarting", 7)  # try again
+    b.clock.advance(61)  # the ghost's lease ran out: the next join takes the meeting over
+    assert b.app[CLUSTER_KEY].place(meeting["id"]) is None
