@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # tests/postgres.py: the throwaway cluster
+sys.path.insert(0, str(ROOT / "tests"))  # tests/pg_cluster.py: the throwaway cluster
 
 from server.clock import ManualClock  # noqa: E402
 from server.cluster import Cluster  # noqa: E402
@@ -121,7 +121,7 @@ async def main() -> None:
             sqlite.close()
         url = args.postgres
         if url is None:
-            from postgres import PostgresCluster, find_binaries
+            from pg_cluster import PostgresCluster, find_binaries
 
             bin_dir = find_binaries()
             if bin_dir is None:

@@ -137,12 +137,12 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     session.config._parley_exitstatus = exitstatus
 
 
-# --- PostgreSQL (tests/postgres.py): one cluster a session, a schema a test -----------------------
+# --- PostgreSQL (tests/pg_cluster.py): one cluster a session, a schema a test -----------------------
 
 
 @pytest.fixture(scope="session")
 def postgres_cluster():
-    from postgres import PostgresCluster, find_binaries
+    from pg_cluster import PostgresCluster, find_binaries
 
     bin_dir = find_binaries()
     if bin_dir is None:
