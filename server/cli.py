@@ -104,6 +104,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
+    parser.add_argument("--public-tls", action="store_true",
+                        help="the --public-host address speaks TLS, terminated by a balancer or reverse "
+                        "proxy in front of this server: join links say parleys://")
     parser.add_argument("--max-meeting-minutes", type=_minutes, default=24 * 3600, metavar="MINUTES",
                         help="no meeting runs longer, whatever its settings (default 1440: 24 h)")
     parser.add_argument("--empty-minutes", type=_minutes, default=5 * 60, metavar="MINUTES",
@@ -143,6 +146,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         api_key=api_key_from(environ),
         ice_addresses=args.ice_addresses or ["127.0.0.1"],
         public_host=args.public_host,
+        public_tls=args.public_tls,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
         allow_private_webhooks=args.allow_private_webhooks,

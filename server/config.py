@@ -68,6 +68,9 @@ class ServerConfig:
     lease_seconds: float = 10.0
     #: host:port written into join URLs; None: f"{host}:{port}" with the port really bound.
     public_host: str | None = None
+    #: ``public_host`` speaks TLS though this server does not (a balancer or reverse proxy in
+    #: front terminates it): join URLs say parleys://.
+    public_tls: bool = False
     #: Auto-end rules (server/lifecycle.py): no meeting runs longer than this whatever its
     #: settings (reason "max_duration") ...
     max_meeting_seconds: float = 24 * 3600

@@ -200,8 +200,8 @@ class MeetingService:
         self._signer = signer
         self._config = config
         self._public_host = config.public_host or host_port(config.host, config.port)
-        #: parleys:// when the server speaks TLS (https, wss), parley:// otherwise
-        self._scheme = "parleys" if config.tls else "parley"
+        #: parleys:// when the server (or the proxy in front of it) speaks TLS, parley:// otherwise
+        self._scheme = "parleys" if config.tls or config.public_tls else "parley"
         #: What happens to meetings (webhooks listen here).
         self.events = EventBus()
         #: The live participants of a meeting (the room registry, once built, tells them).

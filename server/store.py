@@ -233,11 +233,13 @@ class _Leases(_Statements):
     def claim_meeting(self, meeting_id: str, node_id: str, now: float, expires_at: float) -> str:
         """Take the meeting's lease for ``node_id`` if nobody holds it (or its holder's ran
         out); returns the node that holds it after the attempt."""
-        self._count(
+        taken = self._rows(  # one round trip when the lease is (or becomes) this node's
             "INSERT INTO meeting_leases (meeting_id, node_id, expires_at) VALUES (?, ?, ?) "
             "ON CONFLICT(meeting_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at "
-            "WHERE meeting_leases.node_id = excluded.node_id OR meeting_leases.expires_at < ?",
+            "WHERE meeting_leases.node_id = excluded.node_id OR meeting_leases.expires_at < ? RETURNING node_id",
             (meeting_id, node_id, expires_at, now))
+        if taken:
+            return str(taken[0][0])
         row = self._one("SELECT node_id FROM meeting_leases WHERE meeting_id = ?", (meeting_id,))
         assert row is not None
         return str(row[0])
