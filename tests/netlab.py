@@ -151,10 +151,10 @@ class Lab:
     def start(self, ns: str, name: str, command: list[str], env: dict[str, str] | None = None,
               stdout=subprocess.DEVNULL) -> subprocess.Popen:
         """``command`` in ``ns`` (its stderr in ``tmp/NAME.stderr``), stopped by ``close()``."""
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, *command], cwd=REPO,
-                                env=env or dict(os.environ, PYTHONPATH=str(REPO)),
-                                stdin=subprocess.DEVNULL, stdout=stdout,
-                                stderr=(self.tmp / f"{name}.stderr").open("wb"), text=True)
+        with (self.tmp / f"{name}.stderr").open("wb") as stderr:  # the child keeps its own copy
+            proc = subprocess.Popen(["ip", "netns", "exec", ns, *command], cwd=REPO,
+                                    env=env or dict(os.environ, PYTHONPATH=str(REPO)),
+                                    stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, text=True)
         self.processes.append((name, proc))
         return proc
 
@@ -224,6 +224,8 @@ class Lab:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=5)
+            if proc.stdout is not None:
+                proc.stdout.close()
         self.processes.clear()
         for ns in reversed(self.namespaces):
             # the namespace's veth ends go with it
