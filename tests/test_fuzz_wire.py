@@ -83,6 +83,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "limit": st.integers(1, MAX_CHAT_PAGE),
     "width": st.integers(0, wire.MAX_TILE_PIXELS),  # video_needs: a tile's size on screen
     "height": st.integers(0, wire.MAX_TILE_PIXELS),
+    "urls": st.lists(st.sampled_from(["turn:127.0.0.1:3478", "turn:127.0.0.1:3478?transport=tcp",
+                                      "turns:relay.example:443?transport=tcp"]), min_size=1, max_size=3),
 }
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from rtcseam.ice import checked, host_addresses
+from rtcseam.ice import checked, checked_announced, gathering
 from rtcseam.peer import close_bounded
 from wire import ErrorCode, ProtocolError, TileNeed, TrackInfo, VideoLayer
 
@@ -83,7 +83,7 @@ class PublisherPeer:
     """Receives one participant's media; hands each track to the room as an UpTrack."""
 
     def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...],
-                 on_layers: LayersNotice | None = None) -> None:
+                 announced: dict[str, str] | None = None, on_layers: LayersNotice | None = None) -> None:
         self.attendee_id = attendee_id
         self.pc = RTCPeerConnection(_configuration())
         #: kind -> its track ("video": the camera's best layer; its others in ``layers``)
@@ -91,6 +91,7 @@ class PublisherPeer:
         self.uplink = Uplink()
         self._receivers: dict[str, object] = {}  # layer name -> its receiver
         self._ice_addresses = ice_addresses
+        self._announced = announced
         self._on_layers = on_layers
         self._layers_told: list[str] | None = None
         self._loop: asyncio.Task | None = None
@@ -131,7 +132,7 @@ class PublisherPeer:
                 else:
                     self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
-            with host_addresses(self._ice_addresses):
+            with gathering(self._ice_addresses, announced=self._announced):
                 await self.pc.setLocalDescription(answer)
         except ProtocolError:
             raise
@@ -164,6 +165,13 @@ class PublisherPeer:
                 self._layers_told = wanted
                 self._on_layers(wanted)
 
+    @property
+    def connected(self) -> bool:
+        return self.pc.connectionState == "connected"
+
+    def on_connection_change(self, changed: Callable[[], None]) -> None:
+        self.pc.on("connectionstatechange", changed)
+
     async def close(self) -> None:
         if self._loop is not None:
             self._loop.cancel()
@@ -178,18 +186,20 @@ class PublisherPeer:
 
 class ForwardingPeers:
     """The forwarding unit as a room's peer factory (``server.rooms.media.PeerFactory``): its
-    connections offer exactly ``ice_addresses`` as host candidates (``--ice-address``)."""
+    connections offer exactly ``ice_addresses`` as host candidates (``--ice-address``), each
+    under its public address from ``announced`` if it has one (``--announced-address``)."""
 
-    def __init__(self, ice_addresses: list[str]) -> None:
+    def __init__(self, ice_addresses: list[str], announced: dict[str, str] | None = None) -> None:
         self._ice_addresses = checked(ice_addresses)  # ValueError for what is not an IP address
+        self._announced = checked_announced(announced)
 
     def publisher(self, attendee_id: str, on_layers: LayersNotice | None = None) -> PublisherPeer:
-        return PublisherPeer(attendee_id, self._ice_addresses, on_layers)
+        return PublisherPeer(attendee_id, self._ice_addresses, self._announced, on_layers)
 
     def subscriber(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                    send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
                    on_video: VideoNotice | None = None) -> SubscriberPeer:
-        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses, on_video)
+        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses, self._announced, on_video)
 
 
 @dataclass
@@ -203,11 +213,13 @@ class SubscriberPeer:
 
     def __init__(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                  send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
-                 ice_addresses: tuple[str, ...], on_video: VideoNotice | None = None) -> None:
+                 ice_addresses: tuple[str, ...], announced: dict[str, str] | None = None,
+                 on_video: VideoNotice | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self.downlink = Downlink(on_video)
         self._loop = asyncio.ensure_future(_every(downlink.INTERVAL, self.allocate, "subscriber allocation"))
         self._ice_addresses = ice_addresses
+        self._announced = announced
         self._send_offer = send_offer
         self._send_tracks = send_tracks
         self._sections: list[_Section] = []
@@ -276,7 +288,7 @@ class SubscriberPeer:
             tracks = self.tracks()
             if new_sections:
                 offer = await self.pc.createOffer()
-                with host_addresses(self._ice_addresses):
+                with gathering(self._ice_addresses, announced=self._announced):
                     await self.pc.setLocalDescription(offer)
                 self._offer_pending = True
                 self._told = self.tracks()
