@@ -433,8 +433,11 @@ async def _request_keyframe(client: ClientConnection, room: Room, me: Participan
 
 
 async def _video_needs(client: ClientConnection, room: Room, me: Participant, message: VideoNeeds) -> None:
-    if me.subscriber is not None:  # what I show of each video: the media backend's business alone
-        me.subscriber.set_needs(message.tiles)
+    # what I show of each video: the media backend's business alone (one without layers or an
+    # allocation of its own may not take it)
+    set_needs = getattr(me.subscriber, "set_needs", None)
+    if set_needs is not None:
+        set_needs(message.tiles)
 
 
 async def _leave(client: ClientConnection, room: Room, me: Participant, message: Leave) -> None:

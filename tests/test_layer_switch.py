@@ -1,0 +1,129 @@
+"""A down track switching between a camera's layers, and pausing (server/sfu/forwarding.py), with
+synthetic packets through a real aiortc sender (the socket replaced by a list): the subscriber
+sees one continuous stream, the old layer goes on until the new one's keyframe, which is asked
+for once, and a paused section sends nothing and resumes at a keyframe without a gap."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from aiortc import RTCPeerConnection
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+
+from server.sfu import seam
+from server.sfu.forwarding import DownTrack, UpTrack, vp8_keyframe_height
+
+VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+KEYFRAME_360 = b"\x10" + b"\x00\x00\x00\x9d\x01\x2a\x80\x02\x68\x01" + bytes(100)  # 640x360
+KEYFRAME_180 = b"\x10" + b"\x00\x00\x00\x9d\x01\x2a\x40\x01\xb4\x00" + bytes(100)  # 320x180
+DELTA = b"\x10\x01" + bytes(100)
+
+
+@pytest.fixture
+async def section(monkeypatch):
+    sent: list[bytes] = []
+
+    async def send_rtp(sender, data: bytes) -> None:
+        sent.append(data)
+
+    monkeypatch.setattr(seam, "send_rtp", send_rtp)
+    plis: dict[str, int] = {"high": 0, "low": 0}
+    high = UpTrack("ada", "video", request_pli=lambda ssrc: plis.__setitem__("high", plis["high"] + 1), layer="high")
+    low = UpTrack("ada", "video", request_pli=lambda ssrc: plis.__setitem__("low", plis["low"] + 1), layer="low")
+    high.add_layer(low)
+    pc = RTCPeerConnection()
+    down = DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video")
+    down._on_started(100)
+    yield high, low, down, sent, plis
+    await pc.close()
+
+
+class Source:
+    """One layer's packets: its own SSRC, sequence numbers and timestamps."""
+
+    def __init__(self, up: UpTrack, ssrc: int, seq: int, ts: int) -> None:
+        self.up, self.ssrc, self.seq, self.ts = up, ssrc, seq, ts
+
+    async def frame(self, payload: bytes = DELTA) -> None:
+        await self.up.on_packet(RtpPacket(payload_type=96, sequence_number=self.seq, timestamp=self.ts,
+                                          ssrc=self.ssrc, payload=payload, marker=1), VP8)
+        self.seq = (self.seq + 1) & 0xFFFF
+        self.ts = (self.ts + 3000) & 0xFFFFFFFF
+
+
+def headers(sent: list[bytes]) -> list[tuple[int, int, int]]:
+    return [struct.unpack_from("!HII", data, 2) for data in sent]
+
+
+def payloads(sent: list[bytes]) -> list[bytes]:
+    return [data[12:] for data in sent]
+
+
+async def test_a_switch_waits_for_the_new_layers_keyframe_and_keeps_the_stream_continuous(section) -> None:
+    high, low, down, sent, plis = section
+    big, small = Source(high, 1111, 500, 90_000), Source(low, 2222, 40_000, 7_000_000)
+    down.bind(high)
+    await big.frame(KEYFRAME_360)
+    for _ in range(4):
+        await big.frame()
+        await small.frame()  # the other layer goes nowhere yet
+    assert len(sent) == 5 and high.height == 360
+
+    down.switch(low)
+    assert plis["low"] == 1  # a keyframe of the small layer is asked for at once
+    await small.frame()  # not a keyframe: not switched yet...
+    await big.frame()  # ...so the whole picture goes on
+    assert len(sent) == 6 and payloads(sent)[-1] == DELTA
+    await small.frame(KEYFRAME_180)  # the switch happens here
+    await big.frame()  # and the old layer is no longer sent
+    await small.frame()
+    assert down.up is low and low.height == 180
+    assert payloads(sent)[6:] == [KEYFRAME_180, DELTA]
+    seqs = [h[0] for h in headers(sent)]
+    stamps = [h[1] for h in headers(sent)]
+    ssrcs = {h[2] for h in headers(sent)}
+    assert seqs == [(seqs[0] + i) & 0xFFFF for i in range(len(seqs))]  # no gap, no jump
+    assert all(0 < (b - a) & 0xFFFFFFFF <= 6000 for a, b in zip(stamps, stamps[1:]))  # forward, about a frame
+    assert ssrcs == {seam.sender_ssrc(down.sender)}  # one stream for the subscriber
+
+
+async def test_switching_back_before_the_keyframe_came_cancels_the_switch(section) -> None:
+    high, low, down, sent, _ = section
+    big, small = Source(high, 1111, 1, 0), Source(low, 2222, 1, 0)
+    down.bind(high)
+    await big.frame(KEYFRAME_360)
+    down.switch(low)
+    down.switch(high)
+    await small.frame(KEYFRAME_180)
+    await big.frame()
+    assert down.up is high and payloads(sent) == [KEYFRAME_360, DELTA]
+    assert down not in low.downs
+
+
+async def test_a_paused_section_sends_nothing_and_resumes_at_a_keyframe_without_a_gap(section) -> None:
+    high, _, down, sent, plis = section
+    big = Source(high, 1111, 65_530, 0)  # across the 16-bit wrap, too
+    down.bind(high)
+    await big.frame(KEYFRAME_360)
+    await big.frame()
+    down.pause(True)
+    for _ in range(10):
+        await big.frame()
+    assert len(sent) == 2
+    asked = plis["high"]
+    down.pause(False)
+    assert plis["high"] == asked + 1
+    await big.frame()  # waits for the keyframe
+    await big.frame(KEYFRAME_360)
+    await big.frame()
+    assert payloads(sent)[2:] == [KEYFRAME_360, DELTA]
+    seqs = [h[0] for h in headers(sent)]
+    assert seqs == [(seqs[0] + i) & 0xFFFF for i in range(4)]
+
+
+def test_the_height_is_read_from_a_vp8_keyframe() -> None:
+    assert vp8_keyframe_height(KEYFRAME_360) == 360
+    assert vp8_keyframe_height(KEYFRAME_180) == 180
+    assert vp8_keyframe_height(DELTA) is None
