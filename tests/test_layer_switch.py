@@ -127,3 +127,25 @@ def test_the_height_is_read_from_a_vp8_keyframe() -> None:
     assert vp8_keyframe_height(KEYFRAME_360) == 360
     assert vp8_keyframe_height(KEYFRAME_180) == 180
     assert vp8_keyframe_height(DELTA) is None
+
+
+async def test_a_keyframe_request_goes_to_the_layer_the_subscriber_receives() -> None:
+    from server.sfu.peers import SubscriberPeer
+
+    async def nothing(*args) -> None:
+        return None
+
+    plis: list[str] = []
+    high = UpTrack("ada", "video", request_pli=lambda ssrc: plis.append("high"), layer="high")
+    low = UpTrack("ada", "video", request_pli=lambda ssrc: plis.append("low"), layer="low")
+    high.add_layer(low)
+    high.media_ssrc, low.media_ssrc = 1, 2
+    peer = SubscriberPeer(nothing, nothing, ("127.0.0.1",))
+    try:
+        await peer.update({("ada", "video"): high})
+        down = next(s.down for s in peer._sections if s.down.up is high)
+        down.bind(low)  # the allocation gave this subscriber the small layer
+        assert peer.request_keyframe("ada") and plis == ["low"]
+        assert not peer.request_keyframe("nobody")
+    finally:
+        await peer.close()

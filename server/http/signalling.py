@@ -429,7 +429,10 @@ async def _end_meeting(client: ClientConnection, room: Room, me: Participant, me
 
 async def _request_keyframe(client: ClientConnection, room: Room, me: Participant,
                             message: RequestKeyframe) -> None:
-    room.request_keyframe(message.attendee_id)
+    # a keyframe of the layer I receive of that camera, when my media backend knows it
+    ask = getattr(me.subscriber, "request_keyframe", None)
+    if ask is None or not ask(message.attendee_id):
+        room.request_keyframe(message.attendee_id)
 
 
 async def _video_needs(client: ClientConnection, room: Room, me: Participant, message: VideoNeeds) -> None:

@@ -242,6 +242,16 @@ class SubscriberPeer:
         self.downlink.set_needs(tiles)
         self.allocate()
 
+    def request_keyframe(self, attendee_id: str) -> bool:
+        """Ask for a keyframe of the layer this participant receives of ``attendee_id``'s
+        camera (``request_keyframe``); False when it receives none."""
+        for section in self._sections:
+            down = section.down
+            if down.kind == "video" and down.up is not None and down.up.attendee_id == attendee_id:
+                down.up.request_keyframe()
+                return True
+        return False
+
     def allocate(self) -> None:
         """Spend the downlink estimate on the videos now (downlink.Downlink.tick)."""
         if self._closed:
