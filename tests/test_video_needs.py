@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from desktop.session import PauseReason, TileNeed
-from desktop.session.events import RemoteVideoChanged
+from desktop.session.events import ActiveSpeakersChanged, RemoteVideoChanged
 from desktop.ui.bridge import SessionBridge
 from desktop.ui.tile_grid import TileGrid
 from desktop.ui.video_needs import VideoNeedsReporter
@@ -88,6 +88,16 @@ def test_the_layout_is_told_once_with_the_remote_tiles_sizes(call, qtbot) -> Non
     tiles = {t.attendee_id: t for t in sent(session, tasks)}
     assert tiles["grace"].stage and not tiles["ada"].stage
     assert tiles["grace"].height > tiles["ada"].height  # the stage is large, the strip small
+
+
+def test_the_active_speaker_is_served_first_wherever_its_tile_is(call, qtbot) -> None:
+    session, tasks, grid, reporter = call
+    grid.show()
+    qtbot.waitUntil(lambda: len(tasks.spawned) == 1, timeout=2000)
+    sent(session, tasks)
+    session.emit(ActiveSpeakersChanged(("grace", "ada")))
+    qtbot.waitUntil(lambda: len(tasks.spawned) == 1, timeout=2000)
+    assert {t.attendee_id: t.stage for t in sent(session, tasks)} == {"ada": False, "grace": True}
 
 
 def test_a_grid_that_is_not_shown_needs_nothing(call) -> None:

@@ -1,7 +1,7 @@
 """The call window's side of adaptive video: what each tile needs, and the paused notice.
 
 After each layout of the tile grid, the size each remote tile has on screen (and whether it is on
-the stage: pinned, the active speaker, a shared screen) goes to the server (``video_needs``,
+the stage: pinned, a shared screen, or the active speaker wherever its tile is) goes to the server (``video_needs``,
 through ``MeetingSession.show_videos``), at most once per :data:`DEBOUNCE_MS`, so the server sends
 no larger a layer than is shown. When the server pauses a video because my downlink cannot carry
 it, the tile says so ("Video paused because of a poor connection") until it resumes.
@@ -33,10 +33,18 @@ class VideoNeedsReporter(QObject):
         self._tasks = tasks
         self._self_key = self_key
         self._sizes: dict[str, tuple[int, int]] = {}
+        self._speaker: str | None = None  # the most active speaker now
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.send)
         grid.laid_out.connect(self._on_laid_out)
         bridge.remote_video_changed.connect(self._on_remote_video)
+        bridge.active_speakers_changed.connect(self._on_speakers)
+
+    def _on_speakers(self, ranking: tuple) -> None:
+        speaker = ranking[0] if ranking else None
+        if speaker != self._speaker:
+            self._speaker = speaker
+            self._timer.start()
 
     def _on_laid_out(self, sizes: dict) -> None:
         self._sizes = {key: size for key, size in sizes.items() if key != self._self_key}
@@ -45,7 +53,7 @@ class VideoNeedsReporter(QObject):
     def needs(self) -> list[TileNeed]:
         """What each remote tile needs now (all hidden while the grid is not shown)."""
         shown = self._grid.isVisible()
-        stage = set(self._grid.stage_keys())
+        stage = set(self._grid.stage_keys()) | {self._speaker}
         return [TileNeed(attendee_id=key, width=w if shown else 0, height=h if shown else 0, stage=key in stage)
                 for key, (w, h) in self._sizes.items()]
 
