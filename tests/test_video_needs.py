@@ -100,11 +100,14 @@ def test_the_active_speaker_is_served_first_wherever_its_tile_is(call, qtbot) ->
     assert {t.attendee_id: t.stage for t in sent(session, tasks)} == {"ada": False, "grace": True}
 
 
-def test_a_grid_that_is_not_shown_needs_nothing(call) -> None:
+def test_a_layout_made_before_the_grid_is_shown_is_not_told(call, qtbot) -> None:
     session, tasks, grid, reporter = call
-    grid.resize(800, 450)  # a layout while hidden (a minimised window)
+    grid.resize(800, 450)  # laid out while not shown yet
     reporter.send()
-    assert all((t.width, t.height) == (0, 0) for t in sent(session, tasks))
+    assert tasks.spawned == []  # not "every tile hidden": nothing
+    grid.show()
+    qtbot.waitUntil(lambda: len(tasks.spawned) == 1, timeout=2000)
+    assert all(t.height > 0 for t in sent(session, tasks))
 
 
 def test_a_pause_for_bandwidth_shows_on_the_tile_until_it_resumes(call) -> None:

@@ -51,14 +51,17 @@ class VideoNeedsReporter(QObject):
         self._timer.start()
 
     def needs(self) -> list[TileNeed]:
-        """What each remote tile needs now (all hidden while the grid is not shown)."""
-        shown = self._grid.isVisible()
+        """What each remote tile needs now: its size in the latest layout (0 x 0: laid out with
+        no room), and whether it is on the stage."""
         stage = set(self._grid.stage_keys()) | {self._speaker}
-        return [TileNeed(attendee_id=key, width=w if shown else 0, height=h if shown else 0, stage=key in stage)
+        return [TileNeed(attendee_id=key, width=w, height=h, stage=key in stage)
                 for key, (w, h) in self._sizes.items()]
 
     def send(self) -> None:
-        self._tasks.spawn(self._session.show_videos(self.needs()))
+        """Tell the server, once the grid is shown (a layout made before that is not what the
+        user sees: nothing is said rather than every tile hidden)."""
+        if self._grid.isVisible():
+            self._tasks.spawn(self._session.show_videos(self.needs()))
 
     def _on_remote_video(self, attendee_id: str, paused: bool, reason: str | None) -> None:
         tile = self._grid.tile(attendee_id)
