@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.sfu.allocation import HOLD, HOLD_MAX, LOWER_AFTER, Allocator, Layer, Priority, Want, allocate
+from server.sfu.allocation import HOLD, HOLD_MAX, LOWER_AFTER, PAUSE_AFTER, Allocator, Layer, Priority, Want, allocate
 
 HIGH = Layer("high", 500_000, 360)
 LOW = Layer("low", 150_000, 180)
@@ -80,9 +80,9 @@ def test_the_allocator_pauses_only_after_a_sustained_shortfall_and_resumes_after
     assert allocator.decide(2_000_000, wants, now=1.5).paused() == set()
     # ...a sustained one pauses the lower priority (here: the later id)
     allocator.decide(700_000, wants, now=2.0)
-    assert allocator.decide(700_000, wants, now=2.0 + LOWER_AFTER).paused() == {"cam01"}
+    assert allocator.decide(700_000, wants, now=2.0 + PAUSE_AFTER).paused() == {"cam01"}
     # the link recovers: the pause holds HOLD seconds, then it resumes
-    t = 2.0 + LOWER_AFTER
+    t = 2.0 + PAUSE_AFTER
     assert allocator.decide(2_000_000, wants, now=t + HOLD / 2).paused() == {"cam01"}
     assert allocator.decide(2_000_000, wants, now=t + HOLD).paused() == set()
 
@@ -93,20 +93,30 @@ def test_a_resumption_that_fails_waits_twice_as_long_next_time_up_to_a_limit() -
     t = 0.0
     allocator.decide(2_000_000, wants, now=t)
     allocator.decide(700_000, wants, now=t + 0.5)
-    allocator.decide(700_000, wants, now=t + 0.5 + LOWER_AFTER)
+    allocator.decide(700_000, wants, now=t + 0.5 + PAUSE_AFTER)
     waits = []
-    t += 0.5 + LOWER_AFTER
+    t += 0.5 + PAUSE_AFTER
     for _ in range(6):
         paused_at = t
         while allocator.decide(2_000_000, wants, now=t).paused():  # wait for the resumption
             t += 0.5
         waits.append(t - paused_at)
         allocator.decide(700_000, wants, now=t + 0.1)  # the link still cannot carry it
-        t += 0.1 + LOWER_AFTER
+        t += 0.1 + PAUSE_AFTER
         assert allocator.decide(700_000, wants, now=t).paused() == {"cam01"}
     assert waits[:3] == pytest.approx([HOLD, 2 * HOLD, 4 * HOLD])
     assert waits[3] >= 8 * HOLD - 0.5  # the ticks are 0.5 s apart
     assert waits[4:] == pytest.approx([HOLD_MAX, HOLD_MAX], abs=0.5)
+
+
+def test_a_short_link_costs_a_layer_first_and_only_later_the_picture() -> None:
+    allocator = Allocator()
+    wants = cams(2)
+    assert set(allocator.decide(5_000_000, wants, now=0.0).layers.values()) == {"high"}
+    allocator.decide(200_000, wants, now=1.0)  # room for one small layer only
+    lowered = allocator.decide(200_000, wants, now=1.0 + LOWER_AFTER)
+    assert lowered.layers == {"cam00": "low", "cam01": "low"} and lowered.paused() == set()
+    assert allocator.decide(200_000, wants, now=1.0 + PAUSE_AFTER).layers == {"cam00": "low", "cam01": None}
 
 
 def test_a_camera_that_leaves_is_forgotten() -> None:

@@ -11,7 +11,8 @@ a hidden tile needs nothing).
 Hysteresis (:class:`Allocator`): a video that is on keeps its layer as long as that fits; a
 paused video resumes, and a video moves up a layer, only with :data:`HEADROOM` to spare and
 only after it stayed put :data:`HOLD` seconds; a video is lowered or paused only when it has
-not fitted for :data:`LOWER_AFTER` seconds in a row; each pause that follows a resumption within
+not fitted for :data:`LOWER_AFTER` seconds in a row (a pause: :data:`PAUSE_AFTER`, so that a
+shortfall first costs pixels, and only a lasting one the picture); each pause that follows a resumption within
 :data:`HOLD_MAX` doubles the wait before the next (up to ``HOLD_MAX``), so a link that cannot
 carry it does not flap. :func:`allocate` is the pure rule; the Allocator adds the clock.
 """
@@ -31,6 +32,7 @@ HOLD_MAX = 30.0
 #: A video that is on is lowered (or paused) only once it has not fitted for this long
 #: (seconds): a single short estimate (a keyframe's burst read as congestion) changes nothing.
 LOWER_AFTER = 2.5
+PAUSE_AFTER = 4.0
 
 
 class Priority(IntEnum):
@@ -180,19 +182,23 @@ class Allocator:
         return decision
 
     def _damped(self, decision: Decision, wants: list[Want], now: float) -> Decision:
-        """``decision`` with the lowerings that are not yet LOWER_AFTER old undone."""
+        """``decision`` with the lowerings not yet LOWER_AFTER old undone, and the pauses not yet
+        PAUSE_AFTER old undone (past LOWER_AFTER, such a video has its smallest layer meanwhile)."""
         order = {w.key: [layer.name for layer in w.layers] for w in wants}
         layers = dict(decision.layers)
         for key, layer in decision.layers.items():
+            names = order[key]
             before = self.current.get(key)
-            lower = (key in self.current and before is not None and key not in decision.hidden
-                     and (layer is None or order[key].index(layer) < order[key].index(before)))
+            lower = (key in self.current and before in names and key not in decision.hidden
+                     and (layer is None or names.index(layer) < names.index(before)))
             if not lower:
                 self._short_since.pop(key, None)
                 continue
-            since = self._short_since.setdefault(key, now)
-            if now - since < LOWER_AFTER:
+            short = now - self._short_since.setdefault(key, now)
+            if layer is not None and short < LOWER_AFTER:
                 layers[key] = before
+            elif layer is None and short < PAUSE_AFTER:
+                layers[key] = names[0] if short >= LOWER_AFTER else before
             else:
                 del self._short_since[key]
         return Decision(layers=layers, hidden=decision.hidden, spent=decision.spent)
