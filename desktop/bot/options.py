@@ -32,6 +32,10 @@ class BotOptions:
     room: str | None = None
     echo_cancellation: bool = True
     voice_seed: int | None = None  # which synthetic voice (None: one derived from the name)
+    #: the host addresses its media connections offer (None: the app's choice for the server)
+    ice_addresses: tuple[str, ...] | None = None
+    #: the per-remote figures (``remotes`` in the report) count from this long after joining
+    measure_after: float = 0.0
 
 
 def parse_room(room: str) -> tuple[str, float | None]:

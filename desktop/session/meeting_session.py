@@ -91,6 +91,7 @@ class MeetingSession(EventEmitter):
         reconnect: bool = True,
         reconnect_budget: float = RECONNECT_BUDGET,
         stats_interval: float = STATS_INTERVAL,
+        ice_addresses: tuple[str, ...] | None = None,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
         ``camera_on`` / ``muted``: how to start (the devices may be swapped later);
@@ -99,12 +100,15 @@ class MeetingSession(EventEmitter):
         level 0..1, sent to the others as this attendee's volume indicator; ``clock``: wall
         time for the session timer's countdown (tests move it); ``reconnect``: when the
         connection drops, keep the meeting and come back as the same attendee (for up to
-        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``."""
+        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``; ``ice_addresses``:
+        the host addresses the media connections offer (None: media/ice.py's choice for the
+        server's host; parley-bot's ``--ice-address``, inside a network namespace)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.end_reason: str | None = None
         self.ended = asyncio.Event()
         self._closed = False
+        ice = ice_addresses if ice_addresses is not None else ice_addresses_for(self.url.host)
         self._tasks = TaskOwner("session")
         table = MessageTable()
         self.link = MeetingLink(self.url, name, trust=trust, owner=self, table=table, tasks=self._tasks,
@@ -116,11 +120,11 @@ class MeetingSession(EventEmitter):
             self.link, self, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             microphone=microphone, camera=camera, camera_on=camera_on, muted=muted,
             retry_camera_when_free=retry_camera_when_free, volume_source=volume_source,
-            ice_addresses=ice_addresses_for(self.url.host))
+            ice_addresses=ice)
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
-            ice_addresses=ice_addresses_for(self.url.host))
+            ice_addresses=ice)
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)
         self.conversation = Conversation(self.link, self.emit)
         for part in (self.roster, self.publisher, self.remote, self.conversation):
