@@ -14,8 +14,9 @@ Per remote camera:
   keyframe came in between. A live synthetic camera numbers the pictures it delivers, so a
   gap in the numbers is a picture lost on the way; a VP8 inter picture refers to the one
   before it, so from the gap until the next keyframe (known by its RTP timestamp from
-  ``media/receive_counters.py``) every picture shown is damaged. A picture whose stamp can no
-  longer be read while the chain is broken counts too. Counted only for live stamped cameras.
+  ``media/receive_counters.py``) every picture shown is damaged. A picture whose stamp cannot be
+  read (a stamp survives VP8 intact: unreadable means the picture is smeared) counts too.
+  Counted only for live stamped cameras (once one of their stamps has been read).
 - **keyframes**, received **packets** and **repeated** packets (retransmissions that arrived
   although the original had), from the receive connection's per-section counters.
 - **layer** and **paused**: which layer of the camera this bot receives, and whether the
@@ -90,9 +91,11 @@ class RemoteVideo:
     def stamped(self, number: int | None, keyframe: bool, counted: bool) -> None:
         """The picture's stamped number (None: unreadable) and whether it began a keyframe."""
         if number is None:
-            if self.live:
+            if self.live:  # a live stamp that can no longer be read: the picture is damaged
                 self.unreadable += counted
-                self.damaged += counted and self._broken
+                self.damaged += counted
+                if self._number is not None:
+                    self._number += 1  # it was one picture: the next number is no gap
             return
         self.live = True
         if self._number is not None and number > self._number + 1:
