@@ -46,6 +46,7 @@ SERVER_ADDRESS = "10.77.0.2"
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/var/run/netns")
 STAGE = Path(__file__).resolve().parent / "netstage.py"
+GRACE = 10.0  # seconds the processes get, together, to stop after SIGTERM (a bot leaves first)
 
 T = TypeVar("T")
 
@@ -274,15 +275,15 @@ class Lab:
     # --- cleaning up ----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop every process (SIGTERM, then SIGKILL after 5 s: each by its PID), then delete
-        every namespace. Idempotent."""
+        """Stop every process (SIGTERM, then SIGKILL to those still there after ``GRACE``
+        seconds: each by its PID), then delete every namespace. Idempotent."""
         for name, proc in reversed(self.processes):
             if proc.poll() is None:
                 try:
                     proc.send_signal(signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + GRACE
         for name, proc in self.processes:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -49,6 +49,14 @@ class Scenario:
     down_kbps: float | None = None
     up_kbps: float | None = None
     loss: float = 0.0  # random loss each way on the constrained link
+    #: the two measuring bots count frames where packets arrive instead of decoding (and
+    #: publish a replayed clip): two bots decoding 15 cameras each need the whole machine
+    light: bool = False
+
+    def scaled(self, factor: float) -> "Scenario":
+        """The same pressure on cameras that send ``factor`` times what the issue's did."""
+        scale = (lambda kbps: None if kbps is None else round(kbps * factor))
+        return replace(self, down_kbps=scale(self.down_kbps), up_kbps=scale(self.up_kbps))
 
     def describe(self) -> str:
         parts = [f"{self.cameras} cameras"]
@@ -58,8 +66,14 @@ class Scenario:
             parts.append(f"uplink {self.up_kbps:g} kbit/s")
         if self.loss:
             parts.append(f"{self.loss * 100:g} % random loss each way")
+        if self.light:
+            parts.append("measured without decoding")
         return ", ".join(parts) if len(parts) > 1 else parts[0] + ", no constraint"
 
+
+#: what the issue's 5 cameras needed on a downlink (kbit/s, audio included): its caps are set
+#: against it (2.4 Mbit/s is 85 % of it, 1.5 is 53 %, 0.6 is 21 %)
+ISSUE_DEMAND_5_CAMERAS = 2830
 
 SCENARIOS = {s.name: s for s in (
     Scenario("clean", 6),
@@ -68,7 +82,7 @@ SCENARIOS = {s.name: s for s in (
     Scenario("down-0.6", 6, down_kbps=600),
     Scenario("up-0.5", 6, up_kbps=500),
     Scenario("loss-5", 6, loss=0.05),
-    Scenario("16cams-down-4", 16, down_kbps=4000),
+    Scenario("16cams-down-4", 16, down_kbps=4000, light=True),
 )}
 
 
@@ -138,7 +152,7 @@ def run_scenario(scenario: Scenario, args, workdir: Path) -> dict:
             time.sleep(0.2)
         for n, index in (("control", CONTROL), ("constrained", CONSTRAINED)):
             ns, address = lab.links[index][0], f"10.77.{index}.2"
-            procs[n] = _bot(lab, ns, address, joins[n][1], n, args, False, args.duration, out)
+            procs[n] = _bot(lab, ns, address, joins[n][1], n, args, scenario.light, args.duration, out)
         joined = _wait_joined(lab, api, meeting, {joins["constrained"][0], joins["control"][0]},
                               procs, timeout=90)
         server_proc = psutil.Process(server.pid)
@@ -217,6 +231,8 @@ def figures(run: dict, who: str, other: str) -> dict:
         "behind_voice_ms": (round(latency["p50"] - live_audio["delay_ms"] - 2 * run["delay_ms"], 1)
                             if latency.get("p50") is not None and live_audio.get("delay_ms") is not None else None),
         "damaged": sum(v.get("damaged_pictures") or 0 for v in videos),
+        # counted without decoding: the share of the 50 packets a second each voice sends
+        "audio_delivered": _median([min(1.0, a["packets_per_s"] / 50) for a in audios if a.get("packets_per_s")]),
         "audio_lost": _median([a.get("lost_share") for a in audios]),
         "audio_concealed": _median([a.get("concealed_share") for a in audios]),
         "keyframes_per_s_received_live": live.get("keyframes_per_s"),
@@ -262,9 +278,11 @@ def row(run: dict, f: dict) -> str:
         return f"{_n(d.get('kbps'))} ({_pct(d.get('retransmitted_share'))}, {_pct(d.get('cap_dropped_share'))})"
 
     s = f["seen_by_other"]
+    audio = (f"{_pct(f['audio_lost'])} / {_pct(f['audio_concealed'])}" if f["audio_lost"] is not None
+             else f"{_pct(f['audio_delivered'])} of packets came" if f["audio_delivered"] is not None else "n/a")
     return (f"| {run['scenario']} | {f['who']} | {_n(f['fps_p50'])} / {_n(f['fps_min'])} | {_pct(f['frozen_share'])} | "
             f"{_n(f['g2g_p50'])} / {_n(f['g2g_p95'])} | {_n(f['behind_voice_ms'])} | {f['damaged']} | "
-            f"{_pct(f['audio_lost'])} / {_pct(f['audio_concealed'])} | "
+            f"{audio} | "
             f"{_n(f['keyframes_per_s_received_live'])} / {_n(f['keyframes_per_s_received_replayed'])} | "
             f"{link(f['down'])} | {link(f['up'])} | {_n(f['encoder_target_kbps'])} / {_n(f['encoder_target_last_kbps'])} | "
             f"{_n(s['fps'])}, {_pct(s['frozen_share'])}, {_n(s['g2g_p50'])} / {_n(s['g2g_p95'])}, "
@@ -289,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jitter-ms", type=float, default=4.0, help="± jitter of that delay")
     parser.add_argument("--queue-ms", type=float, default=200.0, help="the rate caps' queue (tbf latency)")
     parser.add_argument("--seed", type=int, default=17, help="the stage's random loss and jitter")
+    parser.add_argument("--cap-scale", default="1",
+                        help="multiply every rate cap by this; 'auto': by what 5 cameras need here "
+                             "(the control's downlink in the clean scenario, run first) over what "
+                             f"they needed in the issue ({ISSUE_DEMAND_5_CAMERAS} kbit/s), so each "
+                             "cap puts the same pressure on the link as the issue's did")
     parser.add_argument("--keep-logs", action="store_true", help="keep the bots' reports and logs")
     args = parser.parse_args(argv)
     if args.measure_after + 5 > args.duration:
@@ -302,6 +325,14 @@ def main(argv: list[str] | None = None) -> int:
     if swept:
         log(f"removed namespaces a killed run left: {', '.join(swept)}")
     names = args.scenario or list(SCENARIOS)
+    if args.cap_scale == "auto":
+        names = ["clean"] + [n for n in names if n != "clean"]
+        scale = None
+    else:
+        try:
+            scale = float(args.cap_scale)
+        except ValueError:
+            parser.error("--cap-scale takes a number or 'auto'")
     load = psutil.getloadavg()
     log(f"network bench: {len(names)} scenario(s), {args.duration:g} s each (figures from "
         f"{args.measure_after:g} s in), every link {args.delay_ms:g} ± {args.jitter_ms:g} ms each way, "
@@ -311,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="parley-network-"))
     try:
         for name in names:
-            scenario = SCENARIOS[name]
+            scenario = SCENARIOS[name] if scale is None else SCENARIOS[name].scaled(scale)
             workdir = tmp / name
             workdir.mkdir()
             psutil.cpu_percent(None)
@@ -322,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
                             "machine_cpu": machine, "window_s": run["window_s"], "rows": rows})
             log(f"{name}: {run['describe']}; window {run['window_s']} s, server CPU "
                 f"{_n(run['server_cpu'], ' %')} of a core, machine {machine:.0f} % (load {psutil.getloadavg()[0]:.2f})")
+            if scale is None:  # 'auto': the clean scenario just ran
+                demand = rows[1]["down"].get("kbps")
+                if not demand:
+                    log("network bench: no downlink figure from the clean scenario to scale by")
+                    return 1
+                scale = round(demand / ISSUE_DEMAND_5_CAMERAS, 3)
+                log(f"5 cameras need {demand:g} kbit/s here: caps scaled by {scale:g}")
         log()
         log(HEADER)
         log("|" + "---|" * HEADER.count(" | ") + "---|")
@@ -329,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             for f in result["rows"]:
                 log(row(result, f))
         log()
-        log(json.dumps({"args": vars(args), "results": results}))
+        log(json.dumps({"args": vars(args), "cap_scale": scale, "results": results}))
     except KeyboardInterrupt:
         log("network bench: interrupted; cleaned up")
         return 130

@@ -4,6 +4,7 @@ injected clock and random generator, how it reads RTP and retransmissions from I
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import struct
@@ -167,3 +168,34 @@ def test_udp_through_the_stage_both_ways_in_namespaces(tmp_path: Path) -> None:
         lab.close()
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert lab.tag not in listed  # its namespaces (and their devices) are gone
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="network namespaces are Linux's")
+def test_a_short_shaped_meeting_through_the_namespaces(tmp_path: Path) -> None:
+    """Two real bots, each in its own namespace behind the stage (one link losing 5 % each
+    way), with the server in a third: each sees the other's camera and voice, the stage carried
+    their RTP both ways and dropped some on the lossy link, and nothing is left afterwards."""
+    why = _lab_unavailable()
+    if why is not None:
+        pytest.skip(f"network lab unavailable: {why}")
+    import argparse
+
+    from network import Scenario, figures, run_scenario
+
+    args = argparse.Namespace(duration=12.0, measure_after=4.0, delay_ms=10.0, jitter_ms=2.0,
+                              queue_ms=200.0, seed=3)
+    run = run_scenario(Scenario("test", cameras=2, loss=0.05), args, tmp_path)
+    for who, other in (("constrained", "control"), ("control", "constrained")):
+        report = run["reports"][who]
+        assert report is not None and report["end_reason"] == "left", who
+        seen = report["remotes"][run["ids"][other]]
+        assert seen["video"]["frames"] > 0 and seen["audio"]["packets"] > 0, who
+        row = figures(run, who, other)
+        assert row["down"]["kbps"] > 0 and row["up"]["kbps"] > 0, who  # both ways through the stage
+    stage = run["last"]["stage"]
+    assert stage["t1"]["down"]["lost"] > 0 and stage["t1"]["up"]["lost"] > 0  # the lossy link
+    assert stage["t2"]["down"]["lost"] == 0 and stage["t2"]["up"]["lost"] == 0  # the control's
+    assert stage["t1"]["down"]["rtp"] > 0 and stage["t2"]["up"]["rtp"] > 0
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert f"pn{os.getpid()}-" not in listed  # the run's namespaces, devices and all, are gone

@@ -176,7 +176,9 @@ class Bot:
 
     def _encoder_target(self) -> int | None:
         connection = self.session.publisher.connection
-        return connection.video_target_bitrate if connection is not None and self.session.camera_on else None
+        if connection is None or not self.session.camera_on or self.options.light:
+            return None  # a replayed clip is not encoded: no target
+        return connection.video_target_bitrate
 
     async def _measure(self) -> None:
         """Open the window ``--measure-after`` seconds in, then read the encoder's target each second."""
@@ -246,6 +248,8 @@ class Bot:
 
     def _on_audio(self, event: AudioFrameReceived) -> None:
         self._media_back()
+        if event.frame is None:
+            self.watch.audio_counted(event.attendee_id)
         counts = self.report.audio_frames_received
         counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
         if self.heard is not None and event.frame is not None:

@@ -27,6 +27,8 @@ Per remote camera:
 Per remote microphone, from Parley's audio jitter buffer (``media/audio_receive.BufferStats``):
 **lost share** (packets that did not come in time: rebuilt from FEC or concealed, over all the
 packets due) and **concealed share** (of those, made up from nothing), and the buffer's delay.
+On the light path (``--light``: nothing decoded) only the packets that arrived, and per second
+(a voice sends 50).
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class MediaWatch:
         self._counters_before: dict[str, tuple[int, int, int]] = {}
         self._audio_before: dict[str, object] = {}
         self.encoder_targets: list[int] = []
+        self._audio_counted: dict[str, int] = {}  # the light path: audio packets in the window
 
     def remote(self, attendee_id: str) -> RemoteVideo:
         video = self.video.get(attendee_id)
@@ -201,6 +204,11 @@ class MediaWatch:
         video.stamped(number, keyframe, counting)
         if counting and captured_ms:
             video.latency.append(wall_ms - captured_ms)
+
+    def audio_counted(self, attendee_id: str) -> None:
+        """The light path: an audio packet from ``attendee_id`` arrived (not decoded)."""
+        if self.counting:
+            self._audio_counted[attendee_id] = self._audio_counted.get(attendee_id, 0) + 1
 
     def stopped(self, attendee_id: str) -> None:
         """``attendee_id`` left or turned its camera off: the time until it sends again is not
@@ -245,6 +253,12 @@ class MediaWatch:
             if attendee_id in audio:
                 stats, delay = audio[attendee_id]
                 entry["audio"] = _audio_json(stats, self._audio_before.get(attendee_id), delay)
+            elif attendee_id in self._audio_counted:  # counted, not decoded: packets only
+                packets = self._audio_counted[attendee_id]
+                video = self.video.get(attendee_id)
+                seconds = (video.stopped_at or now) - start if video is not None else now - start
+                entry["audio"] = {"packets": packets,
+                                  "packets_per_s": round(packets / seconds, 2) if seconds > 0 else None}
             out[attendee_id] = entry
         return out
 
