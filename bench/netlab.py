@@ -1,7 +1,7 @@
 """Network namespaces for the network bench: a router, a server side, and participants behind
 links with rate caps (``tbf``) and a userspace delay/loss stage (``netstage.py``).
 
-Everything lives in namespaces this module creates, named ``pn<PID>-...`` after the process that
+Everything lives in namespaces this module creates, named ``pnetbench<PID>-...`` after the process that
 made them, with addresses in 10.77.0.0/16 inside them only; nothing is added to the machine's own
 namespace. ``Lab.close()`` (also on Ctrl-C: use it as a context manager) stops every process it
 started, by PID, and deletes its namespaces, which takes their veth and TUN devices with them;
@@ -41,7 +41,7 @@ from netstage import Impairment, LinkConfig
 
 __all__ = ["Lab", "Shape", "check_environment", "in_netns", "sweep_stale"]
 
-PREFIX = "pn"
+PREFIX = "pnetbench"  # namespaces: pnetbench<PID>-<role>; nobody else names theirs so
 SERVER_ADDRESS = "10.77.0.2"
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/var/run/netns")
@@ -86,12 +86,19 @@ def check_environment() -> str | None:
 
 
 def sweep_stale() -> list[str]:
-    """Delete namespaces left by lab processes that no longer run; their names."""
+    """Delete the namespaces of lab processes that no longer run (killed before they could
+    clean up), after killing what still runs inside them (a server, bots: a lab's, by the
+    namespace's name); their names."""
     gone = []
     for line in _ip("netns", "list", check=False).stdout.splitlines():
         name = line.split()[0] if line.split() else ""
         match = re.fullmatch(rf"{PREFIX}(\d+)-\w+", name)
         if match and not Path(f"/proc/{match.group(1)}").exists():
+            for pid in _ip("netns", "pids", name, check=False).stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
             _ip("netns", "del", name, check=False)
             gone.append(name)
     return gone

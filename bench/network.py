@@ -346,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             workdir = tmp / name
             workdir.mkdir()
             psutil.cpu_percent(None)
-            run = run_scenario(scenario, args, workdir)
+            try:
+                run = run_scenario(scenario, args, workdir)
+            except RuntimeError as exc:  # its lab is gone already; the next one may do better
+                log(f"{name}: failed: {exc}")
+                continue
             machine = psutil.cpu_percent(None)
             rows = [figures(run, "constrained", "control"), figures(run, "control", "constrained")]
             results.append({"scenario": name, "describe": run["describe"], "server_cpu": run["server_cpu"],

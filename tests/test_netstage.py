@@ -198,4 +198,30 @@ def test_a_short_shaped_meeting_through_the_namespaces(tmp_path: Path) -> None:
     assert stage["t2"]["down"]["lost"] == 0 and stage["t2"]["up"]["lost"] == 0  # the control's
     assert stage["t1"]["down"]["rtp"] > 0 and stage["t2"]["up"]["rtp"] > 0
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert f"pn{os.getpid()}-" not in listed  # the run's namespaces, devices and all, are gone
+    assert f"pnetbench{os.getpid()}-" not in listed  # the run's namespaces, devices and all, are gone
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="network namespaces are Linux's")
+def test_what_a_killed_run_left_is_swept_away() -> None:
+    why = _lab_unavailable()
+    if why is not None:
+        pytest.skip(f"network lab unavailable: {why}")
+    from netlab import PREFIX, sweep_stale
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a PID that ran a lab and is gone
+    name = f"{PREFIX}{dead.pid}-r"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    left = subprocess.Popen(["ip", "netns", "exec", name, "sleep", "60"])
+    try:
+        deadline = time.monotonic() + 10
+        while not subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.strip():
+            assert time.monotonic() < deadline, "the process never entered the namespace"
+            time.sleep(0.05)
+        assert name in sweep_stale()
+        assert left.wait(timeout=10) == -9  # what ran inside was killed
+        assert name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    finally:
+        if left.poll() is None:
+            left.kill()
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
