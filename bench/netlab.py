@@ -2,10 +2,11 @@
 links with rate caps (``tbf``) and a userspace delay/loss stage (``netstage.py``).
 
 Everything lives in namespaces this module creates, named ``pnetbench<PID>-...`` after the
-process that made them, with addresses in 10.77.0.0/16 inside them only; nothing is added to the machine's own
-namespace. ``Lab.close()`` (also on Ctrl-C: use it as a context manager) stops every process it
-started, by PID, and deletes its namespaces, which takes their veth and TUN devices with them;
-``sweep_stale()`` removes what a killed earlier run left behind. Needs root and ``ip`` (iproute2).
+process that made them, with addresses in 10.77.0.0/16 inside them only; nothing is added to
+the machine's own namespace. ``Lab.close()`` (also on Ctrl-C: use it as a context manager)
+stops every process it started, by PID, and deletes its namespaces, which takes their veth and
+TUN devices with them; ``sweep_stale()`` removes what a killed earlier run left behind. Needs
+root and ``ip`` (iproute2).
 
 The shape::
 
