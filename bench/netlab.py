@@ -226,7 +226,9 @@ class Lab:
         _ip("-n", ns, "link", "set", p, "up")
         _ip("-n", ns, "route", "add", "default", "via", f"10.77.{index}.1")
         _ip("-n", self.router, "tuntap", "add", "dev", t, "mode", "tun")
-        _ip("-n", self.router, "link", "set", t, "up")
+        # the queue towards the stage holds a burst of a second at 10 Mbit/s: what it drops (see
+        # tun_drops) is the stage falling behind, not the link
+        _ip("-n", self.router, "link", "set", t, "txqueuelen", "1000", "up")
         self.sh(self.router, "sysctl", "-q", "-w", f"net.ipv4.conf.{t}.rp_filter=0")
         _ip("-n", self.router, "route", "add", "default", "dev", t, "table", table)
         _ip("-n", self.router, "rule", "add", "iif", t, "lookup", "main", "pref", str(1000 + index))
@@ -246,7 +248,8 @@ class Lab:
                   for i, (_, shape) in sorted(self.links.items())]
         path = self.workdir / "stage-config.json"
         path.write_text(json.dumps(config))
-        command = [sys.executable, str(STAGE), "--config", str(path), "--stats", str(self.stats_path)]
+        command = [sys.executable, str(STAGE), "--config", str(path), "--stats", str(self.stats_path),
+                   "--realtime"]
         if seed is not None:
             command += ["--seed", str(seed)]
         self.stage = self.spawn(self.router, "stage", command, stderr=self.workdir / "stage.stderr")
@@ -262,6 +265,15 @@ class Lab:
             return json.loads(self.stats_path.read_text())
         except (OSError, ValueError):
             return {}
+
+    def tun_drops(self, index: int) -> int | None:
+        """Packets the kernel dropped on their way into the stage on link ``index`` (its queue
+        was full: the stage fell behind); None if unknown."""
+        out = _ip("-n", self.router, "-s", "-j", "link", "show", f"t{index}", check=False).stdout
+        try:
+            return int(json.loads(out)[0]["stats64"]["tx"]["dropped"])
+        except (ValueError, LookupError, TypeError):
+            return None
 
     def cap_counts(self, index: int) -> dict[str, dict | None]:
         """The rate caps' counters of link ``index``: {"down": ..., "up": ...} (None: no cap)."""

@@ -315,7 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True, help="JSON: a list of links (LinkConfig.to_json)")
     parser.add_argument("--stats", required=True, help="where to write the counters (JSON)")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--realtime", action="store_true",
+                        help="run under SCHED_FIFO: the stage plays the network, which a busy "
+                             "machine's other processes must not slow down (it sleeps in epoll "
+                             "between packets, so it takes only what the packets need)")
     args = parser.parse_args(argv)
+    if args.realtime:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
     with open(args.config) as f:
         configs = [LinkConfig.from_json(item) for item in json.load(f)]
     stopping = False

@@ -109,20 +109,34 @@ def _bot(lab: Lab, namespace: str, address: str, join_url: str, name: str, args,
 
 def _counts(lab: Lab) -> dict:
     return {"stage": lab.stage_stats().get("links", {}),
-            "caps": {i: lab.cap_counts(i) for i in (CONSTRAINED, CONTROL)}, "at": time.monotonic()}
+            "caps": {i: lab.cap_counts(i) for i in (CONSTRAINED, CONTROL)},
+            "tun_drops": {i: lab.tun_drops(i) for i in (CONSTRAINED, CONTROL)}, "at": time.monotonic()}
 
 
-def _wait_joined(lab: Lab, api: Api, meeting: str, ids: set[str], procs: dict, timeout: float) -> float:
-    """When the server's roster first listed every attendee in ``ids`` (polled every 0.2 s)."""
+def _wait_joined(lab: Lab, api: Api, meeting: str, ids: dict[str, str], procs: dict,
+                 respawn, timeout: float) -> dict[str, float]:
+    """When the server's roster first listed each attendee of ``ids`` (name -> attendee id;
+    polled every 0.2 s), once it has listed them all. A bot that gave up joining (a loaded
+    machine can time a join out) is started again, twice at most."""
     deadline = time.monotonic() + timeout
+    retries = {n: 2 for n in ids}
+    seen: dict[str, float] = {}
     while time.monotonic() < deadline:
         present = {p.get("attendee_id") for p in in_netns(lab.server, lambda: api.participants(meeting)) or []}
-        if ids <= present:
-            return time.monotonic()
-        if any(p.poll() is not None for p in procs.values()):
-            raise RuntimeError("a bot exited before the meeting was complete: see its stderr")
+        for n, attendee_id in ids.items():
+            if attendee_id in present:
+                seen.setdefault(n, time.monotonic())
+        if len(seen) == len(ids):
+            return seen
+        for n, attendee_id in ids.items():
+            if attendee_id not in present and procs[n].poll() is not None:
+                if not retries[n]:
+                    raise RuntimeError(f"{n} could not join (three tries): see its stderr")
+                retries[n] -= 1
+                log(f"network: {n} could not join; starting it again")
+                procs[n] = respawn(n)
         time.sleep(0.2)
-    raise RuntimeError(f"the measuring bots did not join within {timeout:.0f} s")
+    raise RuntimeError(f"the meeting was not complete within {timeout:.0f} s")
 
 
 def run_scenario(scenario: Scenario, args, workdir: Path) -> dict:
@@ -145,16 +159,21 @@ def run_scenario(scenario: Scenario, args, workdir: Path) -> dict:
             joins[n] = in_netns(lab.server, lambda n=n: api.add_attendee(meeting, n, n))
         out = workdir / "bots"
         out.mkdir(exist_ok=True)
+        where = {"constrained": CONSTRAINED, "control": CONTROL}
+
+        def spawn(n: str) -> subprocess.Popen:
+            if n in where:  # the two who measure, each behind its own link
+                ns, address = lab.links[where[n]][0], f"10.77.{where[n]}.2"
+                return _bot(lab, ns, address, joins[n][1], n, args, scenario.light, args.duration, out)
+            # the crowd, on the server's side, staying a little longer than the two who measure
+            return _bot(lab, lab.server, SERVER_ADDRESS, joins[n][1], n, args, True, args.duration + 6, out)
+
         procs = {}
-        for n in names[2:]:  # the crowd first, staying a little longer than the two who measure
-            procs[n] = _bot(lab, lab.server, SERVER_ADDRESS, joins[n][1], n, args, True,
-                            args.duration + 4, out)
-            time.sleep(0.2)
-        for n, index in (("control", CONTROL), ("constrained", CONSTRAINED)):
-            ns, address = lab.links[index][0], f"10.77.{index}.2"
-            procs[n] = _bot(lab, ns, address, joins[n][1], n, args, scenario.light, args.duration, out)
-        joined = _wait_joined(lab, api, meeting, {joins["constrained"][0], joins["control"][0]},
-                              procs, timeout=90)
+        for n in names[2:] + ["control", "constrained"]:
+            procs[n] = spawn(n)
+            time.sleep(0.3)
+        seen = _wait_joined(lab, api, meeting, {n: joins[n][0] for n in names}, procs, spawn, timeout=120)
+        joined = max(seen["constrained"], seen["control"])  # the two who measure stay from here
         server_proc = psutil.Process(server.pid)
         time.sleep(max(0.0, joined + args.measure_after - time.monotonic()))
         first, cpu0 = _counts(lab), cpu_seconds(server_proc)
@@ -173,7 +192,11 @@ def run_scenario(scenario: Scenario, args, workdir: Path) -> dict:
         window = last["at"] - first["at"]
         cpu = None if cpu0 is None or cpu1 is None else round((cpu1 - cpu0) / window * 100, 1)
         ids = {n: joins[n][0] for n in names}
-    return {"scenario": scenario.name, "describe": scenario.describe(), "reports": reports,
+    drops = {i: (last["tun_drops"][i] or 0) - (first["tun_drops"][i] or 0) for i in (CONSTRAINED, CONTROL)}
+    if any(drops.values()):
+        log(f"network: WARNING: the stage fell behind and the kernel dropped {drops} packets on "
+            "their way into it: this run's losses are not all the scenario's")
+    return {"scenario": scenario.name, "describe": scenario.describe(), "reports": reports, "tun_drops": drops,
             "delay_ms": args.delay_ms,
             "ids": ids, "window_s": round(window, 2), "first": first, "last": last, "server_cpu": cpu}
 
@@ -292,6 +315,14 @@ def row(run: dict, f: dict) -> str:
 # --- main ---------------------------------------------------------------------------------------
 
 
+def _wait_calm(load: float, limit: float) -> float:
+    """Seconds waited (``limit`` at most) for the 1-minute load average to fall under ``load``."""
+    began = time.monotonic()
+    while psutil.getloadavg()[0] >= load and time.monotonic() - began < limit:
+        time.sleep(2)
+    return time.monotonic() - began
+
+
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt  # unwinds through every ``with Lab``: processes and namespaces go
 
@@ -313,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
                              f"they needed in the issue ({ISSUE_DEMAND_5_CAMERAS} kbit/s), so each "
                              "cap puts the same pressure on the link as the issue's did")
     parser.add_argument("--keep-logs", action="store_true", help="keep the bots' reports and logs")
+    parser.add_argument("--calm-load", type=float, default=None, metavar="LOAD",
+                        help="before each scenario, wait (5 min at most) for the 1-minute load "
+                             "average to fall under LOAD: on a shared machine, a starved bot "
+                             "measures the machine, not the link")
     args = parser.parse_args(argv)
     if args.measure_after + 5 > args.duration:
         parser.error("--duration must leave at least 5 s after --measure-after")
@@ -345,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
             scenario = SCENARIOS[name] if scale is None else SCENARIOS[name].scaled(scale)
             workdir = tmp / name
             workdir.mkdir()
+            if args.calm_load is not None:
+                waited = _wait_calm(args.calm_load, 300)
+                log(f"{name}: load average {psutil.getloadavg()[0]:.2f} after {waited:.0f} s of waiting")
             psutil.cpu_percent(None)
             try:
                 run = run_scenario(scenario, args, workdir)
@@ -357,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
                             "machine_cpu": machine, "window_s": run["window_s"], "rows": rows})
             log(f"{name}: {run['describe']}; window {run['window_s']} s, server CPU "
                 f"{_n(run['server_cpu'], ' %')} of a core, machine {machine:.0f} % (load {psutil.getloadavg()[0]:.2f})")
+            results[-1]["load_after"] = round(psutil.getloadavg()[0], 2)
             if scale is None:  # 'auto': the clean scenario just ran
                 demand = rows[1]["down"].get("kbps")
                 if not demand:
