@@ -1,6 +1,7 @@
 """The network bench's userspace delay/loss stage (bench/netstage.py): its queue logic on an
-injected clock and random generator, how it reads RTP and retransmissions from IP packets, and
-(as root, in namespaces the test makes and removes) real packets through its TUN device."""
+injected clock and random generator, how it reads RTP and retransmissions from IP packets (made
+up here, with loopback addresses, and never sent), and (as root, in namespaces the test makes and
+removes, with the bench's 10.77.x.x addresses inside them) real packets through its TUN device."""
 
 from __future__ import annotations
 
@@ -76,12 +77,12 @@ def test_impairments_out_of_range_are_refused() -> None:
 
 
 def test_rtp_is_told_from_stun_dtls_and_rtcp() -> None:
-    assert rtp_header(ipv4_udp("10.77.0.2", "10.77.1.2", rtp(7, 99, 111))) == (111, 7, 99)
+    assert rtp_header(ipv4_udp("127.0.0.2", "127.1.0.2", rtp(7, 99, 111))) == (111, 7, 99)
     stun = b"\x00\x01\x00\x00" + bytes(16)
     dtls = b"\x16\xfe\xfd" + bytes(20)
     rtcp = struct.pack("!BBHI", 0x81, 201, 7, 99) + bytes(24)
     for payload in (stun, dtls, rtcp):
-        assert rtp_header(ipv4_udp("10.77.0.2", "10.77.1.2", payload)) is None
+        assert rtp_header(ipv4_udp("127.0.0.2", "127.1.0.2", payload)) is None
     assert rtp_header(b"\x60" + bytes(60)) is None  # IPv6: not ours
 
 
@@ -95,13 +96,13 @@ def test_a_packet_sent_again_or_over_rtx_is_a_retransmission() -> None:
 
 
 def test_a_link_counts_each_direction_and_what_it_dropped() -> None:
-    link = Link(LinkConfig("t1", "10.77.1.0/24", down=Impairment(loss=0.5)), random.Random(4))
+    link = Link(LinkConfig("t1", "127.1.0.0/24", down=Impairment(loss=0.5)), random.Random(4))
     for seq in range(1000):
-        link.receive(ipv4_udp("10.77.0.2", "10.77.1.2", rtp(seq)), now=0.0)
+        link.receive(ipv4_udp("127.0.0.2", "127.1.0.2", rtp(seq)), now=0.0)
     for seq in range(100):  # the server sends the first hundred again
-        link.receive(ipv4_udp("10.77.0.2", "10.77.1.2", rtp(seq)), now=0.0)
+        link.receive(ipv4_udp("127.0.0.2", "127.1.0.2", rtp(seq)), now=0.0)
     for seq in range(10):
-        link.receive(ipv4_udp("10.77.1.2", "10.77.0.2", rtp(seq, ssrc=9)), now=0.0)
+        link.receive(ipv4_udp("127.1.0.2", "127.0.0.2", rtp(seq, ssrc=9)), now=0.0)
     stats = link.stats()
     assert stats["down"]["packets"] == 1100 and stats["down"]["retransmitted"] == 100
     assert stats["up"]["packets"] == 10 and stats["up"]["lost"] == 0
