@@ -340,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=17, help="the stage's random loss and jitter")
     parser.add_argument("--cap-scale", default="1",
                         help="multiply every rate cap by this; 'auto': by what 5 cameras need here "
-                             "(the control's downlink in the clean scenario, run first) over what "
+                             "(the control's downlink in the clean scenario, run first, without "
+                             "retransmissions) over what "
                              f"they needed in the issue ({ISSUE_DEMAND_5_CAMERAS} kbit/s), so each "
                              "cap puts the same pressure on the link as the issue's did")
     parser.add_argument("--keep-logs", action="store_true", help="keep the bots' reports and logs")
@@ -397,12 +398,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_n(run['server_cpu'], ' %')} of a core, machine {machine:.0f} % (load {psutil.getloadavg()[0]:.2f})")
             results[-1]["load_after"] = round(psutil.getloadavg()[0], 2)
             if scale is None:  # 'auto': the clean scenario just ran
-                demand = rows[1]["down"].get("kbps")
+                link = rows[1]["down"]  # the control's: what was offered, repeats left out
+                demand = link["kbps"] - link["retransmitted_kbps"] if link.get("kbps") else None
                 if not demand:
                     log("network bench: no downlink figure from the clean scenario to scale by")
                     return 1
                 scale = round(demand / ISSUE_DEMAND_5_CAMERAS, 3)
-                log(f"5 cameras need {demand:g} kbit/s here: caps scaled by {scale:g}")
+                log(f"5 cameras need {demand:.0f} kbit/s here (retransmissions left out): caps scaled by {scale:g}")
         log()
         log(HEADER)
         log("|" + "---|" * HEADER.count(" | ") + "---|")
