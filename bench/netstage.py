@@ -1,7 +1,7 @@
 """The userspace delay/loss stage of the network bench: what ``sch_netem`` would do, which this
 kernel lacks.
 
-A link runs through one TUN device in the bench's router namespace (``netlab.py`` routes the
+A link runs through one TUN device in the bench's router namespace (``linklab.py`` routes the
 participant's traffic, both ways, into it). The stage reads each IP packet from the device,
 drops a share of them at random, holds the rest for the link's delay (with jitter) and writes
 them back into the same device, where the kernel routes them on (to the participant, through

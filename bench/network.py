@@ -3,7 +3,7 @@
     sudo python bench/network.py [--scenario NAME ...] [--duration 25] [--measure-after 8]
                                  [--delay-ms 20] [--jitter-ms 4] [--queue-ms 200] [--keep-logs]
 
-Each scenario builds its own network namespaces (``netlab.py``): a router, a server side, and
+Each scenario builds its own network namespaces (``linklab.py``): a router, a server side, and
 two participants, each in its own namespace behind its own link through the userspace
 delay/loss stage (``netstage.py``; this kernel has no ``sch_netem``) with the same one-way delay
 and jitter each way. The **constrained** participant's link also gets the scenario's ``tbf``
@@ -17,7 +17,7 @@ what this loaded, shared machine can say.
 
 It prints one row per participant and scenario (a Markdown table), then one JSON line with
 every figure. It needs root; it removes its namespaces, TUN devices and processes when done,
-on Ctrl-C or SIGTERM and on failure, and (``netlab.sweep_stale``) what a killed run left.
+on Ctrl-C or SIGTERM and on failure, and (``linklab.sweep_stale``) what a killed run left.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psutil
 from harness import REPO, Api, bot_env, cpu_seconds, log, start_server
-from netlab import SERVER_ADDRESS, Lab, Shape, check_environment, in_netns, sweep_stale
+from linklab import SERVER_ADDRESS, Lab, Shape, check_environment, in_netns, sweep_stale
 from netstage import Impairment
 
 CONSTRAINED, CONTROL = 1, 2  # link indices

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))  # bench/ modules import plainly
+sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # bench/ modules import plainly
 from netstage import DelayLine, Impairment, Link, LinkConfig, RtpCounter, rtp_header  # noqa: E402
 
 
@@ -115,7 +115,7 @@ def test_a_link_counts_each_direction_and_what_it_dropped() -> None:
 
 
 def _lab_unavailable() -> str | None:
-    from netlab import check_environment
+    from linklab import check_environment
 
     return check_environment()
 
@@ -125,7 +125,7 @@ def test_udp_through_the_stage_both_ways_in_namespaces(tmp_path: Path) -> None:
     why = _lab_unavailable()
     if why is not None:
         pytest.skip(f"network lab unavailable: {why}")
-    from netlab import Lab, Shape
+    from linklab import Lab, Shape
 
     lab = Lab(tmp_path)
     try:
@@ -207,7 +207,7 @@ def test_what_a_killed_run_left_is_swept_away() -> None:
     why = _lab_unavailable()
     if why is not None:
         pytest.skip(f"network lab unavailable: {why}")
-    from netlab import PREFIX, sweep_stale
+    from linklab import PREFIX, sweep_stale
 
     dead = subprocess.Popen(["true"])
     dead.wait()  # a PID that ran a lab and is gone

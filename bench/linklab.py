@@ -188,7 +188,7 @@ class Lab:
         _ip("netns", "add", name)
         self.namespaces.append(name)
         for key in ("net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"):
-            self.sh(name, "sysctl", "-q", "-w", f"{key}=1")
+            self.sysctl(name, key, 1)
         _ip("-n", name, "link", "set", "lo", "up")
 
     def sh(self, namespace: str, *command: str, timeout: float = 10.0) -> str:
@@ -198,13 +198,18 @@ class Lab:
             raise RuntimeError(f"{' '.join(command)} in {namespace}: {done.stderr.strip()}")
         return done.stdout
 
+    def sysctl(self, namespace: str, key: str, value: int) -> None:
+        """Set ``key`` in ``namespace`` through its own /proc/sys (no sysctl binary needed)."""
+        path = "/proc/sys/" + key.replace(".", "/")
+        self.sh(namespace, "sh", "-c", f"echo {int(value)} > {path}")
+
     def build(self) -> None:
         """The router and the server side."""
         self._netns(self.router)
         self._netns(self.server)
-        for key in ("net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
-                    "net.ipv4.conf.default.rp_filter=0"):
-            self.sh(self.router, "sysctl", "-q", "-w", key)
+        for key, value in (("net.ipv4.ip_forward", 1), ("net.ipv4.conf.all.rp_filter", 0),
+                           ("net.ipv4.conf.default.rp_filter", 0)):
+            self.sysctl(self.router, key, value)
         _ip("-n", self.router, "link", "add", "r0", "type", "veth", "peer", "name", "s0", "netns", self.server)
         _ip("-n", self.router, "addr", "add", "10.77.0.1/24", "dev", "r0")
         _ip("-n", self.router, "link", "set", "r0", "up")
@@ -229,7 +234,7 @@ class Lab:
         # the queue towards the stage holds a burst of a second at 10 Mbit/s: what it drops (see
         # tun_drops) is the stage falling behind, not the link
         _ip("-n", self.router, "link", "set", t, "txqueuelen", "1000", "up")
-        self.sh(self.router, "sysctl", "-q", "-w", f"net.ipv4.conf.{t}.rp_filter=0")
+        self.sysctl(self.router, f"net.ipv4.conf.{t}.rp_filter", 0)
         _ip("-n", self.router, "route", "add", "default", "dev", t, "table", table)
         _ip("-n", self.router, "rule", "add", "iif", t, "lookup", "main", "pref", str(1000 + index))
         _ip("-n", self.router, "rule", "add", "iif", r, "lookup", table, "pref", str(2000 + index))
@@ -308,12 +313,12 @@ class Lab:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                print(f"netlab: {name} (pid {proc.pid}) ignored SIGTERM; killing it", file=sys.stderr)
+                print(f"linklab: {name} (pid {proc.pid}) ignored SIGTERM; killing it", file=sys.stderr)
                 proc.kill()
                 try:
                     proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
-                    print(f"netlab: {name} (pid {proc.pid}) did not die", file=sys.stderr)
+                    print(f"linklab: {name} (pid {proc.pid}) did not die", file=sys.stderr)
         self.processes.clear()
         for ns in reversed(self.namespaces):
             _ip("netns", "del", ns, check=False)
