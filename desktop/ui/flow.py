@@ -277,6 +277,7 @@ class AppFlow(QObject):
     def open_lobby(self, join_url: str) -> None:
         JoinUrl(join_url)  # checked by the start window; a command-line link is checked in main
         self.join_url = join_url
+        self.start_window.show_error("")  # an old error is not about what comes next
         if self.lobby is None:
             lobby = self.lobby = LobbyWindow()
             lobby.installEventFilter(self)
