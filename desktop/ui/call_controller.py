@@ -17,7 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import logging
+
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
+from shiboken6 import isValid
 
 from ..idle.watcher import IdleSource
 from ..media.devices import Device, DeviceKind
@@ -31,10 +34,12 @@ from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
 from .device_controller import DeviceController
 from .idle_prompt import IdlePrompt
+from .leave_prompt import LeavePrompt
 from .settings import Settings
 from .share_controller import ShareController
 from ..tasks import TaskOwner
 
+logger = logging.getLogger(__name__)
 SOUND_SETTINGS = {JOIN: "sounds/join_leave", LEAVE: "sounds/join_leave", CHAT: "sounds/chat", HAND: "sounds/hand"}
 
 
@@ -80,6 +85,8 @@ class CallController(QObject):
         call.set_invite(invite_url)
         bridge = self.bridge = SessionBridge(session, call)
         self.share = ShareController(session, call, bridge, screens, tasks)
+        self.leave_prompt = LeavePrompt(call, lambda: self.tasks.spawn(self.leave()))
+        call.destroyed.connect(self._on_window_destroyed)
         self._connect(call, bridge, session)
 
     def _connect(self, call: CallWindow, bridge: SessionBridge, session: MeetingSession) -> None:
@@ -136,6 +143,7 @@ class CallController(QObject):
         """The join succeeded: fill the window with the meeting as the server has it."""
         session, call = self.session, self.window
         self.joined = True
+        call.ask_before_closing = True  # its ✕ asks "Leave the meeting?"
         self._started = asyncio.get_event_loop().time()
         self._sounds.joined()
         call.roster.set_me(session.me.attendee_id, session.capabilities)
@@ -179,21 +187,42 @@ class CallController(QObject):
         if self._closed:
             return
         self._closed = True
+        call = self.window
+        alive = isValid(call)  # not when destroyed from outside (_on_window_destroyed)
         if self.idle is not None:
-            self.idle.stop()
+            if alive:
+                self.idle.stop()
+            else:  # its dialog went with the window
+                self.idle.watcher.stop()
             self.idle = None
         self._sounds.left()
         self._hands.clear()
         self._countdown.stop()
-        self.share.close()
         self.bridge.close()
         self.devices.device_lost.disconnect(self._on_device_lost)
         self.devices.lists_changed.disconnect(self._show_devices)
+        if not alive:
+            return
+        self.share.close()
         self._write_stats()
-        call = self.window
+        call.ask_before_closing = False
         self.settings.save_splitter(call.splitter, "CallWindow")
         call.hide()
         call.deleteLater()
+
+    def _on_window_destroyed(self) -> None:
+        """The window went without the call ending (deleted from outside): never stay in the
+        meeting with no window — leave it, and let the flow take the user back to the start."""
+        if self._closed:
+            return
+        logger.warning("the call window was destroyed during the call: leaving the meeting")
+        self.joined = False  # nothing is shown in it any more (the flow's session is None)
+        self.close()  # the bridge first: nothing may reach the deleted widgets
+        self.tasks.spawn(self._leave_without_window())
+
+    async def _leave_without_window(self) -> None:
+        await self.session.leave()
+        self.ended.emit(self.session.end_reason or EndReason.LEFT)
 
     def _write_stats(self) -> None:
         """With a stats file asked for, note what each tile showed in the call (bench/app.py)."""

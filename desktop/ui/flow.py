@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from shiboken6 import isValid
 
 from ..idle.watcher import IdleSource
 from ..media.devices import Device, DeviceKind, DeviceManager
@@ -127,7 +128,8 @@ class AppFlow(QObject):
     @property
     def call(self) -> CallWindow | None:
         """The call window, from the moment a join begins until the call ends."""
-        return self.controller.window if self.controller is not None else None
+        controller = self.controller
+        return controller.window if controller is not None and isValid(controller.window) else None
 
     @property
     def session(self) -> MeetingSession | None:
@@ -147,7 +149,8 @@ class AppFlow(QObject):
     # --- plumbing -------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Close and not self._quitting:
+        asks = getattr(watched, "ask_before_closing", False)  # the call's ✕ asks first (LeavePrompt)
+        if event.type() == QEvent.Type.Close and not self._quitting and not asks:
             self.quit()
         return False
 
@@ -188,6 +191,7 @@ class AppFlow(QObject):
         await self.devices.release_media()
         if self.call is not None:
             self.settings.save_splitter(self.call.splitter, "CallWindow")
+            self.call.ask_before_closing = False  # quitting: it closes without asking
         for window in (self.start_window, self.lobby, self.call, self.dialogs.settings_dialog):
             if window is not None:
                 if window.isVisible():
@@ -461,7 +465,8 @@ class AppFlow(QObject):
 
     def _on_call_ended(self, controller: CallController, reason: str) -> None:
         """The meeting was left (the controller closed the window): back to the start, saying why."""
-        controller.window.removeEventFilter(self)
+        if isValid(controller.window):  # not when it was destroyed from outside
+            controller.window.removeEventFilter(self)
         if self.controller is controller:
             self.controller = None
         self.devices.close_media()

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+174"/>
+        <location line="+191"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-97"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,7 +76,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -114,7 +114,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../../desktop/media/background.py" line="+75"/>
+        <location filename="../../desktop/media/background/effect.py" line="+23"/>
         <source>Your computer is busy, so the background effect updates less often. Your camera is not affected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -132,7 +132,7 @@
 <context>
     <name>Backgrounds</name>
     <message>
-        <location filename="../../desktop/ui/backgrounds.py" line="+15"/>
+        <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
         <source>Pictures (*.jpg *.jpeg *.png *.webp *.bmp)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +175,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+117"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -190,7 +190,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+122"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -258,7 +258,7 @@
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+58"/>
+        <location filename="../../desktop/ui/call_window.py" line="+60"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -305,7 +305,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+117"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -313,7 +313,7 @@
 <context>
     <name>Certificates</name>
     <message>
-        <location filename="../../desktop/signalling/tls.py" line="+150"/>
+        <location filename="../../desktop/signalling/tls.py" line="+136"/>
         <source>the certificate is not valid yet</source>
         <extracomment>How long reading a refused server&apos;s certificate (to show its fingerprint) may take. OpenSSL&apos;s X509_V_ERR_* codes, in words (translated by the UI, context &quot;Certificates&quot;).</extracomment>
         <translation type="unfinished"></translation>
@@ -823,9 +823,9 @@
 <context>
     <name>FileShare</name>
     <message>
-        <location filename="../../desktop/session/meeting_session.py" line="+583"/>
+        <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
-        <extracomment>&quot;You&apos;re muted&quot;: speech (a volume indicator this high) for this long, at most this often After a drop, the session tries to come back for this long (seconds), then gives up with ``connection_lost``; it waits these delays between attempts (the last one repeats). Capped at 1 s so that a network that comes back is used within about a second (a join is one small WebSocket exchange: cheap for the server even when many retry). Joining again after these refusals may work a moment later; any other refusal is final. connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and the poor-connection alerts drawn from them (ConnectionPoor) the chat as I may read it, oldest first (history from the server, then live) the countdown to the server&apos;s timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)</extracomment>
+        <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -868,6 +868,29 @@
         <translation type="unfinished">
             <numerusform></numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>LeavePrompt</name>
+    <message>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+31"/>
+        <source>Leave the meeting?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closing this window takes you out of the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stay</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1224,7 +1247,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+19"/>
+        <location filename="../../desktop/session/reasons.py" line="+31"/>
         <source>You left the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1577,9 +1600,9 @@
 <context>
     <name>ScreenSharing</name>
     <message>
-        <location filename="../../desktop/media/qt_screens.py" line="+99"/>
+        <location filename="../../desktop/media/qt/screen_access.py" line="+37"/>
         <source>There is no screen to share: Parley is not running on a display.</source>
-        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them. &quot;No error&quot; of either capture class: their Error enums are distinct types that never compare equal.</extracomment>
+        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1631,7 +1654,7 @@
 <context>
     <name>ShareController</name>
     <message>
-        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <location filename="../../desktop/ui/share_controller.py" line="+72"/>
         <source>There is no screen to share here.</source>
         <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
         <translation type="unfinished"></translation>
@@ -1742,6 +1765,7 @@
     </message>
     <message>
         <location line="+8"/>
+        <location filename="../../desktop/ui/start_window.py" line="+96"/>
         <source>{action} ({keys})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1767,7 +1791,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="-46"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1835,12 +1859,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <location line="+1"/>
         <source>Settings</source>
         <translation type="unfinished"></translation>
@@ -1856,7 +1880,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation type="unfinished"></translation>
     </message>

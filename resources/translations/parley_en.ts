@@ -4,7 +4,7 @@
 <context>
     <name>CallWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_window.py" line="+225"/>
+        <location filename="../../desktop/ui/call_window.py" line="+227"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Meeting (%n)</numerusform>
