@@ -146,6 +146,7 @@ class CallController(QObject):
         call.ask_before_closing = True  # its ✕ asks "Leave the meeting?"
         self._started = asyncio.get_event_loop().time()
         self._sounds.joined()
+        call.set_self(session.me.name)  # the name the server knows me by (an invited name stays)
         call.roster.set_me(session.me.attendee_id, session.capabilities)
         call.roster.upsert(session.me)
         call.set_me(session.me.attendee_id)

@@ -27,13 +27,15 @@ from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from ..media.screens import ScreenCatalog
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
-from ..session.reasons import describe
+from ..session.reasons import describe, describe_join_failure
 from .app_dialogs import AppDialogs
 from .backgrounds import SETTING as BACKGROUND_SETTING
 from .call_controller import CallController, CallOptions
 from .call_window import CallWindow
 from .device_controller import VOICE_SETTINGS, DeviceController
 from .i18n import REASONS, translator
+from .leave_prompt import ask_to_switch
+from .lobby_check import LobbyCheck
 from .lobby_window import LobbyWindow
 from .settings import Settings
 from .start_window import StartWindow
@@ -115,6 +117,7 @@ class AppFlow(QObject):
         self.switch_box: QMessageBox | None = None
         self._pending_link: str | None = None
         self.trust_dialog: TrustDialog | None = None
+        self.lobby_check = LobbyCheck(self.tasks.spawn, settings.trusted_certificates)
         self.start_window.join_requested.connect(self.open_lobby)
         self.start_window.settings_requested.connect(self.open_settings)
         self.start_window.about_requested.connect(self.open_about)
@@ -299,7 +302,7 @@ class AppFlow(QObject):
         lobby.set_invite(self.invite_url)
         lobby.set_choices(self.options.name or self.settings.name,
                           self.settings.flag("camera_on"), self.settings.flag("mic_on"))
-        lobby.set_preview_name(lobby.name.text())
+        self.lobby_check.start(lobby, join_url)  # an ended meeting, a bad link: known before Join
         self._show(lobby, "LobbyWindow")
         self.devices.open_media()
         self._show_devices()
@@ -321,16 +324,7 @@ class AppFlow(QObject):
         self.bring_to_front()
 
     def _ask_to_switch(self, url: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Join another meeting?"),
-                          self.tr("You are in a meeting. Leave it and go to the other meeting?"),
-                          parent=self.call)
-        box.setObjectName("SwitchMeetingBox")
-        switch = box.addButton(self.tr("Leave and join"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Stay here"), QMessageBox.ButtonRole.RejectRole)
-        box.buttonClicked.connect(lambda button: button is switch and self.tasks.spawn(self._switch_to(url)))
-        box.finished.connect(box.deleteLater)
-        self.switch_box = box
-        box.open()  # never exec() inside the loop
+        self.switch_box = ask_to_switch(self.call, lambda: self.tasks.spawn(self._switch_to(url)))
 
     async def _switch_to(self, url: str) -> None:
         await self.leave()
@@ -355,6 +349,7 @@ class AppFlow(QObject):
             self.devices.camera_off()
 
     def back_to_start(self) -> None:
+        self.lobby_check.stop()
         self.devices.close_media()
         self.invite_url = None
         self._show(self.start_window, "StartWindow")
@@ -362,6 +357,7 @@ class AppFlow(QObject):
     def _join_from_lobby(self) -> None:
         lobby = self.lobby
         assert lobby is not None and self.join_url is not None
+        self.lobby_check.stop()
         name = lobby.name.text().strip() or self.tr("Guest")
         self.settings.name = name
         self.settings.set_flag("camera_on", lobby.camera_button.isChecked())
@@ -395,9 +391,8 @@ class AppFlow(QObject):
             await session.join()
         except JoinFailed as exc:
             self._drop_call()
-            text = describe(exc.reason, translator(REASONS))
-            if exc.message:
-                text = self.tr("{reason} ({message})").format(reason=text, message=exc.message)
+            logger.info("joining failed: %s (%s)", exc.reason, exc.message)
+            text = describe_join_failure(exc.reason, translator(REASONS))
             if self.lobby is not None and not self.options.no_lobby:
                 self.lobby.set_busy(False)
                 self.lobby.show_error(text)

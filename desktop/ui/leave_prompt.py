@@ -1,4 +1,5 @@
-"""LeavePrompt: the call window's ✕ asks "Leave the meeting?" (as Teams and Zoom do) and leaves.
+"""Leaving the meeting, asked first: LeavePrompt for the call window's ✕ (as Teams and Zoom
+do), ``ask_to_switch`` for a link that came in during a call.
 
 The window never closes under a live meeting: its close event is refused and turned into
 ``close_requested`` (CallWindow), which opens this window-modal question (``open()``, never a
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QMessageBox
 
 from .call_window import CallWindow
@@ -48,3 +49,18 @@ class LeavePrompt(QObject):
         box, self.box = self.box, None
         if box is not None:
             box.deleteLater()
+
+
+def ask_to_switch(parent: CallWindow | None, switch: Callable[[], None]) -> QMessageBox:
+    """"Join another meeting?" (a link from outside during a call): "Leave and join" calls
+    ``switch``; the box is open (window-modal, no nested loop) and deletes itself when answered."""
+    box = QMessageBox(QMessageBox.Icon.Question, QCoreApplication.translate("AppFlow", "Join another meeting?"),
+                      QCoreApplication.translate("AppFlow", "You are in a meeting. Leave it and go to the other meeting?"),
+                      parent=parent)
+    box.setObjectName("SwitchMeetingBox")
+    leave = box.addButton(QCoreApplication.translate("AppFlow", "Leave and join"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QCoreApplication.translate("AppFlow", "Stay here"), QMessageBox.ButtonRole.RejectRole)
+    box.buttonClicked.connect(lambda button: button is leave and switch())
+    box.finished.connect(box.deleteLater)
+    box.open()  # never exec() inside the loop
+    return box

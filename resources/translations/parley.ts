@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+174"/>
-        <location line="+191"/>
+        <location filename="../../desktop/ui/flow.py" line="+177"/>
+        <location line="+184"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-90"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -81,7 +81,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+57"/>
         <source>Join another meeting?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -101,12 +101,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+71"/>
-        <source>{reason} ({message})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+56"/>
+        <location filename="../../desktop/ui/flow.py" line="+135"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -190,7 +185,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+122"/>
+        <location line="+123"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -873,7 +868,7 @@
 <context>
     <name>LeavePrompt</name>
     <message>
-        <location filename="../../desktop/ui/leave_prompt.py" line="+31"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
         <source>Leave the meeting?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -901,7 +896,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Microphone level</source>
         <translation type="unfinished"></translation>
     </message>
@@ -940,11 +935,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+132"/>
         <source>The name others see in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-130"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -995,12 +991,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+117"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-115"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1015,7 +1011,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>{name} (default)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1050,7 +1046,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+45"/>
+        <source>Your name in this meeting, given when you were invited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1072,11 +1073,6 @@
     <message>
         <location line="+0"/>
         <source>Unmute the microphone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>You</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1389,7 +1385,39 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+5"/>
+        <source>Ask whoever invited you for a new link.</source>
+        <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Ask whoever invited you for a new meeting link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the link, or ask for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again when someone leaves.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check your network connection and the link, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Try again, or ask whoever invited you for a new link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The call ended.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1401,6 +1429,11 @@
     <message>
         <location line="+1"/>
         <source>Sharing stopped ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Parley could not join the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+174"/>
-        <location line="+191"/>
+        <location filename="../../desktop/ui/flow.py" line="+177"/>
+        <location line="+184"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-90"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -81,7 +81,7 @@
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+57"/>
         <source>Join another meeting?</source>
         <translation>An einer anderen Besprechung teilnehmen?</translation>
     </message>
@@ -101,12 +101,11 @@
         <translation>Hierbleiben</translation>
     </message>
     <message>
-        <location line="+71"/>
         <source>{reason} ({message})</source>
-        <translation>{reason} ({message})</translation>
+        <translation type="vanished">{reason} ({message})</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location filename="../../desktop/ui/flow.py" line="+135"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
     </message>
@@ -190,7 +189,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+122"/>
+        <location line="+123"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -878,7 +877,7 @@
 <context>
     <name>LeavePrompt</name>
     <message>
-        <location filename="../../desktop/ui/leave_prompt.py" line="+31"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
         <source>Leave the meeting?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -906,7 +905,7 @@
         <translation>Parley — Bereit zur Teilnahme?</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Microphone level</source>
         <translation>Mikrofonpegel</translation>
     </message>
@@ -945,11 +944,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+132"/>
         <source>The name others see in the meeting</source>
         <translation>Der Name, den andere in der Besprechung sehen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-130"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1000,12 +1000,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+117"/>
         <source>Join now</source>
         <translation>Jetzt teilnehmen</translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-115"/>
         <source>Back</source>
         <translation>Zurück</translation>
     </message>
@@ -1020,7 +1020,7 @@
         <translation>Zurück zum Start, ohne teilzunehmen</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>{name} (default)</source>
         <translation>{name} (Standard)</translation>
     </message>
@@ -1055,7 +1055,12 @@
         <translation>Kein Mikrofon gefunden: Sie können trotzdem teilnehmen; andere hören Sie, sobald eines angeschlossen ist.</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+45"/>
+        <source>Your name in this meeting, given when you were invited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
     </message>
@@ -1080,9 +1085,8 @@
         <translation>Stummschaltung aufheben</translation>
     </message>
     <message>
-        <location line="+14"/>
         <source>You</source>
-        <translation>Sie</translation>
+        <translation type="vanished">Sie</translation>
     </message>
 </context>
 <context>
@@ -1394,7 +1398,39 @@
         <translation>Nehmen Sie an der Besprechung teil, bevor Sie teilen.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+5"/>
+        <source>Ask whoever invited you for a new link.</source>
+        <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Ask whoever invited you for a new meeting link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the link, or ask for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again when someone leaves.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check your network connection and the link, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Try again, or ask whoever invited you for a new link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The call ended.</source>
         <translation>Die Besprechung ist beendet.</translation>
     </message>
@@ -1407,6 +1443,11 @@
         <location line="+1"/>
         <source>Sharing stopped ({reason}).</source>
         <translation>Freigabe beendet ({reason}).</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Parley could not join the meeting.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
