@@ -26,6 +26,12 @@ class JoinProblem(StrEnum):
     UNTRUSTED_CERTIFICATE = "untrusted_certificate"
 
 
+class CallEnd(StrEnum):
+    """How a call ended as only this side knows it."""
+
+    ENDED_BY_ME = "ended_by_me"  # the server says ``ended_by_host``: I was that host
+
+
 _REASONS: dict[str, str] = {
     # how a call ends
     EndReason.LEFT: QT_TRANSLATE_NOOP("Reasons", "You left the meeting."),
@@ -34,6 +40,7 @@ _REASONS: dict[str, str] = {
     EndReason.ENDED: QT_TRANSLATE_NOOP("Reasons", "The meeting was ended."),
     EndReason.REMOVED: QT_TRANSLATE_NOOP("Reasons", "You were removed from the meeting."),
     EndReason.ENDED_BY_HOST: QT_TRANSLATE_NOOP("Reasons", "The host ended the meeting."),
+    CallEnd.ENDED_BY_ME: QT_TRANSLATE_NOOP("Reasons", "You ended the meeting for everyone."),
     EndReason.CONNECTION_LOST: QT_TRANSLATE_NOOP("Reasons", "The connection to the meeting was lost."),
     EndReason.REPLACED: QT_TRANSLATE_NOOP("Reasons", "You joined this meeting from another window or device."),
     EndReason.SERVER_SHUTDOWN: QT_TRANSLATE_NOOP("Reasons", "The meeting server shut down."),

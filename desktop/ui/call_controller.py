@@ -28,6 +28,7 @@ from ..media.screens import ScreenCatalog
 from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
 from ..session import REACTIONS, Capability, EndReason, ModerationAction, content_owner
 from ..session.meeting_session import MeetingSession
+from ..session.reasons import CallEnd
 from ..session.timer import format_left
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
@@ -71,6 +72,7 @@ class CallController(QObject):
         self.idle_source = idle_source
         self.joined = False  # the join succeeded (until then, the window is not shown)
         self._closed = False
+        self._ending = False  # I asked to end the meeting for everyone
         self.idle: IdlePrompt | None = None
         self.connection_panel: ConnectionPanel | None = None
         self._sounds = SoundPolicy(clock)
@@ -112,7 +114,7 @@ class CallController(QObject):
         call.camera_toggled.connect(lambda on: spawn(self.set_camera(on)))
         call.device_chosen.connect(self.choose_device)
         call.leave_requested.connect(lambda: spawn(self.leave()))
-        call.end_requested.connect(lambda: spawn(session.end_meeting()))
+        call.end_requested.connect(lambda: spawn(self.end_meeting()))
         bridge.timer_changed.connect(self._on_timer_changed)
         bridge.time_warning.connect(lambda _left: call.show_time_notice(self.tr("Less than 5 minutes remaining.")))
         bridge.time_up.connect(lambda: call.show_time_notice(self.tr("The time has run out.")))
@@ -180,6 +182,8 @@ class CallController(QObject):
             self.share.share_first_screen()
 
     def _on_meeting_left(self, reason: str) -> None:
+        if reason == EndReason.ENDED_BY_HOST and self._ending:  # I was the host who ended it
+            reason = CallEnd.ENDED_BY_ME
         self.close()
         self.ended.emit(reason)
 
@@ -378,6 +382,10 @@ class CallController(QObject):
     async def leave(self) -> None:
         await self.session.leave()
 
+    async def end_meeting(self) -> None:
+        self._ending = True
+        await self.session.end_meeting()
+
     async def send_chat(self, text: str, to: str | None) -> None:
         try:
             await self.session.send_chat(text, to)
@@ -405,8 +413,8 @@ class CallController(QObject):
         before, self._timer_ends_at = self._timer_ends_at, ends_at
         if before is not None and ends_at is not None and ends_at > before:
             self.window.time_notice.setVisible(False)  # the warning no longer holds
-            self.window.show_notice(self.tr("The meeting was extended by {time}.").format(
-                time=format_left(ends_at - before)))
+            minutes = max(1, round((ends_at - before) / 60))  # "by 30 minutes", not "by 30:00"
+            self.window.show_notice(self.tr("The meeting was extended by %n minutes.", "", minutes))
         self.update_countdown()
 
     def open_connection_panel(self) -> None:

@@ -143,6 +143,12 @@ class DeviceController(QObject):
         for kind in DeviceKind:
             window.set_devices(kind, self.devices.devices(kind), self.current(kind))
 
+    def default_name(self, kind: DeviceKind) -> str | None:
+        """The name of the device "System default" means now: the one in use, else the one
+        that would open."""
+        device = self.current(kind) or self.remembered(kind)
+        return device.name if device is not None else None
+
     def choices(self, kind: DeviceKind) -> list[tuple[str, str]]:
         """(id, name) of every device of ``kind``, for the settings dialog."""
         return [(d.id, d.name) for d in self.devices.devices(kind)]

@@ -170,7 +170,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+117"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+119"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -185,7 +185,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+125"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -235,7 +235,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+52"/>
         <source>Not sent: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -244,10 +244,12 @@
         <source>Could not extend the meeting: {error}</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+8"/>
-        <source>The meeting was extended by {time}.</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -795,7 +797,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>{device} stopped working; switched to {fallback}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1243,7 +1245,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+31"/>
+        <location filename="../../desktop/session/reasons.py" line="+37"/>
         <source>You left the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1266,6 +1268,11 @@
     <message>
         <location line="+1"/>
         <source>The host ended the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>You ended the meeting for everyone.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1668,18 +1675,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <location line="+1"/>
         <source>Parley settings</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sections</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
+        <source>System default ({device})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>System default</source>
         <translation type="unfinished"></translation>
     </message>

@@ -174,7 +174,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+117"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+119"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -189,7 +189,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+125"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -239,7 +239,7 @@
         <translation>Video nicht verfügbar: {reason}</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+52"/>
         <source>Not sent: {error}</source>
         <translation>Nicht gesendet: {error}</translation>
     </message>
@@ -248,10 +248,17 @@
         <source>Could not extend the meeting: {error}</source>
         <translation>Die Besprechung konnte nicht verlängert werden: {error}</translation>
     </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+8"/>
         <source>The meeting was extended by {time}.</source>
-        <translation>Die Besprechung wurde um {time} verlängert.</translation>
+        <translation type="vanished">Die Besprechung wurde um {time} verlängert.</translation>
     </message>
 </context>
 <context>
@@ -803,7 +810,7 @@
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>{device} stopped working; switched to {fallback}.</source>
         <translation>{device} funktioniert nicht mehr; jetzt wird {fallback} verwendet.</translation>
     </message>
@@ -1256,7 +1263,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+31"/>
+        <location filename="../../desktop/session/reasons.py" line="+37"/>
         <source>You left the meeting.</source>
         <translation>Sie haben die Besprechung verlassen.</translation>
     </message>
@@ -1280,6 +1287,11 @@
         <location line="+1"/>
         <source>The host ended the meeting.</source>
         <translation>Der Gastgeber hat die Besprechung beendet.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>You ended the meeting for everyone.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1683,18 +1695,23 @@
         <translation>{how}: Auf diesem Computer werden nur Eingaben in Parleys eigenen Fenstern erkannt; Arbeit in einer anderen App zählt daher als inaktiv.</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <location line="+1"/>
         <source>Parley settings</source>
         <translation>Parley-Einstellungen</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sections</source>
         <translation>Bereiche</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
+        <source>System default ({device})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>System default</source>
         <translation>Systemstandard</translation>
     </message>
