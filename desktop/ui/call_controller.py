@@ -419,14 +419,17 @@ class CallController(QObject):
         self.update_countdown()
 
     def open_connection_panel(self) -> None:
-        if self.connection_panel is None:
+        if self.connection_panel is None or not isValid(self.connection_panel):  # gone: a new one
             self.connection_panel = ConnectionPanel(self.window)
         self.connection_panel.show()
         self.connection_panel.raise_()
 
     def _on_stats(self, stats, frame_rates: dict, quality) -> None:
+        if self._closed:  # a tick after the call (its widgets are going)
+            return
         self.window.show_quality(SELF, quality)
-        if self.connection_panel is not None and self.connection_panel.isVisible():
+        panel = self.connection_panel
+        if panel is not None and isValid(panel) and panel.isVisible():
             self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names)
 
     def _on_volumes(self, updates: tuple) -> None:
