@@ -101,6 +101,7 @@ class AppFlow(QObject):
         self.shutdown: asyncio.Future[int] = asyncio.get_event_loop().create_future()
         self.devices = DeviceController(devices, settings, self.tasks, options.video_size, options.fps)
         self.devices.notice.connect(self.notice)
+        self.devices.info.connect(lambda text: self.lobby is not None and self.lobby.show_info(text))  # calls: the log
         self.devices.preview_frame.connect(self._on_preview)
         self.devices.lists_changed.connect(self._show_devices)
         self.devices.background_changed.connect(self._on_background_changed)

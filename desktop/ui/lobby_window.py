@@ -80,6 +80,13 @@ class LobbyWindow(QWidget):
         left.addStretch(1)
         left.addWidget(self.preview_area)
         left.addWidget(self.meter)
+        # what the user cannot act on (a busy computer): quiet, and its room kept, so nothing moves
+        self.info = QLabel(objectName="muted", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        policy = self.info.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.info.setSizePolicy(policy)
+        self.info.setVisible(False)
+        left.addWidget(self.info)
         left.addLayout(toggles)
         left.addStretch(1)
 
@@ -259,6 +266,11 @@ class LobbyWindow(QWidget):
     def set_busy(self, busy: bool) -> None:
         self.join_button.setEnabled(not busy and self._joinable)
         self.join_button.setText(self.tr("Joining…") if busy else self.tr("Join now"))
+
+    def show_info(self, text: str) -> None:
+        """Information the user cannot act on, under the preview: never red, moves nothing."""
+        self.info.setText(text)
+        self.info.setVisible(bool(text))
 
     def show_frame(self, frame) -> None:
         self.preview.set_video_on(frame is not None)

@@ -54,7 +54,7 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+177"/>
+        <location filename="../../desktop/ui/flow.py" line="+178"/>
         <location line="+184"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
@@ -180,7 +180,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Reconnected after {seconds} s.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -356,7 +356,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+61"/>
+        <location filename="../../desktop/ui/chat_panel.py" line="+62"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -372,12 +372,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+44"/>
+        <location line="+59"/>
         <source>Message everyone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-58"/>
         <source>Chat message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -392,7 +392,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+45"/>
         <source>Everyone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -776,7 +776,7 @@
 <context>
     <name>DeviceController</name>
     <message>
-        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <location filename="../../desktop/ui/device_controller.py" line="+94"/>
         <source>Could not open {device}: {error}</source>
         <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
         <translation type="unfinished"></translation>
@@ -904,18 +904,18 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+46"/>
+        <location line="+53"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-44"/>
-        <location line="+44"/>
+        <location line="-51"/>
+        <location line="+51"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-47"/>
         <source>Background effects</source>
         <translation type="unfinished"></translation>
     </message>
@@ -925,7 +925,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+30"/>
         <source>Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1058,7 +1058,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Turn the camera off</source>
         <translation type="unfinished"></translation>
     </message>
