@@ -21,11 +21,11 @@ async def test_a_busy_computer_is_said_quietly_and_moves_nothing(app_flow, serve
     for _again in range(3):  # it comes and goes as the computer's load does
         flow.devices.media.on_background_notice(DEGRADED_MESSAGE)
         await eventually(lambda: lobby.info.isVisible(), what="said under the preview")
+        assert "busy" in lobby.info.text() and lobby.info.objectName() == "muted"
+        assert not lobby.error.isVisible()  # not in red
         assert lobby.join_button.mapTo(lobby, lobby.join_button.rect().topLeft()) == before
         lobby.show_info("")
         assert lobby.join_button.mapTo(lobby, lobby.join_button.rect().topLeft()) == before
-    assert "busy" in lobby.info.text() and lobby.info.objectName() == "muted"
-    assert not lobby.error.isVisible()  # not in red
 
     lobby.join_button.click()
     await eventually(lambda: flow.session is not None and flow.call.isVisible(), timeout=15, what="in the call")
