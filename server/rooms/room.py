@@ -174,6 +174,9 @@ class Room:
             ),
             rid,
         )
+        snapshot = self._volumes.snapshot(exclude=participant.attendee_id)
+        if snapshot is not None:  # who is talking now, at a level that no longer changes
+            participant.outbox.put(snapshot)
         self.broadcast(ParticipantJoined(participant.info()), exclude=participant)
         self._volumes.forget(participant.attendee_id)  # a fresh view for newcomer and others
 
