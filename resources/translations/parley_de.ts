@@ -251,9 +251,9 @@
     <message numerus="yes">
         <location line="+9"/>
         <source>The meeting was extended by %n minutes.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Die Besprechung wurde um %n Minute verlängert.</numerusform>
+            <numerusform>Die Besprechung wurde um %n Minuten verlängert.</numerusform>
         </translation>
     </message>
     <message>
@@ -886,22 +886,22 @@
     <message>
         <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
         <source>Leave the meeting?</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Besprechung verlassen?</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Closing this window takes you out of the meeting.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wenn Sie dieses Fenster schließen, verlassen Sie die Besprechung.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Leave</source>
-        <translation type="unfinished">Verlassen</translation>
+        <translation>Verlassen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Stay</source>
-        <translation type="unfinished"></translation>
+        <translation>Bleiben</translation>
     </message>
 </context>
 <context>
@@ -1064,7 +1064,7 @@
     <message>
         <location line="+45"/>
         <source>Your name in this meeting, given when you were invited</source>
-        <translation type="unfinished"></translation>
+        <translation>Ihr Name in dieser Besprechung, festgelegt bei der Einladung</translation>
     </message>
     <message>
         <location line="+9"/>
@@ -1291,7 +1291,7 @@
     <message>
         <location line="+1"/>
         <source>You ended the meeting for everyone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sie haben die Besprechung für alle beendet.</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1414,32 +1414,32 @@
         <location line="+5"/>
         <source>Ask whoever invited you for a new link.</source>
         <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Bitten Sie die Person, die Sie eingeladen hat, um einen neuen Link.</translation>
     </message>
     <message>
         <location line="-3"/>
         <source>Ask whoever invited you for a new meeting link.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitten Sie die Person, die Sie eingeladen hat, um einen neuen Besprechungslink.</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Check the link, or ask for a new one.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie den Link oder bitten Sie um einen neuen.</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Try again when someone leaves.</source>
-        <translation type="unfinished"></translation>
+        <translation>Versuchen Sie es erneut, wenn jemand gegangen ist.</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Check your network connection and the link, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie Ihre Netzwerkverbindung und den Link und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Try again, or ask whoever invited you for a new link.</source>
-        <translation type="unfinished"></translation>
+        <translation>Versuchen Sie es erneut oder bitten Sie die Person, die Sie eingeladen hat, um einen neuen Link.</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1459,7 +1459,7 @@
     <message>
         <location line="-5"/>
         <source>Parley could not join the meeting.</source>
-        <translation type="unfinished"></translation>
+        <translation>Parley konnte der Besprechung nicht beitreten.</translation>
     </message>
 </context>
 <context>
@@ -1708,7 +1708,7 @@
     <message>
         <location line="+99"/>
         <source>System default ({device})</source>
-        <translation type="unfinished"></translation>
+        <translation>Systemstandard ({device})</translation>
     </message>
     <message>
         <location line="+1"/>
