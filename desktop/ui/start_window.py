@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -97,6 +98,9 @@ class StartWindow(QWidget):
             action=self.tr("Start a meeting here and invite others with a link"),
             keys=self.host_shortcut.key().toString(QKeySequence.SequenceFormat.NativeText)))
         layout.addWidget(self.host_button)
+        # off: the meeting's link works on this computer only; on: asked first (hosting_prompt.py)
+        self.network_host = QCheckBox(self.tr("Accept people from this network (same Wi-Fi or office)"))
+        layout.addWidget(self.network_host)
 
         self.settings_button = QToolButton(text=self.tr("Settings"), objectName="link")
         self.settings_button.setAccessibleName(self.tr("Settings"))
