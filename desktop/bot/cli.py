@@ -46,6 +46,9 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--no-echo-cancellation", dest="echo_cancellation", action="store_false",
                         help="with --room: turn echo cancellation off")
     parser.add_argument("--voice-seed", type=int, help="with --room: which synthetic voice")
+    parser.add_argument("--media-timeout", type=float, default=None, metavar="SECONDS",
+                        help="a media connection not connected this long has failed; after 3 joins "
+                        "like that the bot ends with media_blocked (default 15)")
     parser.add_argument("--ice-address", dest="ice_addresses", action="append", metavar="ADDRESS",
                         help="offer this host address for media (repeatable; default: loopback for "
                              "a server on loopback, else every address of the machine)")
@@ -76,7 +79,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
                       args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand,
-                      args.room, args.echo_cancellation, args.voice_seed,
+                      args.room, args.echo_cancellation, args.voice_seed, args.media_timeout,
                       ice_addresses=args.ice_addresses or None, measure_after=args.measure_after), args.json
 
 
@@ -89,6 +92,15 @@ async def _main(options: BotOptions) -> BotReport:
         except (NotImplementedError, RuntimeError):
             pass
     return await Bot(options).run(stop)
+
+
+#: Endings that are no failure (exit 0): the bot left, or the meeting ended for everyone by a
+#: rule or a person (its timer, its host, the API, its longest, nobody or one alone in it).
+#: A lost connection, a removal, a replacement, a server going away: exit 1.
+NORMAL_ENDINGS = frozenset({
+    EndReason.LEFT, EndReason.DELETED, EndReason.ENDED, EndReason.ENDED_BY_HOST, EndReason.TIMER_EXPIRED,
+    EndReason.MAX_DURATION, EndReason.EMPTY, EndReason.ALONE,
+})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,4 +118,4 @@ def main(argv: list[str] | None = None) -> int:
     if report.error is not None:
         print(f"parley-bot: {report.error['code']}: {report.error['message']}", file=sys.stderr)
         return 1
-    return 0 if report.end_reason in (EndReason.LEFT, EndReason.DELETED) else 1
+    return 0 if report.end_reason in NORMAL_ENDINGS else 1

@@ -61,6 +61,7 @@ class Bot:
             (lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0),
             trust=MemoryTrustStore(),  # the bot trusts what the system verifies, nothing more
             ice_addresses=options.ice_addresses,
+            **({"media_connect_seconds": options.media_timeout} if options.media_timeout else {}),
         )
         self.watch = MediaWatch(1.0 / options.fps, time.monotonic)
         self._measuring: asyncio.Task | None = None

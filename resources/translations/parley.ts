@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+183"/>
+        <location line="+185"/>
         <source>Guest</source>
-        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
+        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-91"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,12 +76,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+40"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+57"/>
         <source>Join another meeting?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -101,12 +101,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+71"/>
-        <source>{reason} ({message})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+56"/>
+        <location filename="../../desktop/ui/flow.py" line="+135"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -114,7 +109,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../../desktop/media/background.py" line="+75"/>
+        <location filename="../../desktop/media/background/effect.py" line="+23"/>
         <source>Your computer is busy, so the background effect updates less often. Your camera is not affected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -132,7 +127,7 @@
 <context>
     <name>Backgrounds</name>
     <message>
-        <location filename="../../desktop/ui/backgrounds.py" line="+15"/>
+        <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
         <source>Pictures (*.jpg *.jpeg *.png *.webp *.bmp)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +170,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+119"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -185,12 +180,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Reconnected after {seconds} s.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+125"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -240,7 +235,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+52"/>
         <source>Not sent: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -249,16 +244,18 @@
         <source>Could not extend the meeting: {error}</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+8"/>
-        <source>The meeting was extended by {time}.</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+58"/>
+        <location filename="../../desktop/ui/call_window.py" line="+60"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -305,7 +302,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+117"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -313,7 +310,7 @@
 <context>
     <name>Certificates</name>
     <message>
-        <location filename="../../desktop/signalling/tls.py" line="+150"/>
+        <location filename="../../desktop/signalling/tls.py" line="+136"/>
         <source>the certificate is not valid yet</source>
         <extracomment>How long reading a refused server&apos;s certificate (to show its fingerprint) may take. OpenSSL&apos;s X509_V_ERR_* codes, in words (translated by the UI, context &quot;Certificates&quot;).</extracomment>
         <translation type="unfinished"></translation>
@@ -359,7 +356,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+61"/>
+        <location filename="../../desktop/ui/chat_panel.py" line="+62"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -375,12 +372,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+44"/>
+        <location line="+59"/>
         <source>Message everyone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-58"/>
         <source>Chat message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -395,7 +392,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+45"/>
         <source>Everyone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -779,7 +776,7 @@
 <context>
     <name>DeviceController</name>
     <message>
-        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <location filename="../../desktop/ui/device_controller.py" line="+94"/>
         <source>Could not open {device}: {error}</source>
         <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
         <translation type="unfinished"></translation>
@@ -800,7 +797,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>{device} stopped working; switched to {fallback}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -823,9 +820,42 @@
 <context>
     <name>FileShare</name>
     <message>
-        <location filename="../../desktop/session/meeting_session.py" line="+583"/>
+        <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
-        <extracomment>&quot;You&apos;re muted&quot;: speech (a volume indicator this high) for this long, at most this often After a drop, the session tries to come back for this long (seconds), then gives up with ``connection_lost``; it waits these delays between attempts (the last one repeats). Capped at 1 s so that a network that comes back is used within about a second (a join is one small WebSocket exchange: cheap for the server even when many retry). Joining again after these refusals may work a moment later; any other refusal is final. connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and the poor-connection alerts drawn from them (ConnectionPoor) the chat as I may read it, oldest first (history from the server, then live) the countdown to the server&apos;s timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)</extracomment>
+        <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HostingPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
+        <source>Accept people from this network?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept people from this network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Invite link (works only on this network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invite link (works only on this computer)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -871,6 +901,29 @@
     </message>
 </context>
 <context>
+    <name>LeavePrompt</name>
+    <message>
+        <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
+        <source>Leave the meeting?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closing this window takes you out of the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stay</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LobbyWindow</name>
     <message>
         <location filename="../../desktop/ui/lobby_window.py" line="+46"/>
@@ -878,24 +931,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Microphone level</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+46"/>
+        <location line="+53"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-44"/>
-        <location line="+44"/>
+        <location line="-51"/>
+        <location line="+51"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-47"/>
         <source>Background effects</source>
         <translation type="unfinished"></translation>
     </message>
@@ -905,7 +958,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+30"/>
         <source>Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -917,11 +970,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+132"/>
         <source>The name others see in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-130"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -972,12 +1026,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+117"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-115"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -992,7 +1046,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>{name} (default)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1027,12 +1081,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+45"/>
+        <source>Your name in this meeting, given when you were invited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Turn the camera off</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1049,11 +1108,6 @@
     <message>
         <location line="+0"/>
         <source>Unmute the microphone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>You</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1224,7 +1278,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+19"/>
+        <location filename="../../desktop/session/reasons.py" line="+37"/>
         <source>You left the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1251,11 +1305,21 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>You ended the meeting for everyone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>The connection to the meeting was lost.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You joined this meeting from another window or device.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1366,7 +1430,39 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+5"/>
+        <source>Ask whoever invited you for a new link.</source>
+        <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Ask whoever invited you for a new meeting link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the link, or ask for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again when someone leaves.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check your network connection and the link, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Try again, or ask whoever invited you for a new link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The call ended.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1378,6 +1474,11 @@
     <message>
         <location line="+1"/>
         <source>Sharing stopped ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Parley could not join the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1395,7 +1496,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+176"/>
         <source>Mute</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1435,7 +1536,7 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-180"/>
+        <location line="-195"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1445,7 +1546,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Volume</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1465,12 +1566,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>{role} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{role} · muted by a host</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>muted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1500,7 +1606,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Good connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1577,9 +1693,9 @@
 <context>
     <name>ScreenSharing</name>
     <message>
-        <location filename="../../desktop/media/qt_screens.py" line="+99"/>
+        <location filename="../../desktop/media/qt/screen_access.py" line="+37"/>
         <source>There is no screen to share: Parley is not running on a display.</source>
-        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them. &quot;No error&quot; of either capture class: their Error enums are distinct types that never compare equal.</extracomment>
+        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1612,18 +1728,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <location line="+1"/>
         <source>Parley settings</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sections</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
+        <source>System default ({device})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>System default</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1631,7 +1752,7 @@
 <context>
     <name>ShareController</name>
     <message>
-        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <location filename="../../desktop/ui/share_controller.py" line="+72"/>
         <source>There is no screen to share here.</source>
         <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
         <translation type="unfinished"></translation>
@@ -1742,6 +1863,7 @@
     </message>
     <message>
         <location line="+8"/>
+        <location filename="../../desktop/ui/start_window.py" line="+97"/>
         <source>{action} ({keys})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1754,7 +1876,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+54"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1767,7 +1889,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="-46"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1835,8 +1957,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Start a meeting here and invite others with a link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Accept people from this network (same Wi-Fi or office)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1856,7 +1983,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1938,7 +2065,12 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+221"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+227"/>
+        <source>{name} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>You</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1975,6 +2107,11 @@
     <message>
         <location line="+2"/>
         <source>hand raised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

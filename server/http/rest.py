@@ -32,15 +32,20 @@ from .bodies import (
     InviteList,
     InviteReply,
     InviteView,
+    JoinCheck,
     MeetingReply,
     RemoveAttendee,
     UpdateCallType,
     UpdateMeeting,
 )
 from .contract import Read
-from .keys import MEETINGS_KEY, ROOMS_KEY
+from .keys import CLUSTER_KEY, MEETINGS_KEY, ROOMS_KEY
 
 async def healthz(request: web.Request) -> Health:
+    try:
+        request.app[CLUSTER_KEY].store.schema_version  # one round trip to the store
+    except Exception:
+        raise ProtocolError(ErrorCode.SERVER_RESTARTING, "the server cannot reach its store") from None
     return Health(status="ok")
 
 
@@ -57,6 +62,14 @@ async def create_meeting(request: web.Request, read: Read) -> MeetingReply:
 async def get_meeting(request: web.Request) -> MeetingReply:
     meetings = request.app[MEETINGS_KEY]
     return MeetingReply(meetings.view(meetings.get_meeting(request.match_info["meeting_id"])))
+
+
+async def check_join(request: web.Request) -> JoinCheck:
+    """Would this join token get in now, and as whom? The same checks as ``join`` (token,
+    meeting, ended, removed, a revoked invite), without joining: the lobby asks before Join."""
+    token = bearer(request, "join token")
+    name, role, invite = request.app[MEETINGS_KEY].check_join(request.match_info["meeting_id"], token)
+    return JoinCheck(meeting_id=request.match_info["meeting_id"], name=name, role=role, invite=invite)
 
 
 async def update_meeting(request: web.Request, read: Read) -> MeetingReply:

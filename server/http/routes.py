@@ -22,6 +22,7 @@ from .bodies import (
     InviteCreated,
     InviteList,
     InviteReply,
+    JoinCheck,
     MeetingReply,
     NewWebhookReply,
     RemoveAttendee,
@@ -55,6 +56,11 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v1/meetings/{meeting_id}", rest.delete_meeting, "deleteMeeting", MEETINGS,
           "End a meeting (reason `deleted`); its record stays readable.",
           reply=MeetingReply, answer="Ended (or already ended).", errors=(404,)),
+    Route("GET", "/v1/meetings/{meeting_id}/join-check", rest.check_join, "checkJoin", MEETINGS,
+          "Would this join token (an attendee's, or an invite link's) get in now, and as whom? "
+          "The checks of a `join` without joining: the app's lobby asks before Join.",
+          auth=Auth.JOIN_TOKEN, reply=JoinCheck, answer="It would get in; the attendee's name "
+          "and role (no name for an invite link).", errors=(403, 404, 409)),
     Route("POST", "/v1/meetings/{meeting_id}/attendees", rest.add_attendee, "addAttendee", MEETINGS,
           "Add an attendee; returns its join token and join URL.",
           body=AddAttendee, reply=AttendeeAdded, status=201, answer="Added.", errors=(404, 409)),
@@ -109,8 +115,8 @@ ROUTES: tuple[Route, ...] = (
           reply=WebhookReply, answer="The webhook as it was.", errors=(404,)),
     # --- the server itself
     Route("GET", "/healthz", rest.healthz, "healthz", SERVER,
-          "Is the server up? No key needed.",
-          auth=Auth.NONE, reply=Health, answer="Up."),
+          "Is the server up, and can it reach its store? No key needed (a load balancer's health check).",
+          auth=Auth.NONE, reply=Health, answer="Up.", errors=(503,)),
     Route("GET", "/metrics", metrics.metrics_handler, "metrics", SERVER,
           "What the server is doing, in Prometheus' text format. Needs the API key unless "
           "the server runs with `--metrics-public`.",

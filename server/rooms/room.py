@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable
 
 from wire import (
@@ -27,6 +28,7 @@ from wire import (
     EndReason,
     Error,
     ErrorCode,
+    IceServer,
     Joined,
     MeetingEnded,
     MeetingInfo,
@@ -52,18 +54,37 @@ from ..meetings import MeetingService
 from ..store import AttendeeRecord
 from .chat import MeetingChat
 from .media import Desired, PeerFactory
-from .participant import Outbox, Participant
+from .participant import Outbox, Participant, watch_connecting
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
+
+logger = logging.getLogger(__name__)
+
+
+async def resubscribe(participant: Participant, desired: Callable[[Participant], Desired], meeting_id: str) -> None:
+    """Tell ``participant``'s receive connection what to forward. One that fails (a dead
+    connection) is that participant's problem alone: its socket is closed, so its client
+    reconnects (its seat waits), and nobody else's share, join or leave fails with it."""
+    subscriber = participant.subscriber
+    if subscriber is None:
+        return
+    try:
+        await subscriber.update(desired(participant))
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raised: isolate it
+        logger.warning("room %s: %s's receive connection failed (%s: %s); letting it reconnect",
+                       meeting_id, participant.attendee_id, type(exc).__name__, exc)
+        participant.outbox.close()
 
 
 class Room:
     """One live meeting. ``peers`` makes each participant's two peer connections (the media
-    backend); ``on_empty(meeting_id)`` is called when nobody is left."""
+    backend); ``on_empty(meeting_id)`` is called when nobody is left; ``ice_servers(attendee_id)``
+    are the TURN servers and fresh credentials each ``joined`` carries (server/turn.py)."""
 
-    def __init__(self, meeting_id: str, meetings: MeetingService, peers: PeerFactory,
-                 on_empty: Callable[[str], None]) -> None:
+    def __init__(self, meeting_id: str, meetings: MeetingService, peers: PeerFactory, on_empty: Callable[[str], None],
+                 ice_servers: Callable[[str], list[IceServer]] = lambda attendee_id: []) -> None:
         self.meeting_id = meeting_id
+        self._ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.meetings = meetings
         self._peers = peers
@@ -171,9 +192,13 @@ class Room:
                 capabilities=participant.capabilities,
                 video_slots=video_slots(self.participants.values()),
                 server_time=iso(self.meetings.now()),
+                ice_servers=self._ice_servers(participant.attendee_id),
             ),
             rid,
         )
+        snapshot = self._volumes.snapshot(exclude=participant.attendee_id)
+        if snapshot is not None:  # who is talking now, at a level that no longer changes
+            participant.outbox.put(snapshot)
         self.broadcast(ParticipantJoined(participant.info()), exclude=participant)
         self._volumes.forget(participant.attendee_id)  # a fresh view for newcomer and others
 
@@ -341,6 +366,8 @@ class Room:
         elif request.video and "video" in publisher.tracks:
             video = "on" if take_video_slot(participant, self.participants.values()) else "video_unavailable"
         await self._resubscribe_all(exclude=participant)
+        watch_connecting(participant, publisher, lambda: not self._ended and self.participants.get(
+            participant.attendee_id) is participant, self.broadcast)
         self.broadcast(ParticipantUpdated(participant.info()))  # the publisher too: its own state
         return PublishAnswer(sdp=sdp, video=video)
 
@@ -425,8 +452,7 @@ class Room:
         return desired
 
     async def _resubscribe(self, participant: Participant) -> None:
-        if participant.subscriber is not None:
-            await participant.subscriber.update(self._desired(participant))
+        await resubscribe(participant, self._desired, self.meeting_id)
 
     async def _resubscribe_all(self, exclude: Participant | None = None) -> None:
         await asyncio.gather(
