@@ -159,3 +159,20 @@ def test_the_counter_sees_keyframes_and_packets_that_came_twice() -> None:
     assert (counter.packets, counter.repeated, counter.keyframes) == (5, 1, 2)
     assert counter.is_keyframe(3000) and counter.is_keyframe(9000)
     assert not counter.is_keyframe(6000) and not counter.is_keyframe(None)
+
+
+# --- the options that feed it ------------------------------------------------------------------
+
+
+def test_the_bot_takes_its_host_address_and_measuring_window_from_the_command_line() -> None:
+    import pytest
+
+    from desktop.bot.cli import parse_args
+
+    options, _ = parse_args(["parley://127.0.0.1:8750/m/x?token=t", "--ice-address", "127.0.0.2",
+                             "--measure-after", "3", "--duration", "10"])
+    assert options.ice_addresses == ("127.0.0.2",) and options.measure_after == 3.0
+    assert parse_args(["parley://127.0.0.1:8750/m/x?token=t"])[0].ice_addresses is None
+    for bad in (["--ice-address", "not-an-address"], ["--measure-after", "10", "--duration", "10"]):
+        with pytest.raises(SystemExit):
+            parse_args(["parley://127.0.0.1:8750/m/x?token=t", *bad])
