@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
+from desktop.bot.cli import parse_args
 from desktop.bot.watch import MediaWatch
 from desktop.media.audio_receive import BufferStats
 from desktop.media.receive_counters import VideoReceiveCounter, vp8_keyframe_start
@@ -165,9 +168,6 @@ def test_the_counter_sees_keyframes_and_packets_that_came_twice() -> None:
 
 
 def test_the_bot_takes_its_host_address_and_measuring_window_from_the_command_line() -> None:
-    import pytest
-
-    from desktop.bot.cli import parse_args
 
     options, _ = parse_args(["parley://127.0.0.1:8750/m/x?token=t", "--ice-address", "127.0.0.2",
                              "--measure-after", "3", "--duration", "10"])
