@@ -35,7 +35,8 @@ from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
-from .sfu.peers import ForwardingPeers
+from .rooms.media import MediaBackend
+from .sfu.backend import BuiltinMedia
 from .store import Store
 from .tls import tls_context
 from .tokens import TokenSigner, load_or_create_secret
@@ -55,7 +56,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     on it fails here. A data dir that cannot be written (read-only, full) fails here too; both
     with a :class:`~server.config.DataDirError` that says so in a sentence."""
     clock = clock or SystemClock()
-    peers = ForwardingPeers(config.ice_addresses)  # what the forwarding unit offers peers
+    media = media_backend(config)
     with using_data_dir(config.data_dir):
         ensure_data_dir(config.data_dir)
     lock = DataDirLock.acquire(config.data_dir)
@@ -66,7 +67,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
             store = Store(config.data_dir / STORE_FILE)
             signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
             meetings = MeetingService(store, clock, signer, config)
-        rooms = RoomRegistry(meetings, config, peers)
+        rooms = RoomRegistry(meetings, config, media)
         lifecycle = Lifecycle(meetings, rooms, config)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events)
     except BaseException:
@@ -90,6 +91,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     add_routes(app)
 
     async def start(app: web.Application) -> None:
+        await media.start()  # Janus: connects (instances not up yet are tried in the background)
         webhooks.start()  # resumes the deliveries a previous run left pending
         lifecycle.start()
 
@@ -103,6 +105,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         await lifecycle.close()
         try:
             await rooms.close()  # idempotent; rooms may still write to the store while closing
+            await media.close()
         finally:
             try:
                 await webhooks.close()  # what is not delivered stays pending for the next start
@@ -116,6 +119,17 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app.on_shutdown.append(end_rooms)
     app.on_cleanup.append(close)
     return app
+
+
+def media_backend(config: ServerConfig) -> MediaBackend:
+    """The media backend ``config`` asks for (``--media``)."""
+    if config.media == "janus":
+        from .janus.backend import JanusBackend
+
+        return JanusBackend(list(config.janus_urls), config.janus_api_secret)
+    if config.media != "builtin":
+        raise ValueError(f"unknown media backend {config.media!r} (builtin or janus)")
+    return BuiltinMedia(config.ice_addresses)  # what the forwarding unit offers peers
 
 
 async def start_server(

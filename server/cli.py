@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .app import start_server
 from .config import (
@@ -57,6 +58,13 @@ def _minutes(text: str) -> float:
     return value * 60
 
 
+def _janus_url(text: str) -> str:
+    parsed = urlsplit(text)
+    if parsed.scheme not in ("ws", "wss") or not parsed.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a WebSocket URL (ws://HOST:8188/)")
+    return text
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -100,6 +108,16 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     parser.add_argument("--ice-address", dest="ice_addresses", action="extend", nargs="+",
                         metavar="ADDR", default=None,
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
+    parser.add_argument("--media", choices=("builtin", "janus"), default="builtin",
+                        help="what moves the media: builtin, this process's own forwarding unit "
+                        "(default), or janus, Janus VideoRoom at --janus-url")
+    parser.add_argument("--janus-url", dest="janus_urls", action="append", type=_janus_url,
+                        metavar="ws://HOST:8188/", default=None,
+                        help="a Janus instance's WebSocket API; repeatable: each new meeting goes "
+                        "to the least loaded live one (needs --media janus)")
+    parser.add_argument("--janus-api-secret", default=None, metavar="SECRET",
+                        help="Janus's api_secret, if its janus.jcfg sets one (default "
+                        "$PARLEY_JANUS_API_SECRET)")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
     parser.add_argument("--max-meeting-minutes", type=_minutes, default=24 * 3600, metavar="MINUTES",
@@ -127,6 +145,10 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
+    if args.media == "janus" and not args.janus_urls:
+        parser.error("--media janus needs at least one --janus-url ws://HOST:8188/")
+    if args.media != "janus" and args.janus_urls:
+        parser.error("--janus-url is for --media janus")
     return ServerConfig(
         max_meeting_seconds=args.max_meeting_minutes,
         empty_timeout_seconds=args.empty_minutes,
@@ -136,6 +158,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         data_dir=(args.data_dir or data_dir).expanduser(),
         api_key=api_key_from(environ),
         ice_addresses=args.ice_addresses or ["127.0.0.1"],
+        media=args.media,
+        janus_urls=args.janus_urls or [],
+        janus_api_secret=args.janus_api_secret or environ.get("PARLEY_JANUS_API_SECRET") or None,
         public_host=args.public_host,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,

@@ -1,5 +1,7 @@
 """Every live room of this server: created on a meeting's first join, forgotten when empty or
-ended (the registry follows ``meeting.ended`` on the meeting service's event bus)."""
+ended (the registry follows ``meeting.ended`` on the meeting service's event bus). Each room's
+media is placed by the media backend (``media.MediaBackend``) when the room opens, released when
+it closes, and placed again when the backend loses it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from wire import AttendeeInfo, EndReason
 from ..config import ServerConfig
 from ..events import MEETING_ENDED, ServerEvent
 from ..meetings import MeetingService
-from .media import PeerFactory
+from .media import MediaBackend
 from .room import Room
 
 
@@ -28,10 +30,10 @@ class ServerStats:
 class RoomRegistry:
     """All live rooms of this server, created on the first join."""
 
-    def __init__(self, meetings: MeetingService, config: ServerConfig, peers: PeerFactory) -> None:
+    def __init__(self, meetings: MeetingService, config: ServerConfig, media: MediaBackend) -> None:
         self._meetings = meetings
         self._config = config
-        self._peers = peers
+        self._media = media
         self._rooms: dict[str, Room] = {}
         #: since when a started meeting has had nobody in it (the "empty" rule)
         self.empty_since: dict[str, float] = {}
@@ -40,11 +42,13 @@ class RoomRegistry:
         self._closing: set[asyncio.Task] = set()  # rooms that ended, closing their connections
         meetings.show_live_participants(self.participants)
         meetings.events.subscribe(self._on_event)
+        media.watch(self._on_media_lost)
 
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None:
-            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget)
+            peers = self._media.place(meeting_id)
+            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, peers, self._forget)
         self.empty_since.pop(meeting_id, None)
         return room
 
@@ -52,7 +56,18 @@ class RoomRegistry:
         room = self._rooms.get(meeting_id)
         if room is not None and not room.participants:
             del self._rooms[meeting_id]
+            self._media.release(meeting_id)
             self.empty_since[meeting_id] = self._meetings.now()
+
+    def _on_media_lost(self, meeting_id: str) -> None:
+        """The media under a live meeting went away (a Janus instance died): the meeting is
+        placed again and everyone in it reconnects their media there, keeping their seats."""
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return
+        task = asyncio.get_running_loop().create_task(room.move_media(self._media.place(meeting_id), self._config.reconnect_grace_seconds))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     @property
     def grace_seconds(self) -> float:

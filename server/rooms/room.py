@@ -57,6 +57,10 @@ from .slots import announce_free_slot, check_share_slot, take_video_slot, video_
 from .volumes import VolumeIndicators
 
 
+#: Clients told to reconnect because the media moved come back after this long.
+MEDIA_MOVE_RETRY_MS = 200
+
+
 class Room:
     """One live meeting. ``peers`` makes each participant's two peer connections (the media
     backend); ``on_empty(meeting_id)`` is called when nobody is left."""
@@ -280,6 +284,21 @@ class Room:
             if self.participants.get(participant.attendee_id) is participant:
                 await self._remove(participant, EndReason.DISCONNECTED, announce=True)
         return [p.attendee_id for p in gone]
+
+    async def move_media(self, peers: PeerFactory, grace: float) -> None:
+        """The media under this meeting was lost and placed again (``peers``): everyone is told
+        to reconnect (``server_restarting``, as when the server restarts) and their media
+        connections close; their seats wait for them (``drop``), so they come back as who they
+        were, on the new media."""
+        if self._ended:
+            return
+        self._peers = peers
+        for participant in list(self.participants.values()):
+            if self.participants.get(participant.attendee_id) is not participant:
+                continue  # a share that ended with its owner
+            if participant.away_since is None:
+                participant.outbox.put(ServerRestarting(retry_after_ms=MEDIA_MOVE_RETRY_MS))
+                await self.drop(participant, max(grace, 1.0))
 
     async def going_away(self) -> None:
         """The server stops (and, most likely, starts again): everyone is told to reconnect; the
