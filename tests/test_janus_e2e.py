@@ -7,6 +7,7 @@ with this module's ``server`` fixture behind them.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -17,7 +18,7 @@ import pytest
 
 from server.app import start_server
 from server.clock import ManualClock
-from support import Server, bounded, config_for
+from support import LIGHT_SMALL, RunningBot, Server, bounded, config_for, eventually
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for bench/ under plain pytest
 from bench.janus_local import JANUS, LocalJanus  # noqa: E402
@@ -50,3 +51,33 @@ async def server(tmp_path: Path, clock: ManualClock, janus: LocalJanus) -> Async
 from test_meeting_e2e import (  # noqa: E402  the same tests, on Janus
     test_three_participants_see_and_hear_each_other as test_janus_three_see_and_hear_each_other,
 )
+from test_meeting_e2e import (  # noqa: E402
+    test_delete_ends_the_meeting_for_everyone as test_janus_delete_ends_the_meeting_for_everyone,
+    test_host_controls_mute_lock_remove_and_end as test_janus_host_controls_mute_lock_remove_and_end,
+)
+from test_screen_share_e2e import (  # noqa: E402
+    test_two_share_a_third_is_refused_until_one_stops as test_janus_two_share_a_third_is_refused_until_one_stops,
+)
+
+
+async def test_janus_camera_off_and_on_again(server: Server) -> None:
+    """Turning a camera off takes its picture away from the others (Janus renegotiates their
+    subscriptions) and turning it on brings it back, while its voice goes on throughout."""
+    meeting = await server.create_meeting()
+    ada, grace = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
+    await eventually(lambda: ada.report.frames_received and grace.report.frames_received, what="both see each other")
+    ada_id = ada.report.attendee_id
+
+    assert await ada.session.set_camera(False) is False
+    await eventually(lambda: not grace.session.attendees[ada_id].video, what="Grace hears Ada's camera is off")
+    await asyncio.sleep(0.5)  # what was on its way has arrived
+    frames, voice = grace.report.frames_received[ada_id], grace.report.audio_frames_received[ada_id]
+    await asyncio.sleep(1.0)
+    assert grace.report.frames_received[ada_id] == frames  # no picture while it is off
+    assert grace.report.audio_frames_received[ada_id] > voice + 20  # her voice goes on
+
+    assert await ada.session.set_camera(True) is True
+    await eventually(lambda: grace.report.frames_received[ada_id] > frames + 5, what="Ada's picture is back")
+    assert grace.session.attendees[ada_id].video
+    for bot in (ada, grace):
+        await bot.finish()

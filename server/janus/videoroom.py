@@ -42,6 +42,12 @@ KEYFRAME_INTERVAL = 0.25
 #: VideoRoom caps publishers per room; every participant publishes (its microphone at least),
 #: and the 16 cameras and 2 shares are Parley's own rules (server/rooms/slots.py).
 MAX_PUBLISHERS = 1000
+#: Parked sections of each kind added whenever a subscription is renegotiated anyway (as the
+#: built-in unit's SPARE_SECTIONS): the next people reach a subscriber by a switch, not an offer.
+SPARE_SECTIONS = 2
+#: The parking feed's streams: a remote publisher nothing is ever sent to.
+PARKING_STREAMS = [{"type": "audio", "mindex": 0, "mid": "0", "codec": "opus"},
+                   {"type": "video", "mindex": 1, "mid": "1", "codec": "vp8"}]
 
 SendOffer = Callable[[str, list[TrackInfo]], Awaitable[None]]
 SendTracks = Callable[[list[TrackInfo]], Awaitable[None]]
@@ -161,6 +167,7 @@ class JanusPublisher:
             task.cancel()
         if self.feed_id is not None:
             self.room.feed_gone(self.feed_id)
+            await self.room.park(self.feed_id)
         if self._janus is not None and self._handle is not None:
             self.room.placement.handles_changed(-1)
             await self._janus.detach(self._handle)
@@ -190,7 +197,8 @@ class JanusSubscriber:
             kind = stream.get("type")
             if kind not in ("audio", "video"):
                 continue
-            active = stream.get("active", True) and stream.get("feed_id") is not None
+            active = (stream.get("active", True) and stream.get("feed_id") is not None
+                      and stream.get("feed_id") != self.room.parking_feed)
             infos.append(TrackInfo(mid=str(stream["mid"]), kind=kind,
                                    attendee_id=str(stream.get("feed_display")) if active else None))
         return infos
@@ -204,39 +212,18 @@ class JanusSubscriber:
         await self._apply()
 
     async def _apply(self) -> None:
+        """Carry exactly what is wanted: a section (m-line) no longer wanted is parked (switched
+        to the room's silent parking feed), a wanted source takes a parked section of its kind
+        (``switch``: no renegotiation), and only when none is left are sections added
+        (``update``, with ``SPARE_SECTIONS`` parked ones of each kind besides: one offer)."""
         async with self._lock:
             if self._closed:
                 return
             if self._offer_pending:
                 self._dirty = True  # made once the answer is in
                 return
-            want = {(t.feed_id, t.mid) for t in self._desired.values() if t.feed_id in self.room.live_feeds}
-            have = {(s.get("feed_id"), s.get("feed_mid")): str(s["mid"]) for s in self._streams
-                    if s.get("active", True) and s.get("feed_id") is not None}
-            subscribe = [{"feed": feed, "mid": mid} for feed, mid in sorted(want - have.keys())]
-            unsubscribe = [{"sub_mid": sub_mid} for key, sub_mid in sorted(have.items()) if key not in want]
             try:
-                if self._handle is None:
-                    if not subscribe:
-                        return
-                    janus = await self.room.ready()
-                    self._handle = await janus.attach(VIDEOROOM, self._on_event)
-                    self._janus = janus
-                    self.room.placement.handles_changed(+1)
-                    reply = await janus.message(self._handle, {
-                        "request": "join", "room": self.room.room_id, "ptype": "subscriber",
-                        "streams": subscribe})
-                elif subscribe or unsubscribe:
-                    assert self._janus is not None
-                    body: dict[str, Any] = {"request": "update"}
-                    if subscribe:
-                        body["subscribe"] = subscribe
-                    if unsubscribe:
-                        body["unsubscribe"] = unsubscribe
-                    reply = await self._janus.message(self._handle, body)
-                else:
-                    return
-                self._take(plugin_data(reply), reply.get("jsep"))
+                await self._apply_now()
             except ProtocolError:
                 raise
             except JanusGone as exc:
@@ -244,6 +231,73 @@ class JanusSubscriber:
             except JanusError as exc:
                 # a stream that went away meanwhile (its publisher left): Janus tells us by itself
                 logger.info("janus: subscription update refused: %s", exc)
+
+    async def _apply_now(self) -> None:
+        room = self.room
+        want = {(t.feed_id, t.mid): t.kind for t in self._desired.values() if t.feed_id in room.live_feeds}
+        if self._handle is None:
+            if not want:
+                return
+            janus = await room.ready()
+            self._handle = await janus.attach(VIDEOROOM, self._on_event)
+            self._janus = janus
+            room.placement.handles_changed(+1)
+            streams = [{"feed": feed, "mid": mid} for feed, mid in sorted(want)] + room.parked(SPARE_SECTIONS)
+            reply = await janus.message(self._handle, {
+                "request": "join", "room": room.room_id, "ptype": "subscriber", "streams": streams})
+            self._take(plugin_data(reply), reply.get("jsep"))
+            return
+        assert self._janus is not None
+        carried: dict[tuple[int, str], str] = {}
+        parked: dict[str, list[str]] = {"audio": [], "video": []}
+        for stream in self._streams:
+            kind, sub_mid = stream.get("type"), str(stream.get("mid"))
+            if kind not in parked or not stream.get("active", True) or stream.get("feed_id") is None:
+                continue  # a section Janus closed (its source left unannounced): never reused
+            if stream["feed_id"] == room.parking_feed:
+                parked[kind].append(sub_mid)
+            else:
+                carried[(stream["feed_id"], str(stream.get("feed_mid")))] = sub_mid
+        switches = []
+        for key, sub_mid in sorted(carried.items(), key=lambda item: item[1]):
+            if key not in want:
+                kind = next(str(s.get("type")) for s in self._streams if str(s.get("mid")) == sub_mid)
+                switches.append({"feed": room.parking_feed, "mid": room.parking_mids[kind], "sub_mid": sub_mid})
+                parked[kind].append(sub_mid)
+        subscribe = []
+        for (feed, mid), kind in sorted(want.items()):
+            if (feed, mid) in carried:
+                continue
+            if parked[kind]:
+                switches.append({"feed": feed, "mid": mid, "sub_mid": parked[kind].pop(0)})
+            else:
+                subscribe.append({"feed": feed, "mid": mid})
+        if switches:
+            reply = await self._janus.message(self._handle, {"request": "switch", "streams": switches})
+            self._take(plugin_data(reply), reply.get("jsep"))
+        if subscribe:
+            reply = await self._janus.message(self._handle, {
+                "request": "update", "subscribe": subscribe + room.parked(SPARE_SECTIONS)})
+            self._take(plugin_data(reply), reply.get("jsep"))
+
+    async def park(self, feed_id: int) -> None:
+        """``feed_id`` is about to go: its sections are parked first, so that Janus never closes
+        them (a section Janus closes comes back, if ever, with new SSRCs, which an aiortc client
+        that has received on it cannot route)."""
+        async with self._lock:
+            if self._closed or self._janus is None or self._handle is None:
+                return
+            room = self.room
+            switches = [{"feed": room.parking_feed, "mid": room.parking_mids[str(s["type"])], "sub_mid": str(s["mid"])}
+                        for s in self._streams
+                        if s.get("feed_id") == feed_id and s.get("type") in room.parking_mids]
+            if not switches:
+                return
+            try:
+                reply = await self._janus.message(self._handle, {"request": "switch", "streams": switches})
+                self._take(plugin_data(reply), reply.get("jsep"))
+            except (JanusGone, JanusError) as exc:
+                logger.info("janus: parking a subscriber's sections: %s", exc)
 
     def _on_event(self, event: Event) -> None:
         if event.get("janus") != "event":
@@ -319,6 +373,17 @@ class JanusMediaRoom:
         #: feeds whose publisher connection is up: only those can be subscribed to
         self.live_feeds: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
+        #: the room's silent parking feed, where sections that carry nobody are switched
+        self.parking_feed = 0
+        self.parking_mids = {str(s["type"]): str(s["mid"]) for s in PARKING_STREAMS}
+
+    def parked(self, count: int) -> list[dict[str, Any]]:
+        """``count`` sections of each kind carrying the parking feed (to subscribe)."""
+        return [{"feed": self.parking_feed, "mid": mid} for mid in self.parking_mids.values() for _ in range(count)]
+
+    async def park(self, feed_id: int) -> None:
+        """Before a publisher goes, every subscriber's sections carrying it are parked."""
+        await asyncio.gather(*(s.park(feed_id) for s in list(self.subscribers)), return_exceptions=True)
 
     def publisher(self, attendee_id: str) -> JanusPublisher:
         return JanusPublisher(self, attendee_id)
@@ -356,12 +421,17 @@ class JanusMediaRoom:
                         "publishers": MAX_PUBLISHERS, "bitrate": self._bitrate, "fir_freq": 10,
                         "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
                         "permanent": False}))
+                    parking = plugin_data(await janus.message(handle, {
+                        "request": "add_remote_publisher", "room": self.room_id, "secret": self._secret,
+                        "display": "", "iface": "127.0.0.1", "port": 0, "streams": PARKING_STREAMS}))
                 finally:
                     await janus.detach(handle)
             except JanusGone:
                 raise unavailable() from None
             except JanusError as exc:
                 raise ProtocolError(ErrorCode.INTERNAL_ERROR, f"the media server could not open this meeting: {exc.reason}") from None
+            self.parking_feed = int(parking["id"])
+            self.live_feeds.add(self.parking_feed)
             self._created_on = janus
             return janus
 
