@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from wire import AttendeeInfo, EndReason
+from wire import AttendeeInfo, EndReason, ServerRestarting
 
 from ..config import ServerConfig
 from ..events import MEETING_ENDED, ServerEvent
 from ..meetings import MeetingService
 from .media import MediaBackend
 from .room import Room
+
+
+#: Clients told to reconnect because their meeting's media moved come back after this long.
+MEDIA_MOVE_RETRY_MS = 200
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class RoomRegistry:
         meetings.events.subscribe(self._on_event)
         media.watch(self._on_media_lost)
 
+    @property
+    def media(self) -> MediaBackend:
+        """The media backend this registry places its meetings on."""
+        return self._media
+
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None:
@@ -65,9 +74,19 @@ class RoomRegistry:
         room = self._rooms.get(meeting_id)
         if room is None:
             return
-        task = asyncio.get_running_loop().create_task(room.move_media(self._media.place(meeting_id), self._config.reconnect_grace_seconds))
+        room.peers = self._media.place(meeting_id)  # the room's media, from now on
+        task = asyncio.get_running_loop().create_task(self._reconnect_media(room))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+    async def _reconnect_media(self, room: Room) -> None:
+        """Everyone in ``room`` is told to reconnect (``server_restarting``) and dropped, keeping
+        their seat: they come back as who they were, onto the room's new media."""
+        grace = max(self._config.reconnect_grace_seconds, 1.0)
+        for p in [p for p in room.participants.values() if p.away_since is None]:
+            if room.participants.get(p.attendee_id) is p:  # not a share that ended with its owner
+                p.outbox.put(ServerRestarting(retry_after_ms=MEDIA_MOVE_RETRY_MS))
+                await room.drop(p, grace)
 
     @property
     def grace_seconds(self) -> float:

@@ -57,10 +57,6 @@ from .slots import announce_free_slot, check_share_slot, take_video_slot, video_
 from .volumes import VolumeIndicators
 
 
-#: Clients told to reconnect because the media moved come back after this long.
-MEDIA_MOVE_RETRY_MS = 200
-
-
 class Room:
     """One live meeting. ``peers`` makes each participant's two peer connections (the media
     backend); ``on_empty(meeting_id)`` is called when nobody is left."""
@@ -70,7 +66,7 @@ class Room:
         self.meeting_id = meeting_id
         self.participants: dict[str, Participant] = {}
         self.meetings = meetings
-        self._peers = peers
+        self.peers = peers
         self._on_empty = on_empty
         self._ended = False
         self._joining = asyncio.Lock()
@@ -117,7 +113,7 @@ class Room:
         self.meetings.enrol(attendee)
         meeting = self.meetings.mark_started(self.meeting_id)
         participant = Participant(attendee, outbox, capabilities)
-        participant.subscriber = self._peers.subscriber(
+        participant.subscriber = self.peers.subscriber(
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
         )
@@ -285,21 +281,6 @@ class Room:
                 await self._remove(participant, EndReason.DISCONNECTED, announce=True)
         return [p.attendee_id for p in gone]
 
-    async def move_media(self, peers: PeerFactory, grace: float) -> None:
-        """The media under this meeting was lost and placed again (``peers``): everyone is told
-        to reconnect (``server_restarting``, as when the server restarts) and their media
-        connections close; their seats wait for them (``drop``), so they come back as who they
-        were, on the new media."""
-        if self._ended:
-            return
-        self._peers = peers
-        for participant in list(self.participants.values()):
-            if self.participants.get(participant.attendee_id) is not participant:
-                continue  # a share that ended with its owner
-            if participant.away_since is None:
-                participant.outbox.put(ServerRestarting(retry_after_ms=MEDIA_MOVE_RETRY_MS))
-                await self.drop(participant, max(grace, 1.0))
-
     async def going_away(self) -> None:
         """The server stops (and, most likely, starts again): everyone is told to reconnect; the
         meeting itself does not end."""
@@ -340,7 +321,7 @@ class Room:
     async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
         if participant.publisher is not None:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
-        publisher = self._peers.publisher(participant.attendee_id)
+        publisher = self.peers.publisher(participant.attendee_id)
         try:
             sdp = await publisher.answer(request.sdp)
             if "audio" in publisher.tracks and Capability.SEND_AUDIO not in participant.capabilities:
