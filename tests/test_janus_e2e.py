@@ -96,3 +96,18 @@ def test_the_command_line_chooses_janus_and_refuses_half_configurations() -> Non
                  ["--media", "janus", "--janus-url", "http://h:8188/"]):
         with pytest.raises(SystemExit):
             parse_args(argv, environ={}, home=Path("/nonexistent"))
+
+
+from test_meeting_e2e import (  # noqa: E402
+    test_garbage_on_the_socket_is_refused_and_others_keep_receiving as test_janus_garbage_is_refused_and_others_keep_receiving,
+    test_seventeenth_camera_is_refused_and_gets_a_slot_when_one_frees as _seventeenth_camera,
+)
+from test_reconnect import (  # noqa: E402
+    test_a_dropped_bot_comes_back_as_the_same_attendee as test_janus_a_dropped_bot_comes_back,
+)
+
+
+@pytest.mark.slow
+async def test_janus_seventeenth_camera_is_refused(server: Server) -> None:
+    """17 publishers on one VideoRoom: the 17th camera is Parley's refusal, not Janus's."""
+    await _seventeenth_camera(server)
