@@ -1,6 +1,6 @@
 """The built-in forwarding unit beside Janus VideoRoom, on the same clients and the same load.
 
-    python bench/janus_vs_builtin.py [--loads 4,15] [--duration 24] [--size 640x360] [--fps 30] [--rounds 1]
+    python bench/janus_vs_builtin.py [--loads 4,15] [--duration 24] [--size 320x180] [--fps 15] [--rounds 1]
 
 For each load N (one publisher to N receivers) and each backend, it starts ``parley-server``
 (``--media builtin``, or ``--media janus`` against a throwaway loopback Janus,
@@ -44,8 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--loads", default="4,15", help="receivers per publisher, comma separated (default 4,15)")
     p.add_argument("--duration", type=float, default=24.0, help="seconds each bot stays (default 24)")
     p.add_argument("--settle", type=float, default=3.0, help="seconds after the last join before measuring")
-    p.add_argument("--size", default="640x360")
-    p.add_argument("--fps", type=int, default=30)
+    p.add_argument("--size", default="320x180")
+    p.add_argument("--fps", type=int, default=15)
+    p.add_argument("--join-timeout", type=float, default=60.0, help="bound on the joins (seconds)")
     p.add_argument("--rounds", type=int, default=1, help="repeat every load and backend this often")
     return p.parse_args(argv)
 
@@ -81,12 +82,23 @@ def start_parley(tmp: Path, key: str, extra: list[str], timeout: float = 30.0) -
     raise RuntimeError("parley-server did not report its address in time")
 
 
+def wait_for(api: Api, meeting_id: str, done, timeout: float) -> bool:
+    """Poll the roster until ``done(roster)`` (bounded); whether it happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        roster = api.participants(meeting_id)
+        if roster is not None and done(roster):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
     key = secrets.token_urlsafe(24)
     tmp = Path(tempfile.mkdtemp(prefix=f"parley-bench-{backend}-"))
     janus: LocalJanus | None = None
     server: subprocess.Popen | None = None
-    bots: list[tuple[str, subprocess.Popen, Path]] = []
+    bots: list[tuple[str, subprocess.Popen, Path, float]] = []
     try:
         extra: list[str] = []
         if backend == "janus":
@@ -105,30 +117,34 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
                               "--fps", str(args.fps), "--name", f"Bot {i}", *options)
             proc = subprocess.Popen(cmd, cwd=REPO, env=bot_env(), stdin=subprocess.DEVNULL,
                                     stdout=out.open("wb"), stderr=(tmp / f"bot{i}.stderr").open("wb"))
-            bots.append((attendee_id, proc, out))
+            bots.append((attendee_id, proc, out, time.monotonic()))
             return attendee_id
 
         publisher = start_bot(0)
-        time.sleep(1.5)  # the publisher is in and sending before the receivers come
+        # the publisher is in with its camera before the receivers come (bounded)
+        wait_for(api, meeting_id, lambda roster: any(p.get("attendee_id") == publisher and p.get("video") for p in roster),
+                 args.join_timeout)
         for i in range(1, receivers + 1):
             start_bot(i, "--camera", "none", "--mic", "none", *([] if i <= DECODING_RECEIVERS else ["--light"]))
             time.sleep(0.2)
+        all_in = wait_for(api, meeting_id, lambda roster: len(roster) >= receivers + 1, args.join_timeout)
         time.sleep(args.settle)
         window_start = time.monotonic()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
         psutil.cpu_percent(None)
-        time.sleep(max(2.0, args.duration - args.settle - 0.2 * receivers - 3.0))
+        # the window ends 2 s before the first receiver leaves (each stays --duration from its start)
+        time.sleep(max(2.0, bots[1][3] + args.duration - 2.0 - time.monotonic()))
         cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
         load1 = os.getloadavg()[0]
-        for _, proc, _ in bots:
+        for _, proc, _, _ in bots:
             try:
                 proc.wait(timeout=args.duration + 30)
             except subprocess.TimeoutExpired:
                 stop_process(proc, "bot", 5.0)
         reports = []
-        for _, _, out in bots[1:]:
+        for _, _, out, _ in bots[1:]:
             try:
                 reports.append(json.loads(out.read_text().strip().splitlines()[-1]))
             except (ValueError, IndexError, OSError):
@@ -145,10 +161,10 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
             "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
             "g2g_p50_ms": rnd(statistics.median(g2g)) if g2g else None,
             "first_frame_ms": rnd(statistics.median(first)) if first else None,
-            "receivers_with_video": received, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
+            "receivers_with_video": received, "all_joined": all_in, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
         }
     finally:
-        for _, proc, _ in bots:
+        for _, proc, _, _ in bots:
             if proc.poll() is None:
                 stop_process(proc, "bot", 3.0)
         if server is not None:

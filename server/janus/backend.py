@@ -101,6 +101,7 @@ class JanusBackend:
         self._bitrate = bitrate
         self._placed: dict[str, JanusInstance] = {}
         self._on_lost: Callable[[str], None] | None = None
+        self._closing: set[asyncio.Task] = set()  # rooms being destroyed
 
     async def start(self, wait: float = 5.0) -> None:
         """Connect to every instance (waiting up to ``wait`` seconds for them all), and keep
@@ -141,7 +142,8 @@ class JanusBackend:
         room = instance.rooms.pop(meeting_id, None) if instance is not None else None
         if room is not None:
             task = asyncio.get_running_loop().create_task(room.close())
-            task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def placed_on(self, meeting_id: str) -> str | None:
         """The URL of the instance carrying a meeting (for /metrics and tests)."""
@@ -160,6 +162,7 @@ class JanusBackend:
                 self._on_lost(meeting_id)
 
     async def close(self) -> None:
+        await asyncio.gather(*self._closing, return_exceptions=True)
         await asyncio.gather(*(i.close() for i in self.instances), return_exceptions=True)
 
 

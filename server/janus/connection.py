@@ -70,6 +70,7 @@ class JanusConnection:
         self.closed = False
         self._reader: asyncio.Task | None = None
         self._keepalive: asyncio.Task | None = None
+        self._shutting: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, url: str, api_secret: str | None, on_closed: Callable[[], None],
@@ -216,7 +217,7 @@ class JanusConnection:
         for task in (self._keepalive, self._reader):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
-        asyncio.get_running_loop().create_task(self._shut())
+        self._shutting = asyncio.get_running_loop().create_task(self._shut())
         self._on_closed()
 
     async def _shut(self) -> None:

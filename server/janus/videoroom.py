@@ -184,6 +184,8 @@ class JanusSubscriber:
         self._handle: int | None = None
         self._desired: dict[tuple[str, str], JanusTrack] = {}
         self._streams: list[dict[str, Any]] = []  # Janus's latest summary of our m-lines
+        #: sections Janus closed and filled again (new SSRCs): parked for good, never switched
+        self._revived: set[str] = set()
         self._told: list[TrackInfo] = []
         self._offer_pending = False
         self._dirty = False
@@ -243,19 +245,29 @@ class JanusSubscriber:
             self._janus = janus
             room.placement.handles_changed(+1)
             streams = [{"feed": feed, "mid": mid} for feed, mid in sorted(want)] + room.parked(SPARE_SECTIONS)
-            reply = await janus.message(self._handle, {
-                "request": "join", "room": room.room_id, "ptype": "subscriber", "streams": streams})
-            self._take(plugin_data(reply), reply.get("jsep"))
+            try:
+                reply = await janus.message(self._handle, {
+                    "request": "join", "room": room.room_id, "ptype": "subscriber", "streams": streams})
+                self._take(plugin_data(reply), reply.get("jsep"))
+            except JanusError:
+                handle, self._handle = self._handle, None  # joined nothing: start again next time
+                room.placement.handles_changed(-1)
+                await janus.detach(handle)
+                raise
             return
         assert self._janus is not None
         carried: dict[tuple[int, str], str] = {}
         parked: dict[str, list[str]] = {"audio": [], "video": []}
+        dead: dict[str, list[str]] = {"audio": [], "video": []}
         for stream in self._streams:
             kind, sub_mid = stream.get("type"), str(stream.get("mid"))
-            if kind not in parked or not stream.get("active", True) or stream.get("feed_id") is None:
-                continue  # a section Janus closed (its source left unannounced): never reused
-            if stream["feed_id"] == room.parking_feed:
-                parked[kind].append(sub_mid)
+            if kind not in parked:
+                continue
+            if not stream.get("active", True) or stream.get("feed_id") is None:
+                dead[kind].append(sub_mid)  # closed by Janus (its source left unannounced)
+            elif stream["feed_id"] == room.parking_feed:
+                if sub_mid not in self._revived:
+                    parked[kind].append(sub_mid)
             else:
                 carried[(stream["feed_id"], str(stream.get("feed_mid")))] = sub_mid
         switches = []
@@ -276,9 +288,14 @@ class JanusSubscriber:
             reply = await self._janus.message(self._handle, {"request": "switch", "streams": switches})
             self._take(plugin_data(reply), reply.get("jsep"))
         if subscribe:
+            # Janus fills closed sections first, in order, and gives them new SSRCs, which this
+            # client's receiver would not route: they take the parking feed for good (revived).
+            absorb = [{"feed": room.parking_feed, "mid": room.parking_mids[kind]}
+                      for kind, mids in dead.items() for _ in mids]
             reply = await self._janus.message(self._handle, {
-                "request": "update", "subscribe": subscribe + room.parked(SPARE_SECTIONS)})
+                "request": "update", "subscribe": absorb + subscribe + room.parked(SPARE_SECTIONS)})
             self._take(plugin_data(reply), reply.get("jsep"))
+            self._revived |= {mid for mids in dead.values() for mid in mids}
 
     async def park(self, feed_id: int) -> None:
         """``feed_id`` is about to go: its sections are parked first, so that Janus never closes
@@ -375,6 +392,7 @@ class JanusMediaRoom:
         self._tasks: set[asyncio.Task] = set()
         #: the room's silent parking feed, where sections that carry nobody are switched
         self.parking_feed = 0
+        self.closing = False
         self.parking_mids = {str(s["type"]): str(s["mid"]) for s in PARKING_STREAMS}
 
     def parked(self, count: int) -> list[dict[str, Any]]:
@@ -382,7 +400,10 @@ class JanusMediaRoom:
         return [{"feed": self.parking_feed, "mid": mid} for mid in self.parking_mids.values() for _ in range(count)]
 
     async def park(self, feed_id: int) -> None:
-        """Before a publisher goes, every subscriber's sections carrying it are parked."""
+        """Before a publisher goes, every subscriber's sections carrying it are parked (not
+        while the whole room closes)."""
+        if self.closing:
+            return
         await asyncio.gather(*(s.park(feed_id) for s in list(self.subscribers)), return_exceptions=True)
 
     def publisher(self, attendee_id: str) -> JanusPublisher:
@@ -437,6 +458,7 @@ class JanusMediaRoom:
 
     async def close(self) -> None:
         """The meeting left this server: its VideoRoom is destroyed (quietly if Janus is gone)."""
+        self.closing = True
         janus = self._created_on
         self._created_on = None
         if janus is None or janus.closed:
