@@ -97,6 +97,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
     key = secrets.token_urlsafe(24)
     tmp = Path(tempfile.mkdtemp(prefix=f"parley-bench-{backend}-"))
     janus: LocalJanus | None = None
+    keep = False
     server: subprocess.Popen | None = None
     bots: list[tuple[str, subprocess.Popen, Path, float]] = []
     try:
@@ -154,6 +155,9 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         first = [r["first_frame_ms"][publisher] - r["joined_ms"] for r in decoding
                  if publisher in r.get("first_frame_ms", {}) and r.get("joined_ms") is not None]
         received = sum(1 for r in reports if r and r.get("frames_received", {}).get(publisher, 0) > 0)
+        if received < receivers:
+            keep = True
+            log(f"WARNING: {backend} 1 -> {receivers}: {received} receivers got video; logs kept in {tmp}")
         return {
             "backend": backend, "receivers": receivers, "window_s": round(window, 1),
             "cpu_pct": rnd(100 * (cpu1 - cpu0) / window) if cpu0 is not None and cpu1 is not None else None,
@@ -171,7 +175,8 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
             stop_process(server, "parley-server", 10.0)
         if janus is not None:
             janus.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -111,3 +111,29 @@ from test_reconnect import (  # noqa: E402
 async def test_janus_seventeenth_camera_is_refused(server: Server) -> None:
     """17 publishers on one VideoRoom: the 17th camera is Parley's refusal, not Janus's."""
     await _seventeenth_camera(server)
+
+
+async def test_janus_a_publisher_janus_drops_by_itself_leaves_subscriptions_working(server: Server) -> None:
+    """A publisher's connection to Janus ends without Parley closing it first (its network
+    went): Janus closes the others' sections for it on its own. Those sections come back, if
+    Janus ever fills them again, with new SSRCs the others' receivers cannot route; the server
+    keeps them out of use, so the people who come next are seen and heard."""
+    meeting = await server.create_meeting()
+    url = lambda name: server.join_url(meeting["id"], name)  # noqa: E731
+    early = [RunningBot(await url(n), **LIGHT_SMALL) for n in ("Ada", "Grace", "Linus")]
+    await eventually(lambda: all(len(b.report.frames_received) == 2 for b in early), what="the first three see each other")
+    ada, grace, linus = early
+    await linus.session.publisher.connection.pc.close()  # gone, as far as Janus can tell
+    await asyncio.sleep(1.0)  # Janus has hung up on it and closed the sections that carried it
+
+    late = [RunningBot(await url(n), **LIGHT_SMALL) for n in ("Mary", "Bob", "Carol")]
+    await eventually(lambda: all(b.report.attendee_id for b in late), what="the next three joined")
+    ids = [b.report.attendee_id for b in late]
+    await eventually(lambda: all(ada.report.frames_received.get(i, 0) > 5 and grace.report.frames_received.get(i, 0) > 5
+                                 for i in ids), timeout=15, what="Ada and Grace see the three newcomers")
+    assert all(ada.report.audio_frames_received.get(i, 0) > 10 for i in ids)
+    mary = late[0]
+    await eventually(lambda: all(mary.report.frames_received.get(b.report.attendee_id, 0) > 5 for b in (ada, grace)),
+                     what="a newcomer sees those already there")
+    for bot in (*early, *late):
+        await bot.finish()

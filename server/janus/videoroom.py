@@ -61,6 +61,18 @@ class Placement(Protocol):
     def handles_changed(self, delta: int) -> None: ...
 
 
+#: VideoRoom's error code for a feed that is not (or no longer) there
+NO_SUCH_FEED = 428
+
+
+def _missing_feed(error: JanusError) -> int | None:
+    """The feed a ``No such feed (ID)`` refusal names, if that is what it is."""
+    if error.code != NO_SUCH_FEED:
+        return None
+    digits = "".join(c if c.isdigit() else " " for c in error.reason).split()
+    return int(digits[-1]) if digits else None
+
+
 def unavailable() -> ProtocolError:
     # retryable for the clients (desktop/session/link.py): they come back and publish again
     return ProtocolError(ErrorCode.SERVER_RESTARTING, "the media server is not reachable; try again")
@@ -152,12 +164,21 @@ class JanusPublisher:
             logger.debug("janus: keyframe request for %s: %s", mid, exc)
 
     def _on_event(self, event: Event) -> None:
-        # Janus lets subscribers take a feed only once its PeerConnection is up; the room's
-        # other notifications (others publishing, leaving) the Room knows already.
-        if event.get("janus") == "webrtcup":
+        # Janus lets subscribers take a feed only once its PeerConnection is up, and drops a
+        # feed whose connection went (``hangup``; the others hear ``unpublished``/``leaving``):
+        # subscriptions follow that, whatever the Room believes until the client says so.
+        kind = event.get("janus")
+        if kind == "webrtcup":
             self._up = True
             if self.feed_id is not None:
                 self.room.feed_live(self.feed_id)
+        elif kind == "hangup" and self.feed_id is not None:
+            self.room.feed_gone(self.feed_id)
+        elif kind == "event":
+            data = event.get("plugindata", {}).get("data", {})
+            for key in ("unpublished", "leaving"):
+                if isinstance(data.get(key), int):
+                    self.room.feed_gone(data[key])
 
     async def close(self) -> None:
         if self._closed:
@@ -225,7 +246,14 @@ class JanusSubscriber:
                 self._dirty = True  # made once the answer is in
                 return
             try:
-                await self._apply_now()
+                try:
+                    await self._apply_now()
+                except JanusError as exc:
+                    gone = _missing_feed(exc)
+                    if gone is None:
+                        raise
+                    self.room.feed_gone(gone)  # it left between our look and our request
+                    await self._apply_now()
             except ProtocolError:
                 raise
             except JanusGone as exc:
@@ -292,6 +320,7 @@ class JanusSubscriber:
             # client's receiver would not route: they take the parking feed for good (revived).
             absorb = [{"feed": room.parking_feed, "mid": room.parking_mids[kind]}
                       for kind, mids in dead.items() for _ in mids]
+            logger.debug("janus: subscription adds %d section(s), %d closed one(s) absorbed", len(subscribe), len(absorb))
             reply = await self._janus.message(self._handle, {
                 "request": "update", "subscribe": absorb + subscribe + room.parked(SPARE_SECTIONS)})
             self._take(plugin_data(reply), reply.get("jsep"))
