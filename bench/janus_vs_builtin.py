@@ -24,6 +24,7 @@ import os
 import queue
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -111,17 +112,18 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         forwarder = psutil.Process(janus.proc.pid if janus is not None and janus.proc else server.pid)
         control = psutil.Process(server.pid)
 
-        def start_bot(i: int, *options: str) -> str:
+        def start_bot(i: int, *options: str, stay: float = args.duration) -> str:
             attendee_id, url = api.add_attendee(meeting_id, f"bench-{i}", f"Bot {i}")
             out = tmp / f"bot{i}.json"
-            cmd = bot_command(url, "--json", "--duration", str(args.duration), "--size", args.size,
+            cmd = bot_command(url, "--json", "--duration", str(stay), "--size", args.size,
                               "--fps", str(args.fps), "--name", f"Bot {i}", *options)
             proc = subprocess.Popen(cmd, cwd=REPO, env=bot_env(), stdin=subprocess.DEVNULL,
                                     stdout=out.open("wb"), stderr=(tmp / f"bot{i}.stderr").open("wb"))
             bots.append((attendee_id, proc, out, time.monotonic()))
             return attendee_id
 
-        publisher = start_bot(0)
+        # the publisher stays until the receivers are done (their joins may take long on a busy machine)
+        publisher = start_bot(0, stay=args.duration + 2 * args.join_timeout)
         # the publisher is in with its camera before the receivers come (bounded)
         wait_for(api, meeting_id, lambda roster: any(p.get("attendee_id") == publisher and p.get("video") for p in roster),
                  args.join_timeout)
@@ -139,11 +141,12 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
         load1 = os.getloadavg()[0]
-        for _, proc, _, _ in bots:
+        for _, proc, _, _ in bots[1:]:
             try:
                 proc.wait(timeout=args.duration + 30)
             except subprocess.TimeoutExpired:
                 stop_process(proc, "bot", 5.0)
+        stop_process(bots[0][1], "publishing bot", 5.0)
         reports = []
         for _, _, out, _ in bots[1:]:
             try:
@@ -181,6 +184,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the finally blocks still stop what we started
     if JANUS is None:
         log("janus is not installed (apt-get install janus): nothing to compare with")
         return 2
