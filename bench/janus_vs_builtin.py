@@ -1,6 +1,6 @@
 """The built-in forwarding unit beside Janus VideoRoom, on the same clients and the same load.
 
-    python bench/janus_vs_builtin.py [--loads 4,15] [--duration 24] [--size 320x180] [--fps 15] [--rounds 1]
+    python bench/janus_vs_builtin.py [--loads 4,15] [--duration 20] [--size 320x180] [--fps 15] [--rounds 1]
 
 For each load N (one publisher to N receivers) and each backend, it starts ``parley-server``
 (``--media builtin``, or ``--media janus`` against a throwaway loopback Janus,
@@ -43,7 +43,7 @@ DECODING_RECEIVERS = 2
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--loads", default="4,15", help="receivers per publisher, comma separated (default 4,15)")
-    p.add_argument("--duration", type=float, default=24.0, help="seconds each bot stays (default 24)")
+    p.add_argument("--duration", type=float, default=20.0, help="seconds measured, once everyone is in (default 20)")
     p.add_argument("--settle", type=float, default=3.0, help="seconds after the last join before measuring")
     p.add_argument("--size", default="320x180")
     p.add_argument("--fps", type=int, default=15)
@@ -123,27 +123,30 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
             return attendee_id
 
         # the publisher stays until the receivers are done (their joins may take long on a busy machine)
-        publisher = start_bot(0, stay=args.duration + 2 * args.join_timeout)
+        publisher = start_bot(0, stay=args.duration + 3 * args.join_timeout)
         # the publisher is in with its camera before the receivers come (bounded)
         wait_for(api, meeting_id, lambda roster: any(p.get("attendee_id") == publisher and p.get("video") for p in roster),
                  args.join_timeout)
         for i in range(1, receivers + 1):
-            start_bot(i, "--camera", "none", "--mic", "none", *([] if i <= DECODING_RECEIVERS else ["--light"]))
+            start_bot(i, "--camera", "none", "--mic", "none", *([] if i <= DECODING_RECEIVERS else ["--light"]),
+                      stay=args.duration + 2 * args.join_timeout)
             time.sleep(0.2)
         all_in = wait_for(api, meeting_id, lambda roster: len(roster) >= receivers + 1, args.join_timeout)
         time.sleep(args.settle)
         window_start = time.monotonic()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
         psutil.cpu_percent(None)
-        # the window ends 2 s before the first receiver leaves (each stays --duration from its start)
-        time.sleep(max(2.0, bots[1][3] + args.duration - 2.0 - time.monotonic()))
+        time.sleep(args.duration)  # everyone stays until told to leave (below)
         cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
         load1 = os.getloadavg()[0]
+        for _, proc, _, _ in bots[1:]:  # leave (SIGTERM: the bot leaves and writes its report)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
         for _, proc, _, _ in bots[1:]:
             try:
-                proc.wait(timeout=args.duration + 30)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 stop_process(proc, "bot", 5.0)
         stop_process(bots[0][1], "publishing bot", 5.0)
