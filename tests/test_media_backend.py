@@ -13,7 +13,7 @@ from server.config import ServerConfig
 from server.meetings import MeetingService
 from server.rooms.participant import Outbox
 from server.rooms.registry import RoomRegistry
-from server.store import Store
+from server.store_sqlite import SqliteStore
 from server.tokens import TokenSigner
 from test_room_rules import FakeMedia, FakePeers, told
 from wire import ParticipantLeft, Publish, ServerRestarting
@@ -33,7 +33,7 @@ class MovingMedia(FakeMedia):
 async def test_a_meeting_whose_media_is_lost_moves_and_everyone_keeps_their_seat(tmp_path: Path) -> None:
     clock = ManualClock()
     config = ServerConfig(data_dir=tmp_path)
-    store = Store(tmp_path / "parley.sqlite3")
+    store = SqliteStore(tmp_path / "parley.sqlite3")
     meetings = MeetingService(store, clock, TokenSigner(b"k" * 32, clock), config)
     media = MovingMedia()
     registry = RoomRegistry(meetings, config, media)
