@@ -7,14 +7,21 @@ Janus exactly as it drives the built-in forwarding unit, and the clients cannot 
   handle as ``joinandconfigure`` (ptype publisher, display = the attendee id); Janus's JSEP answer
   is the ``publish_answer``. Each stream Janus reports becomes a :class:`JanusTrack` (its feed id
   and the publisher's mid).
-- Receiving: one multistream subscriber handle per participant. The first ``update`` with
-  anything to receive ``join``s (ptype subscriber) with those streams; later ones send one
-  ``update`` (subscribe what is new, unsubscribe what is no longer wanted; Janus reuses an idle
-  m-line of the same kind before it adds one). Whenever Janus offers (after our request, or by
-  itself when a publisher leaves), the offer goes to the client as ``subscribe_offer`` with the
-  map mid → attendee read from Janus's ``streams`` (``feed_display`` is the attendee id); the
-  client's answer is sent back with ``start``. No request is made while an offer waits for its
-  answer: it is made once the answer is in.
+- Receiving: one multistream subscriber handle per participant, whose m-lines are used like the
+  built-in unit's sections. Janus makes an m-line inactive when its source is unsubscribed or
+  leaves, and gives it new SSRCs when it fills it again, which an aiortc receiver cannot route
+  (it learns a section's SSRCs once). So no section is ever let go: one that carries nobody is
+  switched to the room's *parking feed* (a remote publisher nothing is sent to); a wanted source
+  takes a parked section of its kind by ``switch`` (no renegotiation, ``tracks_updated``); only
+  when none is left does an ``update`` add sections (with ``SPARE_SECTIONS`` parked ones more),
+  and a publisher about to go is parked out of every subscription first. Sections Janus closed
+  by itself (a publisher whose connection went) are filled with the parking feed for good when
+  Janus revives them. Whenever Janus offers (the first ``join``, an ``update``, or by itself),
+  the offer goes to the client as ``subscribe_offer`` with the map mid → attendee read from
+  Janus's ``streams`` (``feed_display`` is the attendee id); the client's answer is sent back
+  with ``start``. No request is made while an offer waits for its answer.
+- Feeds: Janus lets a feed be subscribed only once its publisher's connection is up
+  (``webrtcup``): subscriptions take it then (``feed_live``), and drop it when Janus does.
 - Keyframes: ``configure`` with ``keyframe: true`` on the publisher's handle (at most one per
   ``KEYFRAME_INTERVAL`` per publisher). Janus also asks publishers for one by itself when a new
   subscriber stream starts.
