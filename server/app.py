@@ -162,7 +162,7 @@ def media_backend(config: ServerConfig) -> MediaBackend:
         return JanusBackend(list(config.janus_urls), config.janus_api_secret)
     if config.media != "builtin":
         raise ValueError(f"unknown media backend {config.media!r} (builtin or janus)")
-    return BuiltinMedia(config.ice_addresses)  # what the forwarding unit offers peers
+    return BuiltinMedia(config.ice_addresses, config.announced)  # what the forwarding unit offers peers
 
 
 async def start_server(

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+176"/>
+        <location line="+190"/>
         <source>Guest</source>
-        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
+        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-97"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -76,7 +76,7 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
@@ -114,7 +114,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../../desktop/media/background.py" line="+75"/>
+        <location filename="../../desktop/media/background/effect.py" line="+23"/>
         <source>Your computer is busy, so the background effect updates less often. Your camera is not affected.</source>
         <translation>Ihr Computer ist ausgelastet, deshalb wird der Hintergrundeffekt seltener aktualisiert. Ihre Kamera ist davon nicht betroffen.</translation>
     </message>
@@ -132,7 +132,7 @@
 <context>
     <name>Backgrounds</name>
     <message>
-        <location filename="../../desktop/ui/backgrounds.py" line="+15"/>
+        <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
         <source>Pictures (*.jpg *.jpeg *.png *.webp *.bmp)</source>
         <translation>Bilder (*.jpg *.jpeg *.png *.webp *.bmp)</translation>
     </message>
@@ -175,7 +175,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+110"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+100"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -314,7 +314,7 @@
 <context>
     <name>Certificates</name>
     <message>
-        <location filename="../../desktop/signalling/tls.py" line="+150"/>
+        <location filename="../../desktop/signalling/tls.py" line="+136"/>
         <source>the certificate is not valid yet</source>
         <extracomment>How long reading a refused server&apos;s certificate (to show its fingerprint) may take. OpenSSL&apos;s X509_V_ERR_* codes, in words (translated by the UI, context &quot;Certificates&quot;).</extracomment>
         <translation>das Zertifikat ist noch nicht gültig</translation>
@@ -827,10 +827,43 @@
 <context>
     <name>FileShare</name>
     <message>
-        <location filename="../../desktop/session/meeting_session.py" line="+583"/>
+        <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
-        <extracomment>&quot;You&apos;re muted&quot;: speech (a volume indicator this high) for this long, at most this often After a drop, the session tries to come back for this long (seconds), then gives up with ``connection_lost``; it waits these delays between attempts (the last one repeats). Capped at 1 s so that a network that comes back is used within about a second (a join is one small WebSocket exchange: cheap for the server even when many retry). Joining again after these refusals may work a moment later; any other refusal is final. connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and the poor-connection alerts drawn from them (ConnectionPoor) the chat as I may read it, oldest first (history from the server, then live) the countdown to the server&apos;s timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)</extracomment>
+        <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
         <translation>diese Datei enthält kein Bild zum Teilen</translation>
+    </message>
+</context>
+<context>
+    <name>HostingPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
+        <source>Accept people from this network?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept people from this network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Invite link (works only on this network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invite link (works only on this computer)</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1229,7 +1262,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+19"/>
+        <location filename="../../desktop/session/reasons.py" line="+31"/>
         <source>You left the meeting.</source>
         <translation>Sie haben die Besprechung verlassen.</translation>
     </message>
@@ -1261,6 +1294,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You joined this meeting from another window or device.</source>
         <translation>Sie haben an dieser Besprechung in einem anderen Fenster oder auf einem anderen Gerät teilgenommen.</translation>
     </message>
@@ -1400,7 +1438,7 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+176"/>
         <source>Mute</source>
         <translation>Stummschalten</translation>
     </message>
@@ -1441,7 +1479,7 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-180"/>
+        <location line="-195"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
@@ -1451,7 +1489,7 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Volume</source>
         <translation>Lautstärke</translation>
     </message>
@@ -1471,12 +1509,17 @@
         <translation>{name} (Sie)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>{role} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{role} · muted by a host</source>
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>muted</source>
         <translation>stummgeschaltet</translation>
     </message>
@@ -1506,7 +1549,17 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Good connection</source>
         <translation>Gute Verbindung</translation>
     </message>
@@ -1584,9 +1637,9 @@
 <context>
     <name>ScreenSharing</name>
     <message>
-        <location filename="../../desktop/media/qt_screens.py" line="+99"/>
+        <location filename="../../desktop/media/qt/screen_access.py" line="+37"/>
         <source>There is no screen to share: Parley is not running on a display.</source>
-        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them. &quot;No error&quot; of either capture class: their Error enums are distinct types that never compare equal.</extracomment>
+        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them.</extracomment>
         <translation>Es gibt keinen Bildschirm zum Teilen: Parley läuft nicht auf einem Bildschirm.</translation>
     </message>
     <message>
@@ -1638,7 +1691,7 @@
 <context>
     <name>ShareController</name>
     <message>
-        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <location filename="../../desktop/ui/share_controller.py" line="+72"/>
         <source>There is no screen to share here.</source>
         <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
         <translation>Hier gibt es keinen Bildschirm zum Teilen.</translation>
@@ -1761,7 +1814,7 @@
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+54"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
@@ -1774,7 +1827,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="+50"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation>Offene Videobesprechungen. Fügen Sie einen Besprechungslink ein, um teilzunehmen.</translation>
     </message>
@@ -1845,6 +1898,11 @@
         <location line="+1"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation>Hier eine Besprechung starten und andere mit einem Link einladen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Accept people from this network (same Wi-Fi or office)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1945,7 +2003,12 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+221"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+227"/>
+        <source>{name} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
@@ -1983,6 +2046,11 @@
         <location line="+2"/>
         <source>hand raised</source>
         <translation>Hand gehoben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>

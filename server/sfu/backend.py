@@ -12,8 +12,9 @@ from .peers import ForwardingPeers
 class BuiltinMedia:
     """Media forwarded by this process (``--media builtin``, the default)."""
 
-    def __init__(self, ice_addresses: list[str]) -> None:
-        self.peers = ForwardingPeers(ice_addresses)  # ValueError for what is not an IP address
+    def __init__(self, ice_addresses: list[str], announced: dict[str, str] | None = None) -> None:
+        # ValueError for what is not an IP address (--ice-address, --announced-address)
+        self.peers = ForwardingPeers(ice_addresses, announced)
 
     def place(self, meeting_id: str) -> ForwardingPeers:
         return self.peers
