@@ -80,3 +80,34 @@ async def test_meetings_spread_over_instances_and_move_when_one_dies(two) -> Non
                      what="the second meeting carries on")
     for bot in (ada, grace, linus, mary):
         await bot.finish()
+
+
+async def test_no_instance_up_refuses_media_clearly_and_one_that_comes_up_is_used(tmp_path: Path, clock: ManualClock) -> None:
+    from desktop.session.meeting_session import JoinFailed, MeetingSession
+    from desktop.signalling.tls import MemoryTrustStore
+    from wire import ErrorCode
+
+    janus = LocalJanus(tmp_path / "janus")  # its port is chosen; it is not started yet
+    config = replace(config_for(tmp_path / "data"), media="janus", janus_urls=[janus.url])
+    runner, base_url, app = await start_server(config, clock)
+    try:
+        async with aiohttp.ClientSession() as session:
+            server = Server(base_url, session, clock, app, tmp_path / "data")
+            meeting = await server.create_meeting()
+            ada = MeetingSession(await server.join_url(meeting["id"], "Ada"), trust=MemoryTrustStore())
+            with pytest.raises(JoinFailed) as caught:
+                await ada.join()
+            assert caught.value.reason == ErrorCode.SERVER_RESTARTING  # said, not a hang or a crash
+            await ada.leave()
+
+            janus.start()  # the instance comes up: the server connects to it by itself
+            media = server.app[ROOMS_KEY].media
+            await eventually(lambda: any(i.live for i in media.instances), what="the server reached Janus")
+            bots = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Grace", "Linus")]
+            await eventually(lambda: all(b.report.frames_received for b in bots), what="media through Janus")
+            assert media.placed_on(meeting["id"]) == janus.url
+            for bot in bots:
+                await bot.finish()
+    finally:
+        await bounded(runner.cleanup(), 45, "the server's cleanup")
+        janus.stop()
