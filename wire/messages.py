@@ -424,6 +424,9 @@ class Joined(Message):
     #: TURN servers to gather relayed candidates from (``--turn-server``), with fresh
     #: credentials at every join; empty: media goes straight to the server's addresses
     ice_servers: list[IceServer] = field(default_factory=list)
+    #: the server takes a second video section of a publish offer as the camera's small layer
+    #: (its own forwarding unit; not Janus): send two layers only when it says so
+    video_layers: bool = False
 
 
 @dataclass(frozen=True)

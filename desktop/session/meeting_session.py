@@ -93,6 +93,7 @@ class MeetingSession(EventEmitter):
         reconnect_budget: float = RECONNECT_BUDGET,
         stats_interval: float = STATS_INTERVAL,
         media_connect_seconds: float = MEDIA_CONNECT_SECONDS,
+        ice_addresses: tuple[str, ...] | None = None,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
         ``camera_on`` / ``muted``: how to start (the devices may be swapped later);
@@ -103,7 +104,9 @@ class MeetingSession(EventEmitter):
         connection drops, keep the meeting and come back as the same attendee (for up to
         ``reconnect_budget`` seconds) instead of ending with ``connection_lost``;
         ``media_connect_seconds``: a media connection not connected this long has failed (a
-        few joins in a row like that end the session with ``media_blocked``)."""
+        few joins in a row like that end the session with ``media_blocked``); ``ice_addresses``:
+        the host addresses the media connections offer (None: media/ice.py's choice for the
+        server's host; parley-bot's ``--ice-address``, inside a network namespace)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.end_reason: str | None = None
@@ -113,7 +116,7 @@ class MeetingSession(EventEmitter):
         table = MessageTable()
         #: the host addresses and TURN relays every media connection gathers with; the link
         #: renews the relays' credentials at every join
-        self.route = IceRoute.for_host(self.url.host)
+        self.route = IceRoute(ice_addresses) if ice_addresses is not None else IceRoute.for_host(self.url.host)
         self.link = MeetingLink(self.url, name, trust=trust, owner=self, table=table, tasks=self._tasks,
                                 emit=self.emit, reconnect=reconnect, reconnect_budget=reconnect_budget,
                                 route=self.route, media_connect_seconds=media_connect_seconds)
@@ -124,7 +127,7 @@ class MeetingSession(EventEmitter):
             self.link, self, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             microphone=microphone, camera=camera, camera_on=camera_on, muted=muted,
             retry_camera_when_free=retry_camera_when_free, volume_source=volume_source,
-            route=self.route)
+            route=self.route, server_layers=lambda: self.roster.video_layers)
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
@@ -223,11 +226,12 @@ class MeetingSession(EventEmitter):
             await self.publisher.report_volume()
             self.tick_timer()
             self.roster.rank_speakers()
+            self.roster.expire_missing()
 
     # --- what the link tells (LinkOwner) -------------------------------------------------------
 
     def on_link_rejoined(self, joined: Joined) -> None:
-        self.roster.rewelcome(joined)
+        self.roster.rewelcome(joined, server_restarted=self.link.server_restarted)
 
     async def on_link_dropped(self) -> None:
         await self.publisher.close()
@@ -236,6 +240,9 @@ class MeetingSession(EventEmitter):
     async def on_link_back(self, seconds: float) -> None:
         self.remote.reset_stats()
         self.emit(Reconnected(seconds))
+        if self.roster.hand_lost:  # a restarted server forgot my raised hand: raise it again
+            self.roster.hand_lost = False
+            await self.raise_hand(True)
         await self.screen_sharing.resume()
 
     async def on_link_lost(self, reason: str) -> None:

@@ -65,12 +65,14 @@ class Publisher:
                  microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  camera_on: bool, muted: bool, retry_camera_when_free: bool,
                  volume_source: Callable[[], float] | None,
-                 route: IceRoute | None = None, video_layers: bool = True) -> None:
+                 route: IceRoute | None = None, video_layers: bool = True,
+                 server_layers: Callable[[], bool] = lambda: True) -> None:
         """``watch_media(pc, current)``: the link watches a peer connection for failure;
         ``volume_source``: the microphone's current RMS level 0..1; ``route``: the host
         candidates to offer and the TURN relays to gather from (media/ice.py);
         ``video_layers``: send the camera as two layers (the whole picture and a small one), of
-        which the server asks for those anyone receives (``publish_layers``)."""
+        which the server asks for those anyone receives (``publish_layers``), when
+        ``server_layers()`` (the latest ``joined.video_layers``) says the server takes them."""
         self._signalling = signalling
         self._context = context
         self._tasks = tasks
@@ -86,6 +88,7 @@ class Publisher:
         self.volume_source = volume_source
         self._route = route or IceRoute()
         self.video_layers = video_layers
+        self._server_layers = server_layers
         #: the layers the server last asked for (None: all, until it says)
         self.layers_wanted: set[str] | None = None
         self.connection: PublishConnection | None = None
@@ -126,7 +129,8 @@ class Publisher:
         # stop them (aiortc stops a closing sender's track)
         connection = self.connection = PublishConnection(
             for_sending(self.microphone), for_sending(self.camera), audio=audio, video=video,
-            ice_addresses=self._route.addresses, relays=self._route.relays, layers=self.video_layers)
+            ice_addresses=self._route.addresses, relays=self._route.relays,
+            layers=self.video_layers and self._server_layers())
         self.layers_wanted = None  # a new connection: the server says again
         self._watch_media(connection.pc, lambda: connection is self.connection)
         connection.send_microphone(not self.muted)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable
 
 from wire import (
@@ -57,6 +58,23 @@ from .participant import Outbox, Participant, watch_connecting
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
 
+logger = logging.getLogger(__name__)
+
+
+async def resubscribe(participant: Participant, desired: Callable[[Participant], Desired], meeting_id: str) -> None:
+    """Tell ``participant``'s receive connection what to forward. One that fails (a dead
+    connection) is that participant's problem alone: its socket is closed, so its client
+    reconnects (its seat waits), and nobody else's share, join or leave fails with it."""
+    subscriber = participant.subscriber
+    if subscriber is None:
+        return
+    try:
+        await subscriber.update(desired(participant))
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raised: isolate it
+        logger.warning("room %s: %s's receive connection failed (%s: %s); letting it reconnect",
+                       meeting_id, participant.attendee_id, type(exc).__name__, exc)
+        participant.outbox.close()
+
 
 class Room:
     """One live meeting. ``peers`` makes each participant's two peer connections (the media
@@ -69,7 +87,7 @@ class Room:
         self._ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.meetings = meetings
-        self._peers = peers
+        self.peers = peers
         self._on_empty = on_empty
         self._ended = False
         self._joining = asyncio.Lock()
@@ -116,11 +134,10 @@ class Room:
         self.meetings.enrol(attendee)
         meeting = self.meetings.mark_started(self.meeting_id)
         participant = Participant(attendee, outbox, capabilities)
-        participant.subscriber = self._peers.subscriber(
+        participant.subscriber = self.peers.subscriber(
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
-            on_video=video_notices(outbox.put),
-        )
+            on_video=video_notices(outbox.put))
         if returning and previous is not None:  # what the others knew of it carries on
             participant.muted, participant.mute_locked = previous.muted, previous.mute_locked
             participant.hand_raised_at = previous.hand_raised_at
@@ -172,13 +189,16 @@ class Room:
                 attendee=participant.info(),
                 meeting=self._meeting_info(meeting),
                 roster=roster,
-                capabilities=participant.capabilities,
-                video_slots=video_slots(self.participants.values()),
+                capabilities=participant.capabilities, video_slots=video_slots(self.participants.values()),
+                video_layers=getattr(self.peers, "video_layers", False),
                 server_time=iso(self.meetings.now()),
                 ice_servers=self._ice_servers(participant.attendee_id),
             ),
             rid,
         )
+        snapshot = self._volumes.snapshot(exclude=participant.attendee_id)
+        if snapshot is not None:  # who is talking now, at a level that no longer changes
+            participant.outbox.put(snapshot)
         self.broadcast(ParticipantJoined(participant.info()), exclude=participant)
         self._volumes.forget(participant.attendee_id)  # a fresh view for newcomer and others
 
@@ -326,7 +346,7 @@ class Room:
     async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
         if participant.publisher is not None:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
-        publisher = self._peers.publisher(participant.attendee_id, on_layers=layers_notices(participant.outbox.put))
+        publisher = self.peers.publisher(participant.attendee_id, on_layers=layers_notices(participant.outbox.put))
         try:
             sdp = await publisher.answer(request.sdp)
             if "audio" in publisher.tracks and Capability.SEND_AUDIO not in participant.capabilities:
@@ -432,8 +452,7 @@ class Room:
         return desired
 
     async def _resubscribe(self, participant: Participant) -> None:
-        if participant.subscriber is not None:
-            await participant.subscriber.update(self._desired(participant))
+        await resubscribe(participant, self._desired, self.meeting_id)
 
     async def _resubscribe_all(self, exclude: Participant | None = None) -> None:
         await asyncio.gather(

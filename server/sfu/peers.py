@@ -189,6 +189,9 @@ class ForwardingPeers:
     connections offer exactly ``ice_addresses`` as host candidates (``--ice-address``), each
     under its public address from ``announced`` if it has one (``--announced-address``)."""
 
+    #: a publisher's second video section is its camera's small layer (``joined.video_layers``)
+    video_layers = True
+
     def __init__(self, ice_addresses: list[str], announced: dict[str, str] | None = None) -> None:
         self._ice_addresses = checked(ice_addresses)  # ValueError for what is not an IP address
         self._announced = checked_announced(announced)
