@@ -8,11 +8,12 @@ two passes as Jitsi and LiveKit do: first each video its smallest layer while th
 upgrades in the same order while they fit, never above what the tile can show (``max_height``;
 a hidden tile needs nothing).
 
-Hysteresis (:class:`Allocator`): a video that is on keeps its layer as long as that fits; a
-paused video resumes, and a video moves up a layer, only with :data:`HEADROOM` to spare and
-only after it stayed put :data:`HOLD` seconds; a video is lowered or paused only when it has
-not fitted for :data:`LOWER_AFTER` seconds in a row (a pause: :data:`PAUSE_AFTER`, so that a
-shortfall first costs pixels, and only a lasting one the picture); each pause that follows a resumption within
+Hysteresis (:class:`Allocator`): a video that is on keeps its layer as long as that fits (in
+``keep_budget``, which downlink.py sets a little above the estimate); a paused video resumes,
+and a video moves up a layer, only with :data:`HEADROOM` to spare and only after it stayed put
+:data:`HOLD` seconds; a video is lowered only when it has not fitted for :data:`LOWER_AFTER`
+seconds in a row, and paused only after :data:`PAUSE_AFTER` (so a shortfall first costs pixels,
+and only a lasting one the picture); each pause that follows a resumption within
 :data:`HOLD_MAX` doubles the wait before the next (up to ``HOLD_MAX``), so a link that cannot
 carry it does not flap. :func:`allocate` is the pure rule; the Allocator adds the clock.
 """
@@ -29,8 +30,9 @@ HEADROOM = 1.2
 HOLD = 3.0
 #: The longest wait (seconds) after repeated failed resumptions.
 HOLD_MAX = 30.0
-#: A video that is on is lowered (or paused) only once it has not fitted for this long
-#: (seconds): a single short estimate (a keyframe's burst read as congestion) changes nothing.
+#: A video that is on is lowered a layer only once it has not fitted for this long (seconds),
+#: and paused only after PAUSE_AFTER: a short estimate (a keyframe's burst or a busy machine
+#: read as congestion) changes nothing.
 LOWER_AFTER = 2.5
 PAUSE_AFTER = 4.0
 
