@@ -363,20 +363,22 @@ class DownTrack:
         if self._last_seq is None or _seq_newer(seq, self._last_seq):
             self._last_seq = seq
             self._last_ts = timestamp
-        if not await self._send(data):
+        direct = self._direct  # the usual path, without a coroutine per packet
+        if (direct is None or not direct(data)) and not await self._send(data):
             return
         self.packets_sent += 1
         self.bytes_sent += len(packet.payload)
         seam.account_sent(self.sender, timestamp, ntp_timestamp, len(packet.payload))
 
     async def _send(self, data: bytes) -> bool:
-        if self._direct is None or not self._direct(data):
-            self._direct = None
-            try:
-                await seam.send_rtp(self.sender, data)
-            except ConnectionError:
-                return False
-            self._direct = seam.direct_rtp_sender(self.sender)
+        """Send through aiortc's own path (not connected yet, or the direct socket went away),
+        then use the direct one from now on if there is one."""
+        self._direct = None
+        try:
+            await seam.send_rtp(self.sender, data)
+        except ConnectionError:
+            return False
+        self._direct = seam.direct_rtp_sender(self.sender)
         return True
 
     def _start(self, packet: RtpPacket) -> None:
