@@ -53,6 +53,7 @@ def main() -> int:
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting of the app's own, written before it starts (repeatable), "
                              "e.g. video/background=blur:strong")
+    parser.add_argument("--log", help="write the app's output here (to see why a shot failed)")
     parser.add_argument("--keys", action="append", default=[],
                         help="keys pressed in the app's window before the shot, e.g. ctrl+shift+p (xdotool)")
     args = parser.parse_args()
@@ -103,7 +104,8 @@ def main() -> int:
             app += args.app_arg
             if args.locale:
                 app += ["--locale", args.locale]
-            parley = subprocess.Popen(app, env=app_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log = open(args.log, "w") if args.log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
+            parley = subprocess.Popen(app, env=app_env, stdout=log, stderr=log)
             processes.append(parley)
             time.sleep(args.settle)
             for keys in args.keys:  # e.g. the shortcuts that open the people and chat panels

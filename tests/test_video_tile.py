@@ -185,14 +185,20 @@ def test_speaking_draws_an_accent_border(tile: VideoTile) -> None:
     assert near(image.pixelColor(120, 135), RED)
 
 
-def test_poor_quality_shows_a_signal_badge_top_right(tile: VideoTile) -> None:
+def test_poor_quality_shows_a_signal_badge_bottom_right_on_a_dark_backdrop(tile: VideoTile) -> None:
+    """Bottom right: away from the hand (top right) and a notice in the middle; on a near-opaque
+    dark badge, so it reads on a bright picture."""
     tile.set_frame(frame())
     plain = shown(tile)
     tile.set_quality(0.9)
     assert differing_pixels(plain, shown(tile)) == []  # good quality: nothing to say
     tile.set_quality(QUALITY_WARN / 3)
-    changed = differing_pixels(plain, shown(tile))
-    assert changed and all(x > 400 and y < 50 for x, y in changed)
+    poor = shown(tile)
+    changed = differing_pixels(plain, poor)
+    assert changed and all(x > 400 and y > 200 for x, y in changed)
+    x, y = max(changed)  # inside the badge, beside its icon: the backdrop
+    corner = poor.pixelColor(min(x for x, _ in changed) + 3, max(y for _, y in changed) - 3)
+    assert corner.lightness() < 60, corner.name()
     assert "poor connection" in tile.accessibleDescription()
     tile.set_quality(None)
     assert differing_pixels(plain, shown(tile)) == []

@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+_BREAK_AFTER = re.compile(r"([/?&=#.\-_])")
 MAX_CHARS = 4000
+BREAK = "\u200b"  # a zero-width space: where a long address may wrap
+
+
+def breakable(url: str) -> str:
+    """``url`` escaped for display, with places to wrap after its separators (a QLabel wraps
+    only at spaces: a long address would otherwise widen the bubble past the panel)."""
+    return BREAK.join(html.escape(part) for part in _BREAK_AFTER.sub(r"\1" + BREAK, url).split(BREAK))
 
 
 def render(text: str) -> str:
@@ -34,7 +42,7 @@ def render(text: str) -> str:
     for match in _URL.finditer(text):
         out.append(html.escape(text[last:match.start()]))
         url = match.group(0).rstrip(".,;:!?)")
-        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        out.append(f'<a href="{html.escape(url, quote=True)}">{breakable(url)}</a>')
         out.append(html.escape(match.group(0)[len(url):]))
         last = match.end()
     out.append(html.escape(text[last:]))
@@ -58,7 +66,7 @@ class ChatPanel(QWidget):
         self.me: str | None = None
         self.names: dict[str, str] = {}
         self.bubbles: list[QLabel] = []
-        title = QLabel(self.tr("Chat"))
+        title = self.title = QLabel(self.tr("Chat"))
         font = title.font()
         font.setBold(True)
         title.setFont(font)

@@ -27,6 +27,7 @@ from ..media.local_media import LocalMedia
 from ..media.screens import ScreenCatalog
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
 from ..session.reasons import describe
+from ..signalling.join_link import shareable
 from .app_dialogs import AppDialogs
 from .backgrounds import SETTING as BACKGROUND_SETTING
 from .call_controller import CallController, CallOptions
@@ -292,6 +293,7 @@ class AppFlow(QObject):
         lobby.show_error("")
         lobby.set_busy(False)
         lobby.set_invite(self.invite_url)
+        self.invite_url = self.invite_url or shareable(join_url)  # an invite link may be passed on
         lobby.set_choices(self.options.name or self.settings.name,
                           self.settings.flag("camera_on"), self.settings.flag("mic_on"))
         lobby.set_preview_name(lobby.name.text())

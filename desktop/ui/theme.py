@@ -4,8 +4,11 @@ Icons are monochrome SVGs recoloured to the palette (ui/icons.py): ``icon(name)`
 colour repaints in the new text colour by itself; anything else that depends on the mode listens
 to ``watcher.theme_changed`` (or to ``QEvent.PaletteChange``).
 
-Control-bar buttons: ``QToolButton#round`` (a 44 px disc; ``off="true"`` tints it red, e.g. a
-muted microphone) and ``QToolButton#leave`` (the red pill).
+Control-bar buttons: ``QToolButton#barButton`` (an icon with a label under it; ``off="true"``
+makes it solid red, e.g. a muted microphone, ``active="true"`` blue, e.g. a raised hand,
+``open="true"`` tinted, e.g. the panel it opens is open), ``QToolButton#barArrow`` (the device
+arrow beside one) and ``QToolButton#leave`` (the red pill). ``QToolButton#round`` is a 44 px disc
+(the lobby's microphone, camera and background; ``off`` makes it solid red too).
 """
 
 from __future__ import annotations
@@ -19,18 +22,22 @@ DANGER = "#dc2626"
 
 _LIGHT = {
     "window": "#f4f5f7", "base": "#ffffff", "alt": "#eef0f3", "text": "#1f2328", "muted": "#5f6b7a",
-    "button": "#ffffff", "border": "#d6dae0", "card": "#ffffff", "round": "#e7eaee", "round_off": "#fde2e2",
+    "button": "#ffffff", "border": "#d6dae0", "card": "#ffffff", "round": "#e7eaee", "round_off": "#dc2626",
 }
 _DARK = {
     "window": "#15181e", "base": "#1d2129", "alt": "#232833", "text": "#e8eaed", "muted": "#9aa3af",
-    "button": "#262b35", "border": "#343a46", "card": "#1d2129", "round": "#2c323d", "round_off": "#5b2222",
+    "button": "#262b35", "border": "#343a46", "card": "#1d2129", "round": "#2c323d", "round_off": "#dc2626",
 }
 
 _STYLE = """
 QFrame#card {{ background: {card}; border: 1px solid {border}; border-radius: 14px; }}
 QLineEdit {{ padding: 6px 8px; border: 1px solid {border}; border-radius: 8px; background: {base}; }}
 QLineEdit:focus {{ border-color: {accent}; }}
-QComboBox {{ padding: 5px 8px; min-height: 20px; }}
+QComboBox {{ padding: 5px 8px; min-height: 20px; border: 1px solid {border}; border-radius: 8px;
+             background: {button}; color: {text}; }}
+QComboBox:hover, QComboBox:focus {{ border-color: {accent}; }}
+QComboBox QAbstractItemView {{ background: {base}; color: {text}; border: 1px solid {border};
+                               selection-background-color: {accent}; selection-color: white; outline: none; }}
 QPushButton {{ padding: 7px 16px; border: 1px solid {border}; border-radius: 8px; background: {button}; }}
 QPushButton:hover {{ border-color: {accent}; }}
 QPushButton#primary {{ background: {accent}; color: white; border: none; font-weight: 600; }}
@@ -39,6 +46,29 @@ QToolButton#round {{ min-width: 44px; min-height: 44px; max-width: 44px; max-hei
                      background: {round}; border: none; icon-size: 22px; }}
 QToolButton#round:hover {{ border: 2px solid {accent}; }}
 QToolButton#round[off="true"] {{ background: {round_off}; }}
+QToolButton#barButton {{ min-width: 56px; min-height: 52px; padding: 4px 4px 2px 4px; border: none; border-radius: 10px;
+                         background: transparent; color: {text}; icon-size: 22px; font-size: 8pt; }}
+QToolButton#barButton:hover {{ background: {round}; }}
+QToolButton#barButton:focus {{ border: 2px solid {accent}; }}
+QToolButton#barButton[open="true"] {{ background: {round}; }}
+QToolButton#barButton[off="true"] {{ background: {danger}; color: white; }}
+QToolButton#barButton[off="true"]:hover {{ background: #b91c1c; }}
+QToolButton#barButton[active="true"] {{ background: {accent}; color: white; }}
+QToolButton#barButton[unavailable="true"] {{ background: transparent; color: {muted}; border: 2px dashed {muted}; }}
+QToolButton#barButton::menu-indicator {{ image: none; width: 0; }}
+QToolButton#barArrow {{ min-width: 14px; max-width: 14px; min-height: 52px; border: none; border-radius: 6px;
+                        background: transparent; }}
+QToolButton#barArrow:hover {{ background: {round}; }}
+QToolButton#barArrow::menu-indicator {{ image: none; width: 0; }}
+QToolButton#emoji {{ border: none; border-radius: 8px; background: transparent; }}
+QToolButton#emoji:hover {{ background: {round}; }}
+QToolButton#tab {{ border: none; border-radius: 8px; padding: 6px 12px; color: {muted}; font-weight: 600; }}
+QToolButton#tab:checked {{ background: {round}; color: {text}; }}
+QToolButton#closePanel {{ border: none; border-radius: 8px; padding: 4px 8px; color: {muted}; }}
+QToolButton#closePanel:hover {{ background: {round}; color: {text}; }}
+QToolButton#rowMenu {{ border: none; border-radius: 6px; padding: 0 6px; font-size: 13pt; color: {muted}; }}
+QToolButton#rowMenu:hover {{ background: {round}; color: {text}; }}
+QToolButton#rowMenu::menu-indicator {{ image: none; width: 0; }}
 QToolButton#round[unavailable="true"] {{ background: {round}; border: 2px dashed {muted}; }}
 QToolButton#round[active="true"] {{ background: {accent}; }}
 QToolButton#round::menu-indicator {{ image: none; width: 0; }}
@@ -66,6 +96,11 @@ QLabel#banner {{ color: {text}; background: {alt}; border: 1px solid {border}; b
 QProgressBar#meter {{ border: none; background: {alt}; border-radius: 3px; }}
 QProgressBar#meter::chunk {{ background: #22c55e; border-radius: 3px; }}
 QMenu {{ padding: 4px; }}
+QFrame#aloneNotice {{ background: {card}; border: 1px solid {border}; border-radius: 12px; }}
+QLabel#aloneTitle {{ font-weight: 700; font-size: 11pt; }}
+QToolButton#stripArrow {{ border: none; border-radius: 8px; background: {round}; }}
+QToolButton#stripArrow:hover {{ background: {border}; }}
+QToolButton#stripArrow:disabled {{ background: transparent; }}
 """
 
 

@@ -35,6 +35,7 @@ _AVATAR_COLOURS = ("#2563eb", "#7c3aed", "#db2777", "#ea580c", "#0d9488", "#65a3
 _BACKGROUND = QColor("#1f2430")  # tiles are dark in both themes, like other meeting apps
 _ACCENT = QColor("#3b82f6")
 _PILL = QColor(0, 0, 0, 150)
+_BADGE = QColor(17, 24, 39, 225)  # a near-opaque backdrop: an icon on it reads on any picture
 _MUTED_RED = QColor("#f87171")
 _QUALITY_POOR = QColor("#f59e0b")
 _QUALITY_BAD = QColor("#ef4444")
@@ -312,7 +313,9 @@ class VideoTile(QWidget):
         painter.end()
 
     def _paint_avatar(self, painter: QPainter, rect: QRectF) -> None:
-        diameter = max(24.0, min(rect.width(), rect.height()) * 0.42)
+        # between the badges at the top and the name pill at the bottom, never under them
+        free = rect.height() - 2 * (self._pill_height() + 12)
+        diameter = max(20.0, min(min(rect.width(), rect.height()) * 0.42, free))
         circle = QRectF(rect.center().x() - diameter / 2, rect.center().y() - diameter / 2, diameter, diameter)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(avatar_colour(self.name or "?"))
@@ -347,37 +350,53 @@ class VideoTile(QWidget):
         painter.drawRoundedRect(badge, 6, 6)
         painter.drawPixmap(badge.adjusted(5, 5, -5, -5).toRect(), pixmap("pin", 16, QColor("#ffffff")))
 
+    def _pill_height(self) -> int:
+        """The name pill's height: smaller on a filmstrip thumbnail, so it covers little."""
+        return 24 if self.height() >= 160 else 20
+
     def _paint_name(self, painter: QPainter, rect: QRectF) -> None:
         label = self._label()
         if not label and not self.muted:
             return
+        small = self._pill_height() < 24
+        if small != (self._name_font.pixelSize() < 13):
+            self._name_font.setPixelSize(11 if small else 13)
+            self._name_metrics = QFontMetrics(self._name_font)
+        height = self._pill_height()
         metrics = self._name_metrics
-        badge = 18 if self.muted else 0
-        text_w = min(metrics.horizontalAdvance(label) + 2, int(rect.width()) - 40 - badge)
+        badge = (height - 6) if self.muted else 0
+        room = int(rect.width()) - 24 - badge - (34 if self._quality_colour() is not None else 0)
+        text_w = min(metrics.horizontalAdvance(label) + 2, room)
         label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, max(0, text_w))
-        pill = QRectF(8, rect.height() - 8 - 24, max(0, text_w) + 16 + badge, 24)
+        margin = 6 if small else 8
+        pill = QRectF(margin, rect.height() - margin - height, max(0, text_w) + (12 if small else 16) + badge, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(_PILL)
-        painter.drawRoundedRect(pill, 12, 12)
+        painter.drawRoundedRect(pill, height / 2, height / 2)
         if self.muted:
-            painter.drawPixmap(QPointF(pill.left() + 6, pill.top() + 4),
-                               pixmap("mic-off", 16, _MUTED_RED, self.devicePixelRatioF()))
+            size = height - 8
+            painter.drawPixmap(QPointF(pill.left() + 5, pill.top() + 4),
+                               pixmap("mic-off", size, _MUTED_RED, self.devicePixelRatioF()))
         if label:
             painter.setFont(self._name_font)
             painter.setPen(QColor("#ffffff"))
-            painter.drawText(pill.adjusted(8 + badge, 0, -8, 0),
+            painter.drawText(pill.adjusted((6 if small else 8) + badge, 0, -6, 0),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
 
     def _paint_quality(self, painter: QPainter, rect: QRectF) -> None:
+        """A poor connection: a signal icon on a dark, opaque badge at the bottom right (readable
+        on any picture), away from the hand at the top and the notice in the middle."""
         colour = self._quality_colour()
         if colour is None:
             return
-        badge = QRectF(rect.width() - 8 - 26, 8, 26, 26)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_PILL)
-        painter.drawEllipse(badge)
+        size = self._pill_height() + 4
+        badge = QRectF(rect.width() - 8 - size, rect.height() - 6 - size, size, size)
+        painter.setPen(QPen(QColor(255, 255, 255, 90), 1))
+        painter.setBrush(_BADGE)
+        painter.drawRoundedRect(badge, 7, 7)
+        icon_size = size - 10
         painter.drawPixmap(QPointF(badge.left() + 5, badge.top() + 5),
-                           pixmap("signal", 16, colour, self.devicePixelRatioF()))
+                           pixmap("signal", icon_size, colour, self.devicePixelRatioF()))
 
     def _paint_corners(self, painter: QPainter, rect: QRectF) -> None:
         """Round the corners by painting what lies outside them in the parent's colour."""

@@ -52,16 +52,44 @@
     </message>
 </context>
 <context>
+    <name>AloneNotice</name>
+    <message>
+        <location filename="../../desktop/ui/alone_notice.py" line="+17"/>
+        <source>You&apos;re the only one here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy invite link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the invite link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Invite people: anyone with the link can join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Others appear here as they join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+172"/>
+        <location line="+190"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-97"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,7 +104,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -114,7 +142,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../../desktop/media/background.py" line="+75"/>
+        <location filename="../../desktop/media/background/effect.py" line="+23"/>
         <source>Your computer is busy, so the background effect updates less often. Your camera is not affected.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -132,7 +160,7 @@
 <context>
     <name>Backgrounds</name>
     <message>
-        <location filename="../../desktop/ui/backgrounds.py" line="+15"/>
+        <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
         <source>Pictures (*.jpg *.jpeg *.png *.webp *.bmp)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +203,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+110"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -190,7 +218,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+100"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -258,17 +286,24 @@
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+58"/>
+        <location filename="../../desktop/ui/call_window.py" line="+60"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Turn off video</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location line="+46"/>
+        <source>People (%n)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+58"/>
+        <location line="+19"/>
         <source>Dismiss</source>
         <translation type="unfinished"></translation>
     </message>
@@ -278,7 +313,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Parley — Meeting (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -305,7 +340,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+126"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -313,7 +348,7 @@
 <context>
     <name>Certificates</name>
     <message>
-        <location filename="../../desktop/signalling/tls.py" line="+150"/>
+        <location filename="../../desktop/signalling/tls.py" line="+136"/>
         <source>the certificate is not valid yet</source>
         <extracomment>How long reading a refused server&apos;s certificate (to show its fingerprint) may take. OpenSSL&apos;s X509_V_ERR_* codes, in words (translated by the UI, context &quot;Certificates&quot;).</extracomment>
         <translation type="unfinished"></translation>
@@ -359,7 +394,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+61"/>
+        <location filename="../../desktop/ui/chat_panel.py" line="+69"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -522,20 +557,41 @@
 <context>
     <name>ControlBar</name>
     <message>
-        <location filename="../../desktop/ui/control_bar.py" line="+45"/>
+        <location filename="../../desktop/ui/control_bar.py" line="+56"/>
         <location line="+8"/>
+        <location line="+16"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-24"/>
+        <location line="+80"/>
+        <location line="+147"/>
+        <source>Mute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-226"/>
         <location line="+9"/>
+        <location line="+16"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-8"/>
+        <location line="-25"/>
+        <location line="+80"/>
+        <location line="+159"/>
+        <source>Stop video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-238"/>
         <source>Devices and settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Settings</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -545,11 +601,14 @@
     </message>
     <message>
         <location line="+5"/>
+        <location line="+15"/>
+        <location line="+60"/>
+        <location line="+248"/>
         <source>Speaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="-316"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -569,12 +628,29 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>Choose the microphone and speaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose the camera and background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Share screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <location line="+55"/>
+        <location line="+187"/>
+        <source>Share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Layout</source>
         <translation type="unfinished"></translation>
     </message>
@@ -589,7 +665,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -599,7 +675,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <location line="+36"/>
+        <location line="+229"/>
+        <source>Raise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-264"/>
         <source>React</source>
         <translation type="unfinished"></translation>
     </message>
@@ -609,7 +692,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Reactions in this meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -629,6 +712,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Invite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Copy the invite link</source>
         <translation type="unfinished"></translation>
@@ -645,7 +733,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Leave meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -655,34 +743,37 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
-        <source>Time left in the meeting</source>
+        <location line="+7"/>
+        <location line="+147"/>
+        <source>Unmute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Extend</source>
+        <location line="-146"/>
+        <location line="+159"/>
+        <source>Start video</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Extend the meeting</source>
+        <location line="-158"/>
+        <location line="+187"/>
+        <source>Stop</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Add 30 minutes to the meeting for everyone</source>
+        <location line="-186"/>
+        <location line="+229"/>
+        <source>Lower</source>
         <translation type="unfinished"></translation>
     </message>
-    <message numerus="yes">
-        <location line="+4"/>
-        <source>Add %n minutes</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
+    <message>
+        <location line="-228"/>
+        <location line="+248"/>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="-104"/>
         <source>Mute the microphone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -692,7 +783,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Video unavailable: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -707,7 +798,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Stop sharing your screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -732,7 +823,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+16"/>
         <source>Chat (%n unread)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -744,7 +835,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Layout: grid</source>
         <translation type="unfinished"></translation>
     </message>
@@ -765,8 +856,39 @@
         <source>None found</source>
         <translation type="unfinished"></translation>
     </message>
+</context>
+<context>
+    <name>CountdownBox</name>
     <message>
-        <location line="+10"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+186"/>
+        <source>Time left in the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add 30 minutes to the meeting for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Add %n minutes</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+6"/>
         <source>{time} left</source>
         <translation type="unfinished"></translation>
     </message>
@@ -823,9 +945,9 @@
 <context>
     <name>FileShare</name>
     <message>
-        <location filename="../../desktop/session/meeting_session.py" line="+583"/>
+        <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
-        <extracomment>&quot;You&apos;re muted&quot;: speech (a volume indicator this high) for this long, at most this often After a drop, the session tries to come back for this long (seconds), then gives up with ``connection_lost``; it waits these delays between attempts (the last one repeats). Capped at 1 s so that a network that comes back is used within about a second (a join is one small WebSocket exchange: cheap for the server even when many retry). Joining again after these refusals may work a moment later; any other refusal is final. connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and the poor-connection alerts drawn from them (ConnectionPoor) the chat as I may read it, oldest first (history from the server, then live) the countdown to the server&apos;s timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)</extracomment>
+        <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1222,9 +1344,17 @@
     </message>
 </context>
 <context>
+    <name>ReactionBar</name>
+    <message>
+        <location filename="../../desktop/ui/bar_parts.py" line="-112"/>
+        <source>React with {emoji}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+19"/>
+        <location filename="../../desktop/session/reasons.py" line="+31"/>
         <source>You left the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1384,7 +1514,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../desktop/ui/roster_panel.py" line="+29"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+36"/>
         <source>host</source>
         <extracomment>The server&apos;s role names, in words (an unknown role shows as it is).</extracomment>
         <translation type="unfinished"></translation>
@@ -1395,7 +1525,42 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+167"/>
+        <source>Find someone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Find someone in the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mute all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute everyone but you; they can unmute once you allow it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lower all hands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nobody by that name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Mute</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1405,27 +1570,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Lower hand</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Remove from the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-3"/>
         <source>Stop their screen share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>Host controls for {name}</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>More options for {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location line="+24"/>
+        <location line="+51"/>
         <source>People (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1435,12 +1605,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-180"/>
+        <location line="-282"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Hand raised</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1451,16 +1621,16 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Host controls</source>
+        <source>More options</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Host controls: mute, lower hand, remove</source>
+        <source>Pin, and host controls where your role allows them</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{name} (you)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1470,7 +1640,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
+        <source>Unpin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>muted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1500,7 +1680,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Good connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1577,9 +1757,9 @@
 <context>
     <name>ScreenSharing</name>
     <message>
-        <location filename="../../desktop/media/qt_screens.py" line="+99"/>
+        <location filename="../../desktop/media/qt/screen_access.py" line="+37"/>
         <source>There is no screen to share: Parley is not running on a display.</source>
-        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them. &quot;No error&quot; of either capture class: their Error enums are distinct types that never compare equal.</extracomment>
+        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1631,7 +1811,7 @@
 <context>
     <name>ShareController</name>
     <message>
-        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <location filename="../../desktop/ui/share_controller.py" line="+72"/>
         <source>There is no screen to share here.</source>
         <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
         <translation type="unfinished"></translation>
@@ -1743,6 +1923,29 @@
     <message>
         <location line="+8"/>
         <source>{action} ({keys})</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SidePanel</name>
+    <message>
+        <location filename="../../desktop/ui/side_panel.py" line="+34"/>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Chat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Close the panel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1867,6 +2070,20 @@
     </message>
 </context>
 <context>
+    <name>TileGrid</name>
+    <message>
+        <location filename="../../desktop/ui/tile_grid.py" line="+180"/>
+        <source>Previous people</source>
+        <extracomment>The filmstrip beside the stage takes this share of the window, its thumbnails at least STRIP_MIN pixels wide (16:9): a name pill and a face stay readable with 16 people. The room the filmstrip&apos;s page arrows take at each end.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More people</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TrustDialog</name>
     <message>
         <location filename="../../desktop/ui/trust_dialog.py" line="+50"/>
@@ -1938,7 +2155,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+221"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+222"/>
         <source>You</source>
         <translation type="unfinished"></translation>
     </message>

@@ -52,16 +52,44 @@
     </message>
 </context>
 <context>
+    <name>AloneNotice</name>
+    <message>
+        <location filename="../../desktop/ui/alone_notice.py" line="+17"/>
+        <source>You&apos;re the only one here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy invite link</source>
+        <translation type="unfinished">Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the invite link</source>
+        <translation type="unfinished">Den Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Invite people: anyone with the link can join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Others appear here as they join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+172"/>
+        <location line="+190"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-97"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -76,7 +104,7 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
@@ -114,7 +142,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../../desktop/media/background.py" line="+75"/>
+        <location filename="../../desktop/media/background/effect.py" line="+23"/>
         <source>Your computer is busy, so the background effect updates less often. Your camera is not affected.</source>
         <translation>Ihr Computer ist ausgelastet, deshalb wird der Hintergrundeffekt seltener aktualisiert. Ihre Kamera ist davon nicht betroffen.</translation>
     </message>
@@ -132,7 +160,7 @@
 <context>
     <name>Backgrounds</name>
     <message>
-        <location filename="../../desktop/ui/backgrounds.py" line="+15"/>
+        <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
         <source>Pictures (*.jpg *.jpeg *.png *.webp *.bmp)</source>
         <translation>Bilder (*.jpg *.jpeg *.png *.webp *.bmp)</translation>
     </message>
@@ -175,7 +203,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+110"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -190,7 +218,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+100"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -258,17 +286,25 @@
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+58"/>
+        <location filename="../../desktop/ui/call_window.py" line="+60"/>
         <source>Parley — Meeting</source>
         <translation>Parley — Besprechung</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Turn off video</source>
         <translation>Video ausschalten</translation>
     </message>
+    <message numerus="yes">
+        <location line="+46"/>
+        <source>People (%n)</source>
+        <translation type="unfinished">
+            <numerusform>Personen (%n)</numerusform>
+            <numerusform>Personen (%n)</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+58"/>
+        <location line="+19"/>
         <source>Dismiss</source>
         <translation>Schließen</translation>
     </message>
@@ -278,7 +314,7 @@
         <translation>Diesen Hinweis schließen</translation>
     </message>
     <message numerus="yes">
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Besprechung (%n)</numerusform>
@@ -306,7 +342,7 @@
         <translation>Sie sind stummgeschaltet. Heben Sie die Stummschaltung mit {keys} auf, oder halten Sie {space} gedrückt, um zu sprechen.</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+126"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation>Einladungslink kopiert. Jeder mit diesem Link kann teilnehmen.</translation>
     </message>
@@ -314,7 +350,7 @@
 <context>
     <name>Certificates</name>
     <message>
-        <location filename="../../desktop/signalling/tls.py" line="+150"/>
+        <location filename="../../desktop/signalling/tls.py" line="+136"/>
         <source>the certificate is not valid yet</source>
         <extracomment>How long reading a refused server&apos;s certificate (to show its fingerprint) may take. OpenSSL&apos;s X509_V_ERR_* codes, in words (translated by the UI, context &quot;Certificates&quot;).</extracomment>
         <translation>das Zertifikat ist noch nicht gültig</translation>
@@ -360,7 +396,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+61"/>
+        <location filename="../../desktop/ui/chat_panel.py" line="+69"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
@@ -523,21 +559,42 @@
 <context>
     <name>ControlBar</name>
     <message>
-        <location filename="../../desktop/ui/control_bar.py" line="+45"/>
+        <location filename="../../desktop/ui/control_bar.py" line="+56"/>
         <location line="+8"/>
+        <location line="+16"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-24"/>
+        <location line="+80"/>
+        <location line="+147"/>
+        <source>Mute</source>
+        <translation type="unfinished">Stummschalten</translation>
+    </message>
+    <message>
+        <location line="-226"/>
         <location line="+9"/>
+        <location line="+16"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location line="-8"/>
+        <location line="-25"/>
+        <location line="+80"/>
+        <location line="+159"/>
+        <source>Stop video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-238"/>
         <source>Devices and settings</source>
         <translation>Geräte und Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Settings</source>
+        <translation type="unfinished">Einstellungen</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -546,11 +603,14 @@
     </message>
     <message>
         <location line="+5"/>
+        <location line="+15"/>
+        <location line="+60"/>
+        <location line="+248"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="-316"/>
         <source>Keyboard shortcuts</source>
         <translation>Tastenkürzel</translation>
     </message>
@@ -570,12 +630,29 @@
         <translation>Über Parley</translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>Choose the microphone and speaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose the camera and background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Share screen</source>
         <translation>Bildschirm teilen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <location line="+55"/>
+        <location line="+187"/>
+        <source>Share</source>
+        <translation type="unfinished">Teilen</translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Layout</source>
         <translation>Ansicht</translation>
     </message>
@@ -590,7 +667,7 @@
         <translation>Sprecher: wer spricht, ist groß</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
@@ -600,7 +677,14 @@
         <translation>Hand heben</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <location line="+36"/>
+        <location line="+229"/>
+        <source>Raise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-264"/>
         <source>React</source>
         <translation>Reagieren</translation>
     </message>
@@ -610,7 +694,7 @@
         <translation>Eine Reaktion senden</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Reactions in this meeting</source>
         <translation>Reaktionen in dieser Besprechung</translation>
     </message>
@@ -630,6 +714,11 @@
         <translation>Einladungslink kopieren</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Invite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Copy the invite link</source>
         <translation>Den Einladungslink kopieren</translation>
@@ -646,7 +735,7 @@
         <translation>Besprechung verlassen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Leave meeting</source>
         <translation>Besprechung verlassen</translation>
     </message>
@@ -656,35 +745,60 @@
         <translation>Besprechung für alle beenden</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+7"/>
+        <location line="+147"/>
+        <source>Unmute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-146"/>
+        <location line="+159"/>
+        <source>Start video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-158"/>
+        <location line="+187"/>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-186"/>
+        <location line="+229"/>
+        <source>Lower</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-228"/>
+        <location line="+248"/>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Time left in the meeting</source>
-        <translation>Verbleibende Zeit der Besprechung</translation>
+        <translation type="vanished">Verbleibende Zeit der Besprechung</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Extend</source>
-        <translation>Verlängern</translation>
+        <translation type="vanished">Verlängern</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Extend the meeting</source>
-        <translation>Besprechung verlängern</translation>
+        <translation type="vanished">Besprechung verlängern</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Add 30 minutes to the meeting for everyone</source>
-        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
+        <translation type="vanished">Die Besprechung für alle um 30 Minuten verlängern</translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
         <source>Add %n minutes</source>
-        <translation>
+        <translation type="vanished">
             <numerusform>%n Minute hinzufügen</numerusform>
             <numerusform>%n Minuten hinzufügen</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="-104"/>
         <source>Mute the microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
@@ -694,7 +808,7 @@
         <translation>Stummschaltung aufheben</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Video unavailable: {reason}</source>
         <translation>Video nicht verfügbar: {reason}</translation>
     </message>
@@ -709,7 +823,7 @@
         <translation>Kamera einschalten</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Stop sharing your screen</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
@@ -734,7 +848,7 @@
         <translation>Hand heben</translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+16"/>
         <source>Chat (%n unread)</source>
         <translation>
             <numerusform>Chat (%n ungelesen)</numerusform>
@@ -747,7 +861,7 @@
         <translation>Mit allen oder einer Person chatten</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Layout: grid</source>
         <translation>Ansicht: Raster</translation>
     </message>
@@ -770,14 +884,54 @@
         <translation>Keine gefunden</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>{time} left</source>
-        <translation>noch {time}</translation>
+        <translation type="vanished">noch {time}</translation>
+    </message>
+    <message>
+        <source>The meeting ends automatically when the time runs out</source>
+        <translation type="vanished">Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
+    </message>
+</context>
+<context>
+    <name>CountdownBox</name>
+    <message>
+        <location filename="../../desktop/ui/bar_parts.py" line="+186"/>
+        <source>Time left in the meeting</source>
+        <translation type="unfinished">Verbleibende Zeit der Besprechung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend</source>
+        <translation type="unfinished">Verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend the meeting</source>
+        <translation type="unfinished">Besprechung verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add 30 minutes to the meeting for everyone</source>
+        <translation type="unfinished">Die Besprechung für alle um 30 Minuten verlängern</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Add %n minutes</source>
+        <translation type="unfinished">
+            <numerusform>%n Minute hinzufügen</numerusform>
+            <numerusform>%n Minuten hinzufügen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+6"/>
+        <source>{time} left</source>
+        <translation type="unfinished">noch {time}</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>The meeting ends automatically when the time runs out</source>
-        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
+        <translation type="unfinished">Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
     </message>
 </context>
 <context>
@@ -827,9 +981,9 @@
 <context>
     <name>FileShare</name>
     <message>
-        <location filename="../../desktop/session/meeting_session.py" line="+583"/>
+        <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
-        <extracomment>&quot;You&apos;re muted&quot;: speech (a volume indicator this high) for this long, at most this often After a drop, the session tries to come back for this long (seconds), then gives up with ``connection_lost``; it waits these delays between attempts (the last one repeats). Capped at 1 s so that a network that comes back is used within about a second (a join is one small WebSocket exchange: cheap for the server even when many retry). Joining again after these refusals may work a moment later; any other refusal is final. connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and the poor-connection alerts drawn from them (ConnectionPoor) the chat as I may read it, oldest first (history from the server, then live) the countdown to the server&apos;s timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)</extracomment>
+        <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
         <translation>diese Datei enthält kein Bild zum Teilen</translation>
     </message>
 </context>
@@ -1227,9 +1381,17 @@
     </message>
 </context>
 <context>
+    <name>ReactionBar</name>
+    <message>
+        <location filename="../../desktop/ui/bar_parts.py" line="-112"/>
+        <source>React with {emoji}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+19"/>
+        <location filename="../../desktop/session/reasons.py" line="+31"/>
         <source>You left the meeting.</source>
         <translation>Sie haben die Besprechung verlassen.</translation>
     </message>
@@ -1389,7 +1551,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../desktop/ui/roster_panel.py" line="+29"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+36"/>
         <source>host</source>
         <extracomment>The server&apos;s role names, in words (an unknown role shows as it is).</extracomment>
         <translation>Gastgeber</translation>
@@ -1400,7 +1562,42 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+167"/>
+        <source>Find someone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Find someone in the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mute all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute everyone but you; they can unmute once you allow it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lower all hands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nobody by that name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished">Auf der Bühne anheften</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Mute</source>
         <translation>Stummschalten</translation>
     </message>
@@ -1410,27 +1607,32 @@
         <translation>Aufheben der Stummschaltung erlauben</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Lower hand</source>
         <translation>Hand senken</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Remove from the meeting</source>
         <translation>Aus der Besprechung entfernen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-3"/>
         <source>Stop their screen share</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>Host controls for {name}</source>
         <translation>Gastgeber-Steuerung für {name}</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>More options for {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location line="+24"/>
+        <location line="+51"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>Personen (%n)</numerusform>
@@ -1441,12 +1643,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-180"/>
+        <location line="-282"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Hand raised</source>
         <translation>Hand gehoben</translation>
     </message>
@@ -1456,17 +1658,25 @@
         <translation>Lautstärke</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Host controls</source>
-        <translation>Gastgeber-Steuerung</translation>
+        <translation type="vanished">Gastgeber-Steuerung</translation>
+    </message>
+    <message>
+        <source>Host controls: mute, lower hand, remove</source>
+        <translation type="vanished">Gastgeber-Steuerung: stummschalten, Hand senken, entfernen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>More options</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Host controls: mute, lower hand, remove</source>
-        <translation>Gastgeber-Steuerung: stummschalten, Hand senken, entfernen</translation>
+        <source>Pin, and host controls where your role allows them</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{name} (you)</source>
         <translation>{name} (Sie)</translation>
     </message>
@@ -1476,7 +1686,17 @@
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
+        <source>Unpin</source>
+        <translation type="unfinished">Lösen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished">Auf der Bühne anheften</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>muted</source>
         <translation>stummgeschaltet</translation>
     </message>
@@ -1506,7 +1726,7 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Good connection</source>
         <translation>Gute Verbindung</translation>
     </message>
@@ -1584,9 +1804,9 @@
 <context>
     <name>ScreenSharing</name>
     <message>
-        <location filename="../../desktop/media/qt_screens.py" line="+99"/>
+        <location filename="../../desktop/media/qt/screen_access.py" line="+37"/>
         <source>There is no screen to share: Parley is not running on a display.</source>
-        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them. &quot;No error&quot; of either capture class: their Error enums are distinct types that never compare equal.</extracomment>
+        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them.</extracomment>
         <translation>Es gibt keinen Bildschirm zum Teilen: Parley läuft nicht auf einem Bildschirm.</translation>
     </message>
     <message>
@@ -1638,7 +1858,7 @@
 <context>
     <name>ShareController</name>
     <message>
-        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <location filename="../../desktop/ui/share_controller.py" line="+72"/>
         <source>There is no screen to share here.</source>
         <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
         <translation>Hier gibt es keinen Bildschirm zum Teilen.</translation>
@@ -1751,6 +1971,29 @@
         <location line="+8"/>
         <source>{action} ({keys})</source>
         <translation>{action} ({keys})</translation>
+    </message>
+</context>
+<context>
+    <name>SidePanel</name>
+    <message>
+        <location filename="../../desktop/ui/side_panel.py" line="+34"/>
+        <source>People</source>
+        <translation type="unfinished">Personen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Chat</source>
+        <translation type="unfinished">Chat</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Close the panel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1874,6 +2117,20 @@
     </message>
 </context>
 <context>
+    <name>TileGrid</name>
+    <message>
+        <location filename="../../desktop/ui/tile_grid.py" line="+180"/>
+        <source>Previous people</source>
+        <extracomment>The filmstrip beside the stage takes this share of the window, its thumbnails at least STRIP_MIN pixels wide (16:9): a name pill and a face stay readable with 16 people. The room the filmstrip&apos;s page arrows take at each end.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More people</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TrustDialog</name>
     <message>
         <location filename="../../desktop/ui/trust_dialog.py" line="+50"/>
@@ -1945,7 +2202,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+221"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+222"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>

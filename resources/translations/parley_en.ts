@@ -4,7 +4,15 @@
 <context>
     <name>CallWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_window.py" line="+225"/>
+        <location filename="../../desktop/ui/call_window.py" line="+128"/>
+        <source>People (%n)</source>
+        <translation type="unfinished">
+            <numerusform>People (%n)</numerusform>
+            <numerusform>People (%n)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+110"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Meeting (%n)</numerusform>
@@ -15,15 +23,7 @@
 <context>
     <name>ControlBar</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/control_bar.py" line="+133"/>
-        <source>Add %n minutes</source>
-        <translation>
-            <numerusform>Add %n minute</numerusform>
-            <numerusform>Add %n minutes</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+212"/>
+        <location filename="../../desktop/ui/control_bar.py" line="+382"/>
         <source>Chat (%n unread)</source>
         <translation>
             <numerusform>Chat (%n unread)</numerusform>
@@ -31,11 +31,22 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+9"/>
+        <location line="+10"/>
         <source>%n in the meeting</source>
         <translation>
             <numerusform>%n in the meeting</numerusform>
             <numerusform>%n in the meeting</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CountdownBox</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
+        <source>Add %n minutes</source>
+        <translation type="unfinished">
+            <numerusform>Add %n minute</numerusform>
+            <numerusform>Add %n minutes</numerusform>
         </translation>
     </message>
 </context>
@@ -53,7 +64,7 @@
 <context>
     <name>RosterPanel</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/roster_panel.py" line="+229"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+377"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>People (%n)</numerusform>

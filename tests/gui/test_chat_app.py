@@ -78,7 +78,7 @@ async def test_hands_in_order_in_the_roster_and_reactions_on_tiles(app_flow, ser
     await linus.session.react("👏")
     await eventually(lambda: call.grid.tile(linus.report.attendee_id).reaction == "👏", what="reaction on his tile")
     assert "👏 1" in call.bar.reaction_strip.text()
-    call.bar.react_menu.actions()[0].trigger()  # Ada reacts too
+    call.bar.reaction_bar.buttons[0].click()  # Ada reacts too
     await eventually(lambda: call.grid.tile(SELF).reaction == "👍", what="my reaction on my tile")
     for bot in (linus, grace):
         await bot.finish()
