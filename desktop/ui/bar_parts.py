@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+LABEL_POINTS = 8.0
+"""The size of a bar button's label."""
 FADE_AFTER = 6.0
 """Seconds the reaction tally stays after the last reaction."""
 
@@ -37,6 +39,9 @@ def bar_button(name: str, label: str, checkable: bool = False) -> QToolButton:
     """A control-bar button: ``label`` (short, translated) under its icon; ``name`` is what a
     screen reader says, and the tooltip until a more telling one is set."""
     button = QToolButton(objectName="barButton", checkable=checkable)
+    font = QFont(button.font())
+    font.setPointSizeF(LABEL_POINTS)
+    button.setFont(font)  # set here, not in the style sheet: fit_labels measures with it
     button.setText(label)
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     button.setAccessibleName(name)
@@ -48,9 +53,7 @@ def bar_button(name: str, label: str, checkable: bool = False) -> QToolButton:
 def fit_labels(button: QToolButton, *labels: str) -> None:
     """Make ``button`` as wide as the widest of the labels it will show (in the bar's 8 pt), so
     it keeps one width as its label changes ("Mute" / "Unmute")."""
-    font = QFont(button.font())
-    font.setPointSizeF(8)
-    widest = max(QFontMetrics(font).horizontalAdvance(label) for label in labels)
+    widest = max(QFontMetrics(button.font()).horizontalAdvance(label) for label in labels)
     button.setMinimumWidth(max(56, widest + 14))
 
 
