@@ -286,7 +286,7 @@ class AppFlow(QObject):
             lobby.device_chosen.connect(self.choose_device)
             lobby.camera_toggled.connect(self._lobby_camera_toggled)
             lobby.test_speaker_requested.connect(self.devices.test_speaker)
-            lobby.background_menu.chosen.connect(self.devices.set_background)
+            lobby.background_gallery.chosen.connect(self.devices.set_background)
             lobby.set_background(self.settings.get(BACKGROUND_SETTING))
             lobby.level_source = self.devices.mic_level
         lobby = self.lobby

@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from ..assets import asset_path
+
 ACCENT = "#3b82f6"
 DANGER = "#dc2626"
 
@@ -35,6 +37,8 @@ QLineEdit {{ padding: 6px 8px; border: 1px solid {border}; border-radius: 8px; b
 QLineEdit:focus {{ border-color: {accent}; }}
 QComboBox {{ padding: 5px 8px; min-height: 20px; border: 1px solid {border}; border-radius: 8px;
              background: {button}; color: {text}; }}
+QComboBox::drop-down {{ subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none; }}
+QComboBox::down-arrow {{ image: url("{chevron}"); width: 12px; height: 12px; }}
 QComboBox:hover, QComboBox:focus {{ border-color: {accent}; }}
 QComboBox QAbstractItemView {{ background: {base}; color: {text}; border: 1px solid {border};
                                selection-background-color: {accent}; selection-color: white; outline: none; }}
@@ -96,6 +100,9 @@ QLabel#banner {{ color: {text}; background: {alt}; border: 1px solid {border}; b
 QProgressBar#meter {{ border: none; background: {alt}; border-radius: 3px; }}
 QProgressBar#meter::chunk {{ background: #22c55e; border-radius: 3px; }}
 QMenu {{ padding: 4px; }}
+QToolButton#galleryItem {{ border: 2px solid transparent; border-radius: 8px; padding: 1px; background: {alt}; }}
+QToolButton#galleryItem:hover {{ border-color: {border}; }}
+QToolButton#galleryItem:checked {{ border-color: {accent}; }}
 QFrame#aloneNotice {{ background: {card}; border: 1px solid {border}; border-radius: 12px; }}
 QLabel#aloneTitle {{ font-weight: 700; font-size: 11pt; }}
 QToolButton#stripArrow {{ border: none; border-radius: 8px; background: {round}; }}
@@ -174,7 +181,8 @@ def apply_theme(app: QApplication, mode: str = "system") -> None:
     palette = _palette(colours)
     app.setPalette(palette)
     QToolTip.setPalette(palette)
-    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, **colours))
+    chevron = asset_path(f"styles/chevron-{'dark' if dark else 'light'}.svg").as_posix()
+    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, chevron=chevron, **colours))
     watcher.theme_changed.emit()  # icons from ui/icons.py follow the palette by themselves
 
 

@@ -255,3 +255,41 @@ def test_a_long_web_address_can_wrap_in_the_chat() -> None:
     html = render("see https://example.com/a/very/long/path?x=1&y=2")
     assert 'href="https://example.com/a/very/long/path?x=1&amp;y=2"' in html  # the link is whole
     assert f"/{BREAK}very" in html  # the shown text may wrap after a slash
+
+
+def test_the_background_gallery_picks_a_background(qtbot) -> None:
+    from desktop.ui.background_gallery import BackgroundGallery
+
+    gallery = BackgroundGallery()
+    qtbot.addWidget(gallery)
+    gallery.set_current("none")
+    values = list(gallery.items)
+    assert values[:3] == ["none", "blur:light", "blur:strong"] and any(v.startswith("replace:") for v in values)
+    assert gallery.items["none"].isChecked()
+    sizes = {button.icon().availableSizes()[0].width() for button in gallery.items.values()}
+    assert sizes and all(size >= 96 for size in sizes)  # thumbnails, not words
+    picture = next(v for v in values if v.startswith("replace:"))
+    with qtbot.waitSignal(gallery.chosen) as chosen:
+        gallery.items[picture].click()
+    assert chosen.args == [picture]
+    assert gallery.items[picture].isChecked() and not gallery.items["none"].isChecked()
+    gallery.set_current("replace:/home/someone/holiday.jpg")  # a picture of one's own gets a thumbnail too
+    assert gallery.items["replace:/home/someone/holiday.jpg"].isChecked()
+
+
+def test_the_settings_show_the_gallery_beside_the_choice(qtbot, qsettings) -> None:
+    from desktop.ui.backgrounds import background_choices
+    from desktop.ui.settings import Settings
+    from desktop.ui.settings_dialog import SettingsDialog
+
+    settings = Settings(qsettings)
+    dialog = SettingsDialog(settings, providers={"video/background": lambda: background_choices(settings.get("video/background"))})
+    qtbot.addWidget(dialog)
+    changed = []
+    dialog.changed.connect(changed.append)
+    dialog.background_gallery.items["blur:strong"].click()
+    assert settings.get("video/background") == "blur:strong" and changed == ["video/background"]
+    combo = dialog.widget("video/background")
+    assert combo.currentData() == "blur:strong"
+    combo.setCurrentIndex(combo.findData("blur:light"))
+    assert dialog.background_gallery.items["blur:light"].isChecked()
