@@ -26,7 +26,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,10 +192,23 @@ async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, op
             idle_source.close()
 
 
+def name_the_x11_session(environ: MutableMapping[str, str], platform: str = sys.platform) -> bool:
+    """Say ``XDG_SESSION_TYPE=x11`` on an X11 desktop that left it unset (startx, a bare window
+    manager such as Openbox), before Qt starts: Qt Multimedia lists the windows one can share
+    (and grabs screens with XShm) only when it says x11. Not under Wayland, not when the Qt
+    platform is forced to something other than xcb. True when it was set here."""
+    if (not platform.startswith("linux") or environ.get("XDG_SESSION_TYPE") or not environ.get("DISPLAY")
+            or environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM", "xcb").split(":")[0] != "xcb"):
+        return False
+    environ["XDG_SESSION_TYPE"] = "x11"
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = AppConfig.from_environment(os.environ)
     assets.use_resources(config.resources)
+    name_the_x11_session(os.environ)  # windows to share under a plain X11 window manager
 
     setup_logging(file=False)  # the console at once; the file once we know we are the one
     import qasync

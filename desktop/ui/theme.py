@@ -100,6 +100,11 @@ QLabel#banner {{ color: {text}; background: {alt}; border: 1px solid {border}; b
 QProgressBar#meter {{ border: none; background: {alt}; border-radius: 3px; }}
 QProgressBar#meter::chunk {{ background: #22c55e; border-radius: 3px; }}
 QMenu {{ padding: 4px; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
+QListWidget#screens {{ border: none; background: transparent; }}
+QListWidget#screens::item {{ border: 2px solid transparent; border-radius: 10px; color: {text}; }}
+QListWidget#screens::item:hover {{ background: {alt}; }}
+QListWidget#screens::item:selected {{ border-color: {accent}; background: {alt}; color: {text}; }}
 QToolButton#galleryItem {{ border: 2px solid transparent; border-radius: 8px; padding: 1px; background: {alt}; }}
 QToolButton#galleryItem:hover {{ border-color: {border}; }}
 QToolButton#galleryItem:checked {{ border-color: {accent}; }}

@@ -293,3 +293,25 @@ def test_the_settings_show_the_gallery_beside_the_choice(qtbot, qsettings) -> No
     assert combo.currentData() == "blur:strong"
     combo.setCurrentIndex(combo.findData("blur:light"))
     assert dialog.background_gallery.items["blur:light"].isChecked()
+
+
+async def test_the_share_picker_is_a_grid_of_cards_with_a_plain_cancel(qtbot) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    from desktop.media.synthetic.backend import SyntheticScreens
+    from desktop.ui.screen_picker import CELL, ScreenPicker
+
+    picker = ScreenPicker(SyntheticScreens())
+    qtbot.addWidget(picker)
+    picker.show()
+    await picker.thumbnails_done.wait()
+    count = picker.list.count()
+    assert count >= 1 and picker.list.gridSize() == CELL
+    assert not picker.list.item(0).icon().isNull()  # the thumbnail came
+    # sized to its cards: one card is one card wide, not a card in a big empty box
+    assert picker.list.width() <= min(3, count) * (CELL.width() + 40) + 60
+    assert picker.cancel_button.text() == "Cancel" and picker.cancel_button.icon().isNull()
+    assert not picker.findChildren(QCheckBox)  # no "share sound": a screen shares no sound here
+    with qtbot.assertNotEmitted(picker.chosen):
+        picker.cancel_button.click()
+    assert not picker.isVisible()
