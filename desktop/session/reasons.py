@@ -83,3 +83,12 @@ def describe(reason: str | None, translate: Translate = untranslated) -> str:
         return translate(_CALL_ENDED)
     known = _REASONS.get(reason)
     return translate(known) if known else translate(_CALL_ENDED_CODE).format(reason=reason)
+
+
+#: Ends after which the same link may simply be used again ("Rejoin"): the user's own leaving
+#: and a lost connection. Not a meeting that ended, nor a removal, nor a join elsewhere.
+REJOINABLE = frozenset({EndReason.LEFT, EndReason.IDLE, EndReason.DISCONNECTED, EndReason.CONNECTION_LOST})
+
+
+def can_rejoin(reason: str) -> bool:
+    return reason in REJOINABLE

@@ -26,7 +26,7 @@ from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from ..media.screens import ScreenCatalog
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
-from ..session.reasons import describe
+from ..session.reasons import can_rejoin, describe
 from ..signalling.join_link import shareable
 from .app_dialogs import AppDialogs
 from .backgrounds import SETTING as BACKGROUND_SETTING
@@ -469,5 +469,6 @@ class AppFlow(QObject):
         self.invite_url = None
         if self._quitting:
             return
-        self.start_window.show_notice(describe(reason, translator(REASONS)))
+        again = (self.join_url or self.options.join_url) if can_rejoin(reason) else None
+        self.start_window.show_notice(describe(reason, translator(REASONS)), rejoin=again)
         self._show(self.start_window, "StartWindow")

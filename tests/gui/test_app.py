@@ -81,6 +81,10 @@ async def test_app_joins_and_shows_a_tile_per_participant(app_flow, server: Serv
     assert flow.call is None
     assert flow.start_window.notice.text() == "You left the meeting."
     await eventually(lambda: me not in bots[1].session.attendees, what="the bot saw the app leave")
+    # the link still works: Rejoin takes it to the lobby again
+    assert flow.start_window.rejoin_button.isVisible()
+    flow.start_window.rejoin_button.click()
+    await eventually(lambda: flow.lobby is not None and flow.lobby.isVisible(), what="the lobby, to rejoin")
     await bots[1].finish()
 
 
@@ -91,6 +95,7 @@ async def test_meeting_end_is_said_in_words(app_flow, server: Server) -> None:
     await server.call("DELETE", f"/v1/meetings/{meeting['id']}")
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start")
     assert flow.start_window.notice.text() == "The meeting was ended."
+    assert not flow.start_window.rejoin_button.isVisible()  # nothing to rejoin
 
 
 async def test_a_refused_link_is_explained_in_the_lobby(app_flow, server: Server) -> None:
