@@ -108,6 +108,9 @@ QListWidget#screens::item:selected {{ border-color: {accent}; background: {alt};
 QToolButton#galleryItem {{ border: 2px solid transparent; border-radius: 8px; padding: 1px; background: {alt}; }}
 QToolButton#galleryItem:hover {{ border-color: {border}; }}
 QToolButton#galleryItem:checked {{ border-color: {accent}; }}
+QDialog#IdleDialog {{ background: {card}; border: 1px solid {border}; border-radius: 14px; }}
+QLabel#idleBadge {{ background: #fbbf24; border-radius: 20px; }}
+QLabel#idleClock {{ font-size: 28pt; font-weight: 700; color: {text}; padding: 4px; }}
 QFrame#aloneNotice {{ background: {card}; border: 1px solid {border}; border-radius: 12px; }}
 QLabel#aloneTitle {{ font-weight: 700; font-size: 11pt; }}
 QToolButton#stripArrow {{ border: none; border-radius: 8px; background: {round}; }}
