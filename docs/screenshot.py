@@ -74,6 +74,12 @@ def main() -> int:
     parser.add_argument("--wm", action="store_true", help="run a window manager (openbox) on the display, as a desktop has")
     parser.add_argument("--with-window", action="append", default=[], metavar="COMMAND",
                         help="another program's window on the screen (e.g. 'xclock'), for the share picker")
+    parser.add_argument("--light-bots", action="store_true", help="bots send pre-encoded video (many bots, less CPU)")
+    parser.add_argument("--say", action="append", default=[], metavar="TEXT",
+                        help="the first bots each say one of these in the chat (repeatable)")
+    parser.add_argument("--hands", type=int, default=0, help="this many bots (from the last) raise their hand")
+    parser.add_argument("--click", action="append", default=[], metavar="X,Y",
+                        help="click here (screen pixels) after the keys, in order (xdotool), e.g. to open a menu")
     parser.add_argument("--key-wait", type=float, default=1.0, help="seconds to wait after each --keys")
     parser.add_argument("--log", help="write the app's output here (to see why a shot failed)")
     parser.add_argument("--keys", action="append", default=[],
@@ -81,7 +87,8 @@ def main() -> int:
     args = parser.parse_args()
 
     names = ["Grace Hopper", "Linus Torvalds", "Margaret Hamilton", "Alan Turing", "Katherine Johnson",
-             "Dennis Ritchie", "Barbara Liskov", "Ken Thompson"]
+             "Dennis Ritchie", "Barbara Liskov", "Ken Thompson", "Frances Allen", "Donald Knuth", "Radia Perlman",
+             "Tim Berners-Lee", "Hedy Lamarr", "John McCarthy", "Annie Easley", "Edsger Dijkstra"]
     key = secrets.token_urlsafe(16)
     env = dict(os.environ, PARLEY_API_KEY=key, PYTHONPATH=str(REPO))
     env.pop("QT_QPA_PLATFORM", None)
@@ -120,6 +127,12 @@ def main() -> int:
                     bot += ["--camera", "none"]  # shows the initials tile
                 if i < args.share:
                     bot += ["--screen", "synthetic", "--screen-size", "1280x720", "--screen-fps", "5"]
+                if args.light_bots:
+                    bot.append("--light")
+                if i < len(args.say):
+                    bot += ["--say", args.say[i]]
+                if i >= args.bots - args.hands:
+                    bot.append("--raise-hand")
                 processes.append(subprocess.Popen(bot, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 time.sleep(0.3)
             app_env = dict(env, DISPLAY=display, PARLEY_FAKE_DEVICES="1",
@@ -147,6 +160,11 @@ def main() -> int:
                                 focus, "--sync", "key", "--clearmodifiers", keys],
                                env=dict(os.environ, DISPLAY=display), check=True, timeout=30,
                                stderr=subprocess.DEVNULL)
+                time.sleep(args.key_wait)
+            for point in args.click:
+                x, y = point.split(",")
+                subprocess.run(["xdotool", "mousemove", "--sync", x, y, "click", "1"],
+                               env=dict(os.environ, DISPLAY=display), check=True, timeout=30)
                 time.sleep(args.key_wait)
             subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True, timeout=30)
             print(f"wrote {args.out}")

@@ -78,6 +78,8 @@ class CallController(QObject):
         settings.restore_splitter(call.splitter, "CallWindow")  # the side panels' widths
         call.set_self(name)
         call.set_invite(invite_url)
+        call.set_layout(settings.get("call/layout"))  # as last chosen
+        call.bar.layout_chosen.connect(lambda mode: settings.set("call/layout", mode))
         bridge = self.bridge = SessionBridge(session, call)
         self.share = ShareController(session, call, bridge, screens, tasks)
         self._connect(call, bridge, session)

@@ -158,6 +158,19 @@
     </message>
 </context>
 <context>
+    <name>BackgroundGallery</name>
+    <message>
+        <location filename="../../desktop/ui/background_gallery.py" line="+153"/>
+        <source>Choose a picture…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Choose a background picture</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Backgrounds</name>
     <message>
         <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
@@ -203,7 +216,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+110"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+112"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -860,7 +873,7 @@
 <context>
     <name>CountdownBox</name>
     <message>
-        <location filename="../../desktop/ui/bar_parts.py" line="+186"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+189"/>
         <source>Time left in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -954,13 +967,18 @@
 <context>
     <name>IdleDialog</name>
     <message>
-        <location filename="../../desktop/ui/idle_dialog.py" line="+23"/>
-        <location line="+3"/>
+        <location filename="../../desktop/ui/idle_dialog.py" line="+28"/>
+        <location line="+7"/>
         <source>Are you still there?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
+        <source>Seconds left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Time left before leaving</source>
         <translation type="unfinished"></translation>
     </message>
@@ -985,7 +1003,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+25"/>
+        <location line="+33"/>
         <source>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1006,18 +1024,18 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+46"/>
+        <location line="+48"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-44"/>
-        <location line="+44"/>
+        <location line="-46"/>
+        <location line="+46"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-42"/>
         <source>Background effects</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1027,7 +1045,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+25"/>
         <source>Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1094,12 +1112,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+109"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-107"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1149,7 +1167,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+47"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1250,6 +1268,26 @@
     <message>
         <location line="+1"/>
         <source>Dark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layout of a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grid: everyone the same size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speaker: whoever talks is large</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The layout you last chose in a call is kept here.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1698,7 +1736,7 @@
 <context>
     <name>ScreenPicker</name>
     <message>
-        <location filename="../../desktop/ui/screen_picker.py" line="+50"/>
+        <location filename="../../desktop/ui/screen_picker.py" line="+57"/>
         <source>Share your screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1708,8 +1746,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Screens and windows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1744,7 +1787,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+52"/>
         <source>Share a video file</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1771,7 +1814,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/ui/settings_dialog.py" line="+32"/>
+        <location filename="../../desktop/ui/settings_dialog.py" line="+34"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1803,7 +1846,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+108"/>
         <source>System default</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2059,7 +2102,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+11"/>
+        <source>Rejoin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejoin the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+54"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation type="unfinished"></translation>
     </message>

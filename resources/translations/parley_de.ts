@@ -158,6 +158,19 @@
     </message>
 </context>
 <context>
+    <name>BackgroundGallery</name>
+    <message>
+        <location filename="../../desktop/ui/background_gallery.py" line="+153"/>
+        <source>Choose a picture…</source>
+        <translation type="unfinished">Bild auswählen…</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Choose a background picture</source>
+        <translation type="unfinished">Hintergrundbild auswählen</translation>
+    </message>
+</context>
+<context>
     <name>Backgrounds</name>
     <message>
         <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
@@ -203,7 +216,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+110"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+112"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -895,7 +908,7 @@
 <context>
     <name>CountdownBox</name>
     <message>
-        <location filename="../../desktop/ui/bar_parts.py" line="+186"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+189"/>
         <source>Time left in the meeting</source>
         <translation type="unfinished">Verbleibende Zeit der Besprechung</translation>
     </message>
@@ -990,13 +1003,18 @@
 <context>
     <name>IdleDialog</name>
     <message>
-        <location filename="../../desktop/ui/idle_dialog.py" line="+23"/>
-        <location line="+3"/>
+        <location filename="../../desktop/ui/idle_dialog.py" line="+28"/>
+        <location line="+7"/>
         <source>Are you still there?</source>
         <translation>Sind Sie noch da?</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
+        <source>Seconds left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Time left before leaving</source>
         <translation>Verbleibende Zeit bis zum Verlassen</translation>
     </message>
@@ -1021,7 +1039,7 @@
         <translation>Besprechung verlassen</translation>
     </message>
     <message numerus="yes">
-        <location line="+25"/>
+        <location line="+33"/>
         <source>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</source>
         <translation>
             <numerusform>Niemand hat diesen Computer eine Weile benutzt. Sie verlassen die Besprechung in %n Sekunde, wenn Sie nicht antworten.</numerusform>
@@ -1043,18 +1061,18 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+46"/>
+        <location line="+48"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location line="-44"/>
-        <location line="+44"/>
+        <location line="-46"/>
+        <location line="+46"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-42"/>
         <source>Background effects</source>
         <translation>Hintergrundeffekte</translation>
     </message>
@@ -1064,7 +1082,7 @@
         <translation>Hintergrund weichzeichnen oder ersetzen</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+25"/>
         <source>Ready to join?</source>
         <translation>Bereit zur Teilnahme?</translation>
     </message>
@@ -1131,12 +1149,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+109"/>
         <source>Join now</source>
         <translation>Jetzt teilnehmen</translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-107"/>
         <source>Back</source>
         <translation>Zurück</translation>
     </message>
@@ -1186,7 +1204,7 @@
         <translation>Kein Mikrofon gefunden: Sie können trotzdem teilnehmen; andere hören Sie, sobald eines angeschlossen ist.</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+47"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
     </message>
@@ -1288,6 +1306,26 @@
         <location line="+1"/>
         <source>Dark</source>
         <translation>Dunkel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layout of a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grid: everyone the same size</source>
+        <translation type="unfinished">Raster: alle gleich groß</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speaker: whoever talks is large</source>
+        <translation type="unfinished">Sprecher: wer spricht, ist groß</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The layout you last chose in a call is kept here.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1744,7 +1782,7 @@
 <context>
     <name>ScreenPicker</name>
     <message>
-        <location filename="../../desktop/ui/screen_picker.py" line="+50"/>
+        <location filename="../../desktop/ui/screen_picker.py" line="+57"/>
         <source>Share your screen</source>
         <translation>Bildschirm teilen</translation>
     </message>
@@ -1754,9 +1792,14 @@
         <translation>Wählen Sie aus, was Sie teilen möchten. Alle in der Besprechung sehen es.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Screens and windows</source>
         <translation>Bildschirme und Fenster</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1791,7 +1834,7 @@
 (ganzer Bildschirm)</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+52"/>
         <source>Share a video file</source>
         <translation>Videodatei teilen</translation>
     </message>
@@ -1818,7 +1861,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/ui/settings_dialog.py" line="+32"/>
+        <location filename="../../desktop/ui/settings_dialog.py" line="+34"/>
         <source>Keyboard shortcuts</source>
         <translation>Tastenkürzel</translation>
     </message>
@@ -1850,7 +1893,7 @@
         <translation>Bereiche</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+108"/>
         <source>System default</source>
         <translation>Systemstandard</translation>
     </message>
@@ -2106,7 +2149,17 @@
         <translation>Über Parley</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+11"/>
+        <source>Rejoin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejoin the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+54"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation>Das ist kein Parley-Besprechungslink. Ein Link sieht so aus: {example}.</translation>
     </message>

@@ -42,7 +42,7 @@
 <context>
     <name>CountdownBox</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+197"/>
         <source>Add %n minutes</source>
         <translation type="unfinished">
             <numerusform>Add %n minute</numerusform>
@@ -53,7 +53,7 @@
 <context>
     <name>IdleDialog</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/idle_dialog.py" line="+62"/>
+        <location filename="../../desktop/ui/idle_dialog.py" line="+85"/>
         <source>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</source>
         <translation>
             <numerusform>Nobody has used this computer for a while. You will leave the meeting in %n second unless you answer.</numerusform>
