@@ -74,6 +74,7 @@ def main() -> int:
     parser.add_argument("--wm", action="store_true", help="run a window manager (openbox) on the display, as a desktop has")
     parser.add_argument("--with-window", action="append", default=[], metavar="COMMAND",
                         help="another program's window on the screen (e.g. 'xclock'), for the share picker")
+    parser.add_argument("--cameras", type=int, help="only this many bots send video and sound (a loaded machine)")
     parser.add_argument("--light-bots", action="store_true", help="bots send pre-encoded video (many bots, less CPU)")
     parser.add_argument("--say", action="append", default=[], metavar="TEXT",
                         help="the first bots each say one of these in the chat (repeatable)")
@@ -129,6 +130,8 @@ def main() -> int:
                     bot += ["--screen", "synthetic", "--screen-size", "1280x720", "--screen-fps", "5"]
                 if args.light_bots:
                     bot.append("--light")
+                if args.cameras is not None and i >= args.cameras:
+                    bot += ["--camera", "none", "--mic", "none"]
                 if i < len(args.say):
                     bot += ["--say", args.say[i]]
                 if i >= args.bots - args.hands:

@@ -50,7 +50,7 @@ QToolButton#round {{ min-width: 44px; min-height: 44px; max-width: 44px; max-hei
                      background: {round}; border: none; icon-size: 22px; }}
 QToolButton#round:hover {{ border: 2px solid {accent}; }}
 QToolButton#round[off="true"] {{ background: {round_off}; }}
-QToolButton#barButton {{ min-width: 56px; min-height: 52px; padding: 4px 4px 2px 4px; border: none; border-radius: 10px;
+QToolButton#barButton {{ min-width: 54px; min-height: 52px; padding: 4px 2px 2px 2px; border: none; border-radius: 10px;
                          background: transparent; color: {text}; icon-size: 22px; }}
 QToolButton#barButton:hover {{ background: {round}; }}
 QToolButton#barButton:focus {{ border: 2px solid {accent}; }}

@@ -320,7 +320,11 @@ class TileGrid(QWidget):
                 button.hide()
                 continue
             button.setGeometry(arrows[index])
-            button.setEnabled(self.strip_page > 0 if index == 0 else self.strip_page < self.strip_pages - 1)
+            hidden = self.strip_page * per_page if index == 0 else max(0, len(others) - start - per_page)
+            button.setEnabled(hidden > 0)
+            button.setText(self.tr("%n more", "", hidden) if hidden else "")  # how many this way
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if hidden
+                                      else Qt.ToolButtonStyle.ToolButtonIconOnly)
             button.setArrowType((Qt.ArrowType.UpArrow, Qt.ArrowType.DownArrow)[index] if self.width() >= self.height()
                                 else (Qt.ArrowType.LeftArrow, Qt.ArrowType.RightArrow)[index])
             button.show()

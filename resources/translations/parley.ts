@@ -2135,6 +2135,13 @@
         <source>More people</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location line="+144"/>
+        <source>%n more</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TrustDialog</name>

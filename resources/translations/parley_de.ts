@@ -2182,6 +2182,14 @@
         <source>More people</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location line="+144"/>
+        <source>%n more</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TrustDialog</name>

@@ -72,4 +72,15 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>TileGrid</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/tile_grid.py" line="+325"/>
+        <source>%n more</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -214,12 +214,15 @@ def test_speaker_view_with_16_pages_a_filmstrip_of_readable_thumbnails(qtbot, ca
     assert all(grid.tile(k).width() >= STRIP_MIN for k in strip)
     previous, following = grid.page_arrows
     assert previous.isVisible() and not previous.isEnabled() and following.isEnabled()
+    others = len(grid.keys()) - len(grid.stage_keys())
+    assert following.text() == f"{others - len(strip)} more"  # how many are that way
     seen = set(strip)
     while following.isEnabled():
         following.click()
         assert not seen & set(grid.strip_keys())  # another page, other people
         seen |= set(grid.strip_keys())
     assert seen | set(grid.stage_keys()) == set(grid.keys())  # everyone on some page
+    assert following.text() == "" and previous.text().endswith("more")
     previous.click()
     assert grid.strip_page == grid.strip_pages - 2
     call.set_layout("grid")
