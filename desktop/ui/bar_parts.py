@@ -54,7 +54,7 @@ def fit_labels(button: QToolButton, *labels: str) -> None:
     """Make ``button`` as wide as the widest of the labels it will show (in the bar's 8 pt), so
     it keeps one width as its label changes ("Mute" / "Unmute")."""
     widest = max(QFontMetrics(button.font()).horizontalAdvance(label) for label in labels)
-    button.setMinimumWidth(max(54, widest + 10))
+    button.setMinimumWidth(max(54, widest + 16))  # the style's own margins, with or without the theme
 
 
 class DeviceArrow(QToolButton):

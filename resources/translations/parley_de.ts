@@ -407,9 +407,27 @@
     </message>
 </context>
 <context>
+    <name>ChatBubble</name>
+    <message>
+        <location filename="../../desktop/ui/chat_panel.py" line="+81"/>
+        <source>Copy</source>
+        <translation type="unfinished">Kopieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copy link</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+69"/>
+        <location line="+14"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>

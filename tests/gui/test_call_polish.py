@@ -318,3 +318,23 @@ async def test_the_share_picker_is_a_grid_of_cards_with_a_plain_cancel(qtbot) ->
     with qtbot.assertNotEmitted(picker.chosen):
         picker.cancel_button.click()
     assert not picker.isVisible()
+
+
+def test_a_wrapped_address_is_copied_without_its_wrap_points(qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+
+    from desktop.ui.chat_panel import ChatBubble
+
+    url = "https://example.org/team/2026/planning/q1-review-slides-final.pdf"
+    bubble = ChatBubble(render(url), url)
+    qtbot.addWidget(bubble)
+    bubble.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+    bubble.show()
+    from PySide6.QtGui import QTextDocument
+    document = QTextDocument()
+    document.setHtml(bubble.text())
+    bubble.setSelection(0, len(document.toPlainText()))
+    assert BREAK in bubble.selectedText()
+    QTest.keySequence(bubble, "Ctrl+C")
+    assert QGuiApplication.clipboard().text() == url
