@@ -135,7 +135,10 @@ def reaction_menu(parent: QWidget) -> tuple[QMenu, ReactionBar]:
 class ReactionTally(QLabel):
     """The reactions of the last moments, counted ("👍 3  🎉 1"); it empties itself
     ``fade_after`` seconds after the last one. Its width is fixed by whoever places it (the
-    bar), and a long tally elides: it never pushes the buttons aside."""
+    bar), and a long tally elides: it never pushes the buttons aside. ``active_changed(bool)``
+    when it starts or stops showing anything (the bar shows it in the people count's place)."""
+
+    active_changed = Signal(bool)
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, fade_after: float = FADE_AFTER,
                  parent: QWidget | None = None) -> None:
@@ -163,6 +166,8 @@ class ReactionTally(QLabel):
 
     def _show(self) -> None:
         text = "  ".join(f"{e} {n}" for e, n in self.counts.items())
+        if bool(text) != bool(self.toolTip()):
+            self.active_changed.emit(bool(text))
         self.setToolTip(text)
         metrics = QFontMetrics(self.font())
         self.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, self.width())) if self.width() > 20

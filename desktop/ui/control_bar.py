@@ -109,7 +109,7 @@ class ControlBar(QWidget):
         self.reaction_bar.picked.connect(self.react_requested)
         self.react_button.setMenu(self.react_menu)
         self.reaction_strip = ReactionTally(clock)  # the count label gives way first
-        self.reaction_strip.setToolTip(self.tr("Reactions in this meeting"))
+        self.reaction_strip.active_changed.connect(lambda on: self.count_label.setVisible(not on))  # in its place
         self.people_button = bar_button(self.tr("People"), self.tr("People"), checkable=True)
         self.people_button.setIcon(icon("users"))
         self.people_button.setToolTip(with_keys(self.tr("Show everyone in the meeting"), "people"))

@@ -151,9 +151,11 @@ def test_the_reaction_tally_fades_a_few_seconds_after_the_last(call: CallWindow)
     now[0] += tally.fade_after - 0.5
     tally.tick()
     assert "👍 2" in tally.text()  # counted from the last one
+    assert tally.text() == "👍 2" and not call.bar.count_label.isVisible()  # whole, in the count's place
     now[0] += 1
     tally.tick()
     assert tally.text() == "" and call.bar.reaction_counts == {}
+    assert call.bar.count_label.isVisible()
     call.show_reaction(SELF, "🎉")  # a new moment starts afresh
     assert tally.text() == "🎉 1"
 
