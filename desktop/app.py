@@ -26,12 +26,13 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from . import assets
+from .hosting import Reach, hosting_address, lan_address
 from .logs import log_dir, setup_logging
 
 
@@ -107,23 +108,31 @@ def user_data_dir() -> Path:
 
 
 class LocalServer:
-    """A Parley server inside the app, for "Start a meeting on this computer"."""
+    """A Parley server inside the app, for "Start a meeting on this computer": on loopback, or on
+    this computer's local-network address when the user lets people from the network in
+    (``desktop/hosting.py``; ``find_lan`` finds that address, tests hand in their own)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, find_lan: Callable[[], str | None] = lan_address) -> None:
         self.data_dir = data_dir
+        self.find_lan = find_lan
+        self.address: str | None = None  # where the server listens, once started
         self._runner = None
         self._app = None
 
-    async def start_meeting(self, host_name: str) -> tuple[str, str]:
-        """Start the server (once), create a meeting; returns (host join link, invite link)."""
+    async def start_meeting(self, host_name: str, reach: Reach = Reach.THIS_COMPUTER) -> tuple[str, str]:
+        """Start the server (once for each reach), create a meeting; returns (host join link,
+        invite link). NoNetworkAddress when this computer is on no local network."""
         from server.app import start_server
         from server.http.keys import MEETINGS_KEY
         from server.config import ServerConfig
 
+        address = hosting_address(reach, self.find_lan)
+        if self._runner is not None and address != self.address:
+            await self.close()  # the meetings are kept in the data dir; the links change
         if self._runner is None:
-            config = ServerConfig(host="127.0.0.1", port=0, data_dir=self.data_dir,
-                                  ice_addresses=["127.0.0.1"])
+            config = ServerConfig(host=address, port=0, data_dir=self.data_dir, ice_addresses=[address])
             self._runner, _base_url, self._app = await start_server(config)
+            self.address = address
         meetings = self._app[MEETINGS_KEY]
         meeting = meetings.create_meeting("default")
         _attendee, _token, host_url = meetings.add_attendee(meeting.id, "host", host_name, "host")
@@ -134,6 +143,7 @@ class LocalServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.address = None
 
 
 async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, opener=None) -> int:

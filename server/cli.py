@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from rtcseam.ice import unbindable
 
 from .app import start_server
 from .config import (
@@ -21,10 +24,16 @@ from .config import (
     resolve_api_key,
     using_data_dir,
 )
+from .http.keys import CLUSTER_KEY
 from .http.ratelimit import LogFlood
 from .sfu import seam
 from .store import StoreError
+from .store_open import is_postgres
 from .tls import certificate_fingerprint
+from .turn import check_turn_url
+
+#: Where the TURN secret may come from instead of the command line (which others can read).
+TURN_SECRET_ENV = "PARLEY_TURN_SECRET"
 
 log = logging.getLogger("parley.server")
 
@@ -44,6 +53,20 @@ def _public_host(text: str) -> str:
     if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
     return text
+
+
+def _ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IP address") from None
+
+
+def _turn_url(text: str) -> str:
+    try:
+        return check_turn_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _minutes(text: str) -> float:
@@ -100,8 +123,24 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     parser.add_argument("--ice-address", dest="ice_addresses", action="extend", nargs="+",
                         metavar="ADDR", default=None,
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
+    parser.add_argument("--announced-address", dest="announced_addresses", action="append",
+                        type=_ip, default=None, metavar="PUBLIC",
+                        help="behind a 1:1 NAT (a cloud VM): the public address that reaches the "
+                        "--ice-address given in the same place; the server binds the private one "
+                        "and offers this one to clients; repeatable")
+    parser.add_argument("--turn-server", dest="turn_servers", action="append", type=_turn_url,
+                        default=None, metavar="URL",
+                        help="a TURN server clients may relay media through when their network "
+                        "blocks UDP: turn:HOST:3478, turn:HOST:3478?transport=tcp, "
+                        "turns:HOST:443?transport=tcp; repeatable, needs --turn-secret")
+    parser.add_argument("--turn-secret", default=None, metavar="SECRET",
+                        help=f"the secret shared with the TURN server (coturn's "
+                        f"static-auth-secret); default ${TURN_SECRET_ENV}")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
+    parser.add_argument("--public-tls", action="store_true",
+                        help="the --public-host address speaks TLS, terminated by a balancer or reverse "
+                        "proxy in front of this server: join links say parleys://")
     parser.add_argument("--max-meeting-minutes", type=_minutes, default=24 * 3600, metavar="MINUTES",
                         help="no meeting runs longer, whatever its settings (default 1440: 24 h)")
     parser.add_argument("--empty-minutes", type=_minutes, default=5 * 60, metavar="MINUTES",
@@ -121,12 +160,25 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     parser.add_argument("--max-connections-per-address", type=_count, default=64, metavar="N",
                         help="connections one address may hold at once; 0: no cap, e.g. behind a "
                         "reverse proxy (default %(default)s)")
+    parser.add_argument("--joins-per-minute", type=_count, default=30, metavar="N",
+                        help="join attempts one address may make a minute; 0: no limit, e.g. behind a "
+                        "load balancer, where everyone shares its address (default %(default)s)")
     parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
                         help="forget a meeting's chat (private messages included) this many days "
                         "after it ended; 0: when it ends (default: kept with the meeting)")
+    _add_store_arguments(parser)
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
+    ice_addresses = args.ice_addresses or ["127.0.0.1"]
+    announced = args.announced_addresses or []
+    if len(announced) > len(ice_addresses):
+        parser.error("each --announced-address goes with the --ice-address in the same place: "
+                     "give the private address it maps to with --ice-address")
+    turn_secret = args.turn_secret or environ.get(TURN_SECRET_ENV, "").strip() or None
+    if args.turn_servers and not turn_secret:
+        parser.error(f"--turn-server needs --turn-secret (or ${TURN_SECRET_ENV}): the secret "
+                     "the TURN server checks credentials with")
     return ServerConfig(
         max_meeting_seconds=args.max_meeting_minutes,
         empty_timeout_seconds=args.empty_minutes,
@@ -135,22 +187,78 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         port=args.port,
         data_dir=(args.data_dir or data_dir).expanduser(),
         api_key=api_key_from(environ),
-        ice_addresses=args.ice_addresses or ["127.0.0.1"],
+        ice_addresses=ice_addresses,
+        announced_addresses=announced,
+        turn_servers=tuple(args.turn_servers or ()),
+        turn_secret=turn_secret if args.turn_servers else None,
         public_host=args.public_host,
+        public_tls=args.public_tls,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
         allow_private_webhooks=args.allow_private_webhooks,
         metrics_public=args.metrics_public,
         connections_per_address=args.max_connections_per_address,
+        joins_per_minute=args.joins_per_minute,
         chat_retention_days=args.chat_retention_days,
+        store=args.store,
+        node_id=args.node_id,
+        internal_url=args.internal_url,
+        lease_seconds=args.lease_seconds,
     )
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds and under an hour")
+    return value
+
+
+def _store(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a postgresql:// URL or a SQLite file's path")
+    if "://" in text and not is_postgres(text) and not text.startswith("sqlite:"):
+        raise argparse.ArgumentTypeError(f"{text.split('://')[0]}:// is no store parley-server knows "
+                                         "(postgresql://…, or a SQLite file's path)")
+    return text
+
+
+def _add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("store and several nodes (docs/deployment.md)")
+    group.add_argument("--store", type=_store, default=None, metavar="URL",
+                       help="where meetings are kept: postgresql://USER:PASSWORD@HOST/DB for a database "
+                       "several parley-server nodes share, or a SQLite file (default: parley.sqlite3 in "
+                       "the data dir)")
+    group.add_argument("--node-id", default=None, metavar="ID",
+                       help="this node's name among the nodes sharing the store (default: host, process "
+                       "and a random part)")
+    group.add_argument("--internal-url", default=None, metavar="URL",
+                       help="where the other nodes reach this one, e.g. http://10.0.0.5:8750 (default: "
+                       "the address listened on; needed when listening on 0.0.0.0 or ::)")
+    group.add_argument("--lease-seconds", type=_seconds, default=10.0, metavar="S",
+                       help="a node that stops answering loses its meetings to the others after this "
+                       "long (default %(default)s)")
+
+
 #: Exit codes: 0 a clean stop; 1 the server could not start (a port in use, a bad certificate);
-#: 2 its data dir cannot be used (another server holds it, read-only, full); argparse's usage
-#: errors are 2 as well.
+#: 2 its data dir cannot be used (another server holds it, read-only, full) or an ICE address
+#: is not one of this machine's; argparse's usage errors are 2 as well.
 EXIT_CANNOT_START = 1
 EXIT_DATA_DIR = 2
+EXIT_CONFIG = 2
+
+
+def ice_address_problem(config: ServerConfig) -> str | None:
+    """One sentence when an ``--ice-address`` cannot be bound here (every call would fail)."""
+    missing = unbindable(config.ice_addresses)
+    if not missing:
+        return None
+    return (f"--ice-address {', '.join(missing)} is not an address of this machine (behind a 1:1 "
+            "NAT, give the private address with --ice-address and the public one with "
+            "--announced-address).")
 
 
 async def serve(config: ServerConfig) -> int:
@@ -170,6 +278,10 @@ async def serve(config: ServerConfig) -> int:
         except NotImplementedError:  # Windows: no loop signal handlers
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(request_shutdown))
 
+    problem = ice_address_problem(config)
+    if problem is not None:
+        print(f"parley-server: cannot start: {problem}", file=sys.stderr, flush=True)
+        return EXIT_CONFIG
     try:
         with using_data_dir(config.data_dir):
             api_key, created = resolve_api_key(config)
@@ -189,6 +301,10 @@ async def serve(config: ServerConfig) -> int:
             # What people compare with the fingerprint their app shows before they trust a
             # certificate it cannot verify (a self-signed one).
             print(f"TLS certificate SHA-256 fingerprint: {fingerprint}", flush=True)
+        cluster = _app[CLUSTER_KEY]
+        if cluster.shared:
+            print(f"node {cluster.node_id} on {cluster.store.location}, reachable by the other nodes at "
+                  f"{cluster.internal_url}", flush=True)
         print(f"parley-server listening on {base_url}", flush=True)
         await shutdown
         log.info("shutting down")

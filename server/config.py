@@ -2,7 +2,7 @@
 
 The data dir holds everything that must survive a restart::
 
-    parley.sqlite3   meetings and attendees (see server/store.py)
+    parley.sqlite3   meetings and attendees (see server/store.py), unless the store is PostgreSQL
     token_secret     32 random bytes that sign join tokens (mode 0600)
     api_key          the API key, when the config gives none (mode 0600)
     parley.lock      locked while a server uses the dir: a second one refuses to start
@@ -52,11 +52,33 @@ class ServerConfig:
     data_dir: Path
     #: Addresses the media side offers to clients as ICE candidates.
     ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    #: Behind a 1:1 NAT (a cloud VM): the public address each of ``ice_addresses`` is reached
+    #: at, in the same order (``--announced-address``). The server binds the private address
+    #: and offers the public one in every candidate.
+    announced_addresses: list[str] = field(default_factory=list)
+    #: TURN servers handed to clients (``--turn-server``), with credentials made from
+    #: ``turn_secret`` (coturn's ``static-auth-secret``); see server/turn.py.
+    turn_servers: tuple[str, ...] = ()
+    turn_secret: str | None = None
     #: None: a key generated once into data_dir/api_key (parley-server gives $PARLEY_API_KEY).
     api_key: str | None = None
     token_ttl_seconds: int = 24 * 3600
+    #: Where meetings are kept: None, ``parley.sqlite3`` in the data dir (or another SQLite
+    #: file's path); a ``postgresql://`` URL: a database several server nodes share
+    #: (``server/cluster.py``, docs/deployment.md).
+    store: str | None = None
+    #: With a shared store: this node's id (None: its host, process and a random part) and the
+    #: URL the other nodes relay its meetings' joins and calls to (None: where it listens).
+    node_id: str | None = None
+    internal_url: str | None = None
+    #: A node's lease on a live meeting lasts this long unrenewed: how soon another node takes
+    #: over the meetings of one that died.
+    lease_seconds: float = 10.0
     #: host:port written into join URLs; None: f"{host}:{port}" with the port really bound.
     public_host: str | None = None
+    #: ``public_host`` speaks TLS though this server does not (a balancer or reverse proxy in
+    #: front terminates it): join URLs say parleys://.
+    public_tls: bool = False
     #: Auto-end rules (server/lifecycle.py): no meeting runs longer than this whatever its
     #: settings (reason "max_duration") ...
     max_meeting_seconds: float = 24 * 3600
@@ -117,12 +139,18 @@ class ServerConfig:
         for name in ("max_meeting_seconds", "empty_timeout_seconds", "alone_timeout_seconds",
                      "lifecycle_interval_seconds", "webhook_timeout_seconds",
                      "join_timeout_seconds", "send_timeout_seconds", "header_timeout_seconds",
-                     "tls_handshake_timeout_seconds"):
+                     "tls_handshake_timeout_seconds", "lease_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.connections_per_address < 0:
             raise ValueError("connections_per_address must be 0 (no cap) or more")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
+        if len(self.announced_addresses) > len(self.ice_addresses):
+            raise ValueError("each announced address goes with one ICE address: give as many "
+                             "--ice-address as --announced-address, in the same order")
+        object.__setattr__(self, "turn_servers", tuple(self.turn_servers))
+        if self.turn_servers and not self.turn_secret:
+            raise ValueError("TURN servers need the secret they share with this server (--turn-secret)")
         if self.chat_retention_days is not None and not 0 <= self.chat_retention_days < 1e6:
             raise ValueError("chat_retention_days must be 0 or more (or None: kept)")
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -135,6 +163,11 @@ class ServerConfig:
     def tls(self) -> bool:
         """Whether the server speaks TLS (https, wss; join URLs ``parleys://``)."""
         return self.tls_cert is not None
+
+    @property
+    def announced(self) -> dict[str, str]:
+        """ICE address -> the public address offered for it (empty: each offered as it is)."""
+        return dict(zip(self.ice_addresses, self.announced_addresses))
 
 
 def host_port(host: str, port: int) -> str:

@@ -82,14 +82,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+172"/>
-        <location line="+190"/>
+        <location filename="../../desktop/ui/flow.py" line="+177"/>
+        <location line="+191"/>
         <source>Guest</source>
-        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
+        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-98"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,7 +104,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -723,12 +723,37 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Reactions in this meeting</source>
+        <location line="+30"/>
+        <location line="+147"/>
+        <source>Unmute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-146"/>
+        <location line="+159"/>
+        <source>Start video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-158"/>
+        <location line="+187"/>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-186"/>
+        <location line="+229"/>
+        <source>Lower</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-228"/>
+        <location line="+248"/>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-275"/>
         <source>People</source>
         <translation type="unfinished"></translation>
     </message>
@@ -774,37 +799,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location line="+147"/>
-        <source>Unmute</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-146"/>
-        <location line="+159"/>
-        <source>Start video</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-158"/>
-        <location line="+187"/>
-        <source>Stop</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-186"/>
-        <location line="+229"/>
-        <source>Lower</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-228"/>
-        <location line="+248"/>
-        <source>Grid</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-104"/>
+        <location line="+155"/>
         <source>Mute the microphone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -891,7 +886,7 @@
 <context>
     <name>CountdownBox</name>
     <message>
-        <location filename="../../desktop/ui/bar_parts.py" line="+189"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
         <source>Time left in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -979,6 +974,39 @@
         <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
         <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HostingPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
+        <source>Accept people from this network?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept people from this network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Invite link (works only on this network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invite link (works only on this computer)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1402,7 +1430,7 @@
 <context>
     <name>ReactionBar</name>
     <message>
-        <location filename="../../desktop/ui/bar_parts.py" line="-112"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="-117"/>
         <source>React with {emoji}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1442,6 +1470,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You joined this meeting from another window or device.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1581,7 +1614,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+167"/>
+        <location line="+185"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1661,7 +1694,7 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-282"/>
+        <location line="-300"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1671,7 +1704,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Volume</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1691,12 +1724,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>{role} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{role} · muted by a host</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1736,7 +1774,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Good connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2018,7 +2066,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+54"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2031,7 +2079,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="+50"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2101,6 +2149,11 @@
     <message>
         <location line="+1"/>
         <source>Start a meeting here and invite others with a link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Accept people from this network (same Wi-Fi or office)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2233,7 +2286,12 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+222"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <source>{name} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>You</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2270,6 +2328,11 @@
     <message>
         <location line="+2"/>
         <source>hand raised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

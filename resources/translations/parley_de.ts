@@ -82,14 +82,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+172"/>
-        <location line="+190"/>
+        <location filename="../../desktop/ui/flow.py" line="+177"/>
+        <location line="+191"/>
         <source>Guest</source>
-        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
+        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-98"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -104,7 +104,7 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
@@ -725,12 +725,41 @@
         <translation>Eine Reaktion senden</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Reactions in this meeting</source>
-        <translation>Reaktionen in dieser Besprechung</translation>
+        <location line="+30"/>
+        <location line="+147"/>
+        <source>Unmute</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-146"/>
+        <location line="+159"/>
+        <source>Start video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-158"/>
+        <location line="+187"/>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-186"/>
+        <location line="+229"/>
+        <source>Lower</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-228"/>
+        <location line="+248"/>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reactions in this meeting</source>
+        <translation type="vanished">Reaktionen in dieser Besprechung</translation>
+    </message>
+    <message>
+        <location line="-275"/>
         <source>People</source>
         <translation>Personen</translation>
     </message>
@@ -776,36 +805,6 @@
         <translation>Besprechung für alle beenden</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location line="+147"/>
-        <source>Unmute</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-146"/>
-        <location line="+159"/>
-        <source>Start video</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-158"/>
-        <location line="+187"/>
-        <source>Stop</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-186"/>
-        <location line="+229"/>
-        <source>Lower</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-228"/>
-        <location line="+248"/>
-        <source>Grid</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Time left in the meeting</source>
         <translation type="vanished">Verbleibende Zeit der Besprechung</translation>
     </message>
@@ -829,7 +828,7 @@
         </translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="+155"/>
         <source>Mute the microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
@@ -926,7 +925,7 @@
 <context>
     <name>CountdownBox</name>
     <message>
-        <location filename="../../desktop/ui/bar_parts.py" line="+189"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
         <source>Time left in the meeting</source>
         <translation type="unfinished">Verbleibende Zeit der Besprechung</translation>
     </message>
@@ -1016,6 +1015,39 @@
         <source>this file has no picture to share</source>
         <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
         <translation>diese Datei enthält kein Bild zum Teilen</translation>
+    </message>
+</context>
+<context>
+    <name>HostingPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
+        <source>Accept people from this network?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept people from this network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Invite link (works only on this network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invite link (works only on this computer)</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1439,7 +1471,7 @@
 <context>
     <name>ReactionBar</name>
     <message>
-        <location filename="../../desktop/ui/bar_parts.py" line="-112"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="-117"/>
         <source>React with {emoji}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1479,6 +1511,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You joined this meeting from another window or device.</source>
         <translation>Sie haben an dieser Besprechung in einem anderen Fenster oder auf einem anderen Gerät teilgenommen.</translation>
     </message>
@@ -1618,7 +1655,7 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+167"/>
+        <location line="+185"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1699,7 +1736,7 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-282"/>
+        <location line="-300"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
@@ -1709,7 +1746,7 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Volume</source>
         <translation>Lautstärke</translation>
     </message>
@@ -1737,12 +1774,17 @@
         <translation>{name} (Sie)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>{role} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{role} · muted by a host</source>
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Unpin</source>
         <translation type="unfinished">Lösen</translation>
     </message>
@@ -1782,7 +1824,17 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Good connection</source>
         <translation>Gute Verbindung</translation>
     </message>
@@ -2065,7 +2117,7 @@
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+54"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
@@ -2078,7 +2130,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="+50"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation>Offene Videobesprechungen. Fügen Sie einen Besprechungslink ein, um teilzunehmen.</translation>
     </message>
@@ -2149,6 +2201,11 @@
         <location line="+1"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation>Hier eine Besprechung starten und andere mit einem Link einladen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Accept people from this network (same Wi-Fi or office)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2281,7 +2338,12 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+222"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <source>{name} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
@@ -2319,6 +2381,11 @@
         <location line="+2"/>
         <source>hand raised</source>
         <translation>Hand gehoben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>

@@ -42,7 +42,7 @@
 <context>
     <name>CountdownBox</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/bar_parts.py" line="+197"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+202"/>
         <source>Add %n minutes</source>
         <translation type="unfinished">
             <numerusform>Add %n minute</numerusform>
@@ -64,7 +64,7 @@
 <context>
     <name>RosterPanel</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/roster_panel.py" line="+377"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+395"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>People (%n)</numerusform>

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from wire import AttendeeInfo, EndReason
 
 from ..config import ServerConfig
+from ..turn import TurnCredentials
 from ..events import MEETING_ENDED, ServerEvent
 from ..meetings import MeetingService
 from .media import PeerFactory
@@ -38,13 +39,15 @@ class RoomRegistry:
         #: the server is stopping: joins are refused
         self.draining = False
         self._closing: set[asyncio.Task] = set()  # rooms that ended, closing their connections
+        self._turn = TurnCredentials(config.turn_servers, config.turn_secret or "", meetings.now)
         meetings.show_live_participants(self.participants)
         meetings.events.subscribe(self._on_event)
 
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None:
-            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget)
+            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget,
+                                                  self._turn.for_attendee)
         self.empty_since.pop(meeting_id, None)
         return room
 
@@ -112,6 +115,20 @@ class RoomRegistry:
         self.draining = True
         await asyncio.gather(*(room.going_away() for room in list(self._rooms.values())))
         await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def hand_over(self, meeting_ids: set[str]) -> None:
+        """Another server node holds these meetings now (``server/cluster.py``): the people in
+        them here are told to reconnect (they reach the new owner), or, if a meeting ended
+        meanwhile, why it ended."""
+        for meeting_id in meeting_ids:
+            room = self._rooms.get(meeting_id)
+            if room is None:
+                continue
+            meeting = self._meetings.store.get_meeting(meeting_id)
+            if meeting is not None and meeting.ended_at is not None and meeting.end_reason:
+                await room.close_connections(room.end(EndReason(meeting.end_reason)))
+            else:
+                await room.going_away()
 
     async def expire_away(self) -> None:
         now = self._meetings.now()
