@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import logging
 import os
+import platform
 import signal
 import sys
 from collections.abc import Callable, Mapping, MutableMapping
@@ -34,6 +35,7 @@ from . import __version__
 from . import assets
 from .hosting import Reach, hosting_address, lan_address
 from .logs import log_dir, setup_logging
+from .system_libraries import missing_libraries, missing_message
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = AppConfig.from_environment(os.environ)
     assets.use_resources(config.resources)
+    # before Qt loads: a missing system library is named here, not by Qt's abort (frozen
+    # bundles carry their own copies, which a plain dlopen would not find)
+    missing = [] if getattr(sys, "frozen", False) else missing_libraries(platform.system(), os.environ)
+    if missing:
+        print(missing_message(missing), file=sys.stderr)
+        return 1
     name_the_x11_session(os.environ)  # windows to share under a plain X11 window manager
 
     setup_logging(file=False)  # the console at once; the file once we know we are the one

@@ -79,6 +79,15 @@ async def _main(options: BotOptions) -> BotReport:
     return await Bot(options).run(stop)
 
 
+#: Endings that are no failure (exit 0): the bot left, or the meeting ended for everyone by a
+#: rule or a person (its timer, its host, the API, its longest, nobody or one alone in it).
+#: A lost connection, a removal, a replacement, a server going away: exit 1.
+NORMAL_ENDINGS = frozenset({
+    EndReason.LEFT, EndReason.DELETED, EndReason.ENDED, EndReason.ENDED_BY_HOST, EndReason.TIMER_EXPIRED,
+    EndReason.MAX_DURATION, EndReason.EMPTY, EndReason.ALONE,
+})
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         options, as_json = parse_args(argv)
@@ -94,4 +103,4 @@ def main(argv: list[str] | None = None) -> int:
     if report.error is not None:
         print(f"parley-bot: {report.error['code']}: {report.error['message']}", file=sys.stderr)
         return 1
-    return 0 if report.end_reason in (EndReason.LEFT, EndReason.DELETED) else 1
+    return 0 if report.end_reason in NORMAL_ENDINGS else 1

@@ -222,11 +222,12 @@ class MeetingSession(EventEmitter):
             await self.publisher.report_volume()
             self.tick_timer()
             self.roster.rank_speakers()
+            self.roster.expire_missing()
 
     # --- what the link tells (LinkOwner) -------------------------------------------------------
 
     def on_link_rejoined(self, joined: Joined) -> None:
-        self.roster.rewelcome(joined)
+        self.roster.rewelcome(joined, server_restarted=self.link.server_restarted)
 
     async def on_link_dropped(self) -> None:
         await self.publisher.close()
@@ -235,6 +236,9 @@ class MeetingSession(EventEmitter):
     async def on_link_back(self, seconds: float) -> None:
         self.remote.reset_stats()
         self.emit(Reconnected(seconds))
+        if self.roster.hand_lost:  # a restarted server forgot my raised hand: raise it again
+            self.roster.hand_lost = False
+            await self.raise_hand(True)
         await self.screen_sharing.resume()
 
     async def on_link_lost(self, reason: str) -> None:

@@ -82,14 +82,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+177"/>
-        <location line="+191"/>
+        <location filename="../../desktop/ui/flow.py" line="+184"/>
+        <location line="+186"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-92"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,12 +104,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+41"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+57"/>
         <source>Join another meeting?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -129,12 +129,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+71"/>
-        <source>{reason} ({message})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+56"/>
+        <location filename="../../desktop/ui/flow.py" line="+135"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -216,7 +211,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+112"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+121"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -226,12 +221,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Reconnected after {seconds} s.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+125"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -281,7 +276,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+52"/>
         <source>Not sent: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -290,16 +285,18 @@
         <source>Could not extend the meeting: {error}</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+8"/>
-        <source>The meeting was extended by {time}.</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+60"/>
+        <location filename="../../desktop/ui/call_window.py" line="+62"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -353,7 +350,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+126"/>
+        <location line="+130"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -425,7 +422,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -441,12 +438,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+44"/>
+        <location line="+59"/>
         <source>Message everyone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-58"/>
         <source>Chat message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -461,7 +458,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+45"/>
         <source>Everyone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -927,7 +924,7 @@
 <context>
     <name>DeviceController</name>
     <message>
-        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <location filename="../../desktop/ui/device_controller.py" line="+94"/>
         <source>Could not open {device}: {error}</source>
         <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
         <translation type="unfinished"></translation>
@@ -948,7 +945,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>{device} stopped working; switched to {fallback}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1057,6 +1054,29 @@
     </message>
 </context>
 <context>
+    <name>LeavePrompt</name>
+    <message>
+        <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
+        <source>Leave the meeting?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closing this window takes you out of the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stay</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LobbyWindow</name>
     <message>
         <location filename="../../desktop/ui/lobby_window.py" line="+46"/>
@@ -1064,24 +1084,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Microphone level</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+48"/>
+        <location line="+55"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-46"/>
-        <location line="+46"/>
+        <location line="-53"/>
+        <location line="+53"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-42"/>
+        <location line="-49"/>
         <source>Background effects</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1091,7 +1111,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+32"/>
         <source>Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1103,11 +1123,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+141"/>
         <source>The name others see in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-139"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1158,12 +1179,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+109"/>
+        <location line="+126"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-107"/>
+        <location line="-124"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1178,7 +1199,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>{name} (default)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1213,12 +1234,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+54"/>
+        <source>Your name in this meeting, given when you were invited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Turn the camera off</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1235,11 +1261,6 @@
     <message>
         <location line="+0"/>
         <source>Unmute the microphone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>You</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1438,7 +1459,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+31"/>
+        <location filename="../../desktop/session/reasons.py" line="+37"/>
         <source>You left the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1461,6 +1482,11 @@
     <message>
         <location line="+1"/>
         <source>The host ended the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>You ended the meeting for everyone.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1585,7 +1611,39 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+5"/>
+        <source>Ask whoever invited you for a new link.</source>
+        <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Ask whoever invited you for a new meeting link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the link, or ask for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again when someone leaves.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check your network connection and the link, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Try again, or ask whoever invited you for a new link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The call ended.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1597,6 +1655,11 @@
     <message>
         <location line="+1"/>
         <source>Sharing stopped ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Parley could not join the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1901,18 +1964,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <location line="+1"/>
         <source>Parley settings</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sections</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+108"/>
+        <location line="+109"/>
+        <source>System default ({device})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>System default</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2031,6 +2099,7 @@
     </message>
     <message>
         <location line="+8"/>
+        <location filename="../../desktop/ui/start_window.py" line="+97"/>
         <source>{action} ({keys})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2079,7 +2148,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+50"/>
+        <location filename="../../desktop/ui/start_window.py" line="-46"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2147,12 +2216,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Accept people from this network (same Wi-Fi or office)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2183,7 +2252,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+57"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation type="unfinished"></translation>
     </message>
