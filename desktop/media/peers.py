@@ -19,6 +19,7 @@ from rtcseam.relay import Relay
 
 from . import seam
 from .audio_receive import AudioReceiveTrack
+from .receive_counters import VideoReceiveCounter
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,11 @@ class PublishConnection:
         if self._audio_sender is not None:
             self._audio_sender._enabled = on
 
+    @property
+    def video_target_bitrate(self) -> int | None:
+        """What the camera's encoder aims at now (bit/s); None before its first frame."""
+        return seam.encoder_target_bitrate(self._video_sender)
+
     async def close(self) -> None:
         await close_bounded(self.pc, "publish connection")
 
@@ -109,7 +115,8 @@ class ReceiveConnection:
 
     Audio sections are received by Parley's own path (``audio_receive.AudioReceiveTrack``:
     adaptive jitter buffer, Opus FEC and concealment) rather than aiortc's, unless
-    ``audio_jitter_buffer`` is False.
+    ``audio_jitter_buffer`` is False. On the decoded path each video section's packets are
+    counted as they arrive (``video_counters``: repeats, keyframes).
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
@@ -123,6 +130,8 @@ class ReceiveConnection:
         self._on_counted = on_counted
         self._audio_jitter_buffer = audio_jitter_buffer
         self.audio_tracks: dict[str, AudioReceiveTrack] = {}  # mid -> our track for that section
+        #: mid -> packets, repeats and keyframes of that video section (decoded path only)
+        self.video_counters: dict[str, VideoReceiveCounter] = {}
         self._counting = False
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
@@ -160,6 +169,9 @@ class ReceiveConnection:
                         seam.tap_audio_rtp(transceiver.receiver, audio.push_packet)
                         self.audio_tracks[transceiver.mid] = audio
                         track = audio
+                if track.kind == "video" and self._on_counted is None:
+                    counter = self.video_counters[transceiver.mid] = VideoReceiveCounter()
+                    seam.observe_rtp(transceiver.receiver, counter.on_packet)
                 self._on_track(transceiver.mid, track)
                 return
 

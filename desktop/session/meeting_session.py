@@ -92,6 +92,7 @@ class MeetingSession(EventEmitter):
         reconnect_budget: float = RECONNECT_BUDGET,
         stats_interval: float = STATS_INTERVAL,
         media_connect_seconds: float = MEDIA_CONNECT_SECONDS,
+        ice_addresses: tuple[str, ...] | None = None,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
         ``camera_on`` / ``muted``: how to start (the devices may be swapped later);
@@ -102,7 +103,9 @@ class MeetingSession(EventEmitter):
         connection drops, keep the meeting and come back as the same attendee (for up to
         ``reconnect_budget`` seconds) instead of ending with ``connection_lost``;
         ``media_connect_seconds``: a media connection not connected this long has failed (a
-        few joins in a row like that end the session with ``media_blocked``)."""
+        few joins in a row like that end the session with ``media_blocked``); ``ice_addresses``:
+        the host addresses the media connections offer (None: media/ice.py's choice for the
+        server's host; parley-bot's ``--ice-address``, inside a network namespace)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.end_reason: str | None = None
@@ -112,7 +115,7 @@ class MeetingSession(EventEmitter):
         table = MessageTable()
         #: the host addresses and TURN relays every media connection gathers with; the link
         #: renews the relays' credentials at every join
-        self.route = IceRoute.for_host(self.url.host)
+        self.route = IceRoute(ice_addresses) if ice_addresses is not None else IceRoute.for_host(self.url.host)
         self.link = MeetingLink(self.url, name, trust=trust, owner=self, table=table, tasks=self._tasks,
                                 emit=self.emit, reconnect=reconnect, reconnect_budget=reconnect_budget,
                                 route=self.route, media_connect_seconds=media_connect_seconds)
