@@ -129,6 +129,7 @@ second, the person; in between a soft edge, narrower than the model's."""
 _PERSON = _BlurLook(1 / 6, 1, 2)  # the person's colours, spread for the edge
 
 
+
 class BackgroundCompositor:
     """Applies a ``BackgroundEffect`` to camera frames with a ``Segmenter``. One thread at a time.
 
@@ -226,7 +227,9 @@ class BackgroundCompositor:
             a8 = _resize_gray(alpha8, plane.width, plane.height, "BILINEAR")
             weight = a8.astype(np.uint16)
             weight += weight >> 7  # 0..255 -> 0..256: 255 means the camera pixel exactly
-            sure = ((weight.astype(np.uint32) * weight) >> 8).astype(np.uint16)  # 256 * 256 needs 17 bits
+            sure = weight >> 1  # the weight squared, in 16 bits: w * (w / 2) / 128 (256 stays 256)
+            sure *= weight
+            sure >>= 7
             planes.append((weight, 256 - weight, sure, 256 - sure))
         planes.append(planes[1])
         self._planes_alpha = (size, planes)
