@@ -18,6 +18,7 @@ from rtcseam.peer import close_bounded
 
 from . import seam
 from .audio_receive import AudioReceiveTrack
+from .video_receive import VideoReceiveTrack
 
 logger = logging.getLogger(__name__)
 
@@ -106,19 +107,22 @@ class ReceiveConnection:
 
     Audio sections are received by Parley's own path (``audio_receive.AudioReceiveTrack``:
     adaptive jitter buffer, Opus FEC and concealment) rather than aiortc's, unless
-    ``audio_jitter_buffer`` is False.
+    ``audio_jitter_buffer`` is False; video sections likewise (``video_receive.VideoReceiveTrack``:
+    never a damaged picture, bounded delay, decoding off the loop) unless ``video_path`` is False.
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
                  on_counted: Callable[[str, str], None] | None = None,
                  audio_jitter_buffer: bool = True,
-                 ice_addresses: tuple[str, ...] | None = None) -> None:
+                 ice_addresses: tuple[str, ...] | None = None, video_path: bool = True) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
         self._on_track = on_track
         self._on_counted = on_counted
         self._audio_jitter_buffer = audio_jitter_buffer
         self.audio_tracks: dict[str, AudioReceiveTrack] = {}  # mid -> our track for that section
+        self.video_tracks: dict[str, VideoReceiveTrack] = {}  # mid -> our track for that section
+        self._video_path = video_path
         self._counting = False
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
@@ -129,8 +133,8 @@ class ReceiveConnection:
     def _connection_state(self) -> None:
         # aiortc ends its own tracks when the transport goes; ours end with the connection.
         if self.pc.connectionState in ("closed", "failed"):
-            for audio in self.audio_tracks.values():
-                audio.stop()
+            for track in (*self.audio_tracks.values(), *self.video_tracks.values()):
+                track.stop()
 
     def _count(self, receiver, marker: bool) -> None:
         section = self._mids.get(receiver)
@@ -156,6 +160,13 @@ class ReceiveConnection:
                         seam.tap_audio_rtp(transceiver.receiver, audio.push_packet)
                         self.audio_tracks[transceiver.mid] = audio
                         track = audio
+                elif track.kind == "video" and self._video_path and self._on_counted is None:
+                    video = VideoReceiveTrack()
+                    request, forget = seam.tap_video_rtp(transceiver.receiver, video.push_packet)
+                    video.request_keyframe_with(request)
+                    video.stop_nacking_with(forget)
+                    self.video_tracks[transceiver.mid] = video
+                    track = video
                 self._on_track(transceiver.mid, track)
                 return
 
@@ -175,9 +186,17 @@ class ReceiveConnection:
                 await self.pc.setLocalDescription(answer)
             return self.pc.localDescription.sdp
 
+    def packets_received(self) -> int:
+        """RTP packets received so far, every section together (is media still coming?)."""
+        return seam.packets_received(self.pc)
+
+    @property
+    def connected(self) -> bool:
+        return self.pc.connectionState == "connected"
+
     async def close(self) -> None:
         if self._renack is not None:
             self._renack.cancel()
-        for audio in self.audio_tracks.values():
-            audio.stop()
+        for track in (*self.audio_tracks.values(), *self.video_tracks.values()):
+            track.stop()
         await close_bounded(self.pc, "receive connection")

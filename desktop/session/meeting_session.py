@@ -52,13 +52,14 @@ from .dispatch import MessageTable
 from .events import EventEmitter, MeetingLeft, Reconnected
 from .health import ConnectionHealthPolicy
 from .link import RECONNECT_BUDGET, JoinFailed, MeetingLink
+from .load_governor import by_priority
 from .participant import Participant
 from .ports import Speaker
 from .publishing import Publisher
 from .reasons import JoinProblem
 from .remote_media import STATS_INTERVAL, RemoteMedia
 from .roster import Roster
-from .screen_share import ScreenShare
+from .screen_share import ScreenShare, content_owner
 from .sharing import Sharing
 from ..tasks import TaskOwner
 from .timer import SessionTimer
@@ -91,6 +92,7 @@ class MeetingSession(EventEmitter):
         reconnect: bool = True,
         reconnect_budget: float = RECONNECT_BUDGET,
         stats_interval: float = STATS_INTERVAL,
+        step_down: bool = False,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
         ``camera_on`` / ``muted``: how to start (the devices may be swapped later);
@@ -99,7 +101,8 @@ class MeetingSession(EventEmitter):
         level 0..1, sent to the others as this attendee's volume indicator; ``clock``: wall
         time for the session timer's countdown (tests move it); ``reconnect``: when the
         connection drops, keep the meeting and come back as the same attendee (for up to
-        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``."""
+        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``; ``step_down``:
+        pause the videos this computer cannot keep up with (session/load_governor.py)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.end_reason: str | None = None
@@ -120,7 +123,8 @@ class MeetingSession(EventEmitter):
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
-            ice_addresses=ice_addresses_for(self.url.host))
+            ice_addresses=ice_addresses_for(self.url.host), expecting=self._someone_sends,
+            repair=self.link.connection_lost, priorities=self._video_priorities, step_down=step_down)
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)
         self.conversation = Conversation(self.link, self.emit)
         for part in (self.roster, self.publisher, self.remote, self.conversation):
@@ -141,6 +145,8 @@ class MeetingSession(EventEmitter):
             self.link.start()
             self._tasks.spawn(self._volume_loop())
             self._tasks.spawn(self.remote.stats_loop(lambda: self.link.reconnecting))
+            self._tasks.spawn(self.remote.watch_loop(lambda: self.link.reconnecting))
+            self._tasks.spawn(self.remote.loop_lag.run())
             await self.start_media()
         except ProtocolError as exc:
             await self._shutdown()
@@ -215,6 +221,13 @@ class MeetingSession(EventEmitter):
             await self.publisher.report_volume()
             self.tick_timer()
             self.roster.rank_speakers()
+
+    def _someone_sends(self) -> bool:
+        """Someone else is unmuted or has video on: media should be arriving."""
+        return any(a.video or not a.muted for a in self.roster.attendees.values())
+
+    def _video_priorities(self, videos: list[str]) -> list[str]:
+        return by_priority(videos, self.roster.active_speakers, lambda who: content_owner(who) is not None)
 
     # --- what the link tells (LinkOwner) -------------------------------------------------------
 
