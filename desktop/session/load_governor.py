@@ -9,7 +9,7 @@ decides which videos to pause: the ones beyond a limit. Voice is never paused.
 - Step down: after ``down_after`` overloaded samples in a row (one when the loop lags badly),
   the limit falls by a quarter of the videos shown (at least one, never below ``min_videos``).
 - Step up, with hysteresis: after ``up_after`` seconds of calm samples (well under the overload
-  thresholds) the limit rises by half; once it covers every video there is no limit. A step up
+  thresholds) the limit doubles; once it covers every video there is no limit. A step up
   that is followed by overload within ``settle`` seconds doubles the calm needed next time (up
   to ``max_up_after``); a longer calm brings it back.
 
@@ -45,7 +45,7 @@ class LoadGovernor:
     def __init__(self, *, lag_overload_ms: float = 60.0, lag_calm_ms: float = 25.0,
                  lag_severe_ms: float = 250.0, decode_overload: float = 0.6, decode_calm: float = 0.4,
                  dropped_overload: float = 0.3, dropped_calm: float = 0.1, down_after: int = 2,
-                 up_after: float = 2.0, max_up_after: float = 16.0, settle: float = 10.0,
+                 up_after: float = 1.5, max_up_after: float = 16.0, settle: float = 10.0,
                  min_videos: int = 1) -> None:
         self.lag_overload_ms, self.lag_calm_ms, self.lag_severe_ms = lag_overload_ms, lag_calm_ms, lag_severe_ms
         self.decode_overload, self.decode_calm = decode_overload, decode_calm
@@ -91,7 +91,7 @@ class LoadGovernor:
             elif self._calm_since is None:
                 self._calm_since = now
             elif self.limit is not None and now - self._calm_since >= self.up_after:
-                self.limit += max(1, math.ceil(self.limit / 2))
+                self.limit *= 2
                 self._last_up, self._calm_since = now, now
                 if self.limit >= count:
                     self.limit = None
