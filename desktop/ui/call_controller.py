@@ -31,6 +31,7 @@ from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
 from .device_controller import DeviceController
 from .idle_prompt import IdlePrompt
+from .media_notices import MediaNotices
 from .settings import Settings
 from .share_controller import ShareController
 from ..tasks import TaskOwner
@@ -80,6 +81,7 @@ class CallController(QObject):
         call.set_invite(invite_url)
         bridge = self.bridge = SessionBridge(session, call)
         self.share = ShareController(session, call, bridge, screens, tasks)
+        self.media_notices = MediaNotices(call, bridge, self._tile_key)
         self._connect(call, bridge, session)
 
     def _connect(self, call: CallWindow, bridge: SessionBridge, session: MeetingSession) -> None:
@@ -388,7 +390,9 @@ class CallController(QObject):
     def _on_stats(self, stats, frame_rates: dict, quality) -> None:
         self.window.show_quality(SELF, quality)
         if self.connection_panel is not None and self.connection_panel.isVisible():
-            self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names)
+            remote = self.session.remote
+            self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names,
+                                             videos=remote.video_totals(), paused=remote.paused)
 
     def _on_volumes(self, updates: tuple) -> None:
         for info in updates:

@@ -98,6 +98,7 @@ class VideoTile(QWidget):
         self.hand_raised = False
         self.reaction: str | None = None  # shown for a few seconds over the picture
         self.quality: float | None = None
+        self.paused: str | None = None  # why their video is paused on my side (a reason code), or None
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
         self._frame = None
@@ -203,6 +204,25 @@ class VideoTile(QWidget):
         self.double_clicked.emit()
         super().mouseDoubleClickEvent(event)
 
+    def set_paused(self, reason: str | None) -> None:
+        """Their video is paused (``reason``: ``load`` — this computer is busy; ``bandwidth`` — a
+        poor connection; another code: paused) or not (None). A paused tile shows their initials
+        and says why; their voice goes on."""
+        if reason != self.paused:
+            self.paused = reason
+            self._update_accessibility()
+            self.update()
+
+    def paused_text(self) -> str:
+        """What a paused tile says."""
+        if self.paused is None:
+            return ""
+        if self.paused == "load":
+            return self.tr("Video paused: your computer is busy")
+        if self.paused == "bandwidth":
+            return self.tr("Video paused because of a poor connection")
+        return self.tr("Video paused")
+
     def set_quality(self, quality: float | None) -> None:
         """Connection quality from 0 (bad) to 1 (good); None: unknown. Shown only when poor."""
         if quality is not None:
@@ -247,6 +267,8 @@ class VideoTile(QWidget):
             states.append(self.tr("hand raised"))
         if self._quality_colour() is not None:
             states.append(self.tr("poor connection"))
+        if self.paused is not None:
+            states.append(self.paused_text())
         self.setAccessibleDescription(", ".join(states))
 
     # --- the picture ---------------------------------------------------------------------------
@@ -259,7 +281,7 @@ class VideoTile(QWidget):
     def _picture(self) -> QImage | None:
         """The latest frame converted to cover the tile in device pixels (at most once a frame)."""
         frame = self._frame
-        if frame is None or not self.video_on or frame.width <= 0 or frame.height <= 0:
+        if frame is None or not self.video_on or self.paused is not None or frame.width <= 0 or frame.height <= 0:
             return None
         dpr = self.devicePixelRatioF()
         device_w, device_h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
@@ -298,6 +320,8 @@ class VideoTile(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if image is None:
             self._paint_avatar(painter, rect)
+            if self.paused is not None:
+                self._paint_paused(painter, rect)
         self._paint_name(painter, rect)
         self._paint_quality(painter, rect)
         if self.pinned:
@@ -323,6 +347,22 @@ class VideoTile(QWidget):
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, initials(self.name))
+
+    def _paint_paused(self, painter: QPainter, rect: QRectF) -> None:
+        """Why the picture is paused, on a pill under their initials (above the name)."""
+        text = self.paused_text()
+        metrics = self._name_metrics
+        width = min(metrics.horizontalAdvance(text) + 20, int(rect.width()) - 16)
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, width - 20))
+        diameter = max(24.0, min(rect.width(), rect.height()) * 0.42)
+        top = min(rect.center().y() + diameter / 2 + 6, rect.height() - 8 - 24 - 4 - 24)
+        pill = QRectF(rect.center().x() - width / 2, max(rect.top() + 4, top), width, 24)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_PILL)
+        painter.drawRoundedRect(pill, 12, 12)
+        painter.setFont(self._name_font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_emoji(self, painter: QPainter, rect: QRectF) -> None:
         font = QFont(self.font())
