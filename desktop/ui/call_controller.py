@@ -193,6 +193,7 @@ class CallController(QObject):
         self.devices.lists_changed.disconnect(self._show_devices)
         self._write_stats()
         call = self.window
+        call.stage.scaler.close()
         self.settings.save_splitter(call.splitter, "CallWindow")
         call.hide()
         call.deleteLater()

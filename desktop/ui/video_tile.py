@@ -6,9 +6,12 @@ swscale is far cheaper than QVideoWidget or GL):
 
 - ``set_frame`` only keeps the latest frame and asks for a repaint; frames that arrive between
   two paints are dropped unconverted.
-- ``paintEvent`` converts the latest frame at most once: swscale scales it straight to the
-  tile's size in *device* pixels (crisp on high-DPI screens) and to BGRA, which a QImage wraps
-  without a copy (minding the plane's line size). The picture covers the tile and is cropped
+- The latest frame is converted at most once: swscale scales it straight to the tile's size in
+  *device* pixels (crisp on high-DPI screens) and to BGRA, which a QImage wraps without a copy
+  (minding the plane's line size). In a call the conversion runs on the call's ``FrameScaler``
+  worker thread (``set_scaler``), never on the GUI thread, and the tile repaints when the
+  picture is back (meanwhile it shows the previous one); a tile without a scaler converts while
+  it paints. The picture covers the tile and is cropped
   (like Meet), so the blit is 1:1 with no transform. The self-view is mirrored once per frame,
   never through a painter transform.
 - No clip paths: the rounded corners are painted over in the parent's background colour.
@@ -23,12 +26,12 @@ Call it from the GUI thread only (the session bridge already delivers there).
 from __future__ import annotations
 
 import hashlib
-import sys
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .frame_scaler import PIXEL_FORMAT, FrameScaler, ScaleJob
 from .icons import pixmap
 
 _AVATAR_COLOURS = ("#2563eb", "#7c3aed", "#db2777", "#ea580c", "#0d9488", "#65a30d", "#0891b2", "#9333ea")
@@ -42,8 +45,7 @@ RADIUS = 10.0
 QUALITY_WARN = 0.6
 """Below this quality (0..1) the tile shows the signal badge: amber, and red below 0.3."""
 
-# QImage.Format_RGB32 is 0xffRRGGBB in native byte order: BGRA bytes on little-endian machines.
-_PIXEL_FORMAT = "bgra" if sys.byteorder == "little" else "argb"
+_PIXEL_FORMAT = PIXEL_FORMAT
 _SELF_SUFFIX = "(you)"
 
 
@@ -107,6 +109,8 @@ class VideoTile(QWidget):
         self._image_owner = None  # keeps the converted frame alive while the QImage points into it
         self._image_key: tuple | None = None
         self._crop = (0, 0)
+        self._scaler: FrameScaler | None = None
+        self._asked: tuple | None = None  # the picture asked of the scaler, not yet back
         self._corners = QPainterPath()
         self._corners_size: tuple[float, float] | None = None
         self._name_font = QFont(self.font())
@@ -137,6 +141,9 @@ class VideoTile(QWidget):
             self._drop_image()
         else:
             self.frames_shown += 1
+            if self._scaler is not None and self.isVisible():
+                self._picture()  # off to the scaler: the tile repaints when the picture is back
+                return
         self.update()
 
     def set_name(self, name: str) -> None:
@@ -273,10 +280,28 @@ class VideoTile(QWidget):
 
     # --- the picture ---------------------------------------------------------------------------
 
+    def set_scaler(self, scaler: FrameScaler | None) -> None:
+        """Convert pictures on ``scaler``'s worker thread instead of while painting."""
+        self._scaler = scaler
+        self._asked = None
+
+    def take_picture(self, key: tuple, image: QImage, owner) -> None:
+        """The scaler converted a picture asked for (``key``: what it shows, and its crop)."""
+        shows, crop = key
+        if shows != self._asked:
+            return  # asked for again since (a newer frame, another size): wait for that one
+        self._asked = None
+        if self._frame is None:
+            return
+        self._image, self._image_owner, self._image_key, self._crop = image, owner, shows, crop
+        self.conversions += 1
+        self.update()
+
     def _drop_image(self) -> None:
         self._image = None
         self._image_owner = None
         self._image_key = None
+        self._asked = None
 
     def _picture(self) -> QImage | None:
         """The latest frame converted to cover the tile in device pixels (at most once a frame)."""
@@ -289,6 +314,12 @@ class VideoTile(QWidget):
         if key != self._image_key:
             scale = contain if self.fit else cover
             scaled_w, scaled_h, crop_x, crop_y = scale(frame.width, frame.height, device_w, device_h)
+            if self._scaler is not None:  # converted off the GUI thread; meanwhile the last one
+                if key != self._asked:
+                    self._asked = key
+                    self._scaler.submit(ScaleJob(self, (key, (crop_x, crop_y)), frame, scaled_w, scaled_h,
+                                                 self.self_view, dpr))
+                return self._image
             converted = frame.reformat(width=scaled_w, height=scaled_h, format=_PIXEL_FORMAT)
             plane = converted.planes[0]
             image = QImage(plane, scaled_w, scaled_h, plane.line_size, QImage.Format.Format_RGB32)
