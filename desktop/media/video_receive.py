@@ -140,6 +140,8 @@ class FrameAssembler:
         self.broken = True  # no keyframe yet: nothing can be decoded
         #: something was lost or dropped since the last keyframe released: one is wanted
         self.wants_keyframe = False
+        #: waiting for the keyframe after a pause: frames dropped meanwhile are skipped, not damaged
+        self.resuming = False
         self.withheld = 0
         self.skipped = 0
         self.given_up: list[int] = []  # 16-bit sequence numbers given up since last read (stop NACKing them)
@@ -210,7 +212,7 @@ class FrameAssembler:
         self._next = frame.last + 1  # type: ignore[operator]
         self._picture_id = frame.picture_id
         if frame.keyframe:
-            self.wants_keyframe = False
+            self.wants_keyframe = self.resuming = False
         return frame.encoded()
 
     def _forget(self, frame: _Pending) -> None:
@@ -224,7 +226,7 @@ class FrameAssembler:
         for frame in [f for f in self._pending.values() if which(f)]:
             self._forget(frame)
             self.wants_keyframe = True
-            if skipped or not frame.complete:
+            if skipped or self.resuming or not frame.complete:
                 self.skipped += 1
                 self.given_up.extend(s & 0xFFFF for s in _missing(frame))
             else:
@@ -387,6 +389,7 @@ class VideoReceiveTrack(MediaStreamTrack):
             self.assembler.reset()
             self._latest = None
         else:
+            self.assembler.resuming = True
             self._last_request = None
             self.want_keyframe()
 

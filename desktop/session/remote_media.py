@@ -103,6 +103,7 @@ class RemoteMedia:
         self.video_stats: dict[str, VideoReceiveStats] = {}
         self._seen: dict[str, VideoReceiveStats] = {}  # mid -> its counters when last accounted
         self._load_last: tuple[float, float, int, int] | None = None
+        self._audio_closed = {"decoded": 0, "fec": 0, "concealed": 0}  # connections closed so far
 
     def register(self, table: MessageTable) -> None:
         table.register(SubscribeOffer, self._on_subscribe_offer)
@@ -129,6 +130,7 @@ class RemoteMedia:
     async def close(self) -> None:
         """Close the receive connection; a new offer opens another."""
         self._account()
+        self._audio_closed = self.audio_totals()
         self._seen = {}
         self.watchdog.reset()
         self._load_last = None
@@ -234,6 +236,17 @@ class RemoteMedia:
             who = self.carrier(mid)
             if who is not None:
                 self.video_stats[who] = self.video_stats.get(who, VideoReceiveStats()) + delta
+
+    def audio_totals(self) -> dict[str, int]:
+        """What the audio receive paths did (earlier connections included): packets decoded,
+        rebuilt from FEC, and concealed (a share of voice lost)."""
+        totals = dict(self._audio_closed)
+        for track in (self.connection.audio_tracks.values() if self.connection else ()):
+            stats = track.buffer.stats
+            totals["decoded"] += stats.decoded
+            totals["fec"] += stats.fec
+            totals["concealed"] += stats.concealed
+        return totals
 
     def video_totals(self) -> dict[str, VideoReceiveStats]:
         """Per remote person, what their video's receive path did so far."""

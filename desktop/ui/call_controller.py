@@ -12,6 +12,7 @@ takes the user back to the start.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -204,12 +205,31 @@ class CallController(QObject):
         if not path or self._started is None:
             return
         grid = self.window.grid
+        remote = self.session.remote
         stats = {
             "seconds_in_call": asyncio.get_event_loop().time() - self._started,
             "frames_shown": {key: grid.tile(key).frames_shown for key in grid.keys() if key != SELF},
+            "loop_lag": remote.loop_lag.summary(),
+            "video": {who: dataclasses.asdict(totals) for who, totals in remote.video_totals().items()},
+            "audio": remote.audio_totals(),
         }
         with open(path, "w", encoding="utf-8") as out:
             json.dump(stats, out)
+
+    def _note_timeline(self) -> None:
+        """With a stats file asked for, a line every stats sample (bench/app_load.py): what each
+        tile showed so far, which are paused, the loop's recent lag, decoding so far."""
+        if not self.options.stats_file or not self.joined:
+            return
+        grid, remote = self.window.grid, self.session.remote
+        totals = remote.video_totals()
+        line = {"t": time.time(), "busy": remote.busy, "paused": sorted(remote.paused),
+                "lag_p99_ms": remote.loop_lag.recent_p99(),
+                "frames_shown": {key: grid.tile(key).frames_shown for key in grid.keys() if key != SELF},
+                "decode_s": sum(t.decode_seconds for t in totals.values()),
+                "decoded": sum(t.frames_decoded for t in totals.values())}
+        with open(self.options.stats_file + ".timeline", "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
 
     # --- people -------------------------------------------------------------------------------
 
@@ -389,6 +409,7 @@ class CallController(QObject):
         self.connection_panel.raise_()
 
     def _on_stats(self, stats, frame_rates: dict, quality) -> None:
+        self._note_timeline()
         self.window.show_quality(SELF, quality)
         if self.connection_panel is not None and self.connection_panel.isVisible():
             remote = self.session.remote
