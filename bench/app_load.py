@@ -131,7 +131,15 @@ def main(argv: list[str] | None = None) -> int:
             pin(app, [args.core])
             print(f"app (pid {app.pid}) on {where}, core {args.core}; {args.bots} bots ({args.latency_bots} measuring) "
                   f"at {args.size} {args.fps} fps on cores {others}; load average {os.getloadavg()}", flush=True)
-            time.sleep(8.0)  # settle: everyone's video on the tiles
+            timeline_path = Path(str(stats_file) + ".timeline")
+            deadline = time.monotonic() + 120  # settle: everyone's video on the tiles (bounded)
+            while time.monotonic() < deadline and app.poll() is None:
+                lines = timeline_path.read_text().splitlines() if timeline_path.exists() else []
+                shown = json.loads(lines[-1])["frames_shown"] if lines else {}
+                if sum(1 for count in shown.values() if count > 0) >= args.bots:
+                    break
+                time.sleep(1.0)
+            time.sleep(4.0)
             marks["start"] = time.time()
             time.sleep(args.before)
             if args.hog > 0:
@@ -146,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
             marks["end"] = time.time()
             stop_process(app, "app", grace=15)  # SIGTERM: the app leaves and writes its stats
             stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-            timeline_path = Path(str(stats_file) + ".timeline")
             timeline = [json.loads(line) for line in timeline_path.read_text().splitlines()] if timeline_path.exists() else []
             for proc in bots:
                 stop_process(proc, "bot", grace=20)
