@@ -51,54 +51,91 @@ def convert(job: ScaleJob) -> tuple[QImage, Any]:
     return image, owner
 
 
-class FrameScaler(QObject):
-    done = Signal(object, object, object, object)  # tile, key, QImage, owner of its pixels
+class _Worker:
+    """The thread and its inbox; a plain object, so a dying widget tree can still close it."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, done) -> None:
+        self.done = done  # the scaler's signal: emitted from the thread, delivered on the GUI's
+        self.jobs: dict[int, ScaleJob] = {}  # id(tile) -> its latest job
+        self.wake = threading.Condition()
+        self.closed = False
         self.converted = 0
         self.dropped = 0
-        self.worker_thread: int | None = None  # the thread that converts (for the tests)
-        self._jobs: dict[int, ScaleJob] = {}  # id(tile) -> its latest job
-        self._wake = threading.Condition()
-        self._closed = False
-        self.done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._thread = threading.Thread(target=self._run, name="frame-scaler", daemon=True)
-        self._thread.start()
+        self.thread_id: int | None = None
+        self.thread: threading.Thread | None = None
 
     def submit(self, job: ScaleJob) -> None:
-        """Convert this picture for its tile (replacing one still waiting for the same tile)."""
-        with self._wake:
-            if self._closed:
+        with self.wake:
+            if self.closed:
                 return
-            if self._jobs.get(id(job.tile)) is not None:
+            if self.thread is None:  # started with the first picture, not with every window
+                self.thread = threading.Thread(target=self.run, name="frame-scaler", daemon=True)
+                self.thread.start()
+            if self.jobs.get(id(job.tile)) is not None:
                 self.dropped += 1
-            self._jobs[id(job.tile)] = job
-            self._wake.notify()
+            self.jobs[id(job.tile)] = job
+            self.wake.notify()
 
-    def forget(self, tile: Any) -> None:
-        """The tile is going: drop what waits for it."""
-        with self._wake:
-            self._jobs.pop(id(tile), None)
-
-    def _run(self) -> None:
-        self.worker_thread = threading.get_ident()
+    def run(self) -> None:
+        self.thread_id = threading.get_ident()
         while True:
-            with self._wake:
-                while not self._jobs and not self._closed:
-                    self._wake.wait()
-                if self._closed:
+            with self.wake:
+                while not self.jobs and not self.closed:
+                    self.wake.wait()
+                if self.closed:
                     return
-                _tile_id, job = self._jobs.popitem()
+                _tile_id, job = self.jobs.popitem()
             try:
                 image, owner = convert(job)
             except Exception:  # a frame that cannot be converted is not shown; the next may be
                 continue
             self.converted += 1
-            self.done.emit(job.tile, job.key, image, owner)
+            try:
+                self.done.emit(job.tile, job.key, image, owner)
+            except RuntimeError:  # the scaler was deleted meanwhile
+                return
+
+    def close(self, *_: object) -> None:
+        with self.wake:
+            self.closed = True
+            self.jobs.clear()
+            self.wake.notify()
+
+
+class FrameScaler(QObject):
+    done = Signal(object, object, object, object)  # tile, key, QImage, owner of its pixels
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = _Worker(self.done)
+        self.done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.destroyed.connect(self._worker.close)  # the window went: so does the thread
+
+    @property
+    def converted(self) -> int:
+        return self._worker.converted
+
+    @property
+    def dropped(self) -> int:
+        """Pictures replaced by a newer one before the worker reached them."""
+        return self._worker.dropped
+
+    @property
+    def worker_thread(self) -> int | None:
+        """The thread that converts (for the tests)."""
+        return self._worker.thread_id
+
+    def submit(self, job: ScaleJob) -> None:
+        """Convert this picture for its tile (replacing one still waiting for the same tile)."""
+        self._worker.submit(job)
+
+    def forget(self, tile: Any) -> None:
+        """The tile is going: drop what waits for it."""
+        with self._worker.wake:
+            self._worker.jobs.pop(id(tile), None)
 
     def _deliver(self, tile, key, image, owner) -> None:
-        if not self._closed:
+        if not self._worker.closed:
             try:
                 tile.take_picture(key, image, owner)
             except RuntimeError:  # the tile's widget was deleted meanwhile
@@ -106,7 +143,4 @@ class FrameScaler(QObject):
 
     def close(self) -> None:
         """Stop the worker (idempotent)."""
-        with self._wake:
-            self._closed = True
-            self._jobs.clear()
-            self._wake.notify()
+        self._worker.close()

@@ -114,7 +114,7 @@
 <context>
     <name>Background</name>
     <message>
-        <location filename="../../desktop/media/background.py" line="+75"/>
+        <location filename="../../desktop/media/background/effect.py" line="+23"/>
         <source>Your computer is busy, so the background effect updates less often. Your camera is not affected.</source>
         <translation>Ihr Computer ist ausgelastet, deshalb wird der Hintergrundeffekt seltener aktualisiert. Ihre Kamera ist davon nicht betroffen.</translation>
     </message>
@@ -132,7 +132,7 @@
 <context>
     <name>Backgrounds</name>
     <message>
-        <location filename="../../desktop/ui/backgrounds.py" line="+15"/>
+        <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
         <source>Pictures (*.jpg *.jpeg *.png *.webp *.bmp)</source>
         <translation>Bilder (*.jpg *.jpeg *.png *.webp *.bmp)</translation>
     </message>
@@ -175,7 +175,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+109"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+113"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+120"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -314,7 +314,7 @@
 <context>
     <name>Certificates</name>
     <message>
-        <location filename="../../desktop/signalling/tls.py" line="+150"/>
+        <location filename="../../desktop/signalling/tls.py" line="+136"/>
         <source>the certificate is not valid yet</source>
         <extracomment>How long reading a refused server&apos;s certificate (to show its fingerprint) may take. OpenSSL&apos;s X509_V_ERR_* codes, in words (translated by the UI, context &quot;Certificates&quot;).</extracomment>
         <translation>das Zertifikat ist noch nicht gültig</translation>
@@ -435,7 +435,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+22"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
@@ -465,7 +465,17 @@
         <translation>Umlaufzeit</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Estimated bandwidth in</source>
+        <translation>Geschätzte Bandbreite eingehend</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your video aims at</source>
+        <translation>Ihr Video zielt auf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Your signal</source>
         <translation>Ihr Signal</translation>
     </message>
@@ -485,7 +495,27 @@
         <translation>{kbps} kbit/s, {packets} Pakete/s</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>{kbps} kbit/s</source>
+        <translation>{kbps} kbit/s</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(paused: your computer is busy)</source>
+        <translation>(angehalten: Ihr Computer ist ausgelastet)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(paused)</source>
+        <translation>(angehalten)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
+        <translation>({withheld} beschädigte Bilder zurückgehalten, {skipped} Bilder übersprungen)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation>{loss} (Audio {audio_loss})</translation>
     </message>
@@ -495,7 +525,7 @@
         <translation>{ms} ms</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Good</source>
         <translation>Gut</translation>
     </message>
@@ -510,12 +540,12 @@
         <translation>Schlecht</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-21"/>
         <source>{name}: {fps}</source>
         <translation>{name}: {fps}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>none</source>
         <translation>keines</translation>
     </message>
@@ -827,9 +857,9 @@
 <context>
     <name>FileShare</name>
     <message>
-        <location filename="../../desktop/session/meeting_session.py" line="+583"/>
+        <location filename="../../desktop/session/sharing.py" line="+110"/>
         <source>this file has no picture to share</source>
-        <extracomment>&quot;You&apos;re muted&quot;: speech (a volume indicator this high) for this long, at most this often After a drop, the session tries to come back for this long (seconds), then gives up with ``connection_lost``; it waits these delays between attempts (the last one repeats). Capped at 1 s so that a network that comes back is used within about a second (a join is one small WebSocket exchange: cheap for the server even when many retry). Joining again after these refusals may work a moment later; any other refusal is final. connection figures, sampled every ``stats_interval`` s (ConnectionStatsUpdated), and the poor-connection alerts drawn from them (ConnectionPoor) the chat as I may read it, oldest first (history from the server, then live) the countdown to the server&apos;s timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)</extracomment>
+        <extracomment>share_screen&apos;s and share_file&apos;s result when the share runs (else the refusal code) share_file&apos;s result when the file cannot be shared (``Sharing.file_error`` says why) A share that ended for one of these reasons is shared again once the session is back in.</extracomment>
         <translation>diese Datei enthält kein Bild zum Teilen</translation>
     </message>
 </context>
@@ -1063,6 +1093,44 @@
     </message>
 </context>
 <context>
+    <name>MediaNotices</name>
+    <message>
+        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <source>Your computer is busy, so Parley shows fewer videos.</source>
+        <translation>Ihr Computer ist ausgelastet, daher zeigt Parley weniger Videos.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer keeps up again: every video is back.</source>
+        <translation>Ihr Computer kommt wieder mit: Alle Videos sind zurück.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Still nothing from the others: reconnecting to get their video and sound back…</source>
+        <translation>Weiterhin nichts von den anderen: Parley verbindet neu, um Bild und Ton zurückzuholen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video and sound from the others stopped arriving. Parley is repairing it…</source>
+        <translation>Bild und Ton der anderen kommen nicht mehr an. Parley behebt das…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video and sound from the others are back.</source>
+        <translation>Bild und Ton der anderen sind zurück.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Your connection is poor. Others may not see your video well.</source>
+        <translation>Ihre Verbindung ist schlecht. Andere sehen Ihr Video möglicherweise nicht gut.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
+        <translation>Ihre Verbindung ist schlecht. Die Videos der anderen können stocken oder unscharf wirken.</translation>
+    </message>
+</context>
+<context>
     <name>Preferences</name>
     <message>
         <location filename="../../desktop/ui/preferences.py" line="+28"/>
@@ -1229,7 +1297,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+19"/>
+        <location filename="../../desktop/session/reasons.py" line="+31"/>
         <source>You left the meeting.</source>
         <translation>Sie haben die Besprechung verlassen.</translation>
     </message>
@@ -1584,9 +1652,9 @@
 <context>
     <name>ScreenSharing</name>
     <message>
-        <location filename="../../desktop/media/qt_screens.py" line="+99"/>
+        <location filename="../../desktop/media/qt/screen_access.py" line="+37"/>
         <source>There is no screen to share: Parley is not running on a display.</source>
-        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them. &quot;No error&quot; of either capture class: their Error enums are distinct types that never compare equal.</extracomment>
+        <extracomment>The D-Bus name of the XDG desktop portal, which screen capture needs on Wayland. Qt platforms that have no real screen behind them.</extracomment>
         <translation>Es gibt keinen Bildschirm zum Teilen: Parley läuft nicht auf einem Bildschirm.</translation>
     </message>
     <message>
@@ -1638,7 +1706,7 @@
 <context>
     <name>ShareController</name>
     <message>
-        <location filename="../../desktop/ui/share_controller.py" line="+71"/>
+        <location filename="../../desktop/ui/share_controller.py" line="+72"/>
         <source>There is no screen to share here.</source>
         <extracomment>share outcomes the user caused or expects, said nothing about</extracomment>
         <translation>Hier gibt es keinen Bildschirm zum Teilen.</translation>
@@ -1756,12 +1824,12 @@
 <context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <location filename="../../desktop/ui/stage.py" line="+60"/>
         <source>{name} (screen)</source>
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+56"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
@@ -1945,7 +2013,22 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+221"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <source>Video paused: your computer is busy</source>
+        <translation>Video angehalten: Ihr Computer ist ausgelastet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video paused because of a poor connection</source>
+        <translation>Video wegen schlechter Verbindung angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Video paused</source>
+        <translation>Video angehalten</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
