@@ -230,3 +230,14 @@ async def test_frames_before_the_keyframe_after_a_pause_are_skipped_not_damaged(
         assert stats.frames_decoded == 15
     finally:
         track.stop()
+
+
+def test_a_keyframe_that_is_slow_to_arrive_is_waited_for() -> None:
+    # A slow link: the keyframe's packets trickle in over a second, with no hole among them.
+    _sent, encoded = encode(3)
+    assembler = FrameAssembler(max_wait=0.3)
+    out = []
+    for n, (seq, ts, marker, payload, _index) in enumerate(packetize(encoded)):
+        out += assembler.push(seq, ts, marker, payload, n * 0.1)
+    assert [f.data for f in out] == [data for data, _key in encoded]
+    assert assembler.skipped == assembler.withheld == 0

@@ -124,6 +124,7 @@ class ReceiveConnection:
         self.video_tracks: dict[str, VideoReceiveTrack] = {}  # mid -> our track for that section
         self._video_path = video_path
         self._counting = False
+        self._packets_counted = 0  # the light path's packets (they never reach aiortc's receivers)
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self._renack: asyncio.Task | None = None
@@ -137,6 +138,7 @@ class ReceiveConnection:
                 track.stop()
 
     def _count(self, receiver, marker: bool) -> None:
+        self._packets_counted += 1
         section = self._mids.get(receiver)
         if section is None:
             self._mids = {t.receiver: (t.mid, t.kind) for t in self.pc.getTransceivers()}
@@ -188,7 +190,7 @@ class ReceiveConnection:
 
     def packets_received(self) -> int:
         """RTP packets received so far, every section together (is media still coming?)."""
-        return seam.packets_received(self.pc)
+        return seam.packets_received(self.pc) + self._packets_counted
 
     @property
     def connected(self) -> bool:

@@ -53,8 +53,10 @@ logger = logging.getLogger(__name__)
 
 VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
 #: How long a hole may hold the frames behind it (seconds): a retransmission has that long to
-#: arrive (a NACK is repeated every 200 ms), then the receiver skips to the next keyframe.
-MAX_WAIT = 0.25
+#: arrive (a NACK is repeated every 200 ms), then the receiver skips to the next keyframe. Only a
+#: hole counts (a packet missing while later ones are here): a large keyframe that is merely slow
+#: to arrive on a slow link is waited for.
+MAX_WAIT = 0.3
 #: Frames waiting for the decoder beyond which it skips to the next keyframe (~250 ms at 30 fps).
 MAX_BACKLOG = 8
 #: A wanted keyframe is asked for at most this often (seconds).
@@ -150,6 +152,9 @@ class FrameAssembler:
         self._next: int | None = None  # extended seq the next frame must start at
         self._picture_id: int | None = None  # of the last frame released
         self._last_ext: int | None = None
+        self._have: set[int] = set()  # extended seqs of every packet pending
+        self._hole_since: float | None = None  # when the packets stopped being contiguous
+        self._gone: dict[int, None] = {}  # timestamps of frames dropped lately: their stragglers too
 
     def _extend(self, seq: int) -> int:
         if self._last_ext is None:
@@ -175,6 +180,9 @@ class FrameAssembler:
         self._pending.clear()
         self._by_first.clear()
         self._next = self._picture_id = self._last_ext = None
+        self._have.clear()
+        self._gone.clear()
+        self._hole_since = None
         self.broken, self.wants_keyframe = True, False
 
     def push(self, seq: int, timestamp: int, marker: bool, payload: bytes, now: float) -> list[EncodedFrame]:
@@ -186,6 +194,8 @@ class FrameAssembler:
             start, picture_id, modulus, offset = parse_vp8_descriptor(payload)
         except ValueError:
             return []
+        if timestamp in self._gone:
+            return []  # the rest of a frame already given up
         frame = self._pending.get(timestamp)
         if frame is None:
             frame = self._pending[timestamp] = _Pending(timestamp, now)
@@ -193,6 +203,7 @@ class FrameAssembler:
             return self._drain(now)  # a duplicate (a retransmission that crossed the original)
         data = payload[offset:]
         frame.parts[ext] = data
+        self._have.add(ext)
         if start:
             frame.first = ext
             frame.keyframe = bool(data) and not (data[0] & 0x01)  # VP8 payload header: P bit 0
@@ -209,6 +220,7 @@ class FrameAssembler:
 
     def _release(self, frame: _Pending) -> EncodedFrame:
         self._forget(frame)
+        self._hole_since = None
         self._next = frame.last + 1  # type: ignore[operator]
         self._picture_id = frame.picture_id
         if frame.keyframe:
@@ -217,16 +229,20 @@ class FrameAssembler:
 
     def _forget(self, frame: _Pending) -> None:
         self._pending.pop(frame.timestamp, None)
+        self._have.difference_update(frame.parts)
         if frame.first is not None:
             self._by_first.pop(frame.first, None)
 
-    def _drop(self, which: Callable[[_Pending], bool], *, skipped: bool) -> None:
-        """Drop the pending frames ``which`` selects: counted as skipped, or (complete frames
-        dropped because of a broken chain) as withheld."""
+    def _drop(self, which: Callable[[_Pending], bool], *, skipped: bool, whole: bool = False) -> None:
+        """Drop the pending frames ``which`` selects: counted as skipped, or (frames dropped
+        because of a broken chain: complete ones, or any with ``whole``) as withheld."""
         for frame in [f for f in self._pending.values() if which(f)]:
             self._forget(frame)
+            self._gone[frame.timestamp] = None
+            if len(self._gone) > MAX_PENDING:
+                del self._gone[next(iter(self._gone))]
             self.wants_keyframe = True
-            if skipped or self.resuming or not frame.complete:
+            if skipped or self.resuming or not (frame.complete or whole):
                 self.skipped += 1
                 self.given_up.extend(s & 0xFFFF for s in _missing(frame))
             else:
@@ -248,9 +264,10 @@ class FrameAssembler:
             key = self._newest_keyframe()
             if self.broken:
                 if key is None:
-                    # What completes now refers to something lost: withheld, never decoded.
-                    self._drop(lambda f: f.first is not None and not f.keyframe and f.complete, skipped=False)
-                    self._drop(lambda f: now - f.arrived > 4 * self.max_wait and not f.complete, skipped=True)
+                    # What completes now refers to something lost: withheld, never decoded; what
+                    # will not complete is no use either. Frames whose start is still to come may
+                    # be the keyframe: they stay (MAX_PENDING bounds them).
+                    self._drop(lambda f: f.first is not None and not f.keyframe, skipped=False, whole=True)
                     return out
                 self._drop(lambda f: f.lowest < key.first, skipped=False)  # type: ignore[operator]
                 self.broken = False
@@ -269,12 +286,24 @@ class FrameAssembler:
                 self._drop(lambda f: f.lowest < key.first, skipped=True)  # type: ignore[operator]
                 out.append(self._release(key))
                 continue
-            oldest = min((f.arrived for f in self._pending.values()), default=None)
-            if oldest is not None and now - oldest > self.max_wait:
-                self.broken = self.wants_keyframe = True  # the hole was not repaired in time: give up
-                self._drop(lambda f: not f.complete and now - f.arrived > self.max_wait, skipped=True)
-                continue
-            return out
+            if not self._hole():
+                self._hole_since = None
+                return out
+            if self._hole_since is None:
+                self._hole_since = now
+            if now - self._hole_since <= self.max_wait:
+                return out
+            # The hole was not repaired in time: give up on what it blocks, go on from a keyframe.
+            self.broken = self.wants_keyframe = True
+            self._hole_since = None
+            self._drop(lambda f: not f.complete and not (f.keyframe and f.first is not None), skipped=True)
+            continue
+
+    def _hole(self) -> bool:
+        """A packet is missing after the next expected one while later ones are here."""
+        if not self._have or self._next is None:
+            return False
+        return max(self._have) - self._next + 1 > len(self._have)
 
     def take_given_up(self) -> list[int]:
         given, self.given_up = self.given_up, []
