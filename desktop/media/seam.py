@@ -124,6 +124,7 @@ class _VideoTap:
     def __init__(self, on_packet: Callable[[RtpPacket], None]) -> None:
         self._on_packet = on_packet
         self.ssrc: int | None = None
+        self.sending: set[asyncio.Future] = set()  # PLIs on their way (kept until sent)
 
     def add(self, packet: RtpPacket) -> tuple[bool, None]:
         self.ssrc = packet.ssrc
@@ -144,7 +145,9 @@ def tap_video_rtp(receiver: RTCRtpReceiver, on_packet: Callable[[RtpPacket], Non
 
     def request_keyframe() -> None:
         if tap.ssrc is not None:
-            asyncio.ensure_future(receiver._send_rtcp_pli(tap.ssrc))
+            sending = asyncio.ensure_future(receiver._send_rtcp_pli(tap.ssrc))
+            tap.sending.add(sending)
+            sending.add_done_callback(tap.sending.discard)
 
     def stop_nacking(seqs: list[int]) -> None:
         nacks = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
