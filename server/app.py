@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import os
+from pathlib import Path
+
 from aiohttp import web
 
 from wire import MAX_MESSAGE_BYTES
 
 from .clock import Clock, SystemClock
+from .cluster import LOCAL_NODE, CallTypeWatch, Cluster, new_node_id
 from .config import (
+    API_KEY_FILE,
     STORE_FILE,
     DataDirLock,
     ServerConfig,
@@ -16,10 +22,12 @@ from .config import (
     resolve_api_key,
     using_data_dir,
 )
+from .events import MEETING_ENDED, ServerEvent
 from .http.connections import GUARD_KEY, ConnectionGuard, GuardedSite
 from .http.errors import error_middleware
 from .http.keys import (
     API_KEY_KEY,
+    CLUSTER_KEY,
     CONFIG_KEY,
     JOIN_LIMITER_KEY,
     TOKEN_JOIN_LIMITER_KEY,
@@ -31,12 +39,14 @@ from .http.keys import (
 from .http.access_log import scrub_access_log
 from .http.callers import TokenJoinLimiter
 from .http.ratelimit import JoinLimiter
+from .http import relay
 from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
 from .sfu.peers import ForwardingPeers
 from .store import Store
+from .store_open import open_store
 from .tls import tls_context
 from .tokens import TokenSigner, load_or_create_secret
 from .webhooks import WebhookDispatcher
@@ -63,12 +73,31 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     try:
         with using_data_dir(config.data_dir):
             api_key, _ = resolve_api_key(config)
-            store = Store(config.data_dir / STORE_FILE)
-            signer = TokenSigner(load_or_create_secret(config.data_dir), clock)
+            store = open_store(config.store, config.data_dir / STORE_FILE)
+            if store.shared:  # every node signs and checks tokens, and takes calls, alike
+                secret = base64.b64decode(store.shared_secret(
+                    "token_secret", lambda: base64.b64encode(load_or_create_secret(config.data_dir)).decode()))
+                if config.api_key is None:
+                    api_key = _shared_api_key(store, config.data_dir, api_key)
+            else:
+                secret = load_or_create_secret(config.data_dir)
+            signer = TokenSigner(secret, clock)
             meetings = MeetingService(store, clock, signer, config)
+        cluster = Cluster(store, clock, config.node_id or (new_node_id() if store.shared else LOCAL_NODE),
+                          config.lease_seconds)
         rooms = RoomRegistry(meetings, config, peers)
-        lifecycle = Lifecycle(meetings, rooms, config)
-        webhooks = WebhookDispatcher(store, clock, config, meetings.events)
+        lifecycle = Lifecycle(meetings, rooms, config, cluster)
+        webhooks = WebhookDispatcher(store, clock, config, meetings.events, cluster.node_id)
+        cluster.on_lost = rooms.hand_over
+        cluster.on_heartbeat.append(webhooks.adopt)
+        if store.shared:  # call types changed through another node reach the rooms here
+            cluster.on_heartbeat.append(CallTypeWatch(store, rooms.refresh_call_type))
+
+        def on_meeting_event(event: ServerEvent) -> None:
+            if event.type == MEETING_ENDED:
+                cluster.ended(event.meeting_id)
+
+        meetings.events.subscribe(on_meeting_event)
     except BaseException:
         if store is not None:
             store.close()
@@ -76,18 +105,20 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         raise
 
     scrub_access_log()  # a join link opened in a browser must not leave its token in the log
-    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[error_middleware])
+    app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[error_middleware, relay.relay_middleware])
     app[CONFIG_KEY] = config
     app[API_KEY_KEY] = api_key
     app[MEETINGS_KEY] = meetings
     app[ROOMS_KEY] = rooms
     app[LIFECYCLE_KEY] = lifecycle
     app[WEBHOOKS_KEY] = webhooks
+    app[CLUSTER_KEY] = cluster
     app[JOIN_LIMITER_KEY] = JoinLimiter(config.joins_per_minute)
     app[TOKEN_JOIN_LIMITER_KEY] = TokenJoinLimiter(signer, config.joins_per_token_per_minute)
     app[GUARD_KEY] = ConnectionGuard(config.connections_per_address, config.header_timeout_seconds,
                                      config.tls_handshake_timeout_seconds)
     add_routes(app)
+    relay.install(app)
 
     async def start(app: web.Application) -> None:
         webhooks.start()  # resumes the deliveries a previous run left pending
@@ -97,6 +128,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         # On shutdown, before aiohttp waits for open requests: every participant is told the
         # server is going away and its socket closes, so no WebSocket handler holds the stop.
         await lifecycle.close()
+        await cluster.stop()  # the other nodes (if any) take this node's meetings over
         await rooms.close()
 
     async def close(app: web.Application) -> None:
@@ -106,6 +138,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         finally:
             try:
                 await webhooks.close()  # what is not delivered stays pending for the next start
+                await cluster.close()  # ... or for another node
             finally:
                 try:
                     store.close()
@@ -136,7 +169,16 @@ async def start_server(
         raise
     app[MEETINGS_KEY].set_bound_address(config.host, port)
     scheme = "https" if ssl_context is not None else "http"
-    return runner, f"{scheme}://{host_port(config.host, port)}", app
+    base_url = f"{scheme}://{host_port(config.host, port)}"
+    try:
+        if app[CLUSTER_KEY].shared and not config.internal_url and config.host in ("0.0.0.0", "::", ""):
+            raise RuntimeError(f"with a shared store, give --internal-url: {base_url} is no address the "
+                               "other nodes can reach this one at")
+        app[CLUSTER_KEY].start(config.internal_url or base_url)
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, base_url, app
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:
@@ -144,3 +186,17 @@ def _bound_port(runner: web.AppRunner, requested: int) -> int:
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return requested
+
+
+def _shared_api_key(store: Store, data_dir: Path, own: str) -> str:
+    """The API key every node of a shared store takes calls with: the first node's, which each
+    node also keeps in its data dir's ``api_key`` file for the operator to read."""
+    key = store.shared_secret("api_key", lambda: own)
+    if key != own:
+        path = data_dir / API_KEY_FILE
+        temporary = path.with_name(path.name + ".new")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(key)
+        os.replace(temporary, path)
+    return key

@@ -22,9 +22,11 @@ from .config import (
     resolve_api_key,
     using_data_dir,
 )
+from .http.keys import CLUSTER_KEY
 from .http.ratelimit import LogFlood
 from .sfu import seam
 from .store import StoreError
+from .store_open import is_postgres
 from .tls import certificate_fingerprint
 
 log = logging.getLogger("parley.server")
@@ -109,6 +111,9 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
+    parser.add_argument("--public-tls", action="store_true",
+                        help="the --public-host address speaks TLS, terminated by a balancer or reverse "
+                        "proxy in front of this server: join links say parleys://")
     parser.add_argument("--max-meeting-minutes", type=_minutes, default=24 * 3600, metavar="MINUTES",
                         help="no meeting runs longer, whatever its settings (default 1440: 24 h)")
     parser.add_argument("--empty-minutes", type=_minutes, default=5 * 60, metavar="MINUTES",
@@ -128,9 +133,13 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     parser.add_argument("--max-connections-per-address", type=_count, default=64, metavar="N",
                         help="connections one address may hold at once; 0: no cap, e.g. behind a "
                         "reverse proxy (default %(default)s)")
+    parser.add_argument("--joins-per-minute", type=_count, default=30, metavar="N",
+                        help="join attempts one address may make a minute; 0: no limit, e.g. behind a "
+                        "load balancer, where everyone shares its address (default %(default)s)")
     parser.add_argument("--chat-retention-days", type=_days, default=None, metavar="DAYS",
                         help="forget a meeting's chat (private messages included) this many days "
                         "after it ended; 0: when it ends (default: kept with the meeting)")
+    _add_store_arguments(parser)
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="stop when standard input closes: for a program that runs this server "
                         "as its child (the app's \"Start a meeting on this computer\"), so the "
@@ -148,13 +157,55 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         api_key=api_key_from(environ),
         ice_addresses=args.ice_addresses or ["127.0.0.1"],
         public_host=args.public_host,
+        public_tls=args.public_tls,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
         tls_key=args.tls_key.expanduser() if args.tls_key else None,
         allow_private_webhooks=args.allow_private_webhooks,
         metrics_public=args.metrics_public,
         connections_per_address=args.max_connections_per_address,
+        joins_per_minute=args.joins_per_minute,
         chat_retention_days=args.chat_retention_days,
+        store=args.store,
+        node_id=args.node_id,
+        internal_url=args.internal_url,
+        lease_seconds=args.lease_seconds,
     ), args.exit_with_stdin
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds and under an hour")
+    return value
+
+
+def _store(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a postgresql:// URL or a SQLite file's path")
+    if "://" in text and not is_postgres(text) and not text.startswith("sqlite:"):
+        raise argparse.ArgumentTypeError(f"{text.split('://')[0]}:// is no store parley-server knows "
+                                         "(postgresql://…, or a SQLite file's path)")
+    return text
+
+
+def _add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("store and several nodes (docs/deployment.md)")
+    group.add_argument("--store", type=_store, default=None, metavar="URL",
+                       help="where meetings are kept: postgresql://USER:PASSWORD@HOST/DB for a database "
+                       "several parley-server nodes share, or a SQLite file (default: parley.sqlite3 in "
+                       "the data dir)")
+    group.add_argument("--node-id", default=None, metavar="ID",
+                       help="this node's name among the nodes sharing the store (default: host, process "
+                       "and a random part)")
+    group.add_argument("--internal-url", default=None, metavar="URL",
+                       help="where the other nodes reach this one, e.g. http://10.0.0.5:8750 (default: "
+                       "the address listened on; needed when listening on 0.0.0.0 or ::)")
+    group.add_argument("--lease-seconds", type=_seconds, default=10.0, metavar="S",
+                       help="a node that stops answering loses its meetings to the others after this "
+                       "long (default %(default)s)")
 
 
 #: Exit codes: 0 a clean stop; 1 the server could not start (a port in use, a bad certificate);
@@ -218,6 +269,10 @@ async def serve(config: ServerConfig, exit_with_stdin: bool = False) -> int:
             # What people compare with the fingerprint their app shows before they trust a
             # certificate it cannot verify (a self-signed one).
             print(f"TLS certificate SHA-256 fingerprint: {fingerprint}", flush=True)
+        cluster = _app[CLUSTER_KEY]
+        if cluster.shared:
+            print(f"node {cluster.node_id} on {cluster.store.location}, reachable by the other nodes at "
+                  f"{cluster.internal_url}", flush=True)
         print(f"parley-server listening on {base_url}", flush=True)
         await shutdown
         log.info("shutting down")

@@ -2,7 +2,7 @@
 
 The data dir holds everything that must survive a restart::
 
-    parley.sqlite3   meetings and attendees (see server/store.py)
+    parley.sqlite3   meetings and attendees (see server/store.py), unless the store is PostgreSQL
     token_secret     32 random bytes that sign join tokens (mode 0600)
     api_key          the API key, when the config gives none (mode 0600)
     parley.lock      locked while a server uses the dir: a second one refuses to start
@@ -55,8 +55,22 @@ class ServerConfig:
     #: None: a key generated once into data_dir/api_key (parley-server gives $PARLEY_API_KEY).
     api_key: str | None = None
     token_ttl_seconds: int = 24 * 3600
+    #: Where meetings are kept: None, ``parley.sqlite3`` in the data dir (or another SQLite
+    #: file's path); a ``postgresql://`` URL: a database several server nodes share
+    #: (``server/cluster.py``, docs/deployment.md).
+    store: str | None = None
+    #: With a shared store: this node's id (None: its host, process and a random part) and the
+    #: URL the other nodes relay its meetings' joins and calls to (None: where it listens).
+    node_id: str | None = None
+    internal_url: str | None = None
+    #: A node's lease on a live meeting lasts this long unrenewed: how soon another node takes
+    #: over the meetings of one that died.
+    lease_seconds: float = 10.0
     #: host:port written into join URLs; None: f"{host}:{port}" with the port really bound.
     public_host: str | None = None
+    #: ``public_host`` speaks TLS though this server does not (a balancer or reverse proxy in
+    #: front terminates it): join URLs say parleys://.
+    public_tls: bool = False
     #: Auto-end rules (server/lifecycle.py): no meeting runs longer than this whatever its
     #: settings (reason "max_duration") ...
     max_meeting_seconds: float = 24 * 3600
@@ -117,7 +131,7 @@ class ServerConfig:
         for name in ("max_meeting_seconds", "empty_timeout_seconds", "alone_timeout_seconds",
                      "lifecycle_interval_seconds", "webhook_timeout_seconds",
                      "join_timeout_seconds", "send_timeout_seconds", "header_timeout_seconds",
-                     "tls_handshake_timeout_seconds"):
+                     "tls_handshake_timeout_seconds", "lease_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.connections_per_address < 0:

@@ -12,6 +12,10 @@ Each check first lets go of participants whose connection dropped ``reconnect_gr
 (default 30 s) ago without them coming back (``participant_left`` with reason
 ``disconnected``).
 
+With several server nodes on one database, a node checks only the meetings it holds the lease
+of (``server/cluster.py``), and first takes the leases nobody holds of started meetings, so
+each timer fires once, on one node.
+
 The timer and the start time are stored, so a restarted server ends a meeting on time. Who is
 in a meeting is live state: after a restart the "empty" period of a meeting nobody rejoined
 counts from the first check. Meetings that never started are left alone (they may be booked
@@ -25,6 +29,7 @@ import logging
 
 from wire import EndReason
 
+from .cluster import Cluster
 from .config import ServerConfig
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
@@ -33,10 +38,13 @@ logger = logging.getLogger(__name__)
 
 
 class Lifecycle:
-    def __init__(self, meetings: MeetingService, rooms: RoomRegistry, config: ServerConfig) -> None:
+    def __init__(self, meetings: MeetingService, rooms: RoomRegistry, config: ServerConfig,
+                 cluster: Cluster | None = None) -> None:
         self._meetings = meetings
         self._rooms = rooms
         self._config = config
+        #: None: every meeting in the store is this server's to watch
+        self._cluster = cluster
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -64,7 +72,8 @@ class Lifecycle:
         now = self._meetings.now()
         config = self._config
         ending = []
-        for meeting in self._meetings.store.live_meetings():
+        held_by = self._cluster.node_id if self._cluster is not None else None
+        for meeting in self._meetings.store.live_meetings(held_by):  # the others are other nodes' to watch
             assert meeting.started_at is not None
             try:
                 timer = self._meetings.timer_ends_at(meeting)
@@ -93,9 +102,14 @@ class Lifecycle:
         """Let go of dropped participants whose grace ran out, then end every meeting that is
         due, and forget chat past its retention; returns what it ended."""
         await self._rooms.expire_away()
-        ended = self.due()
-        for meeting_id, reason in ended:
-            logger.info("meeting %s ends: %s", meeting_id, reason)
-            self._meetings.end(meeting_id, reason)  # its room follows (RoomRegistry)
+        holder = None
+        if self._cluster is not None:
+            self._cluster.adopt_orphans()
+            holder = self._cluster.node_id
+        ended = []
+        for meeting_id, reason in self.due():
+            if self._meetings.ended_now(meeting_id, reason, holder) is not None:  # its room follows
+                logger.info("meeting %s ends: %s", meeting_id, reason)
+                ended.append((meeting_id, reason))
         self._meetings.purge_chat()  # past its retention (at most once a minute)
         return ended

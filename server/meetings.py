@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,14 +200,16 @@ class MeetingService:
         self._signer = signer
         self._config = config
         self._public_host = config.public_host or host_port(config.host, config.port)
-        #: parleys:// when the server speaks TLS (https, wss), parley:// otherwise
-        self._scheme = "parleys" if config.tls else "parley"
+        #: parleys:// when the server (or the proxy in front of it) speaks TLS, parley:// otherwise
+        self._scheme = "parleys" if config.tls or config.public_tls else "parley"
         #: What happens to meetings (webhooks listen here).
         self.events = EventBus()
         #: The live participants of a meeting (the room registry, once built, tells them).
         self._live: Callable[[str], list[AttendeeInfo]] = lambda meeting_id: []
         #: when ``purge_chat`` last ran (clock time)
         self._chat_purged_at: float | None = None
+        #: validated limits by (call type settings, override), as JSON (``limits``)
+        self._limits: dict[tuple[str, str], Limits] = {}
 
     def show_live_participants(self, live: Callable[[str], list[AttendeeInfo]]) -> None:
         """Where a meeting's live participants come from (``live(meeting_id)``): the rooms,
@@ -259,8 +262,22 @@ class MeetingService:
         """The meeting's call type settings with the meeting's override merged in."""
         return merge_settings(self.call_type(meeting.call_type).settings, meeting.settings)
 
+    #: How many distinct settings ``limits`` keeps validated.
+    LIMITS_KEPT = 1024
+
     def limits(self, meeting: MeetingRecord) -> Limits:
-        return parse_settings(self.effective_settings(meeting)).limits
+        """The meeting's validated limits. The meeting-rules tick asks for every live meeting a
+        few times a second: settings are merged and validated once per distinct call type
+        settings and override, not on every tick."""
+        kind = self.call_type(meeting.call_type)
+        key = (json.dumps(kind.settings, sort_keys=True), json.dumps(meeting.settings, sort_keys=True))
+        limits = self._limits.get(key)
+        if limits is None:
+            limits = parse_settings(merge_settings(kind.settings, meeting.settings)).limits
+            if len(self._limits) >= self.LIMITS_KEPT:
+                self._limits.clear()
+            self._limits[key] = limits
+        return limits
 
     def timer_ends_at(self, meeting: MeetingRecord) -> float | None:
         """When the session's duration limit runs out: started_at + max_duration_seconds."""
@@ -318,7 +335,8 @@ class MeetingService:
                 f"max_duration_seconds {limits.max_duration_seconds} would end the meeting in the past "
                 f"(it started {int(now - meeting.started_at)} s ago)",
             )
-        self._store.update_meeting(updated)
+        if not self._store.set_meeting_settings(meeting_id, merged):
+            raise ProtocolError(ErrorCode.MEETING_ENDED, f"meeting {meeting_id!r} has ended")
         self._publish("meeting.updated", updated)
         return updated
 
@@ -384,20 +402,29 @@ class MeetingService:
         meeting = self.get_meeting(meeting_id)
         if meeting.started_at is not None:
             return meeting
-        meeting = dataclasses.replace(meeting, started_at=self._clock.now())
-        self._store.update_meeting(meeting)
+        if not self._store.start_meeting(meeting_id, self._clock.now()):  # another node did
+            return self.get_meeting(meeting_id)
+        meeting = self.get_meeting(meeting_id)
         self._publish("meeting.started", meeting)
         return meeting
 
-    def end(self, meeting_id: str, reason: EndReason) -> MeetingRecord:
-        """End the meeting once, whoever ends it (the REST API, a host, the lifecycle rules):
-        record it and publish ``meeting.ended``, which the live room (``RoomRegistry``) and the
-        webhooks follow. Ending an ended meeting keeps the first time and reason."""
+    def end(self, meeting_id: str, reason: EndReason, holder: str | None = None) -> MeetingRecord:
+        """End the meeting once, whoever ends it (the REST API, a host, the lifecycle rules),
+        on whichever node: record it and publish ``meeting.ended``, which the live room
+        (``RoomRegistry``) and the webhooks follow. Ending an ended meeting keeps the first time
+        and reason. ``holder``: the node whose auto-end rules end it, which may only while no
+        other node holds the meeting's lease (``server/cluster.py``)."""
+        return self.ended_now(meeting_id, reason, holder) or self.get_meeting(meeting_id)
+
+    def ended_now(self, meeting_id: str, reason: EndReason, holder: str | None = None) -> MeetingRecord | None:
+        """``end``, returning the ended meeting only if this call ended it (None: it had ended,
+        or another node holds it)."""
         meeting = self.get_meeting(meeting_id)
         if meeting.ended_at is not None:
-            return meeting
-        meeting = dataclasses.replace(meeting, ended_at=self._clock.now(), end_reason=reason)
-        self._store.update_meeting(meeting)
+            return None
+        if not self._store.end_meeting(meeting_id, self._clock.now(), reason, holder):
+            return None
+        meeting = self.get_meeting(meeting_id)
         self._publish(MEETING_ENDED, meeting, reason=reason)
         if self._config.chat_retention_days == 0:
             self.purge_chat(force=True)  # not kept past the meeting's end

@@ -24,7 +24,10 @@ was ("HTTP 500", "timed out", "connection failed", ...), never the system's erro
 would tell the API-key holder which ports are open on hosts it cannot otherwise reach. URLs
 that point at the server's own machine or network are refused unless the operator allows them
 (``server/webhook_targets.py``). Every delivery is stored (``server/store.py``) before it
-is sent, so those still pending when the server stops go on after a restart.
+is sent, so those still pending when the server stops go on after a restart. With several
+server nodes on one database (``server/cluster.py``) a delivery is sent by the node that
+claimed it (the one that stored it); the pending ones of a node that died are claimed by
+another at its heartbeat (``adopt``), never by two.
 
 Delivery never delays a meeting: the bus callback only writes the delivery to the store and
 queues it. Each webhook has its own lane (an asyncio task that exists while it has work), which
@@ -190,8 +193,12 @@ class WebhookDispatcher:
     published while the dispatcher is not started is stored as pending and sent at ``start()``.
     """
 
-    def __init__(self, store: Store, clock: Clock, config: ServerConfig, bus: EventBus) -> None:
+    def __init__(self, store: Store, clock: Clock, config: ServerConfig, bus: EventBus,
+                 node_id: str = "local") -> None:
         self._store = store
+        #: the server node sending what it stores (``server/cluster.py``): a delivery is sent by
+        #: the node that claimed it, and a dead node's are claimed by another (``adopt``)
+        self._node_id = node_id
         self._clock = clock
         self._config = config
         self._bus = bus
@@ -221,8 +228,16 @@ class WebhookDispatcher:
         if not self._subscribed:
             self._bus.subscribe(self.on_event)
             self._subscribed = True
-        for delivery in self._store.pending_deliveries():  # in id order, so per webhook too
+        # in id order, so per webhook too; this node's own too (a restart under the same node id)
+        for delivery in self._store.claim_deliveries(self._node_id, self._clock.now(), own=True):
             self._enqueue(delivery)
+
+    def adopt(self) -> None:
+        """Claim and queue the pending deliveries of server nodes that died (their heartbeat
+        ran out), so each is still sent, by one node."""
+        if self._running:
+            for delivery in self._store.claim_deliveries(self._node_id, self._clock.now()):
+                self._enqueue(delivery)
 
     async def close(self) -> None:
         """Stop sending: cancel every lane and close the HTTP session. Idempotent."""
@@ -255,7 +270,7 @@ class WebhookDispatcher:
         now = self._clock.now()
         for webhook in webhooks:
             delivery = self._store.add_delivery(
-                DeliveryRecord(None, webhook.id, event.type, body, now, next_attempt_at=now)
+                DeliveryRecord(None, webhook.id, event.type, body, now, next_attempt_at=now), self._node_id
             )
             if self._running:
                 self._enqueue(delivery)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests never need a display
@@ -22,10 +23,19 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--server-store", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="the store of the `server` fixture's servers (default sqlite; postgresql runs "
+                     "every test that uses it on a throwaway PostgreSQL cluster)")
+
+
 @pytest.fixture
-async def server(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
+async def server(request, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Server]:
     data_dir = tmp_path / "data"
-    runner, base_url, app = await start_server(config_for(data_dir), clock)
+    config = config_for(data_dir)
+    if request.config.getoption("--server-store") == "postgresql":
+        config = dataclasses.replace(config, store=request.getfixturevalue("postgres_url"))
+    runner, base_url, app = await start_server(config, clock)
     try:
         async with aiohttp.ClientSession() as session:
             yield Server(base_url, session, clock, app, data_dir)
@@ -125,3 +135,37 @@ def pytest_unconfigure(config) -> None:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     session.config._parley_exitstatus = exitstatus
+
+
+# --- PostgreSQL (tests/pg_cluster.py): one cluster a session, a schema a test -----------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    from pg_cluster import PostgresCluster, find_binaries
+
+    bin_dir = find_binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; apt-get install postgresql)")
+    cluster = PostgresCluster(bin_dir)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster):
+    """A PostgreSQL URL to an empty schema of its own."""
+    url, schema = postgres_cluster.fresh_url()
+    yield url
+    postgres_cluster.drop(schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path: Path) -> str:
+    """Each store a server can use: a SQLite file, and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.sqlite3")
+    return request.getfixturevalue("postgres_url")

@@ -15,7 +15,8 @@ from server.config import ServerConfig
 from server.lifecycle import Lifecycle
 from server.meetings import MeetingService
 from server.rooms.registry import RoomRegistry
-from server.store import ChatRecord, Store
+from server.store import ChatRecord
+from server.store_open import open_store
 from server.tokens import TokenSigner
 from wire import EndReason
 
@@ -23,10 +24,10 @@ DAY = 86400.0
 
 
 class Service:
-    def __init__(self, tmp_path: Path, days: float | None) -> None:
+    def __init__(self, tmp_path: Path, days: float | None, store: str) -> None:
         self.clock = ManualClock()
         config = ServerConfig(data_dir=tmp_path, chat_retention_days=days)
-        self.store = Store(tmp_path / "parley.sqlite3")
+        self.store = open_store(store, tmp_path / "parley.sqlite3")
         self.meetings = MeetingService(self.store, self.clock, TokenSigner(b"k" * 32, self.clock), config)
         self.lifecycle = Lifecycle(self.meetings, RoomRegistry(self.meetings, config, peers=None), config)
 
@@ -40,13 +41,14 @@ class Service:
 
 
 @pytest.fixture
-def make(tmp_path: Path):
+def make(tmp_path: Path, store_location: str):
+    """A service on each store (SQLite, PostgreSQL)."""
     made: list[Service] = []
 
     def build(days: float | None) -> Service:
         data_dir = tmp_path / str(len(made))
         data_dir.mkdir()
-        made.append(Service(data_dir, days))
+        made.append(Service(data_dir, days, store_location))
         return made[-1]
 
     yield build

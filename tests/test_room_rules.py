@@ -19,7 +19,7 @@ from server.rooms.moderation import end_for_everyone, moderate
 from server.rooms.participant import Outbox, Participant
 from server.rooms.registry import RoomRegistry
 from server.rooms.room import Room
-from server.store import Store
+from server.store_sqlite import SqliteStore
 from server.tokens import TokenSigner
 from wire import (
     MAX_CAMERAS,
@@ -134,7 +134,7 @@ async def refused(code: ErrorCode, call) -> ProtocolError:
 async def service(tmp_path: Path) -> AsyncIterator[tuple[MeetingService, RoomRegistry]]:
     clock = ManualClock()
     config = ServerConfig(data_dir=tmp_path)
-    store = Store(tmp_path / "parley.sqlite3")
+    store = SqliteStore(tmp_path / "parley.sqlite3")
     meetings = MeetingService(store, clock, TokenSigner(b"k" * 32, clock), config)
     registry = RoomRegistry(meetings, config, FakePeers())
     yield meetings, registry

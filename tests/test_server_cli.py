@@ -195,3 +195,22 @@ async def test_server_process_forwards_a_meeting_without_any_video_codec(tmp_pat
         assert metrics['parley_codec_instances_total{kind="decoder"}'] == "0"
     finally:
         assert await stop(process, signal.SIGTERM) == 0
+
+
+def test_links_say_parleys_behind_a_tls_proxy(tmp_path: Path) -> None:
+    from server.clock import ManualClock
+    from server.meetings import MeetingService
+    from server.store_sqlite import SqliteStore
+    from server.tokens import TokenSigner
+
+    config = parse_args(["--public-host", "meet.example.org:443", "--public-tls", "--data-dir", str(tmp_path)],
+                        environ={}, home=tmp_path)
+    assert config.public_tls and not config.tls
+    store = SqliteStore(":memory:")
+    try:
+        meetings = MeetingService(store, ManualClock(), TokenSigner(b"k" * 32, ManualClock()), config)
+        meeting = meetings.create_meeting()
+        _, _, url = meetings.add_attendee(meeting.id, "u-ada", "Ada", "host")
+        assert url.startswith(f"parleys://meet.example.org:443/m/{meeting.id}?token=")
+    finally:
+        store.close()

@@ -13,7 +13,7 @@ import pytest
 from server.clock import ManualClock
 from server.config import ServerConfig
 from server.meetings import MeetingService
-from server.store import Store
+from server.store_sqlite import SqliteStore
 from server.tokens import TokenClaims, TokenSigner, load_or_create_secret
 from wire import EndReason, ErrorCode, ProtocolError
 
@@ -108,7 +108,7 @@ def test_damaged_secret_is_reported(tmp_path: Path) -> None:
 def service(
     tmp_path: Path, clock: ManualClock, signer: TokenSigner
 ) -> Iterator[MeetingService]:
-    store = Store(":memory:")
+    store = SqliteStore(":memory:")
     config = ServerConfig(data_dir=tmp_path, token_ttl_seconds=600)
     yield MeetingService(store, clock, signer, config)
     store.close()

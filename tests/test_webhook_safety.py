@@ -20,7 +20,8 @@ from aiohttp import web
 from server.clock import ManualClock
 from server.config import ServerConfig
 from server.events import EventBus, ServerEvent
-from server.store import Store, WebhookRecord
+from server.store import WebhookRecord
+from server.store_sqlite import SqliteStore
 from server.webhook_targets import ForbiddenAddress, GuardedResolver, forbidden
 from server.webhooks import (
     ADDRESS_REFUSED,
@@ -74,7 +75,7 @@ async def receiver() -> AsyncIterator[tuple[str, list[web.Request]]]:
 
 @pytest.fixture
 async def dispatcher(tmp_path: Path) -> AsyncIterator[WebhookDispatcher]:
-    store = Store(tmp_path / "store.sqlite3")
+    store = SqliteStore(tmp_path / "store.sqlite3")
     config = ServerConfig(data_dir=tmp_path, webhook_retry_delays=(), webhook_timeout_seconds=5.0)
     webhooks = WebhookDispatcher(store, ManualClock(T0), config, EventBus())
     webhooks.start()
@@ -99,7 +100,7 @@ async def test_private_destinations_are_refused_at_registration(dispatcher: Webh
 
 
 async def test_the_operator_may_allow_them(tmp_path: Path) -> None:
-    store = Store(tmp_path / "store.sqlite3")
+    store = SqliteStore(tmp_path / "store.sqlite3")
     config = ServerConfig(data_dir=tmp_path, allow_private_webhooks=True)
     webhooks = WebhookDispatcher(store, ManualClock(T0), config, EventBus())
     try:
@@ -145,7 +146,7 @@ async def test_last_error_never_tells_which_ports_are_open(tmp_path: Path) -> No
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         closed_port = closed.getsockname()[1]
-    store = Store(tmp_path / "store.sqlite3")
+    store = SqliteStore(tmp_path / "store.sqlite3")
     config = ServerConfig(data_dir=tmp_path, allow_private_webhooks=True, webhook_retry_delays=(),
                           webhook_timeout_seconds=1.0)
     webhooks = WebhookDispatcher(store, ManualClock(T0), config, EventBus())

@@ -26,7 +26,7 @@ from server.app import build_app
 from server.clock import ManualClock
 from server.config import ServerConfig
 from server.events import EVENT_TYPES, EventBus, ServerEvent
-from server.store import Store
+from server.store_sqlite import SqliteStore
 from server.http.keys import LIFECYCLE_KEY, MEETINGS_KEY, WEBHOOKS_KEY
 from server.webhooks import WebhookDispatcher, sign, verify_signature
 from support import API_KEY, AUTH, T0, eventually
@@ -462,7 +462,7 @@ async def test_events_published_before_start_are_sent_at_start(
     tmp_path: Path, receiver: Receiver
 ) -> None:
     clock = ManualClock(T0)
-    store = Store(tmp_path / "store.sqlite3")
+    store = SqliteStore(tmp_path / "store.sqlite3")
     bus = EventBus()
     config = ServerConfig(data_dir=tmp_path, webhook_retry_delays=DELAYS, allow_private_webhooks=True)
     dispatcher = WebhookDispatcher(store, clock, config, bus)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..cluster import Cluster
 from ..config import ServerConfig
 from ..lifecycle import Lifecycle
 from ..meetings import MeetingService
@@ -20,6 +21,8 @@ MEETINGS_KEY = web.AppKey("meetings", MeetingService)
 ROOMS_KEY = web.AppKey("rooms", RoomRegistry)
 LIFECYCLE_KEY = web.AppKey("lifecycle", Lifecycle)
 WEBHOOKS_KEY = web.AppKey("webhooks", WebhookDispatcher)
+#: This node among the nodes sharing the store: leases, where a meeting runs.
+CLUSTER_KEY = web.AppKey("cluster", Cluster)
 #: ``join`` attempts per remote address (``ServerConfig.joins_per_minute``).
 JOIN_LIMITER_KEY = web.AppKey("join_limiter", JoinLimiter)
 #: ``join`` attempts per join token (``ServerConfig.joins_per_token_per_minute``).

@@ -38,9 +38,13 @@ from .bodies import (
     UpdateMeeting,
 )
 from .contract import Read
-from .keys import MEETINGS_KEY, ROOMS_KEY
+from .keys import CLUSTER_KEY, MEETINGS_KEY, ROOMS_KEY
 
 async def healthz(request: web.Request) -> Health:
+    try:
+        request.app[CLUSTER_KEY].store.schema_version  # one round trip to the store
+    except Exception:
+        raise ProtocolError(ErrorCode.SERVER_RESTARTING, "the server cannot reach its store") from None
     return Health(status="ok")
 
 

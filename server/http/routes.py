@@ -109,8 +109,8 @@ ROUTES: tuple[Route, ...] = (
           reply=WebhookReply, answer="The webhook as it was.", errors=(404,)),
     # --- the server itself
     Route("GET", "/healthz", rest.healthz, "healthz", SERVER,
-          "Is the server up? No key needed.",
-          auth=Auth.NONE, reply=Health, answer="Up."),
+          "Is the server up, and can it reach its store? No key needed (a load balancer's health check).",
+          auth=Auth.NONE, reply=Health, answer="Up.", errors=(503,)),
     Route("GET", "/metrics", metrics.metrics_handler, "metrics", SERVER,
           "What the server is doing, in Prometheus' text format. Needs the API key unless "
           "the server runs with `--metrics-public`.",

@@ -50,6 +50,7 @@ from wire import (
 from wire.errors import CloseCode
 
 from ..clock import iso
+from ..cluster import Cluster
 from ..config import ServerConfig
 from ..meetings import MeetingService
 from ..rooms.moderation import end_for_everyone, moderate
@@ -57,7 +58,8 @@ from ..rooms.participant import Outbox, Participant
 from ..rooms.registry import RoomRegistry
 from ..rooms.room import Room
 from .callers import TokenJoinLimiter
-from .keys import CONFIG_KEY, JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY, TOKEN_JOIN_LIMITER_KEY
+from . import relay
+from .keys import CLUSTER_KEY, CONFIG_KEY, JOIN_LIMITER_KEY, MEETINGS_KEY, ROOMS_KEY, TOKEN_JOIN_LIMITER_KEY
 from .ratelimit import JoinLimiter, LogThrottle, RateLimit, TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -103,8 +105,13 @@ async def rtc_handler(request: web.Request) -> web.WebSocketResponse:
     client = ClientConnection(ws, request.app[ROOMS_KEY], request.app[MEETINGS_KEY],
                               joins=request.app[JOIN_LIMITER_KEY], remote=request.remote,
                               config=request.app[CONFIG_KEY], abort=abort,
-                              token_joins=request.app[TOKEN_JOIN_LIMITER_KEY])
+                              token_joins=request.app[TOKEN_JOIN_LIMITER_KEY],
+                              cluster=request.app.get(CLUSTER_KEY),
+                              relayed=relay.RELAYED_HEADER in request.headers)
     await client.run()
+    if client.relay_to is not None:  # the meeting runs on another node (server/http/relay.py)
+        owner_url, join_text, rid = client.relay_to
+        await relay.relay_socket(ws, request.app[relay.SESSION_KEY], owner_url, join_text, rid, SOCKET_FRAME_LIMIT)
     return ws
 
 
@@ -125,7 +132,8 @@ class ClientConnection:
     def __init__(self, ws: web.WebSocketResponse, rooms: RoomRegistry, meetings: MeetingService,
                  joins: JoinLimiter | None = None, remote: str | None = None,
                  config: ServerConfig | None = None, abort: Callable[[], None] | None = None,
-                 token_joins: TokenJoinLimiter | None = None) -> None:
+                 token_joins: TokenJoinLimiter | None = None, cluster: Cluster | None = None,
+                 relayed: bool = False) -> None:
         self.ws = ws
         self.rooms = rooms
         self.meetings = meetings
@@ -149,6 +157,12 @@ class ClientConnection:
         self.close_code: CloseCode | None = None
         self.failed_negotiations = 0
         self._token_joins = token_joins
+        self._cluster = cluster
+        #: another node relayed this socket here: it is never relayed on (a lease that moved meanwhile)
+        self._relayed = relayed
+        #: the meeting runs on another node: (its internal URL, the join's text, its rid)
+        self.relay_to: tuple[str, str, int | None] | None = None
+        self._text = ""
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -164,8 +178,8 @@ class ClientConnection:
                         self.outbox.put(Error(code=ErrorCode.BAD_REQUEST, message="messages are JSON text"))
                 else:
                     break
-                if self._writer.done() or self.close_code is not None:
-                    break  # the meeting ended for us, we left, or we are cut off
+                if self._writer.done() or self.close_code is not None or self.relay_to is not None:
+                    break  # the meeting ended for us, we left, we are cut off, or relayed
         finally:
             deadline.cancel()
             await self._finish()
@@ -181,6 +195,7 @@ class ClientConnection:
         return False
 
     async def _on_text(self, text: str) -> None:
+        self._text = text
         rid: int | None = None
         try:
             try:
@@ -236,6 +251,14 @@ class ClientConnection:
         if self.rooms.draining:
             raise ProtocolError(ErrorCode.SERVER_RESTARTING, "the server is restarting; join again in a moment")
         meeting, attendee = self.meetings.authenticate(message.meeting_id, message.token, message.name)
+        if self._cluster is not None:
+            owner_url = self._cluster.place(meeting.id)
+            if owner_url is not None:  # another node runs it: this socket is piped there
+                if self._relayed:
+                    raise ProtocolError(ErrorCode.SERVER_RESTARTING,
+                                        "this meeting is moving to another server; join again in a moment")
+                self.relay_to = (owner_url, self._text, rid)
+                return
         room = self.rooms.room(meeting.id)
         if message.content:
             self.participant = await room.join_content(attendee, self.outbox, rid)
@@ -282,6 +305,15 @@ class ClientConnection:
             self._cut(CloseCode.TOO_SLOW, "too many messages unread")  # overflow as a send ended
 
     async def _write_all(self) -> None:
+        await self._write_each()
+        if self.close_code is None and self.relay_to is None:
+            try:
+                async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                    await self.ws.close()
+            except TimeoutError:
+                self._abort()
+
+    async def _write_each(self) -> None:
         while True:
             item = await self.outbox.queue.get()
             if item is None:
@@ -303,12 +335,6 @@ class ClientConnection:
                 break
             finally:
                 self._send_deadline = None
-        if self.close_code is None:
-            try:
-                async with asyncio.timeout(CLOSE_WAIT_SECONDS):
-                    await self.ws.close()
-            except TimeoutError:
-                self._abort()
 
     async def _finish(self) -> None:
         if self.room is not None and self.participant is not None:
@@ -322,6 +348,8 @@ class ClientConnection:
                 await asyncio.wait_for(self._writer, timeout=5)
             except asyncio.TimeoutError:
                 self._writer.cancel()
+        if self.relay_to is not None:
+            return  # the socket lives on, piped to the meeting's node
         if self._closing is not None:
             await self._closing
         elif not self.ws.closed:

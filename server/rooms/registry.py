@@ -113,6 +113,20 @@ class RoomRegistry:
         await asyncio.gather(*(room.going_away() for room in list(self._rooms.values())))
         await asyncio.gather(*self._closing, return_exceptions=True)
 
+    async def hand_over(self, meeting_ids: set[str]) -> None:
+        """Another server node holds these meetings now (``server/cluster.py``): the people in
+        them here are told to reconnect (they reach the new owner), or, if a meeting ended
+        meanwhile, why it ended."""
+        for meeting_id in meeting_ids:
+            room = self._rooms.get(meeting_id)
+            if room is None:
+                continue
+            meeting = self._meetings.store.get_meeting(meeting_id)
+            if meeting is not None and meeting.ended_at is not None and meeting.end_reason:
+                await room.close_connections(room.end(EndReason(meeting.end_reason)))
+            else:
+                await room.going_away()
+
     async def expire_away(self) -> None:
         now = self._meetings.now()
         for room in list(self._rooms.values()):
