@@ -60,3 +60,31 @@ async def test_a_busy_computer_pauses_videos_says_so_and_recovers(app_flow, serv
     await eventually(lambda: tile.frames_shown > shown + 3, timeout=15, what="the paused video moving again")
     for bot in bots:
         await bot.finish()
+
+
+async def test_incoming_media_that_goes_quiet_is_told_and_repaired(app_flow, server: Server) -> None:
+    meeting = await server.create_meeting()
+    ada = RunningBot(await server.join_url(meeting["id"], "Ada"), **LIGHT_SMALL)
+    flow = app_flow()
+    await join_from_lobby(flow, await server.join_url(meeting["id"], "Me"), "Me")
+    call, session = flow.call, flow.session
+    await eventually(lambda: call.grid.tile(ada.report.attendee_id) is not None
+                     and call.grid.tile(ada.report.attendee_id).has_frame, timeout=20, what="Ada's video")
+    tile = call.grid.tile(ada.report.attendee_id)
+    remote = session.remote
+    remote.watchdog.stall_after = remote.watchdog.repair_after = 1.0
+    said: list[str] = []
+    flow.controller.bridge.media_stalled.connect(lambda _repairing: said.append(call.banner.text()))
+    flow.controller.bridge.media_restored.connect(lambda: said.append(call.banner.text()))
+    for transceiver in remote.connection.pc.getTransceivers():  # its RTP vanishes; socket and ICE stay
+        async def dropped(packet, arrival_time_ms):
+            return None
+        transceiver.receiver._handle_rtp_packet = dropped
+    await eventually(lambda: len(said) >= 3, timeout=30, what="told, repaired, told it is back")
+    assert said[0] == "Video and sound from the others stopped arriving. Parley is repairing it…"
+    assert said[1].startswith("Still nothing from the others: reconnecting")
+    assert said[2] == "Video and sound from the others are back."
+    shown = tile.frames_shown
+    await eventually(lambda: call.grid.tile(ada.report.attendee_id).frames_shown > shown + 3, timeout=20,
+                     what="Ada's video moving again")
+    await ada.finish()
