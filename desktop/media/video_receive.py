@@ -293,9 +293,12 @@ class FrameAssembler:
                 self._hole_since = now
             if now - self._hole_since <= self.max_wait:
                 return out
-            # The hole was not repaired in time: give up on what it blocks, go on from a keyframe.
+            # The hole was not repaired in time: give up on what it blocks, go on from a keyframe
+            # (and stop asking for what is missing: a keyframe replaces it).
             self.broken = self.wants_keyframe = True
             self._hole_since = None
+            self.given_up.extend(s & 0xFFFF for s in range(self._next, max(self._have))  # type: ignore[arg-type]
+                                 if s not in self._have)
             self._drop(lambda f: not f.complete and not (f.keyframe and f.first is not None), skipped=True)
             continue
 
