@@ -428,7 +428,7 @@ class VideoReceiveTrack(MediaStreamTrack):
     def _decode(self, frame: EncodedFrame) -> None:
         if self._thread is None:
             self._loop = asyncio.get_running_loop()
-            self._thread = threading.Thread(target=self._worker, name="video-decoder", daemon=True)
+            self._thread = threading.Thread(target=self._worker, name="parley-video-decoder", daemon=True)
             self._thread.start()
         if self._queue.qsize() >= MAX_BACKLOG and not frame.keyframe:
             self.frames_backlogged += 1  # the decoder is too far behind: on to the next keyframe
