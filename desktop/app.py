@@ -110,7 +110,7 @@ def user_data_dir() -> Path:
 async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, opener=None) -> int:
     """``instance``: where second launches hand their links over; ``opener``: links macOS
     delivers as events (kept until the flow can take them)."""
-    from .hosting import HostedServer, child_environment
+    from .hosted_server import HostedServer, child_environment
     from .idle.backends import detect_backend
     from .idle.qt.app_input import AppInputBackend
     from .idle.qt.dbus import SESSION_BUS_BACKENDS

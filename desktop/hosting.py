@@ -1,184 +1,62 @@
-"""``HostedServer``: "Start a meeting on this computer" runs a Parley server as a child process.
+"""Where a meeting hosted on this computer ("Start a meeting on this computer") listens, so its
+invite link works for the people it is meant for. No Qt, no server: whatever starts the server
+(in the app's process or a child process) asks :func:`hosting_address` for the address to
+listen on and offer media on.
 
-The meeting's forwarding unit then has its own process, its own event loop and its own share of
-the CPU: a busy window (16 videos to draw, a slow paint) never delays the packets it forwards to
-the others (issue 18 measured glass-to-glass 14-16 s when it shared the GUI's loop).
+- :attr:`Reach.THIS_COMPUTER` (the default): loopback; the link works only on this computer.
+- :attr:`Reach.THIS_NETWORK`: the machine's address on its local network (the same Wi-Fi, the
+  same office), asked for only after the user agreed; the link works for anyone who can reach
+  that address, and nowhere else (a home router lets nobody in from outside).
 
-- Started once, on the first hosted meeting: ``parley-server --host 127.0.0.1 --port 0
-  --data-dir DIR --ice-address 127.0.0.1 --exit-with-stdin`` (``python -m server`` from source,
-  the bundle's ``parley-server`` next to the app when frozen), with a fresh API key in its
-  environment. The port it bound is read back from its ``listening on`` line; everything it
-  prints goes to the app's log.
-- It stops with the app: ``close()`` closes its standard input (it shuts down cleanly), waits,
-  then terminates and kills it. If the app dies (a crash, ``kill -9``), the kernel closes the
-  pipe and the server sees the end of its input and stops by itself.
-- One server per data dir still holds: the child takes the data dir's lock (server/config.py
-  ``DataDirLock``); if another server holds it, the child exits with that sentence, and
-  ``start_meeting`` raises ``HostingFailed`` with it.
-- Meetings are made over its REST API with that key, as any integration would.
+The LAN address comes from a small function the caller may replace (tests hand in a loopback
+address such as 127.0.0.2): :func:`lan_address` asks the operating system which of the
+machine's addresses it would send from toward another network, without sending anything.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import re
-import secrets
-import subprocess
-import sys
-import threading
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+import ipaddress
+import socket
+from collections.abc import Callable
+from enum import StrEnum
 
-import aiohttp
+#: An address the operating system routes off the machine (TEST-NET-1, RFC 5737): a UDP socket
+#: "connected" to it learns the source address of that route. Nothing is sent.
+_PROBE = ("192.0.2.1", 9)
 
-logger = logging.getLogger("parley.hosted")
-
-LISTENING = re.compile(r"listening on (https?://\S+)")
-START_TIMEOUT = 30.0  # seconds for the child to say it listens
-STOP_TIMEOUT = 10.0  # seconds for a clean stop before it is terminated
+LOOPBACK = "127.0.0.1"
 
 
-class HostingFailed(RuntimeError):
-    """The server for a meeting on this computer did not start: the sentence it gave."""
+class Reach(StrEnum):
+    """Who a meeting hosted here lets in."""
+
+    THIS_COMPUTER = "this_computer"
+    THIS_NETWORK = "this_network"
 
 
-def server_command(frozen: bool, executable: str) -> list[str]:
-    """How to run ``parley-server``: the bundle's own program beside the app when frozen, else
-    this interpreter's ``-m server``."""
-    if frozen:
-        app = Path(executable)
-        return [str(app.with_name("parley-server" + app.suffix))]
-    return [executable, "-m", "server"]
+class NoNetworkAddress(Exception):
+    """This computer has no address on a local network (offline, or only loopback)."""
 
 
-class HostedServer:
-    def __init__(self, data_dir: Path, command: Sequence[str] | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
-        """``command``: how to run parley-server (``server_command``); ``environ``: the child's
-        environment (the app's, handed down from the composition root)."""
-        self.data_dir = data_dir
-        self.command = list(command or server_command(getattr(sys, "frozen", False), sys.executable))
-        self._environ = dict(environ if environ is not None else {})
-        self._api_key = secrets.token_urlsafe(32)
-        self.process: subprocess.Popen | None = None
-        self.base_url: str | None = None
-        self._output: list[str] = []
-        self._listening: asyncio.Future[str | None] | None = None
-        self._lock = asyncio.Lock()
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    async def start(self) -> str:
-        """Start the server (once); returns its base URL."""
-        async with self._lock:
-            if self.running and self.base_url is not None:
-                return self.base_url
-            await self._stop()
-            return await self._start()
-
-    async def _start(self) -> str:
-        loop = asyncio.get_running_loop()
-        self._listening = loop.create_future()
-        self._output = []
-        env = {**self._environ, "PARLEY_API_KEY": self._api_key, "PYTHONUNBUFFERED": "1"}
-        args = [*self.command, "--host", "127.0.0.1", "--port", "0", "--data-dir", str(self.data_dir),
-                "--ice-address", "127.0.0.1", "--exit-with-stdin"]
-        logger.info("starting the meeting server for this computer: %s", " ".join(args))
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # Windows: no console window
-        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, env=env, creationflags=flags)
-        threading.Thread(target=self._read_output, args=(self.process, loop, self._listening),
-                         name="hosted-server-output", daemon=True).start()
-        try:
-            url = await asyncio.wait_for(asyncio.shield(self._listening), START_TIMEOUT)
-        except asyncio.TimeoutError:
-            url = None
-        if url is None:
-            said = next((line for line in reversed(self._output) if "cannot start" in line), None)
-            await self._stop()
-            raise HostingFailed(said.split("cannot start:", 1)[-1].strip() if said else
-                                "the meeting server did not start; see the log")
-        self.base_url = url
-        logger.info("the meeting server for this computer listens on %s (pid %d)", url, self.process.pid)
-        return url
-
-    def _read_output(self, process: subprocess.Popen, loop: asyncio.AbstractEventLoop,
-                     listening: asyncio.Future) -> None:
-        """The child's output, line by line, into the log; the first ``listening on`` resolves
-        ``listening`` (None when the output ends first: it exited)."""
-        def settle(value: str | None) -> None:
-            if not listening.done():
-                listening.set_result(value)
-
-        assert process.stdout is not None
-        for raw in process.stdout:
-            line = raw.decode("utf-8", "replace").rstrip()
-            self._output.append(line)
-            del self._output[:-50]
-            logger.info("server: %s", line)
-            found = LISTENING.search(line)
-            if found and not listening.done():
-                loop.call_soon_threadsafe(settle, found.group(1))
-        try:
-            loop.call_soon_threadsafe(settle, None)
-        except RuntimeError:  # the app's loop is gone already
-            pass
-
-    async def start_meeting(self, host_name: str) -> tuple[str, str]:
-        """Start the server (once) and create a meeting; returns (host join link, invite link)."""
-        base = await self.start()
-        headers = {"Authorization": f"Bearer {self._api_key}"}
-        async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=15)) as http:
-            meeting = (await _post(http, f"{base}/v1/meetings", {}))["meeting"]
-            attendee = await _post(http, f"{base}/v1/meetings/{meeting['id']}/attendees",
-                                   {"user_id": "host", "name": host_name, "role": "host"})
-            invite = await _post(http, f"{base}/v1/meetings/{meeting['id']}/invites", {"role": "participant"})
-        return attendee["join_url"], invite["invite_url"]
-
-    async def close(self) -> None:
-        """Stop the server cleanly (its meetings end as the server's do), idempotent."""
-        async with self._lock:
-            await self._stop()
-
-    async def _stop(self) -> None:
-        process, self.process, self.base_url = self.process, None, None
-        if process is None:
-            return
-        loop = asyncio.get_running_loop()
-        try:
-            if process.stdin is not None:
-                process.stdin.close()  # the child stops at the end of its input
-        except OSError:
-            pass
-        try:
-            await loop.run_in_executor(None, process.wait, STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            logger.warning("the meeting server did not stop within %g s: terminating it", STOP_TIMEOUT)
-            process.terminate()
-            try:
-                await loop.run_in_executor(None, process.wait, 5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                await loop.run_in_executor(None, process.wait)
-        logger.info("the meeting server for this computer stopped (exit %s)", process.returncode)
+def lan_address() -> str | None:
+    """This machine's IPv4 address on its local network (the one its default route sends
+    from), or None when it has none."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(_PROBE)  # UDP: only picks the route and the source address
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    ip = ipaddress.ip_address(address)
+    return None if ip.is_loopback or ip.is_unspecified else address
 
 
-async def _post(http: aiohttp.ClientSession, url: str, body: dict) -> dict:
-    async with http.post(url, json=body) as response:
-        data = await response.json()
-        if response.status >= 300:
-            message = data.get("error", {}).get("message") if isinstance(data, dict) else None
-            raise HostingFailed(message or f"the meeting server answered {response.status}")
-        return data
-
-
-def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The child's environment: the app's, without an API key of the user's own (the child
-    gets the one its parent chose)."""
-    return {k: v for k, v in environ.items() if k != "PARLEY_API_KEY"}
-
-
-__all__ = ["HostedServer", "HostingFailed", "child_environment", "server_command"]
+def hosting_address(reach: Reach, find_lan: Callable[[], str | None] = lan_address) -> str:
+    """The address a meeting hosted here listens on and offers media on, for ``reach``;
+    NoNetworkAddress when ``THIS_NETWORK`` is asked for and there is none."""
+    if reach is Reach.THIS_COMPUTER:
+        return LOOPBACK
+    address = find_lan()
+    if not address:
+        raise NoNetworkAddress("this computer is not connected to a local network")
+    return address

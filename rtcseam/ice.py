@@ -24,6 +24,14 @@ meeting's participant holds the server's, from the answer) could make a connecti
 requests to any address it names. At most :data:`MAX_PEER_REFLEXIVE` such candidates are learned
 per connection; past that a check from a new address is still answered (as STUN wants: one
 response for one request), and nothing more is sent there.
+
+``gathering(...)`` is ``host_addresses`` with two more choices for the same block:
+
+- ``announced`` (the server's ``--announced-address``): a host candidate on a private address is
+  offered under the public address a 1:1 NAT maps to it. The socket stays bound to the private
+  address; only what the SDP says changes.
+- ``relays`` (the app, with the TURN credentials its server handed out): a relayed candidate
+  from each TURN server at once (``rtcseam.relay``), beside the host candidates.
 """
 
 from __future__ import annotations
@@ -31,12 +39,16 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ipaddress
-from collections.abc import Iterable, Iterator
+import socket
+from collections.abc import Iterable, Iterator, Mapping
 
 import aioice.ice
 
+from .relay import Relay, relay_candidates
+
 _original = aioice.ice.get_host_addresses
 _check_incoming = aioice.ice.Connection.check_incoming
+_component_candidates = aioice.ice.Connection.get_component_candidates
 
 #: Peer-reflexive candidates one ICE connection learns at most (a client behind a NAT needs one
 #: or two: its mapped address for each of its host candidates the server can reach).
@@ -45,6 +57,12 @@ MAX_PEER_REFLEXIVE = 8
 #: The host addresses the current caller wants gathered; None: aioice's own choice.
 _wanted: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "parley_ice_host_addresses", default=None)
+#: private address -> the public address offered for it (``--announced-address``)
+_announced: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "parley_ice_announced", default=None)
+#: the TURN servers to allocate a relayed candidate on
+_relays: contextvars.ContextVar[tuple[Relay, ...]] = contextvars.ContextVar(
+    "parley_ice_relays", default=())
 
 
 def _host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
@@ -64,11 +82,33 @@ def _bounded_check_incoming(self: aioice.ice.Connection, message, addr, protocol
     _check_incoming(self, message, addr, protocol)
 
 
+async def _gathered(self: aioice.ice.Connection, component: int, addresses: list[str],
+                    timeout: int = 5) -> list:
+    relays = _relays.get()
+    if relays:  # ours, every one of them, instead of aioice's single TURN server
+        turn_server, self.turn_server = self.turn_server, None
+        try:
+            candidates = await _component_candidates(self, component, addresses, timeout)
+        finally:
+            self.turn_server = turn_server
+        candidates += await relay_candidates(self, component, relays, timeout)
+    else:
+        candidates = await _component_candidates(self, component, addresses, timeout)
+    announced = _announced.get()
+    if announced:
+        for candidate in candidates:
+            if candidate.type == "host" and candidate.host in announced:
+                candidate.host = announced[candidate.host]  # the socket stays on the private one
+    return candidates
+
+
 def install() -> None:
     """Put the per-caller choice in aioice's place (again, if something put the original back),
-    and bound the peer-reflexive candidates each connection learns."""
+    bound the peer-reflexive candidates each connection learns, and gather with the caller's
+    announced addresses and relays."""
     aioice.ice.get_host_addresses = _host_addresses
     aioice.ice.Connection.check_incoming = _bounded_check_incoming
+    aioice.ice.Connection.get_component_candidates = _gathered
 
 
 def checked(addresses: Iterable[str] | None) -> tuple[str, ...] | None:
@@ -81,16 +121,39 @@ def checked(addresses: Iterable[str] | None) -> tuple[str, ...] | None:
     return addresses
 
 
+def checked_announced(announced: Mapping[str, str] | None) -> dict[str, str] | None:
+    """``announced`` (private -> public address) as a dict; ValueError for what is not an IP
+    address."""
+    if not announced:
+        return None
+    for private, public in announced.items():
+        ipaddress.ip_address(private)
+        ipaddress.ip_address(public)
+    return dict(announced)
+
+
 @contextlib.contextmanager
-def host_addresses(addresses: Iterable[str] | None) -> Iterator[None]:
-    """Gather exactly ``addresses`` (None: aioice's choice) inside the block: in this context
-    and the tasks started from it, nowhere else."""
+def gathering(addresses: Iterable[str] | None, *, announced: Mapping[str, str] | None = None,
+              relays: Iterable[Relay] = ()) -> Iterator[None]:
+    """Inside the block (this context and the tasks started from it, nowhere else): gather
+    exactly ``addresses`` (None: aioice's choice), offer a host candidate on a private address
+    of ``announced`` under its public address, and ask each of ``relays`` for a relayed
+    candidate."""
     install()
-    token = _wanted.set(checked(addresses))
+    tokens = (_wanted.set(checked(addresses)), _announced.set(checked_announced(announced)),
+              _relays.set(tuple(relays)))
     try:
         yield
     finally:
-        _wanted.reset(token)
+        _relays.reset(tokens[2])
+        _announced.reset(tokens[1])
+        _wanted.reset(tokens[0])
+
+
+def host_addresses(addresses: Iterable[str] | None) -> contextlib.AbstractContextManager[None]:
+    """Gather exactly ``addresses`` (None: aioice's choice) inside the block: in this context
+    and the tasks started from it, nowhere else."""
+    return gathering(addresses)
 
 
 def set_host_addresses(addresses: Iterable[str] | None) -> None:
@@ -98,3 +161,17 @@ def set_host_addresses(addresses: Iterable[str] | None) -> None:
     task and the tasks it starts): for a task that does nothing else, such as a test."""
     install()
     _wanted.set(checked(addresses))
+
+
+def unbindable(addresses: Iterable[str]) -> list[str]:
+    """Those of ``addresses`` no UDP socket can be bound to here (not an address of this
+    machine): ICE on them would fail every call."""
+    found = []
+    for address in addresses:
+        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind((address, 0))
+            except OSError:
+                found.append(address)
+    return found

@@ -65,7 +65,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     on it fails here. A data dir that cannot be written (read-only, full) fails here too; both
     with a :class:`~server.config.DataDirError` that says so in a sentence."""
     clock = clock or SystemClock()
-    peers = ForwardingPeers(config.ice_addresses)  # what the forwarding unit offers peers
+    peers = ForwardingPeers(config.ice_addresses, config.announced)  # what the forwarding unit offers peers
     with using_data_dir(config.data_dir):
         ensure_data_dir(config.data_dir)
     lock = DataDirLock.acquire(config.data_dir)

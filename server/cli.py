@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -11,6 +12,8 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from rtcseam.ice import unbindable
 
 from .app import start_server
 from .config import (
@@ -28,6 +31,10 @@ from .sfu import seam
 from .store import StoreError
 from .store_open import is_postgres
 from .tls import certificate_fingerprint
+from .turn import check_turn_url
+
+#: Where the TURN secret may come from instead of the command line (which others can read).
+TURN_SECRET_ENV = "PARLEY_TURN_SECRET"
 
 log = logging.getLogger("parley.server")
 
@@ -47,6 +54,20 @@ def _public_host(text: str) -> str:
     if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
     return text
+
+
+def _ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IP address") from None
+
+
+def _turn_url(text: str) -> str:
+    try:
+        return check_turn_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _minutes(text: str) -> float:
@@ -109,6 +130,19 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     parser.add_argument("--ice-address", dest="ice_addresses", action="extend", nargs="+",
                         metavar="ADDR", default=None,
                         help="address offered to clients for media; repeatable (default 127.0.0.1)")
+    parser.add_argument("--announced-address", dest="announced_addresses", action="append",
+                        type=_ip, default=None, metavar="PUBLIC",
+                        help="behind a 1:1 NAT (a cloud VM): the public address that reaches the "
+                        "--ice-address given in the same place; the server binds the private one "
+                        "and offers this one to clients; repeatable")
+    parser.add_argument("--turn-server", dest="turn_servers", action="append", type=_turn_url,
+                        default=None, metavar="URL",
+                        help="a TURN server clients may relay media through when their network "
+                        "blocks UDP: turn:HOST:3478, turn:HOST:3478?transport=tcp, "
+                        "turns:HOST:443?transport=tcp; repeatable, needs --turn-secret")
+    parser.add_argument("--turn-secret", default=None, metavar="SECRET",
+                        help=f"the secret shared with the TURN server (coturn's "
+                        f"static-auth-secret); default ${TURN_SECRET_ENV}")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
     parser.add_argument("--public-tls", action="store_true",
@@ -147,6 +181,15 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
+    ice_addresses = args.ice_addresses or ["127.0.0.1"]
+    announced = args.announced_addresses or []
+    if len(announced) > len(ice_addresses):
+        parser.error("each --announced-address goes with the --ice-address in the same place: "
+                     "give the private address it maps to with --ice-address")
+    turn_secret = args.turn_secret or environ.get(TURN_SECRET_ENV, "").strip() or None
+    if args.turn_servers and not turn_secret:
+        parser.error(f"--turn-server needs --turn-secret (or ${TURN_SECRET_ENV}): the secret "
+                     "the TURN server checks credentials with")
     return ServerConfig(
         max_meeting_seconds=args.max_meeting_minutes,
         empty_timeout_seconds=args.empty_minutes,
@@ -155,7 +198,10 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         port=args.port,
         data_dir=(args.data_dir or data_dir).expanduser(),
         api_key=api_key_from(environ),
-        ice_addresses=args.ice_addresses or ["127.0.0.1"],
+        ice_addresses=ice_addresses,
+        announced_addresses=announced,
+        turn_servers=tuple(args.turn_servers or ()),
+        turn_secret=turn_secret if args.turn_servers else None,
         public_host=args.public_host,
         public_tls=args.public_tls,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,
@@ -209,10 +255,21 @@ def _add_store_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 #: Exit codes: 0 a clean stop; 1 the server could not start (a port in use, a bad certificate);
-#: 2 its data dir cannot be used (another server holds it, read-only, full); argparse's usage
-#: errors are 2 as well.
+#: 2 its data dir cannot be used (another server holds it, read-only, full) or an ICE address
+#: is not one of this machine's; argparse's usage errors are 2 as well.
 EXIT_CANNOT_START = 1
 EXIT_DATA_DIR = 2
+EXIT_CONFIG = 2
+
+
+def ice_address_problem(config: ServerConfig) -> str | None:
+    """One sentence when an ``--ice-address`` cannot be bound here (every call would fail)."""
+    missing = unbindable(config.ice_addresses)
+    if not missing:
+        return None
+    return (f"--ice-address {', '.join(missing)} is not an address of this machine (behind a 1:1 "
+            "NAT, give the private address with --ice-address and the public one with "
+            "--announced-address).")
 
 
 def _watch_stdin(on_closed) -> None:
@@ -250,6 +307,10 @@ async def serve(config: ServerConfig, exit_with_stdin: bool = False) -> int:
     if exit_with_stdin:
         _watch_stdin(lambda: loop.call_soon_threadsafe(request_shutdown))
 
+    problem = ice_address_problem(config)
+    if problem is not None:
+        print(f"parley-server: cannot start: {problem}", file=sys.stderr, flush=True)
+        return EXIT_CONFIG
     try:
         with using_data_dir(config.data_dir):
             api_key, created = resolve_api_key(config)

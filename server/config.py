@@ -52,6 +52,14 @@ class ServerConfig:
     data_dir: Path
     #: Addresses the media side offers to clients as ICE candidates.
     ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    #: Behind a 1:1 NAT (a cloud VM): the public address each of ``ice_addresses`` is reached
+    #: at, in the same order (``--announced-address``). The server binds the private address
+    #: and offers the public one in every candidate.
+    announced_addresses: list[str] = field(default_factory=list)
+    #: TURN servers handed to clients (``--turn-server``), with credentials made from
+    #: ``turn_secret`` (coturn's ``static-auth-secret``); see server/turn.py.
+    turn_servers: tuple[str, ...] = ()
+    turn_secret: str | None = None
     #: None: a key generated once into data_dir/api_key (parley-server gives $PARLEY_API_KEY).
     api_key: str | None = None
     token_ttl_seconds: int = 24 * 3600
@@ -137,6 +145,12 @@ class ServerConfig:
         if self.connections_per_address < 0:
             raise ValueError("connections_per_address must be 0 (no cap) or more")
         object.__setattr__(self, "webhook_retry_delays", tuple(self.webhook_retry_delays))
+        if len(self.announced_addresses) > len(self.ice_addresses):
+            raise ValueError("each announced address goes with one ICE address: give as many "
+                             "--ice-address as --announced-address, in the same order")
+        object.__setattr__(self, "turn_servers", tuple(self.turn_servers))
+        if self.turn_servers and not self.turn_secret:
+            raise ValueError("TURN servers need the secret they share with this server (--turn-secret)")
         if self.chat_retention_days is not None and not 0 <= self.chat_retention_days < 1e6:
             raise ValueError("chat_retention_days must be 0 or more (or None: kept)")
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -149,6 +163,11 @@ class ServerConfig:
     def tls(self) -> bool:
         """Whether the server speaks TLS (https, wss; join URLs ``parleys://``)."""
         return self.tls_cert is not None
+
+    @property
+    def announced(self) -> dict[str, str]:
+        """ICE address -> the public address offered for it (empty: each offered as it is)."""
+        return dict(zip(self.ice_addresses, self.announced_addresses))
 
 
 def host_port(host: str, port: int) -> str:

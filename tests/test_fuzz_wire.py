@@ -81,6 +81,8 @@ FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "emoji": st.sampled_from(REACTIONS),
     "before": st.integers(1, 2**64),  # chat_history_request: a message id
     "limit": st.integers(1, MAX_CHAT_PAGE),
+    "urls": st.lists(st.sampled_from(["turn:127.0.0.1:3478", "turn:127.0.0.1:3478?transport=tcp",
+                                      "turns:relay.example:443?transport=tcp"]), min_size=1, max_size=3),
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from desktop.hosting import HostedServer, HostingFailed, child_environment
+from desktop.hosted_server import HostedServer, HostingFailed, child_environment
 from support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ async def test_the_hosted_server_stops_by_itself_when_the_app_dies(tmp_path: Pat
     app = subprocess.Popen(
         [sys.executable, "-c", (
             "import asyncio, os, signal, sys\n"
-            "from desktop.hosting import HostedServer, child_environment\n"
+            "from desktop.hosted_server import HostedServer, child_environment\n"
             "async def main():\n"
             f"    hosted = HostedServer({str(tmp_path / 'data')!r}, environ=child_environment(os.environ))\n"
             "    await hosted.start_meeting('Ada')\n"

@@ -6,7 +6,7 @@ docs/protocol.md documents each one with an example; keep the two together.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from .limits import (
@@ -95,6 +95,9 @@ class AttendeeInfo:
     content: bool = False
     #: when this attendee raised their hand (ISO 8601 UTC); None: not raised
     hand_raised_at: str | None = None
+    #: it publishes, but its publishing media connection has not connected (yet, or since it
+    #: came back): nothing it sends reaches the server, whatever its signal strength says
+    connecting: bool = False
 
     def __post_init__(self) -> None:
         if not self.attendee_id:
@@ -145,6 +148,21 @@ class VolumeInfo:
             raise ValueError("volume must be between 0 and 1")
         if self.signal_strength not in (0.0, 0.5, 1.0):
             raise ValueError("signal_strength is 0, 0.5 or 1")
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """A TURN server the receiver may relay its media through (WebRTC's ``RTCIceServer``), with
+    credentials made for it alone that stop working at the time in their ``username``
+    (the TURN REST API scheme: ``"<expiry unix time>:<attendee id>"``)."""
+
+    urls: list[str]
+    username: str
+    credential: str
+
+    def __post_init__(self) -> None:
+        if not self.urls or not all(u.startswith(("turn:", "turns:")) for u in self.urls):
+            raise ValueError("urls are turn: or turns: URLs")
 
 
 @dataclass(frozen=True)
@@ -361,6 +379,9 @@ class Joined(Message):
     #: the server's clock when it sent this (ISO 8601 UTC): clients count down from
     #: ``meeting.timer_ends_at`` corrected by their offset to it
     server_time: str | None = None
+    #: TURN servers to gather relayed candidates from (``--turn-server``), with fresh
+    #: credentials at every join; empty: media goes straight to the server's addresses
+    ice_servers: list[IceServer] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -513,7 +534,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 
 __all__ = [
     "CONTENT_SUFFIX", "content_attendee_id", "content_owner", "signal_strength", "display_name", "name_forbids",
-    "AttendeeInfo", "ChatInfo", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
+    "AttendeeInfo", "ChatInfo", "IceServer", "MeetingInfo", "TrackInfo", "VideoSlots", "VolumeInfo", "Message", "Kind",
     *[cls.__name__ for cls in CLIENT_MESSAGES + SERVER_MESSAGES],
     "CLIENT_MESSAGES", "SERVER_MESSAGES", "MESSAGE_TYPES",
 ]

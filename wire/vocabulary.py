@@ -47,6 +47,7 @@ class EndReason(StrEnum):
     REPLACED = "replaced"              # the same attendee joined from another connection
     DISCONNECTED = "disconnected"      # the socket dropped and the seat's grace ran out
     CONNECTION_LOST = "connection_lost"  # the app's own: it could not get back
+    MEDIA_BLOCKED = "media_blocked"    # the app's own: it got in, but no media connection ever did
 
 
 class ModerationAction(StrEnum):

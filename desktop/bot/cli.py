@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--no-echo-cancellation", dest="echo_cancellation", action="store_false",
                         help="with --room: turn echo cancellation off")
     parser.add_argument("--voice-seed", type=int, help="with --room: which synthetic voice")
+    parser.add_argument("--media-timeout", type=float, default=None, metavar="SECONDS",
+                        help="a media connection not connected this long has failed; after 3 joins "
+                        "like that the bot ends with media_blocked (default 15)")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
     if args.room is not None:
@@ -62,7 +65,7 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
                       args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand,
-                      args.room, args.echo_cancellation, args.voice_seed), args.json
+                      args.room, args.echo_cancellation, args.voice_seed, args.media_timeout), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:

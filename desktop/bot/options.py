@@ -32,6 +32,8 @@ class BotOptions:
     room: str | None = None
     echo_cancellation: bool = True
     voice_seed: int | None = None  # which synthetic voice (None: one derived from the name)
+    #: a media connection not connected this long has failed (session/link.py); None: the default
+    media_timeout: float | None = None
 
 
 def parse_room(room: str) -> tuple[str, float | None]:

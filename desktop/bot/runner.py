@@ -56,6 +56,7 @@ class Bot:
             volume_source=(lambda: media.mic_level) if media is not None else
             (lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0),
             trust=MemoryTrustStore(),  # the bot trusts what the system verifies, nothing more
+            **({"media_connect_seconds": options.media_timeout} if options.media_timeout else {}),
         )
         self._t0 = 0.0
         self.session.on(VideoFrameReceived, self._on_video)

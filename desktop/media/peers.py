@@ -13,8 +13,9 @@ from collections.abc import Callable
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from rtcseam.ice import host_addresses
+from rtcseam.ice import gathering
 from rtcseam.peer import close_bounded
+from rtcseam.relay import Relay
 
 from . import seam
 from .audio_receive import AudioReceiveTrack
@@ -31,7 +32,8 @@ OPUS_FEC_LOSS = 10
 
 
 def _configuration() -> RTCConfiguration:
-    # Never a STUN server: aiortc would add a public one by default.
+    # Never a STUN server: aiortc would add a public one by default. TURN relays are gathered
+    # through rtcseam.ice (all of them; aiortc would use only the first).
     return RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
@@ -49,9 +51,10 @@ class PublishConnection:
 
     def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  audio: bool = True, video: bool = True,
-                 ice_addresses: tuple[str, ...] | None = None) -> None:
+                 ice_addresses: tuple[str, ...] | None = None, relays: tuple[Relay, ...] = ()) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
+        self._relays = relays  # TURN servers to gather relayed candidates from
         self.microphone = microphone
         self.camera = camera
         self._video_sender: RTCRtpSender | None = None
@@ -71,7 +74,7 @@ class PublishConnection:
 
     async def offer(self) -> str:
         offer = await self.pc.createOffer()
-        with host_addresses(self._ice_addresses):
+        with gathering(self._ice_addresses, relays=self._relays):
             await self.pc.setLocalDescription(offer)
         return self.pc.localDescription.sdp
 
@@ -114,9 +117,11 @@ class ReceiveConnection:
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
                  on_counted: Callable[[str, str], None] | None = None,
                  audio_jitter_buffer: bool = True,
-                 ice_addresses: tuple[str, ...] | None = None, video_path: bool = True) -> None:
+                 ice_addresses: tuple[str, ...] | None = None, relays: tuple[Relay, ...] = (),
+                 video_path: bool = True) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
+        self._relays = relays  # TURN servers to gather relayed candidates from
         self._on_track = on_track
         self._on_counted = on_counted
         self._audio_jitter_buffer = audio_jitter_buffer
@@ -184,7 +189,7 @@ class ReceiveConnection:
                 if transceiver.kind in PREFERRED_MIME and transceiver.currentDirection is None:
                     _prefer_codecs(transceiver)
             answer = await self.pc.createAnswer()
-            with host_addresses(self._ice_addresses):
+            with gathering(self._ice_addresses, relays=self._relays):
                 await self.pc.setLocalDescription(answer)
             return self.pc.localDescription.sdp
 

@@ -14,8 +14,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from wire import EndReason, ErrorCode, Join, Joined, MeetingEnded, Message, ProtocolError, ServerRestarting
+from wire import EndReason, ErrorCode, Join, Joined, Leave, MeetingEnded, Message, ProtocolError, ServerRestarting
 
+from ..media.ice import IceRoute
 from ..signalling import rest
 from ..signalling.client import JoinUrl, SignallingClient
 from ..signalling.tls import TrustStore, UntrustedCertificate
@@ -32,6 +33,12 @@ RECONNECT_BUDGET = 120.0
 #: Capped at 1 s so that a network that comes back is used within about a second (a join is
 #: one small WebSocket exchange: cheap for the server even when many retry).
 RECONNECT_DELAYS = (0.1, 0.25, 0.5, 1.0)
+#: A media connection that has not connected this long after it started has failed (aioice
+#: itself takes about a minute to give up when nothing answers its checks) ...
+MEDIA_CONNECT_SECONDS = 15.0
+#: ... and after this many joins in a row whose media never connected, the network is taken to
+#: block calls: the session ends with ``media_blocked`` instead of reconnecting for ever.
+MEDIA_ATTEMPTS = 3
 #: Joining again after these refusals may work a moment later; any other refusal is final.
 RETRYABLE = frozenset({ErrorCode.SERVER_RESTARTING, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR})
 
@@ -79,11 +86,16 @@ class LinkOwner(Protocol):
 class MeetingLink:
     def __init__(self, url: JoinUrl, name: str | None, *, trust: TrustStore, owner: LinkOwner,
                  table: MessageTable, tasks: TaskOwner, emit: Callable[[object], None],
-                 reconnect: bool = True, reconnect_budget: float = RECONNECT_BUDGET) -> None:
+                 reconnect: bool = True, reconnect_budget: float = RECONNECT_BUDGET,
+                 route: IceRoute | None = None, media_connect_seconds: float = MEDIA_CONNECT_SECONDS,
+                 media_attempts: int = MEDIA_ATTEMPTS) -> None:
         """``trust``: the certificates the user trusted; ``table``: who handles which message;
         ``reconnect``: after a drop, come back as the same attendee for up to
-        ``reconnect_budget`` seconds instead of ending with ``connection_lost``."""
+        ``reconnect_budget`` seconds instead of ending with ``connection_lost``; ``route``: where
+        each join's TURN servers (``joined.ice_servers``) go for the media connections;
+        ``media_connect_seconds``, ``media_attempts``: when the media is taken to be blocked."""
         self.url = url
+        self.route = route if route is not None else IceRoute()
         self.name = name
         self.trust = trust
         self.reconnect = reconnect
@@ -100,6 +112,10 @@ class MeetingLink:
         self._restart_hint: float | None = None  # the server said it restarts: wait this long first
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._signalling = self._new_signalling()
+        self.media_connect_seconds = media_connect_seconds
+        self.media_attempts = media_attempts
+        self._joins = 0  # joins so far (a reconnect is one more)
+        self._blocked_joins: set[int] = set()  # joins in a row whose media never connected
 
     def _new_signalling(self) -> SignallingClient:
         return SignallingClient(self.url.websocket_url, self._on_message, trust=self.trust)
@@ -138,6 +154,8 @@ class MeetingLink:
             Join(meeting_id=self.url.meeting_id, token=self.url.token, name=self.name))
         assert isinstance(joined, Joined)
         self._attendee_id = joined.attendee.attendee_id
+        self._joins += 1
+        self.route.use(joined.ice_servers)  # fresh TURN credentials for this join's connections
         return joined
 
     def start(self) -> None:
@@ -184,14 +202,48 @@ class MeetingLink:
 
     def watch_media(self, pc: Any, current: Callable[[], bool]) -> None:
         """A peer connection that fails (ICE lost the path) while it is ``current()`` is a drop
-        like a signalling one."""
+        like a signalling one; so is one that has not connected ``media_connect_seconds`` after
+        it started. When the media of ``media_attempts`` joins in a row never connected, the
+        network blocks calls (UDP dropped, no TURN that works): the session ends with
+        ``media_blocked``, which says so in words, instead of reconnecting for ever."""
+        join = self._joins
+        connected = False
 
         def changed() -> None:
-            if pc.connectionState == "failed" and current():
+            nonlocal connected
+            if pc.connectionState == "connected":
+                connected = True
+                self._blocked_joins.clear()  # this network carries media
+            elif pc.connectionState == "failed" and current():
                 logger.warning("session: a media connection failed; reconnecting")
-                self.connection_lost()
+                self._media_failed(join, connected)
+
+        async def deadline() -> None:
+            await asyncio.sleep(self.media_connect_seconds)
+            if not connected and current() and pc.connectionState not in ("connected", "failed", "closed"):
+                logger.warning("session: a media connection did not connect in %g s", self.media_connect_seconds)
+                self._media_failed(join, connected)
 
         pc.on("connectionstatechange", changed)
+        self._tasks.spawn(deadline())
+
+    def _media_failed(self, join: int, ever_connected: bool) -> None:
+        if not ever_connected:
+            self._blocked_joins.add(join)
+            if len(self._blocked_joins) >= self.media_attempts:
+                if not self._owner.closed and not self.reconnecting:
+                    self._tasks.spawn(self._give_up(EndReason.MEDIA_BLOCKED))
+                return
+        self.connection_lost()
+
+    async def _give_up(self, reason: str) -> None:
+        """Leave for good (the others see me go at once), ending with ``reason``."""
+        logger.warning("session: no media connection worked in %d joins: %s", len(self._blocked_joins), reason)
+        try:
+            await self.send(Leave())
+        except (ConnectionError, RuntimeError):
+            pass
+        await self._owner.on_link_lost(reason)
 
     async def _reconnect(self) -> None:
         """Keep the meeting on screen, and join again as the same attendee with backoff:

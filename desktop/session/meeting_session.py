@@ -43,7 +43,7 @@ from wire import (
     VolumeInfo,
 )
 
-from ..media.ice import ice_addresses_for
+from ..media.ice import IceRoute
 from ..media.stats import LinkStats
 from ..signalling.client import JoinUrl
 from ..signalling.tls import TrustStore, UntrustedCertificate
@@ -51,7 +51,7 @@ from .conversation import Conversation
 from .dispatch import MessageTable
 from .events import EventEmitter, MeetingLeft, Reconnected
 from .health import ConnectionHealthPolicy
-from .link import RECONNECT_BUDGET, JoinFailed, MeetingLink
+from .link import MEDIA_CONNECT_SECONDS, RECONNECT_BUDGET, JoinFailed, MeetingLink
 from .load_governor import by_priority
 from .participant import Participant
 from .ports import Speaker
@@ -92,6 +92,7 @@ class MeetingSession(EventEmitter):
         reconnect: bool = True,
         reconnect_budget: float = RECONNECT_BUDGET,
         stats_interval: float = STATS_INTERVAL,
+        media_connect_seconds: float = MEDIA_CONNECT_SECONDS,
         step_down: bool = False,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
@@ -101,7 +102,9 @@ class MeetingSession(EventEmitter):
         level 0..1, sent to the others as this attendee's volume indicator; ``clock``: wall
         time for the session timer's countdown (tests move it); ``reconnect``: when the
         connection drops, keep the meeting and come back as the same attendee (for up to
-        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``; ``step_down``:
+        ``reconnect_budget`` seconds) instead of ending with ``connection_lost``;
+        ``media_connect_seconds``: a media connection not connected this long has failed (a
+        few joins in a row like that end the session with ``media_blocked``); ``step_down``:
         pause the videos this computer cannot keep up with (session/load_governor.py)."""
         super().__init__()
         self.url = JoinUrl(join_url)
@@ -110,8 +113,12 @@ class MeetingSession(EventEmitter):
         self._closed = False
         self._tasks = TaskOwner("session")
         table = MessageTable()
+        #: the host addresses and TURN relays every media connection gathers with; the link
+        #: renews the relays' credentials at every join
+        self.route = IceRoute.for_host(self.url.host)
         self.link = MeetingLink(self.url, name, trust=trust, owner=self, table=table, tasks=self._tasks,
-                                emit=self.emit, reconnect=reconnect, reconnect_budget=reconnect_budget)
+                                emit=self.emit, reconnect=reconnect, reconnect_budget=reconnect_budget,
+                                route=self.route, media_connect_seconds=media_connect_seconds)
         self.roster = Roster(self.emit, clock, on_changed=lambda: self.screen_sharing.check_available(),
                              on_departed=lambda attendee_id: self.remote.forget(attendee_id),
                              on_me_updated=lambda me: self.publisher.on_me_updated(me))
@@ -119,12 +126,12 @@ class MeetingSession(EventEmitter):
             self.link, self, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             microphone=microphone, camera=camera, camera_on=camera_on, muted=muted,
             retry_camera_when_free=retry_camera_when_free, volume_source=volume_source,
-            ice_addresses=ice_addresses_for(self.url.host))
+            route=self.route)
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
-            ice_addresses=ice_addresses_for(self.url.host), expecting=self._someone_sends,
-            repair=self.link.connection_lost, priorities=self._video_priorities, step_down=step_down)
+            route=self.route, expecting=self._someone_sends, repair=self.link.connection_lost,
+            priorities=self._video_priorities, step_down=step_down)
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)
         self.conversation = Conversation(self.link, self.emit)
         for part in (self.roster, self.publisher, self.remote, self.conversation):

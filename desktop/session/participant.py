@@ -25,10 +25,13 @@ class Participant:
     content: bool = False
     #: when this participant raised their hand (ISO 8601 UTC); None: not raised
     hand_raised_at: str | None = None
+    #: they are in, but their sound and video do not reach the meeting (yet): show
+    #: "Connecting…", not their signal strength
+    connecting: bool = False
 
     @classmethod
     def from_wire(cls, info: AttendeeInfo) -> Participant:
         return cls(info.attendee_id, info.user_id, info.name, info.role, muted=info.muted,
                    video=info.video, mute_locked=info.mute_locked, content=info.content,
-                   hand_raised_at=info.hand_raised_at)
+                   hand_raised_at=info.hand_raised_at, connecting=info.connecting)
 

@@ -15,6 +15,7 @@ from aiortc import MediaStreamTrack
 
 from wire import Camera, CameraState, Capability, ErrorCode, Mute, ProtocolError, Publish, PublishAnswer, VideoAvailable
 
+from ..media.ice import IceRoute
 from ..media.peers import PublishConnection
 from ..media.sender_track import for_sending
 from .dispatch import MessageTable
@@ -53,10 +54,10 @@ class Publisher:
                  microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  camera_on: bool, muted: bool, retry_camera_when_free: bool,
                  volume_source: Callable[[], float] | None,
-                 ice_addresses: tuple[str, ...] | None = None) -> None:
+                 route: IceRoute | None = None) -> None:
         """``watch_media(pc, current)``: the link watches a peer connection for failure;
-        ``volume_source``: the microphone's current RMS level 0..1; ``ice_addresses``: the
-        host candidates to offer (media/ice.py)."""
+        ``volume_source``: the microphone's current RMS level 0..1; ``route``: the host
+        candidates to offer and the TURN relays to gather from (media/ice.py)."""
         self._signalling = signalling
         self._context = context
         self._tasks = tasks
@@ -70,7 +71,7 @@ class Publisher:
         self.muted = muted
         self.retry_camera_when_free = retry_camera_when_free
         self.volume_source = volume_source
-        self._ice_addresses = ice_addresses
+        self._route = route or IceRoute()
         self.connection: PublishConnection | None = None
         self._reporter = VolumeReporter()
         self._muted_speech_since: float | None = None
@@ -102,7 +103,7 @@ class Publisher:
         # stop them (aiortc stops a closing sender's track)
         connection = self.connection = PublishConnection(
             for_sending(self.microphone), for_sending(self.camera), audio=audio, video=video,
-            ice_addresses=self._ice_addresses)
+            ice_addresses=self._route.addresses, relays=self._route.relays)
         self._watch_media(connection.pc, lambda: connection is self.connection)
         connection.send_microphone(not self.muted)
         wants_video = video and self.wants_camera and self.camera is not None

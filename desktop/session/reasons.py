@@ -35,6 +35,10 @@ _REASONS: dict[str, str] = {
     EndReason.REMOVED: QT_TRANSLATE_NOOP("Reasons", "You were removed from the meeting."),
     EndReason.ENDED_BY_HOST: QT_TRANSLATE_NOOP("Reasons", "The host ended the meeting."),
     EndReason.CONNECTION_LOST: QT_TRANSLATE_NOOP("Reasons", "The connection to the meeting was lost."),
+    EndReason.MEDIA_BLOCKED: QT_TRANSLATE_NOOP(
+        "Reasons", "Your network seems to block calls: Parley reached the meeting, but no sound or "
+        "video could get through. Try another network, or ask the meeting's organiser about a "
+        "TURN server."),
     EndReason.REPLACED: QT_TRANSLATE_NOOP("Reasons", "You joined this meeting from another window or device."),
     EndReason.SERVER_SHUTDOWN: QT_TRANSLATE_NOOP("Reasons", "The meeting server shut down."),
     EndReason.TIMER_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "The time has run out."),

@@ -28,6 +28,7 @@ from aiortc import MediaStreamError, MediaStreamTrack
 
 from wire import SubscribeAnswer, SubscribeOffer, TrackInfo, TracksUpdated
 
+from ..media.ice import IceRoute
 from ..media.peers import ReceiveConnection
 from ..media.stats import LinkStats, StatsSampler
 from ..media.video_receive import VideoReceiveStats
@@ -61,16 +62,16 @@ class RemoteMedia:
                  watch_media: Callable[[Any, Callable[[], bool]], None],
                  heard: Callable[[str], None], speaker: Speaker | None, decode_video: bool,
                  stats_interval: float = STATS_INTERVAL,
-                 ice_addresses: tuple[str, ...] | None = None,
+                 route: IceRoute | None = None,
                  expecting: Callable[[], bool] = lambda: False, repair: Callable[[], None] = lambda: None,
                  priorities: Callable[[list[str]], list[str]] = lambda videos: videos,
                  step_down: bool = False) -> None:
         """``heard(attendee_id)``: sound arrived from them (who is talking);
         ``decode_video``: False is the light path (frames counted, not decoded);
-        ``ice_addresses``: the host candidates to offer (media/ice.py); ``expecting()``: someone
-        sends (unmuted or camera on), so silence is a stall; ``repair()``: reconnect the
-        receiving connection; ``priorities(videos)``: the videos most important first;
-        ``step_down``: pause videos when this computer cannot keep up."""
+        ``route``: the host candidates to offer and the TURN relays to gather from
+        (media/ice.py); ``expecting()``: someone sends (unmuted or camera on), so silence is a
+        stall; ``repair()``: reconnect the receiving connection; ``priorities(videos)``: the
+        videos most important first; ``step_down``: pause videos when this computer cannot keep up."""
         self._signalling = signalling
         self._uplink = uplink
         self._tasks = tasks
@@ -80,7 +81,7 @@ class RemoteMedia:
         self._heard = heard
         self.speaker = speaker
         self.decode_video = decode_video
-        self._ice_addresses = ice_addresses
+        self._route = route or IceRoute()
         self.connection: ReceiveConnection | None = None
         self._tracks: dict[str, TrackInfo] = {}  # mid -> what it carries
         self.stats_interval = stats_interval
@@ -115,7 +116,8 @@ class RemoteMedia:
         if self.connection is None:
             counted = None if self.decode_video else self._on_counted
             connection = self.connection = ReceiveConnection(self._on_track, on_counted=counted,
-                                                             ice_addresses=self._ice_addresses)
+                                                             ice_addresses=self._route.addresses,
+                                                             relays=self._route.relays)
             self._watch_media(connection.pc, lambda: connection is self.connection)
         self._account()
         self._tracks = {t.mid: t for t in offer.tracks}

@@ -31,7 +31,7 @@ from wire import (
 
 __all__ = ["CONTENT_SUFFIX", "ScreenShare", "ShareRefused", "content_attendee_id", "content_owner"]
 
-from ..media.ice import ice_addresses_for
+from ..media.ice import IceRoute
 from ..media.peers import PublishConnection
 from ..media.sender_track import SenderTrack
 from ..signalling.client import JoinUrl, SignallingClient
@@ -84,8 +84,10 @@ class ScreenShare:
             # the capture outlives this connection (a share resumed after a reconnect); whoever
             # ends the share for good stops it
             audio = SenderTrack(self.audio) if self.audio is not None else None
+            route = IceRoute.for_host(self.url.host)
+            route.use(joined.ice_servers)  # the share's own TURN credentials
             self._publish = PublishConnection(audio, SenderTrack(self.track), audio=audio is not None, video=True,
-                                              ice_addresses=ice_addresses_for(self.url.host))
+                                              ice_addresses=route.addresses, relays=route.relays)
             answer = await self._signalling.request(
                 Publish(sdp=await self._publish.offer(), audio=audio is not None))
             assert isinstance(answer, PublishAnswer)

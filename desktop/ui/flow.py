@@ -39,14 +39,17 @@ from .start_window import StartWindow
 from ..tasks import TaskOwner
 from .theme import apply_theme
 from .trust_dialog import TrustDialog
+from .hosting_prompt import choose_reach, invite_caption
+from ..hosting import Reach
 
 logger = logging.getLogger(__name__)
 
 #: First-run window sizes (after that, each window comes back where the user left it).
 DEFAULT_SIZES = {"StartWindow": (600, 560), "LobbyWindow": (1040, 620), "CallWindow": (1200, 760)}
 
-#: Starts a meeting on this computer: returns (the host's join link, an invite link).
-LocalHost = Callable[[str], Awaitable[tuple[str, str]]]
+#: Starts a meeting on this computer: (the host's name, ``reach=``) -> (the host's join link, an
+#: invite link).
+LocalHost = Callable[..., Awaitable[tuple[str, str]]]
 
 
 class SessionFactory(Protocol):
@@ -109,6 +112,7 @@ class AppFlow(QObject):
         self.controller: CallController | None = None  # the call, from the join to its end
         self.join_url: str | None = None
         self.invite_url: str | None = None
+        self.invite_reach = Reach.THIS_COMPUTER  # where the invite link works
         self._joining = False
         self._quitting = False
         self.switch_box: QMessageBox | None = None
@@ -117,7 +121,8 @@ class AppFlow(QObject):
         self.start_window.join_requested.connect(self.open_lobby)
         self.start_window.settings_requested.connect(self.open_settings)
         self.start_window.about_requested.connect(self.open_about)
-        self.start_window.host_requested.connect(lambda: self.tasks.spawn(self.host_meeting()))
+        self.start_window.host_requested.connect(lambda: choose_reach(  # asks before opening up
+            self.start_window, self.start_window.network_host.isChecked(), lambda r: self.tasks.spawn(self.host_meeting(r))))
         self.start_window.host_button.setVisible(local_host is not None)
         self.start_window.installEventFilter(self)
         self._apply_default_server()
@@ -258,12 +263,12 @@ class AppFlow(QObject):
 
     # --- start window -> lobby --------------------------------------------------------------------
 
-    async def host_meeting(self) -> None:
-        """Start a meeting on this computer and go to its lobby, with an invite link to share."""
+    async def host_meeting(self, reach: Reach = Reach.THIS_COMPUTER) -> None:
+        """Start a meeting on this computer (for ``reach``) and go to its lobby, with an invite link to share."""
         assert self.local_host is not None
         self.start_window.set_busy(True, self.tr("Starting a meeting on this computer…"))
         try:
-            host_url, invite_url = await self.local_host(self.settings.name or self.tr("Host"))
+            host_url, invite_url = await self.local_host(self.settings.name or self.tr("Host"), reach=reach)
         except Exception as exc:
             logger.exception("could not start a local meeting")
             self.start_window.set_busy(False)
@@ -271,7 +276,7 @@ class AppFlow(QObject):
             return
         self.start_window.set_busy(False)
         self.start_window.show_notice("")
-        self.invite_url = invite_url
+        self.invite_url, self.invite_reach = invite_url, reach
         self.open_lobby(host_url)
 
     def open_lobby(self, join_url: str) -> None:
@@ -292,6 +297,7 @@ class AppFlow(QObject):
         lobby.show_error("")
         lobby.set_busy(False)
         lobby.set_invite(self.invite_url)
+        lobby.invite_label.setText(invite_caption(self.invite_reach))  # where the link works
         lobby.set_choices(self.options.name or self.settings.name,
                           self.settings.flag("camera_on"), self.settings.flag("mic_on"))
         lobby.set_preview_name(lobby.name.text())

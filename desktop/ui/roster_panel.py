@@ -56,6 +56,7 @@ class RosterRow(QFrame):
         self.hand.setVisible(False)
         self.hand_raised_at: str | None = None
         self.signal = QLabel()
+        self._strength: float | None = None  # the latest signal strength the server sent
         self.volume = QProgressBar(textVisible=False, maximum=100, objectName="meter")
         self.volume.setFixedSize(56, 6)
         self.volume.setAccessibleName(self.tr("Volume"))
@@ -78,10 +79,13 @@ class RosterRow(QFrame):
     def show_info(self, info, is_me: bool) -> None:
         self.name.setText(self.tr("{name} (you)").format(name=info.name) if is_me else info.name)
         role = role_name(info.role)
+        if getattr(info, "connecting", False):  # in, but their sound and video do not get through
+            role = self.tr("{role} · connecting…").format(role=role)
         self.role.setText(self.tr("{role} · muted by a host").format(role=role) if info.mute_locked else role)
         self.mic.setPixmap(pixmap("mic-off" if info.muted else "mic", 16, "#dc2626" if info.muted else None))
         self.camera.setPixmap(pixmap("camera" if info.video else "camera-off", 16))
         self._info = info
+        self._show_signal()
         self.hand_raised_at = getattr(info, "hand_raised_at", None)
         self.hand.setVisible(bool(self.hand_raised_at))
         if self.lower_hand_action is not None:
@@ -102,14 +106,25 @@ class RosterRow(QFrame):
             parts.append(self.tr("sharing their screen"))
         if self.hand_raised_at:
             parts.append(self.tr("hand raised"))
+        if getattr(info, "connecting", False):
+            parts.append(self.tr("connecting"))
         self.setAccessibleName(", ".join(parts))
 
     def show_volume(self, volume: float, signal_strength: float) -> None:
         self.volume.setValue(int(volume * 100))
-        colour = "#22c55e" if signal_strength >= 1 else "#f59e0b" if signal_strength >= 0.5 else "#dc2626"
-        self.signal.setPixmap(pixmap("signal", 16, colour))
-        self.signal.setToolTip({1.0: self.tr("Good connection"), 0.5: self.tr("Some packet loss"),
-                                0.0: self.tr("Poor connection")}.get(signal_strength, ""))
+        self._strength = signal_strength
+        self._show_signal()
+
+    def _show_signal(self) -> None:
+        strength = self._strength
+        if getattr(getattr(self, "_info", None), "connecting", False):
+            self.signal.setPixmap(pixmap("signal", 16, "#9ca3af"))  # no bars: nothing gets through yet
+            self.signal.setToolTip(self.tr("Connecting…"))
+        elif strength is not None:
+            colour = "#22c55e" if strength >= 1 else "#f59e0b" if strength >= 0.5 else "#dc2626"
+            self.signal.setPixmap(pixmap("signal", 16, colour))
+            self.signal.setToolTip({1.0: self.tr("Good connection"), 0.5: self.tr("Some packet loss"),
+                                    0.0: self.tr("Poor connection")}.get(strength, ""))
 
 
 class RosterPanel(QWidget):

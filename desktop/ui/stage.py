@@ -61,6 +61,7 @@ class Stage(QObject):
         else:
             tile.set_name(info.name)
         tile.set_muted(info.muted)
+        tile.set_connecting(getattr(info, "connecting", False))
         tile.set_video_on(info.video)
         if not info.video:
             tile.set_frame(None)

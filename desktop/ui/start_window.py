@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -91,6 +92,9 @@ class StartWindow(QWidget):
         self.host_button.setAccessibleName(self.tr("Start a meeting on this computer"))
         self.host_button.setToolTip(self.tr("Start a meeting here and invite others with a link"))
         layout.addWidget(self.host_button)
+        # off: the meeting's link works on this computer only; on: asked first (hosting_prompt.py)
+        self.network_host = QCheckBox(self.tr("Accept people from this network (same Wi-Fi or office)"))
+        layout.addWidget(self.network_host)
 
         self.settings_button = QToolButton(text=self.tr("Settings"), objectName="link")
         self.settings_button.setAccessibleName(self.tr("Settings"))

@@ -101,6 +101,7 @@ class VideoTile(QWidget):
         self.reaction: str | None = None  # shown for a few seconds over the picture
         self.quality: float | None = None
         self.paused: str | None = None  # why their video is paused on my side (a reason code), or None
+        self.connecting = False  # in the meeting, but their sound and video do not get through
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
         self._frame = None
@@ -200,6 +201,12 @@ class VideoTile(QWidget):
             self._update_accessibility()
             self.update()
 
+    def set_connecting(self, connecting: bool) -> None:
+        if connecting != self.connecting:
+            self.connecting = connecting
+            self._update_accessibility()
+            self.update()
+
     def show_reaction(self, emoji: str | None, seconds: float = 3.0) -> None:
         """Show ``emoji`` large over the tile for a few seconds (None: clear it)."""
         self.reaction = emoji
@@ -242,9 +249,9 @@ class VideoTile(QWidget):
                 self.update()
 
     def _label(self) -> str:
-        """The name as shown: the self-view says it is you."""
+        """The name as shown: the self-view says it is you; someone still connecting says so."""
         if not self.self_view:
-            return self.name
+            return self.tr("{name} · connecting…").format(name=self.name) if self.connecting else self.name
         you = self.tr("You")
         if not self.name or self.name.strip().lower() in ("you", you.lower()):
             return you
@@ -272,7 +279,9 @@ class VideoTile(QWidget):
             states.append(self.tr("pinned"))
         if self.hand_raised:
             states.append(self.tr("hand raised"))
-        if self._quality_colour() is not None:
+        if self.connecting:
+            states.append(self.tr("connecting"))
+        elif self._quality_colour() is not None:
             states.append(self.tr("poor connection"))
         if self.paused is not None:
             states.append(self.paused_text())

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+176"/>
+        <location line="+190"/>
         <source>Guest</source>
-        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
+        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-97"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,7 +76,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -860,6 +860,39 @@
     </message>
 </context>
 <context>
+    <name>HostingPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
+        <source>Accept people from this network?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept people from this network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Invite link (works only on this network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invite link (works only on this computer)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IdleDialog</name>
     <message>
         <location filename="../../desktop/ui/idle_dialog.py" line="+23"/>
@@ -1324,6 +1357,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You joined this meeting from another window or device.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1463,7 +1501,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+176"/>
         <source>Mute</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1503,7 +1541,7 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-180"/>
+        <location line="-195"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1513,7 +1551,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Volume</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1533,12 +1571,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>{role} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{role} · muted by a host</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>muted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1568,7 +1611,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Good connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1822,7 +1875,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+57"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1835,7 +1888,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="+50"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1905,6 +1958,11 @@
     <message>
         <location line="+1"/>
         <source>Start a meeting here and invite others with a link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Accept people from this network (same Wi-Fi or office)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2006,7 +2064,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+235"/>
         <source>Video paused: your computer is busy</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2021,7 +2079,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
+        <source>{name} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>You</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2058,6 +2121,11 @@
     <message>
         <location line="+2"/>
         <source>hand raised</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+171"/>
-        <location line="+189"/>
+        <location filename="../../desktop/ui/flow.py" line="+176"/>
+        <location line="+190"/>
         <source>Guest</source>
-        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: returns (the host&apos;s join link, an invite link).</extracomment>
+        <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-97"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -76,7 +76,7 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
@@ -864,6 +864,39 @@
     </message>
 </context>
 <context>
+    <name>HostingPrompt</name>
+    <message>
+        <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
+        <source>Accept people from this network?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Accept people from this network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Invite link (works only on this network)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Invite link (works only on this computer)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IdleDialog</name>
     <message>
         <location filename="../../desktop/ui/idle_dialog.py" line="+23"/>
@@ -1329,6 +1362,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You joined this meeting from another window or device.</source>
         <translation>Sie haben an dieser Besprechung in einem anderen Fenster oder auf einem anderen Gerät teilgenommen.</translation>
     </message>
@@ -1468,7 +1506,7 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+176"/>
         <source>Mute</source>
         <translation>Stummschalten</translation>
     </message>
@@ -1509,7 +1547,7 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-180"/>
+        <location line="-195"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
@@ -1519,7 +1557,7 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Volume</source>
         <translation>Lautstärke</translation>
     </message>
@@ -1539,12 +1577,17 @@
         <translation>{name} (Sie)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>{role} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>{role} · muted by a host</source>
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>muted</source>
         <translation>stummgeschaltet</translation>
     </message>
@@ -1574,7 +1617,17 @@
         <translation>Hand gehoben</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Good connection</source>
         <translation>Gute Verbindung</translation>
     </message>
@@ -1829,7 +1882,7 @@
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+57"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
@@ -1842,7 +1895,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+49"/>
+        <location filename="../../desktop/ui/start_window.py" line="+50"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation>Offene Videobesprechungen. Fügen Sie einen Besprechungslink ein, um teilzunehmen.</translation>
     </message>
@@ -1913,6 +1966,11 @@
         <location line="+1"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation>Hier eine Besprechung starten und andere mit einem Link einladen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Accept people from this network (same Wi-Fi or office)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2013,7 +2071,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+235"/>
         <source>Video paused: your computer is busy</source>
         <translation>Video angehalten: Ihr Computer ist ausgelastet</translation>
     </message>
@@ -2028,7 +2086,12 @@
         <translation>Video angehalten</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
+        <source>{name} · connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>You</source>
         <translation>Sie</translation>
     </message>
@@ -2066,6 +2129,11 @@
         <location line="+2"/>
         <source>hand raised</source>
         <translation>Hand gehoben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>

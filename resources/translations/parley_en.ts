@@ -53,7 +53,7 @@
 <context>
     <name>RosterPanel</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/roster_panel.py" line="+229"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+244"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>People (%n)</numerusform>

@@ -42,6 +42,14 @@ class Publisher(Protocol):
         """The answer to the participant's offer; ProtocolError ``negotiation_failed`` when
         the offer cannot be used."""
 
+    @property
+    def connected(self) -> bool:
+        """The participant's media reaches the backend: the connection has connected (ICE and
+        DTLS) and not failed since. A backend without this reads as always connected."""
+
+    def on_connection_change(self, changed: Callable[[], None]) -> None:
+        """Call ``changed()`` whenever ``connected`` may have changed."""
+
     async def close(self) -> None: ...
 
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from wire import AttendeeInfo, Message
+from wire import AttendeeInfo, Message, ParticipantUpdated
 
 from ..clock import iso
 from ..store import AttendeeRecord
@@ -75,7 +76,31 @@ class Participant:
             mute_locked=self.mute_locked,
             content=self.is_content,
             hand_raised_at=iso(self.hand_raised_at),
+            connecting=self.connecting,
         )
+
+    @property
+    def connecting(self) -> bool:
+        """It publishes, but its media connection has not connected (yet, or again)."""
+        return self.publisher is not None and not getattr(self.publisher, "connected", True)
 
     def up(self, kind: str) -> PublishedTrack | None:
         return self.publisher.tracks.get(kind) if self.publisher else None
+
+
+def watch_connecting(participant: Participant, publisher: Publisher, seated: Callable[[], bool],
+                     broadcast: Callable[[Message], None]) -> None:
+    """Everyone hears when ``publisher``'s media starts (or stops) reaching the server: until
+    it does, the others show the person as connecting (``AttendeeInfo.connecting``).
+    ``seated()``: the participant is still in the room."""
+    watch = getattr(publisher, "on_connection_change", None)
+    if watch is None:  # a backend that cannot tell: always connected
+        return
+    told = [participant.connecting]
+
+    def changed() -> None:
+        if participant.publisher is publisher and seated() and participant.connecting != told[0]:
+            told[0] = participant.connecting
+            broadcast(ParticipantUpdated(participant.info()))
+
+    watch(changed)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from wire import AttendeeInfo, EndReason
 
 from ..config import ServerConfig
+from ..turn import TurnCredentials
 from ..events import MEETING_ENDED, ServerEvent
 from ..meetings import MeetingService
 from .media import PeerFactory
@@ -38,13 +39,15 @@ class RoomRegistry:
         #: the server is stopping: joins are refused
         self.draining = False
         self._closing: set[asyncio.Task] = set()  # rooms that ended, closing their connections
+        self._turn = TurnCredentials(config.turn_servers, config.turn_secret or "", meetings.now)
         meetings.show_live_participants(self.participants)
         meetings.events.subscribe(self._on_event)
 
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None:
-            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget)
+            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget,
+                                                  self._turn.for_attendee)
         self.empty_since.pop(meeting_id, None)
         return room
 

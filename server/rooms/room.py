@@ -27,6 +27,7 @@ from wire import (
     EndReason,
     Error,
     ErrorCode,
+    IceServer,
     Joined,
     MeetingEnded,
     MeetingInfo,
@@ -52,18 +53,20 @@ from ..meetings import MeetingService
 from ..store import AttendeeRecord
 from .chat import MeetingChat
 from .media import Desired, PeerFactory
-from .participant import Outbox, Participant
+from .participant import Outbox, Participant, watch_connecting
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
 
 
 class Room:
     """One live meeting. ``peers`` makes each participant's two peer connections (the media
-    backend); ``on_empty(meeting_id)`` is called when nobody is left."""
+    backend); ``on_empty(meeting_id)`` is called when nobody is left; ``ice_servers(attendee_id)``
+    are the TURN servers and fresh credentials each ``joined`` carries (server/turn.py)."""
 
-    def __init__(self, meeting_id: str, meetings: MeetingService, peers: PeerFactory,
-                 on_empty: Callable[[str], None]) -> None:
+    def __init__(self, meeting_id: str, meetings: MeetingService, peers: PeerFactory, on_empty: Callable[[str], None],
+                 ice_servers: Callable[[str], list[IceServer]] = lambda attendee_id: []) -> None:
         self.meeting_id = meeting_id
+        self._ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.meetings = meetings
         self._peers = peers
@@ -171,6 +174,7 @@ class Room:
                 capabilities=participant.capabilities,
                 video_slots=video_slots(self.participants.values()),
                 server_time=iso(self.meetings.now()),
+                ice_servers=self._ice_servers(participant.attendee_id),
             ),
             rid,
         )
@@ -341,6 +345,8 @@ class Room:
         elif request.video and "video" in publisher.tracks:
             video = "on" if take_video_slot(participant, self.participants.values()) else "video_unavailable"
         await self._resubscribe_all(exclude=participant)
+        watch_connecting(participant, publisher, lambda: not self._ended and self.participants.get(
+            participant.attendee_id) is participant, self.broadcast)
         self.broadcast(ParticipantUpdated(participant.info()))  # the publisher too: its own state
         return PublishAnswer(sdp=sdp, video=video)
 

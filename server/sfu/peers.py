@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from rtcseam.ice import checked, host_addresses
+from rtcseam.ice import checked, checked_announced, gathering
 from rtcseam.peer import close_bounded
 from wire import ErrorCode, ProtocolError, TrackInfo
 
@@ -54,11 +54,13 @@ def _prefer_codecs(transceiver, mime: dict[str, tuple[str, ...]] = PREFERRED_MIM
 class PublisherPeer:
     """Receives one participant's media; hands each track to the room as an UpTrack."""
 
-    def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...]) -> None:
+    def __init__(self, attendee_id: str, ice_addresses: tuple[str, ...],
+                 announced: dict[str, str] | None = None) -> None:
         self.attendee_id = attendee_id
         self.pc = RTCPeerConnection(_configuration())
         self.tracks: dict[str, UpTrack] = {}
         self._ice_addresses = ice_addresses
+        self._announced = announced
 
     async def answer(self, offer_sdp: str) -> str:
         """The answer to a participant's publishing offer, vetted first (offer.py): nothing of
@@ -86,7 +88,7 @@ class PublisherPeer:
                 seam.tap_receiver(receiver, up.on_packet, up.drop_packet)
                 self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
-            with host_addresses(self._ice_addresses):
+            with gathering(self._ice_addresses, announced=self._announced):
                 await self.pc.setLocalDescription(answer)
         except ProtocolError:
             raise
@@ -97,6 +99,13 @@ class PublisherPeer:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this offer: {exc}") from None
             raise
         return self.pc.localDescription.sdp
+
+    @property
+    def connected(self) -> bool:
+        return self.pc.connectionState == "connected"
+
+    def on_connection_change(self, changed: Callable[[], None]) -> None:
+        self.pc.on("connectionstatechange", changed)
 
     async def close(self) -> None:
         for up in self.tracks.values():
@@ -109,17 +118,19 @@ class PublisherPeer:
 
 class ForwardingPeers:
     """The forwarding unit as a room's peer factory (``server.rooms.media.PeerFactory``): its
-    connections offer exactly ``ice_addresses`` as host candidates (``--ice-address``)."""
+    connections offer exactly ``ice_addresses`` as host candidates (``--ice-address``), each
+    under its public address from ``announced`` if it has one (``--announced-address``)."""
 
-    def __init__(self, ice_addresses: list[str]) -> None:
+    def __init__(self, ice_addresses: list[str], announced: dict[str, str] | None = None) -> None:
         self._ice_addresses = checked(ice_addresses)  # ValueError for what is not an IP address
+        self._announced = checked_announced(announced)
 
     def publisher(self, attendee_id: str) -> PublisherPeer:
-        return PublisherPeer(attendee_id, self._ice_addresses)
+        return PublisherPeer(attendee_id, self._ice_addresses, self._announced)
 
     def subscriber(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                    send_tracks: Callable[[list[TrackInfo]], Awaitable[None]]) -> SubscriberPeer:
-        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses)
+        return SubscriberPeer(send_offer, send_tracks, self._ice_addresses, self._announced)
 
 
 @dataclass
@@ -133,9 +144,10 @@ class SubscriberPeer:
 
     def __init__(self, send_offer: Callable[[str, list[TrackInfo]], Awaitable[None]],
                  send_tracks: Callable[[list[TrackInfo]], Awaitable[None]],
-                 ice_addresses: tuple[str, ...]) -> None:
+                 ice_addresses: tuple[str, ...], announced: dict[str, str] | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._ice_addresses = ice_addresses
+        self._announced = announced
         self._send_offer = send_offer
         self._send_tracks = send_tracks
         self._sections: list[_Section] = []
@@ -191,7 +203,7 @@ class SubscriberPeer:
             tracks = self.tracks()
             if new_sections:
                 offer = await self.pc.createOffer()
-                with host_addresses(self._ice_addresses):
+                with gathering(self._ice_addresses, announced=self._announced):
                     await self.pc.setLocalDescription(offer)
                 self._offer_pending = True
                 self._told = self.tracks()

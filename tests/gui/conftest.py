@@ -10,7 +10,7 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from desktop.hosting import HostedServer, child_environment
+from desktop.hosted_server import HostedServer, child_environment
 from desktop.media.devices import DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
 from desktop.session.meeting_session import MeetingSession
