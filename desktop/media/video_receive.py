@@ -269,6 +269,7 @@ class FrameAssembler:
                     # be the keyframe: they stay (MAX_PENDING bounds them).
                     self._drop(lambda f: f.first is not None and not f.keyframe, skipped=False, whole=True)
                     return out
+                self._give_up_below(key.first)  # type: ignore[arg-type]
                 self._drop(lambda f: f.lowest < key.first, skipped=False)  # type: ignore[operator]
                 self.broken = False
                 out.append(self._release(key))
@@ -283,6 +284,7 @@ class FrameAssembler:
                 continue
             if key is not None and (frame is None or key.first > frame.first):  # type: ignore[operator]
                 # A complete keyframe behind the hole: skip to it at once.
+                self._give_up_below(key.first)  # type: ignore[arg-type]
                 self._drop(lambda f: f.lowest < key.first, skipped=True)  # type: ignore[operator]
                 out.append(self._release(key))
                 continue
@@ -297,10 +299,14 @@ class FrameAssembler:
             # (and stop asking for what is missing: a keyframe replaces it).
             self.broken = self.wants_keyframe = True
             self._hole_since = None
-            self.given_up.extend(s & 0xFFFF for s in range(self._next, max(self._have))  # type: ignore[arg-type]
-                                 if s not in self._have)
+            self._give_up_below(max(self._have))
             self._drop(lambda f: not f.complete and not (f.keyframe and f.first is not None), skipped=True)
             continue
+
+    def _give_up_below(self, limit: int) -> None:
+        """Stop asking for the packets missing before ``limit``: a keyframe replaces them."""
+        if self._next is not None:
+            self.given_up.extend(s & 0xFFFF for s in range(self._next, limit) if s not in self._have)
 
     def _hole(self) -> bool:
         """A packet is missing after the next expected one while later ones are here."""
