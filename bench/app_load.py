@@ -173,7 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.hog > 0:
         phases["hog"] = phase_figures(timeline, marks["hog"], marks["hog_end"])
     phases["after"] = phase_figures(timeline, marks["hog_end"], marks["end"])
-    back = next((line["t"] for line in timeline if line["t"] >= marks["hog_end"] and not line["busy"]), None)
+    during = [line for line in timeline if line["t"] < marks["hog_end"]]
+    if during and not during[-1]["busy"]:
+        back = marks["hog_end"]  # nothing was paused when the hog stopped
+    else:
+        back = next((line["t"] for line in timeline if line["t"] >= marks["hog_end"] and not line["busy"]), None)
     video = stats.get("video", {})
     decoded = sum(v["frames_decoded"] for v in video.values())
     audio = stats.get("audio", {})
@@ -190,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         "glass_to_glass_ms": {"p50_max": max((x["p50"] for x in latencies), default=None),
                               "p95_max": max((x["p95"] for x in latencies), default=None)} if latencies else None,
         "load_average": os.getloadavg(),
+        "lag_timeline": [(round(line["t"] - marks["start"], 1), round(line["lag_p99_ms"], 1), len(line["paused"]))
+                         for line in timeline],
     }
     for name, phase in phases.items():
         print(f"{name:>6}: loop lag p99 {phase.get('lag_p99_ms')} ms (max of 2-s p99s {phase.get('lag_max_of_p99s_ms')}); "
