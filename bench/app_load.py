@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                          for line in timeline],
     }
     for name, phase in phases.items():
-        print(f"{name:>6}: loop lag p99 {phase.get('lag_p99_ms')} ms (max of 2-s p99s {phase.get('lag_max_of_p99s_ms')}); "
+        print(f"{name:>6}: loop lag p99 {phase.get('lag_p99_ms')} ms (max of the recent p99s {phase.get('lag_max_of_p99s_ms')}); "
               f"tiles shown {phase.get('tiles_shown')} at min {phase.get('tile_fps_min')} / p50 {phase.get('tile_fps_p50')} fps; "
               f"paused at end {phase.get('tiles_paused_at_end')} (max {phase.get('paused_max')}); busy {phase.get('busy_share')}")
     print(f"loop lag over the run: {figures['loop_lag']}; decode {figures['decode_ms_per_frame']} ms a frame; "
