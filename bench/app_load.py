@@ -9,7 +9,7 @@ measure glass-to-glass from the stamped pictures) and the real app (``parley JOI
 --fake-devices``), the app pinned to core ``--core`` and everything else to the other cores.
 Three phases: ``--before`` seconds as is, ``--hog`` seconds with a CPU hog (a busy loop) pinned
 to the app's core, ``--after`` seconds once the hog stopped. It prints per phase: the event
-loop's lag (p99 and max of the app's 2-second p99s), the remote tiles' frame rates (those not
+loop's lag (p99 and max of the app's recent p99s, each over the last second), the remote tiles' frame rates (those not
 paused), how many were paused for load; over the run: the loop lag p50/p99/max, decode time per
 frame, damaged pictures withheld and frames skipped, the share of voice concealed, the time
 from the hog's end until every video was back, and the latency bots' glass-to-glass.
