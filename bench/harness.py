@@ -150,12 +150,15 @@ def stop_process(proc: subprocess.Popen, name: str, grace: float) -> None:
         pass
 
 
-def start_server(tmp: Path, key: str, timeout: float, port: int = 0) -> tuple[subprocess.Popen, str, Path]:
-    env = dict(os.environ, PARLEY_API_KEY=key)
+def start_server(tmp: Path, key: str, timeout: float, port: int = 0, host: str = "127.0.0.1",
+                 wrap: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, Path]:
+    """A parley-server listening (and gathering ICE) on ``host``; ``wrap``: a command prefix
+    that execs it (``ip netns exec NS``, so the PID is still the server's)."""
+    env = dict(os.environ, PARLEY_API_KEY=key, PYTHONPATH=str(REPO))
     stderr_path = tmp / "server.stderr"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port), "--data-dir", str(tmp / "data"),
-         "--ice-address", "127.0.0.1"],
+        [*wrap, sys.executable, "-m", "server", "--host", host, "--port", str(port),
+         "--data-dir", str(tmp / "data"), "--ice-address", host],
         cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=stderr_path.open("wb"), text=True,
     )

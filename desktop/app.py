@@ -25,6 +25,7 @@ import asyncio
 import functools
 import logging
 import os
+import platform
 import signal
 import sys
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from pathlib import Path
 from . import __version__
 from . import assets
 from .logs import log_dir, setup_logging
+from .system_libraries import missing_libraries, missing_message
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = AppConfig.from_environment(os.environ)
     assets.use_resources(config.resources)
+    # before Qt loads: a missing system library is named here, not by Qt's abort (frozen
+    # bundles carry their own copies, which a plain dlopen would not find)
+    missing = [] if getattr(sys, "frozen", False) else missing_libraries(platform.system(), os.environ)
+    if missing:
+        print(missing_message(missing), file=sys.stderr)
+        return 1
 
     setup_logging(file=False)  # the console at once; the file once we know we are the one
     import qasync

@@ -531,6 +531,13 @@ class MeetingService:
             raise ProtocolError(ErrorCode.MISSING_CAPABILITY, "you were removed from this meeting")
         return self.get_meeting(meeting_id), attendee
 
+    def check_join(self, meeting_id: str, token: str) -> tuple[str | None, str, bool]:
+        """Whether ``token`` would get into the meeting now (``authenticate``'s refusals if
+        not): the attendee's name (None for an invite link), its role, whether it is an invite."""
+        invite = self._signer.verify(token).is_invite
+        _meeting, attendee = self.authenticate(meeting_id, token)
+        return (None if invite else attendee.name), attendee.role, invite
+
     def authenticate(
         self, meeting_id: str, token: str, name: str | None = None
     ) -> tuple[MeetingRecord, AttendeeRecord]:

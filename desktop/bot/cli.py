@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import signal
 import sys
@@ -48,6 +49,12 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--media-timeout", type=float, default=None, metavar="SECONDS",
                         help="a media connection not connected this long has failed; after 3 joins "
                         "like that the bot ends with media_blocked (default 15)")
+    parser.add_argument("--ice-address", dest="ice_addresses", action="append", metavar="ADDRESS",
+                        help="offer this host address for media (repeatable; default: loopback for "
+                             "a server on loopback, else every address of the machine)")
+    parser.add_argument("--measure-after", type=float, default=0.0, metavar="SECONDS",
+                        help="count the per-remote figures (fps, freezes, latency, audio loss) from "
+                             "this long after joining (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
     if args.room is not None:
@@ -57,6 +64,13 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
             parser.error(f"--room: {exc}")
         if args.light:
             parser.error("--room needs decoded audio: not with --light")
+    if args.ice_addresses:
+        try:
+            args.ice_addresses = tuple(str(ipaddress.ip_address(a)) for a in args.ice_addresses)
+        except ValueError as exc:
+            parser.error(f"--ice-address: {exc}")
+    if not 0 <= args.measure_after < args.duration:
+        parser.error("--measure-after must be at least 0 and less than --duration")
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
         screen_width, screen_height = (int(v) for v in args.screen_size.lower().split("x"))
@@ -65,7 +79,8 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
                       args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand,
-                      args.room, args.echo_cancellation, args.voice_seed, args.media_timeout), args.json
+                      args.room, args.echo_cancellation, args.voice_seed, args.media_timeout,
+                      ice_addresses=args.ice_addresses or None, measure_after=args.measure_after), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:
@@ -77,6 +92,15 @@ async def _main(options: BotOptions) -> BotReport:
         except (NotImplementedError, RuntimeError):
             pass
     return await Bot(options).run(stop)
+
+
+#: Endings that are no failure (exit 0): the bot left, or the meeting ended for everyone by a
+#: rule or a person (its timer, its host, the API, its longest, nobody or one alone in it).
+#: A lost connection, a removal, a replacement, a server going away: exit 1.
+NORMAL_ENDINGS = frozenset({
+    EndReason.LEFT, EndReason.DELETED, EndReason.ENDED, EndReason.ENDED_BY_HOST, EndReason.TIMER_EXPIRED,
+    EndReason.MAX_DURATION, EndReason.EMPTY, EndReason.ALONE,
+})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,4 +118,4 @@ def main(argv: list[str] | None = None) -> int:
     if report.error is not None:
         print(f"parley-bot: {report.error['code']}: {report.error['message']}", file=sys.stderr)
         return 1
-    return 0 if report.end_reason in (EndReason.LEFT, EndReason.DELETED) else 1
+    return 0 if report.end_reason in NORMAL_ENDINGS else 1

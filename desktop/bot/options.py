@@ -34,6 +34,10 @@ class BotOptions:
     voice_seed: int | None = None  # which synthetic voice (None: one derived from the name)
     #: a media connection not connected this long has failed (session/link.py); None: the default
     media_timeout: float | None = None
+    #: the host addresses its media connections offer (None: the app's choice for the server)
+    ice_addresses: tuple[str, ...] | None = None
+    #: the per-remote figures (``remotes`` in the report) count from this long after joining
+    measure_after: float = 0.0
 
 
 def parse_room(room: str) -> tuple[str, float | None]:

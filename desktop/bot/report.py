@@ -43,6 +43,15 @@ class BotReport:
     own_voice_echo: dict[str, float] = field(default_factory=dict)
     #: ... and its details: {"value", "peak" (the best window), "lag_ms", "seconds", "windows"}
     own_voice_echo_detail: dict[str, dict] = field(default_factory=dict)
+    #: per remote attendee, over the measuring window (watch.py): {"name", "video": {fps,
+    #: frozen_share, latency_ms, damaged_pictures, keyframes, layer, paused, ...}, "audio":
+    #: {lost_share, concealed_share, delay_ms, ...}}
+    remotes: dict[str, dict] = field(default_factory=dict)
+    #: what its camera's encoder aimed at, sampled each second of the window (kbit/s: p50, min,
+    #: max, last, samples); None without a camera
+    encoder_target_kbps: dict | None = None
+    measured_from_ms: float | None = None  # the window opened this long after starting
+    measured_seconds: float | None = None  # and lasted this long
     end_reason: str | None = None
     error: dict | None = None
 
@@ -80,6 +89,10 @@ class BotReport:
             "voice": self.voice,
             "own_voice_echo": self.own_voice_echo,
             "own_voice_echo_detail": self.own_voice_echo_detail,
+            "remotes": self.remotes,
+            "encoder_target_kbps": self.encoder_target_kbps,
+            "measured_from_ms": self.measured_from_ms,
+            "measured_seconds": self.measured_seconds,
             "end_reason": self.end_reason,
         }
         if self.error is not None:

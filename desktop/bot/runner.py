@@ -4,12 +4,15 @@ session's events and filling in its ``BotReport``."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 
 from wire import content_owner
 
 from ..media.synthetic.stamp import read_stamp
 from ..session.events import (
+    AttendeeLeft,
+    AttendeeUpdated,
     AudioFrameReceived,
     CameraRefused,
     ChatReceived,
@@ -28,6 +31,7 @@ from ..signalling.tls import MemoryTrustStore
 from .devices import make_devices, make_room
 from .options import BotOptions, parse_room
 from .report import BotReport
+from .watch import MediaWatch
 
 __all__ = ["Bot"]
 
@@ -56,8 +60,17 @@ class Bot:
             volume_source=(lambda: media.mic_level) if media is not None else
             (lambda: getattr(microphone, "level", 0.0) if microphone is not None else 0.0),
             trust=MemoryTrustStore(),  # the bot trusts what the system verifies, nothing more
+            ice_addresses=options.ice_addresses,
             **({"media_connect_seconds": options.media_timeout} if options.media_timeout else {}),
         )
+        self.watch = MediaWatch(1.0 / options.fps, time.monotonic)
+        self._measuring: asyncio.Task | None = None
+        #: the latest receive counters and names seen per attendee (kept after they leave)
+        self._seen_video: dict[str, tuple[int, int, int]] = {}
+        self._seen_audio: dict[str, tuple[object, float]] = {}
+        self._names: dict[str, str] = {}
+        self.session.on(AttendeeLeft, lambda e: self._on_gone(e.attendee_id))
+        self.session.on(AttendeeUpdated, self._on_attendee_updated)
         self._t0 = 0.0
         self.session.on(VideoFrameReceived, self._on_video)
         self.session.on(AudioFrameReceived, self._on_audio)
@@ -109,10 +122,87 @@ class Bot:
         if event.attendee_id not in frames:
             self.report.first_frame_ms[event.attendee_id] = self._elapsed_ms()
         frames[event.attendee_id] = frames.get(event.attendee_id, 0) + 1
-        if event.decoded:
-            stamp = read_stamp(event.frame)
-            if stamp is not None and stamp.captured_ms > 0:
-                self.report.latency_samples.append(time.time() * 1000.0 - stamp.captured_ms)
+        if not event.decoded:
+            self.watch.picture(event.attendee_id, None, None, False, None)
+            return
+        stamp = read_stamp(event.frame)
+        wall_ms = time.time() * 1000.0
+        if stamp is not None and stamp.captured_ms > 0:
+            self.report.latency_samples.append(wall_ms - stamp.captured_ms)
+        self.watch.picture(event.attendee_id, stamp.frame_number if stamp else None,
+                           stamp.captured_ms if stamp else None,
+                           self._keyframe(event.attendee_id, event.frame.pts), wall_ms)
+
+    # --- per-remote figures (watch.py) --------------------------------------------------------
+
+    def _on_gone(self, attendee_id: str) -> None:
+        self._note_received()
+        self.watch.stopped(attendee_id)
+
+    def _on_attendee_updated(self, event: AttendeeUpdated) -> None:
+        if not event.attendee.video:
+            self._on_gone(event.attendee.attendee_id)
+
+    def _note_received(self) -> None:
+        video, audio = self._received()
+        self._seen_video.update(video)
+        self._seen_audio.update(audio)
+        self._names.update((a.attendee_id, a.name) for a in self.session.attendees.values())
+
+    def _keyframe(self, attendee_id: str, pts: int | None) -> bool:
+        """Whether the picture of RTP timestamp ``pts`` from ``attendee_id`` began a keyframe."""
+        remote = self.session.remote
+        connection = remote.connection
+        if connection is None:
+            return False
+        return any(remote.carrier(mid) == attendee_id and counter.is_keyframe(pts)
+                   for mid, counter in connection.video_counters.items())
+
+    def _received(self) -> tuple[dict, dict]:
+        """The receive counters now, per attendee: video (packets, repeated, keyframes) and
+        audio (a copy of its jitter buffer's stats, its delay in s)."""
+        remote = self.session.remote
+        connection = remote.connection
+        video: dict[str, tuple[int, int, int]] = {}
+        audio: dict[str, tuple[object, float]] = {}
+        if connection is None:
+            return video, audio
+        for mid, counter in connection.video_counters.items():
+            if (who := remote.carrier(mid)) is not None:
+                video[who] = (counter.packets, counter.repeated, counter.keyframes)
+        for mid, track in connection.audio_tracks.items():
+            if (who := remote.carrier(mid)) is not None:
+                audio[who] = (copy.copy(track.buffer.stats), track.buffer.target)
+        return video, audio
+
+    def _encoder_target(self) -> int | None:
+        connection = self.session.publisher.connection
+        if connection is None or not self.session.camera_on or self.options.light:
+            return None  # a replayed clip is not encoded: no target
+        return connection.video_target_bitrate
+
+    async def _measure(self) -> None:
+        """Open the window ``--measure-after`` seconds in, then read the encoder's target each second."""
+        await asyncio.sleep(self.options.measure_after)
+        video, audio = self._received()
+        self.watch.open_window(video, {who: stats for who, (stats, _) in audio.items()})
+        self.report.measured_from_ms = self._elapsed_ms()
+        while True:
+            self.watch.encoder_target(self._encoder_target())
+            self._note_received()
+            await asyncio.sleep(1.0)
+
+    def _close_window(self) -> None:
+        if self._measuring is not None:
+            self._measuring.cancel()
+        if self.watch.window_start is None:
+            return
+        self._note_received()
+        cameras = {a.attendee_id for a in self.session.attendees.values()
+                   if a.video and not a.content and a.attendee_id != self.report.attendee_id}
+        self.report.remotes = self.watch.close(self._seen_video, self._seen_audio, self._names, cameras)
+        self.report.measured_seconds = round(self.watch.closed_at - self.watch.window_start, 2)
+        self.report.encoder_target_kbps = self.watch.encoder_json()
 
     def _on_camera_refused(self, event: CameraRefused) -> None:
         self.report.camera_refused = True
@@ -159,6 +249,8 @@ class Bot:
 
     def _on_audio(self, event: AudioFrameReceived) -> None:
         self._media_back()
+        if event.frame is None:
+            self.watch.audio_counted(event.attendee_id)
         counts = self.report.audio_frames_received
         counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
         if self.heard is not None and event.frame is not None:
@@ -219,6 +311,7 @@ class Bot:
             await self.session.raise_hand(True)
         if self.options.say:
             await self.session.send_chat(self.options.say)
+        self._measuring = asyncio.ensure_future(self._measure())
         waits = [asyncio.ensure_future(self.session.ended.wait())]
         if stop is not None:
             waits.append(asyncio.ensure_future(stop.wait()))
@@ -227,6 +320,7 @@ class Bot:
             w.cancel()
         if self._sharing_task is not None:
             self._sharing_task.cancel()
+        self._close_window()
         self.report.camera = "on" if self.session.camera_on else "off"
         self.report.hands_raised = [a.name for a in self.session.hands()]
         self.report.roster = [

@@ -20,6 +20,7 @@ from rtcseam.relay import Relay
 from . import seam
 from .audio_receive import AudioReceiveTrack
 from .video_receive import VideoReceiveTrack
+from .receive_counters import VideoReceiveCounter
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,11 @@ class PublishConnection:
         if self._audio_sender is not None:
             self._audio_sender._enabled = on
 
+    @property
+    def video_target_bitrate(self) -> int | None:
+        """What the camera's encoder aims at now (bit/s); None before its first frame."""
+        return seam.encoder_target_bitrate(self._video_sender)
+
     async def close(self) -> None:
         await close_bounded(self.pc, "publish connection")
 
@@ -112,6 +118,8 @@ class ReceiveConnection:
     adaptive jitter buffer, Opus FEC and concealment) rather than aiortc's, unless
     ``audio_jitter_buffer`` is False; video sections likewise (``video_receive.VideoReceiveTrack``:
     never a damaged picture, bounded delay, decoding off the loop) unless ``video_path`` is False.
+    On the decoded path each video section's packets are also counted as they arrive
+    (``video_counters``: repeats, keyframes).
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
@@ -128,6 +136,8 @@ class ReceiveConnection:
         self.audio_tracks: dict[str, AudioReceiveTrack] = {}  # mid -> our track for that section
         self.video_tracks: dict[str, VideoReceiveTrack] = {}  # mid -> our track for that section
         self._video_path = video_path
+        #: mid -> packets, repeats and keyframes of that video section (decoded path only)
+        self.video_counters: dict[str, VideoReceiveCounter] = {}
         self._counting = False
         self._packets_counted = 0  # the light path's packets (they never reach aiortc's receivers)
         self._mids: dict[object, tuple[str, str]] = {}
@@ -167,13 +177,16 @@ class ReceiveConnection:
                         seam.tap_audio_rtp(transceiver.receiver, audio.push_packet)
                         self.audio_tracks[transceiver.mid] = audio
                         track = audio
-                elif track.kind == "video" and self._video_path and self._on_counted is None:
-                    video = VideoReceiveTrack()
-                    request, forget = seam.tap_video_rtp(transceiver.receiver, video.push_packet)
-                    video.request_keyframe_with(request)
-                    video.stop_nacking_with(forget)
-                    self.video_tracks[transceiver.mid] = video
-                    track = video
+                if track.kind == "video" and self._on_counted is None:
+                    counter = self.video_counters[transceiver.mid] = VideoReceiveCounter()
+                    seam.observe_rtp(transceiver.receiver, counter.on_packet)
+                    if self._video_path:
+                        video = VideoReceiveTrack()
+                        request, forget = seam.tap_video_rtp(transceiver.receiver, video.push_packet)
+                        video.request_keyframe_with(request)
+                        video.stop_nacking_with(forget)
+                        self.video_tracks[transceiver.mid] = video
+                        track = video
                 self._on_track(transceiver.mid, track)
                 return
 

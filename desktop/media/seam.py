@@ -21,6 +21,9 @@
 - ``packets_received``: RTP packets received on a connection so far (is media still coming?).
 - ``vp8_encoder_threads``: how many threads aiortc's VP8 encoder gives a picture of a size, so
   an encoder of our own (the bot's pre-encoded clips) is set up the same way.
+- ``observe_rtp``: see each RTP packet a receiver gets (decrypted) before aiortc handles it
+  (``receive_counters``: keyframes and repeated packets per received video section).
+- ``encoder_target_bitrate``: the bitrate a sender's encoder aims at now (REMB moves it).
 """
 
 from __future__ import annotations
@@ -234,3 +237,23 @@ def encode_opus_with_fec(sender: RTCRtpSender, packet_loss: int = 10) -> None:
 def vp8_encoder_threads(pixels: int) -> int:
     """The thread count aiortc's ``Vp8Encoder`` uses for pictures of ``pixels`` on this machine."""
     return number_of_threads(pixels, multiprocessing.cpu_count())
+
+
+def observe_rtp(receiver: RTCRtpReceiver, on_packet: Callable[[RtpPacket], None]) -> None:
+    """From now on, each RTP packet arriving for ``receiver`` (decrypted and parsed) is shown to
+    ``on_packet(packet)`` first, then handled by aiortc as before. Call it before media flows."""
+    handle = receiver._handle_rtp_packet
+
+    async def observed(packet: RtpPacket, arrival_time_ms: int) -> None:
+        on_packet(packet)
+        await handle(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = observed  # type: ignore[method-assign]
+
+
+def encoder_target_bitrate(sender: RTCRtpSender | None) -> int | None:
+    """The bit rate (bit/s) the encoder of ``sender`` aims at now; None before it encodes its
+    first frame (aiortc makes the encoder then), or for an encoder without a target."""
+    encoder = getattr(sender, "_RTCRtpSender__encoder", None) if sender is not None else None
+    target = getattr(encoder, "target_bitrate", None)
+    return int(target) if isinstance(target, (int, float)) else None

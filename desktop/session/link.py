@@ -158,6 +158,12 @@ class MeetingLink:
         self.route.use(joined.ice_servers)  # fresh TURN credentials for this join's connections
         return joined
 
+    @property
+    def server_restarted(self) -> bool:
+        """The server said it restarts (``server_restarting``) and we are not back yet: its first
+        view after the restart lacks whoever has not come back yet."""
+        return self._restart_hint is not None
+
     def start(self) -> None:
         """Handle what the server sends from now on (after the welcome, so nobody is lost)."""
         self._tasks.spawn(self._inbox_loop())

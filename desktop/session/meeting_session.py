@@ -68,6 +68,15 @@ from .volume import VOLUME_INTERVAL
 __all__ = ["JoinFailed", "JoinUrl", "MeetingSession", "REACTIONS", "Speaker"]
 
 
+def someone_sends(roster: Roster) -> bool:
+    """Someone else is unmuted or has video on: media should be arriving."""
+    return any(a.video or not a.muted for a in roster.attendees.values())
+
+
+def is_share(attendee_id: str) -> bool:
+    return content_owner(attendee_id) is not None
+
+
 class MeetingSession(EventEmitter):
     """One meeting: ``join()``, then what the user does, and ``leave()``; events tell the rest.
 
@@ -93,6 +102,7 @@ class MeetingSession(EventEmitter):
         reconnect_budget: float = RECONNECT_BUDGET,
         stats_interval: float = STATS_INTERVAL,
         media_connect_seconds: float = MEDIA_CONNECT_SECONDS,
+        ice_addresses: tuple[str, ...] | None = None,
         step_down: bool = False,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
@@ -104,7 +114,9 @@ class MeetingSession(EventEmitter):
         connection drops, keep the meeting and come back as the same attendee (for up to
         ``reconnect_budget`` seconds) instead of ending with ``connection_lost``;
         ``media_connect_seconds``: a media connection not connected this long has failed (a
-        few joins in a row like that end the session with ``media_blocked``); ``step_down``:
+        few joins in a row like that end the session with ``media_blocked``); ``ice_addresses``:
+        the host addresses the media connections offer (None: media/ice.py's choice for the
+        server's host; parley-bot's ``--ice-address``, inside a network namespace); ``step_down``:
         pause the videos this computer cannot keep up with (session/load_governor.py)."""
         super().__init__()
         self.url = JoinUrl(join_url)
@@ -115,7 +127,7 @@ class MeetingSession(EventEmitter):
         table = MessageTable()
         #: the host addresses and TURN relays every media connection gathers with; the link
         #: renews the relays' credentials at every join
-        self.route = IceRoute.for_host(self.url.host)
+        self.route = IceRoute(ice_addresses) if ice_addresses is not None else IceRoute.for_host(self.url.host)
         self.link = MeetingLink(self.url, name, trust=trust, owner=self, table=table, tasks=self._tasks,
                                 emit=self.emit, reconnect=reconnect, reconnect_budget=reconnect_budget,
                                 route=self.route, media_connect_seconds=media_connect_seconds)
@@ -130,8 +142,9 @@ class MeetingSession(EventEmitter):
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
-            route=self.route, expecting=self._someone_sends, repair=self.link.connection_lost,
-            priorities=self._video_priorities, step_down=step_down)
+            route=self.route, expecting=lambda: someone_sends(self.roster), repair=self.link.connection_lost,
+            priorities=lambda videos: by_priority(videos, self.roster.active_speakers, is_share),
+            step_down=step_down)
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)
         self.conversation = Conversation(self.link, self.emit)
         for part in (self.roster, self.publisher, self.remote, self.conversation):
@@ -228,18 +241,12 @@ class MeetingSession(EventEmitter):
             await self.publisher.report_volume()
             self.tick_timer()
             self.roster.rank_speakers()
-
-    def _someone_sends(self) -> bool:
-        """Someone else is unmuted or has video on: media should be arriving."""
-        return any(a.video or not a.muted for a in self.roster.attendees.values())
-
-    def _video_priorities(self, videos: list[str]) -> list[str]:
-        return by_priority(videos, self.roster.active_speakers, lambda who: content_owner(who) is not None)
+            self.roster.expire_missing()
 
     # --- what the link tells (LinkOwner) -------------------------------------------------------
 
     def on_link_rejoined(self, joined: Joined) -> None:
-        self.roster.rewelcome(joined)
+        self.roster.rewelcome(joined, server_restarted=self.link.server_restarted)
 
     async def on_link_dropped(self) -> None:
         await self.publisher.close()
@@ -248,6 +255,9 @@ class MeetingSession(EventEmitter):
     async def on_link_back(self, seconds: float) -> None:
         self.remote.reset_stats()
         self.emit(Reconnected(seconds))
+        if self.roster.hand_lost:  # a restarted server forgot my raised hand: raise it again
+            self.roster.hand_lost = False
+            await self.raise_hand(True)
         await self.screen_sharing.resume()
 
     async def on_link_lost(self, reason: str) -> None:

@@ -26,6 +26,12 @@ class JoinProblem(StrEnum):
     UNTRUSTED_CERTIFICATE = "untrusted_certificate"
 
 
+class CallEnd(StrEnum):
+    """How a call ended as only this side knows it."""
+
+    ENDED_BY_ME = "ended_by_me"  # the server says ``ended_by_host``: I was that host
+
+
 _REASONS: dict[str, str] = {
     # how a call ends
     EndReason.LEFT: QT_TRANSLATE_NOOP("Reasons", "You left the meeting."),
@@ -34,6 +40,7 @@ _REASONS: dict[str, str] = {
     EndReason.ENDED: QT_TRANSLATE_NOOP("Reasons", "The meeting was ended."),
     EndReason.REMOVED: QT_TRANSLATE_NOOP("Reasons", "You were removed from the meeting."),
     EndReason.ENDED_BY_HOST: QT_TRANSLATE_NOOP("Reasons", "The host ended the meeting."),
+    CallEnd.ENDED_BY_ME: QT_TRANSLATE_NOOP("Reasons", "You ended the meeting for everyone."),
     EndReason.CONNECTION_LOST: QT_TRANSLATE_NOOP("Reasons", "The connection to the meeting was lost."),
     EndReason.MEDIA_BLOCKED: QT_TRANSLATE_NOOP(
         "Reasons", "Your network seems to block calls: Parley reached the meeting, but no sound or "
@@ -70,6 +77,20 @@ _SHARE_REASONS: dict[str, str] = {
     ShareEnd.NOT_JOINED: QT_TRANSLATE_NOOP("Reasons", "Join the meeting before sharing."),
 }
 
+#: What to do about a join that failed, said after its reason (the details go to the log).
+_ADVICE: dict[str, str] = {
+    ErrorCode.INVALID_TOKEN: QT_TRANSLATE_NOOP("Reasons", "Ask whoever invited you for a new link."),
+    ErrorCode.TOKEN_EXPIRED: "",  # the sentence says what to do
+    ErrorCode.MEETING_ENDED: QT_TRANSLATE_NOOP("Reasons", "Ask whoever invited you for a new meeting link."),
+    ErrorCode.MEETING_NOT_FOUND: QT_TRANSLATE_NOOP("Reasons", "Check the link, or ask for a new one."),
+    ErrorCode.MEETING_FULL: QT_TRANSLATE_NOOP("Reasons", "Try again when someone leaves."),
+    ErrorCode.MISSING_CAPABILITY: QT_TRANSLATE_NOOP("Reasons", "Ask whoever invited you for a new link."),
+    JoinProblem.CONNECTION_FAILED: QT_TRANSLATE_NOOP(
+        "Reasons", "Check your network connection and the link, then try again."),
+}
+_COULD_NOT_JOIN = QT_TRANSLATE_NOOP("Reasons", "Parley could not join the meeting.")
+_TRY_AGAIN = QT_TRANSLATE_NOOP("Reasons", "Try again, or ask whoever invited you for a new link.")
+
 _CALL_ENDED = QT_TRANSLATE_NOOP("Reasons", "The call ended.")
 _CALL_ENDED_CODE = QT_TRANSLATE_NOOP("Reasons", "The call ended ({reason}).")
 _SHARE_STOPPED_CODE = QT_TRANSLATE_NOOP("Reasons", "Sharing stopped ({reason}).")
@@ -87,3 +108,13 @@ def describe(reason: str | None, translate: Translate = untranslated) -> str:
         return translate(_CALL_ENDED)
     known = _REASONS.get(reason)
     return translate(known) if known else translate(_CALL_ENDED_CODE).format(reason=reason)
+
+
+def describe_join_failure(reason: str, translate: Translate = untranslated) -> str:
+    """Why joining failed and what to do, for people: no codes, no server messages (those go
+    to the log)."""
+    known = _REASONS.get(reason)
+    sentence = translate(known) if known else translate(_COULD_NOT_JOIN)
+    advice = _ADVICE.get(reason, _TRY_AGAIN)
+    return f"{sentence} {translate(advice)}" if advice else sentence
+

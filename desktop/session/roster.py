@@ -44,6 +44,11 @@ from .participant import Participant
 from .timer import SessionTimer, parse_iso
 
 
+#: After a server restart, how long someone missing from the new view stays (the server keeps a
+#: dropped seat as long: ``reconnect_grace_seconds``): they are most likely reconnecting too.
+MISSING_GRACE = 30.0
+
+
 class Roster:
     def __init__(self, emit: Callable[[object], None], clock: Callable[[], float], *,
                  on_changed: Callable[[], None], on_departed: Callable[[str], None],
@@ -64,6 +69,10 @@ class Roster:
         self._speakers = ActiveSpeakerDetector()
         #: the countdown to the server's timer_ends_at (events: TimerChanged, TimeWarning, TimeUp)
         self.timer = SessionTimer(clock)
+        self.hand_lost = False  # my hand was up before a rejoin and the server no longer knows it
+        self._clock = clock
+        #: attendee id -> since when: not in the restarted server's view yet (kept in place)
+        self._missing: dict[str, float] = {}
 
     def register(self, table: MessageTable) -> None:
         table.register(ParticipantJoined, self._on_joined)
@@ -108,14 +117,23 @@ class Roster:
         self._on_changed()
         self._update_timer(joined.meeting, joined.server_time)
 
-    def rewelcome(self, joined: Joined) -> None:
-        """Back in after a drop: take the server's view again, telling who came and went."""
+    def rewelcome(self, joined: Joined, server_restarted: bool = False) -> None:
+        """Back in after a drop: take the server's view again, telling who came and went.
+        After a server restart (``server_restarted``) its view lacks whoever is still on the
+        way back: they stay, in their place, for ``MISSING_GRACE`` (``expire_missing``)."""
+        had_hand = self.me.hand_raised_at if self.me is not None else None
         self._take(joined)
         roster = {a.attendee_id: Participant.from_wire(a) for a in joined.roster}
+        now = self._clock()
         for attendee_id in [a for a in self.attendees if a not in roster]:
+            if server_restarted:
+                self._missing.setdefault(attendee_id, now)
+                continue
             self._forget(attendee_id)
             self._emit(AttendeeLeft(attendee_id, EndReason.LEFT))
+        self.hand_lost = bool(had_hand) and not self.me.hand_raised_at  # the restart forgot it
         for attendee_id, participant in roster.items():
+            self._missing.pop(attendee_id, None)
             known = self.attendees.get(attendee_id)
             self.attendees[attendee_id] = participant
             if known is None:
@@ -138,9 +156,22 @@ class Roster:
 
     def _on_joined(self, message: ParticipantJoined) -> None:
         participant = Participant.from_wire(message.attendee)
+        self._missing.pop(participant.attendee_id, None)
+        # someone known (back after a drop or a restart, kept in place): an update, not news
+        known = participant.attendee_id in self.attendees
         self.attendees[participant.attendee_id] = participant
-        self._emit(AttendeeJoined(participant))
+        self._emit(AttendeeUpdated(participant) if known else AttendeeJoined(participant))
         self._on_changed()
+
+    def expire_missing(self) -> None:
+        """Those missing since a server restart for ``MISSING_GRACE``: gone after all."""
+        now = self._clock()
+        for attendee_id, since in list(self._missing.items()):
+            if now - since >= MISSING_GRACE:
+                del self._missing[attendee_id]
+                self._forget(attendee_id)
+                self._emit(AttendeeLeft(attendee_id, EndReason.DISCONNECTED))
+                self._on_changed()
 
     def _on_updated(self, message: ParticipantUpdated) -> None:
         participant = Participant.from_wire(message.attendee)

@@ -51,8 +51,9 @@ class AppDialogs(QObject):
         if self.settings_dialog is None:
             providers = {f"devices/{kind}": (lambda k=kind: self.devices.choices(k)) for kind in DeviceKind}
             providers[BACKGROUND_SETTING] = lambda: background_choices(self.settings.get(BACKGROUND_SETTING))
+            in_use = {f"devices/{kind}": (lambda k=kind: self.devices.default_name(k)) for kind in DeviceKind}
             self.settings_dialog = SettingsDialog(
-                self.settings, providers, {INACTIVITY: describe_idle_detection(self.idle_source)})
+                self.settings, providers, {INACTIVITY: describe_idle_detection(self.idle_source)}, in_use=in_use)
             self.settings_dialog.changed.connect(self._changed)
         self.settings_dialog.show()
         self.settings_dialog.raise_()

@@ -12,13 +12,14 @@ takes the user back to the start.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import logging
+
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
+from shiboken6 import isValid
 
 from ..idle.watcher import IdleSource
 from ..media.devices import Device, DeviceKind
@@ -26,17 +27,21 @@ from ..media.screens import ScreenCatalog
 from ..media.sounds import CHAT, HAND, JOIN, LEAVE, SoundPolicy, sound
 from ..session import REACTIONS, Capability, EndReason, ModerationAction, content_owner
 from ..session.meeting_session import MeetingSession
+from ..session.reasons import CallEnd
 from ..session.timer import format_left
 from .bridge import SessionBridge
 from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
 from .device_controller import DeviceController
 from .idle_prompt import IdlePrompt
+from .call_stats import note_timeline, write_stats
 from .media_notices import MediaNotices
+from .leave_prompt import LeavePrompt
 from .settings import Settings
 from .share_controller import ShareController
 from ..tasks import TaskOwner
 
+logger = logging.getLogger(__name__)
 SOUND_SETTINGS = {JOIN: "sounds/join_leave", LEAVE: "sounds/join_leave", CHAT: "sounds/chat", HAND: "sounds/hand"}
 
 
@@ -68,6 +73,7 @@ class CallController(QObject):
         self.idle_source = idle_source
         self.joined = False  # the join succeeded (until then, the window is not shown)
         self._closed = False
+        self._ending = False  # I asked to end the meeting for everyone
         self.idle: IdlePrompt | None = None
         self.connection_panel: ConnectionPanel | None = None
         self._sounds = SoundPolicy(clock)
@@ -83,6 +89,8 @@ class CallController(QObject):
         bridge = self.bridge = SessionBridge(session, call)
         self.share = ShareController(session, call, bridge, screens, tasks)
         self.media_notices = MediaNotices(call, bridge, self._tile_key)
+        self.leave_prompt = LeavePrompt(call, lambda: self.tasks.spawn(self.leave()))
+        call.destroyed.connect(self._on_window_destroyed)
         self._connect(call, bridge, session)
 
     def _connect(self, call: CallWindow, bridge: SessionBridge, session: MeetingSession) -> None:
@@ -108,7 +116,7 @@ class CallController(QObject):
         call.camera_toggled.connect(lambda on: spawn(self.set_camera(on)))
         call.device_chosen.connect(self.choose_device)
         call.leave_requested.connect(lambda: spawn(self.leave()))
-        call.end_requested.connect(lambda: spawn(session.end_meeting()))
+        call.end_requested.connect(lambda: spawn(self.end_meeting()))
         bridge.timer_changed.connect(self._on_timer_changed)
         bridge.time_warning.connect(lambda _left: call.show_time_notice(self.tr("Less than 5 minutes remaining.")))
         bridge.time_up.connect(lambda: call.show_time_notice(self.tr("The time has run out.")))
@@ -119,7 +127,8 @@ class CallController(QObject):
         call.connection_requested.connect(self.open_connection_panel)
         bridge.chat_received.connect(call.add_chat)
         bridge.reaction_received.connect(lambda who, emoji: call.show_reaction(self._tile_key(who), emoji))
-        bridge.attendee_joined.connect(lambda info: info.content or call.chat.set_people({info.attendee_id: info.name}))
+        bridge.attendee_joined.connect(lambda info: info.content or call.chat.add_person(info.attendee_id, info.name))
+        bridge.attendee_left.connect(lambda attendee_id, _reason: call.chat.remove_person(attendee_id))
         call.chat.send_requested.connect(lambda text, to: spawn(self.send_chat(text, to)))
         call.hand_toggled.connect(lambda raised: spawn(session.raise_hand(raised)))
         call.react_requested.connect(lambda emoji: spawn(session.react(emoji)))
@@ -139,8 +148,10 @@ class CallController(QObject):
         """The join succeeded: fill the window with the meeting as the server has it."""
         session, call = self.session, self.window
         self.joined = True
+        call.ask_before_closing = True  # its ✕ asks "Leave the meeting?"
         self._started = asyncio.get_event_loop().time()
         self._sounds.joined()
+        call.set_self(session.me.name)  # the name the server knows me by (an invited name stays)
         call.roster.set_me(session.me.attendee_id, session.capabilities)
         call.roster.upsert(session.me)
         call.set_me(session.me.attendee_id)
@@ -174,6 +185,8 @@ class CallController(QObject):
             self.share.share_first_screen()
 
     def _on_meeting_left(self, reason: str) -> None:
+        if reason == EndReason.ENDED_BY_HOST and self._ending:  # I was the host who ended it
+            reason = CallEnd.ENDED_BY_ME
         self.close()
         self.ended.emit(reason)
 
@@ -182,54 +195,50 @@ class CallController(QObject):
         if self._closed:
             return
         self._closed = True
+        call = self.window
+        alive = isValid(call)  # not when destroyed from outside (_on_window_destroyed)
         if self.idle is not None:
-            self.idle.stop()
+            if alive:
+                self.idle.stop()
+            else:  # its dialog went with the window
+                self.idle.watcher.stop()
             self.idle = None
         self._sounds.left()
         self._hands.clear()
         self._countdown.stop()
-        self.share.close()
         self.bridge.close()
         self.devices.device_lost.disconnect(self._on_device_lost)
         self.devices.lists_changed.disconnect(self._show_devices)
+        if not alive:
+            return
+        self.share.close()
         self._write_stats()
         call = self.window
         call.stage.scaler.close()
+        call.ask_before_closing = False
         self.settings.save_splitter(call.splitter, "CallWindow")
         call.hide()
         call.deleteLater()
 
-    def _write_stats(self) -> None:
-        """With a stats file asked for, note what each tile showed in the call (bench/app.py)."""
-        path = self.options.stats_file
-        if not path or self._started is None:
+    def _on_window_destroyed(self) -> None:
+        """The window went without the call ending (deleted from outside): never stay in the
+        meeting with no window — leave it, and let the flow take the user back to the start."""
+        if self._closed:
             return
-        grid = self.window.grid
-        remote = self.session.remote
-        stats = {
-            "seconds_in_call": asyncio.get_event_loop().time() - self._started,
-            "frames_shown": {key: grid.tile(key).frames_shown for key in grid.keys() if key != SELF},
-            "loop_lag": remote.loop_lag.summary(),
-            "video": {who: dataclasses.asdict(totals) for who, totals in remote.video_totals().items()},
-            "audio": remote.audio_totals(),
-        }
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump(stats, out)
+        logger.warning("the call window was destroyed during the call: leaving the meeting")
+        self.joined = False  # nothing is shown in it any more (the flow's session is None)
+        self.close()  # the bridge first: nothing may reach the deleted widgets
+        self.tasks.spawn(self._leave_without_window())
 
-    def _note_timeline(self) -> None:
-        """With a stats file asked for, a line every stats sample (bench/app_load.py): what each
-        tile showed so far, which are paused, the loop's recent lag, decoding so far."""
-        if not self.options.stats_file or not self.joined:
-            return
-        grid, remote = self.window.grid, self.session.remote
-        totals = remote.video_totals()
-        line = {"t": time.time(), "busy": remote.busy, "paused": sorted(remote.paused),
-                "lag_p99_ms": remote.loop_lag.recent_p99(),
-                "frames_shown": {key: grid.tile(key).frames_shown for key in grid.keys() if key != SELF},
-                "decode_s": sum(t.decode_seconds for t in totals.values()),
-                "decoded": sum(t.frames_decoded for t in totals.values())}
-        with open(self.options.stats_file + ".timeline", "a", encoding="utf-8") as out:
-            out.write(json.dumps(line) + "\n")
+    async def _leave_without_window(self) -> None:
+        await self.session.leave()
+        self.ended.emit(self.session.end_reason or EndReason.LEFT)
+
+    def _write_stats(self) -> None:
+        """With a stats file asked for, note what the call showed (bench/app.py, app_load.py)."""
+        if self.options.stats_file and self._started is not None:
+            write_stats(self.options.stats_file, asyncio.get_event_loop().time() - self._started,
+                        self.window.grid, self.session.remote)
 
     # --- people -------------------------------------------------------------------------------
 
@@ -371,6 +380,10 @@ class CallController(QObject):
     async def leave(self) -> None:
         await self.session.leave()
 
+    async def end_meeting(self) -> None:
+        self._ending = True
+        await self.session.end_meeting()
+
     async def send_chat(self, text: str, to: str | None) -> None:
         try:
             await self.session.send_chat(text, to)
@@ -398,20 +411,24 @@ class CallController(QObject):
         before, self._timer_ends_at = self._timer_ends_at, ends_at
         if before is not None and ends_at is not None and ends_at > before:
             self.window.time_notice.setVisible(False)  # the warning no longer holds
-            self.window.show_notice(self.tr("The meeting was extended by {time}.").format(
-                time=format_left(ends_at - before)))
+            minutes = max(1, round((ends_at - before) / 60))  # "by 30 minutes", not "by 30:00"
+            self.window.show_notice(self.tr("The meeting was extended by %n minutes.", "", minutes))
         self.update_countdown()
 
     def open_connection_panel(self) -> None:
-        if self.connection_panel is None:
+        if self.connection_panel is None or not isValid(self.connection_panel):  # gone: a new one
             self.connection_panel = ConnectionPanel(self.window)
         self.connection_panel.show()
         self.connection_panel.raise_()
 
     def _on_stats(self, stats, frame_rates: dict, quality) -> None:
-        self._note_timeline()
+        if self._closed:  # a tick after the call (its widgets are going)
+            return
+        if self.options.stats_file and self.joined:
+            note_timeline(self.options.stats_file, self.window.grid, self.session.remote)
         self.window.show_quality(SELF, quality)
-        if self.connection_panel is not None and self.connection_panel.isVisible():
+        panel = self.connection_panel
+        if panel is not None and isValid(panel) and panel.isVisible():
             remote = self.session.remote
             self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names,
                                              videos=remote.video_totals(), paused=remote.paused)

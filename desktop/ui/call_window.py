@@ -51,9 +51,11 @@ class CallWindow(QWidget):
     share_requested = Signal()  # open the picker
     extend_requested = Signal(int)  # seconds to add to the meeting's timer
     stop_share_requested = Signal()
+    close_requested = Signal()  # the window's ✕ (or the window manager) while in the meeting: ask first
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.ask_before_closing = False  # in the meeting: the ✕ asks "Leave the meeting?"
         self.setObjectName("CallWindow")
         self.setWindowTitle(self.tr("Parley — Meeting"))
         self.setMinimumSize(720, 480)
@@ -384,6 +386,10 @@ class CallWindow(QWidget):
         self.bar.set_can_end(can_end)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self.ask_before_closing:  # the ✕, the window manager, anyone: ask, never close under the call
+            event.ignore()
+            self.close_requested.emit()
+            return
         self.sharing_bar.hide()
         super().closeEvent(event)
 

@@ -56,7 +56,8 @@ class ChatPanel(QWidget):
         self.setObjectName("ChatPanel")
         self.setMinimumWidth(300)
         self.me: str | None = None
-        self.names: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # everyone who was here (messages keep their names)
+        self.present: dict[str, str] = {}  # who is here now: the private recipients
         self.bubbles: list[QLabel] = []
         title = QLabel(self.tr("Chat"))
         font = title.font()
@@ -101,13 +102,28 @@ class ChatPanel(QWidget):
         return QSize(max(self.minimumWidth(), 340), super().sizeHint().height())
 
     def set_people(self, names: dict[str, str]) -> None:
-        """Who a private message can go to (attendee id -> name), besides everyone."""
+        """Who a private message can go to (attendee id -> name, everyone in the meeting),
+        besides everyone."""
+        self.present = dict(names)
         self.names.update(names)
+        self._fill_recipients()
+
+    def add_person(self, attendee_id: str, name: str) -> None:
+        """Someone joined: one more to write to privately (the others stay)."""
+        self.present[attendee_id] = self.names[attendee_id] = name
+        self._fill_recipients()
+
+    def remove_person(self, attendee_id: str) -> None:
+        """Someone left: no longer offered (their messages keep their name)."""
+        if self.present.pop(attendee_id, None) is not None:
+            self._fill_recipients()
+
+    def _fill_recipients(self) -> None:
         current = self.recipient.currentData()
         self.recipient.blockSignals(True)
         self.recipient.clear()
         self.recipient.addItem(self.tr("Everyone"), None)
-        for attendee_id, name in sorted(names.items(), key=lambda kv: kv[1].lower()):
+        for attendee_id, name in sorted(self.present.items(), key=lambda kv: kv[1].lower()):
             if attendee_id != self.me:
                 self.recipient.addItem(self.tr("{name} (privately)").format(name=name), attendee_id)
         index = self.recipient.findData(current)

@@ -13,7 +13,7 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from ..media.background.effect import BackgroundEffect
+from ..media.background.effect import DEGRADED_MESSAGE, BackgroundEffect
 from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from .backgrounds import SETTING as BACKGROUND_SETTING
@@ -28,6 +28,7 @@ VOICE_SETTINGS = ("join/echo_cancellation", "join/noise_suppression", "join/auto
 
 class DeviceController(QObject):
     notice = Signal(str)  # something the user should read, wherever they are
+    info = Signal(str)  # something the user cannot act on: said quietly, never in red, nothing moves
     preview_frame = Signal(object)  # my camera's picture (av.VideoFrame), or None when it stops
     device_lost = Signal(object, object)  # DeviceKind, the fallback Device or None (after the notice)
     lists_changed = Signal()  # the devices there are, or those in use, changed: show them again
@@ -55,7 +56,7 @@ class DeviceController(QObject):
         self.apply_voice_settings(media)
         media.background = BackgroundEffect.from_setting(self.settings.get(BACKGROUND_SETTING))
         # "your computer is busy", "it stopped working" (sentences marked in media/background/effect.py)
-        media.on_background_notice = lambda message: self.notice.emit(QCoreApplication.translate("Background", message))
+        media.on_background_notice = self._on_background_notice
         media.on_preview = self.preview_frame.emit
         media.on_device_lost = self._on_device_lost
         self.media = media
@@ -66,6 +67,14 @@ class DeviceController(QObject):
         else:
             media.camera_device = self.remembered(DeviceKind.CAMERA)
         return media
+
+    def _on_background_notice(self, message: str) -> None:
+        text = QCoreApplication.translate("Background", message)
+        if message == DEGRADED_MESSAGE:  # a busy computer: nothing to do about it
+            logger.info("background effect: %s", message)
+            self.info.emit(text)
+        else:
+            self.notice.emit(text)
 
     def remembered(self, kind: DeviceKind) -> Device | None:
         """The device of this kind the settings name, else the system's default."""
@@ -142,6 +151,12 @@ class DeviceController(QObject):
         """Fill a window's device menus (anything with ``set_devices(kind, devices, current)``)."""
         for kind in DeviceKind:
             window.set_devices(kind, self.devices.devices(kind), self.current(kind))
+
+    def default_name(self, kind: DeviceKind) -> str | None:
+        """The name of the device "System default" means now: the one in use, else the one
+        that would open."""
+        device = self.current(kind) or self.remembered(kind)
+        return device.name if device is not None else None
 
     def choices(self, kind: DeviceKind) -> list[tuple[str, str]]:
         """(id, name) of every device of ``kind``, for the settings dialog."""

@@ -20,19 +20,22 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from shiboken6 import isValid
 
 from ..idle.watcher import IdleSource
 from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from ..media.screens import ScreenCatalog
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
-from ..session.reasons import describe
+from ..session.reasons import describe, describe_join_failure
 from .app_dialogs import AppDialogs
 from .backgrounds import SETTING as BACKGROUND_SETTING
 from .call_controller import CallController, CallOptions
 from .call_window import CallWindow
 from .device_controller import VOICE_SETTINGS, DeviceController
 from .i18n import REASONS, translator
+from .leave_prompt import ask_to_switch
+from .lobby_check import LobbyCheck
 from .lobby_window import LobbyWindow
 from .settings import Settings
 from .start_window import StartWindow
@@ -101,6 +104,7 @@ class AppFlow(QObject):
         self.shutdown: asyncio.Future[int] = asyncio.get_event_loop().create_future()
         self.devices = DeviceController(devices, settings, self.tasks, options.video_size, options.fps)
         self.devices.notice.connect(self.notice)
+        self.devices.info.connect(lambda text: self.lobby is not None and self.lobby.show_info(text))  # calls: the log
         self.devices.preview_frame.connect(self._on_preview)
         self.devices.lists_changed.connect(self._show_devices)
         self.devices.background_changed.connect(self._on_background_changed)
@@ -118,6 +122,7 @@ class AppFlow(QObject):
         self.switch_box: QMessageBox | None = None
         self._pending_link: str | None = None
         self.trust_dialog: TrustDialog | None = None
+        self.lobby_check = LobbyCheck(self.tasks.spawn, settings.trusted_certificates)
         self.start_window.join_requested.connect(self.open_lobby)
         self.start_window.settings_requested.connect(self.open_settings)
         self.start_window.about_requested.connect(self.open_about)
@@ -132,7 +137,8 @@ class AppFlow(QObject):
     @property
     def call(self) -> CallWindow | None:
         """The call window, from the moment a join begins until the call ends."""
-        return self.controller.window if self.controller is not None else None
+        controller = self.controller
+        return controller.window if controller is not None and isValid(controller.window) else None
 
     @property
     def session(self) -> MeetingSession | None:
@@ -152,7 +158,8 @@ class AppFlow(QObject):
     # --- plumbing -------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Close and not self._quitting:
+        asks = getattr(watched, "ask_before_closing", False)  # the call's ✕ asks first (LeavePrompt)
+        if event.type() == QEvent.Type.Close and not self._quitting and not asks:
             self.quit()
         return False
 
@@ -193,6 +200,7 @@ class AppFlow(QObject):
         await self.devices.release_media()
         if self.call is not None:
             self.settings.save_splitter(self.call.splitter, "CallWindow")
+            self.call.ask_before_closing = False  # quitting: it closes without asking
         for window in (self.start_window, self.lobby, self.call, self.dialogs.settings_dialog):
             if window is not None:
                 if window.isVisible():
@@ -282,6 +290,7 @@ class AppFlow(QObject):
     def open_lobby(self, join_url: str) -> None:
         JoinUrl(join_url)  # checked by the start window; a command-line link is checked in main
         self.join_url = join_url
+        self.start_window.show_error("")  # an old error is not about what comes next
         if self.lobby is None:
             lobby = self.lobby = LobbyWindow()
             lobby.installEventFilter(self)
@@ -300,7 +309,7 @@ class AppFlow(QObject):
         lobby.invite_label.setText(invite_caption(self.invite_reach))  # where the link works
         lobby.set_choices(self.options.name or self.settings.name,
                           self.settings.flag("camera_on"), self.settings.flag("mic_on"))
-        lobby.set_preview_name(lobby.name.text())
+        self.lobby_check.start(lobby, join_url)  # an ended meeting, a bad link: known before Join
         self._show(lobby, "LobbyWindow")
         self.devices.open_media()
         self._show_devices()
@@ -322,16 +331,7 @@ class AppFlow(QObject):
         self.bring_to_front()
 
     def _ask_to_switch(self, url: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Join another meeting?"),
-                          self.tr("You are in a meeting. Leave it and go to the other meeting?"),
-                          parent=self.call)
-        box.setObjectName("SwitchMeetingBox")
-        switch = box.addButton(self.tr("Leave and join"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Stay here"), QMessageBox.ButtonRole.RejectRole)
-        box.buttonClicked.connect(lambda button: button is switch and self.tasks.spawn(self._switch_to(url)))
-        box.finished.connect(box.deleteLater)
-        self.switch_box = box
-        box.open()  # never exec() inside the loop
+        self.switch_box = ask_to_switch(self.call, lambda: self.tasks.spawn(self._switch_to(url)))
 
     async def _switch_to(self, url: str) -> None:
         await self.leave()
@@ -356,6 +356,7 @@ class AppFlow(QObject):
             self.devices.camera_off()
 
     def back_to_start(self) -> None:
+        self.lobby_check.stop()
         self.devices.close_media()
         self.invite_url = None
         self._show(self.start_window, "StartWindow")
@@ -363,6 +364,7 @@ class AppFlow(QObject):
     def _join_from_lobby(self) -> None:
         lobby = self.lobby
         assert lobby is not None and self.join_url is not None
+        self.lobby_check.stop()
         name = lobby.name.text().strip() or self.tr("Guest")
         self.settings.name = name
         self.settings.set_flag("camera_on", lobby.camera_button.isChecked())
@@ -396,9 +398,8 @@ class AppFlow(QObject):
             await session.join()
         except JoinFailed as exc:
             self._drop_call()
-            text = describe(exc.reason, translator(REASONS))
-            if exc.message:
-                text = self.tr("{reason} ({message})").format(reason=text, message=exc.message)
+            logger.info("joining failed: %s (%s)", exc.reason, exc.message)
+            text = describe_join_failure(exc.reason, translator(REASONS))
             if self.lobby is not None and not self.options.no_lobby:
                 self.lobby.set_busy(False)
                 self.lobby.show_error(text)
@@ -466,7 +467,8 @@ class AppFlow(QObject):
 
     def _on_call_ended(self, controller: CallController, reason: str) -> None:
         """The meeting was left (the controller closed the window): back to the start, saying why."""
-        controller.window.removeEventFilter(self)
+        if isValid(controller.window):  # not when it was destroyed from outside
+            controller.window.removeEventFilter(self)
         if self.controller is controller:
             self.controller = None
         self.devices.close_media()

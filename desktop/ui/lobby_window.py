@@ -47,6 +47,7 @@ class LobbyWindow(QWidget):
         self.setObjectName("LobbyWindow")
         self.fit = ContentFit(self, MINIMUM)  # larger when its texts need it
         self._devices: dict[DeviceKind, list[Device]] = {}
+        self._joinable = True  # False: the lobby's check found Join cannot work (set_joinable)
 
         # left: the preview as others will see you, with the mic meter and the two toggles
         self.preview = VideoTile()
@@ -79,6 +80,13 @@ class LobbyWindow(QWidget):
         left.addStretch(1)
         left.addWidget(self.preview_area)
         left.addWidget(self.meter)
+        # what the user cannot act on (a busy computer): quiet, and its room kept, so nothing moves
+        self.info = QLabel(objectName="muted", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        policy = self.info.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.info.setSizePolicy(policy)
+        self.info.setVisible(False)
+        left.addWidget(self.info)
         left.addLayout(toggles)
         left.addStretch(1)
 
@@ -165,7 +173,8 @@ class LobbyWindow(QWidget):
         self.test_speaker.clicked.connect(self.test_speaker_requested)
         self.copy_invite.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.invite.text()))
         self.join_button.clicked.connect(self.join_requested)
-        self.name.returnPressed.connect(self.join_requested)
+        self.name.returnPressed.connect(lambda: self.join_button.isEnabled() and self.join_requested.emit())
+        self.name.textChanged.connect(self.set_preview_name)  # the avatar shows the name typed
         self.back_button.clicked.connect(self.back_requested)
         self._refresh_toggles()
 
@@ -226,6 +235,10 @@ class LobbyWindow(QWidget):
         self._fit()
 
     def set_choices(self, name: str, camera_on: bool, mic_on: bool) -> None:
+        self.name.setReadOnly(False)
+        self.name.setToolTip(self.tr("The name others see in the meeting"))
+        self._joinable = True
+        self.join_button.setEnabled(True)
         self.name.setText(name)
         self.camera_button.setChecked(camera_on)
         self.mic_button.setChecked(mic_on)
@@ -238,9 +251,26 @@ class LobbyWindow(QWidget):
     def _fit(self) -> None:
         self.fit.request()
 
+    def set_invited_name(self, name: str) -> None:
+        """The name this link's attendee was created with: the server keeps it, so it is shown
+        and not edited."""
+        self.name.setText(name)
+        self.name.setReadOnly(True)
+        self.name.setToolTip(self.tr("Your name in this meeting, given when you were invited"))
+
+    def set_joinable(self, joinable: bool) -> None:
+        """Whether Join can work (not for an ended meeting or a refused link)."""
+        self._joinable = joinable
+        self.join_button.setEnabled(joinable)
+
     def set_busy(self, busy: bool) -> None:
-        self.join_button.setEnabled(not busy)
+        self.join_button.setEnabled(not busy and self._joinable)
         self.join_button.setText(self.tr("Joining…") if busy else self.tr("Join now"))
+
+    def show_info(self, text: str) -> None:
+        """Information the user cannot act on, under the preview: never red, moves nothing."""
+        self.info.setText(text)
+        self.info.setVisible(bool(text))
 
     def show_frame(self, frame) -> None:
         self.preview.set_video_on(frame is not None)
@@ -292,4 +322,4 @@ class LobbyWindow(QWidget):
         self.meter.setValue(int(max(0.0, min(1.0, (db + 60) / 60)) * 100))
 
     def set_preview_name(self, name: str) -> None:
-        self.preview.set_name(name or self.tr("You"))
+        self.preview.set_name(name)  # no name yet: no initials made up from a placeholder

@@ -51,15 +51,19 @@ class SettingsDialog(QDialog):
     changed = Signal(str)  # the key of the preference that changed
 
     def __init__(self, settings: Settings, providers: dict[str, ChoiceProvider] | None = None,
-                 notes: dict[str, str] | None = None, parent: QWidget | None = None) -> None:
+                 notes: dict[str, str] | None = None, parent: QWidget | None = None,
+                 in_use: dict[str, Callable[[], str | None]] | None = None) -> None:
         """``providers``: options of run-time choices (devices, backgrounds) by key; ``notes``:
-        a sentence shown under a section (how inactivity is detected on this computer)."""
+        a sentence shown under a section (how inactivity is detected on this computer);
+        ``in_use``: by device key, the name of the device the system default is now (shown
+        beside "System default", so Settings says what the call uses)."""
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
         self.setWindowTitle(QCoreApplication.translate("SettingsDialog", "Parley settings"))
         self.setAccessibleName(QCoreApplication.translate("SettingsDialog", "Parley settings"))
         self.settings = settings
         self.providers = providers or {}
+        self.in_use = in_use or {}
         self.widgets: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self.notes: dict[str, QLabel] = {}
@@ -164,7 +168,10 @@ class SettingsDialog(QDialog):
             options = self._options(preference)
             if preference.kind == prefs.DEVICE:
                 device_id, name = self.settings.get(preference.key)
-                options = [("", QCoreApplication.translate("SettingsDialog", "System default"))] + options
+                used = self.in_use[preference.key]() if preference.key in self.in_use else None
+                default = (QCoreApplication.translate("SettingsDialog", "System default ({device})").format(device=used)
+                           if used else QCoreApplication.translate("SettingsDialog", "System default"))
+                options = [("", default)] + options
                 current = next((i for i, (v, label) in enumerate(options) if v and v == device_id), None)
                 if current is None:  # a device whose id changed (USB): found again by its name
                     current = next((i for i, (v, label) in enumerate(options) if v and label == name), 0)

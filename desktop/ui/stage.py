@@ -121,14 +121,15 @@ class Stage(QObject):
 
     def update(self) -> None:
         """What the stage shows: a pinned tile; else the shares; else, in the speaker layout,
-        whoever talked last (or the first other person); else nothing (the grid)."""
+        whoever talked last (or the first other person not muted); else nothing (the grid)."""
         if self.pinned is not None and self.grid.tile(self.pinned) is not None:
             stage = [self.pinned]
         elif self.shares():
             stage = self.shares()[:2]
         elif self.layout_mode == SPEAKER and self.grid.count > 1:
             others = [k for k in self.grid.keys() if k != SELF]
-            stage = [self.speaker if self.speaker in others else others[0]]
+            unmuted = [k for k in others if not self.grid.tile(k).muted]  # never a muted stranger first
+            stage = [self.speaker if self.speaker in others else (unmuted or others)[0]]
         else:
             stage = []
         self.grid.set_stage(stage)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -90,7 +91,12 @@ class StartWindow(QWidget):
         layout.addWidget(divider)
         self.host_button = QPushButton(self.tr("Start a meeting on this computer"))
         self.host_button.setAccessibleName(self.tr("Start a meeting on this computer"))
-        self.host_button.setToolTip(self.tr("Start a meeting here and invite others with a link"))
+        # Ctrl+N (⌘N): found by keyboard, by people and by the bundle's smoke test alike
+        self.host_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.New), self)
+        self.host_shortcut.activated.connect(lambda: self.host_button.isVisible() and self.host_button.click())
+        self.host_button.setToolTip(QCoreApplication.translate("Shortcuts", "{action} ({keys})").format(
+            action=self.tr("Start a meeting here and invite others with a link"),
+            keys=self.host_shortcut.key().toString(QKeySequence.SequenceFormat.NativeText)))
         layout.addWidget(self.host_button)
         # off: the meeting's link works on this computer only; on: asked first (hosting_prompt.py)
         self.network_host = QCheckBox(self.tr("Accept people from this network (same Wi-Fi or office)"))
@@ -122,6 +128,8 @@ class StartWindow(QWidget):
         self.more.toggled.connect(self._fit)
         self.join_button.clicked.connect(self._join)
         self.link.returnPressed.connect(self._join)
+        for field in (self.link, self.server, self.meeting, self.token):  # being corrected: the error goes
+            field.textChanged.connect(lambda _text: self.error.isVisible() and self.show_error(""))
         self.token.returnPressed.connect(self._join)
         self.host_button.clicked.connect(self.host_requested)
 
@@ -154,6 +162,7 @@ class StartWindow(QWidget):
         try:
             JoinUrl(url)
         except ValueError:
+            self.link.setFocus()  # where the link goes
             self.show_error(self.tr("This is not a Parley meeting link. A link looks like {example}.").format(
                 example="parley://HOST:PORT/m/MEETING_ID?token=TOKEN") if url
                 else self.tr("Paste a meeting link first."))

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+176"/>
-        <location line="+190"/>
+        <location filename="../../desktop/ui/flow.py" line="+183"/>
+        <location line="+185"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-91"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,12 +76,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+57"/>
         <source>Join another meeting?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -101,12 +101,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+71"/>
-        <source>{reason} ({message})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+56"/>
+        <location filename="../../desktop/ui/flow.py" line="+135"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +170,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+113"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+122"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -185,12 +180,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Reconnected after {seconds} s.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+120"/>
+        <location line="+146"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -240,7 +235,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+52"/>
         <source>Not sent: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -249,16 +244,18 @@
         <source>Could not extend the meeting: {error}</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+8"/>
-        <source>The meeting was extended by {time}.</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+58"/>
+        <location filename="../../desktop/ui/call_window.py" line="+60"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -305,7 +302,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+117"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -359,7 +356,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+61"/>
+        <location filename="../../desktop/ui/chat_panel.py" line="+62"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -375,12 +372,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+44"/>
+        <location line="+59"/>
         <source>Message everyone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-58"/>
         <source>Chat message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -395,7 +392,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+45"/>
         <source>Everyone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -809,7 +806,7 @@
 <context>
     <name>DeviceController</name>
     <message>
-        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <location filename="../../desktop/ui/device_controller.py" line="+94"/>
         <source>Could not open {device}: {error}</source>
         <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
         <translation type="unfinished"></translation>
@@ -830,7 +827,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>{device} stopped working; switched to {fallback}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -934,6 +931,29 @@
     </message>
 </context>
 <context>
+    <name>LeavePrompt</name>
+    <message>
+        <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
+        <source>Leave the meeting?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closing this window takes you out of the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stay</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LobbyWindow</name>
     <message>
         <location filename="../../desktop/ui/lobby_window.py" line="+46"/>
@@ -941,24 +961,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Microphone level</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+46"/>
+        <location line="+53"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-44"/>
-        <location line="+44"/>
+        <location line="-51"/>
+        <location line="+51"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-47"/>
         <source>Background effects</source>
         <translation type="unfinished"></translation>
     </message>
@@ -968,7 +988,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+30"/>
         <source>Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -980,11 +1000,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+132"/>
         <source>The name others see in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-130"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1035,12 +1056,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+117"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-115"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1055,7 +1076,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>{name} (default)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1090,12 +1111,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+45"/>
+        <source>Your name in this meeting, given when you were invited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Joining…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Turn the camera off</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1112,11 +1138,6 @@
     <message>
         <location line="+0"/>
         <source>Unmute the microphone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>You</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1325,7 +1346,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+31"/>
+        <location filename="../../desktop/session/reasons.py" line="+37"/>
         <source>You left the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1348,6 +1369,11 @@
     <message>
         <location line="+1"/>
         <source>The host ended the meeting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>You ended the meeting for everyone.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1472,7 +1498,39 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+5"/>
+        <source>Ask whoever invited you for a new link.</source>
+        <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Ask whoever invited you for a new meeting link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the link, or ask for a new one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again when someone leaves.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check your network connection and the link, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Try again, or ask whoever invited you for a new link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The call ended.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1484,6 +1542,11 @@
     <message>
         <location line="+1"/>
         <source>Sharing stopped ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Parley could not join the meeting.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1733,18 +1796,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <location line="+1"/>
         <source>Parley settings</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sections</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
+        <source>System default ({device})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>System default</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1863,6 +1931,7 @@
     </message>
     <message>
         <location line="+8"/>
+        <location filename="../../desktop/ui/start_window.py" line="+97"/>
         <source>{action} ({keys})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1888,7 +1957,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+50"/>
+        <location filename="../../desktop/ui/start_window.py" line="-46"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1956,12 +2025,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Accept people from this network (same Wi-Fi or office)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1982,7 +2051,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -54,14 +54,14 @@
 <context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+176"/>
-        <location line="+190"/>
+        <location filename="../../desktop/ui/flow.py" line="+183"/>
+        <location line="+185"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-91"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -76,12 +76,12 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../../desktop/ui/leave_prompt.py" line="+57"/>
         <source>Join another meeting?</source>
         <translation>An einer anderen Besprechung teilnehmen?</translation>
     </message>
@@ -101,12 +101,11 @@
         <translation>Hierbleiben</translation>
     </message>
     <message>
-        <location line="+71"/>
         <source>{reason} ({message})</source>
-        <translation>{reason} ({message})</translation>
+        <translation type="vanished">{reason} ({message})</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location filename="../../desktop/ui/flow.py" line="+135"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
     </message>
@@ -175,7 +174,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+113"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+122"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -185,12 +184,12 @@
         <translation>Die Zeit ist abgelaufen.</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Reconnected after {seconds} s.</source>
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+120"/>
+        <location line="+146"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -240,7 +239,7 @@
         <translation>Video nicht verfügbar: {reason}</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+52"/>
         <source>Not sent: {error}</source>
         <translation>Nicht gesendet: {error}</translation>
     </message>
@@ -249,16 +248,23 @@
         <source>Could not extend the meeting: {error}</source>
         <translation>Die Besprechung konnte nicht verlängert werden: {error}</translation>
     </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation>
+            <numerusform>Die Besprechung wurde um %n Minute verlängert.</numerusform>
+            <numerusform>Die Besprechung wurde um %n Minuten verlängert.</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+8"/>
         <source>The meeting was extended by {time}.</source>
-        <translation>Die Besprechung wurde um {time} verlängert.</translation>
+        <translation type="vanished">Die Besprechung wurde um {time} verlängert.</translation>
     </message>
 </context>
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+58"/>
+        <location filename="../../desktop/ui/call_window.py" line="+60"/>
         <source>Parley — Meeting</source>
         <translation>Parley — Besprechung</translation>
     </message>
@@ -306,7 +312,7 @@
         <translation>Sie sind stummgeschaltet. Heben Sie die Stummschaltung mit {keys} auf, oder halten Sie {space} gedrückt, um zu sprechen.</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+117"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation>Einladungslink kopiert. Jeder mit diesem Link kann teilnehmen.</translation>
     </message>
@@ -360,7 +366,7 @@
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+61"/>
+        <location filename="../../desktop/ui/chat_panel.py" line="+62"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
@@ -376,12 +382,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+44"/>
+        <location line="+59"/>
         <source>Message everyone</source>
         <translation>Nachricht an alle</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-58"/>
         <source>Chat message</source>
         <translation>Chatnachricht</translation>
     </message>
@@ -396,7 +402,7 @@
         <translation>Nachricht senden</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+45"/>
         <source>Everyone</source>
         <translation>Alle</translation>
     </message>
@@ -813,7 +819,7 @@
 <context>
     <name>DeviceController</name>
     <message>
-        <location filename="../../desktop/ui/device_controller.py" line="+85"/>
+        <location filename="../../desktop/ui/device_controller.py" line="+94"/>
         <source>Could not open {device}: {error}</source>
         <extracomment>the settings that steer the voice processing (Settings → Join)</extracomment>
         <translation>{device}: Öffnen fehlgeschlagen ({error})</translation>
@@ -834,7 +840,7 @@
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>{device} stopped working; switched to {fallback}.</source>
         <translation>{device} funktioniert nicht mehr; jetzt wird {fallback} verwendet.</translation>
     </message>
@@ -939,6 +945,29 @@
     </message>
 </context>
 <context>
+    <name>LeavePrompt</name>
+    <message>
+        <location filename="../../desktop/ui/leave_prompt.py" line="-30"/>
+        <source>Leave the meeting?</source>
+        <translation>Die Besprechung verlassen?</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closing this window takes you out of the meeting.</source>
+        <translation>Wenn Sie dieses Fenster schließen, verlassen Sie die Besprechung.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Leave</source>
+        <translation>Verlassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stay</source>
+        <translation>Bleiben</translation>
+    </message>
+</context>
+<context>
     <name>LobbyWindow</name>
     <message>
         <location filename="../../desktop/ui/lobby_window.py" line="+46"/>
@@ -946,24 +975,24 @@
         <translation>Parley — Bereit zur Teilnahme?</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Microphone level</source>
         <translation>Mikrofonpegel</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+46"/>
+        <location line="+53"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location line="-44"/>
-        <location line="+44"/>
+        <location line="-51"/>
+        <location line="+51"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-47"/>
         <source>Background effects</source>
         <translation>Hintergrundeffekte</translation>
     </message>
@@ -973,7 +1002,7 @@
         <translation>Hintergrund weichzeichnen oder ersetzen</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+30"/>
         <source>Ready to join?</source>
         <translation>Bereit zur Teilnahme?</translation>
     </message>
@@ -985,11 +1014,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+132"/>
         <source>The name others see in the meeting</source>
         <translation>Der Name, den andere in der Besprechung sehen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-130"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1040,12 +1070,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+100"/>
+        <location line="+117"/>
         <source>Join now</source>
         <translation>Jetzt teilnehmen</translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-115"/>
         <source>Back</source>
         <translation>Zurück</translation>
     </message>
@@ -1060,7 +1090,7 @@
         <translation>Zurück zum Start, ohne teilzunehmen</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>{name} (default)</source>
         <translation>{name} (Standard)</translation>
     </message>
@@ -1095,12 +1125,17 @@
         <translation>Kein Mikrofon gefunden: Sie können trotzdem teilnehmen; andere hören Sie, sobald eines angeschlossen ist.</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+45"/>
+        <source>Your name in this meeting, given when you were invited</source>
+        <translation>Ihr Name in dieser Besprechung, festgelegt bei der Einladung</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Joining…</source>
         <translation>Beitreten…</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Turn the camera off</source>
         <translation>Kamera ausschalten</translation>
     </message>
@@ -1120,9 +1155,8 @@
         <translation>Stummschaltung aufheben</translation>
     </message>
     <message>
-        <location line="+14"/>
         <source>You</source>
-        <translation>Sie</translation>
+        <translation type="vanished">Sie</translation>
     </message>
 </context>
 <context>
@@ -1330,7 +1364,7 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../desktop/session/reasons.py" line="+31"/>
+        <location filename="../../desktop/session/reasons.py" line="+37"/>
         <source>You left the meeting.</source>
         <translation>Sie haben die Besprechung verlassen.</translation>
     </message>
@@ -1354,6 +1388,11 @@
         <location line="+1"/>
         <source>The host ended the meeting.</source>
         <translation>Der Gastgeber hat die Besprechung beendet.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>You ended the meeting for everyone.</source>
+        <translation>Sie haben die Besprechung für alle beendet.</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1477,7 +1516,39 @@
         <translation>Nehmen Sie an der Besprechung teil, bevor Sie teilen.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <location line="+5"/>
+        <source>Ask whoever invited you for a new link.</source>
+        <extracomment>What to do about a join that failed, said after its reason (the details go to the log).</extracomment>
+        <translation>Bitten Sie die Person, die Sie eingeladen hat, um einen neuen Link.</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Ask whoever invited you for a new meeting link.</source>
+        <translation>Bitten Sie die Person, die Sie eingeladen hat, um einen neuen Besprechungslink.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check the link, or ask for a new one.</source>
+        <translation>Prüfen Sie den Link oder bitten Sie um einen neuen.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again when someone leaves.</source>
+        <translation>Versuchen Sie es erneut, wenn jemand gegangen ist.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check your network connection and the link, then try again.</source>
+        <translation>Prüfen Sie Ihre Netzwerkverbindung und den Link und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Try again, or ask whoever invited you for a new link.</source>
+        <translation>Versuchen Sie es erneut oder bitten Sie die Person, die Sie eingeladen hat, um einen neuen Link.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The call ended.</source>
         <translation>Die Besprechung ist beendet.</translation>
     </message>
@@ -1490,6 +1561,11 @@
         <location line="+1"/>
         <source>Sharing stopped ({reason}).</source>
         <translation>Freigabe beendet ({reason}).</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Parley could not join the meeting.</source>
+        <translation>Parley konnte der Besprechung nicht beitreten.</translation>
     </message>
 </context>
 <context>
@@ -1740,18 +1816,23 @@
         <translation>{how}: Auf diesem Computer werden nur Eingaben in Parleys eigenen Fenstern erkannt; Arbeit in einer anderen App zählt daher als inaktiv.</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <location line="+1"/>
         <source>Parley settings</source>
         <translation>Parley-Einstellungen</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Sections</source>
         <translation>Bereiche</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+99"/>
+        <source>System default ({device})</source>
+        <translation>Systemstandard ({device})</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>System default</source>
         <translation>Systemstandard</translation>
     </message>
@@ -1870,6 +1951,7 @@
     </message>
     <message>
         <location line="+8"/>
+        <location filename="../../desktop/ui/start_window.py" line="+97"/>
         <source>{action} ({keys})</source>
         <translation>{action} ({keys})</translation>
     </message>
@@ -1895,7 +1977,7 @@
 <context>
     <name>StartWindow</name>
     <message>
-        <location filename="../../desktop/ui/start_window.py" line="+50"/>
+        <location filename="../../desktop/ui/start_window.py" line="-46"/>
         <source>Open video meetings. Paste a meeting link to join.</source>
         <translation>Offene Videobesprechungen. Fügen Sie einen Besprechungslink ein, um teilzunehmen.</translation>
     </message>
@@ -1963,12 +2045,12 @@
         <translation>Besprechung auf diesem Computer starten</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Start a meeting here and invite others with a link</source>
         <translation>Hier eine Besprechung starten und andere mit einem Link einladen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Accept people from this network (same Wi-Fi or office)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1989,7 +2071,7 @@
         <translation>Über Parley</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation>Das ist kein Parley-Besprechungslink. Ein Link sieht so aus: {example}.</translation>
     </message>

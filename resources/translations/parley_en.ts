@@ -2,9 +2,20 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>CallController</name>
+    <message numerus="yes">
+        <location filename="../../desktop/ui/call_controller.py" line="+442"/>
+        <source>The meeting was extended by %n minutes.</source>
+        <translation>
+            <numerusform>The meeting was extended by %n minute.</numerusform>
+            <numerusform>The meeting was extended by %n minutes.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CallWindow</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_window.py" line="+225"/>
+        <location filename="../../desktop/ui/call_window.py" line="+227"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Meeting (%n)</numerusform>

@@ -153,6 +153,18 @@ class Health:
 
 
 @dataclass(frozen=True)
+class JoinCheck:
+    """What a join link will meet, asked before joining (the lobby's check)."""
+
+    meeting_id: str
+    #: the attendee's name as created (a join cannot change it); null for an invite link,
+    #: whose joiners name themselves
+    name: str | None
+    role: str
+    invite: bool
+
+
+@dataclass(frozen=True)
 class MeetingReply:
     meeting: MeetingView
 

@@ -40,6 +40,8 @@ class Auth(enum.Enum):
     API_KEY = "api key"
     #: the API key or an attendee's join token; the handler tells them apart
     API_KEY_OR_JOIN_TOKEN = "api key or join token"
+    #: a join token (an attendee's or an invite link's); the handler checks it
+    JOIN_TOKEN = "join token"
     #: the API key, unless the operator made the route public (``/metrics``,
     #: ``--metrics-public``); the handler checks
     API_KEY_UNLESS_PUBLIC = "api key unless public"

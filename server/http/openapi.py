@@ -52,7 +52,7 @@ _SECURITY_SCHEMES = {
         "type": "http", "scheme": "bearer", "bearerFormat": "parley join token",
         "description": "An attendee's join token (from `POST .../attendees`), limited by the "
                        "capabilities of the attendee's role. Invite tokens name nobody and are "
-                       "refused.",
+                       "refused, except by `checkJoin`.",
     },
 }
 
@@ -97,6 +97,8 @@ def _operation(route: Route, routes: Sequence[Route], schemas: Schemas) -> dict[
         operation["security"] = []
     elif route.auth is Auth.API_KEY_OR_JOIN_TOKEN:
         operation["security"] = [{"apiKey": []}, {"joinToken": []}]
+    elif route.auth is Auth.JOIN_TOKEN:
+        operation["security"] = [{"joinToken": []}]
     if route.body is not None:
         note = "" if route.body_required else " An empty body counts as `{}`."
         operation["requestBody"] = {

@@ -32,6 +32,7 @@ from .bodies import (
     InviteList,
     InviteReply,
     InviteView,
+    JoinCheck,
     MeetingReply,
     RemoveAttendee,
     UpdateCallType,
@@ -61,6 +62,14 @@ async def create_meeting(request: web.Request, read: Read) -> MeetingReply:
 async def get_meeting(request: web.Request) -> MeetingReply:
     meetings = request.app[MEETINGS_KEY]
     return MeetingReply(meetings.view(meetings.get_meeting(request.match_info["meeting_id"])))
+
+
+async def check_join(request: web.Request) -> JoinCheck:
+    """Would this join token get in now, and as whom? The same checks as ``join`` (token,
+    meeting, ended, removed, a revoked invite), without joining: the lobby asks before Join."""
+    token = bearer(request, "join token")
+    name, role, invite = request.app[MEETINGS_KEY].check_join(request.match_info["meeting_id"], token)
+    return JoinCheck(meeting_id=request.match_info["meeting_id"], name=name, role=role, invite=invite)
 
 
 async def update_meeting(request: web.Request, read: Read) -> MeetingReply:

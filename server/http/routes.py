@@ -22,6 +22,7 @@ from .bodies import (
     InviteCreated,
     InviteList,
     InviteReply,
+    JoinCheck,
     MeetingReply,
     NewWebhookReply,
     RemoveAttendee,
@@ -55,6 +56,11 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v1/meetings/{meeting_id}", rest.delete_meeting, "deleteMeeting", MEETINGS,
           "End a meeting (reason `deleted`); its record stays readable.",
           reply=MeetingReply, answer="Ended (or already ended).", errors=(404,)),
+    Route("GET", "/v1/meetings/{meeting_id}/join-check", rest.check_join, "checkJoin", MEETINGS,
+          "Would this join token (an attendee's, or an invite link's) get in now, and as whom? "
+          "The checks of a `join` without joining: the app's lobby asks before Join.",
+          auth=Auth.JOIN_TOKEN, reply=JoinCheck, answer="It would get in; the attendee's name "
+          "and role (no name for an invite link).", errors=(403, 404, 409)),
     Route("POST", "/v1/meetings/{meeting_id}/attendees", rest.add_attendee, "addAttendee", MEETINGS,
           "Add an attendee; returns its join token and join URL.",
           body=AddAttendee, reply=AttendeeAdded, status=201, answer="Added.", errors=(404, 409)),

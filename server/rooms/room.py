@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable
 
 from wire import (
@@ -56,6 +57,23 @@ from .media import Desired, PeerFactory
 from .participant import Outbox, Participant, watch_connecting
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
+
+logger = logging.getLogger(__name__)
+
+
+async def resubscribe(participant: Participant, desired: Callable[[Participant], Desired], meeting_id: str) -> None:
+    """Tell ``participant``'s receive connection what to forward. One that fails (a dead
+    connection) is that participant's problem alone: its socket is closed, so its client
+    reconnects (its seat waits), and nobody else's share, join or leave fails with it."""
+    subscriber = participant.subscriber
+    if subscriber is None:
+        return
+    try:
+        await subscriber.update(desired(participant))
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raised: isolate it
+        logger.warning("room %s: %s's receive connection failed (%s: %s); letting it reconnect",
+                       meeting_id, participant.attendee_id, type(exc).__name__, exc)
+        participant.outbox.close()
 
 
 class Room:
@@ -178,6 +196,9 @@ class Room:
             ),
             rid,
         )
+        snapshot = self._volumes.snapshot(exclude=participant.attendee_id)
+        if snapshot is not None:  # who is talking now, at a level that no longer changes
+            participant.outbox.put(snapshot)
         self.broadcast(ParticipantJoined(participant.info()), exclude=participant)
         self._volumes.forget(participant.attendee_id)  # a fresh view for newcomer and others
 
@@ -431,8 +452,7 @@ class Room:
         return desired
 
     async def _resubscribe(self, participant: Participant) -> None:
-        if participant.subscriber is not None:
-            await participant.subscriber.update(self._desired(participant))
+        await resubscribe(participant, self._desired, self.meeting_id)
 
     async def _resubscribe_all(self, exclude: Participant | None = None) -> None:
         await asyncio.gather(

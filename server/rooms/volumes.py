@@ -1,5 +1,6 @@
 """The volume indicators everyone in a meeting sees: each participant's level (as it measures
-it and says about 5 times a second) and its signal strength, fanned out when they change."""
+it and says about 5 times a second) and its signal strength, fanned out when they change, and
+all of them at once to a newcomer (``snapshot``)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ class VolumeIndicators:
         """For good: the room is done."""
         if self._task is not None:
             self._task.cancel()
+
+    def snapshot(self, exclude: str) -> Volumes | None:
+        """Everyone's indicator as last sent (a newcomer's first view: a steady level is never
+        sent again by itself), or None while there is none."""
+        updates = [info for attendee_id, info in self._sent.items()
+                   if attendee_id != exclude and attendee_id in self._participants]
+        return Volumes(updates=updates) if updates else None
 
     def forget(self, attendee_id: str) -> None:
         """Send this participant's indicator again (a newcomer, or someone back)."""
