@@ -44,7 +44,8 @@ from .http.routes import add_routes
 from .lifecycle import Lifecycle
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
-from .sfu.peers import ForwardingPeers
+from .rooms.media import MediaBackend
+from .sfu.backend import BuiltinMedia
 from .store import Store
 from .store_open import open_store
 from .tls import tls_context
@@ -65,7 +66,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     on it fails here. A data dir that cannot be written (read-only, full) fails here too; both
     with a :class:`~server.config.DataDirError` that says so in a sentence."""
     clock = clock or SystemClock()
-    peers = ForwardingPeers(config.ice_addresses, config.announced)  # what the forwarding unit offers peers
+    media = media_backend(config)
     with using_data_dir(config.data_dir):
         ensure_data_dir(config.data_dir)
     lock = DataDirLock.acquire(config.data_dir)
@@ -85,7 +86,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
             meetings = MeetingService(store, clock, signer, config)
         cluster = Cluster(store, clock, config.node_id or (new_node_id() if store.shared else LOCAL_NODE),
                           config.lease_seconds)
-        rooms = RoomRegistry(meetings, config, peers)
+        rooms = RoomRegistry(meetings, config, media)
         lifecycle = Lifecycle(meetings, rooms, config, cluster)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events, cluster.node_id)
         cluster.on_lost = rooms.hand_over
@@ -121,6 +122,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     relay.install(app)
 
     async def start(app: web.Application) -> None:
+        await media.start()  # Janus: connects (instances not up yet are tried in the background)
         webhooks.start()  # resumes the deliveries a previous run left pending
         lifecycle.start()
 
@@ -135,6 +137,7 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         await lifecycle.close()
         try:
             await rooms.close()  # idempotent; rooms may still write to the store while closing
+            await media.close()
         finally:
             try:
                 await webhooks.close()  # what is not delivered stays pending for the next start
@@ -149,6 +152,17 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
     app.on_shutdown.append(end_rooms)
     app.on_cleanup.append(close)
     return app
+
+
+def media_backend(config: ServerConfig) -> MediaBackend:
+    """The media backend ``config`` asks for (``--media``)."""
+    if config.media == "janus":
+        from .janus.backend import JanusBackend
+
+        return JanusBackend(list(config.janus_urls), config.janus_api_secret)
+    if config.media != "builtin":
+        raise ValueError(f"unknown media backend {config.media!r} (builtin or janus)")
+    return BuiltinMedia(config.ice_addresses, config.announced)  # what the forwarding unit offers peers
 
 
 async def start_server(

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rtcseam.ice import unbindable
 
@@ -81,6 +82,13 @@ def _minutes(text: str) -> float:
     return value * 60
 
 
+def _janus_url(text: str) -> str:
+    parsed = urlsplit(text)
+    if parsed.scheme not in ("ws", "wss") or not parsed.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a WebSocket URL (ws://HOST:8188/)")
+    return text
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -143,6 +151,16 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     parser.add_argument("--turn-secret", default=None, metavar="SECRET",
                         help=f"the secret shared with the TURN server (coturn's "
                         f"static-auth-secret); default ${TURN_SECRET_ENV}")
+    parser.add_argument("--media", choices=("builtin", "janus"), default="builtin",
+                        help="what moves the media: builtin, this process's own forwarding unit "
+                        "(default), or janus, Janus VideoRoom at --janus-url")
+    parser.add_argument("--janus-url", dest="janus_urls", action="append", type=_janus_url,
+                        metavar="ws://HOST:8188/", default=None,
+                        help="a Janus instance's WebSocket API; repeatable: each new meeting goes "
+                        "to the least loaded live one (needs --media janus)")
+    parser.add_argument("--janus-api-secret", default=None, metavar="SECRET",
+                        help="Janus's api_secret, if its janus.jcfg sets one (default "
+                        "$PARLEY_JANUS_API_SECRET)")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
     parser.add_argument("--public-tls", action="store_true",
@@ -181,6 +199,10 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
+    if args.media == "janus" and not args.janus_urls:
+        parser.error("--media janus needs at least one --janus-url ws://HOST:8188/")
+    if args.media != "janus" and args.janus_urls:
+        parser.error("--janus-url is for --media janus")
     ice_addresses = args.ice_addresses or ["127.0.0.1"]
     announced = args.announced_addresses or []
     if len(announced) > len(ice_addresses):
@@ -202,6 +224,9 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         announced_addresses=announced,
         turn_servers=tuple(args.turn_servers or ()),
         turn_secret=turn_secret if args.turn_servers else None,
+        media=args.media,
+        janus_urls=args.janus_urls or [],
+        janus_api_secret=args.janus_api_secret or environ.get("PARLEY_JANUS_API_SECRET") or None,
         public_host=args.public_host,
         public_tls=args.public_tls,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,

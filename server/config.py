@@ -52,6 +52,12 @@ class ServerConfig:
     data_dir: Path
     #: Addresses the media side offers to clients as ICE candidates.
     ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    #: What moves the media (``--media``): "builtin", the forwarding unit in this process, or
+    #: "janus", Janus VideoRoom on the instances at ``janus_urls`` (``--janus-url``, repeatable).
+    media: str = "builtin"
+    janus_urls: list[str] = field(default_factory=list)
+    #: Janus's ``api_secret``, when its janus.jcfg sets one (``--janus-api-secret``).
+    janus_api_secret: str | None = None
     #: Behind a 1:1 NAT (a cloud VM): the public address each of ``ice_addresses`` is reached
     #: at, in the same order (``--announced-address``). The server binds the private address
     #: and offers the public one in every candidate.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from server.sfu.backend import BuiltinMedia
 from server.cli import parse_args
 from server.clock import ManualClock
 from server.config import ServerConfig
@@ -29,7 +30,7 @@ class Service:
         config = ServerConfig(data_dir=tmp_path, chat_retention_days=days)
         self.store = open_store(store, tmp_path / "parley.sqlite3")
         self.meetings = MeetingService(self.store, self.clock, TokenSigner(b"k" * 32, self.clock), config)
-        self.lifecycle = Lifecycle(self.meetings, RoomRegistry(self.meetings, config, peers=None), config)
+        self.lifecycle = Lifecycle(self.meetings, RoomRegistry(self.meetings, config, media=BuiltinMedia(["127.0.0.1"])), config)
 
     def meeting_with_chat(self) -> str:
         meeting = self.meetings.create_meeting()

@@ -92,6 +92,30 @@ class FakePeers:
         return FakeSubscriber(send_offer, send_tracks)
 
 
+class FakeMedia:
+    """The media backend: every meeting on the one FakePeers (nothing is ever lost)."""
+
+    def __init__(self) -> None:
+        self.peers = FakePeers()
+        self.placed: list[str] = []
+
+    def place(self, meeting_id: str) -> FakePeers:
+        self.placed.append(meeting_id)
+        return self.peers
+
+    def release(self, meeting_id: str) -> None:
+        self.placed.remove(meeting_id)
+
+    def watch(self, on_lost) -> None:
+        self.on_lost = on_lost
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
 class Meeting:
     """One meeting with a live room, and the people in it."""
 
@@ -136,7 +160,7 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[MeetingService, RoomReg
     config = ServerConfig(data_dir=tmp_path)
     store = SqliteStore(tmp_path / "parley.sqlite3")
     meetings = MeetingService(store, clock, TokenSigner(b"k" * 32, clock), config)
-    registry = RoomRegistry(meetings, config, FakePeers())
+    registry = RoomRegistry(meetings, config, FakeMedia())
     yield meetings, registry
     await registry.close()
     store.close()

@@ -1,6 +1,8 @@
 """What a room needs of the media backend: two peer connections per participant, made by a
-:class:`PeerFactory` the composition root hands in (``server/sfu/peers.py``'s
-``ForwardingPeers`` in the server; a small fake in tests/test_room_rules.py).
+:class:`PeerFactory` per meeting, which the :class:`MediaBackend` the composition root hands the
+room registry places (``server/sfu/backend.py``'s ``BuiltinMedia``, the forwarding unit in this
+process, by default; ``server/janus/backend.py``'s ``JanusBackend``, Janus VideoRoom on one or
+several Janus instances, with ``--media janus``; a small fake in tests/test_room_rules.py).
 
 The room never sees SDP internals, RTP or aiortc: it asks a publisher to answer an offer and
 reads which tracks it publishes, and tells a subscriber exactly which published tracks to
@@ -75,3 +77,21 @@ class PeerFactory(Protocol):
     def publisher(self, attendee_id: str) -> Publisher: ...
 
     def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks) -> Subscriber: ...
+
+
+class MediaBackend(Protocol):
+    """What moves the media of every meeting of this server. The room registry asks it to
+    ``place`` a meeting when its room opens (the meeting's peer factory) and to ``release`` it
+    when the room closes; a backend whose media can go away for a meeting (an instance of an
+    external SFU that died) says so through the callback given to ``watch``, and the registry
+    places that meeting again and has its participants reconnect their media."""
+
+    def place(self, meeting_id: str) -> PeerFactory: ...
+
+    def release(self, meeting_id: str) -> None: ...
+
+    def watch(self, on_lost: Callable[[str], None]) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...

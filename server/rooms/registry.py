@@ -1,19 +1,25 @@
 """Every live room of this server: created on a meeting's first join, forgotten when empty or
-ended (the registry follows ``meeting.ended`` on the meeting service's event bus)."""
+ended (the registry follows ``meeting.ended`` on the meeting service's event bus). Each room's
+media is placed by the media backend (``media.MediaBackend``) when the room opens, released when
+it closes, and placed again when the backend loses it."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 
-from wire import AttendeeInfo, EndReason
+from wire import AttendeeInfo, EndReason, ServerRestarting
 
 from ..config import ServerConfig
 from ..turn import TurnCredentials
 from ..events import MEETING_ENDED, ServerEvent
 from ..meetings import MeetingService
-from .media import PeerFactory
+from .media import MediaBackend
 from .room import Room
+
+
+#: Clients told to reconnect because their meeting's media moved come back after this long.
+MEDIA_MOVE_RETRY_MS = 200
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,10 @@ class ServerStats:
 class RoomRegistry:
     """All live rooms of this server, created on the first join."""
 
-    def __init__(self, meetings: MeetingService, config: ServerConfig, peers: PeerFactory) -> None:
+    def __init__(self, meetings: MeetingService, config: ServerConfig, media: MediaBackend) -> None:
         self._meetings = meetings
         self._config = config
-        self._peers = peers
+        self._media = media
         self._rooms: dict[str, Room] = {}
         #: since when a started meeting has had nobody in it (the "empty" rule)
         self.empty_since: dict[str, float] = {}
@@ -42,11 +48,18 @@ class RoomRegistry:
         self._turn = TurnCredentials(config.turn_servers, config.turn_secret or "", meetings.now)
         meetings.show_live_participants(self.participants)
         meetings.events.subscribe(self._on_event)
+        media.watch(self._on_media_lost)
+
+    @property
+    def media(self) -> MediaBackend:
+        """The media backend this registry places its meetings on."""
+        return self._media
 
     def room(self, meeting_id: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None:
-            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, self._peers, self._forget,
+            peers = self._media.place(meeting_id)
+            room = self._rooms[meeting_id] = Room(meeting_id, self._meetings, peers, self._forget,
                                                   self._turn.for_attendee)
         self.empty_since.pop(meeting_id, None)
         return room
@@ -55,7 +68,28 @@ class RoomRegistry:
         room = self._rooms.get(meeting_id)
         if room is not None and not room.participants:
             del self._rooms[meeting_id]
+            self._media.release(meeting_id)
             self.empty_since[meeting_id] = self._meetings.now()
+
+    def _on_media_lost(self, meeting_id: str) -> None:
+        """The media under a live meeting went away (a Janus instance died): the meeting is
+        placed again and everyone in it reconnects their media there, keeping their seats."""
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return
+        room.peers = self._media.place(meeting_id)  # the room's media, from now on
+        task = asyncio.get_running_loop().create_task(self._reconnect_media(room))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _reconnect_media(self, room: Room) -> None:
+        """Everyone in ``room`` is told to reconnect (``server_restarting``) and dropped, keeping
+        their seat: they come back as who they were, onto the room's new media."""
+        grace = max(self._config.reconnect_grace_seconds, 1.0)
+        for p in [p for p in room.participants.values() if p.away_since is None]:
+            if room.participants.get(p.attendee_id) is p:  # not a share that ended with its owner
+                p.outbox.put(ServerRestarting(retry_after_ms=MEDIA_MOVE_RETRY_MS))
+                await room.drop(p, grace)
 
     @property
     def grace_seconds(self) -> float:

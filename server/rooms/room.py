@@ -87,7 +87,7 @@ class Room:
         self._ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.meetings = meetings
-        self._peers = peers
+        self.peers = peers
         self._on_empty = on_empty
         self._ended = False
         self._joining = asyncio.Lock()
@@ -134,7 +134,7 @@ class Room:
         self.meetings.enrol(attendee)
         meeting = self.meetings.mark_started(self.meeting_id)
         participant = Participant(attendee, outbox, capabilities)
-        participant.subscriber = self._peers.subscriber(
+        participant.subscriber = self.peers.subscriber(
             send_offer=lambda sdp, tracks, p=participant: self._send_offer(p, sdp, tracks),
             send_tracks=lambda tracks, p=participant: self._send_tracks(p, tracks),
         )
@@ -346,7 +346,7 @@ class Room:
     async def publish(self, participant: Participant, request: Publish) -> PublishAnswer:
         if participant.publisher is not None:
             raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "already publishing on this connection")
-        publisher = self._peers.publisher(participant.attendee_id)
+        publisher = self.peers.publisher(participant.attendee_id)
         try:
             sdp = await publisher.answer(request.sdp)
             if "audio" in publisher.tracks and Capability.SEND_AUDIO not in participant.capabilities:

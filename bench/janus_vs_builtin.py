@@ -1,0 +1,230 @@
+"""The built-in forwarding unit beside Janus VideoRoom, on the same clients and the same load.
+
+    python bench/janus_vs_builtin.py [--loads 4,15] [--duration 20] [--size 320x180] [--fps 15] [--rounds 1]
+
+For each load N (one publisher to N receivers) and each backend, it starts ``parley-server``
+(``--media builtin``, or ``--media janus`` against a throwaway loopback Janus,
+``janus_local.LocalJanus``), creates a meeting, starts one publishing bot (synthetic camera and
+microphone, stamped pictures), then N receiving bots (no camera, no microphone): two of them
+decode (glass-to-glass latency from the stamps, first decoded picture), the rest count frames
+without decoding (``--light``). Over a window in the middle of the run it reads the CPU time of
+the process that forwards (parley-server for the built-in unit; janus for Janus, with
+parley-server's control-plane CPU beside it) from /proc, and the machine's load. Backends
+alternate within a round, so both see the same machine; the ratios are within one run.
+
+It prints figures, never pass/fail: a table, then one JSON line. Everything it starts is stopped
+by PID in a ``finally`` block; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from harness import LISTENING, REPO, Api, bot_command, bot_env, cpu_seconds, fmt, log, rnd, stop_process
+from janus_local import JANUS, LocalJanus
+
+DECODING_RECEIVERS = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--loads", default="4,15", help="receivers per publisher, comma separated (default 4,15)")
+    p.add_argument("--duration", type=float, default=20.0, help="seconds measured, once everyone is in (default 20)")
+    p.add_argument("--settle", type=float, default=3.0, help="seconds after the last join before measuring")
+    p.add_argument("--size", default="320x180")
+    p.add_argument("--fps", type=int, default=15)
+    p.add_argument("--join-timeout", type=float, default=60.0, help="bound on the joins (seconds)")
+    p.add_argument("--rounds", type=int, default=1, help="repeat every load and backend this often")
+    return p.parse_args(argv)
+
+
+def start_parley(tmp: Path, key: str, extra: list[str], timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
+    env = dict(os.environ, PARLEY_API_KEY=key)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp / "data"),
+         "--ice-address", "127.0.0.1", *extra],
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=(tmp / "server.stderr").open("wb"), text=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def drain() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=drain, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            continue
+        if line is None:
+            raise RuntimeError(f"parley-server exited ({proc.wait(5)}): see {tmp / 'server.stderr'}")
+        match = LISTENING.search(line)
+        if match:
+            return proc, match.group(1)
+    stop_process(proc, "parley-server", 5.0)
+    raise RuntimeError("parley-server did not report its address in time")
+
+
+def wait_for(api: Api, meeting_id: str, done, timeout: float) -> bool:
+    """Poll the roster until ``done(roster)`` (bounded); whether it happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        roster = api.participants(meeting_id)
+        if roster is not None and done(roster):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
+    key = secrets.token_urlsafe(24)
+    tmp = Path(tempfile.mkdtemp(prefix=f"parley-bench-{backend}-"))
+    janus: LocalJanus | None = None
+    keep = False
+    server: subprocess.Popen | None = None
+    bots: list[tuple[str, subprocess.Popen, Path, float]] = []
+    try:
+        extra: list[str] = []
+        if backend == "janus":
+            janus = LocalJanus(tmp / "janus").start()
+            extra = ["--media", "janus", "--janus-url", janus.url]
+        server, base_url = start_parley(tmp, key, extra)
+        api = Api(base_url, key)
+        meeting_id = api.create_meeting()
+        forwarder = psutil.Process(janus.proc.pid if janus is not None and janus.proc else server.pid)
+        control = psutil.Process(server.pid)
+
+        def start_bot(i: int, *options: str, stay: float = args.duration) -> str:
+            attendee_id, url = api.add_attendee(meeting_id, f"bench-{i}", f"Bot {i}")
+            out = tmp / f"bot{i}.json"
+            cmd = bot_command(url, "--json", "--duration", str(stay), "--size", args.size,
+                              "--fps", str(args.fps), "--name", f"Bot {i}", *options)
+            proc = subprocess.Popen(cmd, cwd=REPO, env=bot_env(), stdin=subprocess.DEVNULL,
+                                    stdout=out.open("wb"), stderr=(tmp / f"bot{i}.stderr").open("wb"))
+            bots.append((attendee_id, proc, out, time.monotonic()))
+            return attendee_id
+
+        # the publisher stays until the receivers are done (their joins may take long on a busy machine)
+        publisher = start_bot(0, stay=args.duration + 3 * args.join_timeout)
+        # the publisher is in with its camera before the receivers come (bounded)
+        wait_for(api, meeting_id, lambda roster: any(p.get("attendee_id") == publisher and p.get("video") for p in roster),
+                 args.join_timeout)
+        for i in range(1, receivers + 1):
+            start_bot(i, "--camera", "none", "--mic", "none", *([] if i <= DECODING_RECEIVERS else ["--light"]),
+                      stay=args.duration + 2 * args.join_timeout)
+            time.sleep(0.2)
+        all_in = wait_for(api, meeting_id, lambda roster: len(roster) >= receivers + 1, args.join_timeout)
+        time.sleep(args.settle)
+        window_start = time.monotonic()
+        cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
+        psutil.cpu_percent(None)
+        time.sleep(args.duration)  # everyone stays until told to leave (below)
+        cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
+        machine = psutil.cpu_percent(None)
+        window = time.monotonic() - window_start
+        load1 = os.getloadavg()[0]
+        for _, proc, _, _ in bots[1:]:  # leave (SIGTERM: the bot leaves and writes its report)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for _, proc, _, _ in bots[1:]:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                stop_process(proc, "bot", 5.0)
+        stop_process(bots[0][1], "publishing bot", 5.0)
+        reports = []
+        for _, _, out, _ in bots[1:]:
+            try:
+                reports.append(json.loads(out.read_text().strip().splitlines()[-1]))
+            except (ValueError, IndexError, OSError):
+                reports.append(None)
+        decoding = [r for r in reports[:DECODING_RECEIVERS] if r]
+        g2g = [r["latency_ms"]["p50"] for r in decoding if r.get("latency_ms")]
+        first = [r["first_frame_ms"][publisher] - r["joined_ms"] for r in decoding
+                 if publisher in r.get("first_frame_ms", {}) and r.get("joined_ms") is not None]
+        received = sum(1 for r in reports if r and r.get("frames_received", {}).get(publisher, 0) > 0)
+        if received < receivers:
+            keep = True
+            log(f"WARNING: {backend} 1 -> {receivers}: {received} receivers got video; logs kept in {tmp}")
+        return {
+            "backend": backend, "receivers": receivers, "window_s": round(window, 1),
+            "cpu_pct": rnd(100 * (cpu1 - cpu0) / window) if cpu0 is not None and cpu1 is not None else None,
+            "control_cpu_pct": rnd(100 * (control1 - control0) / window) if backend == "janus" and control0 is not None and control1 is not None else None,
+            "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
+            "g2g_p50_ms": rnd(statistics.median(g2g)) if g2g else None,
+            "first_frame_ms": rnd(statistics.median(first)) if first else None,
+            "receivers_with_video": received, "all_joined": all_in, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
+        }
+    finally:
+        for _, proc, _, _ in bots:
+            if proc.poll() is None:
+                stop_process(proc, "bot", 3.0)
+        if server is not None:
+            stop_process(server, "parley-server", 10.0)
+        if janus is not None:
+            janus.stop()
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the finally blocks still stop what we started
+    if JANUS is None:
+        log("janus is not installed (apt-get install janus): nothing to compare with")
+        return 2
+    loads = [int(n) for n in args.loads.split(",")]
+    runs = []
+    for round_ in range(args.rounds):
+        for receivers in loads:
+            for backend in ("builtin", "janus") if round_ % 2 == 0 else ("janus", "builtin"):
+                result = one_run(backend, receivers, args)
+                log(json.dumps(result))
+                runs.append(result)
+    log("")
+    log("| load | builtin CPU / Janus CPU | g2g p50 builtin / Janus | first decoded frame builtin / Janus | machine load (1 min) |")
+    log("|---|---|---|---|---|")
+    summary = []
+    for receivers in loads:
+        b = [r for r in runs if r["backend"] == "builtin" and r["receivers"] == receivers]
+        j = [r for r in runs if r["backend"] == "janus" and r["receivers"] == receivers]
+
+        def med(rows: list[dict], key: str) -> float | None:
+            values = [r[key] for r in rows if r.get(key) is not None]
+            return rnd(statistics.median(values)) if values else None
+
+        bc, jc = med(b, "cpu_pct"), med(j, "cpu_pct")
+        ratio = rnd(bc / jc, 2) if bc is not None and jc else None
+        row = {"receivers": receivers, "cpu_ratio": ratio, "builtin_cpu_pct": bc, "janus_cpu_pct": jc,
+               "janus_control_cpu_pct": med(j, "control_cpu_pct"),
+               "g2g_p50_ms": [med(b, "g2g_p50_ms"), med(j, "g2g_p50_ms")],
+               "first_frame_ms": [med(b, "first_frame_ms"), med(j, "first_frame_ms")],
+               "loadavg_1m": med(b + j, "loadavg_1m")}
+        summary.append(row)
+        log(f"| 1 → {receivers} | {fmt(ratio, '×')} ({fmt(bc, '%')} / {fmt(jc, '%')}) | "
+            f"{fmt(row['g2g_p50_ms'][0])} / {fmt(row['g2g_p50_ms'][1])} ms | "
+            f"{fmt(row['first_frame_ms'][0])} / {fmt(row['first_frame_ms'][1])} ms | {fmt(row['loadavg_1m'])} |")
+    log(json.dumps({"runs": runs, "summary": summary}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
