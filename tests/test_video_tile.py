@@ -238,3 +238,29 @@ def test_clearing_the_frame(tile: VideoTile) -> None:
     tile.set_frame(None)
     assert not tile.has_frame
     assert not near(shown(tile).pixelColor(20, 20), RED, 60)
+
+
+def test_with_a_scaler_the_picture_is_converted_off_the_gui_thread(qtbot) -> None:
+    import threading
+
+    from desktop.ui.frame_scaler import FrameScaler
+
+    scaler = FrameScaler()
+    tile = VideoTile()
+    qtbot.addWidget(tile)
+    tile.resize(480, 270)
+    tile.set_scaler(scaler)
+    tile.show()
+    try:
+        tile.set_frame(frame())
+        qtbot.waitUntil(lambda: tile.conversions == 1)
+        image = shown(tile)
+        assert near(image.pixelColor(20, 135), RED) and near(image.pixelColor(460, 135), BLUE)
+        assert scaler.worker_thread is not None and scaler.worker_thread != threading.get_ident()
+        # pictures that come faster than the worker converts them: only the latest is shown
+        for colour in (GREEN, BLUE, RED, GREEN):
+            tile.set_frame(solid(colour))
+        qtbot.waitUntil(lambda: near(shown(tile).pixelColor(240, 135), GREEN))
+        assert tile.conversions <= 5 and scaler.converted + scaler.dropped >= 4
+    finally:
+        scaler.close()

@@ -211,7 +211,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+121"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+123"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -226,7 +226,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+120"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -497,7 +497,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+22"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
         <source>Connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -527,7 +527,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Estimated bandwidth in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your video aims at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Your signal</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,7 +557,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>{kbps} kbit/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(paused: your computer is busy)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(paused)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -557,7 +587,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Good</source>
         <translation type="unfinished"></translation>
     </message>
@@ -572,12 +602,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-21"/>
         <source>{name}: {fps}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>none</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1261,6 +1291,44 @@
     <message>
         <location line="+0"/>
         <source>Unmute the microphone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MediaNotices</name>
+    <message>
+        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <source>Your computer is busy, so Parley shows fewer videos.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer keeps up again: every video is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Still nothing from the others: reconnecting to get their video and sound back…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video and sound from the others stopped arriving. Parley is repairing it…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video and sound from the others are back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Your connection is poor. Others may not see your video well.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2130,12 +2198,12 @@
 <context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <location filename="../../desktop/ui/stage.py" line="+60"/>
         <source>{name} (screen)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+57"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2355,7 +2423,22 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+236"/>
+        <source>Video paused: your computer is busy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video paused because of a poor connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Video paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>{name} · connecting…</source>
         <translation type="unfinished"></translation>
     </message>

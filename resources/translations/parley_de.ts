@@ -215,7 +215,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+121"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+123"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -230,7 +230,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+120"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -508,7 +508,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+22"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
@@ -538,7 +538,17 @@
         <translation>Umlaufzeit</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Estimated bandwidth in</source>
+        <translation>Geschätzte Bandbreite eingehend</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your video aims at</source>
+        <translation>Ihr Video zielt auf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Your signal</source>
         <translation>Ihr Signal</translation>
     </message>
@@ -558,7 +568,27 @@
         <translation>{kbps} kbit/s, {packets} Pakete/s</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>{kbps} kbit/s</source>
+        <translation>{kbps} kbit/s</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(paused: your computer is busy)</source>
+        <translation>(angehalten: Ihr Computer ist ausgelastet)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(paused)</source>
+        <translation>(angehalten)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
+        <translation>({withheld} beschädigte Bilder zurückgehalten, {skipped} Bilder übersprungen)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation>{loss} (Audio {audio_loss})</translation>
     </message>
@@ -568,7 +598,7 @@
         <translation>{ms} ms</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Good</source>
         <translation>Gut</translation>
     </message>
@@ -583,12 +613,12 @@
         <translation>Schlecht</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-21"/>
         <source>{name}: {fps}</source>
         <translation>{name}: {fps}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>none</source>
         <translation>keines</translation>
     </message>
@@ -1316,6 +1346,44 @@
     <message>
         <source>You</source>
         <translation type="vanished">Sie</translation>
+    </message>
+</context>
+<context>
+    <name>MediaNotices</name>
+    <message>
+        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <source>Your computer is busy, so Parley shows fewer videos.</source>
+        <translation>Ihr Computer ist ausgelastet, daher zeigt Parley weniger Videos.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer keeps up again: every video is back.</source>
+        <translation>Ihr Computer kommt wieder mit: Alle Videos sind zurück.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Still nothing from the others: reconnecting to get their video and sound back…</source>
+        <translation>Weiterhin nichts von den anderen: Parley verbindet neu, um Bild und Ton zurückzuholen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video and sound from the others stopped arriving. Parley is repairing it…</source>
+        <translation>Bild und Ton der anderen kommen nicht mehr an. Parley behebt das…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video and sound from the others are back.</source>
+        <translation>Bild und Ton der anderen sind zurück.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Your connection is poor. Others may not see your video well.</source>
+        <translation>Ihre Verbindung ist schlecht. Andere sehen Ihr Video möglicherweise nicht gut.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
+        <translation>Ihre Verbindung ist schlecht. Die Videos der anderen können stocken oder unscharf wirken.</translation>
     </message>
 </context>
 <context>
@@ -2194,12 +2262,12 @@
 <context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <location filename="../../desktop/ui/stage.py" line="+60"/>
         <source>{name} (screen)</source>
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+57"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
@@ -2420,7 +2488,22 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+228"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+236"/>
+        <source>Video paused: your computer is busy</source>
+        <translation>Video angehalten: Ihr Computer ist ausgelastet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video paused because of a poor connection</source>
+        <translation>Video wegen schlechter Verbindung angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Video paused</source>
+        <translation>Video angehalten</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>{name} · connecting…</source>
         <translation type="unfinished"></translation>
     </message>

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
-from desktop.app import LocalServer
 from desktop.idle.watcher import IdleCountdown
 from desktop.media.devices import DeviceKind, DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
@@ -127,6 +127,13 @@ async def test_start_a_meeting_on_this_computer_and_a_bot_joins_with_the_invite(
                      what="the guest sees the host")
     assert guest.session.attendees[flow.session.me.attendee_id].role == "host"
     await guest.finish()
+    hosted = app_flow.hosted  # the meeting's server is a child process, not the app's own loop
+    assert hosted.running and hosted.process.pid != os.getpid()
+    process = hosted.process
+    flow.quit()
+    await flow.shutdown
+    await hosted.close()  # what the app does on its way out
+    assert process.returncode == 0 and not hosted.running  # stopped cleanly
 
 
 @pytest.mark.slow
