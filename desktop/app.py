@@ -1,7 +1,7 @@
 """``parley``: the composition root of the desktop app.
 
 It builds the real parts — the device backends, the settings, a meeting server for "Start a
-meeting on this computer" — wires them into the AppFlow, runs Qt and asyncio on one loop
+meeting on this computer" (a child process: desktop/hosting.py) — wires them into the AppFlow, runs Qt and asyncio on one loop
 (qasync), and owns shutdown: closing the last window, SIGINT and SIGTERM all resolve the
 flow's one shutdown future, and the call is left before the app exits.
 
@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import platform
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from . import assets
-from .hosting import Reach, hosting_address, lan_address
 from .logs import log_dir, setup_logging
 from .system_libraries import missing_libraries, missing_message
 
@@ -109,48 +109,10 @@ def user_data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-class LocalServer:
-    """A Parley server inside the app, for "Start a meeting on this computer": on loopback, or on
-    this computer's local-network address when the user lets people from the network in
-    (``desktop/hosting.py``; ``find_lan`` finds that address, tests hand in their own)."""
-
-    def __init__(self, data_dir: Path, find_lan: Callable[[], str | None] = lan_address) -> None:
-        self.data_dir = data_dir
-        self.find_lan = find_lan
-        self.address: str | None = None  # where the server listens, once started
-        self._runner = None
-        self._app = None
-
-    async def start_meeting(self, host_name: str, reach: Reach = Reach.THIS_COMPUTER) -> tuple[str, str]:
-        """Start the server (once for each reach), create a meeting; returns (host join link,
-        invite link). NoNetworkAddress when this computer is on no local network."""
-        from server.app import start_server
-        from server.http.keys import MEETINGS_KEY
-        from server.config import ServerConfig
-
-        address = hosting_address(reach, self.find_lan)
-        if self._runner is not None and address != self.address:
-            await self.close()  # the meetings are kept in the data dir; the links change
-        if self._runner is None:
-            config = ServerConfig(host=address, port=0, data_dir=self.data_dir, ice_addresses=[address])
-            self._runner, _base_url, self._app = await start_server(config)
-            self.address = address
-        meetings = self._app[MEETINGS_KEY]
-        meeting = meetings.create_meeting("default")
-        _attendee, _token, host_url = meetings.add_attendee(meeting.id, "host", host_name, "host")
-        _invite, _invite_token, invite_url = meetings.create_invite(meeting.id, "participant")
-        return host_url, invite_url
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-            self.address = None
-
-
 async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, opener=None) -> int:
     """``instance``: where second launches hand their links over; ``opener``: links macOS
     delivers as events (kept until the flow can take them)."""
+    from .hosted_server import HostedServer, child_environment
     from .idle.backends import detect_backend
     from .idle.qt.app_input import AppInputBackend
     from .idle.qt.dbus import SESSION_BUS_BACKENDS
@@ -166,7 +128,7 @@ async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, op
 
         backends.append(SyntheticBackend())
     devices = DeviceManager(backends)
-    local = LocalServer(user_data_dir() / "server")
+    local = HostedServer(user_data_dir() / "server", environ=child_environment(os.environ))
     width, height = (int(v) for v in args.video_size.lower().split("x"))
     idle_source = detect_backend(os.environ, AppInputBackend, session_bus=SESSION_BUS_BACKENDS)
     options = FlowOptions(args.join_url, args.name, args.no_lobby, (width, height),
@@ -182,7 +144,7 @@ async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, op
         screens = QtScreens(environ=os.environ)
     settings = Settings()
     flow = AppFlow(devices, settings, options, local.start_meeting, idle_source, screens,
-                   session_factory=MeetingSession)
+                   session_factory=functools.partial(MeetingSession, step_down=True))
     if instance is not None:  # links a second launch hands over
         instance.link_received.connect(flow.open_link)
         instance.activation_requested.connect(flow.bring_to_front)
@@ -204,6 +166,18 @@ async def run_app(args: argparse.Namespace, config: AppConfig, instance=None, op
             idle_source.close()
 
 
+def name_the_x11_session(environ: MutableMapping[str, str], platform: str = sys.platform) -> bool:
+    """Say ``XDG_SESSION_TYPE=x11`` on an X11 desktop that left it unset (startx, a bare window
+    manager such as Openbox), before Qt starts: Qt Multimedia lists the windows one can share
+    (and grabs screens with XShm) only when it says x11. Not under Wayland, not when the Qt
+    platform is forced to something other than xcb. True when it was set here."""
+    if (not platform.startswith("linux") or environ.get("XDG_SESSION_TYPE") or not environ.get("DISPLAY")
+            or environ.get("WAYLAND_DISPLAY") or environ.get("QT_QPA_PLATFORM", "xcb").split(":")[0] != "xcb"):
+        return False
+    environ["XDG_SESSION_TYPE"] = "x11"
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = AppConfig.from_environment(os.environ)
@@ -214,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(missing_message(missing), file=sys.stderr)
         return 1
+    name_the_x11_session(os.environ)  # windows to share under a plain X11 window manager
 
     setup_logging(file=False)  # the console at once; the file once we know we are the one
     import qasync

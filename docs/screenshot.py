@@ -10,7 +10,12 @@ first, e.g. the lobby with the synthetic presenter camera and a strong backgroun
     python docs/screenshot.py --window lobby --bots 0 --size 1040x620 --out docs/screenshot-blur.png \
         --setting devices/camera/id=synthetic:presenter --setting video/background=blur:strong
 
-Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick; ``--keys`` needs xdotool).
+Needs Xvfb and ImageMagick's ``import`` (Debian: xvfb imagemagick; ``--keys`` needs xdotool,
+``--wm`` openbox). The share picker, under a window manager with two other windows:
+
+    python docs/screenshot.py --bots 3 --wm --size 1720x900 --settle 25 --with-window "notes:Agenda.txt" \
+        --with-window "xclock -geometry 220x220+1290+470" --keys ctrl+shift+s --key-wait 6 --out docs/screenshot-picker.png
+
 Everything runs on loopback and is stopped (by PID) before the script exits.
 """
 
@@ -21,6 +26,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -29,6 +35,18 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+NOTES = """import sys
+from PySide6.QtWidgets import QApplication, QTextEdit
+app = QApplication([])
+text = QTextEdit()
+text.setWindowTitle(sys.argv[1])
+text.setPlainText("Agenda\\n\\n1. Where we are\\n2. The release on Friday\\n3. Questions\\n")
+text.setGeometry(1260, 60, 440, 300)
+text.show()
+app.exec()
+"""
 
 
 def post(url: str, key: str, body: dict) -> dict:
@@ -53,12 +71,25 @@ def main() -> int:
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting of the app's own, written before it starts (repeatable), "
                              "e.g. video/background=blur:strong")
+    parser.add_argument("--wm", action="store_true", help="run a window manager (openbox) on the display, as a desktop has")
+    parser.add_argument("--with-window", action="append", default=[], metavar="COMMAND",
+                        help="another program's window on the screen (e.g. 'xclock'), for the share picker")
+    parser.add_argument("--cameras", type=int, help="only this many bots send video and sound (a loaded machine)")
+    parser.add_argument("--light-bots", action="store_true", help="bots send pre-encoded video (many bots, less CPU)")
+    parser.add_argument("--say", action="append", default=[], metavar="TEXT",
+                        help="the first bots each say one of these in the chat (repeatable)")
+    parser.add_argument("--hands", type=int, default=0, help="this many bots (from the last) raise their hand")
+    parser.add_argument("--click", action="append", default=[], metavar="X,Y",
+                        help="click here (screen pixels) after the keys, in order (xdotool), e.g. to open a menu")
+    parser.add_argument("--key-wait", type=float, default=1.0, help="seconds to wait after each --keys")
+    parser.add_argument("--log", help="write the app's output here (to see why a shot failed)")
     parser.add_argument("--keys", action="append", default=[],
                         help="keys pressed in the app's window before the shot, e.g. ctrl+shift+p (xdotool)")
     args = parser.parse_args()
 
     names = ["Grace Hopper", "Linus Torvalds", "Margaret Hamilton", "Alan Turing", "Katherine Johnson",
-             "Dennis Ritchie", "Barbara Liskov", "Ken Thompson"]
+             "Dennis Ritchie", "Barbara Liskov", "Ken Thompson", "Frances Allen", "Donald Knuth", "Radia Perlman",
+             "Tim Berners-Lee", "Hedy Lamarr", "John McCarthy", "Annie Easley", "Edsger Dijkstra"]
     key = secrets.token_urlsafe(16)
     env = dict(os.environ, PARLEY_API_KEY=key, PYTHONPATH=str(REPO))
     env.pop("QT_QPA_PLATFORM", None)
@@ -67,6 +98,17 @@ def main() -> int:
         try:
             display = args.display
             processes.append(subprocess.Popen(["Xvfb", display, "-screen", "0", f"{args.size}x24", "-nolisten", "tcp"]))
+            x_env = dict(os.environ, DISPLAY=display)
+            x_env.pop("XDG_SESSION_TYPE", None)  # as a bare X11 session: the app names it itself
+            if args.wm:
+                time.sleep(0.5)
+                processes.append(subprocess.Popen(["openbox"], env=x_env, stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.DEVNULL))
+            for command in args.with_window:
+                if command.startswith("notes:"):  # a window with some text in it: a document to share
+                    command = shlex.join([sys.executable, "-c", NOTES, command[6:]])
+                processes.append(subprocess.Popen(shlex.split(command), env=x_env, stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.DEVNULL))
             server = subprocess.Popen(
                 [sys.executable, "-m", "server", "--port", "0", "--data-dir", tmp, "--ice-address", "127.0.0.1"],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -86,6 +128,14 @@ def main() -> int:
                     bot += ["--camera", "none"]  # shows the initials tile
                 if i < args.share:
                     bot += ["--screen", "synthetic", "--screen-size", "1280x720", "--screen-fps", "5"]
+                if args.light_bots:
+                    bot.append("--light")
+                if args.cameras is not None and i >= args.cameras:
+                    bot += ["--camera", "none", "--mic", "none"]
+                if i < len(args.say):
+                    bot += ["--say", args.say[i]]
+                if i >= args.bots - args.hands:
+                    bot.append("--raise-hand")
                 processes.append(subprocess.Popen(bot, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 time.sleep(0.3)
             app_env = dict(env, DISPLAY=display, PARLEY_FAKE_DEVICES="1",
@@ -103,15 +153,22 @@ def main() -> int:
             app += args.app_arg
             if args.locale:
                 app += ["--locale", args.locale]
-            parley = subprocess.Popen(app, env=app_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log = open(args.log, "w") if args.log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
+            parley = subprocess.Popen(app, env=app_env, stdout=log, stderr=log)
             processes.append(parley)
             time.sleep(args.settle)
             for keys in args.keys:  # e.g. the shortcuts that open the people and chat panels
-                subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(parley.pid), ".",
-                                "windowfocus", "--sync", "key", "--clearmodifiers", keys],
+                focus = "windowactivate" if args.wm else "windowfocus"  # a window manager decides who has focus
+                subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(parley.pid), "--name", "Parley",
+                                focus, "--sync", "key", "--clearmodifiers", keys],
                                env=dict(os.environ, DISPLAY=display), check=True, timeout=30,
                                stderr=subprocess.DEVNULL)
-                time.sleep(1.0)
+                time.sleep(args.key_wait)
+            for point in args.click:
+                x, y = point.split(",")
+                subprocess.run(["xdotool", "mousemove", "--sync", x, y, "click", "1"],
+                               env=dict(os.environ, DISPLAY=display), check=True, timeout=30)
+                time.sleep(args.key_wait)
             subprocess.run(["import", "-display", display, "-window", "root", args.out], check=True, timeout=30)
             print(f"wrote {args.out}")
         finally:

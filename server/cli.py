@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,6 +114,12 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                home: Path | None = None) -> ServerConfig:
     """The server's configuration from its arguments and its environment (``os.environ``
     and the user's home unless given): the only place the server reads either."""
+    return parse_command(argv, environ, home)[0]
+
+
+def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
+                  home: Path | None = None) -> tuple[ServerConfig, bool]:
+    """``parse_args`` and whether to stop when standard input closes (``--exit-with-stdin``)."""
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
     data_dir = default_data_dir(environ, home)
@@ -185,6 +192,10 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
                         help="forget a meeting's chat (private messages included) this many days "
                         "after it ended; 0: when it ends (default: kept with the meeting)")
     _add_store_arguments(parser)
+    parser.add_argument("--exit-with-stdin", action="store_true",
+                        help="stop when standard input closes: for a program that runs this server "
+                        "as its child (the app's \"Start a meeting on this computer\"), so the "
+                        "server stops with it even when it crashes")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together: give both, or neither")
@@ -229,7 +240,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         node_id=args.node_id,
         internal_url=args.internal_url,
         lease_seconds=args.lease_seconds,
-    )
+    ), args.exit_with_stdin
 
 
 def _seconds(text: str) -> float:
@@ -286,9 +297,25 @@ def ice_address_problem(config: ServerConfig) -> str | None:
             "--announced-address).")
 
 
-async def serve(config: ServerConfig) -> int:
-    """Listen until a signal resolves the one shutdown future; 0 on a clean stop, else one
-    sentence on stderr and an exit code (``EXIT_CANNOT_START``, ``EXIT_DATA_DIR``)."""
+def _watch_stdin(on_closed) -> None:
+    """Call ``on_closed()`` (from a daemon thread) once standard input reaches its end: the
+    parent that holds the pipe's other end closed it, or died (the kernel closes it then)."""
+
+    def read() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        on_closed()
+
+    threading.Thread(target=read, name="stdin-watch", daemon=True).start()
+
+
+async def serve(config: ServerConfig, exit_with_stdin: bool = False) -> int:
+    """Listen until a signal (or, with ``exit_with_stdin``, the end of standard input) resolves
+    the one shutdown future; 0 on a clean stop, else one sentence on stderr and an exit code
+    (``EXIT_CANNOT_START``, ``EXIT_DATA_DIR``)."""
     loop = asyncio.get_running_loop()
     shutdown: asyncio.Future[None] = loop.create_future()
 
@@ -302,6 +329,8 @@ async def serve(config: ServerConfig) -> int:
             loop.add_signal_handler(sig, request_shutdown)
         except NotImplementedError:  # Windows: no loop signal handlers
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(request_shutdown))
+    if exit_with_stdin:
+        _watch_stdin(lambda: loop.call_soon_threadsafe(request_shutdown))
 
     problem = ice_address_problem(config)
     if problem is not None:
@@ -344,10 +373,10 @@ async def serve(config: ServerConfig) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    config = parse_args(argv)
+    config, exit_with_stdin = parse_command(argv)
     seam.count_codecs()  # the forwarding unit must never create one: /metrics shows it
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # a flood of one kind of error cannot fill the disk
         handler.addFilter(LogFlood())
-    return asyncio.run(serve(config))
+    return asyncio.run(serve(config, exit_with_stdin))

@@ -486,3 +486,22 @@ def test_without_the_runtime_effects_are_unavailable_and_say_why(monkeypatch) ->
     monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)  # import fails
     assert not SelfieSegmenter.available()
     assert "ai-edge-litert" in (SelfieSegmenter.why_unavailable() or "")
+
+
+def test_an_unsure_edge_shows_no_sharp_camera_background() -> None:
+    """Where the model hesitates (a band of 0.55 beside the person), the camera's own background
+    (sharp noise here: a bookshelf, in life) must not show through as a coloured fringe: the
+    edge is tightened and the person's pixels there are mixed towards their own spread colours."""
+    mask = np.zeros((18, 32), np.float32)
+    mask[:, :12] = 1.0  # the person
+    mask[:, 12:20] = 0.55  # the unsure edge
+    source = noise_frame(seed=5)
+    for effect in (BLUR, BackgroundEffect("replace", image="anything.jpg")):
+        compositor = BackgroundCompositor(FakeSegmenter(mask), picture_loader=lambda image: solid_picture())
+        out = compositor.apply(source, effect)
+        band = slice(270, 350)  # inside the unsure band, away from its ends (640 px wide frame)
+        for index, scale in ((0, 1), (1, 2), (2, 2)):
+            camera = plane(source, index)[:, band.start // scale: band.stop // scale].astype(float)
+            shown = plane(out, index)[:, band.start // scale: band.stop // scale].astype(float)
+            assert shown.std() < camera.std() * 0.15, (effect.kind, index, shown.std(), camera.std())
+        assert np.array_equal(plane(out, 0)[:, :150], plane(source, 0)[:, :150])  # the person stays sharp

@@ -98,7 +98,7 @@ async def test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing(s
     linus.session.on(VideoFrameReceived, lambda e: sizes.__setitem__(e.attendee_id, (e.frame.width, e.frame.height)))
     await eventually(lambda: set(sizes.values()) == {(320, 180)}, what="the whole pictures")
 
-    await linus.session.show_videos([TileNeed(ids[ada], 160, 90), TileNeed(ids[grace], 160, 90)])
+    await linus.session.remote.tell_needs([TileNeed(ids[ada], 160, 90), TileNeed(ids[grace], 160, 90)])
     await eventually(lambda: {(s.paused, s.layer) for s in linus.session.remote.video_states.values()}
                      == {(False, "low")}, what="Linus is told both come at the small layer")
     await eventually(lambda: set(sizes.values()) == {(160, 90)}, what="small pictures")
@@ -108,7 +108,7 @@ async def test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing(s
     # the others still get the whole pictures
     assert {s.layer for s in ada.session.remote.video_states.values()} == {"high"}
 
-    await linus.session.show_videos([TileNeed(ids[ada], 640, 360), TileNeed(ids[grace], 0, 0)])
+    await linus.session.remote.tell_needs([TileNeed(ids[ada], 640, 360), TileNeed(ids[grace], 0, 0)])
     await eventually(lambda: sizes.get(ids[ada]) == (320, 180), what="Ada's whole picture again")
     states = linus.session.remote.video_states
     await eventually(lambda: (states[ids[grace]].paused, states[ids[grace]].layer) == (False, None),

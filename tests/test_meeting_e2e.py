@@ -41,6 +41,8 @@ async def test_three_participants_see_and_hear_each_other(server: Server) -> Non
         assert latency is not None and latency["samples"] >= 40 and latency["p50"] > 0
         assert {a["name"] for a in report.roster} == set(names) - {name}
         assert all(a["video"] and not a["muted"] for a in report.roster)
+        # everyone's media got through, so nobody is left showing as "connecting…"
+        assert not any(a["connecting"] for a in report.roster), report.roster
 
 
 async def test_a_late_joiner_gets_a_picture_from_a_keyframe_asked_for_it(server: Server, monkeypatch) -> None:

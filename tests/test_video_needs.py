@@ -21,11 +21,12 @@ SELF = "self"
 
 
 class FakeSession:
-    """What the reporter and the bridge use of a MeetingSession."""
+    """What the reporter and the bridge use of a MeetingSession (``remote.tell_needs``)."""
 
     def __init__(self) -> None:
         self.handlers: dict[type, list] = {}
         self.told: list[list[TileNeed]] = []
+        self.remote = self
 
     def on(self, event_type, handler) -> None:
         self.handlers.setdefault(event_type, []).append(handler)
@@ -37,7 +38,7 @@ class FakeSession:
         for handler in self.handlers.get(type(event), []):
             handler(event)
 
-    async def show_videos(self, tiles: list[TileNeed]) -> None:
+    async def tell_needs(self, tiles: list[TileNeed]) -> None:
         self.told.append(list(tiles))
 
 
@@ -116,7 +117,8 @@ def test_a_pause_for_bandwidth_shows_on_the_tile_until_it_resumes(call) -> None:
     rgb = np.full((180, 320, 3), 200, dtype=np.uint8)
     tile.set_frame(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
     session.emit(RemoteVideoChanged("ada", True, PauseReason.BANDWIDTH, None))
-    assert tile.paused == "Video paused because of a poor connection"
+    assert tile.paused == "bandwidth"
+    assert tile.paused_text() == "Video paused because of a poor connection"
     assert "Video paused because of a poor connection" in tile.accessibleDescription()
     image = tile.grab().toImage()
     centre = image.pixelColor(image.width() // 2, image.height() // 2)
@@ -124,3 +126,6 @@ def test_a_pause_for_bandwidth_shows_on_the_tile_until_it_resumes(call) -> None:
     assert grid.tile("grace").paused is None
     session.emit(RemoteVideoChanged("ada", False, None, "low"))
     assert tile.paused is None
+    grid.tile("grace").set_paused("load")  # this computer's own pause: not the server's to lift
+    session.emit(RemoteVideoChanged("grace", False, None, "high"))
+    assert grid.tile("grace").paused == "load"

@@ -185,14 +185,20 @@ def test_speaking_draws_an_accent_border(tile: VideoTile) -> None:
     assert near(image.pixelColor(120, 135), RED)
 
 
-def test_poor_quality_shows_a_signal_badge_top_right(tile: VideoTile) -> None:
+def test_poor_quality_shows_a_signal_badge_bottom_right_on_a_dark_backdrop(tile: VideoTile) -> None:
+    """Bottom right: away from the hand (top right) and a notice in the middle; on a near-opaque
+    dark badge, so it reads on a bright picture."""
     tile.set_frame(frame())
     plain = shown(tile)
     tile.set_quality(0.9)
     assert differing_pixels(plain, shown(tile)) == []  # good quality: nothing to say
     tile.set_quality(QUALITY_WARN / 3)
-    changed = differing_pixels(plain, shown(tile))
-    assert changed and all(x > 400 and y < 50 for x, y in changed)
+    poor = shown(tile)
+    changed = differing_pixels(plain, poor)
+    assert changed and all(x > 400 and y > 200 for x, y in changed)
+    x, y = max(changed)  # inside the badge, beside its icon: the backdrop
+    corner = poor.pixelColor(min(x for x, _ in changed) + 3, max(y for _, y in changed) - 3)
+    assert corner.lightness() < 60, corner.name()
     assert "poor connection" in tile.accessibleDescription()
     tile.set_quality(None)
     assert differing_pixels(plain, shown(tile)) == []
@@ -232,3 +238,29 @@ def test_clearing_the_frame(tile: VideoTile) -> None:
     tile.set_frame(None)
     assert not tile.has_frame
     assert not near(shown(tile).pixelColor(20, 20), RED, 60)
+
+
+def test_with_a_scaler_the_picture_is_converted_off_the_gui_thread(qtbot) -> None:
+    import threading
+
+    from desktop.ui.frame_scaler import FrameScaler
+
+    scaler = FrameScaler()
+    tile = VideoTile()
+    qtbot.addWidget(tile)
+    tile.resize(480, 270)
+    tile.set_scaler(scaler)
+    tile.show()
+    try:
+        tile.set_frame(frame())
+        qtbot.waitUntil(lambda: tile.conversions == 1)
+        image = shown(tile)
+        assert near(image.pixelColor(20, 135), RED) and near(image.pixelColor(460, 135), BLUE)
+        assert scaler.worker_thread is not None and scaler.worker_thread != threading.get_ident()
+        # pictures that come faster than the worker converts them: only the latest is shown
+        for colour in (GREEN, BLUE, RED, GREEN):
+            tile.set_frame(solid(colour))
+        qtbot.waitUntil(lambda: near(shown(tile).pixelColor(240, 135), GREEN))
+        assert tile.conversions <= 5 and scaler.converted + scaler.dropped >= 4
+    finally:
+        scaler.close()

@@ -324,7 +324,8 @@ class Bot:
         self.report.camera = "on" if self.session.camera_on else "off"
         self.report.hands_raised = [a.name for a in self.session.hands()]
         self.report.roster = [
-            {"attendee_id": a.attendee_id, "name": a.name, "muted": a.muted, "video": a.video}
+            {"attendee_id": a.attendee_id, "name": a.name, "muted": a.muted, "video": a.video,
+             "connecting": a.connecting}
             for a in self.session.attendees.values()
         ]
         if not self.session.ended.is_set():

@@ -20,6 +20,7 @@ from rtcseam.relay import Relay
 from . import seam
 from .audio_receive import AudioReceiveTrack
 from .layers import LOW_BITRATE, LOW_CEILING, LOW_FLOOR, LOW_SCALE, CameraLayers
+from .video_receive import VideoReceiveTrack
 from .receive_counters import VideoReceiveCounter
 
 logger = logging.getLogger(__name__)
@@ -150,14 +151,17 @@ class ReceiveConnection:
 
     Audio sections are received by Parley's own path (``audio_receive.AudioReceiveTrack``:
     adaptive jitter buffer, Opus FEC and concealment) rather than aiortc's, unless
-    ``audio_jitter_buffer`` is False. On the decoded path each video section's packets are
-    counted as they arrive (``video_counters``: repeats, keyframes).
+    ``audio_jitter_buffer`` is False; video sections likewise (``video_receive.VideoReceiveTrack``:
+    never a damaged picture, bounded delay, decoding off the loop) unless ``video_path`` is False.
+    On the decoded path each video section's packets are also counted as they arrive
+    (``video_counters``: repeats, keyframes).
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
                  on_counted: Callable[[str, str], None] | None = None,
                  audio_jitter_buffer: bool = True,
-                 ice_addresses: tuple[str, ...] | None = None, relays: tuple[Relay, ...] = ()) -> None:
+                 ice_addresses: tuple[str, ...] | None = None, relays: tuple[Relay, ...] = (),
+                 video_path: bool = True) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self._ice_addresses = ice_addresses  # None: aioice's choice (media/ice.py)
         self._relays = relays  # TURN servers to gather relayed candidates from
@@ -165,9 +169,12 @@ class ReceiveConnection:
         self._on_counted = on_counted
         self._audio_jitter_buffer = audio_jitter_buffer
         self.audio_tracks: dict[str, AudioReceiveTrack] = {}  # mid -> our track for that section
+        self.video_tracks: dict[str, VideoReceiveTrack] = {}  # mid -> our track for that section
+        self._video_path = video_path
         #: mid -> packets, repeats and keyframes of that video section (decoded path only)
         self.video_counters: dict[str, VideoReceiveCounter] = {}
         self._counting = False
+        self._packets_counted = 0  # the light path's packets (they never reach aiortc's receivers)
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self._renack: asyncio.Task | None = None
@@ -177,10 +184,11 @@ class ReceiveConnection:
     def _connection_state(self) -> None:
         # aiortc ends its own tracks when the transport goes; ours end with the connection.
         if self.pc.connectionState in ("closed", "failed"):
-            for audio in self.audio_tracks.values():
-                audio.stop()
+            for track in (*self.audio_tracks.values(), *self.video_tracks.values()):
+                track.stop()
 
     def _count(self, receiver, marker: bool) -> None:
+        self._packets_counted += 1
         section = self._mids.get(receiver)
         if section is None:
             self._mids = {t.receiver: (t.mid, t.kind) for t in self.pc.getTransceivers()}
@@ -207,6 +215,13 @@ class ReceiveConnection:
                 if track.kind == "video" and self._on_counted is None:
                     counter = self.video_counters[transceiver.mid] = VideoReceiveCounter()
                     seam.observe_rtp(transceiver.receiver, counter.on_packet)
+                    if self._video_path:
+                        video = VideoReceiveTrack()
+                        request, forget = seam.tap_video_rtp(transceiver.receiver, video.push_packet)
+                        video.request_keyframe_with(request)
+                        video.stop_nacking_with(forget)
+                        self.video_tracks[transceiver.mid] = video
+                        track = video
                 self._on_track(transceiver.mid, track)
                 return
 
@@ -226,9 +241,17 @@ class ReceiveConnection:
                 await self.pc.setLocalDescription(answer)
             return self.pc.localDescription.sdp
 
+    def packets_received(self) -> int:
+        """RTP packets received so far, every section together (is media still coming?)."""
+        return seam.packets_received(self.pc) + self._packets_counted
+
+    @property
+    def connected(self) -> bool:
+        return self.pc.connectionState == "connected"
+
     async def close(self) -> None:
         if self._renack is not None:
             self._renack.cancel()
-        for audio in self.audio_tracks.values():
-            audio.stop()
+        for track in (*self.audio_tracks.values(), *self.video_tracks.values()):
+            track.stop()
         await close_bounded(self.pc, "receive connection")

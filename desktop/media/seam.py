@@ -12,6 +12,13 @@
   (``audio_receive``) instead of aiortc's, which loses about five frames per lost packet.
 - ``encode_opus_with_fec``: aiortc's Opus encoder (CELT at 96 kbit/s) never puts in-band FEC in
   its packets; this gives an audio sender one that does.
+- ``tap_video_rtp``: a video receiver's whole frames go to Parley's own path
+  (``video_receive``: frames released only while their references are intact, decoded on a
+  worker thread) instead of aiortc's jitter buffer and decoder, which show damaged pictures and
+  wait behind holes for seconds. Its NACKs, REMB, receiver reports and RTX stay aiortc's.
+- ``receive_estimate`` / ``send_estimate``: the bandwidth aiortc's receive-side estimator
+  computes (what the REMB we send says) and the target the publishing encoder follows.
+- ``packets_received``: RTP packets received on a connection so far (is media still coming?).
 - ``vp8_encoder_threads``: how many threads aiortc's VP8 encoder gives a picture of a size, so
   an encoder of our own (the bot's pre-encoded clips) is set up the same way.
 - ``encode_vp8_layer``: a video sender that sends a camera's small layer (media/layers.py)
@@ -114,6 +121,85 @@ def tap_audio_rtp(receiver: RTCRtpReceiver, on_packet: Callable[[RtpPacket], Non
             on_packet(packet)
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
+
+
+class _VideoTap:
+    """Takes the place of an aiortc video receiver's jitter buffer: every parsed packet goes to
+    ``on_packet`` and nothing is ever handed to aiortc's decoder."""
+
+    capacity = 512
+
+    def __init__(self, on_packet: Callable[[RtpPacket], None]) -> None:
+        self._on_packet = on_packet
+        self.ssrc: int | None = None
+        self.sending: set[asyncio.Future] = set()  # PLIs on their way (kept until sent)
+
+    def add(self, packet: RtpPacket) -> tuple[bool, None]:
+        self.ssrc = packet.ssrc
+        if packet.payload:
+            self._on_packet(packet)
+        return False, None
+
+
+def tap_video_rtp(receiver: RTCRtpReceiver, on_packet: Callable[[RtpPacket], None]
+                  ) -> tuple[Callable[[], None], Callable[[list[int]], None]]:
+    """From now on, VP8 RTP arriving for ``receiver`` (a video receiver; RTX unwrapped, NACKed,
+    counted in its stats and bandwidth estimate as before) calls ``on_packet(packet)`` instead
+    of entering aiortc's jitter buffer and decoder. Returns ``(request_keyframe,
+    stop_nacking)``: send a PLI for the stream; stop asking again for these 16-bit sequence
+    numbers (given up). Call it before media flows."""
+    tap = _VideoTap(on_packet)
+    receiver._RTCRtpReceiver__jitter_buffer = tap  # type: ignore[attr-defined]
+
+    def request_keyframe() -> None:
+        if tap.ssrc is not None:
+            sending = asyncio.ensure_future(receiver._send_rtcp_pli(tap.ssrc))
+            tap.sending.add(sending)
+            sending.add_done_callback(tap.sending.discard)
+
+    def stop_nacking(seqs: list[int]) -> None:
+        nacks = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
+        if nacks is not None:
+            nacks.missing.difference_update(seqs)
+
+    return request_keyframe, stop_nacking
+
+
+def receive_estimate(pc: RTCPeerConnection) -> int | None:
+    """What aiortc's receive-side estimators (abs-send-time) make of the link to us, in bit/s:
+    the sum of the REMB values its video receivers send (each estimates its own section, about
+    1.08 times what that section carries when it is not limited). None before any has an
+    estimate (e.g. the packets carry no abs-send-time)."""
+    total = None
+    for transceiver in pc.getTransceivers():
+        estimator = getattr(transceiver.receiver, "_RTCRtpReceiver__remote_bitrate_estimator", None)
+        control = getattr(estimator, "rate_control", None)
+        if control is None or not getattr(control, "current_bitrate_initialized", False):
+            continue
+        total = (total or 0) + control.current_bitrate
+    return total
+
+
+def send_estimate(pc: RTCPeerConnection) -> int | None:
+    """The bitrate my video encoder aims at now (what the server's REMB told it), bit/s; None
+    while nothing is encoded."""
+    for transceiver in pc.getTransceivers():
+        if transceiver.kind != "video":
+            continue
+        encoder = getattr(transceiver.sender, "_RTCRtpSender__encoder", None)
+        target = getattr(encoder, "target_bitrate", None)
+        if isinstance(target, int):
+            return target
+    return None
+
+
+def packets_received(pc: RTCPeerConnection) -> int:
+    """RTP packets received on ``pc`` so far, every section together."""
+    total = 0
+    for transceiver in pc.getTransceivers():
+        streams = getattr(transceiver.receiver, "_RTCRtpReceiver__remote_streams", {})
+        total += sum(stream.packets_received for stream in streams.values())
+    return total
 
 
 class FecOpusEncoder(OpusEncoder):

@@ -3,7 +3,9 @@
 ``StatsSampler.sample`` reads ``getStats()`` of the publishing and receiving connections and
 turns the counters into rates since the previous sample: bitrate and packets per second each
 way, the loss the server reports on my uplink (RTCP receiver reports: per sender, so audio's
-own loss is known), the loss on what I receive, and the round-trip time.
+own loss is known), the loss on what I receive, the round-trip time, and the bandwidth
+estimates aiortc keeps (the downlink estimate behind the REMB it sends, and the target my
+encoder follows), read through ``seam``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from . import seam
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,10 @@ class LinkStats:
     #: share of the packets sent to me that never came, since the last sample
     receive_loss: float | None = None
     rtt_ms: float | None = None
+    #: aiortc's receive-side bandwidth estimate of my downlink (the REMB it sends), kbit/s
+    receive_estimate_kbps: float | None = None
+    #: what my video encoder aims at now (it follows the server's REMB), kbit/s
+    send_estimate_kbps: float | None = None
 
 
 @dataclass
@@ -82,10 +90,12 @@ class StatsSampler:
             elif kind == "inbound-rtp":
                 now.inbound_received += stat.packetsReceived
                 now.inbound_lost += max(0, stat.packetsLost)
+        estimates = {"receive_estimate_kbps": _kbps(seam.receive_estimate(receive_pc) if receive_pc else None),
+                     "send_estimate_kbps": _kbps(seam.send_estimate(publish_pc) if publish_pc else None)}
         last, self._last = self._last, now
         if last is None or now.at <= last.at or now.bytes_sent < last.bytes_sent \
                 or now.bytes_received < last.bytes_received:
-            return LinkStats(uplink_audio_loss=audio_loss, uplink_loss=worst, rtt_ms=rtt)
+            return LinkStats(uplink_audio_loss=audio_loss, uplink_loss=worst, rtt_ms=rtt, **estimates)
         seconds = now.at - last.at
         got = now.inbound_received - last.inbound_received
         lost = max(0, now.inbound_lost - last.inbound_lost)
@@ -98,4 +108,9 @@ class StatsSampler:
             uplink_loss=worst,
             receive_loss=round(lost / (got + lost), 3) if got + lost > 0 else None,
             rtt_ms=round(rtt, 1) if rtt is not None else None,
+            **estimates,
         )
+
+
+def _kbps(bits_per_second: int | None) -> float | None:
+    return None if bits_per_second is None else round(bits_per_second / 1000, 1)

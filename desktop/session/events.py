@@ -182,6 +182,36 @@ class Reconnected:
 
 
 @dataclass(frozen=True)
+class IncomingMediaStalled:
+    """Nothing has arrived from the others for a few seconds although someone sends: the
+    session asks for keyframes, then reconnects the receiving connection (``repairing``)."""
+
+    repairing: bool
+
+
+@dataclass(frozen=True)
+class IncomingMediaRestored:
+    """Media from the others arrives again after a stall."""
+
+
+@dataclass(frozen=True)
+class ComputerBusy:
+    """This computer cannot keep up (``busy``): some videos are paused until the load passes;
+    False when every video is back."""
+
+    busy: bool
+
+
+@dataclass(frozen=True)
+class VideoPaused:
+    """Someone's video is paused on my side (``reason``: ``load`` — my computer is busy) or
+    resumed (``reason`` None). Their voice goes on."""
+
+    attendee_id: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class MeetingLeft:
     """The session is over: ``reason`` is ``left`` when we left, else why we had to."""
 

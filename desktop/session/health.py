@@ -50,6 +50,70 @@ class ConnectionHealthPolicy:
         return ConnectionPoor(round(uplink_audio_loss, 2), camera_on)
 
 
+@dataclass(frozen=True)
+class UplinkWeak:
+    """What I send arrives badly (``loss`` of my video, or the encoder held to ``kbps``): others
+    may not see my video well."""
+
+    loss: float | None
+    kbps: float | None
+
+
+@dataclass(frozen=True)
+class ReceivePoor:
+    """What the others send me arrives badly (``loss``): their videos may freeze."""
+
+    loss: float
+
+
+class DirectionalHealth:
+    """The two directions apart, each from a run of bad samples (2 s each) and each at most once
+    a ``cooldown``: my uplink (video loss the server reports, or the encoder's target, which
+    follows the bandwidth estimate, under ``min_send_kbps`` while my camera is on) and my
+    downlink (the share of packets sent to me that never came)."""
+
+    def __init__(self, loss: float = 0.1, samples: int = 5, min_send_kbps: float = 100.0,
+                 cooldown: float = 120.0) -> None:
+        self.loss = loss
+        self.min_send_kbps = min_send_kbps
+        self.cooldown = cooldown
+        self._up: deque[bool] = deque(maxlen=samples)
+        self._down: deque[bool] = deque(maxlen=samples)
+        self._last: dict[type, float] = {}
+
+    def _due(self, kind: type, run: deque[bool], now: float) -> bool:
+        if len(run) < (run.maxlen or 0) or not all(run):
+            return False
+        last = self._last.get(kind)
+        if last is not None and now - last < self.cooldown:
+            return False
+        self._last[kind] = now
+        run.clear()
+        return True
+
+    def sample(self, stats, now: float, camera_on: bool) -> list[object]:
+        """``stats``: a ``LinkStats``; returns the alerts due now."""
+        alerts: list[object] = []
+        target = getattr(stats, "send_estimate_kbps", None)
+        held = camera_on and target is not None and target < self.min_send_kbps
+        lossy = stats.uplink_loss is not None and stats.uplink_loss >= self.loss
+        self._up.append(held or (camera_on and lossy))
+        if self._due(UplinkWeak, self._up, now):
+            alerts.append(UplinkWeak(stats.uplink_loss, target))
+        self._down.append(stats.receive_loss is not None and stats.receive_loss >= self.loss)
+        if self._due(ReceivePoor, self._down, now):
+            alerts.append(ReceivePoor(stats.receive_loss))
+        return alerts
+
+
+def link_quality(stats) -> float | None:
+    """The signal bars: the worse of what I send (the server's loss report on my audio, else
+    my worst section) and what I receive."""
+    losses = [x for x in (stats.uplink_audio_loss if stats.uplink_audio_loss is not None else stats.uplink_loss,
+                          stats.receive_loss) if x is not None]
+    return signal_strength(max(losses)) if losses else None
+
+
 #: Chime's 0 / 0.5 / 1 signal strength from a loss fraction (None: unknown), as the server
 #: computes it for everyone's volume indicators.
 quality = signal_strength

@@ -29,7 +29,6 @@ from wire import (
     REACTIONS,  # noqa: F401  (the UI's reaction menu reads it from here)
     Capability,
     ChatInfo,
-    TileNeed,
     EndMeeting,
     EndReason,
     Error,
@@ -53,19 +52,29 @@ from .dispatch import MessageTable
 from .events import EventEmitter, MeetingLeft, Reconnected
 from .health import ConnectionHealthPolicy
 from .link import MEDIA_CONNECT_SECONDS, RECONNECT_BUDGET, JoinFailed, MeetingLink
+from .load_governor import by_priority
 from .participant import Participant
 from .ports import Speaker
 from .publishing import Publisher
 from .reasons import JoinProblem
 from .remote_media import STATS_INTERVAL, RemoteMedia
 from .roster import Roster
-from .screen_share import ScreenShare
+from .screen_share import ScreenShare, content_owner
 from .sharing import Sharing
 from ..tasks import TaskOwner
 from .timer import SessionTimer
 from .volume import VOLUME_INTERVAL
 
 __all__ = ["JoinFailed", "JoinUrl", "MeetingSession", "REACTIONS", "Speaker"]
+
+
+def someone_sends(roster: Roster) -> bool:
+    """Someone else is unmuted or has video on: media should be arriving."""
+    return any(a.video or not a.muted for a in roster.attendees.values())
+
+
+def is_share(attendee_id: str) -> bool:
+    return content_owner(attendee_id) is not None
 
 
 class MeetingSession(EventEmitter):
@@ -94,6 +103,7 @@ class MeetingSession(EventEmitter):
         stats_interval: float = STATS_INTERVAL,
         media_connect_seconds: float = MEDIA_CONNECT_SECONDS,
         ice_addresses: tuple[str, ...] | None = None,
+        step_down: bool = False,
     ) -> None:
         """``trust``: the certificates the user trusted (the composition root's trust store);
         ``camera_on`` / ``muted``: how to start (the devices may be swapped later);
@@ -106,7 +116,8 @@ class MeetingSession(EventEmitter):
         ``media_connect_seconds``: a media connection not connected this long has failed (a
         few joins in a row like that end the session with ``media_blocked``); ``ice_addresses``:
         the host addresses the media connections offer (None: media/ice.py's choice for the
-        server's host; parley-bot's ``--ice-address``, inside a network namespace)."""
+        server's host; parley-bot's ``--ice-address``, inside a network namespace); ``step_down``:
+        pause the videos this computer cannot keep up with (session/load_governor.py)."""
         super().__init__()
         self.url = JoinUrl(join_url)
         self.end_reason: str | None = None
@@ -131,7 +142,9 @@ class MeetingSession(EventEmitter):
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
-            route=self.route)
+            route=self.route, expecting=lambda: someone_sends(self.roster), repair=self.link.connection_lost,
+            priorities=lambda videos: by_priority(videos, self.roster.active_speakers, is_share),
+            step_down=step_down)
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)
         self.conversation = Conversation(self.link, self.emit)
         for part in (self.roster, self.publisher, self.remote, self.conversation):
@@ -152,6 +165,8 @@ class MeetingSession(EventEmitter):
             self.link.start()
             self._tasks.spawn(self._volume_loop())
             self._tasks.spawn(self.remote.stats_loop(lambda: self.link.reconnecting))
+            self._tasks.spawn(self.remote.watch_loop(lambda: self.link.reconnecting))
+            self._tasks.spawn(self.remote.loop_lag.run())
             await self.start_media()
         except ProtocolError as exc:
             await self._shutdown()
@@ -456,11 +471,6 @@ class MeetingSession(EventEmitter):
     async def send_chat(self, text: str, to: str | None = None) -> ChatInfo:
         """Say ``text`` to everyone, or privately ``to`` one attendee. Raises ProtocolError."""
         return await self.conversation.send_chat(text, to)
-
-    async def show_videos(self, tiles: list[TileNeed]) -> None:
-        """What each remote video's tile needs now (size on screen, hidden, on stage): the
-        server sends no more than that (RemoteMedia.tell_needs)."""
-        await self.remote.tell_needs(tiles)
 
     async def raise_hand(self, raised: bool = True) -> None:
         await self.conversation.raise_hand(raised)

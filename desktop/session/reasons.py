@@ -118,3 +118,11 @@ def describe_join_failure(reason: str, translate: Translate = untranslated) -> s
     advice = _ADVICE.get(reason, _TRY_AGAIN)
     return f"{sentence} {translate(advice)}" if advice else sentence
 
+
+#: Ends after which the same link may simply be used again ("Rejoin"): the user's own leaving
+#: and a lost connection. Not a meeting that ended, nor a removal, nor a join elsewhere.
+REJOINABLE = frozenset({EndReason.LEFT, EndReason.IDLE, EndReason.DISCONNECTED, EndReason.CONNECTION_LOST})
+
+
+def can_rejoin(reason: str) -> bool:
+    return reason in REJOINABLE

@@ -6,7 +6,16 @@ section (``mid``) carries (the offer's tracks, then ``tracks_updated``); a secti
 someone else later. Received audio goes to the :class:`Speaker`; every frame is also an event
 (VideoFrameReceived, AudioFrameReceived). On the light path (no decoding, for bots) frames are
 only counted. Every ``stats_interval`` seconds both connections' figures are sampled
-(ConnectionStatsUpdated), with the poor-connection alert drawn from them (ConnectionPoor).
+(ConnectionStatsUpdated), with the health alerts drawn from them (ConnectionPoor, UplinkWeak,
+ReceivePoor) and the signal bars from both directions.
+
+Two watches run beside the media (``watch_loop``, once a second): ``media_watch`` notices media
+that stopped arriving while someone sends (IncomingMediaStalled: keyframes asked for, then the
+connection repaired through ``repair``; IncomingMediaRestored), and, with ``step_down``,
+``load_governor`` pauses the videos this computer cannot keep up with, least important first
+(VideoPaused with reason ``load``, ComputerBusy), and resumes them when the load passes.
+``video_stats`` keeps, per remote person, what their video's receive path did (frames decoded,
+damaged pictures withheld, frames skipped, ...: ``media.video_receive.VideoReceiveStats``).
 
 The server spends my downlink on the videos by priority: it says when one is paused or
 resumed, and which layer it forwards (``video_paused``, kept in ``video_states`` and emitted
@@ -22,18 +31,25 @@ from typing import Any, Protocol
 
 from aiortc import MediaStreamError, MediaStreamTrack
 
-from wire import SubscribeAnswer, SubscribeOffer, TileNeed, TrackInfo, TracksUpdated, VideoNeeds, VideoPaused
+from wire import SubscribeAnswer, SubscribeOffer, TileNeed, TrackInfo, TracksUpdated, VideoNeeds
+from wire import VideoPaused as ServerVideoPaused  # the server's notice; VideoPaused here is the event
 
 from ..media.ice import IceRoute
 from ..media.peers import ReceiveConnection
 from ..media.stats import LinkStats, StatsSampler
+from ..media.video_receive import VideoReceiveStats
 from .dispatch import MessageTable
-from .events import AudioFrameReceived, ConnectionStatsUpdated, RemoteVideoChanged, VideoFrameReceived
-from .health import ConnectionHealthPolicy, quality
+from .events import (AudioFrameReceived, ComputerBusy, ConnectionStatsUpdated, IncomingMediaRestored,
+                     IncomingMediaStalled, RemoteVideoChanged, VideoFrameReceived, VideoPaused)
+from .health import ConnectionHealthPolicy, DirectionalHealth, link_quality
+from .load_governor import PAUSED_FOR_LOAD, LoadGovernor, LoadSample
+from .loop_lag import LoopLagMonitor
+from .media_watch import REPAIR, RESTORED, STALLED, MediaWatchdog
 from .ports import Signalling, Speaker
 from ..tasks import TaskOwner
 
 STATS_INTERVAL = 2.0  # connection figures are sampled this often (seconds)
+WATCH_INTERVAL = 1.0  # the media and load watches look this often (seconds)
 
 
 class Uplink(Protocol):
@@ -52,11 +68,16 @@ class RemoteMedia:
                  watch_media: Callable[[Any, Callable[[], bool]], None],
                  heard: Callable[[str], None], speaker: Speaker | None, decode_video: bool,
                  stats_interval: float = STATS_INTERVAL,
-                 route: IceRoute | None = None) -> None:
+                 route: IceRoute | None = None,
+                 expecting: Callable[[], bool] = lambda: False, repair: Callable[[], None] = lambda: None,
+                 priorities: Callable[[list[str]], list[str]] = lambda videos: videos,
+                 step_down: bool = False) -> None:
         """``heard(attendee_id)``: sound arrived from them (who is talking);
         ``decode_video``: False is the light path (frames counted, not decoded);
         ``route``: the host candidates to offer and the TURN relays to gather from
-        (media/ice.py)."""
+        (media/ice.py); ``expecting()``: someone sends (unmuted or camera on), so silence is a
+        stall; ``repair()``: reconnect the receiving connection; ``priorities(videos)``: the
+        videos most important first; ``step_down``: pause videos when this computer cannot keep up."""
         self._signalling = signalling
         self._uplink = uplink
         self._tasks = tasks
@@ -79,15 +100,30 @@ class RemoteMedia:
         self.video_states: dict[str, RemoteVideoChanged] = {}
         self._needs: tuple[TileNeed, ...] | None = None  # what the tiles need, as last said
         self._needs_told: tuple[TileNeed, ...] | None = None  # what this connection's server heard
+        self.directions = DirectionalHealth()
+        self._expecting = expecting
+        self._repair = repair
+        self._priorities = priorities
+        self.step_down = step_down
+        self.watchdog = MediaWatchdog()
+        self.governor = LoadGovernor()
+        self.loop_lag = LoopLagMonitor()
+        self.busy = False
+        self.paused: dict[str, str] = {}  # attendee id -> why their video is paused on my side
+        #: attendee id -> what their video's receive path did (summed over the sections that carried them)
+        self.video_stats: dict[str, VideoReceiveStats] = {}
+        self._seen: dict[str, VideoReceiveStats] = {}  # mid -> its counters when last accounted
+        self._load_last: tuple[float, float, int, int] | None = None
+        self._audio_closed = {"decoded": 0, "fec": 0, "concealed": 0}  # connections closed so far
 
     def register(self, table: MessageTable) -> None:
         table.register(SubscribeOffer, self._on_subscribe_offer)
         table.register(TracksUpdated, self._on_tracks_updated)
-        table.register(VideoPaused, self._on_video_paused)
+        table.register(ServerVideoPaused, self._on_video_paused)
 
     # --- what the server sends of each video, what each tile needs --------------------------------
 
-    def _on_video_paused(self, message: VideoPaused) -> None:
+    def _on_video_paused(self, message: ServerVideoPaused) -> None:
         event = RemoteVideoChanged(message.attendee_id, message.paused,
                                    str(message.reason) if message.reason else None,
                                    str(message.layer) if message.layer else None)
@@ -117,17 +153,25 @@ class RemoteMedia:
                                                              ice_addresses=self._route.addresses,
                                                              relays=self._route.relays)
             self._watch_media(connection.pc, lambda: connection is self.connection)
+        self._account()
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self.connection.answer(offer.sdp)
         await self._signalling.send(SubscribeAnswer(sdp=answer))
         await self._send_needs()  # a new connection (after a reconnect): the server hears them again
 
     def _on_tracks_updated(self, message: TracksUpdated) -> None:
+        self._account()
         self._tracks = {t.mid: t for t in message.tracks}
+        self._apply_pauses()
 
     async def close(self) -> None:
         """Close the receive connection; a new offer opens another (and the server hears the
         tiles' needs again)."""
+        self._account()
+        self._audio_closed = self.audio_totals()
+        self._seen = {}
+        self.watchdog.reset()
+        self._load_last = None
         connection, self.connection = self.connection, None
         self._tracks = {}
         self._needs_told = None
@@ -210,8 +254,106 @@ class RemoteMedia:
         counted, self._frames_counted = self._frames_counted, {}
         self.frame_rates = {who: round(n / self.stats_interval, 1) for who, n in counted.items()}
         self.link_stats = stats
-        self._emit(ConnectionStatsUpdated(stats, dict(self.frame_rates), quality(stats.uplink_audio_loss)))
-        alert = self.health.sample(stats.uplink_audio_loss, self._clock(), self._uplink.camera_on)
+        self._emit(ConnectionStatsUpdated(stats, dict(self.frame_rates), link_quality(stats)))
+        now = self._clock()
+        alert = self.health.sample(stats.uplink_audio_loss, now, self._uplink.camera_on)
         if alert is not None:
             self._emit(alert)
+        for alert in self.directions.sample(stats, now, self._uplink.camera_on):
+            self._emit(alert)
         return stats
+
+    # --- what each video's receive path did -------------------------------------------------
+
+    def _account(self) -> None:
+        """Add what each video section did since last time to the person it carried."""
+        if self.connection is None:
+            return
+        for mid, track in self.connection.video_tracks.items():
+            now = track.stats
+            delta = now - self._seen.get(mid, VideoReceiveStats())
+            self._seen[mid] = now
+            who = self.carrier(mid)
+            if who is not None:
+                self.video_stats[who] = self.video_stats.get(who, VideoReceiveStats()) + delta
+
+    def audio_totals(self) -> dict[str, int]:
+        """What the audio receive paths did (earlier connections included): packets decoded,
+        rebuilt from FEC, and concealed (a share of voice lost)."""
+        totals = dict(self._audio_closed)
+        for track in (self.connection.audio_tracks.values() if self.connection else ()):
+            stats = track.buffer.stats
+            totals["decoded"] += stats.decoded
+            totals["fec"] += stats.fec
+            totals["concealed"] += stats.concealed
+        return totals
+
+    def video_totals(self) -> dict[str, VideoReceiveStats]:
+        """Per remote person, what their video's receive path did so far."""
+        self._account()
+        return dict(self.video_stats)
+
+    # --- the media and load watches ---------------------------------------------------------
+
+    async def watch_loop(self, reconnecting: Callable[[], bool], interval: float = WATCH_INTERVAL) -> None:
+        """Once a second: is media still coming, and can this computer keep up?"""
+        while True:
+            await asyncio.sleep(interval)
+            if reconnecting():
+                self.watchdog.reset()
+                continue
+            self.check_media()
+            if self.step_down:
+                self.check_load()
+
+    def check_media(self) -> None:
+        connection = self.connection
+        if connection is None or not connection.connected:
+            self.watchdog.reset()
+            return
+        action = self.watchdog.sample(self._clock(), connection.packets_received(), self._expecting())
+        if action == STALLED:
+            for track in connection.video_tracks.values():
+                track.want_keyframe()
+            self._emit(IncomingMediaStalled(repairing=False))
+        elif action == REPAIR:
+            self._emit(IncomingMediaStalled(repairing=True))
+            self._repair()
+        elif action == RESTORED:
+            self._emit(IncomingMediaRestored())
+
+    def measure_load(self) -> LoadSample:
+        """The load since the last measurement: the loop's lag, decoding, pictures dropped."""
+        tracks = list(self.connection.video_tracks.values()) if self.connection else []
+        now = asyncio.get_running_loop().time()
+        decode = sum(t.decode_seconds for t in tracks)
+        decoded = sum(t.frames_decoded for t in tracks)
+        superseded = sum(t.frames_superseded for t in tracks)
+        last, self._load_last = self._load_last, (now, decode, decoded, superseded)
+        if last is None or now <= last[0]:
+            return LoadSample(self.loop_lag.recent_p99(), 0.0, 0.0)
+        frames = decoded - last[2]
+        return LoadSample(self.loop_lag.recent_p99(), (decode - last[1]) / (now - last[0]),
+                          (superseded - last[3]) / frames if frames > 0 else 0.0)
+
+    def check_load(self, sample: LoadSample | None = None) -> None:
+        """Pause (or resume) videos as the governor decides from ``sample`` (measured if None)."""
+        sample = sample if sample is not None else self.measure_load()
+        videos = [who for mid in (self.connection.video_tracks if self.connection else ())
+                  if (who := self.carrier(mid)) is not None]
+        decision = self.governor.sample(self._clock(), sample, self._priorities(videos))
+        paused = {who: PAUSED_FOR_LOAD for who in decision.paused}
+        for who in set(self.paused) | set(paused):
+            if self.paused.get(who) != paused.get(who):
+                self._emit(VideoPaused(who, paused.get(who)))
+        self.paused = paused
+        self._apply_pauses()
+        if decision.busy != self.busy:
+            self.busy = decision.busy
+            self._emit(ComputerBusy(decision.busy))
+
+    def _apply_pauses(self) -> None:
+        if self.connection is None:
+            return
+        for mid, track in self.connection.video_tracks.items():
+            track.set_paused(self.carrier(mid) in self.paused)

@@ -16,7 +16,10 @@ from ..session.events import (
     CameraChanged,
     CameraRefused,
     CapabilitiesChanged,
+    IncomingMediaRestored,
+    IncomingMediaStalled,
     ChatReceived,
+    ComputerBusy,
     ConnectionPoor,
     ConnectionStatsUpdated,
     MeetingLeft,
@@ -33,9 +36,11 @@ from ..session.events import (
     TimeUp,
     TimeWarning,
     VideoFrameReceived,
+    VideoPaused,
     VideoSlotFreed,
     VolumesUpdated,
 )
+from ..session.health import ReceivePoor, UplinkWeak
 from ..session.meeting_session import MeetingSession
 
 
@@ -66,6 +71,12 @@ class SessionBridge(QObject):
     connection_poor = Signal(float, bool)  # loss, suggest turning the camera off
     reconnected = Signal(float)  # seconds it took
     remote_video_changed = Signal(str, bool, object)  # attendee id, paused, reason (str or None)
+    video_paused = Signal(str, object)  # attendee id, reason code or None (resumed)
+    computer_busy = Signal(bool)  # some videos paused because this computer cannot keep up
+    media_stalled = Signal(bool)  # nothing arrives from the others; True: reconnecting to repair it
+    media_restored = Signal()
+    uplink_weak = Signal()  # others may not see my video well
+    receive_poor = Signal()  # what the others send arrives badly
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +109,12 @@ class SessionBridge(QObject):
         on(ConnectionPoor, lambda e: self.connection_poor.emit(e.loss, e.suggest_video_off))
         on(Reconnected, lambda e: self.reconnected.emit(e.seconds))
         on(RemoteVideoChanged, lambda e: self.remote_video_changed.emit(e.attendee_id, e.paused, e.reason))
+        on(VideoPaused, lambda e: self.video_paused.emit(e.attendee_id, e.reason))
+        on(ComputerBusy, lambda e: self.computer_busy.emit(e.busy))
+        on(IncomingMediaStalled, lambda e: self.media_stalled.emit(e.repairing))
+        on(IncomingMediaRestored, lambda e: self.media_restored.emit())
+        on(UplinkWeak, lambda e: self.uplink_weak.emit())
+        on(ReceivePoor, lambda e: self.receive_poor.emit())
 
     def _on(self, event_type: type, handler) -> None:
         self.session.on(event_type, handler)

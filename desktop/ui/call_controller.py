@@ -12,7 +12,6 @@ takes the user back to the start.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ from .call_window import SELF, CallWindow
 from .connection_panel import ConnectionPanel
 from .device_controller import DeviceController
 from .idle_prompt import IdlePrompt
+from .call_stats import note_timeline, write_stats
+from .media_notices import MediaNotices
 from .leave_prompt import LeavePrompt
 from .settings import Settings
 from .share_controller import ShareController
@@ -86,9 +87,12 @@ class CallController(QObject):
         settings.restore_splitter(call.splitter, "CallWindow")  # the side panels' widths
         call.set_self(name)
         call.set_invite(invite_url)
+        call.set_layout(settings.get("call/layout"))  # as last chosen
+        call.bar.layout_chosen.connect(lambda mode: settings.set("call/layout", mode))
         bridge = self.bridge = SessionBridge(session, call)
         self.share = ShareController(session, call, bridge, screens, tasks)
         self.video_needs = VideoNeedsReporter(session, call.grid, bridge, tasks, SELF)
+        self.media_notices = MediaNotices(call, bridge, self._tile_key)
         self.leave_prompt = LeavePrompt(call, lambda: self.tasks.spawn(self.leave()))
         call.destroyed.connect(self._on_window_destroyed)
         self._connect(call, bridge, session)
@@ -213,6 +217,8 @@ class CallController(QObject):
             return
         self.share.close()
         self._write_stats()
+        call = self.window
+        call.stage.scaler.close()
         call.ask_before_closing = False
         self.settings.save_splitter(call.splitter, "CallWindow")
         call.hide()
@@ -233,17 +239,10 @@ class CallController(QObject):
         self.ended.emit(self.session.end_reason or EndReason.LEFT)
 
     def _write_stats(self) -> None:
-        """With a stats file asked for, note what each tile showed in the call (bench/app.py)."""
-        path = self.options.stats_file
-        if not path or self._started is None:
-            return
-        grid = self.window.grid
-        stats = {
-            "seconds_in_call": asyncio.get_event_loop().time() - self._started,
-            "frames_shown": {key: grid.tile(key).frames_shown for key in grid.keys() if key != SELF},
-        }
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump(stats, out)
+        """With a stats file asked for, note what the call showed (bench/app.py, app_load.py)."""
+        if self.options.stats_file and self._started is not None:
+            write_stats(self.options.stats_file, asyncio.get_event_loop().time() - self._started,
+                        self.window.grid, self.session.remote)
 
     # --- people -------------------------------------------------------------------------------
 
@@ -429,10 +428,14 @@ class CallController(QObject):
     def _on_stats(self, stats, frame_rates: dict, quality) -> None:
         if self._closed:  # a tick after the call (its widgets are going)
             return
+        if self.options.stats_file and self.joined:
+            note_timeline(self.options.stats_file, self.window.grid, self.session.remote)
         self.window.show_quality(SELF, quality)
         panel = self.connection_panel
         if panel is not None and isValid(panel) and panel.isVisible():
-            self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names)
+            remote = self.session.remote
+            self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names,
+                                             videos=remote.video_totals(), paused=remote.paused)
 
     def _on_volumes(self, updates: tuple) -> None:
         for info in updates:

@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import content_owner
+from .alone_notice import AloneNotice
 from .chat_panel import ChatPanel
 from .control_bar import ControlBar
 from .icons import icon
 from .roster_panel import RosterPanel
 from .sharing_bar import SharingBar
+from .side_panel import CHAT, PEOPLE, SidePanel
 from .stage import GRID, SELF, SPEAKER, Stage  # noqa: F401 - SELF and the layouts, for those who use this window
 from .shortcuts import BY_ID, SHORTCUTS
 from .tile_grid import TileGrid
@@ -59,13 +61,16 @@ class CallWindow(QWidget):
         self.setObjectName("CallWindow")
         self.setWindowTitle(self.tr("Parley — Meeting"))
         self.setMinimumSize(720, 480)
+        # a click on the videos takes the focus (off a button: no ring left on it), and the
+        # window has it at first, so Space (push to talk) works at once
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.me: str | None = None  # my attendee id: my own share gets no tile
 
         self.grid = TileGrid()
         self.roster = RosterPanel()
-        self.roster.setVisible(False)
         self.chat = ChatPanel()
-        self.chat.setVisible(False)
+        self.side = SidePanel(self.roster, self.chat)  # People and Chat: one panel, a tab each
+        self.side.setVisible(False)
         self.banner = QLabel(objectName="banner", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.banner.setVisible(False)
         self._banner_timer = QTimer(self, singleShot=True, interval=8000)
@@ -93,14 +98,13 @@ class CallWindow(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.time_notice)
         layout.addWidget(self.alert)
-        # the videos, then the People and Chat panels: widths set by dragging, remembered
+        # the videos, then the side panel (People or Chat): its width set by dragging, remembered
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="CallSplitter")
         self.splitter.setChildrenCollapsible(False)
-        for widget in (self.grid, self.roster, self.chat):
+        for widget in (self.grid, self.side):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
-        self.splitter.setStretchFactor(2, 0)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(bar)
 
@@ -108,6 +112,9 @@ class CallWindow(QWidget):
         self.self_tile.set_self_view(True)
         self.stage = Stage(self.grid, self.self_tile, self)
         self._invite = ""
+        self.alone = AloneNotice()  # "You're the only one here": over the videos while alone
+        self.alone.copy_requested.connect(self._copy_invite)
+        self.grid.set_overlay(self.alone)
         self._talking = False  # Space held while muted
         self._bind_shortcuts()
 
@@ -117,8 +124,13 @@ class CallWindow(QWidget):
                        "stop_share_requested", "extend_requested"):
             getattr(bar, signal).connect(getattr(self, signal))
         bar.layout_chosen.connect(self.set_layout)
-        bar.people_button.toggled.connect(self.roster.setVisible)
-        bar.chat_button.toggled.connect(self._chat_toggled)
+        self.side.bind({PEOPLE: bar.people_button, CHAT: bar.chat_button})
+        self.side.opened.connect(self._panel_opened)
+        self.roster.pin_requested.connect(lambda who: self.stage.pin(None if who is None else self._key(who)))
+        self.roster.count_changed.connect(lambda n: self.side.set_tab_text(PEOPLE, self.tr("People (%n)", "", n)))
+        self.roster.is_pinned = lambda who: self.stage.pinned == self._key(who)
+        self.roster.title.setVisible(False)  # the tabs say it
+        self.chat.title.setVisible(False)
         bar.hand_button.toggled.connect(self.hand_toggled)
         bar.invite_button.clicked.connect(self._copy_invite)
         self.set_mic(True)
@@ -224,6 +236,7 @@ class CallWindow(QWidget):
     def _update_count(self) -> None:
         people = len([k for k in self.grid.keys() if content_owner(k) is None])
         self.bar.show_count(people)
+        self.alone.setVisible(self.grid.count == 1)
         self.setWindowTitle(self.tr("Parley — Meeting (%n)", "", people))
 
     # --- connection -----------------------------------------------------------------------------
@@ -345,11 +358,18 @@ class CallWindow(QWidget):
     def set_reactions(self, emojis: tuple[str, ...]) -> None:
         self.bar.set_reactions(emojis)
 
-    def _chat_toggled(self, on: bool) -> None:
-        self.chat.setVisible(on)
-        if on:
+    def show_panel(self, tab: str | None) -> None:
+        """Open the side panel on ``tab`` (PEOPLE or CHAT), or close it (None)."""
+        self.side.open(tab)
+
+    def _panel_opened(self, tab: str | None) -> None:
+        if tab == CHAT:
             self.bar.show_unread(0)
             self.chat.input.setFocus()
+
+    def _key(self, attendee_id: str) -> str:
+        """The tile key of ``attendee_id`` (mine is SELF)."""
+        return SELF if attendee_id == self.me else attendee_id
 
     def add_chat(self, message) -> None:
         self.chat.add_message(message)
@@ -385,6 +405,11 @@ class CallWindow(QWidget):
         """Hosts (``end-call``) get a menu on Leave: leave, or end the meeting for everyone."""
         self.bar.set_can_end(can_end)
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if QApplication.focusWidget() is None or not self.isAncestorOf(QApplication.focusWidget()):
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         if self.ask_before_closing:  # the ✕, the window manager, anyone: ask, never close under the call
             event.ignore()
@@ -402,6 +427,7 @@ class CallWindow(QWidget):
     def set_invite(self, url: str | None) -> None:
         self._invite = url or ""
         self.bar.invite_button.setVisible(bool(url))
+        self.alone.set_link_known(bool(url))
 
     def _copy_invite(self) -> None:
         QGuiApplication.clipboard().setText(self._invite)

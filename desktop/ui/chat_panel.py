@@ -12,12 +12,14 @@ import html
 import re
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -25,7 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+_BREAK_AFTER = re.compile(r"([/?&=#.\-_])")
 MAX_CHARS = 4000
+BREAK = "\u200b"  # a zero-width space: where a long address may wrap
+
+
+def breakable(url: str) -> str:
+    """``url`` escaped for display, with places to wrap after its separators (a QLabel wraps
+    only at spaces: a long address would otherwise widen the bubble past the panel)."""
+    return BREAK.join(html.escape(part) for part in _BREAK_AFTER.sub(r"\1" + BREAK, url).split(BREAK))
 
 
 def render(text: str) -> str:
@@ -34,7 +44,7 @@ def render(text: str) -> str:
     for match in _URL.finditer(text):
         out.append(html.escape(text[last:match.start()]))
         url = match.group(0).rstrip(".,;:!?)")
-        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        out.append(f'<a href="{html.escape(url, quote=True)}">{breakable(url)}</a>')
         out.append(html.escape(match.group(0)[len(url):]))
         last = match.end()
     out.append(html.escape(text[last:]))
@@ -48,6 +58,35 @@ def local_time(iso_text: str) -> str:
         return ""
 
 
+class ChatBubble(QLabel):
+    """One message. Long web addresses carry zero-width spaces to wrap at (``breakable``); what
+    is copied never does: Ctrl+C copies the selection without them, and the menu offers the
+    message as typed and the link under the pointer."""
+
+    def __init__(self, text: str, plain_text: str) -> None:
+        super().__init__(text, wordWrap=True)
+        self.plain_text = plain_text  # what the sender typed, for tests and copy
+        self._link = ""
+        self.linkHovered.connect(lambda link: setattr(self, "_link", link))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.matches(QKeySequence.StandardKey.Copy) and self.hasSelectedText():
+            QGuiApplication.clipboard().setText(self.selectedText().replace(BREAK, ""))
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        menu = QMenu(self)
+        if self.hasSelectedText():
+            menu.addAction(self.tr("Copy"),
+                           lambda: QGuiApplication.clipboard().setText(self.selectedText().replace(BREAK, "")))
+        menu.addAction(self.tr("Copy message"), lambda: QGuiApplication.clipboard().setText(self.plain_text))
+        if self._link:
+            link = self._link
+            menu.addAction(self.tr("Copy link"), lambda: QGuiApplication.clipboard().setText(link))
+        menu.popup(event.globalPos())
+
+
 class ChatPanel(QWidget):
     send_requested = Signal(str, object)  # text, recipient attendee id or None (everyone)
 
@@ -59,7 +98,7 @@ class ChatPanel(QWidget):
         self.names: dict[str, str] = {}  # everyone who was here (messages keep their names)
         self.present: dict[str, str] = {}  # who is here now: the private recipients
         self.bubbles: list[QLabel] = []
-        title = QLabel(self.tr("Chat"))
+        title = self.title = QLabel(self.tr("Chat"))
         font = title.font()
         font.setBold(True)
         title.setFont(font)
@@ -157,12 +196,11 @@ class ChatPanel(QWidget):
                                                                   or self.tr("them")) if mine
                    else self.tr("{sender} → you (private)").format(sender=who))
         header = f"<b>{html.escape(who)}</b> <span style='color:#9aa3af'>{local_time(message.sent_at)}</span>"
-        bubble = QLabel(f"{header}<br>{render(message.text)}", wordWrap=True)
+        bubble = ChatBubble(f"{header}<br>{render(message.text)}", message.text)
         bubble.setObjectName("chatPrivate" if message.to is not None else "chatMessage")
         bubble.setTextFormat(Qt.TextFormat.RichText)  # our own markup around escaped text
         bubble.setOpenExternalLinks(True)
         bubble.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         bubble.setAccessibleName(f"{who}: {message.text}")
-        bubble.plain_text = message.text  # what the sender typed, for tests and copy
         self._list.insertWidget(self._list.count() - 1, bubble)
         self.bubbles.append(bubble)

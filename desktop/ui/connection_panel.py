@@ -1,4 +1,9 @@
-"""The Connection panel (Chime's UC23): what the connection does right now, every 2 seconds."""
+"""The Connection panel (Chime's UC23): what the connection does right now, every 2 seconds.
+
+Both directions: the rates, the loss each way, the round trip, the bandwidth estimates that
+exist (aiortc's downlink estimate behind the REMB it sends; the target my video encoder follows),
+and per video received: frames a second, whether it is paused on my side and why, and how many
+damaged pictures were withheld or frames skipped to stay close to the voice."""
 
 from __future__ import annotations
 
@@ -25,7 +30,10 @@ class ConnectionPanel(QDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for key, label in (("send", self.tr("Sending")), ("send_loss", self.tr("Lost on the way out")),
                            ("receive", self.tr("Receiving")), ("receive_loss", self.tr("Lost on the way in")),
-                           ("rtt", self.tr("Round trip")), ("quality", self.tr("Your signal"))):
+                           ("rtt", self.tr("Round trip")),
+                           ("receive_estimate", self.tr("Estimated bandwidth in")),
+                           ("send_estimate", self.tr("Your video aims at")),
+                           ("quality", self.tr("Your signal"))):
             field = self.fields[key] = QLabel(NONE, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
             field.setAccessibleName(label)
             form.addRow(label, field)
@@ -46,8 +54,22 @@ class ConnectionPanel(QDialog):
     def _rate(self, kbps: float, packets: float) -> str:
         return self.tr("{kbps} kbit/s, {packets} packets/s").format(kbps=_number(kbps), packets=_number(packets))
 
+    def _kbps(self, value: float | None) -> str:
+        return NONE if value is None else self.tr("{kbps} kbit/s").format(kbps=_number(value))
+
+    def _video(self, name: str, fps: float, totals, paused: str | None) -> str:
+        text = self.tr("{name}: {fps}").format(name=name, fps=_number(fps))
+        if paused is not None:
+            text += " " + (self.tr("(paused: your computer is busy)") if paused == "load" else self.tr("(paused)"))
+        if totals is not None and (totals.damaged_withheld or totals.frames_skipped):
+            text += " " + self.tr("({withheld} damaged pictures withheld, {skipped} frames skipped)").format(
+                withheld=totals.damaged_withheld, skipped=totals.frames_skipped)
+        return text
+
     def show_stats(self, stats, frame_rates: dict[str, float], quality: float | None,
-                   names: dict[str, str]) -> None:
+                   names: dict[str, str], videos: dict | None = None, paused: dict | None = None) -> None:
+        """``videos``: per attendee, what their video's receive path did (VideoReceiveStats);
+        ``paused``: per attendee whose video is paused on my side, why."""
         f = self.fields
         f["send"].setText(self._rate(stats.send_kbps, stats.send_packets_per_s))
         f["send_loss"].setText(self.tr("{loss} (audio {audio_loss})").format(
@@ -55,9 +77,12 @@ class ConnectionPanel(QDialog):
         f["receive"].setText(self._rate(stats.receive_kbps, stats.receive_packets_per_s))
         f["receive_loss"].setText(self._pct(stats.receive_loss))
         f["rtt"].setText(NONE if stats.rtt_ms is None else self.tr("{ms} ms").format(ms=_number(stats.rtt_ms)))
+        f["receive_estimate"].setText(self._kbps(getattr(stats, "receive_estimate_kbps", None)))
+        f["send_estimate"].setText(self._kbps(getattr(stats, "send_estimate_kbps", None)))
         qualities = {1.0: self.tr("Good"), 0.5: self.tr("Fair"), 0.0: self.tr("Poor")}
         f["quality"].setText(qualities.get(quality, NONE) if quality is not None else NONE)
-        rates = [self.tr("{name}: {fps}").format(name=names.get(who, who), fps=_number(fps))
-                 for who, fps in sorted(frame_rates.items(), key=lambda kv: names.get(kv[0], kv[0]))]
+        videos, paused = videos or {}, paused or {}
+        rates = [self._video(names.get(who, who), frame_rates.get(who, 0.0), videos.get(who), paused.get(who))
+                 for who in sorted(set(frame_rates) | set(paused), key=lambda who: names.get(who, who))]
         self.videos.setText(", ".join(rates) or self.tr("none"))
         self.fit.request()

@@ -1,6 +1,11 @@
-"""ControlBar: the row of controls under the call — microphone, camera, share, hand, reactions,
-devices and settings, layout, chat, people, invite, Leave — with the people count, the
-reactions so far and the meeting's countdown (and Extend) on either side.
+"""ControlBar: the row of controls under the call — microphone and camera (each with an arrow
+for its devices), share, hand, reactions, settings, layout, chat, people, invite, Leave — with
+the people count, the reactions of the last moments and the meeting's countdown (and Extend)
+on either side.
+
+Each button is an icon with a short label under it (as Zoom and Teams label theirs). The two
+sides are boxes of one fixed width, so the buttons stay centred and never move when the
+reaction tally or the countdown changes.
 
 It shows what it is told (muted, camera unavailable and why, sharing, hand raised, unread
 messages, time left) and says what the user asked for through its signals; the CallWindow
@@ -11,16 +16,22 @@ icon if even the buttons do not fit.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from ..media.devices import Device, DeviceKind
 from .backgrounds import BackgroundMenu
+from .bar_parts import CountdownBox, DeviceArrow, ReactionTally, bar_button, fit_labels, reaction_menu
 from .elided_label import ElidedLabel
 from .icons import icon
 from .shortcuts import with_keys
 from .stage import GRID, SPEAKER
+
+_WHITE = "#ffffff"  # icons on a red (off) or blue (active) button
 
 
 class ControlBar(QWidget):
@@ -38,13 +49,13 @@ class ControlBar(QWidget):
     extend_requested = Signal(int)  # seconds to add to the meeting's timer
     layout_chosen = Signal(str)  # GRID or SPEAKER
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock``: monotonic seconds, for the reaction tally's fading (tests move it)."""
         super().__init__(parent)
         self.unread = 0
-        self.reaction_counts: dict[str, int] = {}
-        self.mic_button = self._round_button(self.tr("Microphone"), checkable=True)
-        self.camera_button = self._round_button(self.tr("Camera"), checkable=True)
-        self.devices_button = self._round_button(self.tr("Devices and settings"))
+        self.mic_button = bar_button(self.tr("Microphone"), self.tr("Mute"), checkable=True)
+        self.camera_button = bar_button(self.tr("Camera"), self.tr("Stop video"), checkable=True)
+        self.devices_button = bar_button(self.tr("Devices and settings"), self.tr("Settings"))
         self.devices_button.setIcon(icon("settings"))
         self.devices_button.setToolTip(self.tr("Microphone, speaker, camera, keyboard shortcuts and settings"))
         self.devices_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -63,53 +74,71 @@ class ControlBar(QWidget):
         self.device_menu.addAction(self.tr("Settings…"), self.settings_requested.emit)
         self.device_menu.addAction(self.tr("About Parley"), self.about_requested.emit)
         self.devices_button.setMenu(self.device_menu)
-        self.share_button = self._round_button(self.tr("Share screen"), checkable=True)
-        self.layout_button = self._round_button(self.tr("Layout"))
+        # the arrows beside the microphone and the camera: their devices, as Meet, Zoom and Teams do
+        menus = self.device_menus
+        self.mic_arrow = DeviceArrow(self.tr("Choose the microphone and speaker"), lambda: [
+            (self.tr("Microphone"), menus[DeviceKind.MICROPHONE]), (self.tr("Speaker"), menus[DeviceKind.SPEAKER])])
+        self.camera_arrow = DeviceArrow(self.tr("Choose the camera and background"), lambda: [
+            (self.tr("Camera"), menus[DeviceKind.CAMERA])], extra=(self.background_menu,))
+        self.share_button = bar_button(self.tr("Share screen"), self.tr("Share"), checkable=True)
+        self.layout_button = bar_button(self.tr("Layout"), self.tr("Layout"))
         self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.layout_menu = QMenu(self)
         layouts = QActionGroup(self.layout_menu)
         self.layout_actions = {}
         for mode, text in ((GRID, self.tr("Grid: everyone the same size")),
                            (SPEAKER, self.tr("Speaker: whoever talks is large"))):
-            action = QAction(icon("grid" if mode == GRID else "stage"), text, self.layout_menu, checkable=True)
+            # no icon: Fusion draws a checkable action's icon in place of its check mark
+            action = QAction(text, self.layout_menu, checkable=True)
             action.triggered.connect(lambda _=False, m=mode: self.layout_chosen.emit(m))
             layouts.addAction(action)
             self.layout_menu.addAction(action)
             self.layout_actions[mode] = action
         self.layout_button.setMenu(self.layout_menu)
-        self.chat_button = self._round_button(self.tr("Chat"), checkable=True)
+        self.chat_button = bar_button(self.tr("Chat"), self.tr("Chat"), checkable=True)
         self.chat_button.setIcon(icon("chat"))
         self.unread_badge = QLabel(self.chat_button, objectName="badge", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.unread_badge.setGeometry(26, 0, 18, 18)
+        self.unread_badge.setGeometry(38, 2, 18, 18)
         self.unread_badge.setVisible(False)
-        self.hand_button = self._round_button(self.tr("Raise hand"), checkable=True)
-        self.hand_button.setIcon(icon("hand"))
-        self.react_button = self._round_button(self.tr("React"))
+        self.hand_button = bar_button(self.tr("Raise hand"), self.tr("Raise"), checkable=True)
+        self.react_button = bar_button(self.tr("React"), self.tr("React"))
         self.react_button.setIcon(icon("smile"))
         self.react_button.setToolTip(self.tr("Send a reaction"))
         self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.react_menu = QMenu(self)
+        self.react_menu, self.reaction_bar = reaction_menu(self)
+        self.reaction_bar.picked.connect(self.react_requested)
         self.react_button.setMenu(self.react_menu)
-        self.reaction_strip = QLabel(objectName="muted")  # the count label gives way first
-        self.reaction_strip.setToolTip(self.tr("Reactions in this meeting"))
-        self.people_button = self._round_button(self.tr("People"), checkable=True)
+        self.reaction_strip = ReactionTally(clock)  # the count label gives way first
+        self.reaction_strip.active_changed.connect(lambda on: self.count_label.setVisible(not on))  # in its place
+        self.people_button = bar_button(self.tr("People"), self.tr("People"), checkable=True)
         self.people_button.setIcon(icon("users"))
         self.people_button.setToolTip(with_keys(self.tr("Show everyone in the meeting"), "people"))
-        self.invite_button = self._round_button(self.tr("Copy invite link"))
+        self.invite_button = bar_button(self.tr("Copy invite link"), self.tr("Invite"))
         self.invite_button.setIcon(icon("link"))
         self.invite_button.setToolTip(self.tr("Copy the invite link"))
         self.invite_button.setVisible(False)
         self.leave_button = QToolButton(objectName="leave")
-        self.leave_button.setIcon(icon("leave", "#ffffff"))
+        self.leave_button.setIcon(icon("leave", _WHITE))
         self.leave_button.setText(self.tr("Leave"))
         self.leave_button.setToolTip(with_keys(self.tr("Leave the meeting"), "leave"))
         self.leave_button.setAccessibleName(self.tr("Leave the meeting"))
         self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.leave_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.leave_menu = QMenu(self)
         self.leave_menu.addAction(self.tr("Leave meeting"), self.leave_requested.emit)
         self.end_action = self.leave_menu.addAction(self.tr("End meeting for everyone"), self.end_requested.emit)
         self.count_label = ElidedLabel(objectName="muted")
-        self._build_timer()
+        self.countdown = CountdownBox()
+        self.countdown.extend_requested.connect(self.extend_requested)
+        self.timer_box, self.timer_label = self.countdown, self.countdown.label
+        self.extend_button, self.extend_menu = self.countdown.extend_button, self.countdown.extend_menu
+        self.timer_box.setVisible(False)
+        for button, labels in ((self.mic_button, (self.tr("Mute"), self.tr("Unmute"))),
+                               (self.camera_button, (self.tr("Stop video"), self.tr("Start video"))),
+                               (self.share_button, (self.tr("Share"), self.tr("Stop"))),
+                               (self.hand_button, (self.tr("Raise"), self.tr("Lower"))),
+                               (self.layout_button, (self.tr("Grid"), self.tr("Speaker")))):
+            fit_labels(button, *labels)
         self._build_rows()
         self._camera_unavailable = False
         self._share_unavailable: str | None = None
@@ -120,58 +149,46 @@ class ControlBar(QWidget):
         self.leave_button.clicked.connect(self._leave_clicked)
         self.share_button.toggled.connect(self._share_clicked)
 
-    def _build_timer(self) -> None:
-        """The session timer: time left, and Extend for those allowed (15/30/60 minutes)."""
-        self.timer_label = QLabel(objectName="timer")
-        self.timer_label.setAccessibleName(self.tr("Time left in the meeting"))
-        self.extend_button = QToolButton(objectName="extend", text=self.tr("Extend"))
-        self.extend_button.setAccessibleName(self.tr("Extend the meeting"))
-        self.extend_button.setToolTip(self.tr("Add 30 minutes to the meeting for everyone"))
-        self.extend_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.extend_menu = QMenu(self)
-        for minutes in (15, 30, 60):
-            self.extend_menu.addAction(self.tr("Add %n minutes", "", minutes),
-                                       lambda m=minutes: self.extend_requested.emit(m * 60))
-        self.extend_button.setMenu(self.extend_menu)
-        self.extend_button.clicked.connect(lambda: self.extend_requested.emit(30 * 60))
-        self.extend_button.setVisible(False)
-        self.timer_box = QWidget()
-        self.timer_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # never squeezed
-        timer_row = QHBoxLayout(self.timer_box)
-        timer_row.setContentsMargins(0, 0, 0, 0)
-        timer_row.setSpacing(8)
-        timer_row.addWidget(self.timer_label)
-        timer_row.addWidget(self.extend_button)
-        self.timer_box.setVisible(False)
+    @property
+    def reaction_counts(self) -> dict[str, int]:
+        """The reactions of the last moments (emptied as the tally fades)."""
+        return self.reaction_strip.counts
 
     def _build_rows(self) -> None:
         """[count, reactions] [buttons] [Leave] [timer] in one row when they fit; else the count
-        and the timer in a row of their own above the buttons."""
+        and the timer in a row of their own above the buttons. The two sides are as wide as
+        each other, and fixed, so the buttons between them stay put."""
         self.bar_info = QWidget()  # the count and the reactions
         info_row = QHBoxLayout(self.bar_info)
         info_row.setContentsMargins(0, 0, 0, 0)
         info_row.setSpacing(12)
         info_row.addWidget(self.count_label)  # elided first when the bar is full
-        info_row.addWidget(self.reaction_strip)
-        info_row.addStretch(1)
+        info_row.addWidget(self.reaction_strip, 1)
+        self.bar_end = QWidget()  # the timer, on the right
+        end_row = QHBoxLayout(self.bar_end)
+        end_row.setContentsMargins(0, 0, 0, 0)
+        end_row.addStretch(1)
+        end_row.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.mic_group = self._with_arrow(self.mic_button, self.mic_arrow)
+        self.camera_group = self._with_arrow(self.camera_button, self.camera_arrow)
         self.bar_buttons = (self.mic_button, self.camera_button, self.share_button, self.hand_button,
                             self.react_button, self.devices_button, self.layout_button, self.chat_button,
                             self.people_button, self.invite_button)
+        self._bar_items = (self.mic_group, self.camera_group, *self.bar_buttons[2:])
         bar = self._bar = QHBoxLayout()
-        bar.setContentsMargins(16, 8, 16, 12)
-        bar.setSpacing(12)
+        bar.setContentsMargins(16, 6, 16, 8)
+        bar.setSpacing(2)
         bar.addWidget(self.bar_info)
         bar.addStretch(1)
-        for button in self.bar_buttons:
-            bar.addWidget(button)
+        for item in self._bar_items:
+            bar.addWidget(item)
         bar.addSpacing(12)
-        bar.addWidget(self.leave_button)
+        bar.addWidget(self.leave_button, 0, Qt.AlignmentFlag.AlignVCenter)
         bar.addStretch(1)
-        bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.bar_end)
         self.bar_status = QWidget()  # the row above the buttons, in the compact bar
         status_row = self._status_row = QHBoxLayout(self.bar_status)
         status_row.setContentsMargins(16, 4, 16, 0)
-        status_row.addStretch(1)
         self.bar_status.setVisible(False)
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
@@ -184,15 +201,30 @@ class ControlBar(QWidget):
         self._arrange_later.timeout.connect(self._arrange)
         for widget in (*self.bar_buttons, self.timer_box, self.extend_button):
             widget.installEventFilter(self)  # shown or hidden: arrange the bar again
+        self._fix_sides()
 
-    def _round_button(self, name: str, checkable: bool = False) -> QToolButton:
-        """An icon-only button of the control bar; ``name`` (translated) is what a screen reader
-        says, and the tooltip until a more telling one is set."""
-        button = QToolButton(objectName="round", checkable=checkable)
-        button.setAccessibleName(name)
-        button.setToolTip(name)
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        return button
+    @staticmethod
+    def _with_arrow(button: QToolButton, arrow: QToolButton) -> QWidget:
+        group = QWidget()
+        row = QHBoxLayout(group)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(button)
+        row.addWidget(arrow)
+        return group
+
+    def side_width(self) -> int:
+        """The width of each side: room for the count, or the countdown (with Extend) while
+        there is one; the countdown's digits and the tally never change it."""
+        if not self.timer_box.isVisibleTo(self):
+            return 150
+        extend = self.extend_button.sizeHint().width() + 8 if self.extend_button.isVisibleTo(self) else 0
+        return max(150, self.timer_label.width() + extend)
+
+    def _fix_sides(self) -> None:
+        width = self.side_width()
+        for side in (self.bar_info, self.bar_end):
+            side.setFixedWidth(width)
 
     # --- arranging ----------------------------------------------------------------------------
 
@@ -202,26 +234,28 @@ class ControlBar(QWidget):
         if self.leave_button.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon:
             self._leave_width = self.leave_button.sizeHint().width()
         margins = bar.contentsMargins()
-        buttons = [b for b in self.bar_buttons if b.isVisibleTo(self)]
-        core = (sum(b.sizeHint().width() for b in buttons) + bar.spacing() * len(buttons) + 12
+        items = [b for b in self._bar_items if b.isVisibleTo(self)]
+        core = (sum(b.sizeHint().width() for b in items) + bar.spacing() * len(items) + 12
                 + self._leave_width + margins.left() + margins.right())
-        sides = self.bar_info.sizeHint().width() + bar.spacing() * 2
-        if self.timer_box.isVisibleTo(self):
-            sides += self.timer_box.sizeHint().width() + bar.spacing()
+        self._fix_sides()
+        sides = 2 * (self.side_width() + bar.spacing())
         compact = core + sides > self.width()
         self.leave_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if core > self.width()
                                              else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         if compact == self.compact_bar:
             return
         self.compact_bar = compact
-        for widget in (self.bar_info, self.timer_box):
+        for widget in (self.bar_info, self.bar_end):
             (self._status_row if not compact else bar).removeWidget(widget)
         if compact:
-            self._status_row.insertWidget(0, self.bar_info, 1)
-            self._status_row.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+            self._status_row.insertWidget(0, self.bar_info)
+            self._status_row.addStretch(1)
+            self._status_row.addWidget(self.bar_end)
         else:
+            while self._status_row.count():
+                self._status_row.takeAt(0)
             bar.insertWidget(0, self.bar_info)
-            bar.addWidget(self.timer_box, 0, Qt.AlignmentFlag.AlignVCenter)
+            bar.addWidget(self.bar_end)
         self.bar_status.setVisible(compact)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -245,7 +279,8 @@ class ControlBar(QWidget):
         self.mic_button.blockSignals(True)
         self.mic_button.setChecked(on)
         self.mic_button.blockSignals(False)
-        self.mic_button.setIcon(icon("mic" if on else "mic-off"))
+        self.mic_button.setIcon(icon("mic") if on else icon("mic-off", _WHITE))
+        self.mic_button.setText(self.tr("Mute") if on else self.tr("Unmute"))
         self.mic_button.setToolTip(with_keys(self.tr("Mute the microphone") if on
                                              else self.tr("Unmute the microphone"), "mic"))
         self._restyle(self.mic_button, off=not on)
@@ -256,7 +291,9 @@ class ControlBar(QWidget):
         self.camera_button.blockSignals(True)
         self.camera_button.setChecked(on)
         self.camera_button.blockSignals(False)
-        self.camera_button.setIcon(icon("camera" if on else "camera-off"))
+        self.camera_button.setIcon(icon("camera") if on else icon("camera-off") if unavailable
+                                   else icon("camera-off", _WHITE))
+        self.camera_button.setText(self.tr("Stop video") if on else self.tr("Start video"))
         if unavailable:
             why = self.tr("Video unavailable: {reason}").format(reason=unavailable)
             self.camera_button.setToolTip(why)
@@ -284,7 +321,8 @@ class ControlBar(QWidget):
         self.share_button.blockSignals(True)
         self.share_button.setChecked(on)
         self.share_button.blockSignals(False)
-        self.share_button.setIcon(icon("screen-share-off" if on else "screen-share"))
+        self.share_button.setIcon(icon("screen-share-off", _WHITE) if on else icon("screen-share"))
+        self.share_button.setText(self.tr("Stop") if on else self.tr("Share"))
         self._show_share_state()
 
     def set_share_unavailable(self, why: str | None) -> None:
@@ -326,17 +364,16 @@ class ControlBar(QWidget):
         self.hand_button.blockSignals(False)
         self.hand_button.setToolTip(with_keys(self.tr("Lower your hand") if raised
                                               else self.tr("Raise your hand"), "hand"))
+        self.hand_button.setIcon(icon("hand", _WHITE) if raised else icon("hand"))
+        self.hand_button.setText(self.tr("Lower") if raised else self.tr("Raise"))
         self.hand_button.setProperty("active", raised)
         self._restyle(self.hand_button, off=False)
 
     def set_reactions(self, emojis: tuple[str, ...]) -> None:
-        self.react_menu.clear()
-        for emoji in emojis:
-            self.react_menu.addAction(emoji, lambda e=emoji: self.react_requested.emit(e))
+        self.reaction_bar.set_emojis(emojis)
 
     def count_reaction(self, emoji: str) -> None:
-        self.reaction_counts[emoji] = self.reaction_counts.get(emoji, 0) + 1
-        self.reaction_strip.setText("  ".join(f"{e} {n}" for e, n in self.reaction_counts.items()))
+        self.reaction_strip.count(emoji)
 
     def show_unread(self, unread: int) -> None:
         self.unread = unread
@@ -348,6 +385,7 @@ class ControlBar(QWidget):
     def show_layout(self, mode: str) -> None:
         self.layout_actions[mode].setChecked(True)
         self.layout_button.setIcon(icon("grid" if mode == GRID else "stage"))
+        self.layout_button.setText(self.tr("Grid") if mode == GRID else self.tr("Speaker"))
         self.layout_button.setToolTip(self.tr("Layout: grid") if mode == GRID else self.tr("Layout: speaker"))
 
     def show_count(self, people: int) -> None:
@@ -372,15 +410,8 @@ class ControlBar(QWidget):
     def show_time_left(self, seconds: float | None, text: str = "") -> None:
         """The countdown (None: the meeting has no timer); amber under 5 minutes, red under 1."""
         self.timer_box.setVisible(seconds is not None)
-        if seconds is None:
-            return
-        self.timer_label.setText(self.tr("{time} left").format(time=text))
-        level = "late" if seconds < 60 else "soon" if seconds <= 300 else ""
-        if self.timer_label.property("level") != level:
-            self.timer_label.setProperty("level", level)
-            self.timer_label.style().unpolish(self.timer_label)
-            self.timer_label.style().polish(self.timer_label)
-        self.timer_label.setToolTip(self.tr("The meeting ends automatically when the time runs out"))
+        if seconds is not None:
+            self.countdown.show_time_left(seconds, text)
 
     def set_can_extend(self, can_extend: bool) -> None:
         self.extend_button.setVisible(can_extend)

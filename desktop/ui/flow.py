@@ -27,7 +27,8 @@ from ..media.devices import Device, DeviceKind, DeviceManager
 from ..media.local_media import LocalMedia
 from ..media.screens import ScreenCatalog
 from ..session.meeting_session import JoinFailed, JoinUrl, MeetingSession
-from ..session.reasons import describe, describe_join_failure
+from ..session.reasons import can_rejoin, describe, describe_join_failure
+from ..signalling.join_link import shareable
 from .app_dialogs import AppDialogs
 from .backgrounds import SETTING as BACKGROUND_SETTING
 from .call_controller import CallController, CallOptions
@@ -299,7 +300,7 @@ class AppFlow(QObject):
             lobby.device_chosen.connect(self.choose_device)
             lobby.camera_toggled.connect(self._lobby_camera_toggled)
             lobby.test_speaker_requested.connect(self.devices.test_speaker)
-            lobby.background_menu.chosen.connect(self.devices.set_background)
+            lobby.background_gallery.chosen.connect(self.devices.set_background)
             lobby.set_background(self.settings.get(BACKGROUND_SETTING))
             lobby.level_source = self.devices.mic_level
         lobby = self.lobby
@@ -307,6 +308,7 @@ class AppFlow(QObject):
         lobby.set_busy(False)
         lobby.set_invite(self.invite_url)
         lobby.invite_label.setText(invite_caption(self.invite_reach))  # where the link works
+        self.invite_url = self.invite_url or shareable(join_url)  # an invite link may be passed on
         lobby.set_choices(self.options.name or self.settings.name,
                           self.settings.flag("camera_on"), self.settings.flag("mic_on"))
         self.lobby_check.start(lobby, join_url)  # an ended meeting, a bad link: known before Join
@@ -475,5 +477,6 @@ class AppFlow(QObject):
         self.invite_url = None
         if self._quitting:
             return
-        self.start_window.show_notice(describe(reason, translator(REASONS)))
+        again = (self.join_url or self.options.join_url) if can_rejoin(reason) else None
+        self.start_window.show_notice(describe(reason, translator(REASONS)), rejoin=again)
         self._show(self.start_window, "StartWindow")

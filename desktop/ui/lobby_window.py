@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ..media.background.effect import BackgroundEffect
 from ..media.devices import Device, DeviceKind
 from .fit import ContentFit
-from .backgrounds import BackgroundMenu
+from .background_gallery import BackgroundGallery
 from .icons import icon
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
@@ -63,13 +63,14 @@ class LobbyWindow(QWidget):
         self.mic_button = QToolButton(checkable=True, checked=True, objectName="round")
         self.mic_button.setAccessibleName(self.tr("Microphone"))
         # blur or replace the background: the preview shows it as the others will see it
-        self.background_button = QToolButton(objectName="round")
+        self.background_button = QToolButton(objectName="round", checkable=True)
         self.background_button.setIcon(icon("background"))
         self.background_button.setAccessibleName(self.tr("Background effects"))
         self.background_button.setToolTip(self.tr("Blur or replace your background"))
-        self.background_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.background_menu = BackgroundMenu(self)
-        self.background_button.setMenu(self.background_menu)
+        self.background_gallery = BackgroundGallery()  # shown under the preview by the button
+        self.background_gallery.setVisible(False)
+        self.background_button.toggled.connect(self._show_gallery)
+        self._gallery_opened_once = False
         toggles = QHBoxLayout()
         toggles.addStretch(1)
         toggles.addWidget(self.mic_button)
@@ -88,6 +89,7 @@ class LobbyWindow(QWidget):
         self.info.setVisible(False)
         left.addWidget(self.info)
         left.addLayout(toggles)
+        left.addWidget(self.background_gallery, 0, Qt.AlignmentFlag.AlignHCenter)
         left.addStretch(1)
 
         # right: name, devices, join
@@ -219,11 +221,20 @@ class LobbyWindow(QWidget):
         self.note.setVisible(bool(note))
         self._fit()
 
+    def _show_gallery(self, on: bool) -> None:
+        self._gallery_opened_once = True
+        self.background_gallery.setVisible(on)
+        self._fit()
+
     def set_background(self, setting: str) -> None:
-        """The background in use: checked in the menu; the button is lit while an effect is on."""
-        self.background_menu.set_current(setting)
+        """The background in use: checked in the gallery; the button is lit while an effect is
+        on, and the gallery is open at first when one is (so the user sees what is chosen)."""
+        self.background_gallery.set_current(setting)
         button = self.background_button
-        button.setProperty("active", BackgroundEffect.from_setting(setting).active)
+        active = BackgroundEffect.from_setting(setting).active
+        if not self._gallery_opened_once and active:
+            button.setChecked(True)
+        button.setProperty("active", active)
         button.style().unpolish(button)
         button.style().polish(button)
 
@@ -305,9 +316,9 @@ class LobbyWindow(QWidget):
 
     def _refresh_toggles(self) -> None:
         cam, mic = self.camera_button.isChecked(), self.mic_button.isChecked()
-        self.camera_button.setIcon(icon("camera" if cam else "camera-off"))
+        self.camera_button.setIcon(icon("camera") if cam else icon("camera-off", "#ffffff"))  # white on red
         self.camera_button.setToolTip(self.tr("Turn the camera off") if cam else self.tr("Turn the camera on"))
-        self.mic_button.setIcon(icon("mic" if mic else "mic-off"))
+        self.mic_button.setIcon(icon("mic") if mic else icon("mic-off", "#ffffff"))
         self.mic_button.setToolTip(self.tr("Mute the microphone") if mic else self.tr("Unmute the microphone"))
         self.camera_button.setProperty("off", not cam)
         self.mic_button.setProperty("off", not mic)

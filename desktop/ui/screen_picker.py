@@ -1,5 +1,10 @@
 """ScreenPicker: choose a screen or a window to share, from thumbnails of each.
 
+The screens come first, then the windows, as cards in a grid (as Zoom's and Teams' pickers
+show them); the dialog is as large as its cards need (up to three across and three down, then
+it scrolls), so one screen is one card, not a card in a big empty box. There is no "share
+sound" choice: a screen or window shares its picture only (a video file shares its sound).
+
 Opened without a nested event loop (``open()``, never ``exec()``: qasync, DESIGN.md); the
 thumbnails are grabbed one after the other in the background and fill in as they come. The
 choice arrives through ``chosen``; closing or Cancel emits nothing.
@@ -31,6 +36,8 @@ from .icons import icon
 logger = logging.getLogger(__name__)
 
 THUMB = QSize(240, 135)
+COLUMNS = 3
+CELL = QSize(THUMB.width() + 36, THUMB.height() + 56)  # a card: the thumbnail, two lines of name
 
 
 def frame_to_image(frame) -> QImage:
@@ -57,12 +64,16 @@ class ScreenPicker(QDialog):
         self.list = QListWidget(objectName="screens")
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(THUMB)
-        self.list.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 48))
+        self.list.setGridSize(CELL)
+        self.list.setSpacing(6)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
         self.list.setAccessibleName(self.tr("Screens and windows"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setIcon(QIcon())  # a word, not the style's red cross
         self.share_button = self.buttons.addButton(self.tr("Share"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.share_button.setObjectName("primary")
         self.share_button.setAccessibleName(self.tr("Share the chosen screen or window"))
@@ -79,7 +90,7 @@ class ScreenPicker(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.buttons)
-        self.resize(820, 520)
+        self.resize(640, 420)
         self._task: asyncio.Task | None = None
         self.refresh()
 
@@ -102,10 +113,22 @@ class ScreenPicker(QDialog):
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
+        self._fit_to_cards()
         if self._task is not None:
             self._task.cancel()
         self.thumbnails_done.clear()
         self._task = asyncio.ensure_future(self._load_thumbnails())
+
+    def _fit_to_cards(self) -> None:
+        """As large as the cards need: up to COLUMNS across and three rows down, then it scrolls."""
+        count = max(1, self.list.count())
+        columns = min(COLUMNS, count)
+        rows = min(3, -(-count // columns))
+        frame = 2 * self.list.frameWidth() + 2 * self.list.spacing() + 4
+        scroll = self.list.verticalScrollBar().sizeHint().width() if count > columns * rows else 0
+        self.list.setMinimumSize(columns * (CELL.width() + self.list.spacing()) + frame + scroll,
+                                 rows * (CELL.height() + self.list.spacing()) + frame)
+        self.adjustSize()
 
     async def _load_thumbnails(self) -> None:
         try:

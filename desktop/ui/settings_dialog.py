@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from . import preferences as prefs
+from .background_gallery import BackgroundGallery
+from .backgrounds import SETTING as BACKGROUND
 from .fit import ContentFit
 from .settings import Settings
 from .shortcuts import SHORTCUTS
@@ -121,6 +123,8 @@ class SettingsDialog(QDialog):
                 form.addRow(prefs.tr(preference.label), widget)
             if preference.help:
                 form.addRow(QLabel(prefs.tr(preference.help), objectName="muted", wordWrap=True))
+            if preference.key == BACKGROUND:
+                form.addRow(self._gallery(widget))
             if preference.kind == prefs.TEXT:
                 error = self.errors[preference.key] = QLabel(objectName="error", wordWrap=True)
                 error.setVisible(False)
@@ -154,6 +158,14 @@ class SettingsDialog(QDialog):
         self._fill(combo, preference)
         combo.currentIndexChanged.connect(lambda _i, p=preference, w=combo: self._store_choice(p, w))
         return combo
+
+    def _gallery(self, combo: QComboBox) -> BackgroundGallery:
+        """The backgrounds as thumbnails under their choice, each showing the other's pick."""
+        gallery = self.background_gallery = BackgroundGallery()
+        gallery.set_current(self.settings.get(BACKGROUND))
+        gallery.chosen.connect(lambda value: (self._store(BACKGROUND, value), self.refresh(BACKGROUND)))
+        combo.currentIndexChanged.connect(lambda _i: combo.currentData() and gallery.set_current(combo.currentData()))
+        return gallery
 
     def _options(self, preference: prefs.Preference) -> list[tuple[str, str]]:
         if preference.choices:
@@ -213,6 +225,8 @@ class SettingsDialog(QDialog):
                 continue
             if isinstance(widget, QComboBox):
                 self._fill(widget, preference)
+                if preference.key == BACKGROUND:
+                    self.background_gallery.set_current(self.settings.get(BACKGROUND))
             else:
                 self._loading = True
                 try:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu
 
 from ..session import content_owner
 from .icons import icon
+from .frame_scaler import FrameScaler
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
 
@@ -28,6 +29,8 @@ class Stage(QObject):
         self.layout_mode = GRID
         self.pinned: str | None = None
         self.speaker: str | None = None  # who talks most (tile key), for the speaker layout
+        self.scaler = FrameScaler(self)  # every tile's pictures are converted off the GUI thread
+        self_tile.set_scaler(self.scaler)
         grid.add_tile(SELF, self_tile)
         self._tile_menu_for(SELF, self_tile)
 
@@ -36,6 +39,7 @@ class Stage(QObject):
         tile = self.grid.tile(info.attendee_id)
         if tile is None:
             tile = VideoTile()
+            tile.set_scaler(self.scaler)
             tile.set_fit(info.content)  # a screen is shown whole, never cropped
             self._tile_menu_for(info.attendee_id, tile)
             self.grid.add_tile(info.attendee_id, tile)
@@ -63,6 +67,9 @@ class Stage(QObject):
             tile.set_frame(None)
 
     def remove(self, attendee_id: str) -> None:
+        tile = self.grid.tile(attendee_id)
+        if tile is not None:
+            self.scaler.forget(tile)
         self.grid.remove_tile(attendee_id)
         self.names.pop(attendee_id, None)
         if self.pinned == attendee_id:

@@ -116,11 +116,19 @@ class StartWindow(QWidget):
 
         self.notice = QLabel(objectName="notice", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.notice.setVisible(False)
+        self.rejoin_button = QPushButton(self.tr("Rejoin"), objectName="primary")
+        self.rejoin_button.setAccessibleName(self.tr("Rejoin the meeting"))
+        self.rejoin_button.setVisible(False)
+        self._rejoin_url: str | None = None
+        self.rejoin_button.clicked.connect(lambda: self._rejoin_url and self.join_requested.emit(self._rejoin_url))
+        ending = QHBoxLayout()  # how the last call ended, and Rejoin when the link still works
+        ending.addWidget(self.notice, 1)
+        ending.addWidget(self.rejoin_button, 0, Qt.AlignmentFlag.AlignVCenter)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
         outer.addStretch(1)
-        outer.addWidget(self.notice)
+        outer.addLayout(ending)
         outer.addWidget(card)
         outer.addStretch(2)
 
@@ -133,10 +141,13 @@ class StartWindow(QWidget):
         self.token.returnPressed.connect(self._join)
         self.host_button.clicked.connect(self.host_requested)
 
-    def show_notice(self, text: str) -> None:
-        """Tell the user why they are back here (how the last call ended)."""
+    def show_notice(self, text: str, rejoin: str | None = None) -> None:
+        """Tell the user why they are back here (how the last call ended); with ``rejoin`` (the
+        link, when joining again can work) a Rejoin button beside it joins with it."""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+        self._rejoin_url = rejoin if text else None
+        self.rejoin_button.setVisible(bool(self._rejoin_url))
         self._fit()
 
     def show_error(self, text: str) -> None:

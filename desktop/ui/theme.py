@@ -4,8 +4,11 @@ Icons are monochrome SVGs recoloured to the palette (ui/icons.py): ``icon(name)`
 colour repaints in the new text colour by itself; anything else that depends on the mode listens
 to ``watcher.theme_changed`` (or to ``QEvent.PaletteChange``).
 
-Control-bar buttons: ``QToolButton#round`` (a 44 px disc; ``off="true"`` tints it red, e.g. a
-muted microphone) and ``QToolButton#leave`` (the red pill).
+Control-bar buttons: ``QToolButton#barButton`` (an icon with a label under it; ``off="true"``
+makes it solid red, e.g. a muted microphone, ``active="true"`` blue, e.g. a raised hand,
+``open="true"`` tinted, e.g. the panel it opens is open), ``QToolButton#barArrow`` (the device
+arrow beside one) and ``QToolButton#leave`` (the red pill). ``QToolButton#round`` is a 44 px disc
+(the lobby's microphone, camera and background; ``off`` makes it solid red too).
 """
 
 from __future__ import annotations
@@ -14,23 +17,31 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from ..assets import asset_path
+
 ACCENT = "#3b82f6"
 DANGER = "#dc2626"
 
 _LIGHT = {
     "window": "#f4f5f7", "base": "#ffffff", "alt": "#eef0f3", "text": "#1f2328", "muted": "#5f6b7a",
-    "button": "#ffffff", "border": "#d6dae0", "card": "#ffffff", "round": "#e7eaee", "round_off": "#fde2e2",
+    "button": "#ffffff", "border": "#d6dae0", "card": "#ffffff", "round": "#e7eaee", "round_off": "#dc2626",
 }
 _DARK = {
     "window": "#15181e", "base": "#1d2129", "alt": "#232833", "text": "#e8eaed", "muted": "#9aa3af",
-    "button": "#262b35", "border": "#343a46", "card": "#1d2129", "round": "#2c323d", "round_off": "#5b2222",
+    "button": "#262b35", "border": "#343a46", "card": "#1d2129", "round": "#2c323d", "round_off": "#dc2626",
 }
 
 _STYLE = """
 QFrame#card {{ background: {card}; border: 1px solid {border}; border-radius: 14px; }}
 QLineEdit {{ padding: 6px 8px; border: 1px solid {border}; border-radius: 8px; background: {base}; }}
 QLineEdit:focus {{ border-color: {accent}; }}
-QComboBox {{ padding: 5px 8px; min-height: 20px; }}
+QComboBox {{ padding: 5px 8px; min-height: 20px; border: 1px solid {border}; border-radius: 8px;
+             background: {button}; color: {text}; }}
+QComboBox::drop-down {{ subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none; }}
+QComboBox::down-arrow {{ image: url("{chevron}"); width: 12px; height: 12px; }}
+QComboBox:hover, QComboBox:focus {{ border-color: {accent}; }}
+QComboBox QAbstractItemView {{ background: {base}; color: {text}; border: 1px solid {border};
+                               selection-background-color: {accent}; selection-color: white; outline: none; }}
 QPushButton {{ padding: 7px 16px; border: 1px solid {border}; border-radius: 8px; background: {button}; }}
 QPushButton:hover {{ border-color: {accent}; }}
 QPushButton#primary {{ background: {accent}; color: white; border: none; font-weight: 600; }}
@@ -39,6 +50,29 @@ QToolButton#round {{ min-width: 44px; min-height: 44px; max-width: 44px; max-hei
                      background: {round}; border: none; icon-size: 22px; }}
 QToolButton#round:hover {{ border: 2px solid {accent}; }}
 QToolButton#round[off="true"] {{ background: {round_off}; }}
+QToolButton#barButton {{ min-width: 54px; min-height: 52px; padding: 4px 2px 2px 2px; border: none; border-radius: 10px;
+                         background: transparent; color: {text}; icon-size: 22px; }}
+QToolButton#barButton:hover {{ background: {round}; }}
+QToolButton#barButton:focus {{ border: 2px solid {accent}; }}
+QToolButton#barButton[open="true"] {{ background: {round}; }}
+QToolButton#barButton[off="true"] {{ background: {danger}; color: white; }}
+QToolButton#barButton[off="true"]:hover {{ background: #b91c1c; }}
+QToolButton#barButton[active="true"] {{ background: {accent}; color: white; }}
+QToolButton#barButton[unavailable="true"] {{ background: transparent; color: {muted}; border: 2px dashed {muted}; }}
+QToolButton#barButton::menu-indicator {{ image: none; width: 0; }}
+QToolButton#barArrow {{ min-width: 14px; max-width: 14px; min-height: 52px; border: none; border-radius: 6px;
+                        background: transparent; }}
+QToolButton#barArrow:hover {{ background: {round}; }}
+QToolButton#barArrow::menu-indicator {{ image: none; width: 0; }}
+QToolButton#emoji {{ border: none; border-radius: 8px; background: transparent; }}
+QToolButton#emoji:hover {{ background: {round}; }}
+QToolButton#tab {{ border: none; border-radius: 8px; padding: 6px 12px; color: {muted}; font-weight: 600; }}
+QToolButton#tab:checked {{ background: {round}; color: {text}; }}
+QToolButton#closePanel {{ border: none; border-radius: 8px; padding: 4px 8px; color: {muted}; }}
+QToolButton#closePanel:hover {{ background: {round}; color: {text}; }}
+QToolButton#rowMenu {{ border: none; border-radius: 6px; padding: 0 6px; font-size: 13pt; color: {muted}; }}
+QToolButton#rowMenu:hover {{ background: {round}; color: {text}; }}
+QToolButton#rowMenu::menu-indicator {{ image: none; width: 0; }}
 QToolButton#round[unavailable="true"] {{ background: {round}; border: 2px dashed {muted}; }}
 QToolButton#round[active="true"] {{ background: {accent}; }}
 QToolButton#round::menu-indicator {{ image: none; width: 0; }}
@@ -66,6 +100,22 @@ QLabel#banner {{ color: {text}; background: {alt}; border: 1px solid {border}; b
 QProgressBar#meter {{ border: none; background: {alt}; border-radius: 3px; }}
 QProgressBar#meter::chunk {{ background: #22c55e; border-radius: 3px; }}
 QMenu {{ padding: 4px; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
+QListWidget#screens {{ border: none; background: transparent; }}
+QListWidget#screens::item {{ border: 2px solid transparent; border-radius: 10px; color: {text}; }}
+QListWidget#screens::item:hover {{ background: {alt}; }}
+QListWidget#screens::item:selected {{ border-color: {accent}; background: {alt}; color: {text}; }}
+QToolButton#galleryItem {{ border: 2px solid transparent; border-radius: 8px; padding: 1px; background: {alt}; }}
+QToolButton#galleryItem:hover {{ border-color: {border}; }}
+QToolButton#galleryItem:checked {{ border-color: {accent}; }}
+QDialog#IdleDialog {{ background: {card}; border: 1px solid {border}; border-radius: 14px; }}
+QLabel#idleBadge {{ background: #fbbf24; border-radius: 20px; }}
+QLabel#idleClock {{ font-size: 28pt; font-weight: 700; color: {text}; padding: 4px; }}
+QFrame#aloneNotice {{ background: {card}; border: 1px solid {border}; border-radius: 12px; }}
+QLabel#aloneTitle {{ font-weight: 700; font-size: 11pt; }}
+QToolButton#stripArrow {{ border: none; border-radius: 8px; background: {round}; }}
+QToolButton#stripArrow:hover {{ background: {border}; }}
+QToolButton#stripArrow:disabled {{ background: transparent; }}
 """
 
 
@@ -139,7 +189,8 @@ def apply_theme(app: QApplication, mode: str = "system") -> None:
     palette = _palette(colours)
     app.setPalette(palette)
     QToolTip.setPalette(palette)
-    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, **colours))
+    chevron = asset_path(f"styles/chevron-{'dark' if dark else 'light'}.svg").as_posix()
+    app.setStyleSheet(_STYLE.format(accent=ACCENT, danger=DANGER, chevron=chevron, **colours))
     watcher.theme_changed.emit()  # icons from ui/icons.py follow the palette by themselves
 
 

@@ -19,8 +19,10 @@ A tile counts as the self-view when added with ``self_view=True``, or when it sa
 (``tile.self_view``).
 
 Stage: ``set_stage(keys)`` puts up to two tiles (a screen share, two shares side by side, a
-pinned tile, the active speaker) on a large stage, and the others in a strip beside it — on the
-right of a landscape window, below a portrait one (``stage_rects``).
+pinned tile, the active speaker) on a large stage, and the others in a filmstrip beside it — on
+the right of a landscape window, below a portrait one (``stage_rects``). Its thumbnails are at
+least ``STRIP_MIN`` pixels wide; when they do not all fit, the strip shows a page of them
+between two arrows (``show_strip_page``), and the tiles of other pages are hidden (not painted).
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from __future__ import annotations
 import math
 from typing import Literal, NamedTuple
 
-from PySide6.QtCore import QRect, Signal
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtWidgets import QSizePolicy, QToolButton, QWidget
 
 CAPACITIES = (1, 2, 4, 6, 9, 12, 16, 20)
 SelfViewPosition = Literal["first", "last"]
@@ -89,9 +91,12 @@ def tile_rects(count: int, width: int, height: int, aspect: float = 16 / 9, spac
     return rects
 
 
-#: The strip beside the stage takes this share of the window (at least STRIP_MIN pixels).
+#: The filmstrip beside the stage takes this share of the window, its thumbnails at least
+#: STRIP_MIN pixels wide (16:9): a name pill and a face stay readable with 16 people.
 STRIP_SHARE = 0.2
-STRIP_MIN = 160
+STRIP_MIN = 192
+#: The room the filmstrip's page arrows take at each end.
+ARROW = 28
 
 
 def row_rects(count: int, width: int, height: int, aspect: float = 16 / 9, spacing: int = 8) -> list[QRect]:
@@ -106,23 +111,53 @@ def row_rects(count: int, width: int, height: int, aspect: float = 16 / 9, spaci
     return [QRect(left + i * (tile_w + spacing), top, tile_w, tile_h) for i in range(count)]
 
 
+class Filmstrip(NamedTuple):
+    """The stage's layout: the tiles on the stage, the strip's thumbnails of one page, how many
+    thumbnails a page holds, and where the two page arrows go (``None``: everyone fits)."""
+
+    stage: list[QRect]
+    strip: list[QRect]
+    per_page: int
+    arrows: tuple[QRect, QRect] | None
+
+
 def stage_rects(stage: int, strip: int, width: int, height: int, aspect: float = 16 / 9,
-                spacing: int = 8) -> tuple[list[QRect], list[QRect]]:
-    """Rects for ``stage`` tiles on the stage (side by side) and ``strip`` others in the strip
-    beside it."""
+                spacing: int = 8) -> Filmstrip:
+    """Rects for ``stage`` tiles on the stage (side by side) and the filmstrip of ``strip``
+    others beside it: one column on the right of a landscape window, one row below a portrait
+    one, each thumbnail at least ``STRIP_MIN`` wide; when they do not all fit, a page of them
+    between two arrows (``strip`` are the page's rects, in order)."""
     if strip <= 0:
-        return row_rects(stage, width, height, aspect, spacing), []
-    if width >= height:  # the strip is a column on the right
-        strip_w = max(STRIP_MIN, int(width * STRIP_SHARE))
-        stage_w = max(1, width - strip_w - spacing)
+        return Filmstrip(row_rects(stage, width, height, aspect, spacing), [], 0, None)
+    if width >= height:  # a column on the right
+        thumb_w = max(STRIP_MIN, int(width * STRIP_SHARE))
+        thumb_h = int(thumb_w / aspect)
+        stage_w = max(1, width - thumb_w - spacing)
         on_stage = row_rects(stage, stage_w, height, aspect, spacing)
-        in_strip = [r.translated(stage_w + spacing, 0) for r in tile_rects(strip, strip_w, height, aspect, spacing)]
+        fits = max(1, (height + spacing) // (thumb_h + spacing))
+        paged = strip > fits
+        room = height - 2 * ARROW if paged else height
+        per_page = max(1, (room + spacing) // (thumb_h + spacing)) if paged else strip
+        shown = min(strip, per_page)
+        top = (height - (shown * thumb_h + (shown - 1) * spacing)) // 2
+        rects = [QRect(stage_w + spacing, top + i * (thumb_h + spacing), thumb_w, thumb_h) for i in range(shown)]
+        arrows = (QRect(stage_w + spacing, 0, thumb_w, ARROW - 4),
+                  QRect(stage_w + spacing, height - ARROW + 4, thumb_w, ARROW - 4)) if paged else None
     else:  # a row at the bottom
-        strip_h = max(STRIP_MIN * 9 // 16, int(height * STRIP_SHARE))
-        stage_h = max(1, height - strip_h - spacing)
+        thumb_h = max(int(STRIP_MIN / aspect), int(height * STRIP_SHARE))
+        thumb_w = int(thumb_h * aspect)
+        stage_h = max(1, height - thumb_h - spacing)
         on_stage = row_rects(stage, width, stage_h, aspect, spacing)
-        in_strip = [r.translated(0, stage_h + spacing) for r in tile_rects(strip, width, strip_h, aspect, spacing)]
-    return on_stage, in_strip
+        fits = max(1, (width + spacing) // (thumb_w + spacing))
+        paged = strip > fits
+        room = width - 2 * ARROW if paged else width
+        per_page = max(1, (room + spacing) // (thumb_w + spacing)) if paged else strip
+        shown = min(strip, per_page)
+        left = (width - (shown * thumb_w + (shown - 1) * spacing)) // 2
+        top = stage_h + spacing
+        rects = [QRect(left + i * (thumb_w + spacing), top, thumb_w, thumb_h) for i in range(shown)]
+        arrows = (QRect(0, top, ARROW - 4, thumb_h), QRect(width - ARROW + 4, top, ARROW - 4, thumb_h)) if paged else None
+    return Filmstrip(on_stage, rects, per_page, arrows)
 
 
 class TileGrid(QWidget):
@@ -143,12 +178,52 @@ class TileGrid(QWidget):
         self._tiles: dict[str, QWidget] = {}
         self._self_key: str | None = None
         self._stage: list[str] = []
+        self.strip_page = 0  # the filmstrip's page shown, while the stage is in use
+        self.strip_pages = 1
+        self.overlay: QWidget | None = None  # a notice over the tiles (bottom centre)
+        self.page_arrows = (self._arrow(Qt.ArrowType.UpArrow, self.tr("Previous people")),
+                            self._arrow(Qt.ArrowType.DownArrow, self.tr("More people")))
+        self.page_arrows[0].clicked.connect(lambda: self.show_strip_page(self.strip_page - 1))
+        self.page_arrows[1].clicked.connect(lambda: self.show_strip_page(self.strip_page + 1))
         self.setMinimumSize(320, 180)
         self.setAutoFillBackground(True)  # the gaps between tiles are repainted too
         if hug:
             policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             policy.setHeightForWidth(True)
             self.setSizePolicy(policy)
+
+    def _arrow(self, arrow: Qt.ArrowType, name: str) -> QToolButton:
+        button = QToolButton(self, objectName="stripArrow")
+        button.setArrowType(arrow)
+        button.setAccessibleName(name)
+        button.setToolTip(name)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.hide()
+        return button
+
+    def show_strip_page(self, page: int) -> None:
+        """Show this page of the filmstrip (clamped to the pages there are)."""
+        page = max(0, min(page, self.strip_pages - 1))
+        if page != self.strip_page:
+            self.strip_page = page
+            self._relayout()
+
+    def set_overlay(self, widget: QWidget | None) -> None:
+        """A notice shown over the tiles, centred near the bottom (None: none)."""
+        self.overlay = widget
+        if widget is not None:
+            widget.setParent(self)
+            self._place_overlay()
+
+    def _place_overlay(self) -> None:
+        widget = self.overlay
+        if widget is None:
+            return
+        size = widget.sizeHint()
+        width = min(size.width(), self.width() - 32)
+        height = widget.heightForWidth(width) if widget.hasHeightForWidth() else size.height()
+        widget.setGeometry((self.width() - width) // 2, self.height() - height - 24, width, height)
+        widget.raise_()
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
         return self.hug
@@ -214,18 +289,52 @@ class TileGrid(QWidget):
         super().resizeEvent(event)
         self._relayout()
 
+    def strip_keys(self) -> list[str]:
+        """The filmstrip's tiles on the page shown (all tiles but the stage's: [] in the grid)."""
+        stage = self.stage_keys()
+        return [k for k in self.keys() if k not in stage and self._tiles[k].isVisibleTo(self)] if stage else []
+
     def _relayout(self) -> None:
         keys = self.keys()
         stage = self.stage_keys()
+        arrows = None
         if not stage:
             rects = tile_rects(len(keys), self.width(), self.height(), self.aspect, self.spacing)
+            self.strip_pages, self.strip_page = 1, 0
         else:
-            keys = stage + [key for key in keys if key not in stage]
-            on_stage, in_strip = stage_rects(len(stage), len(keys) - len(stage), self.width(), self.height(),
-                                             self.aspect, self.spacing)
-            rects = on_stage + in_strip
+            others = [key for key in keys if key not in stage]
+            layout = stage_rects(len(stage), len(others), self.width(), self.height(), self.aspect, self.spacing)
+            per_page = max(1, layout.per_page)
+            self.strip_pages = max(1, math.ceil(len(others) / per_page))
+            self.strip_page = min(self.strip_page, self.strip_pages - 1)
+            start = self.strip_page * per_page
+            page = others[start:start + per_page]
+            for key in others[:start] + others[start + per_page:]:
+                self._tiles[key].hide()  # off this page: not shown, not painted
+            keys = stage + page
+            rects = layout.stage + layout.strip[:len(page)]
+            arrows = layout.arrows
         for key, rect in zip(keys, rects):
-            self._tiles[key].setGeometry(rect)
+            tile = self._tiles[key]
+            tile.setGeometry(rect)
+            if tile.isHidden():
+                tile.show()
+        for index, button in enumerate(self.page_arrows):
+            if arrows is None:
+                button.hide()
+                continue
+            button.setGeometry(arrows[index])
+            hidden = self.strip_page * per_page if index == 0 else max(0, len(others) - start - per_page)
+            button.setEnabled(hidden > 0)
+            button.setText(self.tr("%n more", "", hidden) if hidden else "")  # how many this way
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if hidden
+                                      else Qt.ToolButtonStyle.ToolButtonIconOnly)
+            button.setArrowType((Qt.ArrowType.UpArrow, Qt.ArrowType.DownArrow)[index] if self.width() >= self.height()
+                                else (Qt.ArrowType.LeftArrow, Qt.ArrowType.RightArrow)[index])
+            button.show()
+            button.raise_()
+        self._place_overlay()
         dpr = self.devicePixelRatioF()
-        self.laid_out.emit({key: (round(rect.width() * dpr), round(rect.height() * dpr))
-                            for key, rect in zip(keys, rects)})
+        sizes = {key: (0, 0) for key in self._tiles}  # off this page: needs nothing
+        sizes.update({key: (round(rect.width() * dpr), round(rect.height() * dpr)) for key, rect in zip(keys, rects)})
+        self.laid_out.emit(sizes)

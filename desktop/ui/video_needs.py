@@ -2,9 +2,10 @@
 
 After each layout of the tile grid, the size each remote tile has on screen (and whether it is on
 the stage: pinned, a shared screen, or the active speaker wherever its tile is) goes to the server (``video_needs``,
-through ``MeetingSession.show_videos``), at most once per :data:`DEBOUNCE_MS`, so the server sends
-no larger a layer than is shown. When the server pauses a video because my downlink cannot carry
-it, the tile says so ("Video paused because of a poor connection") until it resumes.
+through the session's ``remote.tell_needs``), at most once per :data:`DEBOUNCE_MS`, so the server sends
+no larger a layer than is shown (a tile off the strip's page needs nothing). When the server
+pauses a video because my downlink cannot carry it, the tile says so ("Video paused because of a
+poor connection", VideoTile's ``bandwidth`` pause) until it resumes.
 """
 
 from __future__ import annotations
@@ -61,15 +62,16 @@ class VideoNeedsReporter(QObject):
         """Tell the server, once the grid is shown (a layout made before that is not what the
         user sees: nothing is said rather than every tile hidden)."""
         if self._grid.isVisible():
-            self._tasks.spawn(self._session.show_videos(self.needs()))
+            self._tasks.spawn(self._session.remote.tell_needs(self.needs()))
 
     def _on_remote_video(self, attendee_id: str, paused: bool, reason: str | None) -> None:
+        """The server paused (or resumed) a video: the tile's paused state with its reason code
+        (``bandwidth``: "Video paused because of a poor connection"); a pause of this computer's
+        own (``load``) is not the server's to lift."""
         tile = self._grid.tile(attendee_id)
         if tile is None:
             return
-        if not paused:
+        if paused:
+            tile.set_paused(reason or PauseReason.BANDWIDTH)
+        elif tile.paused == PauseReason.BANDWIDTH:
             tile.set_paused(None)
-        elif reason == PauseReason.BANDWIDTH:
-            tile.set_paused(self.tr("Video paused because of a poor connection"))
-        else:
-            tile.set_paused(self.tr("Video paused"))

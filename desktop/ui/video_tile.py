@@ -6,9 +6,12 @@ swscale is far cheaper than QVideoWidget or GL):
 
 - ``set_frame`` only keeps the latest frame and asks for a repaint; frames that arrive between
   two paints are dropped unconverted.
-- ``paintEvent`` converts the latest frame at most once: swscale scales it straight to the
-  tile's size in *device* pixels (crisp on high-DPI screens) and to BGRA, which a QImage wraps
-  without a copy (minding the plane's line size). The picture covers the tile and is cropped
+- The latest frame is converted at most once: swscale scales it straight to the tile's size in
+  *device* pixels (crisp on high-DPI screens) and to BGRA, which a QImage wraps without a copy
+  (minding the plane's line size). In a call the conversion runs on the call's ``FrameScaler``
+  worker thread (``set_scaler``), never on the GUI thread, and the tile repaints when the
+  picture is back (meanwhile it shows the previous one); a tile without a scaler converts while
+  it paints. The picture covers the tile and is cropped
   (like Meet), so the blit is 1:1 with no transform. The self-view is mirrored once per frame,
   never through a painter transform.
 - No clip paths: the rounded corners are painted over in the parent's background colour.
@@ -23,18 +26,19 @@ Call it from the GUI thread only (the session bridge already delivers there).
 from __future__ import annotations
 
 import hashlib
-import sys
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .frame_scaler import PIXEL_FORMAT, FrameScaler, ScaleJob
 from .icons import pixmap
 
 _AVATAR_COLOURS = ("#2563eb", "#7c3aed", "#db2777", "#ea580c", "#0d9488", "#65a30d", "#0891b2", "#9333ea")
 _BACKGROUND = QColor("#1f2430")  # tiles are dark in both themes, like other meeting apps
 _ACCENT = QColor("#3b82f6")
 _PILL = QColor(0, 0, 0, 150)
+_BADGE = QColor(17, 24, 39, 225)  # a near-opaque backdrop: an icon on it reads on any picture
 _MUTED_RED = QColor("#f87171")
 _QUALITY_POOR = QColor("#f59e0b")
 _QUALITY_BAD = QColor("#ef4444")
@@ -42,8 +46,7 @@ RADIUS = 10.0
 QUALITY_WARN = 0.6
 """Below this quality (0..1) the tile shows the signal badge: amber, and red below 0.3."""
 
-# QImage.Format_RGB32 is 0xffRRGGBB in native byte order: BGRA bytes on little-endian machines.
-_PIXEL_FORMAT = "bgra" if sys.byteorder == "little" else "argb"
+_PIXEL_FORMAT = PIXEL_FORMAT
 _SELF_SUFFIX = "(you)"
 
 
@@ -81,6 +84,24 @@ def cover(src_w: int, src_h: int, dst_w: int, dst_h: int) -> tuple[int, int, int
     return scaled_w, scaled_h, (scaled_w - dst_w) // 2, (scaled_h - dst_h) // 2
 
 
+def paint_pin(painter: QPainter, rect: QRectF) -> None:
+    """The pinned badge, top left."""
+    badge = QRectF(rect.left() + 8, rect.top() + 8, 26, 26)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(_PILL)
+    painter.drawRoundedRect(badge, 6, 6)
+    painter.drawPixmap(badge.adjusted(5, 5, -5, -5).toRect(), pixmap("pin", 16, QColor("#ffffff")))
+
+
+def paint_signal(painter: QPainter, rect: QRectF, colour: QColor, size: int, dpr: float) -> None:
+    """A poor connection's signal icon on a near-opaque dark badge, bottom right."""
+    badge = QRectF(rect.width() - 8 - size, rect.height() - 6 - size, size, size)
+    painter.setPen(QPen(QColor(255, 255, 255, 90), 1))
+    painter.setBrush(_BADGE)
+    painter.drawRoundedRect(badge, 7, 7)
+    painter.drawPixmap(QPointF(badge.left() + 5, badge.top() + 5), pixmap("signal", size - 10, colour, dpr))
+
+
 class VideoTile(QWidget):
     double_clicked = Signal()  # pin or unpin
 
@@ -98,8 +119,7 @@ class VideoTile(QWidget):
         self.hand_raised = False
         self.reaction: str | None = None  # shown for a few seconds over the picture
         self.quality: float | None = None
-        #: the video is paused (not sent to me): why, as a sentence shown on the tile; None: not
-        self.paused: str | None = None
+        self.paused: str | None = None  # why their video is paused on my side (a reason code), or None
         self.connecting = False  # in the meeting, but their sound and video do not get through
         self.frames_shown = 0  # frames handed to the tile
         self.conversions = 0  # frames converted for painting (at most one per frame shown)
@@ -109,6 +129,8 @@ class VideoTile(QWidget):
         self._image_owner = None  # keeps the converted frame alive while the QImage points into it
         self._image_key: tuple | None = None
         self._crop = (0, 0)
+        self._scaler: FrameScaler | None = None
+        self._asked: tuple | None = None  # the picture asked of the scaler, not yet back
         self._corners = QPainterPath()
         self._corners_size: tuple[float, float] | None = None
         self._name_font = QFont(self.font())
@@ -139,6 +161,9 @@ class VideoTile(QWidget):
             self._drop_image()
         else:
             self.frames_shown += 1
+            if self._scaler is not None and self.isVisible():
+                self._picture()  # off to the scaler: the tile repaints when the picture is back
+                return
         self.update()
 
     def set_name(self, name: str) -> None:
@@ -189,14 +214,6 @@ class VideoTile(QWidget):
             self._update_accessibility()
             self.update()
 
-    def set_paused(self, reason: str | None) -> None:
-        """The video is paused, for ``reason`` (a sentence shown on the tile, e.g. "Video paused
-        because of a poor connection"), or no longer (None): the avatar shows meanwhile."""
-        if reason != self.paused:
-            self.paused = reason
-            self._update_accessibility()
-            self.update()
-
     def set_hand_raised(self, raised: bool) -> None:
         if raised != self.hand_raised:
             self.hand_raised = raised
@@ -219,6 +236,25 @@ class VideoTile(QWidget):
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.double_clicked.emit()
         super().mouseDoubleClickEvent(event)
+
+    def set_paused(self, reason: str | None) -> None:
+        """Their video is paused (``reason``: ``load`` — this computer is busy; ``bandwidth`` — a
+        poor connection; another code: paused) or not (None). A paused tile shows their initials
+        and says why; their voice goes on."""
+        if reason != self.paused:
+            self.paused = reason
+            self._update_accessibility()
+            self.update()
+
+    def paused_text(self) -> str:
+        """What a paused tile says."""
+        if self.paused is None:
+            return ""
+        if self.paused == "load":
+            return self.tr("Video paused: your computer is busy")
+        if self.paused == "bandwidth":
+            return self.tr("Video paused because of a poor connection")
+        return self.tr("Video paused")
 
     def set_quality(self, quality: float | None) -> None:
         """Connection quality from 0 (bad) to 1 (good); None: unknown. Shown only when poor."""
@@ -266,21 +302,39 @@ class VideoTile(QWidget):
             states.append(self.tr("connecting"))
         elif self._quality_colour() is not None:
             states.append(self.tr("poor connection"))
-        if self.paused:
-            states.append(self.paused)
+        if self.paused is not None:
+            states.append(self.paused_text())
         self.setAccessibleDescription(", ".join(states))
 
     # --- the picture ---------------------------------------------------------------------------
+
+    def set_scaler(self, scaler: FrameScaler | None) -> None:
+        """Convert pictures on ``scaler``'s worker thread instead of while painting."""
+        self._scaler = scaler
+        self._asked = None
+
+    def take_picture(self, key: tuple, image: QImage, owner) -> None:
+        """The scaler converted a picture asked for (``key``: what it shows, and its crop)."""
+        shows, crop = key
+        if shows != self._asked:
+            return  # asked for again since (a newer frame, another size): wait for that one
+        self._asked = None
+        if self._frame is None:
+            return
+        self._image, self._image_owner, self._image_key, self._crop = image, owner, shows, crop
+        self.conversions += 1
+        self.update()
 
     def _drop_image(self) -> None:
         self._image = None
         self._image_owner = None
         self._image_key = None
+        self._asked = None
 
     def _picture(self) -> QImage | None:
         """The latest frame converted to cover the tile in device pixels (at most once a frame)."""
         frame = self._frame
-        if frame is None or not self.video_on or frame.width <= 0 or frame.height <= 0:
+        if frame is None or not self.video_on or self.paused is not None or frame.width <= 0 or frame.height <= 0:
             return None
         dpr = self.devicePixelRatioF()
         device_w, device_h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
@@ -288,6 +342,12 @@ class VideoTile(QWidget):
         if key != self._image_key:
             scale = contain if self.fit else cover
             scaled_w, scaled_h, crop_x, crop_y = scale(frame.width, frame.height, device_w, device_h)
+            if self._scaler is not None:  # converted off the GUI thread; meanwhile the last one
+                if key != self._asked:
+                    self._asked = key
+                    self._scaler.submit(ScaleJob(self, (key, (crop_x, crop_y)), frame, scaled_w, scaled_h,
+                                                 self.self_view, dpr))
+                return self._image
             converted = frame.reformat(width=scaled_w, height=scaled_h, format=_PIXEL_FORMAT)
             plane = converted.planes[0]
             image = QImage(plane, scaled_w, scaled_h, plane.line_size, QImage.Format.Format_RGB32)
@@ -306,7 +366,7 @@ class VideoTile(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         rect = QRectF(self.rect())
-        image = self._picture() if not self.paused else None
+        image = self._picture()
         if image is not None:
             if self.fit:
                 painter.fillRect(rect, _BACKGROUND)  # the bars around a letterboxed picture
@@ -319,12 +379,12 @@ class VideoTile(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if image is None:
             self._paint_avatar(painter, rect)
-        if self.paused:
-            self._paint_paused(painter, rect)
+            if self.paused is not None:
+                self._paint_paused(painter, rect)
         self._paint_name(painter, rect)
         self._paint_quality(painter, rect)
         if self.pinned:
-            self._paint_pin(painter, rect)
+            paint_pin(painter, rect)
         if self.hand_raised or self.reaction:
             self._paint_emoji(painter, rect)
         self._paint_corners(painter, rect)
@@ -335,7 +395,9 @@ class VideoTile(QWidget):
         painter.end()
 
     def _paint_avatar(self, painter: QPainter, rect: QRectF) -> None:
-        diameter = max(24.0, min(rect.width(), rect.height()) * 0.42)
+        # between the badges at the top and the name pill at the bottom, never under them
+        free = rect.height() - 2 * (self._pill_height() + 12)
+        diameter = max(20.0, min(min(rect.width(), rect.height()) * 0.42, free))
         circle = QRectF(rect.center().x() - diameter / 2, rect.center().y() - diameter / 2, diameter, diameter)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(avatar_colour(self.name or "?"))
@@ -346,6 +408,22 @@ class VideoTile(QWidget):
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
         painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, initials(self.name))
+
+    def _paint_paused(self, painter: QPainter, rect: QRectF) -> None:
+        """Why the picture is paused, on a pill under their initials (above the name)."""
+        text = self.paused_text()
+        metrics = self._name_metrics
+        width = min(metrics.horizontalAdvance(text) + 20, int(rect.width()) - 16)
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, width - 20))
+        diameter = max(24.0, min(rect.width(), rect.height()) * 0.42)
+        top = min(rect.center().y() + diameter / 2 + 6, rect.height() - 8 - 24 - 4 - 24)
+        pill = QRectF(rect.center().x() - width / 2, max(rect.top() + 4, top), width, 24)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_PILL)
+        painter.drawRoundedRect(pill, 12, 12)
+        painter.setFont(self._name_font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_emoji(self, painter: QPainter, rect: QRectF) -> None:
         font = QFont(self.font())
@@ -363,59 +441,45 @@ class VideoTile(QWidget):
             painter.setPen(QColor("#ffffff"))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.reaction)
 
-    def _paint_pin(self, painter: QPainter, rect: QRectF) -> None:
-        badge = QRectF(rect.left() + 8, rect.top() + 8, 26, 26)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_PILL)
-        painter.drawRoundedRect(badge, 6, 6)
-        painter.drawPixmap(badge.adjusted(5, 5, -5, -5).toRect(), pixmap("pin", 16, QColor("#ffffff")))
+    def _pill_height(self) -> int:
+        """The name pill's height: smaller on a filmstrip thumbnail, so it covers little."""
+        return 24 if self.height() >= 160 else 20
 
     def _paint_name(self, painter: QPainter, rect: QRectF) -> None:
         label = self._label()
         if not label and not self.muted:
             return
+        small = self._pill_height() < 24
+        if small != (self._name_font.pixelSize() < 13):
+            self._name_font.setPixelSize(11 if small else 13)
+            self._name_metrics = QFontMetrics(self._name_font)
+        height = self._pill_height()
         metrics = self._name_metrics
-        badge = 18 if self.muted else 0
-        text_w = min(metrics.horizontalAdvance(label) + 2, int(rect.width()) - 40 - badge)
+        badge = (height - 6) if self.muted else 0
+        room = int(rect.width()) - 24 - badge - (34 if self._quality_colour() is not None else 0)
+        text_w = min(metrics.horizontalAdvance(label) + 2, room)
         label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, max(0, text_w))
-        pill = QRectF(8, rect.height() - 8 - 24, max(0, text_w) + 16 + badge, 24)
+        margin = 6 if small else 8
+        pill = QRectF(margin, rect.height() - margin - height, max(0, text_w) + (12 if small else 16) + badge, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(_PILL)
-        painter.drawRoundedRect(pill, 12, 12)
+        painter.drawRoundedRect(pill, height / 2, height / 2)
         if self.muted:
-            painter.drawPixmap(QPointF(pill.left() + 6, pill.top() + 4),
-                               pixmap("mic-off", 16, _MUTED_RED, self.devicePixelRatioF()))
+            size = height - 8
+            painter.drawPixmap(QPointF(pill.left() + 5, pill.top() + 4),
+                               pixmap("mic-off", size, _MUTED_RED, self.devicePixelRatioF()))
         if label:
             painter.setFont(self._name_font)
             painter.setPen(QColor("#ffffff"))
-            painter.drawText(pill.adjusted(8 + badge, 0, -8, 0),
+            painter.drawText(pill.adjusted((6 if small else 8) + badge, 0, -6, 0),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
 
-    def _paint_paused(self, painter: QPainter, rect: QRectF) -> None:
-        """The pause's reason under the avatar; on a tile too small for that, one line on top."""
-        painter.setFont(self._name_font)
-        painter.setPen(QColor("#e5e7eb"))
-        line = self._name_metrics.height()
-        top = rect.height() / 2 + max(24.0, min(rect.width(), rect.height()) * 0.42) / 2 + 6
-        room = rect.height() - 8 - 24 - 6 - top  # down to the name pill
-        if room >= 2 * line:
-            band = QRectF(12, top, rect.width() - 24, room)
-            painter.drawText(band, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                             self.paused)
-        else:
-            text = self._name_metrics.elidedText(self.paused, Qt.TextElideMode.ElideRight, int(rect.width()) - 16)
-            painter.drawText(QRectF(8, 6, rect.width() - 16, line), Qt.AlignmentFlag.AlignHCenter, text)
-
     def _paint_quality(self, painter: QPainter, rect: QRectF) -> None:
+        """A poor connection: a signal icon on a dark, opaque badge at the bottom right (readable
+        on any picture), away from the hand at the top and the notice in the middle."""
         colour = self._quality_colour()
-        if colour is None:
-            return
-        badge = QRectF(rect.width() - 8 - 26, 8, 26, 26)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_PILL)
-        painter.drawEllipse(badge)
-        painter.drawPixmap(QPointF(badge.left() + 5, badge.top() + 5),
-                           pixmap("signal", 16, colour, self.devicePixelRatioF()))
+        if colour is not None:
+            paint_signal(painter, rect, colour, self._pill_height() + 4, self.devicePixelRatioF())
 
     def _paint_corners(self, painter: QPainter, rect: QRectF) -> None:
         """Round the corners by painting what lies outside them in the parent's colour."""

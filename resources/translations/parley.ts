@@ -52,16 +52,44 @@
     </message>
 </context>
 <context>
+    <name>AloneNotice</name>
+    <message>
+        <location filename="../../desktop/ui/alone_notice.py" line="+17"/>
+        <source>You&apos;re the only one here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy invite link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the invite link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Invite people: anyone with the link can join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Others appear here as they join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+183"/>
-        <location line="+185"/>
+        <location filename="../../desktop/ui/flow.py" line="+184"/>
+        <location line="+186"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-91"/>
+        <location line="-92"/>
         <source>Starting a meeting on this computer…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,7 +104,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+41"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -121,6 +149,19 @@
     <message>
         <location line="+2"/>
         <source>The background picture could not be read; your background is blurred instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundGallery</name>
+    <message>
+        <location filename="../../desktop/ui/background_gallery.py" line="+153"/>
+        <source>Choose a picture…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Choose a background picture</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -170,7 +211,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+121"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+125"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -185,7 +226,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+120"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -255,17 +296,24 @@
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+60"/>
+        <location filename="../../desktop/ui/call_window.py" line="+62"/>
         <source>Parley — Meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Turn off video</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location line="+46"/>
+        <source>People (%n)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+58"/>
+        <location line="+19"/>
         <source>Dismiss</source>
         <translation type="unfinished"></translation>
     </message>
@@ -275,7 +323,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Parley — Meeting (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -302,7 +350,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+130"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -354,9 +402,27 @@
     </message>
 </context>
 <context>
+    <name>ChatBubble</name>
+    <message>
+        <location filename="../../desktop/ui/chat_panel.py" line="+81"/>
+        <source>Copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copy link</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+62"/>
+        <location line="+15"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -431,7 +497,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+22"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
         <source>Connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -461,7 +527,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Estimated bandwidth in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your video aims at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Your signal</source>
         <translation type="unfinished"></translation>
     </message>
@@ -481,7 +557,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>{kbps} kbit/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(paused: your computer is busy)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(paused)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -491,7 +587,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Good</source>
         <translation type="unfinished"></translation>
     </message>
@@ -506,12 +602,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-21"/>
         <source>{name}: {fps}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>none</source>
         <translation type="unfinished"></translation>
     </message>
@@ -519,20 +615,41 @@
 <context>
     <name>ControlBar</name>
     <message>
-        <location filename="../../desktop/ui/control_bar.py" line="+45"/>
+        <location filename="../../desktop/ui/control_bar.py" line="+56"/>
         <location line="+8"/>
+        <location line="+16"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-24"/>
+        <location line="+80"/>
+        <location line="+147"/>
+        <source>Mute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-226"/>
         <location line="+9"/>
+        <location line="+16"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-8"/>
+        <location line="-25"/>
+        <location line="+80"/>
+        <location line="+159"/>
+        <source>Stop video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-238"/>
         <source>Devices and settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Settings</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -542,11 +659,14 @@
     </message>
     <message>
         <location line="+5"/>
+        <location line="+15"/>
+        <location line="+60"/>
+        <location line="+248"/>
         <source>Speaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="-316"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -566,12 +686,29 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>Choose the microphone and speaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose the camera and background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Share screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <location line="+55"/>
+        <location line="+187"/>
+        <source>Share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Layout</source>
         <translation type="unfinished"></translation>
     </message>
@@ -586,7 +723,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Chat</source>
         <translation type="unfinished"></translation>
     </message>
@@ -596,7 +733,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <location line="+36"/>
+        <location line="+229"/>
+        <source>Raise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-264"/>
         <source>React</source>
         <translation type="unfinished"></translation>
     </message>
@@ -606,12 +750,37 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Reactions in this meeting</source>
+        <location line="+30"/>
+        <location line="+147"/>
+        <source>Unmute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-146"/>
+        <location line="+159"/>
+        <source>Start video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-158"/>
+        <location line="+187"/>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-186"/>
+        <location line="+229"/>
+        <source>Lower</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-228"/>
+        <location line="+248"/>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-275"/>
         <source>People</source>
         <translation type="unfinished"></translation>
     </message>
@@ -623,6 +792,11 @@
     <message>
         <location line="+1"/>
         <source>Copy invite link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Invite</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -642,7 +816,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Leave meeting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -652,34 +826,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
-        <source>Time left in the meeting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Extend</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Extend the meeting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Add 30 minutes to the meeting for everyone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <location line="+4"/>
-        <source>Add %n minutes</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+116"/>
+        <location line="+155"/>
         <source>Mute the microphone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -689,7 +836,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Video unavailable: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -704,7 +851,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Stop sharing your screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -729,7 +876,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+16"/>
         <source>Chat (%n unread)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -741,7 +888,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Layout: grid</source>
         <translation type="unfinished"></translation>
     </message>
@@ -762,8 +909,39 @@
         <source>None found</source>
         <translation type="unfinished"></translation>
     </message>
+</context>
+<context>
+    <name>CountdownBox</name>
     <message>
-        <location line="+10"/>
+        <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
+        <source>Time left in the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add 30 minutes to the meeting for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Add %n minutes</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+6"/>
         <source>{time} left</source>
         <translation type="unfinished"></translation>
     </message>
@@ -862,13 +1040,18 @@
 <context>
     <name>IdleDialog</name>
     <message>
-        <location filename="../../desktop/ui/idle_dialog.py" line="+23"/>
-        <location line="+3"/>
+        <location filename="../../desktop/ui/idle_dialog.py" line="+28"/>
+        <location line="+7"/>
         <source>Are you still there?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
+        <source>Seconds left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Time left before leaving</source>
         <translation type="unfinished"></translation>
     </message>
@@ -893,7 +1076,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+25"/>
+        <location line="+33"/>
         <source>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -937,18 +1120,18 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+53"/>
+        <location line="+55"/>
         <source>Camera</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-51"/>
-        <location line="+51"/>
+        <location line="-53"/>
+        <location line="+53"/>
         <source>Microphone</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-47"/>
+        <location line="-49"/>
         <source>Background effects</source>
         <translation type="unfinished"></translation>
     </message>
@@ -958,7 +1141,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+32"/>
         <source>Ready to join?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -970,12 +1153,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+132"/>
+        <location line="+141"/>
         <source>The name others see in the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-130"/>
+        <location line="-139"/>
         <source>Name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1026,12 +1209,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+117"/>
+        <location line="+126"/>
         <source>Join now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-124"/>
         <source>Back</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1081,7 +1264,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+54"/>
         <source>Your name in this meeting, given when you were invited</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1108,6 +1291,44 @@
     <message>
         <location line="+0"/>
         <source>Unmute the microphone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MediaNotices</name>
+    <message>
+        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <source>Your computer is busy, so Parley shows fewer videos.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer keeps up again: every video is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Still nothing from the others: reconnecting to get their video and sound back…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video and sound from the others stopped arriving. Parley is repairing it…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video and sound from the others are back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Your connection is poor. Others may not see your video well.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1182,6 +1403,26 @@
     <message>
         <location line="+1"/>
         <source>Dark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layout of a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grid: everyone the same size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speaker: whoever talks is large</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The layout you last chose in a call is kept here.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1272,6 +1513,14 @@
     <message>
         <location line="+1"/>
         <source> s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReactionBar</name>
+    <message>
+        <location filename="../../desktop/ui/bar_parts.py" line="-117"/>
+        <source>React with {emoji}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1485,7 +1734,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../desktop/ui/roster_panel.py" line="+29"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+36"/>
         <source>host</source>
         <extracomment>The server&apos;s role names, in words (an unknown role shows as it is).</extracomment>
         <translation type="unfinished"></translation>
@@ -1496,7 +1745,42 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+176"/>
+        <location line="+185"/>
+        <source>Find someone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Find someone in the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mute all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute everyone but you; they can unmute once you allow it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lower all hands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nobody by that name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Mute</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1506,27 +1790,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Lower hand</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Remove from the meeting</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-3"/>
         <source>Stop their screen share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>Host controls for {name}</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>More options for {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location line="+24"/>
+        <location line="+51"/>
         <source>People (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1536,12 +1825,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-195"/>
+        <location line="-300"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Hand raised</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1552,16 +1841,16 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Host controls</source>
+        <source>More options</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Host controls: mute, lower hand, remove</source>
+        <source>Pin, and host controls where your role allows them</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{name} (you)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1576,7 +1865,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
+        <source>Unpin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>muted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1616,7 +1915,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Good connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1634,7 +1933,7 @@
 <context>
     <name>ScreenPicker</name>
     <message>
-        <location filename="../../desktop/ui/screen_picker.py" line="+50"/>
+        <location filename="../../desktop/ui/screen_picker.py" line="+57"/>
         <source>Share your screen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1644,8 +1943,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Screens and windows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1680,7 +1984,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+52"/>
         <source>Share a video file</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1707,7 +2011,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/ui/settings_dialog.py" line="+32"/>
+        <location filename="../../desktop/ui/settings_dialog.py" line="+34"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1739,7 +2043,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+109"/>
         <source>System default ({device})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1869,14 +2173,37 @@
     </message>
 </context>
 <context>
+    <name>SidePanel</name>
+    <message>
+        <location filename="../../desktop/ui/side_panel.py" line="+34"/>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Chat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Close the panel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <location filename="../../desktop/ui/stage.py" line="+60"/>
         <source>{name} (screen)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+57"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1983,7 +2310,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+11"/>
+        <source>Rejoin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejoin the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1991,6 +2328,27 @@
         <location line="+2"/>
         <source>Paste a meeting link first.</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TileGrid</name>
+    <message>
+        <location filename="../../desktop/ui/tile_grid.py" line="+184"/>
+        <source>Previous people</source>
+        <extracomment>The filmstrip beside the stage takes this share of the window, its thumbnails at least STRIP_MIN pixels wide (16:9): a name pill and a face stay readable with 16 people. The room the filmstrip&apos;s page arrows take at each end. after each layout: key -&gt; (width, height) each tile has on screen, in device pixels (what the server needs to send no more than is shown)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More people</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+144"/>
+        <source>%n more</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2063,25 +2421,25 @@
     </message>
 </context>
 <context>
-    <name>VideoNeedsReporter</name>
+    <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_needs.py" line="+73"/>
-        <source>Video paused because of a poor connection</source>
-        <extracomment>Layouts closer together than this (a window being dragged larger) are told once.</extracomment>
+        <location filename="../../desktop/ui/video_tile.py" line="+254"/>
+        <source>Video paused: your computer is busy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>Video paused because of a poor connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Video paused</source>
         <translation type="unfinished"></translation>
     </message>
-</context>
-<context>
-    <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+237"/>
+        <location line="+16"/>
         <source>{name} · connecting…</source>
-        <extracomment>the video is paused (not sent to me): why, as a sentence shown on the tile; None: not</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

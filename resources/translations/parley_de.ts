@@ -52,16 +52,44 @@
     </message>
 </context>
 <context>
+    <name>AloneNotice</name>
+    <message>
+        <location filename="../../desktop/ui/alone_notice.py" line="+17"/>
+        <source>You&apos;re the only one here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy invite link</source>
+        <translation type="unfinished">Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the invite link</source>
+        <translation type="unfinished">Den Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Invite people: anyone with the link can join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Others appear here as they join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AppFlow</name>
     <message>
-        <location filename="../../desktop/ui/flow.py" line="+183"/>
-        <location line="+185"/>
+        <location filename="../../desktop/ui/flow.py" line="+184"/>
+        <location line="+186"/>
         <source>Guest</source>
         <extracomment>First-run window sizes (after that, each window comes back where the user left it). Starts a meeting on this computer: (the host&apos;s name, ``reach=``) -&gt; (the host&apos;s join link, an invite link).</extracomment>
         <translation>Gast</translation>
     </message>
     <message>
-        <location line="-91"/>
+        <location line="-92"/>
         <source>Starting a meeting on this computer…</source>
         <translation>Besprechung auf diesem Computer wird gestartet…</translation>
     </message>
@@ -76,7 +104,7 @@
         <translation>Die Besprechung konnte hier nicht gestartet werden: {error}</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+41"/>
         <source>That meeting link cannot be opened: {why}</source>
         <translation>Dieser Besprechungslink lässt sich nicht öffnen: {why}</translation>
     </message>
@@ -129,6 +157,19 @@
     </message>
 </context>
 <context>
+    <name>BackgroundGallery</name>
+    <message>
+        <location filename="../../desktop/ui/background_gallery.py" line="+153"/>
+        <source>Choose a picture…</source>
+        <translation type="unfinished">Bild auswählen…</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Choose a background picture</source>
+        <translation type="unfinished">Hintergrundbild auswählen</translation>
+    </message>
+</context>
+<context>
     <name>Backgrounds</name>
     <message>
         <location filename="../../desktop/ui/backgrounds.py" line="+16"/>
@@ -174,7 +215,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+121"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+125"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -189,7 +230,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+120"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -264,17 +305,25 @@
 <context>
     <name>CallWindow</name>
     <message>
-        <location filename="../../desktop/ui/call_window.py" line="+60"/>
+        <location filename="../../desktop/ui/call_window.py" line="+62"/>
         <source>Parley — Meeting</source>
         <translation>Parley — Besprechung</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Turn off video</source>
         <translation>Video ausschalten</translation>
     </message>
+    <message numerus="yes">
+        <location line="+46"/>
+        <source>People (%n)</source>
+        <translation type="unfinished">
+            <numerusform>Personen (%n)</numerusform>
+            <numerusform>Personen (%n)</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+58"/>
+        <location line="+19"/>
         <source>Dismiss</source>
         <translation>Schließen</translation>
     </message>
@@ -284,7 +333,7 @@
         <translation>Diesen Hinweis schließen</translation>
     </message>
     <message numerus="yes">
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Parley — Meeting (%n)</source>
         <translation>
             <numerusform>Parley — Besprechung (%n)</numerusform>
@@ -312,7 +361,7 @@
         <translation>Sie sind stummgeschaltet. Heben Sie die Stummschaltung mit {keys} auf, oder halten Sie {space} gedrückt, um zu sprechen.</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+130"/>
         <source>Invite link copied. Anyone with it can join.</source>
         <translation>Einladungslink kopiert. Jeder mit diesem Link kann teilnehmen.</translation>
     </message>
@@ -364,9 +413,27 @@
     </message>
 </context>
 <context>
+    <name>ChatBubble</name>
+    <message>
+        <location filename="../../desktop/ui/chat_panel.py" line="+81"/>
+        <source>Copy</source>
+        <translation type="unfinished">Kopieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copy link</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../desktop/ui/chat_panel.py" line="+62"/>
+        <location line="+15"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
@@ -441,7 +508,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+22"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
@@ -471,7 +538,17 @@
         <translation>Umlaufzeit</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>Estimated bandwidth in</source>
+        <translation>Geschätzte Bandbreite eingehend</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your video aims at</source>
+        <translation>Ihr Video zielt auf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Your signal</source>
         <translation>Ihr Signal</translation>
     </message>
@@ -491,7 +568,27 @@
         <translation>{kbps} kbit/s, {packets} Pakete/s</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+3"/>
+        <source>{kbps} kbit/s</source>
+        <translation>{kbps} kbit/s</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(paused: your computer is busy)</source>
+        <translation>(angehalten: Ihr Computer ist ausgelastet)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(paused)</source>
+        <translation>(angehalten)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
+        <translation>({withheld} beschädigte Bilder zurückgehalten, {skipped} Bilder übersprungen)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation>{loss} (Audio {audio_loss})</translation>
     </message>
@@ -501,7 +598,7 @@
         <translation>{ms} ms</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Good</source>
         <translation>Gut</translation>
     </message>
@@ -516,12 +613,12 @@
         <translation>Schlecht</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-21"/>
         <source>{name}: {fps}</source>
         <translation>{name}: {fps}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>none</source>
         <translation>keines</translation>
     </message>
@@ -529,21 +626,42 @@
 <context>
     <name>ControlBar</name>
     <message>
-        <location filename="../../desktop/ui/control_bar.py" line="+45"/>
+        <location filename="../../desktop/ui/control_bar.py" line="+56"/>
         <location line="+8"/>
+        <location line="+16"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-24"/>
+        <location line="+80"/>
+        <location line="+147"/>
+        <source>Mute</source>
+        <translation type="unfinished">Stummschalten</translation>
+    </message>
+    <message>
+        <location line="-226"/>
         <location line="+9"/>
+        <location line="+16"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location line="-8"/>
+        <location line="-25"/>
+        <location line="+80"/>
+        <location line="+159"/>
+        <source>Stop video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-238"/>
         <source>Devices and settings</source>
         <translation>Geräte und Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Settings</source>
+        <translation type="unfinished">Einstellungen</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -552,11 +670,14 @@
     </message>
     <message>
         <location line="+5"/>
+        <location line="+15"/>
+        <location line="+60"/>
+        <location line="+248"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="-316"/>
         <source>Keyboard shortcuts</source>
         <translation>Tastenkürzel</translation>
     </message>
@@ -576,12 +697,29 @@
         <translation>Über Parley</translation>
     </message>
     <message>
+        <location line="+4"/>
+        <source>Choose the microphone and speaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose the camera and background</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Share screen</source>
         <translation>Bildschirm teilen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <location line="+55"/>
+        <location line="+187"/>
+        <source>Share</source>
+        <translation type="unfinished">Teilen</translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Layout</source>
         <translation>Ansicht</translation>
     </message>
@@ -596,7 +734,7 @@
         <translation>Sprecher: wer spricht, ist groß</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Chat</source>
         <translation>Chat</translation>
     </message>
@@ -606,7 +744,14 @@
         <translation>Hand heben</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <location line="+36"/>
+        <location line="+229"/>
+        <source>Raise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-264"/>
         <source>React</source>
         <translation>Reagieren</translation>
     </message>
@@ -616,12 +761,41 @@
         <translation>Eine Reaktion senden</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Reactions in this meeting</source>
-        <translation>Reaktionen in dieser Besprechung</translation>
+        <location line="+30"/>
+        <location line="+147"/>
+        <source>Unmute</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-146"/>
+        <location line="+159"/>
+        <source>Start video</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-158"/>
+        <location line="+187"/>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-186"/>
+        <location line="+229"/>
+        <source>Lower</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-228"/>
+        <location line="+248"/>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reactions in this meeting</source>
+        <translation type="vanished">Reaktionen in dieser Besprechung</translation>
+    </message>
+    <message>
+        <location line="-275"/>
         <source>People</source>
         <translation>Personen</translation>
     </message>
@@ -634,6 +808,11 @@
         <location line="+1"/>
         <source>Copy invite link</source>
         <translation>Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Invite</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
@@ -652,7 +831,7 @@
         <translation>Besprechung verlassen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Leave meeting</source>
         <translation>Besprechung verlassen</translation>
     </message>
@@ -662,35 +841,30 @@
         <translation>Besprechung für alle beenden</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>Time left in the meeting</source>
-        <translation>Verbleibende Zeit der Besprechung</translation>
+        <translation type="vanished">Verbleibende Zeit der Besprechung</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Extend</source>
-        <translation>Verlängern</translation>
+        <translation type="vanished">Verlängern</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Extend the meeting</source>
-        <translation>Besprechung verlängern</translation>
+        <translation type="vanished">Besprechung verlängern</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Add 30 minutes to the meeting for everyone</source>
-        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
+        <translation type="vanished">Die Besprechung für alle um 30 Minuten verlängern</translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
         <source>Add %n minutes</source>
-        <translation>
+        <translation type="vanished">
             <numerusform>%n Minute hinzufügen</numerusform>
             <numerusform>%n Minuten hinzufügen</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="+155"/>
         <source>Mute the microphone</source>
         <translation>Mikrofon stummschalten</translation>
     </message>
@@ -700,7 +874,7 @@
         <translation>Stummschaltung aufheben</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Video unavailable: {reason}</source>
         <translation>Video nicht verfügbar: {reason}</translation>
     </message>
@@ -715,7 +889,7 @@
         <translation>Kamera einschalten</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Stop sharing your screen</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
@@ -740,7 +914,7 @@
         <translation>Hand heben</translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+16"/>
         <source>Chat (%n unread)</source>
         <translation>
             <numerusform>Chat (%n ungelesen)</numerusform>
@@ -753,7 +927,7 @@
         <translation>Mit allen oder einer Person chatten</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Layout: grid</source>
         <translation>Ansicht: Raster</translation>
     </message>
@@ -776,14 +950,54 @@
         <translation>Keine gefunden</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>{time} left</source>
-        <translation>noch {time}</translation>
+        <translation type="vanished">noch {time}</translation>
+    </message>
+    <message>
+        <source>The meeting ends automatically when the time runs out</source>
+        <translation type="vanished">Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
+    </message>
+</context>
+<context>
+    <name>CountdownBox</name>
+    <message>
+        <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
+        <source>Time left in the meeting</source>
+        <translation type="unfinished">Verbleibende Zeit der Besprechung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend</source>
+        <translation type="unfinished">Verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extend the meeting</source>
+        <translation type="unfinished">Besprechung verlängern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add 30 minutes to the meeting for everyone</source>
+        <translation type="unfinished">Die Besprechung für alle um 30 Minuten verlängern</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Add %n minutes</source>
+        <translation type="unfinished">
+            <numerusform>%n Minute hinzufügen</numerusform>
+            <numerusform>%n Minuten hinzufügen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+6"/>
+        <source>{time} left</source>
+        <translation type="unfinished">noch {time}</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>The meeting ends automatically when the time runs out</source>
-        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
+        <translation type="unfinished">Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
     </message>
 </context>
 <context>
@@ -875,13 +1089,18 @@
 <context>
     <name>IdleDialog</name>
     <message>
-        <location filename="../../desktop/ui/idle_dialog.py" line="+23"/>
-        <location line="+3"/>
+        <location filename="../../desktop/ui/idle_dialog.py" line="+28"/>
+        <location line="+7"/>
         <source>Are you still there?</source>
         <translation>Sind Sie noch da?</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
+        <source>Seconds left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Time left before leaving</source>
         <translation>Verbleibende Zeit bis zum Verlassen</translation>
     </message>
@@ -906,7 +1125,7 @@
         <translation>Besprechung verlassen</translation>
     </message>
     <message numerus="yes">
-        <location line="+25"/>
+        <location line="+33"/>
         <source>Nobody has used this computer for a while. You will leave the meeting in %n seconds unless you answer.</source>
         <translation>
             <numerusform>Niemand hat diesen Computer eine Weile benutzt. Sie verlassen die Besprechung in %n Sekunde, wenn Sie nicht antworten.</numerusform>
@@ -951,18 +1170,18 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+53"/>
+        <location line="+55"/>
         <source>Camera</source>
         <translation>Kamera</translation>
     </message>
     <message>
-        <location line="-51"/>
-        <location line="+51"/>
+        <location line="-53"/>
+        <location line="+53"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location line="-47"/>
+        <location line="-49"/>
         <source>Background effects</source>
         <translation>Hintergrundeffekte</translation>
     </message>
@@ -972,7 +1191,7 @@
         <translation>Hintergrund weichzeichnen oder ersetzen</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+32"/>
         <source>Ready to join?</source>
         <translation>Bereit zur Teilnahme?</translation>
     </message>
@@ -984,12 +1203,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+132"/>
+        <location line="+141"/>
         <source>The name others see in the meeting</source>
         <translation>Der Name, den andere in der Besprechung sehen</translation>
     </message>
     <message>
-        <location line="-130"/>
+        <location line="-139"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1040,12 +1259,12 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+117"/>
+        <location line="+126"/>
         <source>Join now</source>
         <translation>Jetzt teilnehmen</translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-124"/>
         <source>Back</source>
         <translation>Zurück</translation>
     </message>
@@ -1095,7 +1314,7 @@
         <translation>Kein Mikrofon gefunden: Sie können trotzdem teilnehmen; andere hören Sie, sobald eines angeschlossen ist.</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+54"/>
         <source>Your name in this meeting, given when you were invited</source>
         <translation>Ihr Name in dieser Besprechung, festgelegt bei der Einladung</translation>
     </message>
@@ -1127,6 +1346,44 @@
     <message>
         <source>You</source>
         <translation type="vanished">Sie</translation>
+    </message>
+</context>
+<context>
+    <name>MediaNotices</name>
+    <message>
+        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <source>Your computer is busy, so Parley shows fewer videos.</source>
+        <translation>Ihr Computer ist ausgelastet, daher zeigt Parley weniger Videos.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer keeps up again: every video is back.</source>
+        <translation>Ihr Computer kommt wieder mit: Alle Videos sind zurück.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Still nothing from the others: reconnecting to get their video and sound back…</source>
+        <translation>Weiterhin nichts von den anderen: Parley verbindet neu, um Bild und Ton zurückzuholen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Video and sound from the others stopped arriving. Parley is repairing it…</source>
+        <translation>Bild und Ton der anderen kommen nicht mehr an. Parley behebt das…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Video and sound from the others are back.</source>
+        <translation>Bild und Ton der anderen sind zurück.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Your connection is poor. Others may not see your video well.</source>
+        <translation>Ihre Verbindung ist schlecht. Andere sehen Ihr Video möglicherweise nicht gut.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
+        <translation>Ihre Verbindung ist schlecht. Die Videos der anderen können stocken oder unscharf wirken.</translation>
     </message>
 </context>
 <context>
@@ -1201,6 +1458,26 @@
         <location line="+1"/>
         <source>Dark</source>
         <translation>Dunkel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layout of a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grid: everyone the same size</source>
+        <translation type="unfinished">Raster: alle gleich groß</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speaker: whoever talks is large</source>
+        <translation type="unfinished">Sprecher: wer spricht, ist groß</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The layout you last chose in a call is kept here.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1291,6 +1568,14 @@
         <location line="+1"/>
         <source> s</source>
         <translation> s</translation>
+    </message>
+</context>
+<context>
+    <name>ReactionBar</name>
+    <message>
+        <location filename="../../desktop/ui/bar_parts.py" line="-117"/>
+        <source>React with {emoji}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1503,7 +1788,7 @@
 <context>
     <name>RosterPanel</name>
     <message>
-        <location filename="../../desktop/ui/roster_panel.py" line="+29"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+36"/>
         <source>host</source>
         <extracomment>The server&apos;s role names, in words (an unknown role shows as it is).</extracomment>
         <translation>Gastgeber</translation>
@@ -1514,7 +1799,42 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+176"/>
+        <location line="+185"/>
+        <source>Find someone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Find someone in the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mute all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute everyone but you; they can unmute once you allow it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Lower all hands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nobody by that name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished">Auf der Bühne anheften</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Mute</source>
         <translation>Stummschalten</translation>
     </message>
@@ -1524,27 +1844,32 @@
         <translation>Aufheben der Stummschaltung erlauben</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Lower hand</source>
         <translation>Hand senken</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Remove from the meeting</source>
         <translation>Aus der Besprechung entfernen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-3"/>
         <source>Stop their screen share</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>Host controls for {name}</source>
         <translation>Gastgeber-Steuerung für {name}</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>More options for {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location line="+24"/>
+        <location line="+51"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>Personen (%n)</numerusform>
@@ -1555,12 +1880,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-195"/>
+        <location line="-300"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Hand raised</source>
         <translation>Hand gehoben</translation>
     </message>
@@ -1570,17 +1895,25 @@
         <translation>Lautstärke</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Host controls</source>
-        <translation>Gastgeber-Steuerung</translation>
+        <translation type="vanished">Gastgeber-Steuerung</translation>
+    </message>
+    <message>
+        <source>Host controls: mute, lower hand, remove</source>
+        <translation type="vanished">Gastgeber-Steuerung: stummschalten, Hand senken, entfernen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>More options</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Host controls: mute, lower hand, remove</source>
-        <translation>Gastgeber-Steuerung: stummschalten, Hand senken, entfernen</translation>
+        <source>Pin, and host controls where your role allows them</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{name} (you)</source>
         <translation>{name} (Sie)</translation>
     </message>
@@ -1595,7 +1928,17 @@
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
+        <source>Unpin</source>
+        <translation type="unfinished">Lösen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pin to the stage</source>
+        <translation type="unfinished">Auf der Bühne anheften</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>muted</source>
         <translation>stummgeschaltet</translation>
     </message>
@@ -1635,7 +1978,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Good connection</source>
         <translation>Gute Verbindung</translation>
     </message>
@@ -1653,7 +1996,7 @@
 <context>
     <name>ScreenPicker</name>
     <message>
-        <location filename="../../desktop/ui/screen_picker.py" line="+50"/>
+        <location filename="../../desktop/ui/screen_picker.py" line="+57"/>
         <source>Share your screen</source>
         <translation>Bildschirm teilen</translation>
     </message>
@@ -1663,9 +2006,14 @@
         <translation>Wählen Sie aus, was Sie teilen möchten. Alle in der Besprechung sehen es.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Screens and windows</source>
         <translation>Bildschirme und Fenster</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1700,7 +2048,7 @@
 (ganzer Bildschirm)</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+52"/>
         <source>Share a video file</source>
         <translation>Videodatei teilen</translation>
     </message>
@@ -1727,7 +2075,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../../desktop/ui/settings_dialog.py" line="+32"/>
+        <location filename="../../desktop/ui/settings_dialog.py" line="+34"/>
         <source>Keyboard shortcuts</source>
         <translation>Tastenkürzel</translation>
     </message>
@@ -1759,7 +2107,7 @@
         <translation>Bereiche</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+109"/>
         <source>System default ({device})</source>
         <translation>Systemstandard ({device})</translation>
     </message>
@@ -1889,14 +2237,37 @@
     </message>
 </context>
 <context>
+    <name>SidePanel</name>
+    <message>
+        <location filename="../../desktop/ui/side_panel.py" line="+34"/>
+        <source>People</source>
+        <translation type="unfinished">Personen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Chat</source>
+        <translation type="unfinished">Chat</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Close the panel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+56"/>
+        <location filename="../../desktop/ui/stage.py" line="+60"/>
         <source>{name} (screen)</source>
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+57"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
@@ -2003,7 +2374,17 @@
         <translation>Über Parley</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+11"/>
+        <source>Rejoin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejoin the meeting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
         <source>This is not a Parley meeting link. A link looks like {example}.</source>
         <translation>Das ist kein Parley-Besprechungslink. Ein Link sieht so aus: {example}.</translation>
     </message>
@@ -2011,6 +2392,28 @@
         <location line="+2"/>
         <source>Paste a meeting link first.</source>
         <translation>Fügen Sie zuerst einen Besprechungslink ein.</translation>
+    </message>
+</context>
+<context>
+    <name>TileGrid</name>
+    <message>
+        <location filename="../../desktop/ui/tile_grid.py" line="+184"/>
+        <source>Previous people</source>
+        <extracomment>The filmstrip beside the stage takes this share of the window, its thumbnails at least STRIP_MIN pixels wide (16:9): a name pill and a face stay readable with 16 people. The room the filmstrip&apos;s page arrows take at each end. after each layout: key -&gt; (width, height) each tile has on screen, in device pixels (what the server needs to send no more than is shown)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More people</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+144"/>
+        <source>%n more</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2083,25 +2486,25 @@
     </message>
 </context>
 <context>
-    <name>VideoNeedsReporter</name>
+    <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_needs.py" line="+73"/>
-        <source>Video paused because of a poor connection</source>
-        <extracomment>Layouts closer together than this (a window being dragged larger) are told once.</extracomment>
-        <translation type="unfinished"></translation>
+        <location filename="../../desktop/ui/video_tile.py" line="+254"/>
+        <source>Video paused: your computer is busy</source>
+        <translation>Video angehalten: Ihr Computer ist ausgelastet</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Video paused</source>
-        <translation type="unfinished"></translation>
+        <source>Video paused because of a poor connection</source>
+        <translation>Video wegen schlechter Verbindung angehalten</translation>
     </message>
-</context>
-<context>
-    <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+237"/>
+        <location line="+1"/>
+        <source>Video paused</source>
+        <translation>Video angehalten</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>{name} · connecting…</source>
-        <extracomment>the video is paused (not sent to me): why, as a sentence shown on the tile; None: not</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

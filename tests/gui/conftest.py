@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from desktop.app import LocalServer
+from desktop.hosted_server import HostedServer, child_environment
 from desktop.media.devices import DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
 from desktop.session.meeting_session import MeetingSession
@@ -38,7 +39,7 @@ def qsettings(tmp_path) -> QSettings:
 @pytest.fixture
 async def app_flow(qsettings, tmp_path):
     devices = DeviceManager([SyntheticBackend()])
-    local = LocalServer(tmp_path / "local-server")
+    local = HostedServer(tmp_path / "local-server", environ=child_environment(os.environ))
     flows: list[AppFlow] = []
 
     def make(options: FlowOptions = SMALL, screens=None, clock=None, session_factory=MeetingSession) -> AppFlow:
@@ -48,6 +49,7 @@ async def app_flow(qsettings, tmp_path):
         flows.append(flow)
         return flow
 
+    make.hosted = local  # "Start a meeting on this computer" runs this child process
     yield make
     for flow in flows:
         flow.quit()

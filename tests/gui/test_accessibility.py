@@ -187,13 +187,17 @@ def test_the_shortcuts_do_what_they_say(qtbot, call: CallWindow) -> None:
     with qtbot.waitSignal(call.hand_toggled, timeout=2000) as hand:
         press("hand")
     assert hand.args == [True]
-    assert call.chat.isVisible() and call.roster.isVisible()
+    # People and Chat are one side panel with a tab each: the Chat tab was opened last
+    assert call.chat.isVisible() and not call.roster.isVisible()
+    press("people")
+    assert call.roster.isVisible() and not call.chat.isVisible()
+    assert call.bar.people_button.isChecked() and not call.bar.chat_button.isChecked()
+    press("people")
+    assert not call.side.isVisible() and not call.bar.people_button.isChecked()
+    press("chat")
+    assert call.chat.isVisible() and call.bar.chat_button.isChecked()
     press("chat")
     assert not call.chat.isVisible() and not call.bar.chat_button.isChecked()
-    press("people")
-    assert not call.roster.isVisible()
-    press("people")
-    assert call.roster.isVisible()
     with qtbot.waitSignal(call.leave_requested, timeout=2000):
         press("leave")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
-from desktop.app import LocalServer
 from desktop.idle.watcher import IdleCountdown
 from desktop.media.devices import DeviceKind, DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
@@ -81,6 +81,10 @@ async def test_app_joins_and_shows_a_tile_per_participant(app_flow, server: Serv
     assert flow.call is None
     assert flow.start_window.notice.text() == "You left the meeting."
     await eventually(lambda: me not in bots[1].session.attendees, what="the bot saw the app leave")
+    # the link still works: Rejoin takes it to the lobby again
+    assert flow.start_window.rejoin_button.isVisible()
+    flow.start_window.rejoin_button.click()
+    await eventually(lambda: flow.lobby is not None and flow.lobby.isVisible(), what="the lobby, to rejoin")
     await bots[1].finish()
 
 
@@ -91,6 +95,7 @@ async def test_meeting_end_is_said_in_words(app_flow, server: Server) -> None:
     await server.call("DELETE", f"/v1/meetings/{meeting['id']}")
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start")
     assert flow.start_window.notice.text() == "The meeting was ended."
+    assert not flow.start_window.rejoin_button.isVisible()  # nothing to rejoin
 
 
 async def test_a_refused_link_is_explained_in_the_lobby(app_flow, server: Server) -> None:
@@ -122,6 +127,13 @@ async def test_start_a_meeting_on_this_computer_and_a_bot_joins_with_the_invite(
                      what="the guest sees the host")
     assert guest.session.attendees[flow.session.me.attendee_id].role == "host"
     await guest.finish()
+    hosted = app_flow.hosted  # the meeting's server is a child process, not the app's own loop
+    assert hosted.running and hosted.process.pid != os.getpid()
+    process = hosted.process
+    flow.quit()
+    await flow.shutdown
+    await hosted.close()  # what the app does on its way out
+    assert process.returncode == 0 and not hosted.running  # stopped cleanly
 
 
 @pytest.mark.slow
@@ -359,7 +371,7 @@ async def test_roster_shows_everyone_and_a_host_can_mute_from_it(app_flow, serve
     assert roster.rows[me].name.text() == "Ada (you)" and roster.title.text() == "People (2)"
     await eventually(lambda: roster.rows[grace_id].volume.value() > 50, what="Grace's volume bar")
     row = roster.rows[grace_id]
-    assert row.more.isVisible() and not roster.rows[me].more.isVisible()
+    assert roster.host_controls(row) and not roster.host_controls(roster.rows[me])  # Pin only, for me
     actions = {a.text(): a for a in row.more.menu().actions()}
     actions["Mute"].trigger()
     await eventually(lambda: grace.session.muted and grace.session.mute_locked, what="Grace muted by the host")
@@ -376,5 +388,7 @@ async def test_a_participant_sees_no_host_controls(app_flow, server: Server) -> 
     roster = flow.call.roster
     await eventually(lambda: grace.session.me is not None and grace.session.me.attendee_id in roster.rows,
                      what="Grace in the roster")
-    assert not roster.rows[grace.session.me.attendee_id].more.isVisible()
+    assert not roster.host_controls(roster.rows[grace.session.me.attendee_id])
+    assert [a.text() for a in roster.rows[grace.session.me.attendee_id].more.menu().actions()
+            if a.isVisible()] == ["Pin to the stage"]
     await grace.finish()

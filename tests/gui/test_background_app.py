@@ -20,9 +20,15 @@ async def test_background_from_the_lobby_to_the_call_and_the_next_run(app_flow, 
     flow = app_flow()
     flow.open_lobby(await server.join_url(meeting["id"], "Ada"))
     lobby = flow.lobby
-    labels = [a.text() for a in lobby.background_menu.actions() if a.data()]
+    gallery = lobby.background_gallery
+    assert not gallery.isVisible()  # no effect yet: the gallery opens with the button
+    lobby.background_button.click()
+    assert gallery.isVisible()
+    labels = [button.accessibleName() for button in gallery.items.values()]
     assert labels[:3] == ["None", "Light blur", "Strong blur"] and len(labels) >= 4  # and the pictures
-    pick(lobby.background_menu, "blur:strong")
+    assert all(not button.icon().isNull() for button in gallery.items.values())  # thumbnails
+    gallery.items["blur:strong"].click()
+    assert gallery.items["blur:strong"].isChecked() and not gallery.items["none"].isChecked()
     effect = flow.media._effect_track
     assert effect is not None and effect.effect == BackgroundEffect("blur", "strong")
     before = effect.frames_processed

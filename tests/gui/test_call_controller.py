@@ -138,3 +138,19 @@ async def test_leave_asks_the_session_to_leave_and_says_you_left(app_flow) -> No
     await eventually(lambda: flow.start_window.isVisible(), what="back at the start")
     assert ("leave", EndReason.LEFT) in session.asked
     assert flow.start_window.notice.text() == "You left the meeting."
+
+
+async def test_the_layout_chosen_in_one_call_is_the_next_calls(app_flow) -> None:
+    from desktop.ui.stage import GRID, SPEAKER
+
+    flow, session = await joined(app_flow)
+    assert flow.call.stage.layout_mode == GRID  # the first call: the grid
+    flow.call.bar.layout_actions[SPEAKER].trigger()
+    assert flow.settings.get("call/layout") == SPEAKER
+    session.end(EndReason.LEFT)
+    await eventually(lambda: flow.call is None, what="the call over")
+    flow.start_window.rejoin_button.click()  # the link still works: the lobby, and a new call
+    await eventually(lambda: flow.lobby is not None and flow.lobby.isVisible(), what="the lobby again")
+    flow.lobby.join_button.click()
+    await eventually(lambda: flow.call is not None and flow.call.isVisible(), what="the next call")
+    assert flow.call.stage.layout_mode == SPEAKER and flow.call.bar.layout_actions[SPEAKER].isChecked()

@@ -27,9 +27,17 @@ async def test_panel_figures_poor_connection_alert_and_signal_badges(app_flow, s
 
     # the app's uplink loses most of its audio: the alert offers to turn the video off, and the
     # self-view shows a poor signal; Grace sees Ada's badge too
+    assert "kbit/s" in panel.fields["send_estimate"].text()  # what my encoder aims at
+    weak: list[str] = []
+    flow.controller.bridge.uplink_weak.connect(lambda: weak.append(call.alert_text.text()))
     lose_uplink_audio(session)
-    await eventually(lambda: call.alert.isVisible(), timeout=15, what="connection alert")
-    assert "poor" in call.alert_text.text() and call.alert_action.isVisible()
+    # first, from the loss on what I send: others may not see my video well
+    await eventually(lambda: weak, timeout=15, what="the weak-uplink alert")
+    assert weak[0] == "Your connection is poor. Others may not see your video well."
+    # then, after 15 samples of lost audio, Chime's alert, which offers to turn the video off
+    await eventually(lambda: call.alert.isVisible() and call.alert_action.isVisible(), timeout=15,
+                     what="connection alert")
+    assert "poor" in call.alert_text.text()
     assert call.grid.tile(SELF).quality == 0.0
     assert "Poor" in panel.fields["quality"].text()
     call.alert_action.click()

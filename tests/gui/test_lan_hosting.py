@@ -4,12 +4,13 @@ the invite link works. The "LAN address" is injected: 127.0.0.2, a second loopba
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.app import LocalServer
+from desktop.hosted_server import HostedServer, child_environment
 from desktop.hosting import NoNetworkAddress, Reach, hosting_address, lan_address
 from desktop.media.devices import DeviceManager
 from desktop.media.synthetic.backend import SyntheticBackend
@@ -36,7 +37,7 @@ async def hosting_flow(qsettings, tmp_path):
     if not can_bind(LAN):
         pytest.skip(f"this machine cannot bind {LAN} (a second loopback address)")
     devices = DeviceManager([SyntheticBackend()])
-    local = LocalServer(tmp_path / "local-server", find_lan=lambda: LAN)
+    local = HostedServer(tmp_path / "local-server", environ=child_environment(os.environ), find_lan=lambda: LAN)
     flow = AppFlow(devices, Settings(qsettings), SMALL, local.start_meeting, session_factory=MeetingSession)
     try:
         yield flow, local

@@ -1,5 +1,12 @@
 """``BackgroundCompositor``: the person's mask up to the frame's planes, the background built
-(blurred, or a picture scaled to cover), and the two blended in 16-bit integers."""
+(blurred, or a picture scaled to cover), and the two blended in 16-bit integers.
+
+The mask's edge is where coloured fringes come from: there the camera's own background (a
+bookshelf, a window) shows through, sharp, around hair and shoulders. So the edge is tightened
+(``EDGE``: a smoothstep that drops the mask's unsure outer half and keeps the feather inside),
+and where the mask is not sure the person's pixels are decontaminated: mixed towards the
+person's own colours spread outwards (a person-weighted blur, premultiplied by the mask, like
+the background's own person-free blur), so no sharp background detail survives at the edge."""
 
 from __future__ import annotations
 
@@ -116,6 +123,11 @@ class _BlurLook:
 
 _BLUR = {"light": _BlurLook(1 / 6, 1, 2), "strong": _BlurLook(1 / 12, 2, 2)}
 _WEIGHT_FLOOR = np.float32(0.02)  # where no background is near, fall back to the plain blur
+EDGE = (0.5, 0.98)
+"""The mask's edge as a smoothstep from these alphas: below the first, background; above the
+second, the person; in between a soft edge, narrower than the model's."""
+_PERSON = _BlurLook(1 / 6, 1, 2)  # the person's colours, spread for the edge
+
 
 
 class BackgroundCompositor:
@@ -134,6 +146,7 @@ class BackgroundCompositor:
         self._load_picture = picture_loader or (lambda image: load_picture(resolve_background_image(image)))
         self._planes_alpha: tuple[tuple[int, int], list[tuple[Any, Any]]] | None = None
         self._blurred: tuple[tuple[int, int, str], list[npt.NDArray[np.uint16]]] | None = None
+        self._person: tuple[tuple[int, int, str], list[npt.NDArray[np.uint16]]] | None = None
         self._pictures: dict[str, av.VideoFrame] = {}
         self._unreadable: dict[str, str] = {}  # image -> why, until the next reset
         self._covers: dict[tuple[str, int, int, int, int], list[npt.NDArray[np.uint16]]] = {}
@@ -145,6 +158,7 @@ class BackgroundCompositor:
         self.alpha = None
         self._planes_alpha = None
         self._blurred = None
+        self._person = None
 
     # the steps, separately, for the bench and the tests
     def update_mask(self, frame: av.VideoFrame) -> npt.NDArray[np.float32]:
@@ -176,11 +190,15 @@ class BackgroundCompositor:
         else:
             background = self._blur_planes(yuv, effect.strength, refresh_background)
         alphas = self._alpha_planes(yuv)
+        person = self._person_planes(yuv, refresh_background)
         out = av.VideoFrame(yuv.width, yuv.height, "yuv420p")
         for index in range(3):
             fg = _plane_view(yuv.planes[index])
-            weight, inverse = alphas[index]
-            blended = fg.astype(np.uint16)
+            weight, inverse, sure, unsure = alphas[index]
+            blended = fg.astype(np.uint16)  # the person: the camera where sure, else their spread colours
+            blended *= sure
+            blended += person[index] * unsure
+            blended >>= 8
             blended *= weight
             blended += background[index] * inverse
             blended += 128
@@ -193,20 +211,49 @@ class BackgroundCompositor:
             out.time_base = stamp.time_base
         return out
 
-    def _alpha_planes(self, yuv: av.VideoFrame) -> list[tuple[Any, Any]]:
+    def _alpha_planes(self, yuv: av.VideoFrame) -> list[tuple[Any, Any, Any, Any]]:
+        """Per plane: (weight, 256 - weight) of the tightened mask, and (sure, 256 - sure) of how
+        far the camera's own pixel is trusted (the weight squared: 1 inside, falling at the edge)."""
         size = (yuv.width, yuv.height)
         if self._planes_alpha is not None and self._planes_alpha[0] == size:
             return self._planes_alpha[1]
         assert self.alpha is not None
-        alpha8 = np.rint(self.alpha * 255.0).astype(np.uint8)
+        low, high = EDGE
+        t = np.clip((self.alpha - np.float32(low)) * np.float32(1.0 / (high - low)), 0.0, 1.0)
+        edge = t * t * (3.0 - 2.0 * t)
+        alpha8 = np.rint(edge * 255.0).astype(np.uint8)
         planes = []
         for plane in yuv.planes[:2]:
             a8 = _resize_gray(alpha8, plane.width, plane.height, "BILINEAR")
             weight = a8.astype(np.uint16)
             weight += weight >> 7  # 0..255 -> 0..256: 255 means the camera pixel exactly
-            planes.append((weight, 256 - weight))
+            sure = weight >> 1  # the weight squared, in 16 bits: w * (w / 2) / 128 (256 stays 256)
+            sure *= weight
+            sure >>= 7
+            planes.append((weight, 256 - weight, sure, 256 - sure))
         planes.append(planes[1])
         self._planes_alpha = (size, planes)
+        return planes
+
+    def _person_planes(self, yuv: av.VideoFrame, refresh: bool) -> list[npt.NDArray[np.uint16]]:
+        """The person's colours spread past their edge: a blur weighted by the mask (so the
+        background does not bleed in), at a sixth of the size, scaled back up."""
+        key = (yuv.width, yuv.height, "person")
+        if not refresh and self._person is not None and self._person[0] == key:
+            return self._person[1]
+        assert self.alpha is not None
+        low_h = max(4, round(yuv.height * _PERSON.scale))
+        low_w = max(4, round(yuv.width * low_h / yuv.height))
+        low = _reformat(yuv, width=low_w, height=low_h, format="yuv444p", interpolation="AREA")
+        picture = low.to_ndarray().astype(np.float32)
+        weight = _resize_gray(np.rint(self.alpha * 255.0).astype(np.uint8), low_w, low_h, "AREA")
+        weight = weight.astype(np.float32) * np.float32(1.0 / 255.0)
+        blurred = _blur(np.concatenate([picture * weight, weight[None], picture]), _PERSON.radius, _PERSON.passes)
+        spread = (blurred[:3] + _WEIGHT_FLOOR * blurred[4:]) / (blurred[3:4] + _WEIGHT_FLOOR)
+        small = av.VideoFrame.from_ndarray(np.clip(np.rint(spread), 0, 255).astype(np.uint8), format="yuv444p")
+        up = _reformat(small, width=yuv.width, height=yuv.height, format="yuv420p", interpolation="BILINEAR")
+        planes = [_plane_view(p).astype(np.uint16) for p in up.planes]
+        self._person = (key, planes)
         return planes
 
     def _blur_planes(self, yuv: av.VideoFrame, strength: str, refresh: bool) -> list[npt.NDArray[np.uint16]]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Mapping
 
@@ -56,6 +57,10 @@ from .video_sink import fit
 __all__ = ["QtScreens", "ScreenUnavailable"]
 
 logger = logging.getLogger(__name__)
+
+_UNNAMED = re.compile(r"Window 0x[0-9a-fA-F]+")
+"""How Qt names an X11 window without a title (a window manager's own, a helper): nothing a
+person would choose to share, so it is not listed. Indexes in ids stay Qt's."""
 
 
 class ScreenUnavailable(DeviceUnavailable, KeyError):
@@ -104,7 +109,7 @@ class QtScreens:
         found += [
             window_source(i, window)
             for i, window in enumerate(QWindowCapture.capturableWindows())
-            if window.isValid()
+            if window.isValid() and not _UNNAMED.match(window.description())
         ]
         return found
 
