@@ -274,10 +274,11 @@ class Volume(Message):
 
 @dataclass(frozen=True)
 class Moderate(Message):
-    """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``, or
-    ``remove`` them from the meeting (connected or not: their token lets them in no more; with
-    ``revoke_invite`` neither does the invite link they came through). Needs ``mute-others`` /
-    ``remove-participant``."""
+    """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``,
+    ``lower_hand``, ``remove`` them from the meeting (connected or not: their token lets them in
+    no more; with ``revoke_invite`` neither does the invite link they came through), or
+    ``make_host`` (they get the host's own role, stored). Needs ``mute-others`` /
+    ``remove-participant`` / ``update-call-settings`` (``ModerationAction.capability``)."""
 
     TYPE: ClassVar[str] = "moderate"
     attendee_id: str
@@ -396,7 +397,8 @@ class MeetingUpdated(Message):
 
 @dataclass(frozen=True)
 class CapabilitiesUpdated(Message):
-    """My role's capabilities changed (its call type's grants were changed)."""
+    """My role's capabilities changed (its call type's grants were changed, or a host made me
+    a host)."""
 
     TYPE: ClassVar[str] = "capabilities_updated"
     capabilities: list[str]

@@ -290,6 +290,7 @@ class CallController(QObject):
                 ModerationAction.MUTE: self.tr("Could not mute them: {error}"),
                 ModerationAction.ALLOW_UNMUTE: self.tr("Could not allow them to unmute: {error}"),
                 ModerationAction.LOWER_HAND: self.tr("Could not lower their hand: {error}"),
+                ModerationAction.MAKE_HOST: self.tr("Could not make them a host: {error}"),
                 ModerationAction.REMOVE: self.tr("Could not stop their screen share: {error}") if content_owner(attendee_id)
                 else self.tr("Could not remove them from the meeting: {error}"),
             }.get(action) or self.tr("Could not do that: {error}")

@@ -247,6 +247,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Could not make them a host: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Could not stop their screen share: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1745,7 +1750,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+185"/>
+        <location line="+188"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1775,23 +1780,28 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location filename="../../desktop/ui/roster_menu.py" line="+30"/>
         <source>Pin to the stage</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+9"/>
         <source>Mute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Allow to unmute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Lower hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Make host</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1800,12 +1810,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="-10"/>
         <source>Stop their screen share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>Host controls for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1815,7 +1825,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+51"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+138"/>
         <source>People (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1825,12 +1835,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-300"/>
+        <location line="-281"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Hand raised</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1865,7 +1875,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2423,7 +2433,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+236"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+254"/>
         <source>Video paused: your computer is busy</source>
         <translation type="unfinished"></translation>
     </message>

@@ -251,6 +251,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Could not make them a host: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Could not stop their screen share: {error}</source>
         <translation>Die Bildschirmfreigabe konnte nicht beendet werden: {error}</translation>
     </message>
@@ -1799,7 +1804,7 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+185"/>
+        <location line="+188"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1829,24 +1834,29 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location filename="../../desktop/ui/roster_menu.py" line="+30"/>
         <source>Pin to the stage</source>
         <translation type="unfinished">Auf der Bühne anheften</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+9"/>
         <source>Mute</source>
         <translation>Stummschalten</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Allow to unmute</source>
         <translation>Aufheben der Stummschaltung erlauben</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Lower hand</source>
         <translation>Hand senken</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Make host</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1854,12 +1864,12 @@
         <translation>Aus der Besprechung entfernen</translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="-10"/>
         <source>Stop their screen share</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>Host controls for {name}</source>
         <translation>Gastgeber-Steuerung für {name}</translation>
     </message>
@@ -1869,7 +1879,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+51"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+138"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>Personen (%n)</numerusform>
@@ -1880,12 +1890,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-300"/>
+        <location line="-281"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Hand raised</source>
         <translation>Hand gehoben</translation>
     </message>
@@ -1928,7 +1938,7 @@
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Unpin</source>
         <translation type="unfinished">Lösen</translation>
     </message>
@@ -2488,7 +2498,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+236"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+254"/>
         <source>Video paused: your computer is busy</source>
         <translation>Video angehalten: Ihr Computer ist ausgelastet</translation>
     </message>
