@@ -277,7 +277,8 @@ class Moderate(Message):
     """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``,
     ``lower_hand``, ``remove`` them from the meeting (connected or not: their token lets them in
     no more; with ``revoke_invite`` neither does the invite link they came through), or
-    ``make_host`` (they get the host's own role, stored). Needs ``mute-others`` /
+    ``make_host`` (they get the host's own role, stored), ``spotlight`` them on everyone's stage
+    or ``unspotlight`` them. Needs ``mute-others`` /
     ``remove-participant`` / ``update-call-settings`` (``ModerationAction.capability``)."""
 
     TYPE: ClassVar[str] = "moderate"
@@ -469,6 +470,15 @@ class Volumes(Message):
 
 
 @dataclass(frozen=True)
+class Spotlight(Message):
+    """Who a host put on everyone's stage (``moderate spotlight``); None: nobody any more (a host
+    took it off, or they left). A newcomer gets it right after ``joined`` while someone is."""
+
+    TYPE: ClassVar[str] = "spotlight"
+    attendee_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatMessage(Message):
     TYPE: ClassVar[str] = "chat_message"
     message: ChatInfo
@@ -528,7 +538,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
     ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingUpdated,
     CapabilitiesUpdated, ChatMessage, ChatHistory, Reaction, ServerRestarting, MeetingEnded, Pong,
-    Error,
+    Spotlight, Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES

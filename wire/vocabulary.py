@@ -58,6 +58,8 @@ class ModerationAction(StrEnum):
     REMOVE = "remove"
     LOWER_HAND = "lower_hand"
     MAKE_HOST = "make_host"  # give them the host's own role (kept: reconnects and restarts)
+    SPOTLIGHT = "spotlight"  # put them on everyone's stage
+    UNSPOTLIGHT = "unspotlight"  # take them off it
 
     @property
     def capability(self) -> Capability:

@@ -26,8 +26,9 @@ async def moderate(room: Room, host: Participant, attendee_id: str, action: Mode
     """Do ``action`` to ``attendee_id``, and return the reply for the host (what everyone else
     is told too, when the attendee was here). Each action needs the capability ``ModerationAction.capability`` names.
 
-    ``make_host`` gives an attendee who is here the host's own role (``make_host``); a screen
-    share cannot be given one.
+    ``make_host`` gives an attendee who is here the host's own role (``make_host``);
+    ``spotlight`` puts them on everyone's stage (``unspotlight``: takes them off), replying with
+    the ``spotlight`` everyone gets. Neither works on a screen share.
 
     ``remove`` works on any attendee of the meeting, connected or not: its token lets it in no
     more (restarts included), and with ``revoke_invite`` neither does the invite link it came
@@ -39,6 +40,9 @@ async def moderate(room: Room, host: Participant, attendee_id: str, action: Mode
     if target is not None and target.is_content:
         if action is ModerationAction.MAKE_HOST:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share cannot be made a host; make its owner one")
+        if action in (ModerationAction.SPOTLIGHT, ModerationAction.UNSPOTLIGHT):
+            raise ProtocolError(ErrorCode.BAD_REQUEST,
+                                "a screen share cannot be spotlighted; it is on the stage already")
         if action is not ModerationAction.REMOVE:
             raise ProtocolError(ErrorCode.BAD_REQUEST, "a screen share has no microphone")
         await room.expel(target, EndReason.REMOVED)  # stop their share; they may share again
@@ -49,6 +53,10 @@ async def moderate(room: Room, host: Participant, attendee_id: str, action: Mode
         return ParticipantLeft(attendee_id=attendee_id, reason=EndReason.REMOVED)
     if target is None:
         raise ProtocolError(ErrorCode.NOT_FOUND, f"{attendee_id!r} is not in the meeting")
+    if action is ModerationAction.UNSPOTLIGHT:  # whoever it was on, if it is on them
+        return room.spotlight.set(None if room.spotlight.attendee_id == attendee_id else room.spotlight.attendee_id)
+    if action is ModerationAction.SPOTLIGHT:
+        return room.spotlight.set(attendee_id)
     if action is ModerationAction.MAKE_HOST:
         make_host(room, target, host.attendee.role)
     elif action is ModerationAction.LOWER_HAND:
