@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from raw_client import RawClient, attendee
-from support import Server
+from desktop.session.events import SpotlightChanged
+from support import RunningBot, Server, eventually
 from wire import ErrorCode, Leave, Moderate, ModerationAction, ProtocolError
 
 
@@ -82,3 +83,28 @@ async def test_a_participant_may_not_spotlight_and_a_screen_share_cannot_be(serv
     assert all(body["type"] != "spotlight" for _, body in host.frames + ada.frames)
     for client in (share, host, ada):
         await client.close()
+
+
+async def test_a_latecomer_apps_session_knows_the_spotlight_and_sees_it_end(server: Server) -> None:
+    """The app's side: a real bot's ``MeetingSession`` joining late holds the spotlight from its
+    welcome (``SpotlightChanged``), and hears it end when that person leaves."""
+    meeting = (await server.create_meeting())["id"]
+    _, host_token = await attendee(server, meeting, "Host", role="host")
+    ada_id, ada_token = await attendee(server, meeting, "Ada")
+    host = await joined(server, meeting, host_token)
+    ada = await joined(server, meeting, ada_token)
+    rid = await host.send(Moderate(attendee_id=ada_id, action=ModerationAction.SPOTLIGHT))
+    await host.next("spotlight", rid)
+    late = RunningBot(await server.join_url(meeting, "Late"), light=True, camera="none", mic="none")
+    seen: list[str | None] = []
+    try:
+        await eventually(lambda: late.session is not None and late.session.me is not None, what="the bot joined")
+        late.session.on(SpotlightChanged, lambda event: seen.append(event.attendee_id))
+        await eventually(lambda: late.session.roster.spotlight == ada_id, what="the spotlight in the welcome")
+        await ada.send(Leave())
+        await eventually(lambda: late.session.roster.spotlight is None, what="the spotlight to end")
+        assert seen[-1] is None
+    finally:
+        await late.finish()
+        await host.close()
+        await ada.close()

@@ -1,6 +1,8 @@
 """The People panel's menu for one person: Pin for everyone; for hosts, what their capabilities
 allow (mute, allow to unmute, lower hand, stop their screen share, make host, remove).
 
+"Spotlight for everyone" puts them on everyone's stage ("Remove spotlight" takes them off;
+``moderate spotlight``/``unspotlight``, needing ``mute-others``), themselves included.
 "Make host" gives them the host's own role (the server's ``moderate make_host``, which needs
 ``update-call-settings``); it is offered only for someone whose role is not already mine.
 Its texts are in the ``RosterPanel`` translation context, like the rest of the panel."""
@@ -28,7 +30,7 @@ def add_menu(panel: Any, row: Any) -> None:
     row.pin_action = menu.addAction(QCoreApplication.translate("RosterPanel", "Pin to the stage"),
                                     lambda: panel.pin_requested.emit(None if panel.is_pinned(key) else key))
     row.mute_action = row.allow_unmute_action = row.lower_hand_action = row.stop_share_action = None
-    row.make_host_action = row.remove_action = None
+    row.make_host_action = row.remove_action = row.spotlight_action = None
     row.host_role = panel.my_role()
     others = key != panel.me
     if others and Capability.MUTE_OTHERS in mine:
@@ -41,6 +43,12 @@ def add_menu(panel: Any, row: Any) -> None:
         row.lower_hand_action = menu.addAction(
             QCoreApplication.translate("RosterPanel", "Lower hand"),
             lambda: moderate(ModerationAction.LOWER_HAND))
+    if ModerationAction.SPOTLIGHT.capability in mine:
+        row.spotlight_action = menu.addAction(
+            QCoreApplication.translate("RosterPanel", "Spotlight for everyone"),
+            lambda: moderate(ModerationAction.UNSPOTLIGHT if panel.spotlighted == key else ModerationAction.SPOTLIGHT))
+        menu.aboutToShow.connect(lambda: sync_spotlight(panel, row))
+        sync_spotlight(panel, row)
     if others and Capability.REMOVE_PARTICIPANT in mine:
         row.stop_share_action = menu.addAction(QCoreApplication.translate("RosterPanel", "Stop their screen share"),
                                                lambda: moderate(ModerationAction.REMOVE, key + CONTENT_SUFFIX))
@@ -66,3 +74,11 @@ def add_menu(panel: Any, row: Any) -> None:
                                else QCoreApplication.translate("RosterPanel", "More options for {name}")
                                .format(name=name))
     row.more.setVisible(True)
+
+
+def sync_spotlight(panel: Any, row: Any) -> None:
+    """Offer "Remove spotlight" on whoever is in the spotlight, "Spotlight for everyone" on others."""
+    if row.spotlight_action is not None:
+        row.spotlight_action.setText(QCoreApplication.translate("RosterPanel", "Remove spotlight")
+                                     if panel.spotlighted == row.attendee_id
+                                     else QCoreApplication.translate("RosterPanel", "Spotlight for everyone"))

@@ -100,6 +100,7 @@ class RosterRow(QFrame):
         self.allow_unmute_action = None  # "Allow to unmute", only for someone a host muted
         self.pin_action = None  # "Pin to the stage" / "Unpin"
         self.remove_action = None  # "Remove from the meeting"
+        self.spotlight_action = None  # "Spotlight for everyone" / "Remove spotlight"
         self.make_host_action = None  # "Make host", only for someone whose role is not the host's
         self.host_role: str | None = None  # the role "Make host" gives (the host's own)
         self.hand = QLabel()
@@ -216,6 +217,7 @@ class RosterPanel(QWidget):
         self.rows: dict[str, RosterRow] = {}
         self.me: str | None = None
         self.is_pinned = lambda attendee_id: False  # whose tile is pinned: the call window knows
+        self.spotlighted: str | None = None  # whom a host put on everyone's stage (the server says)
         self.capabilities: frozenset[str] = frozenset()
         self._shares: set[str] = set()  # the screen shares' attendee ids
         self.title = QLabel()  # "People (n)": the side panel's tab shows it
@@ -326,7 +328,8 @@ class RosterPanel(QWidget):
         return me.info.role if me is not None else None
 
     def host_controls(self, row: RosterRow) -> bool:
-        """Whether ``row``'s menu holds host controls (not only Pin)."""
+        """Whether ``row``'s menu holds host controls for someone else (not only Pin, or a
+        spotlight on myself)."""
         return any(a is not None for a in (row.mute_action, row.stop_share_action, row.make_host_action))
 
     # --- for everyone at once (hosts) -------------------------------------------------------------

@@ -211,7 +211,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+123"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+124"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -221,7 +221,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Reconnected after {seconds} s.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -248,6 +248,16 @@
     <message>
         <location line="+1"/>
         <source>Could not make them a host: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not spotlight them: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not remove the spotlight: {error}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1750,7 +1760,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+188"/>
+        <location line="+190"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1800,7 +1810,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+4"/>
+        <location line="+36"/>
+        <source>Spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-26"/>
         <source>Make host</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1810,7 +1826,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-10"/>
+        <location line="+19"/>
+        <source>Remove spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-29"/>
         <source>Stop their screen share</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1825,7 +1846,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/ui/roster_panel.py" line="+138"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+139"/>
         <source>People (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1835,12 +1856,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-281"/>
+        <location line="-284"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Hand raised</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2206,14 +2227,27 @@
     </message>
 </context>
 <context>
+    <name>SpotlightBadge</name>
+    <message>
+        <location filename="../../desktop/ui/spotlight.py" line="+21"/>
+        <source>Spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>In the spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+60"/>
+        <location filename="../../desktop/ui/stage.py" line="+63"/>
         <source>{name} (screen)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+64"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>

@@ -215,7 +215,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+123"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+124"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -225,7 +225,7 @@
         <translation>Die Zeit ist abgelaufen.</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Reconnected after {seconds} s.</source>
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
@@ -252,6 +252,16 @@
     <message>
         <location line="+1"/>
         <source>Could not make them a host: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not spotlight them: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not remove the spotlight: {error}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1804,7 +1814,7 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+188"/>
+        <location line="+190"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1854,7 +1864,13 @@
         <translation>Hand senken</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+4"/>
+        <location line="+36"/>
+        <source>Spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-26"/>
         <source>Make host</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1864,7 +1880,12 @@
         <translation>Aus der Besprechung entfernen</translation>
     </message>
     <message>
-        <location line="-10"/>
+        <location line="+19"/>
+        <source>Remove spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-29"/>
         <source>Stop their screen share</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
@@ -1879,7 +1900,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../desktop/ui/roster_panel.py" line="+138"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+139"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>Personen (%n)</numerusform>
@@ -1890,12 +1911,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-281"/>
+        <location line="-284"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Hand raised</source>
         <translation>Hand gehoben</translation>
     </message>
@@ -2270,14 +2291,27 @@
     </message>
 </context>
 <context>
+    <name>SpotlightBadge</name>
+    <message>
+        <location filename="../../desktop/ui/spotlight.py" line="+21"/>
+        <source>Spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>In the spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+60"/>
+        <location filename="../../desktop/ui/stage.py" line="+63"/>
         <source>{name} (screen)</source>
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+64"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>
