@@ -365,6 +365,9 @@ class Store(_Leases):
         row = self._one(f"SELECT {_ATTENDEE_COLUMNS} FROM attendees WHERE id = ?", (attendee_id,))
         return None if row is None else AttendeeRecord(*row)
 
+    def set_attendee_role(self, attendee_id: str, role: str) -> None:
+        self._count("UPDATE attendees SET role = ? WHERE id = ?", (role, attendee_id))
+
     def mark_removed(self, attendee_id: str, at: float) -> None:
         self._count("UPDATE attendees SET removed_at = ? WHERE id = ? AND removed_at IS NULL", (at, attendee_id))
 

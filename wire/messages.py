@@ -302,10 +302,12 @@ class Volume(Message):
 
 @dataclass(frozen=True)
 class Moderate(Message):
-    """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``, or
-    ``remove`` them from the meeting (connected or not: their token lets them in no more; with
-    ``revoke_invite`` neither does the invite link they came through). Needs ``mute-others`` /
-    ``remove-participant``."""
+    """A host acts on another attendee: ``mute`` (and lock their unmute), ``allow_unmute``,
+    ``lower_hand``, ``remove`` them from the meeting (connected or not: their token lets them in
+    no more; with ``revoke_invite`` neither does the invite link they came through), or
+    ``make_host`` (they get the host's own role, stored), ``spotlight`` them on everyone's stage
+    or ``unspotlight`` them. Needs ``mute-others`` /
+    ``remove-participant`` / ``update-call-settings`` (``ModerationAction.capability``)."""
 
     TYPE: ClassVar[str] = "moderate"
     attendee_id: str
@@ -441,7 +443,8 @@ class MeetingUpdated(Message):
 
 @dataclass(frozen=True)
 class CapabilitiesUpdated(Message):
-    """My role's capabilities changed (its call type's grants were changed)."""
+    """My role's capabilities changed (its call type's grants were changed, or a host made me
+    a host)."""
 
     TYPE: ClassVar[str] = "capabilities_updated"
     capabilities: list[str]
@@ -534,6 +537,15 @@ class Volumes(Message):
 
 
 @dataclass(frozen=True)
+class Spotlight(Message):
+    """Who a host put on everyone's stage (``moderate spotlight``); None: nobody any more (a host
+    took it off, or they left). A newcomer gets it right after ``joined`` while someone is."""
+
+    TYPE: ClassVar[str] = "spotlight"
+    attendee_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatMessage(Message):
     TYPE: ClassVar[str] = "chat_message"
     message: ChatInfo
@@ -593,7 +605,7 @@ SERVER_MESSAGES: tuple[type[Message], ...] = (
     Joined, PublishAnswer, CameraState, ParticipantJoined, ParticipantUpdated,
     ParticipantLeft, SubscribeOffer, TracksUpdated, VideoAvailable, Volumes, MeetingUpdated,
     CapabilitiesUpdated, ChatMessage, ChatHistory, Reaction, ServerRestarting, MeetingEnded, Pong,
-    VideoPaused, PublishLayers, Error,
+    VideoPaused, PublishLayers, Spotlight, Error,
 )
 MESSAGE_TYPES: dict[str, type[Message]] = {
     cls.TYPE: cls for cls in CLIENT_MESSAGES + SERVER_MESSAGES

@@ -57,11 +57,18 @@ class ModerationAction(StrEnum):
     ALLOW_UNMUTE = "allow_unmute"
     REMOVE = "remove"
     LOWER_HAND = "lower_hand"
+    MAKE_HOST = "make_host"  # give them the host's own role (kept: reconnects and restarts)
+    SPOTLIGHT = "spotlight"  # put them on everyone's stage
+    UNSPOTLIGHT = "unspotlight"  # take them off it
 
     @property
     def capability(self) -> Capability:
         """The capability this action needs."""
-        return Capability.REMOVE_PARTICIPANT if self is ModerationAction.REMOVE else Capability.MUTE_OTHERS
+        if self is ModerationAction.REMOVE:
+            return Capability.REMOVE_PARTICIPANT
+        if self is ModerationAction.MAKE_HOST:
+            return Capability.UPDATE_CALL_SETTINGS
+        return Capability.MUTE_OTHERS
 
 
 class ShareEnd(StrEnum):

@@ -134,6 +134,13 @@ class ShareAvailabilityChanged:
 
 
 @dataclass(frozen=True)
+class SpotlightChanged:
+    """A host put someone on everyone's stage (None: nobody any more)."""
+
+    attendee_id: str | None
+
+
+@dataclass(frozen=True)
 class CapabilitiesChanged:
     """What my role may do changed (its call type's grants were changed)."""
 

@@ -25,6 +25,7 @@ from wire import (
     ParticipantLeft,
     ParticipantUpdated,
     ProtocolError,
+    Spotlight,
     VolumeInfo,
     Volumes,
 )
@@ -38,6 +39,7 @@ from .events import (
     AttendeeUpdated,
     CapabilitiesChanged,
     MeetingJoined,
+    SpotlightChanged,
     VolumesUpdated,
 )
 from .participant import Participant
@@ -64,6 +66,7 @@ class Roster:
         self.attendees: dict[str, Participant] = {}  # everyone but me
         self.capabilities: tuple[str, ...] = ()
         self.video_layers = False
+        self.spotlight: str | None = None  # whom a host put on everyone's stage
         self.meeting: MeetingInfo | None = None
         self.volumes: dict[str, VolumeInfo] = {}
         self.active_speakers: tuple[str, ...] = ()
@@ -80,6 +83,7 @@ class Roster:
         table.register(ParticipantUpdated, self._on_updated)
         table.register(ParticipantLeft, self._on_left)
         table.register(CapabilitiesUpdated, self._on_capabilities)
+        table.register(Spotlight, self._on_spotlight)
         table.register(Volumes, self._on_volumes)
         table.register(MeetingUpdated, self._on_meeting_updated)
 
@@ -149,6 +153,8 @@ class Roster:
         self.meeting = joined.meeting
         self.capabilities = tuple(joined.capabilities)
         self.video_layers = joined.video_layers  # the server takes a camera's two layers
+        if self.spotlight is not None:  # a welcome again: a spotlight still on follows it
+            self._on_spotlight(Spotlight(attendee_id=None))
 
     def _forget(self, attendee_id: str) -> None:
         self.attendees.pop(attendee_id, None)
@@ -188,6 +194,11 @@ class Roster:
         self._forget(message.attendee_id)
         self._emit(AttendeeLeft(message.attendee_id, message.reason))
         self._on_changed()
+
+    def _on_spotlight(self, message: Spotlight) -> None:
+        if message.attendee_id != self.spotlight:
+            self.spotlight = message.attendee_id
+            self._emit(SpotlightChanged(message.attendee_id))
 
     def _on_capabilities(self, message: CapabilitiesUpdated) -> None:
         self.capabilities = tuple(message.capabilities)

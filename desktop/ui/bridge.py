@@ -27,6 +27,7 @@ from ..session.events import (
     RemoteVideoChanged,
     Reconnected,
     SpeakingWhileMuted,
+    SpotlightChanged,
     Reconnecting,
     ScreenShareRefused,
     ScreenShareStarted,
@@ -63,6 +64,7 @@ class SessionBridge(QObject):
     time_warning = Signal(float)  # seconds left
     time_up = Signal()
     capabilities_changed = Signal(tuple)
+    spotlight_changed = Signal(object)  # attendee id a host put on everyone's stage, or None
     reconnecting = Signal()
     speaking_while_muted = Signal()
     chat_received = Signal(object)  # wire.ChatInfo
@@ -101,6 +103,7 @@ class SessionBridge(QObject):
         on(TimeWarning, lambda e: self.time_warning.emit(e.seconds_left))
         on(TimeUp, lambda e: self.time_up.emit())
         on(CapabilitiesChanged, lambda e: self.capabilities_changed.emit(e.capabilities))
+        on(SpotlightChanged, lambda e: self.spotlight_changed.emit(e.attendee_id))
         on(Reconnecting, lambda e: self.reconnecting.emit())
         on(SpeakingWhileMuted, lambda e: self.speaking_while_muted.emit())
         on(ChatReceived, lambda e: self.chat_received.emit(e.message))

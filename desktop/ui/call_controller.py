@@ -40,6 +40,7 @@ from .leave_prompt import LeavePrompt
 from .settings import Settings
 from .share_controller import ShareController
 from .video_needs import VideoNeedsReporter
+from .spotlight import show_spotlight
 from ..tasks import TaskOwner
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class CallController(QObject):
         bridge.time_warning.connect(lambda _left: call.show_time_notice(self.tr("Less than 5 minutes remaining.")))
         bridge.time_up.connect(lambda: call.show_time_notice(self.tr("The time has run out.")))
         bridge.capabilities_changed.connect(self._on_capabilities_changed)
+        bridge.spotlight_changed.connect(lambda who: show_spotlight(call, who, self._tile_key))
         bridge.stats_updated.connect(self._on_stats)
         bridge.connection_poor.connect(lambda _loss, video_off: call.show_connection_poor(video_off))
         bridge.volumes_updated.connect(self._on_volumes)
@@ -292,6 +294,9 @@ class CallController(QObject):
                 ModerationAction.MUTE: self.tr("Could not mute them: {error}"),
                 ModerationAction.ALLOW_UNMUTE: self.tr("Could not allow them to unmute: {error}"),
                 ModerationAction.LOWER_HAND: self.tr("Could not lower their hand: {error}"),
+                ModerationAction.MAKE_HOST: self.tr("Could not make them a host: {error}"),
+                ModerationAction.SPOTLIGHT: self.tr("Could not spotlight them: {error}"),
+                ModerationAction.UNSPOTLIGHT: self.tr("Could not remove the spotlight: {error}"),
                 ModerationAction.REMOVE: self.tr("Could not stop their screen share: {error}") if content_owner(attendee_id)
                 else self.tr("Could not remove them from the meeting: {error}"),
             }.get(action) or self.tr("Could not do that: {error}")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QScrollArea,
     QToolButton,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from ..session import CONTENT_SUFFIX, Capability, ModerationAction, content_owner
 
 from .elided_label import ElidedLabel
+from .roster_menu import add_menu
 from .icons import pixmap
 
 #: The server's role names, in words (an unknown role shows as it is).
@@ -100,6 +100,9 @@ class RosterRow(QFrame):
         self.allow_unmute_action = None  # "Allow to unmute", only for someone a host muted
         self.pin_action = None  # "Pin to the stage" / "Unpin"
         self.remove_action = None  # "Remove from the meeting"
+        self.spotlight_action = None  # "Spotlight for everyone" / "Remove spotlight"
+        self.make_host_action = None  # "Make host", only for someone whose role is not the host's
+        self.host_role: str | None = None  # the role "Make host" gives (the host's own)
         self.hand = QLabel()
         self.hand.setPixmap(pixmap("hand", 16, "#f59e0b"))
         self.hand.setToolTip(self.tr("Hand raised"))
@@ -149,7 +152,8 @@ class RosterRow(QFrame):
         locked = bool(getattr(self._info, "mute_locked", False))
         for action, shown in ((self.mute_action, not locked), (self.allow_unmute_action, locked),
                               (self.lower_hand_action, bool(self.hand_raised_at)),
-                              (self.stop_share_action, self.screen.isVisibleTo(self))):
+                              (self.stop_share_action, self.screen.isVisibleTo(self)),
+                              (self.make_host_action, getattr(self._info, "role", None) != self.host_role)):
             if action is not None:
                 action.setVisible(shown)
         if pinned is not None and self.pin_action is not None:
@@ -213,6 +217,7 @@ class RosterPanel(QWidget):
         self.rows: dict[str, RosterRow] = {}
         self.me: str | None = None
         self.is_pinned = lambda attendee_id: False  # whose tile is pinned: the call window knows
+        self.spotlighted: str | None = None  # whom a host put on everyone's stage (the server says)
         self.capabilities: frozenset[str] = frozenset()
         self._shares: set[str] = set()  # the screen shares' attendee ids
         self.title = QLabel()  # "People (n)": the side panel's tab shows it
@@ -280,7 +285,11 @@ class RosterPanel(QWidget):
             self._add_menu(row)
             row.show_sharing(info.attendee_id + CONTENT_SUFFIX in self._shares)
             row.setVisible(row.matches(self.search.text()))
+        role_changed = info.attendee_id == self.me and row.info.role != info.role
         row.show_info(info, info.attendee_id == self.me)
+        if role_changed:  # made host: "Make host" now goes by my new role
+            for other in self.rows.values():
+                self._add_menu(other)
         self._reorder()
         self._update_title()
         self._show_host_buttons()
@@ -312,41 +321,16 @@ class RosterPanel(QWidget):
 
     def _add_menu(self, row: RosterRow) -> None:
         """The row's menu: Pin for everyone; for hosts, what their capabilities allow."""
-        menu = QMenu(row)
-        key = row.attendee_id
+        add_menu(self, row)
 
-        def moderate(action: ModerationAction, who: str = key) -> None:
-            self.moderate_requested.emit(who, action)
-
-        row.pin_action = menu.addAction(self.tr("Pin to the stage"),
-                                        lambda: self.pin_requested.emit(None if self.is_pinned(key) else key))
-        row.mute_action = row.allow_unmute_action = row.lower_hand_action = row.stop_share_action = None
-        if key != self.me and Capability.MUTE_OTHERS in self.capabilities:
-            menu.addSeparator()
-            row.mute_action = menu.addAction(self.tr("Mute"), lambda: moderate(ModerationAction.MUTE))
-            row.allow_unmute_action = menu.addAction(self.tr("Allow to unmute"),
-                                                     lambda: moderate(ModerationAction.ALLOW_UNMUTE))
-            row.lower_hand_action = menu.addAction(self.tr("Lower hand"), lambda: moderate(ModerationAction.LOWER_HAND))
-        if key != self.me and Capability.REMOVE_PARTICIPANT in self.capabilities:
-            row.stop_share_action = menu.addAction(self.tr("Stop their screen share"),
-                                                   lambda: moderate(ModerationAction.REMOVE, key + CONTENT_SUFFIX))
-            menu.addSeparator()
-            row.remove_action = menu.addAction(self.tr("Remove from the meeting"), lambda: moderate(ModerationAction.REMOVE))
-        menu.aboutToShow.connect(lambda: row.sync_menu(pinned=self.is_pinned(key)))
-        row.sync_menu(pinned=self.is_pinned(key))
-        old = row.more.menu()
-        row.more.setMenu(menu)
-        if old is not None:
-            old.deleteLater()
-        name = row.info.name
-        row.more.setAccessibleName(self.tr("Host controls for {name}").format(name=name)
-                                   if row.mute_action or row.stop_share_action
-                                   else self.tr("More options for {name}").format(name=name))
-        row.more.setVisible(True)
+    def my_role(self) -> str | None:
+        me = self.rows.get(self.me or "")
+        return me.info.role if me is not None else None
 
     def host_controls(self, row: RosterRow) -> bool:
-        """Whether ``row``'s menu holds host controls (not only Pin)."""
-        return row.mute_action is not None or row.stop_share_action is not None
+        """Whether ``row``'s menu holds host controls for someone else (not only Pin, or a
+        spotlight on myself)."""
+        return any(a is not None for a in (row.mute_action, row.stop_share_action, row.make_host_action))
 
     # --- for everyone at once (hosts) -------------------------------------------------------------
 

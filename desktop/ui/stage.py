@@ -1,9 +1,10 @@
 """Stage: the call's video tiles, and which of them are shown large.
 
 One tile per person and per screen share (never for my own share: the sharing bar stands for
-it). The stage — the large area, with the other tiles in a strip beside it — shows a tile the
-user pinned (double-click, or its menu); else the shares, two side by side; else, in the
-speaker layout, whoever talked last; else nothing, and everyone is the same size (the grid).
+it). The stage — the large area, with the other tiles in a strip beside it — shows whom a host
+put in the spotlight for everyone (with a "Spotlight" badge); else a tile the user pinned
+(double-click, or its menu); else the shares, two side by side; else, in the speaker layout,
+whoever talked last; else nothing, and everyone is the same size (the grid).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QMenu
 from ..session import content_owner
 from .icons import icon
 from .frame_scaler import FrameScaler
+from .spotlight import mark_spotlight
 from .tile_grid import TileGrid
 from .video_tile import VideoTile
 
@@ -28,6 +30,7 @@ class Stage(QObject):
         self.names: dict[str, str] = {}  # attendee id -> name, for those with a tile
         self.layout_mode = GRID
         self.pinned: str | None = None
+        self.spotlight: str | None = None  # the tile a host put on everyone's stage
         self.speaker: str | None = None  # who talks most (tile key), for the speaker layout
         self.scaler = FrameScaler(self)  # every tile's pictures are converted off the GUI thread
         self_tile.set_scaler(self.scaler)
@@ -74,6 +77,8 @@ class Stage(QObject):
         self.names.pop(attendee_id, None)
         if self.pinned == attendee_id:
             self.pinned = None
+        if self.spotlight == attendee_id:
+            self.spotlight = None
         self.update()
 
     def set_active_speaker(self, attendee_id: str | None) -> None:
@@ -106,6 +111,11 @@ class Stage(QObject):
                 tile.set_pinned(k == self.pinned)
         self.update()
 
+    def set_spotlight(self, key: str | None) -> None:
+        """A host put this tile on everyone's stage (None: nobody); it comes before a pin."""
+        self.spotlight = key
+        self.update()
+
     def _tile_menu_for(self, key: str, tile: VideoTile) -> None:
         tile.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         tile.customContextMenuRequested.connect(lambda pos, k=key, t=tile: self._tile_menu(k, t, pos))
@@ -120,9 +130,13 @@ class Stage(QObject):
         menu.popup(tile.mapToGlobal(pos))
 
     def update(self) -> None:
-        """What the stage shows: a pinned tile; else the shares; else, in the speaker layout,
-        whoever talked last (or the first other person not muted); else nothing (the grid)."""
-        if self.pinned is not None and self.grid.tile(self.pinned) is not None:
+        """What the stage shows: the spotlight; else a pinned tile; else the shares; else, in the
+        speaker layout, whoever talked last (or the first other person not muted); else nothing
+        (the grid)."""
+        mark_spotlight({k: self.grid.tile(k) for k in self.grid.keys()}, self.spotlight)
+        if self.spotlight is not None and self.grid.tile(self.spotlight) is not None:
+            stage = [self.spotlight]
+        elif self.pinned is not None and self.grid.tile(self.pinned) is not None:
             stage = [self.pinned]
         elif self.shares():
             stage = self.shares()[:2]

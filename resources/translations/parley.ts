@@ -211,7 +211,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+125"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+126"/>
         <source>Less than 5 minutes remaining.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -221,7 +221,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Reconnected after {seconds} s.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -243,6 +243,21 @@
     <message>
         <location line="+1"/>
         <source>Could not lower their hand: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not make them a host: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not spotlight them: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not remove the spotlight: {error}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1745,7 +1760,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+185"/>
+        <location line="+190"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1775,23 +1790,34 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location filename="../../desktop/ui/roster_menu.py" line="+30"/>
         <source>Pin to the stage</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+9"/>
         <source>Mute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Allow to unmute</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Lower hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+36"/>
+        <source>Spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-26"/>
+        <source>Make host</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1800,12 +1826,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="+19"/>
+        <source>Remove spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-29"/>
         <source>Stop their screen share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>Host controls for {name}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1815,7 +1846,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+51"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+139"/>
         <source>People (%n)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1825,12 +1856,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-300"/>
+        <location line="-284"/>
         <source>Sharing their screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>Hand raised</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1865,7 +1896,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2196,14 +2227,27 @@
     </message>
 </context>
 <context>
+    <name>SpotlightBadge</name>
+    <message>
+        <location filename="../../desktop/ui/spotlight.py" line="+21"/>
+        <source>Spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>In the spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+60"/>
+        <location filename="../../desktop/ui/stage.py" line="+63"/>
         <source>{name} (screen)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+64"/>
         <source>Unpin</source>
         <translation type="unfinished"></translation>
     </message>

@@ -215,7 +215,7 @@
 <context>
     <name>CallController</name>
     <message>
-        <location filename="../../desktop/ui/call_controller.py" line="+125"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+126"/>
         <source>Less than 5 minutes remaining.</source>
         <translation>Weniger als 5 Minuten verbleibend.</translation>
     </message>
@@ -225,7 +225,7 @@
         <translation>Die Zeit ist abgelaufen.</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Reconnected after {seconds} s.</source>
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
@@ -248,6 +248,21 @@
         <location line="+1"/>
         <source>Could not lower their hand: {error}</source>
         <translation>Die Hand konnte nicht gesenkt werden: {error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not make them a host: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not spotlight them: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not remove the spotlight: {error}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1799,7 +1814,7 @@
         <translation>Teilnehmer</translation>
     </message>
     <message>
-        <location line="+185"/>
+        <location line="+190"/>
         <source>Find someone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1829,24 +1844,35 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location filename="../../desktop/ui/roster_menu.py" line="+30"/>
         <source>Pin to the stage</source>
         <translation type="unfinished">Auf der Bühne anheften</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+9"/>
         <source>Mute</source>
         <translation>Stummschalten</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Allow to unmute</source>
         <translation>Aufheben der Stummschaltung erlauben</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Lower hand</source>
         <translation>Hand senken</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+36"/>
+        <source>Spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-26"/>
+        <source>Make host</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1854,12 +1880,17 @@
         <translation>Aus der Besprechung entfernen</translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="+19"/>
+        <source>Remove spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-29"/>
         <source>Stop their screen share</source>
         <translation>Bildschirmfreigabe beenden</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>Host controls for {name}</source>
         <translation>Gastgeber-Steuerung für {name}</translation>
     </message>
@@ -1869,7 +1900,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+51"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+139"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>Personen (%n)</numerusform>
@@ -1880,12 +1911,12 @@
 <context>
     <name>RosterRow</name>
     <message>
-        <location line="-300"/>
+        <location line="-284"/>
         <source>Sharing their screen</source>
         <translation>Teilt den Bildschirm</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>Hand raised</source>
         <translation>Hand gehoben</translation>
     </message>
@@ -1928,7 +1959,7 @@
         <translation>{role} · von einem Gastgeber stummgeschaltet</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Unpin</source>
         <translation type="unfinished">Lösen</translation>
     </message>
@@ -2260,14 +2291,27 @@
     </message>
 </context>
 <context>
+    <name>SpotlightBadge</name>
+    <message>
+        <location filename="../../desktop/ui/spotlight.py" line="+21"/>
+        <source>Spotlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>In the spotlight for everyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Stage</name>
     <message>
-        <location filename="../../desktop/ui/stage.py" line="+60"/>
+        <location filename="../../desktop/ui/stage.py" line="+63"/>
         <source>{name} (screen)</source>
         <translation>{name} (Bildschirm)</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+64"/>
         <source>Unpin</source>
         <translation>Lösen</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>CallController</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_controller.py" line="+419"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+424"/>
         <source>The meeting was extended by %n minutes.</source>
         <translation>
             <numerusform>The meeting was extended by %n minute.</numerusform>
@@ -75,7 +75,7 @@
 <context>
     <name>RosterPanel</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/roster_panel.py" line="+395"/>
+        <location filename="../../desktop/ui/roster_panel.py" line="+379"/>
         <source>People (%n)</source>
         <translation>
             <numerusform>People (%n)</numerusform>

@@ -55,6 +55,7 @@ from ..store import AttendeeRecord
 from .chat import MeetingChat
 from .media import Desired, PeerFactory, layers_notices, video_notices
 from .participant import Outbox, Participant, watch_connecting
+from .spotlight import Spotlight
 from .slots import announce_free_slot, check_share_slot, take_video_slot, video_slots
 from .volumes import VolumeIndicators
 
@@ -96,6 +97,7 @@ class Room:
         self._last_hand = 0.0  # when the latest hand went up
         #: since when exactly one person is here (the "alone" rule); None: not alone
         self.alone_since: float | None = None
+        self.spotlight = Spotlight(self.broadcast)  # whom a host put on everyone's stage
 
     # --- membership ---------------------------------------------------------------------
 
@@ -199,6 +201,7 @@ class Room:
         snapshot = self._volumes.snapshot(exclude=participant.attendee_id)
         if snapshot is not None:  # who is talking now, at a level that no longer changes
             participant.outbox.put(snapshot)
+        self.spotlight.welcome(participant)  # who is on everyone's stage
         self.broadcast(ParticipantJoined(participant.info()), exclude=participant)
         self._volumes.forget(participant.attendee_id)  # a fresh view for newcomer and others
 
@@ -264,6 +267,7 @@ class Room:
         participant.camera_on = False
         if announce:
             self.broadcast(ParticipantLeft(attendee_id=participant.attendee_id, reason=reason))
+            self.spotlight.left(participant.attendee_id)
         if not participant.is_content:
             self._people_changed()
             if not self._ended and reason != EndReason.REPLACED:
@@ -317,8 +321,7 @@ class Room:
         return self._let_go(MeetingEnded(reason=reason))
 
     def _let_go(self, farewell: Message) -> list[Participant]:
-        """Tell everyone ``farewell`` and close their outboxes (so their sockets); the room is
-        done. Returns whom it let go of."""
+        """Tell everyone ``farewell``, close their outboxes (so their sockets); returns them."""
         if self._ended:
             return []
         self._ended = True
@@ -428,8 +431,7 @@ class Room:
 
     def request_keyframe(self, attendee_id: str) -> None:
         other = self.participants.get(attendee_id)
-        up = other.up("video") if other else None
-        if up is not None:
+        if other is not None and (up := other.up("video")) is not None:
             up.request_keyframe()
 
     async def subscribe_answer(self, participant: Participant, sdp: str) -> None:
@@ -455,9 +457,7 @@ class Room:
         await resubscribe(participant, self._desired, self.meeting_id)
 
     async def _resubscribe_all(self, exclude: Participant | None = None) -> None:
-        await asyncio.gather(
-            *(self._resubscribe(p) for p in list(self.participants.values()) if p is not exclude)
-        )
+        await asyncio.gather(*(self._resubscribe(p) for p in list(self.participants.values()) if p is not exclude))
 
     async def _send_offer(self, participant: Participant, sdp: str, tracks: list[TrackInfo]) -> None:
         participant.outbox.put(SubscribeOffer(sdp=sdp, tracks=tracks))

@@ -101,7 +101,7 @@ def test_host_actions_for_everyone_and_a_menu_that_offers_what_applies(qtbot, ca
     assert "Allow to unmute" in offered("l") and "Mute" not in offered("l")
     assert "Allow to unmute" not in offered("m") and "Mute" in offered("m")
     assert "Lower hand" in offered("g") and "Lower hand" not in offered("m")
-    assert offered("me") == ["Pin to the stage"]
+    assert offered("me") == ["Pin to the stage", "Spotlight for everyone"]  # a host may spotlight themselves
     next(a for a in roster.rows["m"].more.menu().actions() if a.text() == "Pin to the stage").trigger()
     assert call.stage.pinned == "m" and call.grid.stage_keys() == ["m"]
     assert offered("m")[0] == "Unpin"
