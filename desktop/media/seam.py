@@ -38,6 +38,7 @@ import multiprocessing
 from collections.abc import Callable
 
 import av
+import av.video.reformatter
 import numpy as np
 from aiortc import RTCPeerConnection, clock
 from aiortc.codecs.opus import OpusEncoder
@@ -249,6 +250,10 @@ class LayerVp8Encoder(Vp8Encoder):
         self.scale = scale
         self.floor, self.ceiling = floor, ceiling
         self.target_bitrate = bitrate
+        # Its own scaler: the camera's frame is also scaled for the self-view on another thread,
+        # and ``frame.reformat`` would share the frame's cached swscale context between the two
+        # (two threads in one SwsContext hung the encoder for good).
+        self._reformatter = av.video.reformatter.VideoReformatter()
 
     @property
     def target_bitrate(self) -> int:  # type: ignore[override]
@@ -262,7 +267,7 @@ class LayerVp8Encoder(Vp8Encoder):
         width = max(2, int(frame.width * self.scale) & ~1)
         height = max(2, int(frame.height * self.scale) & ~1)
         if (frame.width, frame.height) != (width, height) or frame.format.name != "yuv420p":
-            scaled = frame.reformat(width=width, height=height, format="yuv420p")
+            scaled = self._reformatter.reformat(frame, width=width, height=height, format="yuv420p", threads=1)
             scaled.pts, scaled.time_base = frame.pts, frame.time_base
             frame = scaled
         return super().encode(frame, force_keyframe)

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from av.video.reformatter import VideoReformatter
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
@@ -38,9 +39,14 @@ class ScaleJob:
     dpr: float
 
 
-def convert(job: ScaleJob) -> tuple[QImage, Any]:
-    """The job's picture as a QImage and the object that owns its pixels (keep both)."""
-    converted = job.frame.reformat(width=job.width, height=job.height, format=PIXEL_FORMAT)
+def convert(job: ScaleJob, reformatter: VideoReformatter | None = None) -> tuple[QImage, Any]:
+    """The job's picture as a QImage and the object that owns its pixels (keep both).
+
+    ``reformatter``: the calling thread's own. ``frame.reformat`` keeps one swscale context on
+    the frame, and the camera's frame is scaled at the same time by the encoder's thread."""
+    reformatter = reformatter or VideoReformatter()
+    converted = reformatter.reformat(job.frame, width=job.width, height=job.height, format=PIXEL_FORMAT,
+                                     threads=1)
     plane = converted.planes[0]
     image = QImage(plane, job.width, job.height, plane.line_size, QImage.Format.Format_RGB32)
     owner: Any = converted
@@ -78,6 +84,7 @@ class _Worker:
 
     def run(self) -> None:
         self.thread_id = threading.get_ident()
+        reformatter = VideoReformatter()  # this thread's own swscale context
         while True:
             with self.wake:
                 while not self.jobs and not self.closed:
@@ -86,7 +93,7 @@ class _Worker:
                     return
                 _tile_id, job = self.jobs.popitem()
             try:
-                image, owner = convert(job)
+                image, owner = convert(job, reformatter)
             except Exception:  # a frame that cannot be converted is not shown; the next may be
                 continue
             self.converted += 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 
+from av.video.reformatter import VideoReformatter
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -348,7 +349,10 @@ class VideoTile(QWidget):
                     self._scaler.submit(ScaleJob(self, (key, (crop_x, crop_y)), frame, scaled_w, scaled_h,
                                                  self.self_view, dpr))
                 return self._image
-            converted = frame.reformat(width=scaled_w, height=scaled_h, format=_PIXEL_FORMAT)
+            # not frame.reformat: that swscale context lives on the frame, which an encoder's
+            # thread may be scaling at this moment (the self-view's camera frame)
+            converted = VideoReformatter().reformat(frame, width=scaled_w, height=scaled_h, format=_PIXEL_FORMAT,
+                                                    threads=1)
             plane = converted.planes[0]
             image = QImage(plane, scaled_w, scaled_h, plane.line_size, QImage.Format.Format_RGB32)
             owner = converted
