@@ -15,7 +15,8 @@ from aiortc.rtp import RtpPacket
 import desktop.media.peers
 from desktop.media.synthetic.replay import encode_video_clip
 from server.sfu import seam
-from server.sfu.forwarding import DownTrack, UpTrack, keyframe_start, vp8_keyframe_start
+from rtcseam.vp8 import vp8_keyframe_start
+from server.sfu.forwarding import DownTrack, UpTrack, keyframe_start
 from support import RunningBot, Server, eventually
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)

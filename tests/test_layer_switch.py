@@ -13,7 +13,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
 from server.sfu import seam
-from server.sfu.forwarding import DownTrack, UpTrack, vp8_keyframe_height
+from rtcseam.vp8 import vp8_keyframe_height
+from server.sfu.forwarding import DownTrack, UpTrack
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
 KEYFRAME_360 = b"\x10" + b"\x00\x00\x00\x9d\x01\x2a\x80\x02\x68\x01" + bytes(100)  # 640x360

@@ -14,7 +14,7 @@ from aiortc.rtcrtpsender import RTCRtpSender
 
 from desktop.media.synthetic.replay import encode_video_clip
 from server.sfu import seam
-from server.sfu.forwarding import vp8_keyframe_start
+from rtcseam.vp8 import vp8_keyframe_start
 
 
 def test_pinned_aiortc_version() -> None:

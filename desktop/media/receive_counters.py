@@ -12,36 +12,12 @@ from __future__ import annotations
 
 from collections import deque
 
+from rtcseam.vp8 import vp8_keyframe_start
+
 __all__ = ["VideoReceiveCounter", "vp8_keyframe_start"]
 
-_VP8_START_CODE = b"\x9d\x01\x2a"
 SEQ_WINDOW = 1024  # sequence numbers remembered to recognise a packet that comes again
 KEYFRAMES_KEPT = 64  # RTP timestamps of the latest keyframes
-
-
-def vp8_keyframe_start(payload: bytes) -> bool:
-    """True when this VP8 RTP payload begins a keyframe: RFC 7741's payload descriptor, then
-    the frame tag's key-frame bit and the start code every key frame carries (RFC 6386 9.1).
-    (The server's forwarding unit reads keyframes the same way, server/sfu/forwarding.py.)"""
-    if len(payload) < 2:
-        return False
-    b0 = payload[0]
-    if not b0 & 0x10 or b0 & 0x07:  # not the start of partition 0
-        return False
-    pos = 1
-    if b0 & 0x80:  # extended control bits
-        b1 = payload[1]
-        pos = 2
-        if b1 & 0x80:  # picture id, 7 or 15 bits
-            if len(payload) <= pos:
-                return False
-            pos += 2 if payload[pos] & 0x80 else 1
-        if b1 & 0x40:  # TL0PICIDX
-            pos += 1
-        if b1 & 0x30:  # TID / KEYIDX
-            pos += 1
-    return (len(payload) >= pos + 6 and not payload[pos] & 0x01
-            and payload[pos + 3:pos + 6] == _VP8_START_CODE)
 
 
 class VideoReceiveCounter:

@@ -30,6 +30,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc import RTCRtpSender
 from aiortc.rtp import RtpPacket
 
+from rtcseam.vp8 import vp8_keyframe_height, vp8_keyframe_start
+
 from . import seam
 from .repair import KEYFRAME_MIN_INTERVAL, LOSS_KEYFRAME_INTERVAL, KeyframeGate, RepairBudget
 
@@ -44,41 +46,6 @@ _ABS_SEND_TIME = struct.Struct("!HHB")  # one-byte header extension block: 0xBED
 #: The codec each kind of up track forwards (as aiortc names it): what the publisher's answer
 #: negotiates (peers.PREFERRED_MIME) and what every subscriber section is told it carries.
 FORWARDED_MIME = {"audio": "audio/opus", "video": "video/vp8"}
-_VP8_START_CODE = b"\x9d\x01\x2a"
-
-
-def vp8_keyframe_start(payload: bytes) -> bool:
-    """True when this VP8 RTP payload begins a keyframe: RFC 7741's payload descriptor, then
-    the frame tag's key-frame bit and the start code every key frame carries (RFC 6386 9.1),
-    so that no other codec's payload (an H264 STAP-A, say) passes for one."""
-    if len(payload) < 2:
-        return False
-    b0 = payload[0]
-    if not b0 & 0x10 or b0 & 0x07:  # not the start of partition 0
-        return False
-    pos = 1
-    if b0 & 0x80:  # extended control bits
-        b1 = payload[1]
-        pos = 2
-        if b1 & 0x80:  # picture id, 7 or 15 bits
-            if len(payload) <= pos:
-                return False
-            pos += 2 if payload[pos] & 0x80 else 1
-        if b1 & 0x40:  # TL0PICIDX
-            pos += 1
-        if b1 & 0x30:  # TID / KEYIDX
-            pos += 1
-    return (len(payload) >= pos + 6 and not payload[pos] & 0x01
-            and payload[pos + 3:pos + 6] == _VP8_START_CODE)
-
-
-def vp8_keyframe_height(payload: bytes) -> int | None:
-    """The picture height a VP8 keyframe's first packet says (RFC 6386 9.1: after the start
-    code, 14 bits of width then 14 of height), or None."""
-    at = payload.find(_VP8_START_CODE, 0, 16)
-    if at < 0 or len(payload) < at + 7:
-        return None
-    return int.from_bytes(payload[at + 5:at + 7], "little") & 0x3FFF
 
 
 def keyframe_start(mime_type: str, payload: bytes) -> bool:
