@@ -41,7 +41,8 @@ async def test_bot_command_reports_what_it_received_as_json(server: Server) -> N
     assert report["audio_frames_received"][ada] > 50
     assert report["first_frame_ms"][ada] >= report["joined_ms"]  # when, in bench/forwarding.py
     assert report["latency_ms"] is None  # light bots count frames without decoding them
-    assert report["roster"] == [{"attendee_id": ada, "name": "Ada", "muted": False, "video": True}]
+    assert report["roster"] == [{"attendee_id": ada, "name": "Ada", "muted": False, "video": True,
+                                 "connecting": False}]
     # the peer saw the bot under the name it asked for, and saw it leave
     await eventually(lambda: report["attendee_id"] not in peer.session.attendees, what="bot left")
     await peer.finish()

@@ -206,8 +206,10 @@ class Publisher:
         await self._signalling.send(Mute(muted=muted))
 
     def on_me_updated(self, me: Participant) -> None:
-        """The server changed me: when a host muted me, stop sending my voice."""
-        if me.muted and not self.muted:
+        """The server changed me: when a host muted me, stop sending my voice. (Only a host's
+        mute, which locks: an echo of my own earlier ``mute`` can arrive after I unmuted again,
+        by holding Space say, and must not mute me a second time.)"""
+        if me.muted and me.mute_locked and not self.muted:
             self.muted = True
             if self.connection is not None:
                 self.connection.send_microphone(False)

@@ -261,7 +261,8 @@ class CallController(QObject):
         if self._is_me(info.attendee_id):
             call.roster.upsert(info)
             call.set_hand(bool(info.hand_raised_at))
-            call.set_mic(not info.muted)  # a host may have muted us
+            call.set_mic(not self.session.muted)  # a host may have muted us (the session decides:
+            # the server's echo of my own earlier mute can come after Space unmuted me again)
             call.set_mic_locked(self.tr("A host muted you. You can unmute once they allow it.")
                                 if info.mute_locked else None)
             return
