@@ -109,10 +109,10 @@ async def test_janus_camera_off_and_on_again(server: Server) -> None:
 def test_the_command_line_chooses_janus_and_refuses_half_configurations() -> None:
     from server.cli import parse_args
 
-    config = parse_args(["--media", "janus", "--janus-url", "ws://10.0.0.5:8188/",
-                         "--janus-url", "ws://10.0.0.6:8188/"], environ={"PARLEY_JANUS_API_SECRET": "s3"},
+    config = parse_args(["--media", "janus", "--janus-url", "ws://127.0.0.5:8188/",
+                         "--janus-url", "ws://127.0.0.6:8188/"], environ={"PARLEY_JANUS_API_SECRET": "s3"},
                         home=Path("/nonexistent"))
-    assert config.media == "janus" and config.janus_urls == ["ws://10.0.0.5:8188/", "ws://10.0.0.6:8188/"]
+    assert config.media == "janus" and config.janus_urls == ["ws://127.0.0.5:8188/", "ws://127.0.0.6:8188/"]
     assert config.janus_api_secret == "s3"
     assert parse_args([], environ={}, home=Path("/nonexistent")).media == "builtin"
     for argv in (["--media", "janus"], ["--janus-url", "ws://h:8188/"],
