@@ -4,7 +4,8 @@ The estimate is the sum of the latest REMB each of its video sections sent (aior
 estimator per receiver, each seeing its own section's packets: on a congested link each says
 0.85 of what it receives, so the sum is 0.85 of the whole; on a free one each allows 1.5 times
 what it receives), leaving out sections that started or resumed in the last
-:data:`REMB_SETTLE` seconds. Sections that receive nothing send nothing: when no REMB is fresh (every
+:data:`REMB_SETTLE` seconds, and never above the loss-based cap (loss.py: from the NACKs, for a
+full queue that drops while its delay no longer grows). Sections that receive nothing send nothing: when no REMB is fresh (every
 video paused, say), nothing is known of the link: the estimate starts again from at least
 :data:`PROBE_FLOOR` and grows on its own (:data:`PROBE_GROWTH` a second), so once its hold is
 over (allocation.Allocator: longer after each failed try) a paused video is tried again, and the
@@ -28,6 +29,7 @@ from wire import PauseReason, TileNeed, is_content_attendee
 
 from .allocation import Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
+from .loss import LossControl
 from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
 
@@ -75,6 +77,7 @@ class Downlink:
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
         self.repair = RepairBudget(self.estimate_bps, now)
+        self.loss = LossControl()
         self.allocator = Allocator()
         self.needs: dict[str, TileNeed] = {}
         #: what the latest allocation weighed (the videos, their layers' costs and heights)
@@ -88,6 +91,7 @@ class Downlink:
         self.needs = {tile.attendee_id: tile for tile in tiles}
 
     def update_estimate(self, downs: Iterable[DownTrack], now: float) -> float:
+        downs = list(downs)
         fresh = [d.remb_bps for d in downs
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
                  and not d.paused and now - d.started_at >= REMB_SETTLE]
@@ -98,7 +102,10 @@ class Downlink:
             grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
             self._measured_bps = min(INITIAL_ESTIMATE, grown)
         self._at = now
-        self.estimate_bps = self._measured_bps
+        video = [d for d in downs if d.kind == "video"]
+        cap = self.loss.update(sum(d.packets_sent for d in video), sum(d.packets_nacked for d in video),
+                               sum(d.bytes_sent for d in video), now)
+        self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
@@ -146,7 +153,9 @@ class Downlink:
         estimate = self.update_estimate(downs, now)
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
         wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
-        decision = self.allocator.decide(estimate, wants, now, keep_budget=estimate / OVERUSE_SHARE)
+        # what is on keeps some slack on a queue that carried it all, none on a link that drops
+        keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
+        decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
         for down in video:
             source = sources[id(down)]
             attendee_id = source.attendee_id
