@@ -132,3 +132,27 @@ async def test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing(s
     assert frames(linus, ids[ada]) >= count + 10
     for bot in bots:
         await bot.finish()
+
+
+@pytest.mark.slow
+async def test_a_replayed_camera_sends_two_layers_too(server: Server) -> None:
+    """A light bot encodes nothing, yet its camera goes out as two layers (both pre-encoded),
+    so the server can give a small tile the small one."""
+    meeting = await server.create_meeting()
+    urls = [await server.join_url(meeting["id"], name) for name in ("Ada", "Linus")]
+    ada = RunningBot(urls[0], light=True, **VIDEO)
+    linus = RunningBot(urls[1], camera="none", tile=(0, 0), **VIDEO)
+    await eventually(lambda: ada.report.attendee_id is not None and frames(linus, ada.report.attendee_id) >= 5,
+                     timeout=15, what="Linus sees Ada")
+    sizes: dict[str, tuple[int, int]] = {}
+    linus.session.on(VideoFrameReceived, lambda e: sizes.__setitem__(e.attendee_id, (e.frame.width, e.frame.height)))
+    await eventually(lambda: sizes.get(ada.report.attendee_id) == (320, 180), what="the whole picture")
+    await linus.session.remote.tell_needs([TileNeed(ada.report.attendee_id, 160, 90)])
+    await eventually(lambda: sizes.get(ada.report.attendee_id) == (160, 90), what="the small layer")
+    state = linus.session.remote.video_states[ada.report.attendee_id]
+    assert (state.paused, state.layer) == (False, "low")
+    count = frames(linus, ada.report.attendee_id)
+    await asyncio.sleep(1.5)
+    assert frames(linus, ada.report.attendee_id) >= count + 5  # 7.5 pictures a second
+    for bot in (ada, linus):
+        await bot.finish()

@@ -331,7 +331,8 @@ class MediaWatch:
                 if attendee_id in counters:
                     p, r, k = counters[attendee_id]
                     p0, r0, k0 = self._counters_before.get(attendee_id, (0, 0, 0))
-                    seconds = figures["seconds"] or None
+                    # over the time it was here, paused or not (a keyframe after each resumption)
+                    seconds = max(0.0, (video.stopped_at or now) - start - video.absent) or None
                     figures.update(packets=p - p0, repeated=r - r0, keyframes=k - k0,
                                    keyframes_per_s=round((k - k0) / seconds, 3) if seconds else None)
                 figures["stage_share"] = round(self._stage_time.get(attendee_id, 0.0) / (now - start), 4) if now > start else None
