@@ -86,10 +86,11 @@ async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_a
                      timeout=10, what="Linus sees both cameras again")
     for bot in bots:
         await bot.finish()
-    # the bot's report says it all: each camera paused a while, then the whole picture again
+    # the bot's report says it all: each camera paused a while, then shown again (the small
+    # layer first: the whole picture follows after a hold)
     for who in (ada, grace):
         video = linus.report.remotes[ids[who]]["video"]
-        assert (video["paused"], video["layer"]) == (False, "high")
+        assert not video["paused"] and video["layer"] in ("low", "high")
         assert 0 < video["paused_share"] < 1 and video["layers"]["high"] > 0
 
 

@@ -20,7 +20,7 @@ class Link:
         self.now = 0.0
         self.control = LossControl()
 
-    def run(self, seconds: float, rate: float, loss: float) -> float | None:
+    def run(self, seconds: float, rate: float, loss: float, rtt: float = 0.04) -> float | None:
         cap = None
         for _ in range(round(seconds / TICK)):
             self.now += TICK
@@ -28,7 +28,7 @@ class Link:
             self.packets += sent
             self.bytes += sent * PACKET
             self.nacked += round(sent * loss)
-            cap = self.control.update(self.packets, self.nacked, self.bytes, self.now)
+            cap = self.control.update(self.packets, self.nacked, self.bytes, self.now, rtt)
         return cap
 
 
@@ -38,12 +38,19 @@ def test_a_clean_link_has_no_loss_cap() -> None:
     assert not link.control.lossy
 
 
-def test_a_link_a_little_short_is_capped_at_what_got_through_and_said_to_be_lossy() -> None:
+def test_a_full_queue_a_little_short_is_capped_at_what_got_through_and_said_to_be_lossy() -> None:
     link = Link()
-    cap = link.run(3, 1_500_000, 0.04)
+    link.run(2, 1_500_000, 0.0)  # the round trip without a queue: 40 ms
+    cap = link.run(3, 1_500_000, 0.04, rtt=0.24)  # a 200 ms queue stands, and drops 4 %
     assert cap == pytest.approx(1_500_000 * 0.96, rel=0.01) and link.control.lossy
     # less is sent (a video lowered) and still some is lost: down again, never up
-    assert link.run(2, 1_200_000, 0.04) == pytest.approx(1_200_000 * 0.96, rel=0.01)
+    assert link.run(2, 1_200_000, 0.04, rtt=0.24) == pytest.approx(1_200_000 * 0.96, rel=0.01)
+
+
+def test_random_loss_without_a_queue_holds_and_leaves_the_pictures_alone() -> None:
+    link = Link()
+    assert link.run(10, 1_500_000, 0.05) is None  # a lossy radio link: repair helps, not fewer pictures
+    assert not link.control.lossy and link.control.loss == pytest.approx(0.05, abs=0.01)
 
 
 def test_heavy_loss_cuts_by_half_the_loss_and_does_not_compound() -> None:

@@ -22,6 +22,7 @@ estimate there (real shaping lives in bench/network.py).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -32,6 +33,8 @@ from .forwarding import DownTrack, UpTrack
 from .loss import LossControl
 from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
+
+logger = logging.getLogger(__name__)
 
 INTERVAL = 0.5
 #: A REMB older than this (seconds) no longer counts.
@@ -103,8 +106,9 @@ class Downlink:
             self._measured_bps = min(INITIAL_ESTIMATE, grown)
         self._at = now
         video = [d for d in downs if d.kind == "video"]
+        rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
         cap = self.loss.update(sum(d.packets_sent for d in video), sum(d.packets_nacked for d in video),
-                               sum(d.bytes_sent for d in video), now)
+                               sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
         self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
@@ -133,6 +137,8 @@ class Downlink:
     def _want(self, attendee_id: str, source: UpTrack, now: float) -> Want:
         layers = []
         for name, up in layers_of(source).items():
+            if not up.available:
+                continue  # the publisher's uplink cannot carry it now
             height = up.height or LAYER_HEIGHT.get(name, 360)
             layers.append(Layer(name, self._cost(up, name, now), height))
         layers.sort(key=lambda layer: (layer.height, layer.bitrate))
@@ -177,5 +183,12 @@ class Downlink:
         if self._told.get(attendee_id) == state:
             return
         self._told[attendee_id] = state
+        loss = self.loss
+        logger.info("downlink %x: %s's video %s (estimate %d kbit/s, REMB %d, loss cap %s, loss %s, rtt %s)",
+                    id(self) & 0xFFFFFF, attendee_id, "paused" if paused else (layer or "hidden"),
+                    self.estimate_bps / 1000, self._measured_bps / 1000,
+                    "none" if loss.cap is None else f"{loss.cap / 1000:.0f}",
+                    "n/a" if loss.loss is None else f"{loss.loss:.1%}",
+                    "n/a" if loss.base_rtt is None else f"{loss.base_rtt * 1000:.0f}+{'queue' if loss.queueing else '0'}")
         if self._on_video is not None:
             self._on_video(attendee_id, paused, PauseReason.BANDWIDTH if paused else None, layer)

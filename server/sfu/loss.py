@@ -10,9 +10,11 @@ subscriber (video, at least :data:`MIN_PACKETS` packets to judge):
 
 * loss above :data:`HIGH`: the link carries less than is sent: the cap is what was sent times
   (1 - loss / 2) (GCC's decrease);
-* loss between :data:`LOW` and ``HIGH``: the cap is what got through (what was sent, less the
-  loss): a full queue a few percent short is drained, where GCC would hold (its delay-based
-  side would have caught the queue; here the REMB no longer does);
+* loss between :data:`LOW` and ``HIGH`` with a queue standing (the round trip from the
+  receiver reports :data:`QUEUE_DELAY` over the least seen): the cap is what got through (what
+  was sent, less the loss): a full queue a few percent short is drained (GCC's delay-based side
+  would have caught the queue; here the REMB no longer does); without a queue (random loss, a
+  radio link) it holds, as GCC does: repair is what helps there, not fewer pictures;
 * loss under ``LOW``: the cap grows :data:`GROWTH` a second, and goes away once it is twice what
   is sent (it no longer binds); it grows too while too little is sent to judge.
 
@@ -25,13 +27,15 @@ from __future__ import annotations
 
 from collections import deque
 
-__all__ = ["GROWTH", "HIGH", "LOW", "LossControl", "MIN_PACKETS", "WINDOW"]
+__all__ = ["GROWTH", "HIGH", "LOW", "LossControl", "MIN_PACKETS", "QUEUE_DELAY", "WINDOW"]
 
 LOW = 0.02
 HIGH = 0.10
 WINDOW = 1.0  # seconds of forwarding the loss share is taken over
 MIN_PACKETS = 20
 GROWTH = 1.08  # a second, while the loss is low
+#: A round trip this much (seconds) over the least one seen: a queue is standing on the link.
+QUEUE_DELAY = 0.05
 
 
 class LossControl:
@@ -40,6 +44,8 @@ class LossControl:
 
     def __init__(self) -> None:
         self.cap: float | None = None
+        self.base_rtt: float | None = None  # the least round trip seen: the link without a queue
+        self.queueing = False  # the round trip is QUEUE_DELAY over it
         self.loss: float | None = None  # over the window (None: too little sent to judge)
         self._mark: tuple[int, int, int] | None = None
         self._at: float | None = None
@@ -48,7 +54,8 @@ class LossControl:
 
     @property
     def lossy(self) -> bool:
-        return self.loss is not None and self.loss >= LOW
+        """Losing what a queue drops: no slack for what is on."""
+        return self.loss is not None and (self.loss > HIGH or (self.loss >= LOW and self.queueing))
 
     @property
     def heavy(self) -> bool:
@@ -56,8 +63,13 @@ class LossControl:
         damping (which is there for an estimate's noise, not for a link that drops)."""
         return self.loss is not None and self.loss > HIGH
 
-    def update(self, packets: int, nacked: int, sent_bytes: int, now: float) -> float | None:
-        """The counters so far (packets and bytes forwarded, packets NACKed once each)."""
+    def update(self, packets: int, nacked: int, sent_bytes: int, now: float,
+               rtt: float | None = None) -> float | None:
+        """The counters so far (packets and bytes forwarded, packets NACKed once each), and the
+        subscriber's round trip now (seconds; None: not known)."""
+        if rtt is not None:
+            self.base_rtt = rtt if self.base_rtt is None else min(self.base_rtt, rtt)
+        self.queueing = rtt is not None and self.base_rtt is not None and rtt - self.base_rtt > QUEUE_DELAY
         mark, self._mark = self._mark, (packets, nacked, sent_bytes)
         before, self._at = self._at, now
         if mark is None or before is None:
@@ -78,10 +90,12 @@ class LossControl:
             limit = rate * (1 - loss / 2)
             self.cap = limit if self.cap is None else min(self.cap, limit)
             self._samples.clear()  # judged: the next cut looks only at what is sent after this one
-        elif loss >= LOW:
+        elif loss >= LOW and self.queueing:
             limit = rate * (1 - loss)  # what got through
             self.cap = limit if self.cap is None else min(self.cap, limit)
             self._samples.clear()
+        elif loss >= LOW:
+            pass  # loss without a queue (a lossy radio link): hold, as GCC does
         elif self.cap is not None:
             self.cap *= GROWTH ** (now - before)
             if self.cap > 2 * rate:
