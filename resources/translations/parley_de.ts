@@ -701,13 +701,11 @@
     <message>
         <location line="+5"/>
         <location line="+15"/>
-        <location line="+60"/>
-        <location line="+248"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location line="-316"/>
+        <location line="-8"/>
         <source>Keyboard shortcuts</source>
         <translation>Tastenkürzel</translation>
     </message>
@@ -819,6 +817,13 @@
         <location line="+248"/>
         <source>Grid</source>
         <translation>Raster</translation>
+    </message>
+    <message>
+        <location line="-248"/>
+        <location line="+248"/>
+        <source>Speaker</source>
+        <comment>layout</comment>
+        <translation>Sprecher</translation>
     </message>
     <message>
         <source>Reactions in this meeting</source>
