@@ -94,6 +94,7 @@ class PublisherPeer:
         self._nacks: dict[str, UplinkNacks] = {}  # layer name -> what is asked again of it
         self._uplink_mark = (0, 0)  # its packets arrived and seen missing, at the last steer
         self._given_up: dict[str, int] = {}  # layer -> its packets given up on, at the last steer
+        self._repair_logged = 0.0
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._on_layers = on_layers
@@ -159,6 +160,11 @@ class PublisherPeer:
         """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
         layers = self.tracks["video"].layers
         now = time.monotonic()
+        if now - self._repair_logged >= 10.0 and any(n.missing_total for n in self._nacks.values()):
+            self._repair_logged = now
+            logger.info(f"publisher {self.attendee_id}: uplink repair " + ", ".join(
+                f"{name} {n.missing_total} missing, {n.asked_total} asked, {n.repaired} came, {n.given_up} given up"
+                for name, n in self._nacks.items()))
         for name, nacks in self._nacks.items():  # a packet lost for good upstream: everyone misses
             if nacks.given_up > self._given_up.get(name, 0) and name in layers:  # it, so a keyframe
                 layers[name].request_keyframe()  # (at most one a second per layer)

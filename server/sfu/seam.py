@@ -151,6 +151,19 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
         await on_packet(packet, codec)
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
+    original_receive = receiver.receive
+
+    async def receive(parameters) -> None:
+        # aiortc routes RTP by SSRC, or by payload type when only one receiver has it, and never
+        # registers a receiver's RTX SSRC: with a camera's two layers on one connection, both
+        # sections share the RTX payload type, and every retransmission the server asked for
+        # was dropped before it reached a receiver (5 % uplink loss: none of 51 came). Register it.
+        await original_receive(parameters)
+        router = receiver.transport._rtp_router
+        for ssrc in rtx_ssrc:
+            router.ssrc_table[ssrc] = receiver
+
+    receiver.receive = receive  # type: ignore[method-assign]
 
 
 def receive_counts(receiver: RTCRtpReceiver) -> tuple[int, int]:
