@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fps", type=int, default=15)
     p.add_argument("--join-timeout", type=float, default=60.0, help="bound on the joins (seconds)")
     p.add_argument("--rounds", type=int, default=1, help="repeat every load and backend this often")
+    p.add_argument("--backends", default="builtin,janus", help="which to run, comma separated (default both)")
+    p.add_argument("--profile", metavar="DIR", help="record the built-in server with py-spy over each window "
+                   "(DIR/builtin-N-ROUND.txt, raw collapsed stacks; needs py-spy and ptrace rights)")
     return p.parse_args(argv)
 
 
@@ -94,7 +97,19 @@ def wait_for(api: Api, meeting_id: str, done, timeout: float) -> bool:
     return False
 
 
-def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
+def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen | None:
+    """py-spy recording ``pid`` for ``seconds`` into ``out`` (collapsed stacks), or None without py-spy."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        log("py-spy not found: no profile")
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
+                             "--format", "raw", "--nonblocking", "-o", str(out)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int = 0) -> dict:
     key = secrets.token_urlsafe(24)
     tmp = Path(tempfile.mkdtemp(prefix=f"parley-bench-{backend}-"))
     janus: LocalJanus | None = None
@@ -136,11 +151,19 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         window_start = time.monotonic()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
         psutil.cpu_percent(None)
+        spy = None
+        if args.profile and backend == "builtin":
+            spy = start_profile(server.pid, Path(args.profile) / f"builtin-{receivers}-{round_}.txt", args.duration)
         time.sleep(args.duration)  # everyone stays until told to leave (below)
         cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
         load1 = os.getloadavg()[0]
+        if spy is not None:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                stop_process(spy, "py-spy", 5.0)
         for _, proc, _, _ in bots[1:]:  # leave (SIGTERM: the bot leaves and writes its report)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -188,15 +211,16 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the finally blocks still stop what we started
-    if JANUS is None:
+    if JANUS is None and "janus" in args.backends.split(","):
         log("janus is not installed (apt-get install janus): nothing to compare with")
         return 2
     loads = [int(n) for n in args.loads.split(",")]
     runs = []
     for round_ in range(args.rounds):
         for receivers in loads:
-            for backend in ("builtin", "janus") if round_ % 2 == 0 else ("janus", "builtin"):
-                result = one_run(backend, receivers, args)
+            order = [b for b in ("builtin", "janus") if b in args.backends.split(",")]
+            for backend in order if round_ % 2 == 0 else order[::-1]:
+                result = one_run(backend, receivers, args, round_)
                 log(json.dumps(result))
                 runs.append(result)
     log("")

@@ -91,3 +91,37 @@ async def test_nack_is_answered_from_history(wire_out) -> None:
     assert sent[-1] == sent[7]  # the same packet again
     await down.sender._retransmit((lost + 1000) & 0xFFFF)  # never sent: nothing to repeat
     assert len(sent) == 21
+
+
+async def test_a_section_that_sent_nothing_since_its_last_report_sends_no_report(wire_out) -> None:
+    """aiortc's sender sends a sender report (with SDES) about every second per section; most
+    of a subscriber's sections are spare or paused, and theirs are left out."""
+    from aiortc.rtp import RtcpByePacket, RtcpSenderInfo, RtcpSrPacket
+
+    down, sent = wire_out
+    reports: list[bytes] = []
+
+    async def send_rtcp_out(data: bytes) -> None:
+        reports.append(data)
+
+    down.sender.transport._send_rtp = send_rtcp_out  # the wire, past SRTP
+
+    def tick() -> list:  # what aiortc's RTCP loop hands its _send_rtcp each interval
+        info = RtcpSenderInfo(ntp_timestamp=0, rtp_timestamp=0, octet_count=0,
+                              packet_count=down.packets_sent & 0xFFFFFFFF)
+        return [RtcpSrPacket(ssrc=seam.sender_ssrc(down.sender), sender_info=info)]
+
+    await down.sender._send_rtcp(tick())  # a spare section: never sent anything
+    assert reports == []
+    up = UpTrack("alice", "audio", request_pli=lambda ssrc: None)
+    down.bind(up)
+    for i in range(3):
+        await up.on_packet(packet(i, 960 * i), OPUS)
+    await down.sender._send_rtcp(tick())
+    assert len(reports) == 1  # it sends: reported
+    down.pause(True)
+    await up.on_packet(packet(3, 960 * 3), OPUS)
+    await down.sender._send_rtcp(tick())  # paused since the last report: nothing new to say
+    assert len(reports) == 1
+    await down.sender._send_rtcp([RtcpByePacket(sources=[seam.sender_ssrc(down.sender)])])
+    assert len(reports) == 2  # leaving is still said

@@ -16,7 +16,11 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
 4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
    ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
-5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful.
+5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful; and
+   ``attach_sender`` keeps a section that sent nothing since its last report from sending
+   another (aiortc's ``RTCRtpSender._run_rtcp`` sends one per section about every second, and
+   most of a subscriber's sections are spare or paused: RFC 3550 6.4, a participant that has
+   not sent since its last report is not a sender).
 6. Bandwidth estimation, both legs (aiortc's own path is bypassed by 1. and 3.):
    ``BitrateEstimator`` is aiortc's receive-side estimator (``aiortc.rate``: abs-send-time,
    overuse detector, AIMD), fed by ``tap_receiver``'s ``on_arrival`` for a publisher's uplink;
@@ -46,7 +50,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx
+from aiortc.rtp import (RTCP_PSFB_APP, RtcpPsfbPacket, RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci,
+                        unwrap_rtx)
 
 AIORTC_VERSION = "1.16.0"
 
@@ -206,6 +211,18 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
     sender._retransmit = hooks.on_nack  # type: ignore[method-assign]
     original_send = sender.send
     original_rtcp = sender._handle_rtcp_packet
+    original_send_rtcp = sender._send_rtcp
+    reported = [0]  # the packet count the last sender report carried
+
+    async def send_rtcp(packets: list) -> None:
+        # aiortc's RTCP loop sends [sender report, SDES] every 0.5-1.5 s, and a BYE when it
+        # stops: a report (with its SDES) is left out when nothing was sent since the last one.
+        if packets and isinstance(packets[0], RtcpSrPacket):
+            count = packets[0].sender_info.packet_count
+            if count == reported[0]:
+                return
+            reported[0] = count
+        await original_send_rtcp(packets)
 
     async def send(parameters: RTCRtpSendParameters) -> None:
         await original_send(parameters)
@@ -226,6 +243,7 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
         await original_rtcp(packet)
 
     sender.send = send  # type: ignore[method-assign]
+    sender._send_rtcp = send_rtcp  # type: ignore[method-assign]
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
 
 
