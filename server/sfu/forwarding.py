@@ -5,9 +5,10 @@ An :class:`UpTrack` is fed packet by packet from a publisher's receiver (see sea
 and writes each packet to its :class:`DownTrack` s. A down track rewrites the header (its own
 SSRC, payload type, continuous sequence numbers and timestamps) and sends the packet on the
 subscriber's connection at once. A video down track that starts (or switches source) waits for
-a keyframe, and asks the publisher for one. Loss is repaired hop by hop: the server NACKs the
-publisher (seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the
-packet as it was, from a short history (not over RTX: see ``DownTrack._on_nack``), within
+a keyframe, and asks the publisher for one (a subscriber starting: at once, see
+``UpTrack.request_keyframe``). Loss is repaired hop by hop: the server NACKs the publisher
+(seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the packet
+as it was, from a short history (not over RTX: see ``DownTrack._on_nack``), within
 the subscriber's repair budget (repair.py); what cannot be repaired in time gets a keyframe
 instead, coalesced per up track and per down track (repair.KeyframeGate).
 
@@ -39,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 HISTORY_SIZE = 512  # packets kept per down track for retransmission (a power of two)
 KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
+#: Seconds a keyframe asked for is expected to take to come (the publisher encodes its next
+#: frame as one: at 15 fps that is within 67 ms, plus the round trip); a subscriber starting
+#: meanwhile waits for it instead of asking for another.
+KEYFRAME_IN_FLIGHT = 0.3
 _HEADER = struct.Struct("!BBHII")
 _ABS_SEND_TIME = struct.Struct("!HHB")  # one-byte header extension block: 0xBEDE, 1 word, id|len
 
@@ -93,6 +98,9 @@ class UpTrack:
         self._loss_mark = (0, 0)
         self.keyframes = KeyframeGate(KEYFRAME_MIN_INTERVAL)
         self._pli_pending: asyncio.TimerHandle | None = None
+        self._asked_at = float("-inf")  # when a keyframe was last asked for (clock_fn)
+        self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
+        self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
 
     async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         """A packet from the publisher, with the codec its payload type was negotiated for:
@@ -106,6 +114,7 @@ class UpTrack:
         keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
         if keyframe:
             self.height = vp8_keyframe_height(packet.payload) or self.height
+            self._keyframe_at = self._clock()
         if self.downs:
             ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
             for down in tuple(self.downs):
@@ -135,14 +144,23 @@ class UpTrack:
         self._loss_mark = (received, lost)
         return missed / (got + missed) if got + missed > 0 else None
 
-    def request_keyframe(self) -> None:
+    def request_keyframe(self, starting: bool = False) -> None:
         """Ask the publisher for a keyframe, at most one every KEYFRAME_MIN_INTERVAL: one asked
-        for meanwhile is sent when the interval is over (one for all who asked)."""
+        for meanwhile is sent when the interval is over (one for all who asked).
+
+        ``starting``: a subscriber starts receiving this track, and shows nothing until a
+        keyframe comes: asked for at once, past that interval, unless a keyframe asked for at
+        most KEYFRAME_IN_FLIGHT ago has not come yet (it serves this subscriber too)."""
         if self.kind != "video" or self.media_ssrc is None:
             return
         now = self._clock()
+        if starting:
+            if not (self._asked_at > self._keyframe_at and now - self._asked_at < KEYFRAME_IN_FLIGHT):
+                self.keyframes_for_starts += 1
+                self._ask(now)
+            return
         if self.keyframes.may_request(now):
-            self._request_pli(self.media_ssrc)
+            self._ask(now)
         elif self._pli_pending is None:
             wait = self.keyframes.pending_delay(now)
             loop = asyncio.get_running_loop()
@@ -152,6 +170,10 @@ class UpTrack:
                 self.request_keyframe()
 
             self._pli_pending = loop.call_later(wait, later)
+
+    def _ask(self, now: float) -> None:
+        self._asked_at = now
+        self._request_pli(self.media_ssrc)
 
     def close(self) -> None:
         if self._pli_pending is not None:
@@ -232,7 +254,7 @@ class DownTrack:
         if up is not None:
             up.downs.add(self)
             if self.ready and not self.paused:
-                self._ask_keyframe()
+                self._ask_keyframe(starting=True)
 
     def switch(self, up: UpTrack) -> None:
         """Carry ``up``, another layer of the same camera, from its next keyframe (asked for
@@ -274,12 +296,12 @@ class DownTrack:
         if not self.ready:
             self.ready = True
             if self.up is not None and not self.paused:
-                self._ask_keyframe()
+                self._ask_keyframe(starting=True)
 
-    def _ask_keyframe(self) -> None:
+    def _ask_keyframe(self, starting: bool = False) -> None:
         self._waiting_since = self._clock()
         if self.up is not None:
-            self.up.request_keyframe()
+            self.up.request_keyframe(starting)
 
     async def write(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False,
                     source: UpTrack | None = None) -> None:
