@@ -93,35 +93,26 @@ async def test_nack_is_answered_from_history(wire_out) -> None:
     assert len(sent) == 21
 
 
-async def test_a_section_that_sent_nothing_since_its_last_report_sends_no_report(wire_out) -> None:
-    """aiortc's sender sends a sender report (with SDES) about every second per section; most
-    of a subscriber's sections are spare or paused, and theirs are left out."""
-    from aiortc.rtp import RtcpByePacket, RtcpSenderInfo, RtcpSrPacket
 
-    down, sent = wire_out
-    reports: list[bytes] = []
+async def test_a_section_reports_only_when_it_sent_since_its_last_report(wire_out) -> None:
+    """aiortc's senders each sent a report (with SDES) about every second, from the spare and
+    paused sections too; a down track's report (sent by its connection, one compound packet
+    for all sections) says only what was sent since the last."""
+    from aiortc.rtp import RtcpPacket, RtcpSrPacket
 
-    async def send_rtcp_out(data: bytes) -> None:
-        reports.append(data)
-
-    down.sender.transport._send_rtp = send_rtcp_out  # the wire, past SRTP
-
-    def tick() -> list:  # what aiortc's RTCP loop hands its _send_rtcp each interval
-        info = RtcpSenderInfo(ntp_timestamp=0, rtp_timestamp=0, octet_count=0,
-                              packet_count=down.packets_sent & 0xFFFFFFFF)
-        return [RtcpSrPacket(ssrc=seam.sender_ssrc(down.sender), sender_info=info)]
-
-    await down.sender._send_rtcp(tick())  # a spare section: never sent anything
-    assert reports == []
+    down, _ = wire_out
+    assert down.report() is None  # a spare section: never sent anything
     up = UpTrack("alice", "audio", request_pli=lambda ssrc: None)
     down.bind(up)
     for i in range(3):
         await up.on_packet(packet(i, 960 * i), OPUS)
-    await down.sender._send_rtcp(tick())
-    assert len(reports) == 1  # it sends: reported
+    report = RtcpPacket.parse(down.report())[0]
+    assert isinstance(report, RtcpSrPacket) and report.ssrc == seam.sender_ssrc(down.sender)
+    assert report.sender_info.packet_count == 3 and report.sender_info.octet_count == 3 * len(b"opus")
+    assert down.report() is None  # nothing new since
     down.pause(True)
     await up.on_packet(packet(3, 960 * 3), OPUS)
-    await down.sender._send_rtcp(tick())  # paused since the last report: nothing new to say
-    assert len(reports) == 1
-    await down.sender._send_rtcp([RtcpByePacket(sources=[seam.sender_ssrc(down.sender)])])
-    assert len(reports) == 2  # leaving is still said
+    assert down.report() is None  # paused: sends nothing, says nothing
+    down.pause(False)
+    await up.on_packet(packet(4, 960 * 4), OPUS)
+    assert RtcpPacket.parse(down.report())[0].sender_info.packet_count == 4

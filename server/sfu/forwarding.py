@@ -359,6 +359,10 @@ class DownTrack:
         self.bytes_sent += len(packet.payload)
         seam.account_sent(self.sender, timestamp, ntp_timestamp, len(packet.payload))
 
+    def report(self) -> bytes | None:
+        """This section's RTCP sender report, or None when it sent nothing since its last."""
+        return seam.sender_report(self.sender) if self.ready else None
+
     async def _send(self, data: bytes) -> bool:
         """Send through aiortc's own path (not connected yet, or the direct socket went away),
         then use the direct one from now on if there is one."""

@@ -16,11 +16,13 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
 4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
    ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
-5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful; and
-   ``attach_sender`` keeps a section that sent nothing since its last report from sending
-   another (aiortc's ``RTCRtpSender._run_rtcp`` sends one per section about every second, and
-   most of a subscriber's sections are spare or paused: RFC 3550 6.4, a participant that has
-   not sent since its last report is not a sender).
+5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful. The
+   reports themselves are the caller's: ``attach_sender`` replaces the sender's own RTCP loop
+   (``RTCRtpSender._run_rtcp``: a task per section waking about every second, each sending
+   its report alone, also from the spare and paused sections that send nothing), and
+   ``sender_report`` makes a section's report (with its SDES) only when it sent something
+   since its last one (RFC 3550 6.4), which ``send_rtcp`` sends, one compound packet for all
+   of a connection's sections (peers.SubscriberPeer).
 6. Bandwidth estimation, both legs (aiortc's own path is bypassed by 1. and 3.):
    ``BitrateEstimator`` is aiortc's receive-side estimator (``aiortc.rate``: abs-send-time,
    overuse detector, AIMD), fed by ``tap_receiver``'s ``on_arrival`` for a publisher's uplink;
@@ -37,6 +39,7 @@ process is counted (the forwarding unit must make none).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -50,8 +53,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import (RTCP_PSFB_APP, RtcpPsfbPacket, RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci,
-                        unwrap_rtx)
+from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpSdesPacket, RtcpSenderInfo, RtcpSourceInfo,
+                        RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx)
 
 AIORTC_VERSION = "1.16.0"
 
@@ -211,18 +214,19 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
     sender._retransmit = hooks.on_nack  # type: ignore[method-assign]
     original_send = sender.send
     original_rtcp = sender._handle_rtcp_packet
-    original_send_rtcp = sender._send_rtcp
-    reported = [0]  # the packet count the last sender report carried
+    sender._parley_reported = 0  # type: ignore[attr-defined] # packets sent as of its last report
 
-    async def send_rtcp(packets: list) -> None:
-        # aiortc's RTCP loop sends [sender report, SDES] every 0.5-1.5 s, and a BYE when it
-        # stops: a report (with its SDES) is left out when nothing was sent since the last one.
-        if packets and isinstance(packets[0], RtcpSrPacket):
-            count = packets[0].sender_info.packet_count
-            if count == reported[0]:
-                return
-            reported[0] = count
-        await original_send_rtcp(packets)
+    async def run_rtcp() -> None:
+        # aiortc's own loop, minus the reports (sender_report): started, stopped, and a BYE
+        # when it stops if it ever sent anything
+        sender._RTCRtpSender__rtcp_started.set()  # type: ignore[attr-defined]
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            pass
+        if sender._RTCRtpSender__packet_count:  # type: ignore[attr-defined]
+            await sender._send_rtcp([RtcpByePacket(sources=[sender._ssrc])])
+        sender._RTCRtpSender__rtcp_exited.set()  # type: ignore[attr-defined]
 
     async def send(parameters: RTCRtpSendParameters) -> None:
         await original_send(parameters)
@@ -243,8 +247,37 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
         await original_rtcp(packet)
 
     sender.send = send  # type: ignore[method-assign]
-    sender._send_rtcp = send_rtcp  # type: ignore[method-assign]
+    sender._run_rtcp = run_rtcp  # type: ignore[method-assign]
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+
+
+def sender_report(sender: RTCRtpSender) -> bytes | None:
+    """The RTCP sender report (and SDES) of an attached sender, serialised, or None when it
+    sent nothing since its last report; its round-trip time is measured from it, as from
+    aiortc's own."""
+    count = sender._RTCRtpSender__packet_count & 0xFFFFFFFF  # type: ignore[attr-defined]
+    if count == sender._parley_reported:  # type: ignore[attr-defined]
+        return None
+    sender._parley_reported = count  # type: ignore[attr-defined]
+    ntp = sender._RTCRtpSender__ntp_timestamp  # type: ignore[attr-defined]
+    report = bytes(RtcpSrPacket(ssrc=sender._ssrc, sender_info=RtcpSenderInfo(
+        ntp_timestamp=ntp, rtp_timestamp=sender._RTCRtpSender__rtp_timestamp,  # type: ignore[attr-defined]
+        packet_count=count, octet_count=sender._RTCRtpSender__octet_count & 0xFFFFFFFF)))  # type: ignore[attr-defined]
+    sender._RTCRtpSender__lsr = (ntp >> 16) & 0xFFFFFFFF  # type: ignore[attr-defined]
+    sender._RTCRtpSender__lsr_time = time.time()  # type: ignore[attr-defined]
+    cname = sender._RTCRtpSender__cname  # type: ignore[attr-defined]
+    if cname is not None:
+        report += bytes(RtcpSdesPacket(chunks=[RtcpSourceInfo(ssrc=sender._ssrc, items=[(1, cname.encode())])]))
+    return report
+
+
+async def send_rtcp(sender: RTCRtpSender, data: bytes) -> None:
+    """SRTCP-protect and send ``data`` (RTCP packets, one compound packet) on the sender's
+    transport; nothing when it is not connected."""
+    try:
+        await sender.transport._send_rtp(data)
+    except ConnectionError:
+        pass
 
 
 def sender_ssrc(sender: RTCRtpSender) -> int:
