@@ -76,3 +76,22 @@ def test_vp8_keyframe_start_finds_keyframes_in_real_rtp_payloads() -> None:
 @pytest.mark.parametrize("payload", [b"", b"\x10", b"\x90\x80", b"\x00\x00\x00"])
 def test_vp8_keyframe_start_rejects_truncated_or_middle_payloads(payload: bytes) -> None:
     assert vp8_keyframe_start(payload) is False
+
+
+def test_the_direct_send_path_protects_packets_exactly_as_pylibsrtp_does() -> None:
+    import struct
+
+    import pylibsrtp
+
+    key = bytes(range(30))  # 16-byte master key + 14-byte salt
+    ours = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    theirs = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    receiver = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND))
+    protect = seam._protector(ours)
+    for seq, size in ((1, 100), (2, 1200), (3, 20)):
+        packet = struct.pack("!BBHII", 0x80, 96, seq, 3000 * seq, 1234) + bytes([seq]) * size
+        protected = protect(packet)
+        assert protected == theirs.protect(packet)
+        assert receiver.unprotect(protected) == packet
+    with pytest.raises(ValueError):
+        protect(bytes(1500))

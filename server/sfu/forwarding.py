@@ -25,7 +25,7 @@ import asyncio
 import logging
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc import RTCRtpSender
@@ -45,7 +45,9 @@ KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
 #: meanwhile waits for it instead of asking for another.
 KEYFRAME_IN_FLIGHT = 0.3
 _HEADER = struct.Struct("!BBHII")
-_ABS_SEND_TIME = struct.Struct("!HHB")  # one-byte header extension block: 0xBEDE, 1 word, id|len
+#: the header with one one-byte header extension, abs-send-time: 0xBEDE, 1 word, then id|len
+#: and the 24-bit time in one 32-bit word
+_HEADER_ABS_SEND_TIME = struct.Struct("!BBHIIHHI")
 
 
 #: The codec each kind of up track forwards (as aiortc names it): what the publisher's answer
@@ -57,11 +59,6 @@ def keyframe_start(mime_type: str, payload: bytes) -> bool:
     """True when ``payload``, of the codec ``mime_type``, begins a keyframe. Only VP8 is
     forwarded as video (FORWARDED_MIME): anything else is never a keyframe."""
     return mime_type.lower() == "video/vp8" and vp8_keyframe_start(payload)
-
-
-def _seq_newer(a: int, b: int) -> bool:
-    """a comes after b in 16-bit sequence space."""
-    return a != b and ((a - b) & 0xFFFF) < 0x8000
 
 
 class UpTrack:
@@ -118,7 +115,9 @@ class UpTrack:
         if self.downs:
             ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
             for down in tuple(self.downs):
-                await down.write(packet, ntp, keyframe, self)
+                pending = down.forward(packet, ntp, keyframe, self)
+                if pending is not None:  # not sent directly: through aiortc's own path
+                    await pending
 
     def add_layer(self, other: UpTrack) -> None:
         """``other`` is another encoding of this (primary) track's camera."""
@@ -210,6 +209,8 @@ class DownTrack:
         self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
         self._payload_type: int | None = None
         self._abs_send_time_id: int | None = None
+        self._ext_id_byte: int | None = None  # abs-send-time's one-byte extension header, << 24
+        self._sent_times = (0, 0)  # RTP and NTP timestamps of the latest packet sent
         # seq -> (seq, packet, when first sent, times resent)
         self._history: list[list | None] = [None] * HISTORY_SIZE
         self._waiting_keyframe = kind == "video"
@@ -236,6 +237,7 @@ class DownTrack:
         """aiortc started the sender: the section is negotiated and its transport connected."""
         self._payload_type = payload_type
         self._abs_send_time_id = abs_send_time_id
+        self._ext_id_byte = None if abs_send_time_id is None else ((abs_send_time_id << 4) | 2) << 24
         self.set_ready()
 
     def _on_remb(self, bitrate: int) -> None:
@@ -305,19 +307,30 @@ class DownTrack:
 
     async def write(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False,
                     source: UpTrack | None = None) -> None:
+        """Send ``packet``: ``forward``, and wait for it when it does not go out directly."""
+        pending = self.forward(packet, ntp_timestamp, keyframe, source)
+        if pending is not None:
+            await pending
+
+    def forward(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False,
+                source: UpTrack | None = None) -> Awaitable[bool] | None:
         """Send ``packet`` (of the codec this section was negotiated for; ``keyframe``: it
         begins a keyframe, which a video section that starts or switches source waits for;
-        ``source``: the up track it comes from, when it may be the layer switched to)."""
+        ``source``: the up track it comes from, when it may be the layer switched to).
+
+        Synchronous on the usual path (it runs for every packet and every subscriber): None
+        once the packet is sent or dropped, or what is left to await when it must go through
+        aiortc's own send path (not connected yet, or the direct socket went away)."""
         if not self.ready or self._payload_type is None or self.paused:
-            return
+            return None
         if source is not None and source is not self.up:
             if source is not self._next:
-                return
+                return None
             if not keyframe:
                 if self._clock() - self._waiting_since > KEYFRAME_RETRY:
                     self._waiting_since = self._clock()
                     source.request_keyframe()
-                return
+                return None
             self._next = None  # the new layer's keyframe: switch here, seamlessly
             self.up.downs.discard(self)
             self.up = source
@@ -327,7 +340,7 @@ class DownTrack:
                 if not keyframe:
                     if self._clock() - self._waiting_since > KEYFRAME_RETRY:
                         self._ask_keyframe()
-                    return
+                    return None
                 self._waiting_keyframe = False
             self._start(packet)
         else:
@@ -335,33 +348,47 @@ class DownTrack:
             # source started for us (a late retransmission) is not ours to forward.
             delta = ((packet.sequence_number - self._in_last + 0x8000) & 0xFFFF) - 0x8000
             if self._in_count + delta < 0:
-                return
+                return None
             if delta > 0:
                 self._in_last = packet.sequence_number
                 self._in_count += delta
         seq = (packet.sequence_number + self._seq_offset) & 0xFFFF
         timestamp = (packet.timestamp + self._ts_offset) & 0xFFFFFFFF
-        marker_pt = (packet.marker << 7) | self._payload_type
-        if self._abs_send_time_id is None:
-            data = _HEADER.pack(0x80, marker_pt, seq, timestamp, self._ssrc) + packet.payload
+        payload = packet.payload
+        if self._ext_id_byte is None:
+            data = _HEADER.pack(0x80, (packet.marker << 7) | self._payload_type, seq, timestamp,
+                                self._ssrc) + payload
         else:  # abs-send-time: 6.18 fixed-point seconds, 24 bits (what aiortc's senders stamp)
-            data = (_HEADER.pack(0x90, marker_pt, seq, timestamp, self._ssrc)
-                    + _ABS_SEND_TIME.pack(0xBEDE, 1, (self._abs_send_time_id << 4) | 2)
-                    + ((ntp_timestamp >> 14) & 0xFFFFFF).to_bytes(3, "big") + packet.payload)
+            data = _HEADER_ABS_SEND_TIME.pack(
+                0x90, (packet.marker << 7) | self._payload_type, seq, timestamp, self._ssrc,
+                0xBEDE, 1, self._ext_id_byte | ((ntp_timestamp >> 14) & 0xFFFFFF)) + payload
         self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0]
-        if self._last_seq is None or _seq_newer(seq, self._last_seq):
+        last = self._last_seq
+        if last is None or 0 < ((seq - last) & 0xFFFF) < 0x8000:  # newer than the newest sent
             self._last_seq = seq
             self._last_ts = timestamp
         direct = self._direct  # the usual path, without a coroutine per packet
-        if (direct is None or not direct(data)) and not await self._send(data):
-            return
+        if direct is None or not direct(data):
+            return self._send_slowly(data, timestamp, ntp_timestamp, len(payload))
+        self._sent(timestamp, ntp_timestamp, len(payload))
+        return None
+
+    def _sent(self, timestamp: int, ntp_timestamp: int, size: int) -> None:
         self.packets_sent += 1
-        self.bytes_sent += len(packet.payload)
-        seam.account_sent(self.sender, timestamp, ntp_timestamp, len(packet.payload))
+        self.bytes_sent += size
+        self._sent_times = (timestamp, ntp_timestamp)  # what the next sender report says
+
+    async def _send_slowly(self, data: bytes, timestamp: int, ntp_timestamp: int, size: int) -> bool:
+        if not await self._send(data):
+            return False
+        self._sent(timestamp, ntp_timestamp, size)
+        return True
 
     def report(self) -> bytes | None:
         """This section's RTCP sender report, or None when it sent nothing since its last."""
-        return seam.sender_report(self.sender) if self.ready else None
+        if not self.ready:
+            return None
+        return seam.sender_report(self.sender, self.packets_sent, self.bytes_sent, *self._sent_times)
 
     async def _send(self, data: bytes) -> bool:
         """Send through aiortc's own path (not connected yet, or the direct socket went away),

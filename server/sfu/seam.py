@@ -16,8 +16,8 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
 4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
    ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
-5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful. The
-   reports themselves are the caller's: ``attach_sender`` replaces the sender's own RTCP loop
+5. RTCP sender reports: the caller's, from its own counters (it sends past the sender's own
+   loop): ``attach_sender`` replaces the sender's own RTCP loop
    (``RTCRtpSender._run_rtcp``: a task per section waking about every second, each sending
    its report alone, also from the spare and paused sections that send nothing), and
    ``sender_report`` makes a section's report (with its SDES) only when it sent something
@@ -45,6 +45,8 @@ from dataclasses import dataclass
 
 import aiortc
 import aiortc.clock
+import pylibsrtp
+from pylibsrtp._binding import ffi as _srtp_ffi, lib as _srtp_lib
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 from aiortc.codecs import is_rtx
@@ -224,7 +226,7 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
             await asyncio.get_running_loop().create_future()
         except asyncio.CancelledError:
             pass
-        if sender._RTCRtpSender__packet_count:  # type: ignore[attr-defined]
+        if sender._parley_reported:  # type: ignore[attr-defined]
             await sender._send_rtcp([RtcpByePacket(sources=[sender._ssrc])])
         sender._RTCRtpSender__rtcp_exited.set()  # type: ignore[attr-defined]
 
@@ -251,18 +253,22 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
 
 
-def sender_report(sender: RTCRtpSender) -> bytes | None:
-    """The RTCP sender report (and SDES) of an attached sender, serialised, or None when it
-    sent nothing since its last report; its round-trip time is measured from it, as from
-    aiortc's own."""
-    count = sender._RTCRtpSender__packet_count & 0xFFFFFFFF  # type: ignore[attr-defined]
-    if count == sender._parley_reported:  # type: ignore[attr-defined]
+def sender_report(sender: RTCRtpSender, packets: int, octets: int, rtp_timestamp: int,
+                  ntp_timestamp: int) -> bytes | None:
+    """The RTCP sender report (and SDES) of an attached sender that has sent ``packets``
+    packets of ``octets`` payload bytes, the latest stamped ``rtp_timestamp`` at
+    ``ntp_timestamp``, serialised; None when it sent nothing since its last report. The
+    sender's counters (its statistics) and round-trip time follow, as with aiortc's own."""
+    if packets == sender._parley_reported:  # type: ignore[attr-defined]
         return None
-    sender._parley_reported = count  # type: ignore[attr-defined]
-    ntp = sender._RTCRtpSender__ntp_timestamp  # type: ignore[attr-defined]
+    sender._parley_reported = packets  # type: ignore[attr-defined]
+    sender._RTCRtpSender__packet_count = packets  # type: ignore[attr-defined]
+    sender._RTCRtpSender__octet_count = octets  # type: ignore[attr-defined]
+    sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
+    sender._RTCRtpSender__ntp_timestamp = ntp = ntp_timestamp  # type: ignore[attr-defined]
     report = bytes(RtcpSrPacket(ssrc=sender._ssrc, sender_info=RtcpSenderInfo(
-        ntp_timestamp=ntp, rtp_timestamp=sender._RTCRtpSender__rtp_timestamp,  # type: ignore[attr-defined]
-        packet_count=count, octet_count=sender._RTCRtpSender__octet_count & 0xFFFFFFFF)))  # type: ignore[attr-defined]
+        ntp_timestamp=ntp, rtp_timestamp=rtp_timestamp,
+        packet_count=packets & 0xFFFFFFFF, octet_count=octets & 0xFFFFFFFF)))
     sender._RTCRtpSender__lsr = (ntp >> 16) & 0xFFFFFFFF  # type: ignore[attr-defined]
     sender._RTCRtpSender__lsr_time = time.time()  # type: ignore[attr-defined]
     cname = sender._RTCRtpSender__cname  # type: ignore[attr-defined]
@@ -291,6 +297,29 @@ async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
     await sender.transport._send_rtp(data)
 
 
+def _protector(session: pylibsrtp.Session) -> Callable[[bytes], bytes]:
+    """``session.protect``, minus what pylibsrtp (1.0) does again for every packet (a type
+    check and a new ``int *`` from cffi): it runs once per packet per subscriber."""
+    cdata, buffer, srtp = session._cdata, session._buffer, session._srtp[0]
+    limit = len(cdata) - pylibsrtp.SRTP_MAX_TRAILER_LEN
+    length = _srtp_ffi.new("int *")
+    srtp_protect = _srtp_lib.srtp_protect
+    ok = _srtp_lib.srtp_err_status_ok
+
+    def protect(data: bytes) -> bytes:
+        size = len(data)
+        if size > limit:
+            raise ValueError("packet is too long")
+        length[0] = size
+        buffer[0:size] = data
+        status = srtp_protect(srtp, cdata, length)
+        if status != ok:
+            pylibsrtp._srtp_assert(status)
+        return buffer[0:length[0]]
+
+    return protect
+
+
 def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
     """A synchronous way to send RTP on ``sender``'s connected transport, or None.
 
@@ -306,7 +335,7 @@ def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
     transport = pair.protocol.transport if pair is not None else None
     if transport is None:
         return None
-    protect = dtls._tx_srtp.protect
+    protect = _protector(dtls._tx_srtp)
     address = pair.remote_addr
 
     def send(data: bytes) -> bool:
@@ -316,11 +345,3 @@ def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
         return True
 
     return send
-
-
-def account_sent(sender: RTCRtpSender, rtp_timestamp: int, ntp_timestamp: int, size: int) -> None:
-    """Keep the sender's report counters right for a packet sent past its own loop."""
-    sender._RTCRtpSender__ntp_timestamp = ntp_timestamp  # type: ignore[attr-defined]
-    sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
-    sender._RTCRtpSender__octet_count += size  # type: ignore[attr-defined]
-    sender._RTCRtpSender__packet_count += 1  # type: ignore[attr-defined]
