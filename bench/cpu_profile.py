@@ -5,7 +5,8 @@
 From SIGUSR1 until SIGUSR2 (or from the start, with ``--now``), every millisecond of the process's CPU time (``ITIMER_PROF``: user and kernel time both
 count, time spent waiting does not) the main thread's Python stack is recorded; OUT.txt gets
 collapsed stacks (``frame;frame;... count``, py-spy's ``--format raw``), written at SIGUSR2,
-every 2000 samples and at exit. A wall-clock sampler (py-spy) charges a call like ``sendto`` with the
+every 2000 samples and at exit, and OUT.txt.gc.json the time spent in the garbage collector
+over the same span. A wall-clock sampler (py-spy) charges a call like ``sendto`` with the
 time the process spent preempted after waking the receiver; this one does not. Time in a C
 call is charged to the Python line that made it (the signal is handled when it returns).
 Only the main thread is walked (the servers measured run one event loop).
@@ -17,22 +18,39 @@ from __future__ import annotations
 
 import atexit
 import collections
+import gc
+import json
 import os
 import runpy
 import signal
 import sys
+import time
 
 INTERVAL = 0.001  # seconds of CPU time between samples
 WRITE_EVERY = 2000
 
 _counts: collections.Counter[str] = collections.Counter()
 _out = ""
+_gc = {"seconds": 0.0, "collections": [0, 0, 0], "started": None, "on": False}
+
+
+def _gc_timer(phase: str, info: dict) -> None:
+    if not _gc["on"]:
+        return
+    if phase == "start":
+        _gc["started"] = time.perf_counter()
+    elif _gc["started"] is not None:
+        _gc["seconds"] += time.perf_counter() - _gc["started"]
+        _gc["collections"][info["generation"]] += 1
+        _gc["started"] = None
 
 
 def _write() -> None:
     with open(_out, "w") as f:
         for stack, count in _counts.most_common():
             f.write(f"{stack} {count}\n")
+    with open(_out + ".gc.json", "w") as f:  # the garbage collector's share of the samples
+        json.dump({"gc_seconds": round(_gc["seconds"], 3), "collections_by_generation": _gc["collections"]}, f)
 
 
 def _sample(signum, frame) -> None:  # noqa: ANN001 - a signal handler
@@ -47,10 +65,12 @@ def _sample(signum, frame) -> None:  # noqa: ANN001 - a signal handler
 
 
 def _start(*_) -> None:
+    _gc["on"] = True
     signal.setitimer(signal.ITIMER_PROF, INTERVAL, INTERVAL)
 
 
 def _stop(*_) -> None:
+    _gc["on"] = False
     signal.setitimer(signal.ITIMER_PROF, 0, 0)
     _write()
 
@@ -67,6 +87,7 @@ def main() -> None:
     sys.argv = [module, *args[3:]]
     sys.path[0] = os.getcwd()  # as ``python -m`` has it, not this script's directory
     atexit.register(_stop)
+    gc.callbacks.append(_gc_timer)
     signal.signal(signal.SIGPROF, _sample)
     signal.signal(signal.SIGUSR1, _start)
     signal.signal(signal.SIGUSR2, _stop)

@@ -95,3 +95,27 @@ def test_the_direct_send_path_protects_packets_exactly_as_pylibsrtp_does() -> No
         assert receiver.unprotect(protected) == packet
     with pytest.raises(ValueError):
         protect(bytes(1500))
+
+
+async def test_a_received_packet_is_handled_at_once_and_what_waits_goes_on_in_a_task() -> None:
+    import asyncio
+
+    done: list[str] = []
+
+    async def quick() -> None:
+        done.append("quick")
+
+    seam._run_now(quick())
+    assert done == ["quick"]  # handled before the datagram callback returns
+    gate = asyncio.get_running_loop().create_future()
+
+    async def waits() -> None:
+        done.append("before")
+        done.append(await gate)
+
+    seam._run_now(waits())
+    assert done == ["quick", "before"]
+    gate.set_result("after")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert done == ["quick", "before", "after"]

@@ -31,6 +31,10 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    receivers send (``SenderHooks.on_remb``) and reports the abs-send-time extension id the
    subscriber's section negotiated (``on_started``), so forwarded packets can carry it.
 
+7. ``receive_directly``: SRTP and SRTCP arriving on a connected transport's nominated pair are
+   handled as the datagram arrives, not through aioice's queue and the DTLS transport's reading
+   task (one extra event-loop turn per received packet; DTLS and STUN keep that path).
+
 And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
 where the sender and receiver modules look them up, so every codec instance made in the
 process is counted (the forwarding unit must make none).
@@ -39,6 +43,7 @@ process is counted (the forwarding unit must make none).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -52,6 +57,7 @@ import aiortc.rtcrtpsender
 from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
+from aiortc.rtcdtlstransport import State as _DtlsState
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
@@ -59,6 +65,8 @@ from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpSdesPa
                         RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx)
 
 AIORTC_VERSION = "1.16.0"
+
+logger = logging.getLogger(__name__)
 
 PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
 #: (arrival time in ms, abs-send-time (24 bits), payload bytes, ssrc) of each packet that carried
@@ -126,10 +134,13 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
     nack_generator = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
+    direct = [False]
 
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
         if not receiver._enabled:
             return
+        if not direct[0]:  # from the next packet on, without aioice's queue
+            direct[0] = receive_directly(receiver.transport)
         abs_send_time = packet.extensions.abs_send_time
         if on_arrival is not None and abs_send_time is not None:
             on_arrival(arrival_time_ms, abs_send_time, len(packet.payload) + packet.padding_size, packet.ssrc)
@@ -297,27 +308,120 @@ async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
     await sender.transport._send_rtp(data)
 
 
-def _protector(session: pylibsrtp.Session) -> Callable[[bytes], bytes]:
-    """``session.protect``, minus what pylibsrtp (1.0) does again for every packet (a type
-    check and a new ``int *`` from cffi): it runs once per packet per subscriber."""
+#: aiortc's arrival clock (``aiortc.clock.current_ms``: ms since 1900, through datetime), from
+#: time.time(): the same value, read per received packet
+_NTP_OFFSET_S = 2_208_988_800
+_DTLS_CONNECTED = _DtlsState.CONNECTED
+
+
+class _Resume:
+    """Await the rest of a coroutine that was started by hand (``coro.send(None)``) and
+    suspended on ``pending``: a task can then drive it to the end."""
+
+    def __init__(self, coro, pending) -> None:  # noqa: ANN001 - a coroutine and what it yielded
+        self._coro, self._pending = coro, pending
+
+    def __await__(self):
+        value = self._pending
+        while True:
+            try:
+                sent = yield value
+            except BaseException as exc:  # noqa: BLE001 - thrown into the task: pass it on
+                try:
+                    value = self._coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            try:
+                value = self._coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _resume(coro, pending) -> None:  # noqa: ANN001
+    try:
+        await _Resume(coro, pending)
+    except Exception:
+        logger.exception("handling a received packet failed")
+
+
+def _run_now(coro) -> None:  # noqa: ANN001 - a coroutine
+    """Run ``coro`` until it first waits (handling one packet usually never does); what is left
+    of it goes on in a task."""
+    try:
+        pending = coro.send(None)
+    except StopIteration:
+        return
+    except Exception:
+        logger.exception("handling a received packet failed")
+        return
+    asyncio.ensure_future(_resume(coro, pending))
+
+
+def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
+    """Once ``dtls`` is connected, hand each SRTP/SRTCP datagram on its nominated pair to it as
+    it arrives (unprotect, parse, route: what its reading task does), instead of through
+    aioice's queue and that task. Only while that queue is empty, so nothing overtakes what
+    is already queued; DTLS and STUN still go the usual way. Once per transport; whether it
+    is in place."""
+    if getattr(dtls, "_parley_direct", False):
+        return True
+    if dtls._state is not _DTLS_CONNECTED or dtls._rx_srtp is None:
+        return False
+    connection = dtls.transport._connection
+    pair = connection._nominated.get(1)
+    if pair is None or pair.protocol is None:
+        return False
+    dtls._parley_direct = True
+    protocol, queue, rx = pair.protocol, connection._queue, dtls._rx_srtp
+    unprotect = _srtp_call(rx, _srtp_lib.srtp_unprotect, 0)
+    unprotect_rtcp = _srtp_call(rx, _srtp_lib.srtp_unprotect_rtcp, 0)
+    usual = protocol.datagram_received
+
+    def datagram_received(data: bytes, addr) -> None:  # noqa: ANN001
+        if not data or not 127 < data[0] < 192 or not queue.empty() or dtls._state is not _DTLS_CONNECTED:
+            usual(data, addr)  # STUN, DTLS, or something queued before it
+            return
+        arrival_ms = int((time.time() + _NTP_OFFSET_S) * 1000)
+        try:
+            if len(data) >= 2 and 192 <= data[1] <= 208:  # RTCP (aiortc.rtp.is_rtcp)
+                coro = dtls._handle_rtcp_data(unprotect_rtcp(data))
+            else:
+                coro = dtls._handle_rtp_data(unprotect(data), arrival_time_ms=arrival_ms)
+        except (pylibsrtp.Error, ValueError):
+            return  # what the reading task does with a packet that fails authentication
+        _run_now(coro)
+
+    protocol.datagram_received = datagram_received
+    return True
+
+
+def _srtp_call(session: pylibsrtp.Session, function, trailer: int) -> Callable[[bytes], bytes]:  # noqa: ANN001
+    """``session.protect`` (or ``unprotect``...: ``function`` is the libsrtp call, ``trailer``
+    the room it needs), minus what pylibsrtp (1.0) does again for every packet (a type check
+    and a new ``int *`` from cffi): it runs once per packet, and per subscriber."""
     cdata, buffer, srtp = session._cdata, session._buffer, session._srtp[0]
-    limit = len(cdata) - pylibsrtp.SRTP_MAX_TRAILER_LEN
+    limit = len(cdata) - trailer
     length = _srtp_ffi.new("int *")
-    srtp_protect = _srtp_lib.srtp_protect
     ok = _srtp_lib.srtp_err_status_ok
 
-    def protect(data: bytes) -> bytes:
+    def call(data: bytes) -> bytes:
         size = len(data)
         if size > limit:
             raise ValueError("packet is too long")
         length[0] = size
         buffer[0:size] = data
-        status = srtp_protect(srtp, cdata, length)
+        status = function(srtp, cdata, length)
         if status != ok:
             pylibsrtp._srtp_assert(status)
         return buffer[0:length[0]]
 
-    return protect
+    return call
+
+
+def _protector(session: pylibsrtp.Session) -> Callable[[bytes], bytes]:
+    """``session.protect``, through ``_srtp_call``."""
+    return _srtp_call(session, _srtp_lib.srtp_protect, pylibsrtp.SRTP_MAX_TRAILER_LEN)
 
 
 def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
@@ -331,6 +435,7 @@ def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
     dtls = sender.transport
     if dtls.state != "connected":
         return None
+    receive_directly(dtls)
     pair = dtls.transport._connection._nominated.get(1)
     transport = pair.protocol.transport if pair is not None else None
     if transport is None:
