@@ -119,3 +119,38 @@ async def test_a_received_packet_is_handled_at_once_and_what_waits_goes_on_in_a_
     for _ in range(3):
         await asyncio.sleep(0)
     assert done == ["quick", "before", "after"]
+
+
+async def test_packets_keep_arriving_once_they_are_handled_as_they_arrive() -> None:
+    """A tapped receiver switches its connection to the direct receive path at its first packet;
+    what follows (RTP, and the RTCP that comes with it) still reaches the tap, in order."""
+    import asyncio
+
+    from aiortc import RTCConfiguration, RTCRtpCodecParameters
+    from aiortc.mediastreams import AudioStreamTrack
+
+    sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    seqs: list[int] = []
+    try:
+        sender_pc.addTrack(AudioStreamTrack())
+        await sender_pc.setLocalDescription(await sender_pc.createOffer())
+        await receiver_pc.setRemoteDescription(sender_pc.localDescription)
+        receiver = receiver_pc.getTransceivers()[0].receiver
+
+        async def on_packet(packet, codec: RTCRtpCodecParameters) -> None:
+            seqs.append(packet.sequence_number)
+
+        seam.tap_receiver(receiver, on_packet)
+        await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
+        await sender_pc.setRemoteDescription(receiver_pc.localDescription)
+        for _ in range(100):  # 20 ms a packet: 25 packets in about half a second
+            if len(seqs) >= 25:
+                break
+            await asyncio.sleep(0.05)
+        assert getattr(receiver.transport, "_parley_direct", False)
+        assert len(seqs) >= 25
+        assert all((b - a) & 0xFFFF == 1 for a, b in zip(seqs, seqs[1:]))  # none lost, none reordered
+    finally:
+        await sender_pc.close()
+        await receiver_pc.close()
