@@ -81,6 +81,8 @@ class UpTrack:
         self.layers: dict[str, UpTrack] = {self.layer: self}
         self.primary: UpTrack = self
         self.height: int | None = None  # from the latest keyframe
+        #: the publisher may send it (False: its uplink carries only the smaller layers now)
+        self.available = True
         self.downs: set[DownTrack] = set()
         self.media_ssrc: int | None = None
         self.packets_received = 0
@@ -232,6 +234,16 @@ class DownTrack:
     @property
     def attendee_id(self) -> str | None:
         return self.up.attendee_id if self.up else None
+
+    @property
+    def rtt(self) -> float | None:
+        """The subscriber's round trip on this section (seconds, from its receiver reports)."""
+        return seam.sender_rtt(self.sender)
+
+    @property
+    def reported_loss(self) -> tuple[float, float] | None:
+        """(the share its latest receiver report said was lost, when it came: time.time())."""
+        return seam.sender_reported_loss(self.sender)
 
     def _on_started(self, payload_type: int, abs_send_time_id: int | None = None) -> None:
         """aiortc started the sender: the section is negotiated and its transport connected."""

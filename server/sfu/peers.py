@@ -31,6 +31,7 @@ from wire import ErrorCode, ProtocolError, TileNeed, TrackInfo, VideoLayer
 from . import downlink, seam
 from .downlink import Downlink, VideoNotice
 from .forwarding import DownTrack, UpTrack
+from .repair import UplinkNacks
 from .offer import vet_publish_offer, vet_subscribe_answer
 from .uplink import Uplink
 
@@ -93,6 +94,9 @@ class PublisherPeer:
         self.tracks: dict[str, UpTrack] = {}
         self.uplink = Uplink()
         self._receivers: dict[str, object] = {}  # layer name -> its receiver
+        self._nacks: dict[str, UplinkNacks] = {}  # layer name -> what is asked again of it
+        self._uplink_mark = (0, 0)  # its packets arrived and seen missing, at the last steer
+        self._given_up: dict[str, int] = {}  # layer -> its packets given up on, at the last steer
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._on_layers = on_layers
@@ -128,8 +132,12 @@ class PublisherPeer:
                     self._receivers[layer] = receiver
                 up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
+                nacks = UplinkNacks(time.monotonic)
+                if layer is not None:
+                    self._nacks[layer] = nacks
                 seam.tap_receiver(receiver, up.on_packet, up.drop_packet,
-                                  self.uplink.on_arrival if transceiver.kind == "video" else None)
+                                  self.uplink.on_arrival if transceiver.kind == "video" else None,
+                                  nacks.add)
                 if transceiver.kind in self.tracks:  # another layer of the camera
                     self.tracks[transceiver.kind].add_layer(up)
                 else:
@@ -153,18 +161,42 @@ class PublisherPeer:
     async def steer(self) -> None:
         """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
         layers = self.tracks["video"].layers
-        taken = {name: any(not down.paused for down in up.downs) for name, up in layers.items()}
         now = time.monotonic()
+        for name, nacks in self._nacks.items():  # a packet lost for good upstream: everyone misses
+            if nacks.given_up > self._given_up.get(name, 0) and name in layers:  # it, so a keyframe
+                layers[name].request_keyframe()  # (at most one a second per layer)
+            self._given_up[name] = nacks.given_up
+        if len(layers) > 1:  # the whole picture only where the uplink carries it beside the small one
+            arrived = sum(n.arrived_total for n in self._nacks.values())
+            missing = sum(n.missing_total for n in self._nacks.values())
+            got, lost = arrived - self._uplink_mark[0], missing - self._uplink_mark[1]
+            self._uplink_mark = (arrived, missing)
+            smallest = LAYER_ORDER[len(layers) - 1]
+            spare = ((self._layers_told is None or str(smallest) in self._layers_told)  # (None: all sent)
+                     and not any(not down.paused for down in layers[smallest].downs))
+            loss = lost / (got + lost) if got + lost >= 20 else None
+            allowed = self.uplink.allow_high(loss, now, spare)
+            if allowed != layers[VideoLayer.HIGH].available if VideoLayer.HIGH in layers else False:
+                logger.info(f"publisher {self.attendee_id}: the whole picture {'on' if allowed else 'off'} "
+                            "(uplink estimate %s kbit/s, loss %s)",
+                            "n/a" if self.uplink.estimate_bps is None else self.uplink.estimate_bps // 1000,
+                            "n/a" if loss is None else f"{loss:.1%}")
+            for name, up in layers.items():
+                up.available = allowed or name != VideoLayer.HIGH
+        taken = {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
         for name, target in self.uplink.targets(taken).items():
             up = layers[name]
             receiver = self._receivers.get(name)
             if up.media_ssrc is not None and receiver is not None and self.uplink.remb_due(name, target, now):
                 await seam.send_remb(receiver, target, [up.media_ssrc])
         if len(layers) > 1 and self._on_layers is not None:
-            # the smallest layer is always sent: it is what a newcomer starts on
+            # the smallest layer is sent even when nobody takes it (what a newcomer on a poor link
+            # starts on), unless the uplink was tight lately: then it is the first to go
             smallest = LAYER_ORDER[len(layers) - 1]
-            wanted = [str(n) for n in LAYER_ORDER if n in layers and (taken[n] or n == smallest)]
+            spare = self.uplink.spare_wanted(now) or not any(taken.values())
+            wanted = [str(n) for n in LAYER_ORDER if n in layers and (taken[n] or (n == smallest and spare))]
             if wanted != self._layers_told:
+                logger.info(f"publisher {self.attendee_id}: sends {'+'.join(wanted)}")
                 self._layers_told = wanted
                 self._on_layers(wanted)
 
