@@ -6,7 +6,7 @@ From SIGUSR1 until SIGUSR2 (or from the start, with ``--now``), every millisecon
 count, time spent waiting does not) the main thread's Python stack is recorded; OUT.txt gets
 collapsed stacks (``frame;frame;... count``, py-spy's ``--format raw``), written at SIGUSR2,
 every 2000 samples and at exit, and OUT.txt.gc.json the time spent in the garbage collector
-over the same span. A wall-clock sampler (py-spy) charges a call like ``sendto`` with the
+over the same span and the event loop's scheduled timers at its end. A wall-clock sampler (py-spy) charges a call like ``sendto`` with the
 time the process spent preempted after waking the receiver; this one does not. Time in a C
 call is charged to the Python line that made it (the signal is handled when it returns).
 Only the main thread is walked (the servers measured run one event loop).
@@ -50,7 +50,8 @@ def _write() -> None:
         for stack, count in _counts.most_common():
             f.write(f"{stack} {count}\n")
     with open(_out + ".gc.json", "w") as f:  # the garbage collector's share of the samples
-        json.dump({"gc_seconds": round(_gc["seconds"], 3), "collections_by_generation": _gc["collections"]}, f)
+        json.dump({"gc_seconds": round(_gc["seconds"], 3), "collections_by_generation": _gc["collections"],
+                   "timers_at_stop": _gc.get("timers")}, f)
 
 
 def _sample(signum, frame) -> None:  # noqa: ANN001 - a signal handler
@@ -69,7 +70,24 @@ def _start(*_) -> None:
     signal.setitimer(signal.ITIMER_PROF, INTERVAL, INTERVAL)
 
 
+def _timers() -> dict:
+    """What the running event loop has scheduled, by callback (a crowded timer heap costs every
+    loop turn)."""
+    import asyncio
+
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.BaseEventLoop) and o.is_running()]
+    scheduled = [h for loop in loops for h in loop._scheduled]
+    kinds = collections.Counter(getattr(h._callback, "__qualname__", repr(h._callback))[:80] for h in scheduled)
+    return {"scheduled": len(scheduled), "cancelled": sum(1 for h in scheduled if h._cancelled),
+            "by_callback": dict(kinds.most_common(12))}
+
+
 def _stop(*_) -> None:
+    if _gc["on"]:  # the end of the sampled span (not exit, after it)
+        try:
+            _gc["timers"] = _timers()
+        except Exception as exc:  # noqa: BLE001 - a figure, never a failure
+            _gc["timers"] = repr(exc)
     _gc["on"] = False
     signal.setitimer(signal.ITIMER_PROF, 0, 0)
     _write()
