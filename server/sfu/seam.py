@@ -129,8 +129,8 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
     """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it, with
     the codec its payload type was negotiated for; a packet whose payload type the answer did
     not negotiate is dropped (``on_unknown`` counts it). Every packet that carries the
-    abs-send-time extension is first reported to ``on_arrival`` (the uplink's estimator), as
-    aiortc's own receiver feeds its estimator before anything else. ``nacks(seq)``, when given,
+    abs-send-time extension, retransmissions aside, is first reported to ``on_arrival`` (the
+    uplink's estimator). ``nacks(seq)``, when given,
     says which lost packets to NACK as each packet arrives, instead of aiortc's generator (which
     asks for every missing packet again at each new loss)."""
     codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
@@ -144,14 +144,15 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
             return
         if not direct[0]:  # from the next packet on, without aioice's queue
             direct[0] = receive_directly(receiver.transport)
-        abs_send_time = packet.extensions.abs_send_time
-        if on_arrival is not None and abs_send_time is not None:
-            on_arrival(arrival_time_ms, abs_send_time, len(packet.payload) + packet.padding_size, packet.ssrc)
         codec = codecs.get(packet.payload_type)
         if codec is None:
             if on_unknown is not None:
                 on_unknown()
             return
+        abs_send_time = packet.extensions.abs_send_time
+        if on_arrival is not None and abs_send_time is not None and not is_rtx(codec):
+            # (a retransmission carries its original's send time: it would read as a queue)
+            on_arrival(arrival_time_ms, abs_send_time, len(packet.payload) + packet.padding_size, packet.ssrc)
         stream = streams.get(packet.ssrc)
         if stream is None:
             stream = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
