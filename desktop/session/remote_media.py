@@ -7,7 +7,8 @@ someone else later. Received audio goes to the :class:`Speaker`; every frame is 
 (VideoFrameReceived, AudioFrameReceived). On the light path (no decoding, for bots) frames are
 only counted. Every ``stats_interval`` seconds both connections' figures are sampled
 (ConnectionStatsUpdated), with the health alerts drawn from them (ConnectionPoor, UplinkWeak,
-ReceivePoor) and the signal bars from both directions.
+ReceivePoor: blamed on this computer, not the network, while it is busy) and the signal bars
+from both directions.
 
 Two watches run beside the media (``watch_loop``, once a second): ``media_watch`` notices media
 that stopped arriving while someone sends (IncomingMediaStalled: keyframes asked for, then the
@@ -266,9 +267,15 @@ class RemoteMedia:
         alert = self.health.sample(stats.uplink_audio_loss, now, self._uplink.camera_on)
         if alert is not None:
             self._emit(alert)
-        for alert in self.directions.sample(stats, now, self._uplink.camera_on):
+        for alert in self.directions.sample(stats, now, self._uplink.camera_on, self.computer_busy()):
             self._emit(alert)
         return stats
+
+    def computer_busy(self) -> bool:
+        """This computer could not keep up lately: videos paused for load, or the loop late over
+        the last stats interval (as the load governor reads it), step-down or not. What is
+        received badly then is not blamed on the network (health.ReceivePoor.computer)."""
+        return self.busy or self.loop_lag.p99_over(self.stats_interval) > self.governor.lag_overload_ms
 
     # --- what each video's receive path did -------------------------------------------------
 
