@@ -97,12 +97,14 @@ def rtx_payload_types() -> tuple[int, ...]:
 
 
 def _bot(lab: Lab, namespace: str, address: str, join_url: str, name: str, args, light: bool,
-         duration: float, out: Path) -> subprocess.Popen:
+         duration: float, out: Path, crowd: bool = False) -> subprocess.Popen:
     command = [sys.executable, "-m", "desktop.bot", join_url, "--json", "--name", name,
                "--duration", f"{duration:g}", "--measure-after", f"{args.measure_after:g}",
-               "--ice-address", address]
+               "--ice-address", address, "--tile", args.tile]
     if light:
         command.append("--light")
+    if crowd and args.quiet_crowd:  # only the two who measure talk: each on the other's stage
+        command.append("--muted")
     return lab.spawn(namespace, name, command, stdout=(out / f"{name}.json").open("wb"),
                      stderr=out / f"{name}.stderr", env=bot_env(), cwd=REPO)
 
@@ -166,7 +168,8 @@ def run_scenario(scenario: Scenario, args, workdir: Path) -> dict:
                 ns, address = lab.links[where[n]][0], f"10.77.{where[n]}.2"
                 return _bot(lab, ns, address, joins[n][1], n, args, scenario.light, args.duration, out)
             # the crowd, on the server's side, staying a little longer than the two who measure
-            return _bot(lab, lab.server, SERVER_ADDRESS, joins[n][1], n, args, True, args.duration + 6, out)
+            return _bot(lab, lab.server, SERVER_ADDRESS, joins[n][1], n, args, True, args.duration + 6, out,
+                        crowd=True)
 
         procs = {}
         for n in names[2:] + ["control", "constrained"]:
@@ -245,11 +248,23 @@ def figures(run: dict, who: str, other: str) -> dict:
     live = (remotes.get(them) or {}).get("video") or {}
     live_audio = (remotes.get(them) or {}).get("audio") or {}
     fps = [v["fps"] for v in videos if v.get("fps") is not None]
+    # the active speaker: the camera longest on this bot's stage
+    speaker = max(videos, key=lambda v: v.get("stage_share") or 0.0, default={})
+    # camera-time by what the server forwarded: each layer's share, and paused (a notice shown)
+    shares: dict[str, float] = {}
+    for v in videos:
+        for name, share in (v.get("layers") or {}).items():
+            shares[name] = shares.get(name, 0.0) + share / len(videos)
+        shares["paused"] = shares.get("paused", 0.0) + (v.get("paused_share") or 0.0) / len(videos)
     latency = live.get("latency_ms") or {}
     out |= {
         "fps_p50": _median(fps), "fps_min": min(fps) if fps else None,
         "frozen_share": _median([v.get("frozen_share") for v in videos]),
         "g2g_p50": latency.get("p50"), "g2g_p95": latency.get("p95"),
+        "layer_shares": {k: round(v, 3) for k, v in sorted(shares.items())},
+        "paused_at_end": sum(1 for v in videos if v.get("paused")),
+        "speaker_fps": speaker.get("fps"), "speaker_frozen": speaker.get("frozen_share"),
+        "speaker_stage_share": speaker.get("stage_share"),
         # the voice's own glass to glass: the two links' delay and its jitter buffer's
         "behind_voice_ms": (round(latency["p50"] - live_audio["delay_ms"] - 2 * run["delay_ms"], 1)
                             if latency.get("p50") is not None and live_audio.get("delay_ms") is not None else None),
@@ -286,6 +301,7 @@ def _n(value, unit: str = "") -> str:
 
 
 HEADER = ("| scenario | who | fps p50 / min | frozen | g2g p50 / p95 ms | behind voice ms | damaged | "
+          "camera-time high / low / paused | speaker fps, frozen (time on stage) | "
           "audio lost / concealed | kf/s received live / replayed | link down kbit/s (retx share, cap drops) | "
           "link up kbit/s (retx share, cap drops) | encoder target kbit/s p50 / last | "
           "the other sees it: fps, frozen, g2g p50 / p95, kf/s, voice lost |")
@@ -300,11 +316,17 @@ def row(run: dict, f: dict) -> str:
             return "n/a"
         return f"{_n(d.get('kbps'))} ({_pct(d.get('retransmitted_share'))}, {_pct(d.get('cap_dropped_share'))})"
 
+    def layers(shares: dict) -> str:
+        if set(shares) <= {"paused"} and not shares.get("paused"):
+            return "n/a"  # the server said nothing of layers (before adaptation)
+        return " / ".join(_pct(shares.get(k, 0.0)) for k in ("high", "low", "paused"))
+
     s = f["seen_by_other"]
     audio = (f"{_pct(f['audio_lost'])} / {_pct(f['audio_concealed'])}" if f["audio_lost"] is not None
              else f"{_pct(f['audio_delivered'])} of packets came" if f["audio_delivered"] is not None else "n/a")
     return (f"| {run['scenario']} | {f['who']} | {_n(f['fps_p50'])} / {_n(f['fps_min'])} | {_pct(f['frozen_share'])} | "
             f"{_n(f['g2g_p50'])} / {_n(f['g2g_p95'])} | {_n(f['behind_voice_ms'])} | {f['damaged']} | "
+            f"{layers(f['layer_shares'])} | {_n(f['speaker_fps'])}, {_pct(f['speaker_frozen'])} ({_pct(f['speaker_stage_share'])}) | "
             f"{audio} | "
             f"{_n(f['keyframes_per_s_received_live'])} / {_n(f['keyframes_per_s_received_replayed'])} | "
             f"{link(f['down'])} | {link(f['up'])} | {_n(f['encoder_target_kbps'])} / {_n(f['encoder_target_last_kbps'])} | "
@@ -344,6 +366,12 @@ def main(argv: list[str] | None = None) -> int:
                              "retransmissions) over what "
                              f"they needed in the issue ({ISSUE_DEMAND_5_CAMERAS} kbit/s), so each "
                              "cap puts the same pressure on the link as the issue's did")
+    parser.add_argument("--tile", default="640x360", metavar="WxH",
+                        help="the tile size the bots tell the server they show each camera at "
+                             "(default 640x360: any layer; 0x0: they tell nothing)")
+    parser.add_argument("--quiet-crowd", action="store_true",
+                        help="the crowd joins muted, so the two who measure are the only voices and "
+                             "each is the other's active speaker (default: every bot talks)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the bots' reports and logs")
     parser.add_argument("--calm-load", type=float, default=None, metavar="LOAD",
                         help="before each scenario, wait (5 min at most) for the 1-minute load "

@@ -124,3 +124,47 @@ def test_a_camera_that_leaves_is_forgotten() -> None:
     allocator.decide(2_000_000, cams(2), now=0.0)
     allocator.decide(2_000_000, cams(1), now=1.0)
     assert set(allocator.current) == {"cam00"}
+
+
+def test_the_speaker_goes_first_and_while_short_of_its_best_the_others_stay_small() -> None:
+    cheap_high, cheap_low = Layer("high", 100_000, 360), Layer("low", 60_000, 180)
+    speaker = Want("speaker", Priority.STAGE, BOTH)
+    others = [Want(f"cam{i}", Priority.OTHER, (cheap_low, cheap_high)) for i in range(4)]
+    # the speaker's whole picture before the others' smallest: one of them does not fit
+    decision = allocate(700_000, [speaker, *others])
+    assert decision.layers == {"speaker": "high", "cam0": "low", "cam1": "low", "cam2": "low", "cam3": None}
+    # the speaker cannot have its whole picture (350k more x 1.2): the others stay small,
+    # though two of them could have moved up with what is left
+    decision = allocate(500_000, [speaker, *others])
+    assert decision.layers == {"speaker": "low", **{f"cam{i}": "low" for i in range(4)}}
+    # plenty: everyone at the best
+    assert set(allocate(2_000_000, [speaker, *others]).layers.values()) == {"high"}
+
+
+def test_a_move_up_the_link_cannot_carry_waits_twice_as_long_before_the_next() -> None:
+    allocator = Allocator()
+    wants = cams(1)
+    allocator.decide(2_000_000, wants, now=0.0)  # high
+    t = 0.5
+    allocator.decide(300_000, wants, now=t)
+    t += LOWER_AFTER
+    assert allocator.decide(300_000, wants, now=t).layers == {"cam00": "low"}
+    waits = []
+    for _ in range(3):
+        lowered_at = t
+        while allocator.decide(2_000_000, wants, now=t).layers["cam00"] != "high":
+            t += 0.5
+        waits.append(t - lowered_at)
+        allocator.decide(300_000, wants, now=t + 0.1)  # it did not fit after all
+        t += 0.1 + LOWER_AFTER
+        assert allocator.decide(300_000, wants, now=t).layers == {"cam00": "low"}
+    assert waits == pytest.approx([HOLD, 2 * HOLD, 4 * HOLD], abs=0.5)
+
+
+def test_a_link_that_drops_much_of_what_is_sent_pauses_at_once() -> None:
+    allocator = Allocator()
+    wants = cams(3, layers=(HIGH,))
+    allocator.decide(5_000_000, wants, now=0.0)
+    # an estimate's dip waits PAUSE_AFTER; heavy loss does not
+    assert allocator.decide(1_000_000, wants, now=0.5).paused() == set()
+    assert allocator.decide(1_000_000, wants, now=1.0, urgent=True).paused() == {"cam02"}

@@ -54,6 +54,11 @@ async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_a
 
     room = server.app[ROOMS_KEY].room(meeting["id"])
     downlink = room.participants[ids[linus]].subscriber.downlink
+    # the bot tells the server what it shows, as the app does: each camera in a 640x360 tile,
+    # the one who talks on stage
+    await eventually(lambda: {a: (t.width, t.height) for a, t in downlink.needs.items()}
+                     == {ids[ada]: (640, 360), ids[grace]: (640, 360)}, what="Linus's tiles told")
+    await eventually(lambda: any(t.stage for t in downlink.needs.values()), what="a speaker on Linus's stage")
     await eventually(lambda: downlink.measured, timeout=10, what="Linus's receiver estimates its downlink (REMB)")
     downlink.estimate_cap = 20_000  # 20 kbit/s: voice only
     await eventually(lambda: {e.attendee_id for e in seen if e.paused} == {ids[ada], ids[grace]}, timeout=10,
@@ -81,6 +86,12 @@ async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_a
                      timeout=10, what="Linus sees both cameras again")
     for bot in bots:
         await bot.finish()
+    # the bot's report says it all: each camera paused a while, then shown again (the small
+    # layer first: the whole picture follows after a hold)
+    for who in (ada, grace):
+        video = linus.report.remotes[ids[who]]["video"]
+        assert not video["paused"] and video["layer"] in ("low", "high")
+        assert 0 < video["paused_share"] < 1 and video["layers"]["high"] > 0
 
 
 @pytest.mark.slow
@@ -90,7 +101,9 @@ async def test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing(s
     again when its tile grows; a hidden tile gets nothing, and that is not a pause."""
     meeting = await server.create_meeting()
     urls = [await server.join_url(meeting["id"], name) for name in ("Ada", "Grace", "Linus")]
-    bots = ada, grace, linus = tuple(RunningBot(url, **VIDEO) for url in urls)
+    # Linus's needs are the test's own (0x0: his bot tells nothing of itself)
+    bots = ada, grace, linus = tuple(RunningBot(url, **VIDEO, tile=(0, 0) if name == "Linus" else (640, 360))
+                                     for url, name in zip(urls, ("Ada", "Grace", "Linus")))
     await eventually(lambda: all(len(b.report.frames_received) == 2 for b in bots), timeout=15,
                      what="everyone sees the two others")
     ids = {b: b.report.attendee_id for b in bots}
@@ -119,4 +132,28 @@ async def test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing(s
     assert frames(linus, ids[grace]) == hidden
     assert frames(linus, ids[ada]) >= count + 10
     for bot in bots:
+        await bot.finish()
+
+
+@pytest.mark.slow
+async def test_a_replayed_camera_sends_two_layers_too(server: Server) -> None:
+    """A light bot encodes nothing, yet its camera goes out as two layers (both pre-encoded),
+    so the server can give a small tile the small one."""
+    meeting = await server.create_meeting()
+    urls = [await server.join_url(meeting["id"], name) for name in ("Ada", "Linus")]
+    ada = RunningBot(urls[0], light=True, **VIDEO)
+    linus = RunningBot(urls[1], camera="none", tile=(0, 0), **VIDEO)
+    await eventually(lambda: ada.report.attendee_id is not None and frames(linus, ada.report.attendee_id) >= 5,
+                     timeout=15, what="Linus sees Ada")
+    sizes: dict[str, tuple[int, int]] = {}
+    linus.session.on(VideoFrameReceived, lambda e: sizes.__setitem__(e.attendee_id, (e.frame.width, e.frame.height)))
+    await eventually(lambda: sizes.get(ada.report.attendee_id) == (320, 180), what="the whole picture")
+    await linus.session.remote.tell_needs([TileNeed(ada.report.attendee_id, 160, 90)])
+    await eventually(lambda: sizes.get(ada.report.attendee_id) == (160, 90), what="the small layer")
+    state = linus.session.remote.video_states[ada.report.attendee_id]
+    assert (state.paused, state.layer) == (False, "low")
+    count = frames(linus, ada.report.attendee_id)
+    await asyncio.sleep(1.5)
+    assert frames(linus, ada.report.attendee_id) >= count + 5  # 7.5 pictures a second
+    for bot in (ada, linus):
         await bot.finish()

@@ -48,7 +48,44 @@ def test_a_steady_camera_is_never_frozen_and_its_rate_and_latency_are_reported()
     assert video["latency_ms"]["p50"] == 40.0
     assert video["damaged_pictures"] == 0 and video["pictures_missing"] == 0
     assert video["keyframes"] == 1 and video["packets"] == 400
-    assert (video["layer"], video["paused"]) == ("full", False)
+    assert (video["layer"], video["paused"], video["paused_share"]) == (None, False, 0.0)
+
+
+def test_a_paused_video_is_neither_counted_nor_frozen_and_its_layers_are_shared_out() -> None:
+    clock = Clock()
+    watch = MediaWatch(INTERVAL, clock)
+    watch.video_state("a", False, "high")  # before the window: the first allocation
+    watch.open_window({}, {})
+    for n in range(150):  # 5 s on the high layer
+        show(watch, clock, "a", n, keyframe=n == 0)
+    watch.video_state("a", False, "low")
+    for n in range(150, 300):  # 5 s on the low layer
+        show(watch, clock, "a", n, keyframe=n == 150)
+    watch.video_state("a", True, None)  # the link cannot carry it: 5 s paused, no pictures
+    clock.now += 5.0
+    watch.video_state("a", False, "low")
+    clock.now += 0.5  # its first picture after the resumption comes half a second later
+    for n in range(300, 450):
+        show(watch, clock, "a", n, keyframe=n == 300)
+    video = watch.close({}, {}, {}, {"a"})["a"]["video"]
+    assert video["stage_share"] == 0.0
+    assert (video["layer"], video["paused"]) == ("low", False)
+    assert abs(video["paused_share"] - 5.0 / 20.5) < 0.01
+    assert round(video["fps"]) == 29  # 450 pictures in the 15.5 s it was not paused
+    assert abs(video["frozen_share"] - 0.5 / 15.5) < 0.01  # only the wait after the resumption
+    assert video["layers"]["high"] == pytest.approx(5.0 / 20.5, abs=0.01)
+    assert video["layers"]["low"] == pytest.approx(10.5 / 20.5, abs=0.01)
+
+
+def test_a_video_paused_all_along_is_reported_paused_not_frozen() -> None:
+    clock = Clock()
+    watch = MediaWatch(INTERVAL, clock)
+    watch.video_state("a", True, None)
+    watch.open_window({}, {})
+    clock.now += 10.0
+    video = watch.close({}, {}, {}, {"a"})["a"]["video"]
+    assert video["paused"] is True and video["paused_share"] == 1.0
+    assert video["fps"] is None and video["frozen_share"] is None
 
 
 def test_a_long_gap_counts_whole_as_frozen_and_a_short_one_not_at_all() -> None:
@@ -164,6 +201,13 @@ def test_the_counter_sees_keyframes_and_packets_that_came_twice() -> None:
     assert not counter.is_keyframe(6000) and not counter.is_keyframe(None)
 
 
+def test_the_counter_keeps_each_pictures_id_by_its_timestamp() -> None:
+    counter = VideoReceiveCounter()
+    for seq, timestamp, picture_id in ((1, 3000, 7), (2, 3000, 7), (3, 6000, 8), (4, 9000, 300)):
+        counter.on_packet(Packet(seq, timestamp, bytes([0x90, 0x80, 0x80 | picture_id >> 8, picture_id & 0xFF, 0])))
+    assert [counter.picture_id(t) for t in (3000, 6000, 9000, 12000, None)] == [7, 8, 300, None, None]
+
+
 # --- the options that feed it ------------------------------------------------------------------
 
 
@@ -176,3 +220,49 @@ def test_the_bot_takes_its_host_address_and_measuring_window_from_the_command_li
     for bad in (["--ice-address", "not-an-address"], ["--measure-after", "10", "--duration", "10"]):
         with pytest.raises(SystemExit):
             parse_args(["parley://127.0.0.1:8750/m/x?token=t", *bad])
+
+
+def test_the_bot_shows_its_remotes_at_the_tile_size_it_is_given() -> None:
+    url = "parley://127.0.0.1:8750/m/x?token=t"
+    assert parse_args([url])[0].tile == (640, 360)
+    assert parse_args([url, "--tile", "320x180"])[0].tile == (320, 180)
+    assert parse_args([url, "--tile", "0x0"])[0].tile == (0, 0)
+    for bad in ("big", "320", "-1x5"):
+        with pytest.raises(SystemExit):
+            parse_args([url, "--tile", bad])
+
+
+def test_who_was_on_stage_is_shared_out_over_the_window() -> None:
+    clock = Clock()
+    watch = MediaWatch(INTERVAL, clock)
+    watch.on_stage("a")  # before the window: only what falls in it counts
+    clock.now += 5
+    watch.open_window({}, {})
+    clock.now += 3
+    watch.on_stage("b")
+    clock.now += 1
+    watch.picture("a", None, None, False, None)
+    watch.picture("b", None, None, False, None)
+    remotes = watch.close({}, {}, {}, {"a", "b"})
+    assert remotes["a"]["video"]["stage_share"] == 0.75 and remotes["b"]["video"]["stage_share"] == 0.25
+
+
+def test_picture_ids_tell_a_lost_picture_from_one_never_taken_or_superseded() -> None:
+    clock = Clock()
+    watch = watch_with_window(clock)
+
+    def shown(number: int, picture_id: int, keyframe: bool = False, superseded: int = 0) -> None:
+        clock.now += INTERVAL
+        wall_ms = round(clock.now * 1000)
+        watch.picture("a", number, wall_ms - 40, keyframe, wall_ms, picture_id, superseded)
+
+    shown(0, 100, keyframe=True)
+    for n in range(1, 10):  # a small layer at half the camera's rate: every other number, next ids
+        shown(2 * n, 100 + n)
+    shown(20, 111, superseded=1)  # 110 was decoded but replaced before it was taken: whole
+    shown(22, 114, superseded=1)  # 112 and 113 never arrived: this one and the next are damaged
+    shown(24, 115, superseded=1)
+    shown(26, 116, keyframe=True, superseded=1)  # whole again
+    shown(28, 117, superseded=1)
+    video = watch.close({}, {}, {}, set())["a"]["video"]
+    assert video["damaged_pictures"] == 2 and video["pictures_missing"] == 2

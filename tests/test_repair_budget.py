@@ -24,7 +24,13 @@ from server.sfu.repair import (
     LOSS_KEYFRAME_INTERVAL,
     REPAIR_DEADLINE,
     REPAIR_SHARE,
+    UPLINK_DEADLINE,
+    UPLINK_MAX_GAP,
+    UPLINK_NACK_FLOOR,
+    UPLINK_NACK_SHARE,
+    UPLINK_RETRY,
     RepairBudget,
+    UplinkNacks,
 )
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
@@ -167,3 +173,49 @@ async def test_a_burst_of_requests_to_one_layer_sends_one_keyframe_per_interval(
     assert len(plis) == 1
     assert up.keyframes.pending_delay(clock()) == pytest.approx(KEYFRAME_MIN_INTERVAL)
     up.close()  # the one left waiting is dropped with the track
+
+
+# --- the uplink: what the server asks its publishers for again ----------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_lost_packet_is_asked_for_once_now_and_once_more_later_never_when_too_old() -> None:
+    clock = Clock()
+    nacks = UplinkNacks(clock)
+    assert nacks.add(100) == [] and nacks.add(101) == []
+    assert nacks.add(104) == [102, 103]  # the gap: asked for once
+    clock.now += 0.05
+    assert nacks.add(105) == []  # not again so soon (aiortc would ask for both at every new loss)
+    clock.now += UPLINK_RETRY
+    assert nacks.add(106) == [102, 103]  # still missing: once more
+    assert nacks.add(102) == []  # it came: nothing more to ask for it
+    clock.now += UPLINK_RETRY
+    assert nacks.add(107) == []  # 103 was asked for twice: given up
+    assert nacks.add(110) == [108, 109]
+    clock.now += UPLINK_DEADLINE + 0.01
+    assert nacks.add(111) == []  # too old to be any use
+
+
+def test_a_burst_beyond_the_gap_limit_or_the_share_is_not_asked_for() -> None:
+    clock = Clock()
+    nacks = UplinkNacks(clock)
+    nacks.add(0)
+    assert nacks.add(UPLINK_MAX_GAP + 2) == []  # a burst (or a restart): a keyframe, not a repair
+    for seq in range(UPLINK_MAX_GAP + 3, UPLINK_MAX_GAP + 103):  # 100 packets arrive in the second
+        nacks.add(seq)
+    asked = nacks.add(UPLINK_MAX_GAP + 150)  # 46 lost at once: at most 15 % of what arrived
+    assert len(asked) == max(UPLINK_NACK_FLOOR, int(UPLINK_NACK_SHARE * 101)) and nacks.refused_total > 0
+
+
+def test_sequence_numbers_wrap() -> None:
+    clock = Clock()
+    nacks = UplinkNacks(clock)
+    nacks.add(65534)
+    assert nacks.add(1) == [65535, 0]

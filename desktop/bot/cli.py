@@ -11,7 +11,7 @@ import sys
 
 from wire import EndReason
 
-from .options import BotOptions, parse_room
+from .options import BotOptions, parse_room, parse_tile
 from .report import BotReport
 from .runner import Bot
 
@@ -55,6 +55,10 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
     parser.add_argument("--measure-after", type=float, default=0.0, metavar="SECONDS",
                         help="count the per-remote figures (fps, freezes, latency, audio loss) from "
                              "this long after joining (default 0)")
+    parser.add_argument("--tile", default="640x360", metavar="WxH",
+                        help="the size every remote video is shown at, told to the server as the app "
+                             "tells its tiles' sizes, the active speaker on stage (default 640x360: "
+                             "any layer; 0x0: tell nothing)")
     parser.add_argument("--json", action="store_true", help="print one JSON report on stdout")
     args = parser.parse_args(argv)
     if args.room is not None:
@@ -76,11 +80,15 @@ def parse_args(argv: list[str] | None) -> tuple[BotOptions, bool]:
         screen_width, screen_height = (int(v) for v in args.screen_size.lower().split("x"))
     except ValueError:
         parser.error("--size and --screen-size take WIDTHxHEIGHT, e.g. 640x360")
+    try:
+        tile = parse_tile(args.tile)
+    except ValueError as exc:
+        parser.error(f"--tile: {exc}")
     return BotOptions(args.join_url, args.name, args.camera, args.mic, args.duration, args.light,
                       args.muted, width, height, args.fps, args.screen, screen_width, screen_height,
                       args.screen_fps, args.share_for, args.say, args.share_file, args.raise_hand,
                       args.room, args.echo_cancellation, args.voice_seed, args.media_timeout,
-                      ice_addresses=args.ice_addresses or None, measure_after=args.measure_after), args.json
+                      ice_addresses=args.ice_addresses or None, measure_after=args.measure_after, tile=tile), args.json
 
 
 async def _main(options: BotOptions) -> BotReport:

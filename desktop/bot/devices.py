@@ -15,10 +15,16 @@ def make_devices(options: BotOptions):
     (With a room, the microphone is the room's: see ``make_room``.)"""
     camera = microphone = None
     if options.light:
+        from ..media.layers import LOW_BITRATE, LOW_EVERY, LOW_SCALE
         from ..media.synthetic.replay import ReplayAudioTrack, ReplayVideoTrack, encode_audio_clip, encode_video_clip
 
         if options.camera == "synthetic":
-            camera = ReplayVideoTrack(encode_video_clip(options.width, options.height, options.fps))
+            # its small layer as a live camera's (media/layers.py): half the size, half the rate
+            low = ReplayVideoTrack(encode_video_clip(
+                max(16, round(options.width * LOW_SCALE) // 2 * 2), max(16, round(options.height * LOW_SCALE) // 2 * 2),
+                max(1, options.fps // LOW_EVERY), keyframe_interval=max(1, options.fps // LOW_EVERY),
+                bitrate=LOW_BITRATE))
+            camera = ReplayVideoTrack(encode_video_clip(options.width, options.height, options.fps), low)
         if options.mic == "synthetic":
             microphone = ReplayAudioTrack(encode_audio_clip())
     else:

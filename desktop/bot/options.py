@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BotOptions", "parse_room"]
+__all__ = ["BotOptions", "parse_room", "parse_tile"]
 
 
 @dataclass
@@ -38,6 +38,9 @@ class BotOptions:
     ice_addresses: tuple[str, ...] | None = None
     #: the per-remote figures (``remotes`` in the report) count from this long after joining
     measure_after: float = 0.0
+    #: the size each remote video is "shown" at, told to the server (``video_needs``); the active
+    #: speaker on stage. (0, 0): nothing told
+    tile: tuple[int, int] = (640, 360)
 
 
 def parse_room(room: str) -> tuple[str, float | None]:
@@ -54,3 +57,14 @@ def parse_room(room: str) -> tuple[str, float | None]:
             raise ValueError(f"echo delay out of range (0-500 ms): {delay_ms:g}")
         return kind, delay_ms
     raise ValueError(f"not a room: {room!r} (echo, echo:DELAY_MS or headphones)")
+
+
+def parse_tile(text: str) -> tuple[int, int]:
+    """``"640x360"`` -> (640, 360); ``"0x0"``: tell nothing."""
+    try:
+        width, height = (int(side) for side in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"not a tile size WxH: {text!r}") from None
+    if width < 0 or height < 0:
+        raise ValueError(f"not a tile size WxH: {text!r}")
+    return width, height

@@ -31,6 +31,7 @@ from ..signalling.tls import MemoryTrustStore
 from .devices import make_devices, make_room
 from .options import BotOptions, parse_room
 from .report import BotReport
+from .tiles import BotTiles
 from .watch import MediaWatch
 
 __all__ = ["Bot"]
@@ -64,6 +65,7 @@ class Bot:
             **({"media_connect_seconds": options.media_timeout} if options.media_timeout else {}),
         )
         self.watch = MediaWatch(1.0 / options.fps, time.monotonic)
+        self.tiles = BotTiles(self.session, self.watch, options.tile)
         self._measuring: asyncio.Task | None = None
         #: the latest receive counters and names seen per attendee (kept after they leave)
         self._seen_video: dict[str, tuple[int, int, int]] = {}
@@ -129,9 +131,11 @@ class Bot:
         wall_ms = time.time() * 1000.0
         if stamp is not None and stamp.captured_ms > 0:
             self.report.latency_samples.append(wall_ms - stamp.captured_ms)
+        picture_id, superseded = self._picture(event.attendee_id, event.frame.pts)
         self.watch.picture(event.attendee_id, stamp.frame_number if stamp else None,
                            stamp.captured_ms if stamp else None,
-                           self._keyframe(event.attendee_id, event.frame.pts), wall_ms)
+                           self._keyframe(event.attendee_id, event.frame.pts), wall_ms,
+                           picture_id, superseded)
 
     # --- per-remote figures (watch.py) --------------------------------------------------------
 
@@ -157,6 +161,21 @@ class Bot:
             return False
         return any(remote.carrier(mid) == attendee_id and counter.is_keyframe(pts)
                    for mid, counter in connection.video_counters.items())
+
+    def _picture(self, attendee_id: str, pts: int | None) -> tuple[int | None, int]:
+        """The VP8 picture id of ``attendee_id``'s picture of RTP timestamp ``pts`` (None: not
+        known), and how many of their pictures the receive path superseded so far."""
+        remote = self.session.remote
+        connection = remote.connection
+        if connection is None:
+            return None, 0
+        picture_id, superseded = None, 0
+        for mid, counter in connection.video_counters.items():
+            if remote.carrier(mid) == attendee_id:
+                picture_id = counter.picture_id(pts) if picture_id is None else picture_id
+                track = connection.video_tracks.get(mid)
+                superseded += track.frames_superseded if track is not None else 0
+        return picture_id, superseded
 
     def _received(self) -> tuple[dict, dict]:
         """The receive counters now, per attendee: video (packets, repeated, keyframes) and
@@ -303,6 +322,7 @@ class Bot:
             return self.report
         self.report.joined_ms = self._elapsed_ms()
         self.report.attendee_id = joined.attendee.attendee_id
+        self.tiles.tell()
         if self.session.camera_on:
             self.report.camera = "on"
         if self.options.screen == "synthetic" or self.options.share_file:
@@ -321,6 +341,7 @@ class Bot:
         if self._sharing_task is not None:
             self._sharing_task.cancel()
         self._close_window()
+        self.tiles.close()
         self.report.camera = "on" if self.session.camera_on else "off"
         self.report.hands_raised = [a.name for a in self.session.hands()]
         self.report.roster = [

@@ -11,18 +11,25 @@ Per remote camera:
 - **latency** p50/p95: glass to glass, from the capture time stamped in each picture by the
   synthetic camera (``media/synthetic/stamp.py``; replayed clips carry none).
 - **damaged pictures**: pictures shown although a picture before them never arrived and no
-  keyframe came in between. A live synthetic camera numbers the pictures it delivers, so a
-  gap in the numbers is a picture lost on the way; a VP8 inter picture refers to the one
-  before it, so from the gap until the next keyframe (known by its RTP timestamp from
-  ``media/receive_counters.py``) every picture shown is damaged. A picture whose stamp cannot be
-  read (a stamp survives VP8 intact: unreadable means the picture is smeared) counts too.
-  Counted only for live stamped cameras (once one of their stamps has been read).
+  keyframe came in between. Each VP8 picture the publisher's encoder made carries the next
+  picture id (read per RTP timestamp by ``media/receive_counters.py``), so a gap in the ids of
+  the pictures shown is a picture that was sent and never shown; the receive path's own count
+  of pictures decoded but superseded before they were taken (``frames_superseded``) explains
+  some of them, the rest (**pictures missing**) never arrived or were withheld. A VP8 inter
+  picture refers to the one before it, so from such a gap until the next keyframe (known by its
+  RTP timestamp) every picture shown is damaged. Pictures the camera never took, or that a
+  smaller layer leaves out, make no gap in the ids (they were never encoded). A picture whose
+  stamp cannot be read (a stamp survives VP8 intact: unreadable means the picture is smeared)
+  counts too. Counted only for live stamped cameras (once one of their stamps has been read);
+  without picture ids, a gap in the camera's own stamped numbers stands in for one.
 - **keyframes**, received **packets** and **repeated** packets (retransmissions that arrived
   although the original had), from the receive connection's per-section counters.
-- **layer** and **paused**: which layer of the camera this bot receives, and whether the
-  server paused it. Today every camera is one layer ("full") and nothing is paused; when the
-  protocol says otherwise, set ``RemoteVideo.layer`` / ``paused`` from those messages (the
-  bot's runner is where session events arrive).
+- **layer** and **paused**: which layer of the camera this bot receives at the end, and whether
+  the server has it paused (``video_paused``, through ``tiles.BotTiles``); **layers**: the share
+  of the window each layer was forwarded; **paused share**: the share of the window it was
+  paused. A paused video is neither counted in ``fps`` nor frozen while paused (its tile says
+  why); the wait from its resumption to its first picture counts as frozen. **stage share**: the
+  share of the window it was on the bot's stage (the active speaker, told to the server as such).
 
 Per remote microphone, from Parley's audio jitter buffer (``media/audio_receive.BufferStats``):
 **lost share** (packets that did not come in time: rebuilt from FEC or concealed, over all the
@@ -39,6 +46,14 @@ from dataclasses import dataclass, field
 __all__ = ["FREEZE_FACTOR", "MediaWatch", "RemoteVideo"]
 
 FREEZE_FACTOR = 3.0  # a gap longer than this many frame intervals is a freeze
+PICTURE_ID_MODULUS = 1 << 15  # VP8 picture ids are 15 bits
+
+
+def _in_window(since: float | None, now: float, window_start: float | None) -> float:
+    """Seconds of [since, now] inside the window (none before it opened)."""
+    if since is None or window_start is None:
+        return 0.0
+    return max(0.0, now - max(since, window_start))
 
 
 def _quantiles(values: list[float]) -> dict | None:
@@ -57,8 +72,12 @@ class RemoteVideo:
     """One remote camera as this bot received it (times in seconds on the bot's clock)."""
 
     frame_interval: float
-    layer: str = "full"
+    layer: str | None = None  # None: the server said nothing (every camera was one layer)
     paused: bool = False
+    paused_since: float | None = None
+    paused_time: float = 0.0  # seconds of the window it spent paused
+    layer_since: float | None = None
+    layer_time: dict[str, float] = field(default_factory=dict)  # layer -> seconds of the window
     frames: int = 0  # in the window
     frozen: float = 0.0  # seconds of freezes in the window
     longest_gap: float = 0.0
@@ -72,6 +91,8 @@ class RemoteVideo:
     stopped_at: float | None = None  # it left or turned its camera off (not a freeze)
     absent: float = 0.0  # seconds of the window it spent stopped
     _number: int | None = None
+    _picture_id: int | None = None
+    _superseded: int = 0
     _broken: bool = False
 
     def picture(self, now: float, window_start: float | None, counted: bool) -> None:
@@ -90,8 +111,12 @@ class RemoteVideo:
         if gap > FREEZE_FACTOR * self.frame_interval:
             self.frozen += max(0.0, in_window)
 
-    def stamped(self, number: int | None, keyframe: bool, counted: bool) -> None:
-        """The picture's stamped number (None: unreadable) and whether it began a keyframe."""
+    def stamped(self, number: int | None, keyframe: bool, counted: bool,
+                picture_id: int | None = None, superseded: int = 0) -> None:
+        """The picture's stamped number (None: unreadable), whether it began a keyframe, its VP8
+        picture id (None: not known) and the receive path's count of superseded pictures so far."""
+        if picture_id is not None:
+            self._follow_ids(picture_id, keyframe, counted, superseded)
         if number is None:
             if self.live:  # a live stamp that can no longer be read: the picture is damaged
                 self.unreadable += counted
@@ -100,15 +125,28 @@ class RemoteVideo:
                     self._number += 1  # it was one picture: the next number is no gap
             return
         self.live = True
-        if self._number is not None and number > self._number + 1:
-            self.missing += (number - self._number - 1) * counted
-            self._broken = True
-        if self._number is not None and number < self._number:  # the camera started again
-            self._broken = False
+        if picture_id is None:  # no ids: the camera's own numbers stand in for them
+            if self._number is not None and number > self._number + 1:
+                self.missing += (number - self._number - 1) * counted
+                self._broken = True
+            if self._number is not None and number < self._number:  # the camera started again
+                self._broken = False
         if keyframe:
             self._broken = False
         self.damaged += counted and self._broken
         self._number = number
+
+    def _follow_ids(self, picture_id: int, keyframe: bool, counted: bool, superseded: int) -> None:
+        if self._picture_id is not None and not keyframe:
+            gap = (picture_id - self._picture_id - 1) % PICTURE_ID_MODULUS
+            if gap < PICTURE_ID_MODULUS // 2:  # (a picture id going back: a new encoder, no gap)
+                lost = gap - max(0, superseded - self._superseded)
+                if lost > 0:
+                    self.missing += lost * counted
+                    self._broken = True
+        if keyframe:
+            self._broken = False
+        self._picture_id, self._superseded = picture_id, superseded
 
     def finish(self, now: float, window_start: float | None) -> None:
         """The window closes at ``now`` (or the remote stops sending: it left, its camera went
@@ -121,6 +159,27 @@ class RemoteVideo:
             self.finish(now, window_start)
             self.stopped_at = now
 
+    def state(self, paused: bool, layer: str | None, now: float, window_start: float | None) -> None:
+        """The server paused the video, resumed it, or changed the layer it forwards."""
+        self._close_layer(now, window_start)
+        self.layer, self.layer_since = (None if paused else layer), now
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if paused:
+            self.finish(now, window_start)  # the gap until the pause counts; the pause does not
+            self.last_frame, self.paused_since = None, now
+        else:
+            self.paused_time += _in_window(self.paused_since, now, window_start)
+            self.paused_since = None
+            self.last_frame = now  # the wait for its first picture counts as frozen
+
+    def _close_layer(self, now: float, window_start: float | None) -> None:
+        if self.layer is not None and self.layer_since is not None:
+            self.layer_time[self.layer] = (self.layer_time.get(self.layer, 0.0)
+                                           + _in_window(self.layer_since, now, window_start))
+        self.layer_since = now
+
     def resume(self, now: float, window_start: float | None) -> None:
         if self.stopped_at is not None:
             if window_start is not None:
@@ -131,7 +190,10 @@ class RemoteVideo:
     def to_json(self, now: float, window_start: float) -> dict:
         began = max(window_start, self.first_seen if self.first_seen is not None else now)
         ended = self.stopped_at if self.stopped_at is not None else now
-        seconds = max(0.0, ended - began - self.absent)
+        paused = self.paused_time + (_in_window(self.paused_since, now, window_start) if self.paused else 0.0)
+        self._close_layer(now, window_start)
+        window = max(0.0, now - window_start)
+        seconds = max(0.0, ended - began - self.absent - paused)
         return {
             "frames": self.frames,
             "fps": round(self.frames / seconds, 2) if seconds > 0 else None,
@@ -143,7 +205,9 @@ class RemoteVideo:
             "pictures_missing": self.missing if self.live else None,
             "stamps_unreadable": self.unreadable if self.live else None,
             "layer": self.layer,
+            "layers": {name: round(t / window, 3) for name, t in sorted(self.layer_time.items())} if window else {},
             "paused": self.paused,
+            "paused_share": round(min(1.0, paused / window), 4) if window else None,
             "seconds": round(seconds, 2),
         }
 
@@ -177,6 +241,8 @@ class MediaWatch:
         self._audio_before: dict[str, object] = {}
         self.encoder_targets: list[int] = []
         self._audio_counted: dict[str, int] = {}  # the light path: audio packets in the window
+        self._stage: tuple[str, float] | None = None  # who is on the bot's stage, since when
+        self._stage_time: dict[str, float] = {}  # attendee -> seconds of the window on stage
 
     def remote(self, attendee_id: str) -> RemoteVideo:
         video = self.video.get(attendee_id)
@@ -189,10 +255,13 @@ class MediaWatch:
         return self.window_start is not None and self.closed_at is None
 
     def picture(self, attendee_id: str, number: int | None, captured_ms: int | None,
-                keyframe: bool, wall_ms: float | None) -> None:
+                keyframe: bool, wall_ms: float | None, picture_id: int | None = None,
+                superseded: int = 0) -> None:
         """A picture from ``attendee_id``: its stamp (number and capture time in ms, None: no
-        readable stamp; captured 0: a replayed clip), whether it began a keyframe, and the wall
-        clock in ms now (for latency). ``number`` None with ``captured_ms`` None: not decoded."""
+        readable stamp; captured 0: a replayed clip), whether it began a keyframe, the wall
+        clock in ms now (for latency), its VP8 picture id (None: not known) and how many pictures
+        of that remote the receive path has superseded so far. ``number`` None with
+        ``captured_ms`` None: not decoded."""
         video = self.remote(attendee_id)
         counting = self.counting
         video.resume(self._clock(), self.window_start if counting else None)
@@ -201,9 +270,22 @@ class MediaWatch:
             return  # the light path: counted, not decoded
         if captured_ms is not None and captured_ms == 0:
             return  # a replayed clip: neither capture time nor live numbering
-        video.stamped(number, keyframe, counting)
+        video.stamped(number, keyframe, counting, picture_id, superseded)
         if counting and captured_ms:
             video.latency.append(wall_ms - captured_ms)
+
+    def video_state(self, attendee_id: str, paused: bool, layer: str | None) -> None:
+        """The server paused or resumed ``attendee_id``'s video, or changed its layer."""
+        self.remote(attendee_id).state(paused, layer, self._clock(), self.window_start if self.counting else None)
+
+    def on_stage(self, attendee_id: str | None) -> None:
+        """``attendee_id`` is now on the bot's stage (the active speaker it shows large)."""
+        now = self._clock()
+        if self._stage is not None:
+            who, since = self._stage
+            self._stage_time[who] = (self._stage_time.get(who, 0.0)
+                                     + _in_window(since, now, self.window_start if self.counting else None))
+        self._stage = (attendee_id, now) if attendee_id is not None else None
 
     def audio_counted(self, attendee_id: str) -> None:
         """The light path: an audio packet from ``attendee_id`` arrived (not decoded)."""
@@ -231,6 +313,7 @@ class MediaWatch:
         """Stop counting; the ``remotes`` JSON. ``counters``: attendee -> (packets, repeated,
         keyframes) now; ``audio``: attendee -> (BufferStats now, buffer delay in s);
         ``cameras``: who had a camera on (listed even if nothing came from them)."""
+        self.on_stage(self._stage[0] if self._stage is not None else None)  # the stage so far
         now = self.closed_at = self._clock()
         start = self.window_start if self.window_start is not None else now
         out: dict[str, dict] = {}
@@ -241,14 +324,18 @@ class MediaWatch:
                 video.finish(now, start)
                 video.stopped_at = video.stopped_at if video.stopped_at is not None else now
                 figures = video.to_json(now, start)
-                if video.first_seen is None:  # never a picture: frozen all along
+                if video.first_seen is None and not video.paused:  # never a picture: frozen all along
                     figures.update(seconds=round(now - start, 2), fps=0.0, frozen_share=1.0)
+                elif video.first_seen is None:  # paused (and told so) since before any picture
+                    figures.update(seconds=0.0, fps=None, frozen_share=None)
                 if attendee_id in counters:
                     p, r, k = counters[attendee_id]
                     p0, r0, k0 = self._counters_before.get(attendee_id, (0, 0, 0))
-                    seconds = figures["seconds"] or None
+                    # over the time it was here, paused or not (a keyframe after each resumption)
+                    seconds = max(0.0, (video.stopped_at or now) - start - video.absent) or None
                     figures.update(packets=p - p0, repeated=r - r0, keyframes=k - k0,
                                    keyframes_per_s=round((k - k0) / seconds, 3) if seconds else None)
+                figures["stage_share"] = round(self._stage_time.get(attendee_id, 0.0) / (now - start), 4) if now > start else None
                 entry["video"] = figures
             if attendee_id in audio:
                 stats, delay = audio[attendee_id]

@@ -53,7 +53,7 @@ class PublishConnection:
     ``layers`` the camera goes out twice, as two video sections in this order: the whole
     picture, and a small one (media/layers.py), of which the server asks for those anyone takes
     (``use_layers``). A camera of pre-encoded packets (it answers ``request_keyframe``) has one
-    layer."""
+    layer, or two when it carries its small layer pre-encoded too (``low_layer``)."""
 
     def __init__(self, microphone: MediaStreamTrack | None, camera: MediaStreamTrack | None,
                  audio: bool = True, video: bool = True,
@@ -67,6 +67,7 @@ class PublishConnection:
         self._video_sender: RTCRtpSender | None = None
         self._low_sender: RTCRtpSender | None = None
         self._layers: CameraLayers | None = None
+        self._low_replay: MediaStreamTrack | None = None  # a pre-encoded camera's small layer
         self._audio_sender: RTCRtpSender | None = None
         if audio:
             transceiver = self.pc.addTransceiver(microphone or "audio", direction="sendonly")
@@ -81,6 +82,12 @@ class PublishConnection:
             self._video_sender = transceiver.sender
             if request is not None:  # pre-encoded video answers picture loss itself
                 seam.route_keyframe_requests(transceiver.sender, request)
+            low_replay = getattr(camera, "low_layer", None) if request is not None and layers else None
+            if low_replay is not None:  # pre-encoded, with its small layer pre-encoded too
+                low = self.pc.addTransceiver(low_replay, direction="sendonly")
+                _prefer_codecs(low)
+                seam.route_keyframe_requests(low.sender, low_replay.request_keyframe)
+                self._low_sender, self._low_replay = low.sender, low_replay
             if layered:
                 low = self.pc.addTransceiver("video", direction="sendonly")
                 _prefer_codecs(low)
@@ -100,8 +107,10 @@ class PublishConnection:
         """Start or stop sending camera frames (the sections stay negotiated)."""
         if self._video_sender is None:
             return
-        if self._low_sender is None:
+        if self._low_sender is None or self._low_replay is not None:
             self._video_sender.replaceTrack(self.camera if on else None)
+            if self._low_sender is not None:
+                self._low_sender.replaceTrack(self._low_replay if on else None)
             return
         if self._layers is not None and (not on or self._layers.camera is not self.camera):
             self._layers.stop()

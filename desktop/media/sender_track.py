@@ -19,6 +19,9 @@ class SenderTrack(MediaStreamTrack):
         request = getattr(source, "request_keyframe", None)
         if request is not None:  # pre-encoded video answers picture loss itself
             self.request_keyframe = request
+        low = getattr(source, "low_layer", None)
+        if low is not None:  # a pre-encoded camera's small layer: this connection's handle on it
+            self.low_layer = SenderTrack(low)
 
     async def recv(self):
         if self.readyState != "live":

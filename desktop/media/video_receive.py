@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from rtcseam.vp8 import parse_vp8_descriptor
+
 __all__ = ["EncodedFrame", "FrameAssembler", "VideoReceiveStats", "VideoReceiveTrack", "parse_vp8_descriptor"]
 
 logger = logging.getLogger(__name__)
@@ -63,40 +65,6 @@ MAX_BACKLOG = 8
 KEYFRAME_INTERVAL = 1.0
 #: Frames pending at most (a stream that never completes one cannot fill memory).
 MAX_PENDING = 96
-
-
-def parse_vp8_descriptor(payload: bytes) -> tuple[bool, int | None, int, int]:
-    """RFC 7741's VP8 payload descriptor: (start of partition 0, picture id or None, picture id
-    modulus, where the VP8 data starts). ValueError when it is truncated."""
-    if not payload:
-        raise ValueError("empty VP8 payload")
-    octet = payload[0]
-    start = bool(octet & 0x10) and (octet & 0x0F) == 0
-    pos = 1
-    picture_id, modulus = None, 1 << 15
-    if octet & 0x80:
-        if len(payload) < 2:
-            raise ValueError("truncated VP8 descriptor")
-        ext = payload[1]
-        pos = 2
-        if ext & 0x80:  # I: picture id
-            if len(payload) <= pos:
-                raise ValueError("truncated picture id")
-            if payload[pos] & 0x80:
-                if len(payload) <= pos + 1:
-                    raise ValueError("truncated picture id")
-                picture_id = ((payload[pos] & 0x7F) << 8) | payload[pos + 1]
-                pos += 2
-            else:
-                picture_id, modulus = payload[pos], 1 << 7
-                pos += 1
-        if ext & 0x40:  # L: TL0PICIDX
-            pos += 1
-        if ext & 0x30:  # T or K: one octet
-            pos += 1
-    if pos > len(payload):
-        raise ValueError("truncated VP8 descriptor")
-    return start, picture_id, modulus, pos
 
 
 @dataclass

@@ -441,7 +441,8 @@ class CallController(QObject):
         if panel is not None and isValid(panel) and panel.isVisible():
             remote = self.session.remote
             self.connection_panel.show_stats(stats, frame_rates, quality, self.window.names,
-                                             videos=remote.video_totals(), paused=remote.paused)
+                                             videos=remote.video_totals(), paused=remote.paused,
+                                             served=remote.video_states)
 
     def _on_volumes(self, updates: tuple) -> None:
         for info in updates:

@@ -2,7 +2,8 @@
 
 Both directions: the rates, the loss each way, the round trip, the bandwidth estimates that
 exist (aiortc's downlink estimate behind the REMB it sends; the target my video encoder follows),
-and per video received: frames a second, whether it is paused on my side and why, and how many
+and per video received: frames a second, which layer the server sends (the whole picture or a
+small one) or whether it is paused (by the server for my connection, or on my side and why), and how many
 damaged pictures were withheld or frames skipped to stay close to the voice."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from ..session import VideoLayer
 from .fit import ContentFit
 
 NONE = "—"  # no figure (yet)
@@ -57,19 +59,25 @@ class ConnectionPanel(QDialog):
     def _kbps(self, value: float | None) -> str:
         return NONE if value is None else self.tr("{kbps} kbit/s").format(kbps=_number(value))
 
-    def _video(self, name: str, fps: float, totals, paused: str | None) -> str:
+    def _video(self, name: str, fps: float, totals, paused: str | None, served=None) -> str:
         text = self.tr("{name}: {fps}").format(name=name, fps=_number(fps))
-        if paused is not None:
+        if served is not None and served.paused:  # the server's pause: my downlink cannot carry it
+            text += " " + self.tr("(paused: poor connection)")
+        elif paused is not None:
             text += " " + (self.tr("(paused: your computer is busy)") if paused == "load" else self.tr("(paused)"))
+        elif served is not None and served.layer is not None:
+            text += " " + (self.tr("(small picture)") if served.layer == VideoLayer.LOW else self.tr("(whole picture)"))
         if totals is not None and (totals.damaged_withheld or totals.frames_skipped):
             text += " " + self.tr("({withheld} damaged pictures withheld, {skipped} frames skipped)").format(
                 withheld=totals.damaged_withheld, skipped=totals.frames_skipped)
         return text
 
     def show_stats(self, stats, frame_rates: dict[str, float], quality: float | None,
-                   names: dict[str, str], videos: dict | None = None, paused: dict | None = None) -> None:
+                   names: dict[str, str], videos: dict | None = None, paused: dict | None = None,
+                   served: dict | None = None) -> None:
         """``videos``: per attendee, what their video's receive path did (VideoReceiveStats);
-        ``paused``: per attendee whose video is paused on my side, why."""
+        ``paused``: per attendee whose video is paused on my side, why; ``served``: per attendee,
+        what the server last said of their video (RemoteVideoChanged: paused, the layer sent)."""
         f = self.fields
         f["send"].setText(self._rate(stats.send_kbps, stats.send_packets_per_s))
         f["send_loss"].setText(self.tr("{loss} (audio {audio_loss})").format(
@@ -81,8 +89,9 @@ class ConnectionPanel(QDialog):
         f["send_estimate"].setText(self._kbps(getattr(stats, "send_estimate_kbps", None)))
         qualities = {1.0: self.tr("Good"), 0.5: self.tr("Fair"), 0.0: self.tr("Poor")}
         f["quality"].setText(qualities.get(quality, NONE) if quality is not None else NONE)
-        videos, paused = videos or {}, paused or {}
-        rates = [self._video(names.get(who, who), frame_rates.get(who, 0.0), videos.get(who), paused.get(who))
-                 for who in sorted(set(frame_rates) | set(paused), key=lambda who: names.get(who, who))]
+        videos, paused, served = videos or {}, paused or {}, served or {}
+        rates = [self._video(names.get(who, who), frame_rates.get(who, 0.0), videos.get(who), paused.get(who),
+                             served.get(who))
+                 for who in sorted(set(frame_rates) | set(paused) | set(served), key=lambda who: names.get(who, who))]
         self.videos.setText(", ".join(rates) or self.tr("none"))
         self.fit.request()

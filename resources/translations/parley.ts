@@ -226,7 +226,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+120"/>
+        <location line="+121"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -512,7 +512,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+29"/>
         <source>Connection</source>
         <translation type="unfinished"></translation>
     </message>
@@ -578,6 +578,11 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>(paused: poor connection)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>(paused: your computer is busy)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -588,11 +593,21 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>(small picture)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(whole picture)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -617,12 +632,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-27"/>
         <source>{name}: {fps}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+33"/>
         <source>none</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2467,7 +2482,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+254"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+255"/>
         <source>Video paused: your computer is busy</source>
         <translation type="unfinished"></translation>
     </message>

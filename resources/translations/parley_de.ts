@@ -230,7 +230,7 @@
         <translation>Nach {seconds} s wieder verbunden.</translation>
     </message>
     <message>
-        <location line="+120"/>
+        <location line="+121"/>
         <source>A host muted you. You can unmute once they allow it.</source>
         <translation>Ein Gastgeber hat Sie stummgeschaltet. Sie können die Stummschaltung aufheben, sobald es erlaubt wird.</translation>
     </message>
@@ -523,7 +523,7 @@
 <context>
     <name>ConnectionPanel</name>
     <message>
-        <location filename="../../desktop/ui/connection_panel.py" line="+27"/>
+        <location filename="../../desktop/ui/connection_panel.py" line="+29"/>
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
@@ -589,6 +589,11 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>(paused: poor connection)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>(paused: your computer is busy)</source>
         <translation>(angehalten: Ihr Computer ist ausgelastet)</translation>
     </message>
@@ -599,11 +604,21 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>(small picture)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(whole picture)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>({withheld} damaged pictures withheld, {skipped} frames skipped)</source>
         <translation>({withheld} beschädigte Bilder zurückgehalten, {skipped} Bilder übersprungen)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>{loss} (audio {audio_loss})</source>
         <translation>{loss} (Audio {audio_loss})</translation>
     </message>
@@ -628,12 +643,12 @@
         <translation>Schlecht</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-27"/>
         <source>{name}: {fps}</source>
         <translation>{name}: {fps}</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+33"/>
         <source>none</source>
         <translation>keines</translation>
     </message>
@@ -2532,7 +2547,7 @@
 <context>
     <name>VideoTile</name>
     <message>
-        <location filename="../../desktop/ui/video_tile.py" line="+254"/>
+        <location filename="../../desktop/ui/video_tile.py" line="+255"/>
         <source>Video paused: your computer is busy</source>
         <translation>Video angehalten: Ihr Computer ist ausgelastet</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>CallController</name>
     <message numerus="yes">
-        <location filename="../../desktop/ui/call_controller.py" line="+424"/>
+        <location filename="../../desktop/ui/call_controller.py" line="+425"/>
         <source>The meeting was extended by %n minutes.</source>
         <translation>
             <numerusform>The meeting was extended by %n minute.</numerusform>

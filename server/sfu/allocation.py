@@ -3,19 +3,21 @@
 Audio is never allocated: it is always forwarded, and the estimate this spends is of video
 alone (the REMB a subscriber's video sections send sees the queue everything makes, audio
 included). Videos are served in priority order (:class:`Priority`: screen shares, then the
-stage (active speaker, pinned), then the rest; ties by attendee id so the order is stable),
-two passes as Jitsi and LiveKit do: first each video its smallest layer while that fits, then
-upgrades in the same order while they fit, never above what the tile can show (``max_height``;
-a hidden tile needs nothing).
+stage (active speaker, pinned), then the rest; ties by attendee id so the order is stable), as
+Jitsi's allocator does: screens and the stage first, each its smallest layer and then as far up
+as fits; then the rest, each its smallest layer while that fits, then upgrades in the same
+order; never above what the tile can show (``max_height``; a hidden tile needs nothing). When a
+screen or the stage is short of its best layer for want of budget (not because it must hold
+still), the rest stay at their smallest layer, so what the budget grows by goes to it first.
 
 Hysteresis (:class:`Allocator`): a video that is on keeps its layer as long as that fits (in
 ``keep_budget``, which downlink.py sets a little above the estimate); a paused video resumes,
 and a video moves up a layer, only with :data:`HEADROOM` to spare and only after it stayed put
 :data:`HOLD` seconds; a video is lowered only when it has not fitted for :data:`LOWER_AFTER`
 seconds in a row, and paused only after :data:`PAUSE_AFTER` (so a shortfall first costs pixels,
-and only a lasting one the picture); each pause that follows a resumption within
-:data:`HOLD_MAX` doubles the wait before the next (up to ``HOLD_MAX``), so a link that cannot
-carry it does not flap. :func:`allocate` is the pure rule; the Allocator adds the clock.
+and only a lasting one the picture); each pause or lowering that follows a resumption or a move
+up within :data:`HOLD_MAX` doubles the wait before the next try (up to ``HOLD_MAX``), so a link
+that cannot carry it does not flap. :func:`allocate` is the pure rule; the Allocator adds the clock.
 """
 
 from __future__ import annotations
@@ -120,29 +122,48 @@ def allocate(budget: float, wants: Iterable[Want], current: dict[Hashable, str |
             return False
         return extra * HEADROOM <= remaining
 
-    for want in order:  # first pass: the smallest layer for each, by priority
+    def smallest(want: Want) -> None:
+        nonlocal remaining
         usable = want.usable()
         if not usable:
             hidden.add(want.key)
             chosen[want.key] = None
-            continue
-        if fits(want, 0, usable[0].bitrate):
+        elif fits(want, 0, usable[0].bitrate):
             chosen[want.key] = usable[0]
             remaining -= usable[0].bitrate
         else:
             chosen[want.key] = None
-    for want in order:  # second pass: upgrades, by priority
-        layer = chosen[want.key]
+
+    def upgrade(want: Want) -> bool:
+        """Move ``want`` up while it fits; False: short of its best for want of budget."""
+        nonlocal remaining
+        layer, usable = chosen[want.key], want.usable()
+        free = raisable is None or want.key in raisable
         if layer is None:
-            continue
-        usable = want.usable()
+            return not (usable and free)
         for index in range(usable.index(layer) + 1, len(usable)):
             extra = usable[index].bitrate - layer.bitrate
             if not fits(want, index, extra):
-                break
+                chosen[want.key] = layer
+                return not free
             remaining -= extra
             layer = usable[index]
         chosen[want.key] = layer
+        return True
+
+    first = [w for w in order if w.priority < Priority.OTHER]  # screens, then the stage
+    rest = [w for w in order if w.priority >= Priority.OTHER]
+    for want in first:
+        smallest(want)
+    short = False  # a screen or the stage short of its best: the rest do not move up
+    for want in first:
+        short = not upgrade(want) or short
+    for want in rest:
+        smallest(want)
+    for want in rest:
+        if short:
+            break
+        upgrade(want)
     layers = {key: (layer.name if layer is not None else None) for key, layer in chosen.items()}
     return Decision(layers=layers, hidden=frozenset(hidden), spent=int(budget - remaining))
 
@@ -157,14 +178,19 @@ class Allocator:
         self._resumed_at: dict[Hashable, float] = {}
         self._short_since: dict[Hashable, float] = {}
 
-    def decide(self, budget: float, wants: list[Want], now: float, keep_budget: float | None = None) -> Decision:
+    def decide(self, budget: float, wants: list[Want], now: float, keep_budget: float | None = None,
+               urgent: bool = False) -> Decision:
+        """``urgent``: the link drops much of what is sent (downlink's loss control): what does
+        not fit is lowered or paused now, without the damping meant for an estimate's noise."""
         keys = {w.key for w in wants}
         for key in list(self.current):
             if key not in keys:
                 self.forget(key)
         may_raise = [w.key for w in wants
                      if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)]
-        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget), wants, now)
+        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget), wants, now,
+                                urgent)
+        layer_names = {w.key: tuple(x.name for x in w.layers) for w in wants}
         for key, layer in decision.layers.items():
             new = key not in self.current
             before = self.current.get(key)
@@ -173,17 +199,23 @@ class Allocator:
                 self._hold.pop(key, None)  # it held long enough: forgiven
             if not new and layer == before:
                 continue
-            if layer is None and key not in decision.hidden and now - resumed_at < HOLD_MAX:
-                # paused again soon after it resumed: the link could not carry it, wait longer
+            names = layer_names.get(key, ())
+            lowered = (not new and before is not None and layer is not None and before in names
+                       and layer in names and names.index(layer) < names.index(before))
+            if ((layer is None and key not in decision.hidden) or lowered) and now - resumed_at < HOLD_MAX:
+                # paused or lowered again soon after it resumed or moved up: the link could not
+                # carry it, wait longer before the next try
                 self._hold[key] = min(HOLD_MAX, 2 * self._hold.get(key, HOLD))
-            if not new and before is None and layer is not None:
+            raised = (not new and layer is not None and layer in names
+                      and (before is None or (before in names and names.index(layer) > names.index(before))))
+            if raised:
                 self._resumed_at[key] = now
             if not new or layer is None:
                 self._changed_at[key] = now
             self.current[key] = layer
         return decision
 
-    def _damped(self, decision: Decision, wants: list[Want], now: float) -> Decision:
+    def _damped(self, decision: Decision, wants: list[Want], now: float, urgent: bool = False) -> Decision:
         """``decision`` with the lowerings not yet LOWER_AFTER old undone, and the pauses not yet
         PAUSE_AFTER old undone (past LOWER_AFTER, such a video has its smallest layer meanwhile)."""
         order = {w.key: [layer.name for layer in w.layers] for w in wants}
@@ -196,13 +228,13 @@ class Allocator:
             if not lower:
                 self._short_since.pop(key, None)
                 continue
-            short = now - self._short_since.setdefault(key, now)
+            short = PAUSE_AFTER if urgent else now - self._short_since.setdefault(key, now)
             if layer is not None and short < LOWER_AFTER:
                 layers[key] = before
             elif layer is None and short < PAUSE_AFTER:
                 layers[key] = names[0] if short >= LOWER_AFTER else before
             else:
-                del self._short_since[key]
+                self._short_since.pop(key, None)
         return Decision(layers=layers, hidden=decision.hidden, spent=decision.spent)
 
     def forget(self, key: Hashable) -> None:

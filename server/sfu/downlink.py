@@ -4,7 +4,8 @@ The estimate is the sum of the latest REMB each of its video sections sent (aior
 estimator per receiver, each seeing its own section's packets: on a congested link each says
 0.85 of what it receives, so the sum is 0.85 of the whole; on a free one each allows 1.5 times
 what it receives), leaving out sections that started or resumed in the last
-:data:`REMB_SETTLE` seconds. Sections that receive nothing send nothing: when no REMB is fresh (every
+:data:`REMB_SETTLE` seconds, and never above the loss-based cap (loss.py: from the NACKs, for a
+full queue that drops while its delay no longer grows). Sections that receive nothing send nothing: when no REMB is fresh (every
 video paused, say), nothing is known of the link: the estimate starts again from at least
 :data:`PROBE_FLOOR` and grows on its own (:data:`PROBE_GROWTH` a second), so once its hold is
 over (allocation.Allocator: longer after each failed try) a paused video is tried again, and the
@@ -21,6 +22,7 @@ estimate there (real shaping lives in bench/network.py).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -28,8 +30,11 @@ from wire import PauseReason, TileNeed, is_content_attendee
 
 from .allocation import Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
+from .loss import LossControl
 from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
+
+logger = logging.getLogger(__name__)
 
 INTERVAL = 0.5
 #: A REMB older than this (seconds) no longer counts.
@@ -75,6 +80,7 @@ class Downlink:
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
         self.repair = RepairBudget(self.estimate_bps, now)
+        self.loss = LossControl()
         self.allocator = Allocator()
         self.needs: dict[str, TileNeed] = {}
         #: what the latest allocation weighed (the videos, their layers' costs and heights)
@@ -88,6 +94,7 @@ class Downlink:
         self.needs = {tile.attendee_id: tile for tile in tiles}
 
     def update_estimate(self, downs: Iterable[DownTrack], now: float) -> float:
+        downs = list(downs)
         fresh = [d.remb_bps for d in downs
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
                  and not d.paused and now - d.started_at >= REMB_SETTLE]
@@ -98,7 +105,11 @@ class Downlink:
             grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
             self._measured_bps = min(INITIAL_ESTIMATE, grown)
         self._at = now
-        self.estimate_bps = self._measured_bps
+        video = [d for d in downs if d.kind == "video"]
+        rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
+        cap = self.loss.update(sum(d.packets_sent for d in video), sum(d.packets_nacked for d in video),
+                               sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
+        self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
@@ -126,6 +137,8 @@ class Downlink:
     def _want(self, attendee_id: str, source: UpTrack, now: float) -> Want:
         layers = []
         for name, up in layers_of(source).items():
+            if not up.available:
+                continue  # the publisher's uplink cannot carry it now
             height = up.height or LAYER_HEIGHT.get(name, 360)
             layers.append(Layer(name, self._cost(up, name, now), height))
         layers.sort(key=lambda layer: (layer.height, layer.bitrate))
@@ -146,7 +159,9 @@ class Downlink:
         estimate = self.update_estimate(downs, now)
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
         wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
-        decision = self.allocator.decide(estimate, wants, now, keep_budget=estimate / OVERUSE_SHARE)
+        # what is on keeps some slack on a queue that carried it all, none on a link that drops
+        keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
+        decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
         for down in video:
             source = sources[id(down)]
             attendee_id = source.attendee_id
@@ -168,5 +183,12 @@ class Downlink:
         if self._told.get(attendee_id) == state:
             return
         self._told[attendee_id] = state
+        loss = self.loss
+        logger.info("downlink %x: %s's video %s (estimate %d kbit/s, REMB %d, loss cap %s, loss %s, rtt %s)",
+                    id(self) & 0xFFFFFF, attendee_id, "paused" if paused else (layer or "hidden"),
+                    self.estimate_bps / 1000, self._measured_bps / 1000,
+                    "none" if loss.cap is None else f"{loss.cap / 1000:.0f}",
+                    "n/a" if loss.loss is None else f"{loss.loss:.1%}",
+                    "n/a" if loss.base_rtt is None else f"{loss.base_rtt * 1000:.0f}+{'queue' if loss.queueing else '0'}")
         if self._on_video is not None:
             self._on_video(attendee_id, paused, PauseReason.BANDWIDTH if paused else None, layer)

@@ -31,6 +31,7 @@ from wire import ErrorCode, ProtocolError, TileNeed, TrackInfo, VideoLayer
 from . import downlink, seam
 from .downlink import Downlink, VideoNotice
 from .forwarding import DownTrack, UpTrack
+from .repair import UplinkNacks
 from .offer import vet_publish_offer, vet_subscribe_answer
 from .uplink import Uplink
 
@@ -90,6 +91,8 @@ class PublisherPeer:
         self.tracks: dict[str, UpTrack] = {}
         self.uplink = Uplink()
         self._receivers: dict[str, object] = {}  # layer name -> its receiver
+        self._nacks: dict[str, UplinkNacks] = {}  # layer name -> what is asked again of it
+        self._uplink_mark = (0, 0)  # its packets arrived and seen missing, at the last steer
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._on_layers = on_layers
@@ -125,8 +128,12 @@ class PublisherPeer:
                     self._receivers[layer] = receiver
                 up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
+                nacks = UplinkNacks(time.monotonic)
+                if layer is not None:
+                    self._nacks[layer] = nacks
                 seam.tap_receiver(receiver, up.on_packet, up.drop_packet,
-                                  self.uplink.on_arrival if transceiver.kind == "video" else None)
+                                  self.uplink.on_arrival if transceiver.kind == "video" else None,
+                                  nacks.add)
                 if transceiver.kind in self.tracks:  # another layer of the camera
                     self.tracks[transceiver.kind].add_layer(up)
                 else:
@@ -150,8 +157,16 @@ class PublisherPeer:
     async def steer(self) -> None:
         """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
         layers = self.tracks["video"].layers
-        taken = {name: any(not down.paused for down in up.downs) for name, up in layers.items()}
         now = time.monotonic()
+        if len(layers) > 1:  # the whole picture only where the uplink carries it beside the small one
+            arrived = sum(n.arrived_total for n in self._nacks.values())
+            missing = sum(n.missing_total for n in self._nacks.values())
+            got, lost = arrived - self._uplink_mark[0], missing - self._uplink_mark[1]
+            self._uplink_mark = (arrived, missing)
+            allowed = self.uplink.allow_high(lost / (got + lost) if got + lost >= 20 else None, now)
+            for name, up in layers.items():
+                up.available = allowed or name != VideoLayer.HIGH
+        taken = {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
         for name, target in self.uplink.targets(taken).items():
             up = layers[name]
             receiver = self._receivers.get(name)

@@ -106,12 +106,15 @@ def codec_counts() -> dict[str, int]:
 
 def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
                  on_unknown: Callable[[], None] | None = None,
-                 on_arrival: ArrivalHandler | None = None) -> None:
+                 on_arrival: ArrivalHandler | None = None,
+                 nacks: Callable[[int], list[int]] | None = None) -> None:
     """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it, with
     the codec its payload type was negotiated for; a packet whose payload type the answer did
     not negotiate is dropped (``on_unknown`` counts it). Every packet that carries the
     abs-send-time extension is first reported to ``on_arrival`` (the uplink's estimator), as
-    aiortc's own receiver feeds its estimator before anything else."""
+    aiortc's own receiver feeds its estimator before anything else. ``nacks(seq)``, when given,
+    says which lost packets to NACK as each packet arrives, instead of aiortc's generator (which
+    asks for every missing packet again at each new loss)."""
     codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
@@ -139,7 +142,11 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
                 return
             packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
             codec = codecs[apt]
-        if nack_generator is not None and nack_generator.add(packet):
+        if nacks is not None:
+            missing = nacks(packet.sequence_number)
+            if missing:
+                await receiver._send_rtcp_nack(packet.ssrc, missing)
+        elif nack_generator is not None and nack_generator.add(packet):
             await receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing))
         await on_packet(packet, codec)
 
@@ -227,6 +234,12 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
 
     sender.send = send  # type: ignore[method-assign]
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+
+
+def sender_rtt(sender: RTCRtpSender) -> float | None:
+    """The round trip (seconds) aiortc keeps for ``sender`` from its subscriber's receiver
+    reports (smoothed; None before the first report that answers one of its sender reports)."""
+    return sender._RTCRtpSender__rtt  # type: ignore[attr-defined]
 
 
 def sender_ssrc(sender: RTCRtpSender) -> int:

@@ -10,7 +10,10 @@ had theirs (the smallest layer first: it is what a poor downlink takes) and what
 subscribers can use (its nominal rate, :data:`LAYER_BITRATE`, while anyone takes it). ``remb_due``
 decides when a new value is worth sending: aiortc recreates its VP8 encoder, with a keyframe,
 when the target moves by more than 10 %, so smaller moves are not sent, falls at most every
-:data:`DECREASE_INTERVAL` and rises at most every :data:`INCREASE_INTERVAL`.
+:data:`DECREASE_INTERVAL` and rises at most every :data:`INCREASE_INTERVAL`. ``allow_high``
+decides whether the whole picture is sent at all: not on an uplink under :data:`HIGH_NEEDS` or
+losing more than :data:`HIGH_LOSS` (then the small layer and the voice have it), tried again
+after a hold that doubles after each failed try.
 """
 
 from __future__ import annotations
@@ -29,6 +32,19 @@ DECREASE_INTERVAL = 1.0
 INCREASE_INTERVAL = 3.0
 #: The last value is sent again this often (RTCP may be lost).
 REFRESH_INTERVAL = 5.0
+#: The whole picture needs this much uplink (bit/s): its encoder's least target beside the small
+#: layer's and the voice. Under it, only the small layer is sent (Chime's simulcast uplink
+#: policy): a 250 kbit/s uplink carries a whole 15 fps small picture, not two broken ones.
+HIGH_NEEDS = LAYER_BITRATE["low"] + MIN_TARGET + 60_000
+#: Uplink loss (share of the packets sent) that turns the whole picture off at once.
+HIGH_LOSS = 0.1
+#: After turning it off, it is tried again after this long (seconds), doubling after each try
+#: that fails within HIGH_GRACE_FAILS, up to HIGH_HOLD_MAX.
+HIGH_HOLD = 10.0
+HIGH_HOLD_MAX = 80.0
+#: While it is tried, the estimate (aiortc's grows some 8 % a second from what arrived) is not
+#: judged for this long; heavy loss still is.
+HIGH_GRACE = 8.0
 
 
 class Uplink:
@@ -38,6 +54,28 @@ class Uplink:
         self._estimator = seam.BitrateEstimator()
         self.estimate_bps: int | None = None
         self._sent: dict[str, tuple[int, float]] = {}  # layer -> (target sent, when)
+        self.high_allowed = True
+        self._high_changed: float | None = None  # the first call starts the grace
+        self._high_hold = HIGH_HOLD
+
+    def allow_high(self, loss: float | None, now: float) -> bool:
+        """May the whole picture be sent, with this uplink ``loss`` (share of packets, None: not
+        known) seen since the last call? Turned off when the estimate falls under HIGH_NEEDS or
+        the loss is heavy; tried again after a hold that doubles when a try fails."""
+        if self._high_changed is None:
+            self._high_changed = now
+        since = now - self._high_changed
+        if not self.high_allowed:
+            if since >= self._high_hold:
+                self.high_allowed, self._high_changed = True, now
+            return self.high_allowed
+        heavy = loss is not None and loss > HIGH_LOSS
+        short = self.estimate_bps is not None and self.estimate_bps < HIGH_NEEDS and since >= HIGH_GRACE
+        if heavy or short:
+            failed_try = since < HIGH_GRACE + HIGH_HOLD
+            self._high_hold = min(HIGH_HOLD_MAX, 2 * self._high_hold) if failed_try else HIGH_HOLD
+            self.high_allowed, self._high_changed = False, now
+        return self.high_allowed
 
     def on_arrival(self, arrival_ms: int, abs_send_time: int, size: int, ssrc: int) -> None:
         """A video packet arrived (seam.tap_receiver's ``on_arrival``)."""

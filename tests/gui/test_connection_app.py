@@ -24,6 +24,9 @@ async def test_panel_figures_poor_connection_alert_and_signal_badges(app_flow, s
     assert panel is not None and panel.isVisible()
     await eventually(lambda: "kbit/s" in panel.fields["receive"].text() and "Grace" in panel.videos.text(),
                      what="the panel shows figures")
+    # which layer the server sends Grace's camera at: her tile is larger than her small layer
+    await eventually(lambda: "Grace: " in panel.videos.text() and "(whole picture)" in panel.videos.text(),
+                     what="the layer in the panel")
 
     # the app's uplink loses most of its audio: the alert offers to turn the video off, and the
     # self-view shows a poor signal; Grace sees Ada's badge too

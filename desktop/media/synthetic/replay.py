@@ -4,7 +4,10 @@
 packets. The tracks return ``av.Packet`` objects, which aiortc's ``RTCRtpSender`` packetizes
 without encoding (``encoder.pack``). On that path aiortc ignores keyframe requests (PLI/FIR end in
 ``RTCRtpSender._send_keyframe``, which does nothing for packets), so whoever owns the sender calls
-``ReplayVideoTrack.request_keyframe()`` instead.
+``ReplayVideoTrack.request_keyframe()`` instead. A replayed camera may carry its small layer
+too (``low_layer``: the pattern pre-encoded at half the size and half the rate, as
+media/layers.py would encode a live camera's), so a bot that encodes nothing still publishes
+two layers.
 """
 
 from __future__ import annotations
@@ -173,9 +176,11 @@ class ReplayVideoTrack(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, clip: EncodedClip) -> None:
+    def __init__(self, clip: EncodedClip, low_layer: "ReplayVideoTrack | None" = None) -> None:
         super().__init__()
         self.clip = clip
+        #: the same pattern pre-encoded smaller, sent as the camera's small layer (peers.py)
+        self.low_layer = low_layer
         self.frames_sent = 0
         self._next_index = clip.keyframes[0]
         self._keyframe_requested = False
