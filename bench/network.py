@@ -52,6 +52,9 @@ class Scenario:
     #: the two measuring bots count frames where packets arrive instead of decoding (and
     #: publish a replayed clip): two bots decoding 15 cameras each need the whole machine
     light: bool = False
+    #: the tile the measuring bots show each camera at (a 3x2 grid of 6 on a 1920x1080 screen;
+    #: 16 in a 4x4 grid of a 1280x720 window are 320x180): what they tell the server they need
+    tile: str = "640x360"
 
     def scaled(self, factor: float) -> "Scenario":
         """The same pressure on cameras that send ``factor`` times what the issue's did."""
@@ -82,7 +85,7 @@ SCENARIOS = {s.name: s for s in (
     Scenario("down-0.6", 6, down_kbps=600),
     Scenario("up-0.5", 6, up_kbps=500),
     Scenario("loss-5", 6, loss=0.05),
-    Scenario("16cams-down-4", 16, down_kbps=4000, light=True),
+    Scenario("16cams-down-4", 16, down_kbps=4000, light=True, tile="320x180"),
 )}
 
 
@@ -97,10 +100,11 @@ def rtx_payload_types() -> tuple[int, ...]:
 
 
 def _bot(lab: Lab, namespace: str, address: str, join_url: str, name: str, args, light: bool,
-         duration: float, out: Path, crowd: bool = False) -> subprocess.Popen:
+         duration: float, out: Path, crowd: bool = False,
+         tile: str = "640x360") -> subprocess.Popen:
     command = [sys.executable, "-m", "desktop.bot", join_url, "--json", "--name", name,
                "--duration", f"{duration:g}", "--measure-after", f"{args.measure_after:g}",
-               "--ice-address", address, "--tile", args.tile]
+               "--ice-address", address, "--tile", args.tile or tile]
     if light:
         command.append("--light")
     if crowd and args.quiet_crowd:  # only the two who measure talk: each on the other's stage
@@ -166,7 +170,8 @@ def run_scenario(scenario: Scenario, args, workdir: Path) -> dict:
         def spawn(n: str) -> subprocess.Popen:
             if n in where:  # the two who measure, each behind its own link
                 ns, address = lab.links[where[n]][0], f"10.77.{where[n]}.2"
-                return _bot(lab, ns, address, joins[n][1], n, args, scenario.light, args.duration, out)
+                return _bot(lab, ns, address, joins[n][1], n, args, scenario.light, args.duration, out,
+                            tile=scenario.tile)
             # the crowd, on the server's side, staying a little longer than the two who measure
             return _bot(lab, lab.server, SERVER_ADDRESS, joins[n][1], n, args, True, args.duration + 6, out,
                         crowd=True)
@@ -366,9 +371,10 @@ def main(argv: list[str] | None = None) -> int:
                              "retransmissions) over what "
                              f"they needed in the issue ({ISSUE_DEMAND_5_CAMERAS} kbit/s), so each "
                              "cap puts the same pressure on the link as the issue's did")
-    parser.add_argument("--tile", default="640x360", metavar="WxH",
-                        help="the tile size the bots tell the server they show each camera at "
-                             "(default 640x360: any layer; 0x0: they tell nothing)")
+    parser.add_argument("--tile", default=None, metavar="WxH",
+                        help="the tile size every bot tells the server it shows each camera at "
+                             "(default: the scenario's, 640x360 (any layer) or 320x180 for 16 "
+                             "cameras; 0x0: they tell nothing)")
     parser.add_argument("--quiet-crowd", action="store_true",
                         help="the crowd joins muted, so the two who measure are the only voices and "
                              "each is the other's active speaker (default: every bot talks)")

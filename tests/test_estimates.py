@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.sfu.downlink import INITIAL_ESTIMATE, PROBE_FLOOR, REMB_FRESH, REMB_SETTLE, Downlink
-from server.sfu.uplink import DECREASE_INTERVAL, INCREASE_INTERVAL, LAYER_BITRATE, REFRESH_INTERVAL, Uplink
+from server.sfu.uplink import (
+    DECREASE_INTERVAL,
+    HIGH_GRACE,
+    HIGH_HOLD,
+    HIGH_SUSTAIN,
+    SPARE_HOLD,
+    INCREASE_INTERVAL,
+    LAYER_BITRATE,
+    REFRESH_INTERVAL,
+    Uplink,
+)
 
 
 def abs_send_time(seconds: float) -> int:
@@ -67,6 +77,11 @@ class Section:
     remb_at: float = float("-inf")
     paused: bool = False
     started_at: float = 0.0
+    # what the loss control reads (loss.py): nothing forwarded here, nothing lost
+    packets_sent: int = 0
+    bytes_sent: int = 0
+    rtt: float | None = None
+    reported_loss: tuple[float, float] | None = None
 
 
 def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() -> None:
@@ -92,3 +107,56 @@ def test_with_nothing_measured_the_estimate_probes_upwards_from_a_floor() -> Non
     assert downlink.update_estimate([], 1.0) == PROBE_FLOOR * 1.08
     assert downlink.update_estimate([], 11.0) > 2 * PROBE_FLOOR  # 8 % a second
     assert downlink.update_estimate([], 1000.0) == INITIAL_ESTIMATE
+
+
+def test_the_whole_picture_goes_only_where_the_uplink_carries_it_and_is_tried_again_later() -> None:
+    uplink = Uplink()
+
+    def tick(now: float, estimate: int, arriving: int, loss: float | None) -> bool:
+        uplink.estimate_bps = estimate
+        uplink._arrived_bytes = arriving // 8 // 2  # half a second of it
+        return uplink.allow_high(loss, now)
+
+    t = 0.0
+    uplink.allow_high(None, now=t)
+    # a busy machine's noise: congestion read now and then, nothing lost: nothing changes
+    for n in range(1, 41):
+        assert tick(t + n / 2, 550_000 if n % 3 else 280_000, 340_000, 0.0)
+    t += 20.5
+    # a real cap: congested and losing, HIGH_SUSTAIN seconds in a row
+    steps = int(HIGH_SUSTAIN / 0.5)
+    for n in range(steps):
+        assert tick(t + n / 2, 400_000, 600_000, 0.05)
+    t += steps / 2
+    assert not tick(t, 400_000, 600_000, 0.05)
+    for n in range(1, int(HIGH_HOLD * 2)):
+        assert not tick(t + n / 2, 300_000, 200_000, 0.0)
+    t += HIGH_HOLD
+    assert tick(t, 300_000, 200_000, None)  # tried again after the hold
+    # the try meets heavy loss (read twice): off without waiting for congestion, and the next
+    # try waits twice as long
+    t += HIGH_GRACE
+    assert tick(t - 0.5, 1_000_000, 600_000, 0.3)
+    assert not tick(t, 1_000_000, 600_000, 0.3)
+    for n in range(1, int(4 * HIGH_HOLD)):
+        assert not tick(t + n / 2, 300_000, 200_000, None)
+    t += 2 * HIGH_HOLD
+    assert tick(t, 300_000, 200_000, None)
+    # the link recovered: the estimate grows past what arrives, and it stays
+    for n in range(1, 40):
+        assert tick(t + n / 2, 1_000_000, 650_000, 0.0)
+    # random loss on a link with room (no congestion): it stays too
+    for n in range(40, 60):
+        assert tick(t + n / 2, 1_000_000, 650_000, 0.05)
+
+
+def test_a_tight_uplink_first_stops_the_small_layer_nobody_takes() -> None:
+    uplink = Uplink()
+    uplink.allow_high(None, now=0.0)
+    assert uplink.spare_wanted(0.0)
+    t = 10.0
+    for n in range(int(2 * HIGH_SUSTAIN) + 4):  # congested and losing, with the spare layer still sent
+        uplink.estimate_bps, uplink._arrived_bytes = 400_000, 600_000 // 16
+        assert uplink.allow_high(0.05, now=t + n / 2, spare_sent=True)  # the whole picture stays
+    assert not uplink.spare_wanted(t + 3)  # the spare layer goes instead
+    assert uplink.spare_wanted(t + 3 + SPARE_HOLD + 2)  # and comes back once the uplink is calm

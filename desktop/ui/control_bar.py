@@ -137,7 +137,7 @@ class ControlBar(QWidget):
                                (self.camera_button, (self.tr("Stop video"), self.tr("Start video"))),
                                (self.share_button, (self.tr("Share"), self.tr("Stop"))),
                                (self.hand_button, (self.tr("Raise"), self.tr("Lower"))),
-                               (self.layout_button, (self.tr("Grid"), self.tr("Speaker")))):
+                               (self.layout_button, (self.tr("Grid"), self.tr("Speaker", "layout")))):
             fit_labels(button, *labels)
         self._build_rows()
         self._camera_unavailable = False
@@ -385,7 +385,7 @@ class ControlBar(QWidget):
     def show_layout(self, mode: str) -> None:
         self.layout_actions[mode].setChecked(True)
         self.layout_button.setIcon(icon("grid" if mode == GRID else "stage"))
-        self.layout_button.setText(self.tr("Grid") if mode == GRID else self.tr("Speaker"))
+        self.layout_button.setText(self.tr("Grid") if mode == GRID else self.tr("Speaker", "layout"))
         self.layout_button.setToolTip(self.tr("Layout: grid") if mode == GRID else self.tr("Layout: speaker"))
 
     def show_count(self, people: int) -> None:

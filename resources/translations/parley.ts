@@ -690,13 +690,11 @@
     <message>
         <location line="+5"/>
         <location line="+15"/>
-        <location line="+60"/>
-        <location line="+248"/>
         <source>Speaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-316"/>
+        <location line="-8"/>
         <source>Keyboard shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -856,7 +854,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+155"/>
+        <location line="+11"/>
+        <location line="+248"/>
+        <source>Speaker</source>
+        <comment>layout</comment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-104"/>
         <source>Mute the microphone</source>
         <translation type="unfinished"></translation>
     </message>

@@ -56,27 +56,27 @@
     <message>
         <location filename="../../desktop/ui/alone_notice.py" line="+17"/>
         <source>You&apos;re the only one here</source>
-        <translation type="unfinished"></translation>
+        <translation>Außer Ihnen ist noch niemand hier</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Copy invite link</source>
-        <translation type="unfinished">Einladungslink kopieren</translation>
+        <translation>Einladungslink kopieren</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Copy the invite link</source>
-        <translation type="unfinished">Den Einladungslink kopieren</translation>
+        <translation>Den Einladungslink kopieren</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Invite people: anyone with the link can join.</source>
-        <translation type="unfinished"></translation>
+        <translation>Laden Sie andere ein: Jeder mit dem Link kann teilnehmen.</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Others appear here as they join.</source>
-        <translation type="unfinished"></translation>
+        <translation>Andere erscheinen hier, sobald sie teilnehmen.</translation>
     </message>
 </context>
 <context>
@@ -161,12 +161,12 @@
     <message>
         <location filename="../../desktop/ui/background_gallery.py" line="+153"/>
         <source>Choose a picture…</source>
-        <translation type="unfinished">Bild auswählen…</translation>
+        <translation>Bild auswählen…</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>Choose a background picture</source>
-        <translation type="unfinished">Hintergrundbild auswählen</translation>
+        <translation>Hintergrundbild auswählen</translation>
     </message>
 </context>
 <context>
@@ -252,17 +252,17 @@
     <message>
         <location line="+1"/>
         <source>Could not make them a host: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Person konnte nicht zum Gastgeber gemacht werden: {error}</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Could not spotlight them: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Person konnte nicht ins Spotlight gestellt werden: {error}</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Could not remove the spotlight: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Spotlight konnte nicht entfernt werden: {error}</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -332,7 +332,7 @@
     <message numerus="yes">
         <location line="+46"/>
         <source>People (%n)</source>
-        <translation type="unfinished">
+        <translation>
             <numerusform>Personen (%n)</numerusform>
             <numerusform>Personen (%n)</numerusform>
         </translation>
@@ -432,17 +432,17 @@
     <message>
         <location filename="../../desktop/ui/chat_panel.py" line="+81"/>
         <source>Copy</source>
-        <translation type="unfinished">Kopieren</translation>
+        <translation>Kopieren</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Copy message</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachricht kopieren</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Copy link</source>
-        <translation type="unfinished"></translation>
+        <translation>Link kopieren</translation>
     </message>
 </context>
 <context>
@@ -590,7 +590,7 @@
     <message>
         <location line="+5"/>
         <source>(paused: poor connection)</source>
-        <translation type="unfinished"></translation>
+        <translation>(angehalten: schlechte Verbindung)</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -605,12 +605,12 @@
     <message>
         <location line="+2"/>
         <source>(small picture)</source>
-        <translation type="unfinished"></translation>
+        <translation>(kleines Bild)</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>(whole picture)</source>
-        <translation type="unfinished"></translation>
+        <translation>(volles Bild)</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -667,7 +667,7 @@
         <location line="+80"/>
         <location line="+147"/>
         <source>Mute</source>
-        <translation type="unfinished">Stummschalten</translation>
+        <translation>Stummschalten</translation>
     </message>
     <message>
         <location line="-226"/>
@@ -681,7 +681,7 @@
         <location line="+80"/>
         <location line="+159"/>
         <source>Stop video</source>
-        <translation type="unfinished"></translation>
+        <translation>Video beenden</translation>
     </message>
     <message>
         <location line="-238"/>
@@ -691,7 +691,7 @@
     <message>
         <location line="+0"/>
         <source>Settings</source>
-        <translation type="unfinished">Einstellungen</translation>
+        <translation>Einstellungen</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -701,13 +701,11 @@
     <message>
         <location line="+5"/>
         <location line="+15"/>
-        <location line="+60"/>
-        <location line="+248"/>
         <source>Speaker</source>
         <translation>Lautsprecher</translation>
     </message>
     <message>
-        <location line="-316"/>
+        <location line="-8"/>
         <source>Keyboard shortcuts</source>
         <translation>Tastenkürzel</translation>
     </message>
@@ -729,12 +727,12 @@
     <message>
         <location line="+4"/>
         <source>Choose the microphone and speaker</source>
-        <translation type="unfinished"></translation>
+        <translation>Mikrofon und Lautsprecher auswählen</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Choose the camera and background</source>
-        <translation type="unfinished"></translation>
+        <translation>Kamera und Hintergrund auswählen</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -746,7 +744,7 @@
         <location line="+55"/>
         <location line="+187"/>
         <source>Share</source>
-        <translation type="unfinished">Teilen</translation>
+        <translation>Teilen</translation>
     </message>
     <message>
         <location line="-241"/>
@@ -778,7 +776,7 @@
         <location line="+36"/>
         <location line="+229"/>
         <source>Raise</source>
-        <translation type="unfinished"></translation>
+        <translation>Hand heben</translation>
     </message>
     <message>
         <location line="-264"/>
@@ -794,31 +792,38 @@
         <location line="+30"/>
         <location line="+147"/>
         <source>Unmute</source>
-        <translation type="unfinished"></translation>
+        <translation>Stummschaltung aufheben</translation>
     </message>
     <message>
         <location line="-146"/>
         <location line="+159"/>
         <source>Start video</source>
-        <translation type="unfinished"></translation>
+        <translation>Video starten</translation>
     </message>
     <message>
         <location line="-158"/>
         <location line="+187"/>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden</translation>
     </message>
     <message>
         <location line="-186"/>
         <location line="+229"/>
         <source>Lower</source>
-        <translation type="unfinished"></translation>
+        <translation>Hand senken</translation>
     </message>
     <message>
         <location line="-228"/>
         <location line="+248"/>
         <source>Grid</source>
-        <translation type="unfinished"></translation>
+        <translation>Raster</translation>
+    </message>
+    <message>
+        <location line="-248"/>
+        <location line="+248"/>
+        <source>Speaker</source>
+        <comment>layout</comment>
+        <translation>Sprecher</translation>
     </message>
     <message>
         <source>Reactions in this meeting</source>
@@ -842,7 +847,7 @@
     <message>
         <location line="+0"/>
         <source>Invite</source>
-        <translation type="unfinished"></translation>
+        <translation>Einladen</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -993,27 +998,27 @@
     <message>
         <location filename="../../desktop/ui/bar_parts.py" line="+194"/>
         <source>Time left in the meeting</source>
-        <translation type="unfinished">Verbleibende Zeit der Besprechung</translation>
+        <translation>Verbleibende Zeit der Besprechung</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Extend</source>
-        <translation type="unfinished">Verlängern</translation>
+        <translation>Verlängern</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Extend the meeting</source>
-        <translation type="unfinished">Besprechung verlängern</translation>
+        <translation>Besprechung verlängern</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Add 30 minutes to the meeting for everyone</source>
-        <translation type="unfinished">Die Besprechung für alle um 30 Minuten verlängern</translation>
+        <translation>Die Besprechung für alle um 30 Minuten verlängern</translation>
     </message>
     <message numerus="yes">
         <location line="+5"/>
         <source>Add %n minutes</source>
-        <translation type="unfinished">
+        <translation>
             <numerusform>%n Minute hinzufügen</numerusform>
             <numerusform>%n Minuten hinzufügen</numerusform>
         </translation>
@@ -1022,12 +1027,12 @@
         <location line="+19"/>
         <location line="+6"/>
         <source>{time} left</source>
-        <translation type="unfinished">noch {time}</translation>
+        <translation>noch {time}</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>The meeting ends automatically when the time runs out</source>
-        <translation type="unfinished">Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
+        <translation>Die Besprechung endet automatisch, wenn die Zeit abgelaufen ist</translation>
     </message>
 </context>
 <context>
@@ -1088,32 +1093,32 @@
     <message>
         <location filename="../../desktop/ui/hosting_prompt.py" line="+24"/>
         <source>Accept people from this network?</source>
-        <translation type="unfinished"></translation>
+        <translation>Personen aus diesem Netzwerk zulassen?</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>People on the same network as this computer (the same Wi-Fi or office) will be able to join with the invite link. The link will not work from anywhere else.</source>
-        <translation type="unfinished"></translation>
+        <translation>Personen im selben Netzwerk wie dieser Computer (im selben WLAN oder Büro) können dann mit dem Einladungslink teilnehmen. Von anderswo funktioniert der Link nicht.</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Accept people from this network</source>
-        <translation type="unfinished"></translation>
+        <translation>Personen aus diesem Netzwerk zulassen</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Only this computer</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur dieser Computer</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Invite link (works only on this network)</source>
-        <translation type="unfinished"></translation>
+        <translation>Einladungslink (funktioniert nur in diesem Netzwerk)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Invite link (works only on this computer)</source>
-        <translation type="unfinished"></translation>
+        <translation>Einladungslink (funktioniert nur auf diesem Computer)</translation>
     </message>
 </context>
 <context>
@@ -1127,7 +1132,7 @@
     <message>
         <location line="+10"/>
         <source>Seconds left</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbleibende Sekunden</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1497,22 +1502,22 @@
     <message>
         <location line="+1"/>
         <source>Layout of a call</source>
-        <translation type="unfinished"></translation>
+        <translation>Ansicht in einer Besprechung</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Grid: everyone the same size</source>
-        <translation type="unfinished">Raster: alle gleich groß</translation>
+        <translation>Raster: alle gleich groß</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Speaker: whoever talks is large</source>
-        <translation type="unfinished">Sprecher: wer spricht, ist groß</translation>
+        <translation>Sprecher: wer spricht, ist groß</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The layout you last chose in a call is kept here.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hier bleibt die Ansicht gespeichert, die Sie zuletzt in einer Besprechung gewählt haben.</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1610,7 +1615,7 @@
     <message>
         <location filename="../../desktop/ui/bar_parts.py" line="-117"/>
         <source>React with {emoji}</source>
-        <translation type="unfinished"></translation>
+        <translation>Mit {emoji} reagieren</translation>
     </message>
 </context>
 <context>
@@ -1654,7 +1659,7 @@
     <message>
         <location line="+1"/>
         <source>Your network seems to block calls: Parley reached the meeting, but no sound or video could get through. Try another network, or ask the meeting&apos;s organiser about a TURN server.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ihr Netzwerk scheint Anrufe zu blockieren: Parley hat die Besprechung erreicht, aber weder Ton noch Video kamen durch. Versuchen Sie es in einem anderen Netzwerk oder fragen Sie die Person, die die Besprechung organisiert, nach einem TURN-Server.</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1836,37 +1841,37 @@
     <message>
         <location line="+190"/>
         <source>Find someone</source>
-        <translation type="unfinished"></translation>
+        <translation>Person suchen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Find someone in the meeting</source>
-        <translation type="unfinished"></translation>
+        <translation>Jemanden in der Besprechung suchen</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Mute all</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle stummschalten</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Mute everyone but you; they can unmute once you allow it</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle außer Ihnen stummschalten; die Stummschaltung können sie erst aufheben, wenn Sie es erlauben</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Lower all hands</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Hände senken</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Nobody by that name</source>
-        <translation type="unfinished"></translation>
+        <translation>Niemand mit diesem Namen</translation>
     </message>
     <message>
         <location filename="../../desktop/ui/roster_menu.py" line="+30"/>
         <source>Pin to the stage</source>
-        <translation type="unfinished">Auf der Bühne anheften</translation>
+        <translation>Auf der Bühne anheften</translation>
     </message>
     <message>
         <location line="+9"/>
@@ -1887,12 +1892,12 @@
         <location line="+4"/>
         <location line="+36"/>
         <source>Spotlight for everyone</source>
-        <translation type="unfinished"></translation>
+        <translation>Spotlight für alle</translation>
     </message>
     <message>
         <location line="-26"/>
         <source>Make host</source>
-        <translation type="unfinished"></translation>
+        <translation>Zum Gastgeber machen</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1902,7 +1907,7 @@
     <message>
         <location line="+19"/>
         <source>Remove spotlight</source>
-        <translation type="unfinished"></translation>
+        <translation>Spotlight entfernen</translation>
     </message>
     <message>
         <location line="-29"/>
@@ -1917,7 +1922,7 @@
     <message>
         <location line="+2"/>
         <source>More options for {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Weitere Optionen für {name}</translation>
     </message>
     <message numerus="yes">
         <location filename="../../desktop/ui/roster_panel.py" line="+139"/>
@@ -1956,12 +1961,12 @@
     <message>
         <location line="+2"/>
         <source>More options</source>
-        <translation type="unfinished"></translation>
+        <translation>Weitere Optionen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Pin, and host controls where your role allows them</source>
-        <translation type="unfinished"></translation>
+        <translation>Anheften und, sofern Ihre Rolle es erlaubt, Gastgeber-Steuerung</translation>
     </message>
     <message>
         <location line="+17"/>
@@ -1971,7 +1976,7 @@
     <message>
         <location line="+3"/>
         <source>{role} · connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>{role} · wird verbunden…</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1981,12 +1986,12 @@
     <message>
         <location line="+21"/>
         <source>Unpin</source>
-        <translation type="unfinished">Lösen</translation>
+        <translation>Lösen</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Pin to the stage</source>
-        <translation type="unfinished">Auf der Bühne anheften</translation>
+        <translation>Auf der Bühne anheften</translation>
     </message>
     <message>
         <location line="+17"/>
@@ -2021,12 +2026,12 @@
     <message>
         <location line="+2"/>
         <source>connecting</source>
-        <translation type="unfinished"></translation>
+        <translation>wird verbunden</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbindung wird hergestellt…</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -2064,7 +2069,7 @@
     <message>
         <location line="+3"/>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Abbrechen</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -2292,22 +2297,22 @@
     <message>
         <location filename="../../desktop/ui/side_panel.py" line="+34"/>
         <source>People</source>
-        <translation type="unfinished">Personen</translation>
+        <translation>Personen</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Chat</source>
-        <translation type="unfinished">Chat</translation>
+        <translation>Chat</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Close the panel</source>
-        <translation type="unfinished"></translation>
+        <translation>Bereich schließen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>Schließen</translation>
     </message>
 </context>
 <context>
@@ -2315,12 +2320,12 @@
     <message>
         <location filename="../../desktop/ui/spotlight.py" line="+21"/>
         <source>Spotlight</source>
-        <translation type="unfinished"></translation>
+        <translation>Spotlight</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>In the spotlight for everyone</source>
-        <translation type="unfinished"></translation>
+        <translation>Für alle im Spotlight</translation>
     </message>
 </context>
 <context>
@@ -2419,7 +2424,7 @@
     <message>
         <location line="+4"/>
         <source>Accept people from this network (same Wi-Fi or office)</source>
-        <translation type="unfinished"></translation>
+        <translation>Personen aus diesem Netzwerk zulassen (selbes WLAN oder Büro)</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2440,12 +2445,12 @@
     <message>
         <location line="+11"/>
         <source>Rejoin</source>
-        <translation type="unfinished"></translation>
+        <translation>Erneut teilnehmen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Rejoin the meeting</source>
-        <translation type="unfinished"></translation>
+        <translation>Erneut an der Besprechung teilnehmen</translation>
     </message>
     <message>
         <location line="+57"/>
@@ -2464,19 +2469,19 @@
         <location filename="../../desktop/ui/tile_grid.py" line="+184"/>
         <source>Previous people</source>
         <extracomment>The filmstrip beside the stage takes this share of the window, its thumbnails at least STRIP_MIN pixels wide (16:9): a name pill and a face stay readable with 16 people. The room the filmstrip&apos;s page arrows take at each end. after each layout: key -&gt; (width, height) each tile has on screen, in device pixels (what the server needs to send no more than is shown)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Vorherige Personen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>More people</source>
-        <translation type="unfinished"></translation>
+        <translation>Weitere Personen</translation>
     </message>
     <message numerus="yes">
         <location line="+144"/>
         <source>%n more</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n weitere</numerusform>
+            <numerusform>%n weitere</numerusform>
         </translation>
     </message>
 </context>
@@ -2569,7 +2574,7 @@
     <message>
         <location line="+16"/>
         <source>{name} · connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} · wird verbunden…</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2614,7 +2619,7 @@
     <message>
         <location line="+2"/>
         <source>connecting</source>
-        <translation type="unfinished"></translation>
+        <translation>wird verbunden</translation>
     </message>
     <message>
         <location line="+2"/>

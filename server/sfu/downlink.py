@@ -4,8 +4,8 @@ The estimate is the sum of the latest REMB each of its video sections sent (aior
 estimator per receiver, each seeing its own section's packets: on a congested link each says
 0.85 of what it receives, so the sum is 0.85 of the whole; on a free one each allows 1.5 times
 what it receives), leaving out sections that started or resumed in the last
-:data:`REMB_SETTLE` seconds, and never above the loss-based cap (loss.py: from the NACKs, for a
-full queue that drops while its delay no longer grows). Sections that receive nothing send nothing: when no REMB is fresh (every
+:data:`REMB_SETTLE` seconds, and never above the loss-based cap (loss.py, from the loss the
+subscriber's receiver reports say: a full queue that drops while its delay no longer grows). Sections that receive nothing send nothing: when no REMB is fresh (every
 video paused, say), nothing is known of the link: the estimate starts again from at least
 :data:`PROBE_FLOOR` and grows on its own (:data:`PROBE_GROWTH` a second), so once its hold is
 over (allocation.Allocator: longer after each failed try) a paused video is tried again, and the
@@ -81,6 +81,8 @@ class Downlink:
         self.measured = False  # a REMB has been seen
         self.repair = RepairBudget(self.estimate_bps, now)
         self.loss = LossControl()
+        self._sent_seen: dict[int, int] = {}  # id(down) -> its packets sent at the last tick
+        self._lost_total = 0.0  # packets lost on the way, as the receiver reports say
         self.allocator = Allocator()
         self.needs: dict[str, TileNeed] = {}
         #: what the latest allocation weighed (the videos, their layers' costs and heights)
@@ -107,13 +109,31 @@ class Downlink:
         self._at = now
         video = [d for d in downs if d.kind == "video"]
         rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
-        cap = self.loss.update(sum(d.packets_sent for d in video), sum(d.packets_nacked for d in video),
+        cap = self.loss.update(sum(d.packets_sent for d in video), self._count_lost(video),
                                sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
         self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
+
+    def _count_lost(self, video: list[DownTrack]) -> int:
+        """Packets lost on the way to the subscriber so far: each section's packets since the
+        last tick times the share its latest fresh receiver report said was lost (RFC 3550's
+        fraction lost: a retransmission that arrived counts as received, so random loss that
+        repair mends is no congestion; a queue that drops even the repairs is)."""
+        wall = time.time()
+        for down in video:
+            sent = down.packets_sent
+            before = self._sent_seen.get(id(down), sent)
+            self._sent_seen[id(down)] = sent
+            report = down.reported_loss
+            if report is not None and wall - report[1] <= REMB_FRESH and sent > before:
+                self._lost_total += (sent - before) * report[0]
+        if len(self._sent_seen) > 4 * max(1, len(video)):  # sections gone
+            live = {id(d) for d in video}
+            self._sent_seen = {k: v for k, v in self._sent_seen.items() if k in live}
+        return int(self._lost_total)
 
     def _cost(self, up: UpTrack, name: str, now: float) -> int:
         """What a layer costs now: its measured rate (smoothed) once it flows, else its nominal
@@ -184,8 +204,11 @@ class Downlink:
             return
         self._told[attendee_id] = state
         loss = self.loss
-        logger.info("downlink %x: %s's video %s (estimate %d kbit/s, REMB %d, loss cap %s, loss %s, rtt %s)",
-                    id(self) & 0xFFFFFF, attendee_id, "paused" if paused else (layer or "hidden"),
+        # one kind of line per subscriber, video and state: the log's flood filter (10 lines of a
+        # kind a minute) keeps each video's changes, not only a meeting's first ten
+        what = "paused" if paused else (layer or "hidden")
+        logger.info(f"downlink {id(self) & 0xFFFFFF:x}: {attendee_id}'s video {what} "
+                    "(estimate %d kbit/s, REMB %d, loss cap %s, loss %s, rtt %s)",
                     self.estimate_bps / 1000, self._measured_bps / 1000,
                     "none" if loss.cap is None else f"{loss.cap / 1000:.0f}",
                     "n/a" if loss.loss is None else f"{loss.loss:.1%}",

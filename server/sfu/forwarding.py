@@ -185,7 +185,6 @@ class DownTrack:
         #: when it last started forwarding a source (clock_fn): its REMB needs a while to settle
         self.started_at = float("-inf")
         self.keyframes_asked = 0  # keyframe requests this down track passed on for loss
-        self.packets_nacked = 0  # packets the subscriber said it lost (each counted once)
         self._clock = clock_fn
         self._loss_keyframe_at = float("-inf")
         self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
@@ -217,6 +216,11 @@ class DownTrack:
     def rtt(self) -> float | None:
         """The subscriber's round trip on this section (seconds, from its receiver reports)."""
         return seam.sender_rtt(self.sender)
+
+    @property
+    def reported_loss(self) -> tuple[float, float] | None:
+        """(the share its latest receiver report said was lost, when it came: time.time())."""
+        return seam.sender_reported_loss(self.sender)
 
     def _on_started(self, payload_type: int, abs_send_time_id: int | None = None) -> None:
         """aiortc started the sender: the section is negotiated and its transport connected."""
@@ -334,7 +338,7 @@ class DownTrack:
             data = (_HEADER.pack(0x90, marker_pt, seq, timestamp, self._ssrc)
                     + _ABS_SEND_TIME.pack(0xBEDE, 1, (self._abs_send_time_id << 4) | 2)
                     + ((ntp_timestamp >> 14) & 0xFFFFFF).to_bytes(3, "big") + packet.payload)
-        self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0, False]
+        self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0]
         if self._last_seq is None or _seq_newer(seq, self._last_seq):
             self._last_seq = seq
             self._last_ts = timestamp
@@ -391,9 +395,6 @@ class DownTrack:
         entry = self._history[seq % HISTORY_SIZE]
         if entry is None or entry[0] != seq or self.paused:
             return
-        if not entry[4]:  # its first NACK: a packet the link lost (the downlink's loss share)
-            entry[4] = True
-            self.packets_nacked += 1
         data: bytes = entry[1]
         now = self._clock()
         if self.repair is not None and not self.repair.allow(len(data), entry[2], entry[3], now):

@@ -1,12 +1,15 @@
 """The loss side of a subscriber's downlink estimate: GCC's loss-based controller (libwebrtc's
-``SendSideBandwidthEstimation``), on the NACKs the forwarding unit receives.
+``SendSideBandwidthEstimation``), on the loss the subscriber's receiver reports say.
 
 The delay-based estimate (the REMB each video section sends, downlink.py) sees a queue while it
 grows; once a small cap's queue is full and dropping, the delay stops growing and the REMB says
 all is well again, so a link a few percent short of what is sent stays a few percent short for
-ever, every dropped packet a frozen picture. Loss says it plainly. Each first NACK of a packet is
-a packet the link lost; over the last :data:`WINDOW` seconds of what was forwarded to the
-subscriber (video, at least :data:`MIN_PACKETS` packets to judge):
+ever, every dropped packet a frozen picture. Loss says it plainly: downlink.py counts the
+packets lost from each section's receiver reports (RFC 3550's fraction lost, in which a
+retransmission that arrived counts as received; the NACKs were tried first, but a receiver
+NACKs what a publisher's own uplink lost too, and what a repair mended). Over the last
+:data:`WINDOW` seconds of what was forwarded to the subscriber (video, at least
+:data:`MIN_PACKETS` packets to judge):
 
 * loss above :data:`HIGH`: the link carries less than is sent: the cap is what was sent times
   (1 - loss / 2) (GCC's decrease);
@@ -65,7 +68,7 @@ class LossControl:
 
     def update(self, packets: int, nacked: int, sent_bytes: int, now: float,
                rtt: float | None = None) -> float | None:
-        """The counters so far (packets and bytes forwarded, packets NACKed once each), and the
+        """The counters so far (packets and bytes forwarded, packets lost on the way), and the
         subscriber's round trip now (seconds; None: not known)."""
         if rtt is not None:
             self.base_rtt = rtt if self.base_rtt is None else min(self.base_rtt, rtt)

@@ -163,7 +163,16 @@ class PublisherPeer:
             missing = sum(n.missing_total for n in self._nacks.values())
             got, lost = arrived - self._uplink_mark[0], missing - self._uplink_mark[1]
             self._uplink_mark = (arrived, missing)
-            allowed = self.uplink.allow_high(lost / (got + lost) if got + lost >= 20 else None, now)
+            smallest = LAYER_ORDER[len(layers) - 1]
+            spare = ((self._layers_told is None or str(smallest) in self._layers_told)  # (None: all sent)
+                     and not any(not down.paused for down in layers[smallest].downs))
+            loss = lost / (got + lost) if got + lost >= 20 else None
+            allowed = self.uplink.allow_high(loss, now, spare)
+            if allowed != layers[VideoLayer.HIGH].available if VideoLayer.HIGH in layers else False:
+                logger.info(f"publisher {self.attendee_id}: the whole picture {'on' if allowed else 'off'} "
+                            "(uplink estimate %s kbit/s, loss %s)",
+                            "n/a" if self.uplink.estimate_bps is None else self.uplink.estimate_bps // 1000,
+                            "n/a" if loss is None else f"{loss:.1%}")
             for name, up in layers.items():
                 up.available = allowed or name != VideoLayer.HIGH
         taken = {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
@@ -173,10 +182,13 @@ class PublisherPeer:
             if up.media_ssrc is not None and receiver is not None and self.uplink.remb_due(name, target, now):
                 await seam.send_remb(receiver, target, [up.media_ssrc])
         if len(layers) > 1 and self._on_layers is not None:
-            # the smallest layer is always sent: it is what a newcomer starts on
+            # the smallest layer is sent even when nobody takes it (what a newcomer on a poor link
+            # starts on), unless the uplink was tight lately: then it is the first to go
             smallest = LAYER_ORDER[len(layers) - 1]
-            wanted = [str(n) for n in LAYER_ORDER if n in layers and (taken[n] or n == smallest)]
+            spare = self.uplink.spare_wanted(now) or not any(taken.values())
+            wanted = [str(n) for n in LAYER_ORDER if n in layers and (taken[n] or (n == smallest and spare))]
             if wanted != self._layers_told:
+                logger.info(f"publisher {self.attendee_id}: sends {'+'.join(wanted)}")
                 self._layers_told = wanted
                 self._on_layers(wanted)
 

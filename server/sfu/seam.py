@@ -242,6 +242,17 @@ def sender_rtt(sender: RTCRtpSender) -> float | None:
     return sender._RTCRtpSender__rtt  # type: ignore[attr-defined]
 
 
+def sender_reported_loss(sender: RTCRtpSender) -> tuple[float, float] | None:
+    """What the subscriber's latest receiver report for ``sender`` said was lost in its last
+    interval (RFC 3550's fraction lost, 0..1; retransmissions that arrived count as received),
+    and when it came (``time.time()``); None before the first report."""
+    stats = sender._RTCRtpSender__stats  # type: ignore[attr-defined]
+    for entry in stats.values():
+        if getattr(entry, "type", None) == "remote-inbound-rtp" and entry.fractionLost is not None:
+            return entry.fractionLost / 256, entry.timestamp.timestamp()
+    return None
+
+
 def sender_ssrc(sender: RTCRtpSender) -> int:
     """The SSRC ``sender`` sends with (aiortc draws it when the sender is made; it never
     changes), which forwarded packets must carry."""

@@ -11,9 +11,11 @@ subscribers can use (its nominal rate, :data:`LAYER_BITRATE`, while anyone takes
 decides when a new value is worth sending: aiortc recreates its VP8 encoder, with a keyframe,
 when the target moves by more than 10 %, so smaller moves are not sent, falls at most every
 :data:`DECREASE_INTERVAL` and rises at most every :data:`INCREASE_INTERVAL`. ``allow_high``
-decides whether the whole picture is sent at all: not on an uplink under :data:`HIGH_NEEDS` or
-losing more than :data:`HIGH_LOSS` (then the small layer and the voice have it), tried again
-after a hold that doubles after each failed try.
+decides whether the whole picture is sent at all: not on an uplink that stays congested and
+losing (or congested under :data:`HIGH_NEEDS`), nor one losing more than :data:`HIGH_LOSS` (then
+the small layer and the voice have it), tried again after a hold that doubles after each failed
+try; but first a small layer nobody takes (sent for newcomers) stops (``spare_wanted``), which
+is often enough: on a 500 kbit/s uplink the whole picture fits once the spare layer is gone.
 """
 
 from __future__ import annotations
@@ -36,8 +38,17 @@ REFRESH_INTERVAL = 5.0
 #: layer's and the voice. Under it, only the small layer is sent (Chime's simulcast uplink
 #: policy): a 250 kbit/s uplink carries a whole 15 fps small picture, not two broken ones.
 HIGH_NEEDS = LAYER_BITRATE["low"] + MIN_TARGET + 60_000
-#: Uplink loss (share of the packets sent) that turns the whole picture off at once.
-HIGH_LOSS = 0.1
+#: Uplink loss (share of the packets sent) that turns the whole picture off without waiting for
+#: congestion: read twice in a row (a second), not in the first HIGH_GRACE seconds.
+HIGH_LOSS = 0.2
+#: The uplink is congested when the estimate is under this share of what arrives (aiortc's
+#: estimator answers a queue with 0.85 of it), and losing from this share of packets lost.
+CONGESTED = 0.9
+LOSING = 0.02
+#: Congested and losing (or short) this long in a row (seconds) turns the whole picture off.
+HIGH_SUSTAIN = 2.0
+#: After the uplink was tight, a layer nobody takes is not sent for this long (seconds).
+SPARE_HOLD = 10.0
 #: After turning it off, it is tried again after this long (seconds), doubling after each try
 #: that fails within HIGH_GRACE_FAILS, up to HIGH_HOLD_MAX.
 HIGH_HOLD = 10.0
@@ -57,28 +68,59 @@ class Uplink:
         self.high_allowed = True
         self._high_changed: float | None = None  # the first call starts the grace
         self._high_hold = HIGH_HOLD
+        self._high_offs = 0  # times it was turned off
+        self._short_since: float | None = None  # congested and losing (or short) since
+        self._heavy_before = False  # the last reading's loss was heavy
+        self._arrived_bytes = 0  # video bytes since the last allow_high
+        self._rate_at: float | None = None
+        self.tight_at: float | None = None  # when the uplink last read congested and losing
 
-    def allow_high(self, loss: float | None, now: float) -> bool:
+    def spare_wanted(self, now: float) -> bool:
+        """Should a layer nobody takes (the small one, kept for newcomers) still be sent? Not
+        while the uplink was tight in the last :data:`SPARE_HOLD` seconds: it goes before the
+        whole picture does."""
+        return self.tight_at is None or now - self.tight_at >= SPARE_HOLD
+
+    def allow_high(self, loss: float | None, now: float, spare_sent: bool = False) -> bool:
         """May the whole picture be sent, with this uplink ``loss`` (share of packets, None: not
-        known) seen since the last call? Turned off when the estimate falls under HIGH_NEEDS or
-        the loss is heavy; tried again after a hold that doubles when a try fails."""
+        known) seen since the last call? Turned off when the uplink is congested (the estimate
+        under :data:`CONGESTED` of what arrives) and losing, or short of :data:`HIGH_NEEDS`, for
+        :data:`HIGH_SUSTAIN` seconds in a row, or at once when the loss is heavy; tried again
+        after a hold that doubles when a try fails. A busy machine's delay noise (a congestion
+        reading now and then, no loss) changes nothing."""
+        arrived, self._arrived_bytes = self._arrived_bytes, 0
+        rate = 8 * arrived / (now - self._rate_at) if self._rate_at is not None and now > self._rate_at else None
+        self._rate_at = now
         if self._high_changed is None:
             self._high_changed = now
         since = now - self._high_changed
         if not self.high_allowed:
             if since >= self._high_hold:
-                self.high_allowed, self._high_changed = True, now
+                self.high_allowed, self._high_changed, self._short_since = True, now, None
             return self.high_allowed
-        heavy = loss is not None and loss > HIGH_LOSS
-        short = self.estimate_bps is not None and self.estimate_bps < HIGH_NEEDS and since >= HIGH_GRACE
-        if heavy or short:
-            failed_try = since < HIGH_GRACE + HIGH_HOLD
+        congested = (self.estimate_bps is not None and rate is not None
+                     and self.estimate_bps < CONGESTED * rate)
+        losing = loss is not None and loss >= LOSING
+        short = congested and (losing or self.estimate_bps < HIGH_NEEDS)
+        if short:
+            self.tight_at = now
+        if not short or spare_sent:  # a layer nobody takes is still sent: it goes first
+            self._short_since = None
+        elif self._short_since is None:
+            self._short_since = now
+        heavy_now = loss is not None and loss > HIGH_LOSS
+        heavy, self._heavy_before = heavy_now and self._heavy_before, heavy_now
+        lasting = self._short_since is not None and now - self._short_since >= HIGH_SUSTAIN
+        if (heavy or lasting) and since >= HIGH_GRACE:
+            failed_try = self._high_offs > 0 and since < HIGH_GRACE + HIGH_HOLD  # (a try, not the start)
+            self._high_offs += 1
             self._high_hold = min(HIGH_HOLD_MAX, 2 * self._high_hold) if failed_try else HIGH_HOLD
             self.high_allowed, self._high_changed = False, now
         return self.high_allowed
 
     def on_arrival(self, arrival_ms: int, abs_send_time: int, size: int, ssrc: int) -> None:
         """A video packet arrived (seam.tap_receiver's ``on_arrival``)."""
+        self._arrived_bytes += size
         result = self._estimator.add(arrival_time_ms=arrival_ms, abs_send_time=abs_send_time,
                                      payload_size=size, ssrc=ssrc)
         if result is not None:
