@@ -219,3 +219,18 @@ def test_sequence_numbers_wrap() -> None:
     nacks = UplinkNacks(clock)
     nacks.add(65534)
     assert nacks.add(1) == [65535, 0]
+
+
+def test_a_packet_lost_for_good_upstream_is_counted_for_a_keyframe() -> None:
+    clock = Clock()
+    nacks = UplinkNacks(clock)
+    nacks.add(1)
+    assert nacks.add(3) == [2]
+    clock.now += UPLINK_RETRY
+    assert nacks.add(4) == [2]
+    assert nacks.given_up == 0
+    clock.now += UPLINK_DEADLINE
+    nacks.add(5)  # 2 never came: every subscriber misses it
+    assert nacks.given_up == 1
+    nacks.add(5 + UPLINK_MAX_GAP + 2)  # a gap too large to ask for: given up at once
+    assert nacks.given_up == 2

@@ -220,6 +220,12 @@ class Bot:
         cameras = {a.attendee_id for a in self.session.attendees.values()
                    if a.video and not a.content and a.attendee_id != self.report.attendee_id}
         self.report.remotes = self.watch.close(self._seen_video, self._seen_audio, self._names, cameras)
+        for who, stats in self.session.remote.video_totals().items():  # what the receive path did
+            video = self.report.remotes.get(who, {}).get("video")
+            if video is not None:
+                video["receive_path"] = {"decoded": stats.frames_decoded, "withheld": stats.damaged_withheld,
+                                         "skipped": stats.frames_skipped, "superseded": stats.frames_superseded,
+                                         "keyframes_requested": stats.keyframes_requested}
         self.report.measured_seconds = round(self.watch.closed_at - self.watch.window_start, 2)
         self.report.encoder_target_kbps = self.watch.encoder_json()
 

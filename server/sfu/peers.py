@@ -93,6 +93,7 @@ class PublisherPeer:
         self._receivers: dict[str, object] = {}  # layer name -> its receiver
         self._nacks: dict[str, UplinkNacks] = {}  # layer name -> what is asked again of it
         self._uplink_mark = (0, 0)  # its packets arrived and seen missing, at the last steer
+        self._given_up: dict[str, int] = {}  # layer -> its packets given up on, at the last steer
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._on_layers = on_layers
@@ -158,6 +159,10 @@ class PublisherPeer:
         """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
         layers = self.tracks["video"].layers
         now = time.monotonic()
+        for name, nacks in self._nacks.items():  # a packet lost for good upstream: everyone misses
+            if nacks.given_up > self._given_up.get(name, 0) and name in layers:  # it, so a keyframe
+                layers[name].request_keyframe()  # (at most one a second per layer)
+            self._given_up[name] = nacks.given_up
         if len(layers) > 1:  # the whole picture only where the uplink carries it beside the small one
             arrived = sum(n.arrived_total for n in self._nacks.values())
             missing = sum(n.missing_total for n in self._nacks.values())

@@ -132,6 +132,9 @@ class UplinkNacks:
         self.refused_total = 0
         self.arrived_total = 0  # packets that arrived (retransmissions included)
         self.missing_total = 0  # packets seen missing (each once, asked for or not)
+        #: packets given up on (asked for in vain until too old, or a gap too large to ask for):
+        #: every subscriber misses them, so the layer needs a keyframe (peers.PublisherPeer.steer)
+        self.given_up = 0
 
     def add(self, seq: int) -> list[int]:
         """A packet ``seq`` arrived: the sequence numbers to NACK now (often none)."""
@@ -153,6 +156,8 @@ class UplinkNacks:
             if 0 < gap <= UPLINK_MAX_GAP:
                 for n in range(1, gap + 1):
                     self._missing[(last + n) & 0xFFFF] = [now, 0, 0.0]
+            elif gap:
+                self.given_up += 1
         else:
             if self._missing.pop(seq, None) is None or not self._missing:
                 return []
@@ -163,13 +168,17 @@ class UplinkNacks:
         allowed = max(UPLINK_NACK_FLOOR, int(UPLINK_NACK_SHARE * self._arrived)) - self._asked
         for seq, entry in list(self._missing.items()):
             first, asked, last_asked = entry
-            if now - first > UPLINK_DEADLINE or asked >= UPLINK_MAX_ASKS:
+            if now - first > UPLINK_DEADLINE:
                 del self._missing[seq]
+                self.given_up += 1
                 continue
+            if asked >= UPLINK_MAX_ASKS:
+                continue  # asked for enough: it may still come, until the deadline
             if asked and now - last_asked < UPLINK_RETRY:
                 continue
             if len(due) >= allowed:
                 self.refused_total += 1
+                self.given_up += 1
                 del self._missing[seq]
                 continue
             entry[1], entry[2] = asked + 1, now
