@@ -49,13 +49,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fps", type=int, default=15)
     p.add_argument("--join-timeout", type=float, default=60.0, help="bound on the joins (seconds)")
     p.add_argument("--rounds", type=int, default=1, help="repeat every load and backend this often")
+    p.add_argument("--backends", default="builtin,janus", help="which to run, comma separated (default both)")
+    p.add_argument("--profile", metavar="DIR", help="record the built-in server with py-spy over each window "
+                   "(DIR/builtin-N-ROUND.txt, raw collapsed stacks; needs py-spy and ptrace rights)")
+    p.add_argument("--cpu-profile", metavar="DIR", help="run the built-in server under bench/cpu_profile.py and "
+                   "sample its CPU time over each window (DIR/builtin-N-ROUND.cpu.txt, collapsed stacks)")
     return p.parse_args(argv)
 
 
-def start_parley(tmp: Path, key: str, extra: list[str], timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
+def start_parley(tmp: Path, key: str, extra: list[str], timeout: float = 30.0,
+                 profile: Path | None = None) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, PARLEY_API_KEY=key)
+    sampler = [str(REPO / "bench" / "cpu_profile.py"), str(profile)] if profile is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp / "data"),
+        [sys.executable, *sampler, "-m", "server", "--port", "0", "--data-dir", str(tmp / "data"),
          "--ice-address", "127.0.0.1", *extra],
         cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=(tmp / "server.stderr").open("wb"), text=True)
@@ -94,7 +101,27 @@ def wait_for(api: Api, meeting_id: str, done, timeout: float) -> bool:
     return False
 
 
-def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
+def kernel_seconds(proc: psutil.Process) -> float | None:
+    """The part of ``cpu_seconds`` spent in the kernel (sending and receiving, mostly)."""
+    try:
+        return proc.cpu_times().system
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
+def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen | None:
+    """py-spy recording ``pid`` for ``seconds`` into ``out`` (collapsed stacks), or None without py-spy."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        log("py-spy not found: no profile")
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
+                             "--format", "raw", "--nonblocking", "-o", str(out)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int = 0) -> dict:
     key = secrets.token_urlsafe(24)
     tmp = Path(tempfile.mkdtemp(prefix=f"parley-bench-{backend}-"))
     janus: LocalJanus | None = None
@@ -106,7 +133,11 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         if backend == "janus":
             janus = LocalJanus(tmp / "janus").start()
             extra = ["--media", "janus", "--janus-url", janus.url]
-        server, base_url = start_parley(tmp, key, extra)
+        cpu_profile = None
+        if args.cpu_profile and backend == "builtin":
+            Path(args.cpu_profile).mkdir(parents=True, exist_ok=True)
+            cpu_profile = Path(args.cpu_profile).resolve() / f"builtin-{receivers}-{round_}.cpu.txt"
+        server, base_url = start_parley(tmp, key, extra, profile=cpu_profile)
         api = Api(base_url, key)
         meeting_id = api.create_meeting()
         forwarder = psutil.Process(janus.proc.pid if janus is not None and janus.proc else server.pid)
@@ -135,12 +166,26 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         time.sleep(args.settle)
         window_start = time.monotonic()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
+        kernel0 = kernel_seconds(forwarder)
         psutil.cpu_percent(None)
+        if cpu_profile is not None:
+            server.send_signal(signal.SIGUSR1)  # bench/cpu_profile.py: sample from now
+        spy = None
+        if args.profile and backend == "builtin":
+            spy = start_profile(server.pid, Path(args.profile) / f"builtin-{receivers}-{round_}.txt", args.duration)
         time.sleep(args.duration)  # everyone stays until told to leave (below)
         cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
+        kernel1 = kernel_seconds(forwarder)
+        if cpu_profile is not None:
+            server.send_signal(signal.SIGUSR2)  # ... until now, and write the stacks
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
         load1 = os.getloadavg()[0]
+        if spy is not None:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                stop_process(spy, "py-spy", 5.0)
         for _, proc, _, _ in bots[1:]:  # leave (SIGTERM: the bot leaves and writes its report)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -167,6 +212,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
         return {
             "backend": backend, "receivers": receivers, "window_s": round(window, 1),
             "cpu_pct": rnd(100 * (cpu1 - cpu0) / window) if cpu0 is not None and cpu1 is not None else None,
+            "kernel_cpu_pct": rnd(100 * (kernel1 - kernel0) / window) if kernel0 is not None and kernel1 is not None else None,
             "control_cpu_pct": rnd(100 * (control1 - control0) / window) if backend == "janus" and control0 is not None and control1 is not None else None,
             "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
             "g2g_p50_ms": rnd(statistics.median(g2g)) if g2g else None,
@@ -188,15 +234,16 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the finally blocks still stop what we started
-    if JANUS is None:
+    if JANUS is None and "janus" in args.backends.split(","):
         log("janus is not installed (apt-get install janus): nothing to compare with")
         return 2
     loads = [int(n) for n in args.loads.split(",")]
     runs = []
     for round_ in range(args.rounds):
         for receivers in loads:
-            for backend in ("builtin", "janus") if round_ % 2 == 0 else ("janus", "builtin"):
-                result = one_run(backend, receivers, args)
+            order = [b for b in ("builtin", "janus") if b in args.backends.split(",")]
+            for backend in order if round_ % 2 == 0 else order[::-1]:
+                result = one_run(backend, receivers, args, round_)
                 log(json.dumps(result))
                 runs.append(result)
     log("")

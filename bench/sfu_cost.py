@@ -7,7 +7,8 @@ an older tree and one against this one compare the same machine at the same mome
 
 1. fan-out: one video up track forwarding ``--packets`` packets of 1000 bytes to
    ``--subscribers`` down tracks of real aiortc senders, the socket replaced by a no-op
-   (``seam.send_rtp``): process CPU µs per forwarded packet. This is the Python part of
+   (``seam.send_rtp``, and the direct socket path where the tree has one): process CPU µs per
+   forwarded packet. This is the Python part of
    forwarding (header rewrite, history, abs-send-time); SRTP and ``sendto`` are the same in
    both trees and not included.
 2. uplink estimation (when the tree has it): µs per received video packet for aiortc's
@@ -54,6 +55,8 @@ async def fan_out(packets: int, subscribers: int) -> float:
         except TypeError:
             down._on_started(100)  # an older tree: payload type only
         down.bind(up)
+        if hasattr(down, "_direct"):  # connected: the direct socket path, here a no-op socket
+            down._direct = lambda data: True
         pcs.append(pc)
     keyframe = b"\x10\x00\x00\x00\x9d\x01\x2a\x80\x02\x68\x01" + bytes(989)
     delta = b"\x10\x01" + bytes(998)

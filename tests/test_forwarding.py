@@ -91,3 +91,28 @@ async def test_nack_is_answered_from_history(wire_out) -> None:
     assert sent[-1] == sent[7]  # the same packet again
     await down.sender._retransmit((lost + 1000) & 0xFFFF)  # never sent: nothing to repeat
     assert len(sent) == 21
+
+
+
+async def test_a_section_reports_only_when_it_sent_since_its_last_report(wire_out) -> None:
+    """aiortc's senders each sent a report (with SDES) about every second, from the spare and
+    paused sections too; a down track's report (sent by its connection, one compound packet
+    for all sections) says only what was sent since the last."""
+    from aiortc.rtp import RtcpPacket, RtcpSrPacket
+
+    down, _ = wire_out
+    assert down.report() is None  # a spare section: never sent anything
+    up = UpTrack("alice", "audio", request_pli=lambda ssrc: None)
+    down.bind(up)
+    for i in range(3):
+        await up.on_packet(packet(i, 960 * i), OPUS)
+    report = RtcpPacket.parse(down.report())[0]
+    assert isinstance(report, RtcpSrPacket) and report.ssrc == seam.sender_ssrc(down.sender)
+    assert report.sender_info.packet_count == 3 and report.sender_info.octet_count == 3 * len(b"opus")
+    assert down.report() is None  # nothing new since
+    down.pause(True)
+    await up.on_packet(packet(3, 960 * 3), OPUS)
+    assert down.report() is None  # paused: sends nothing, says nothing
+    down.pause(False)
+    await up.on_packet(packet(4, 960 * 4), OPUS)
+    assert RtcpPacket.parse(down.report())[0].sender_info.packet_count == 4

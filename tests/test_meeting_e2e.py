@@ -50,7 +50,8 @@ async def test_a_late_joiner_gets_a_picture_from_a_keyframe_asked_for_it(server:
     each for one at once (how soon the picture comes: bench/forwarding.py, "late joiner")."""
     asked: list[str] = []
     ask = UpTrack.request_keyframe
-    monkeypatch.setattr(UpTrack, "request_keyframe", lambda up: (asked.append(up.attendee_id), ask(up))[1])
+    monkeypatch.setattr(UpTrack, "request_keyframe",
+                        lambda up, *args: (asked.append(up.attendee_id), ask(up, *args))[1])
     meeting = await server.create_meeting()
     early = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
     await eventually(lambda: all(len(b.report.frames_received) == 1 for b in early), what="early bots see each other")

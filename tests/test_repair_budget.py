@@ -175,6 +175,44 @@ async def test_a_burst_of_requests_to_one_layer_sends_one_keyframe_per_interval(
     up.close()  # the one left waiting is dropped with the track
 
 
+async def test_a_subscriber_starting_a_video_gets_a_keyframe_asked_for_at_once(link) -> None:
+    """Its picture waits for a keyframe: that request does not wait for the per-layer interval,
+    but a keyframe already asked for and still on its way serves the newcomer too."""
+    up, _, sent, plis, clock = link
+    await start(up, clock)
+    clock.now += 10
+    up.request_keyframe()  # someone's loss: the layer's interval starts now
+    assert len(plis) == 1
+    pcs = []
+
+    def newcomer() -> DownTrack:
+        pc = RTCPeerConnection()
+        pcs.append(pc)
+        down = DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+        down.bind(up)
+        down._on_started(100, 2)  # its connection is up: it starts
+        return down
+
+    try:
+        clock.now += 0.1
+        cleo = newcomer()
+        assert len(plis) == 1  # the keyframe asked for 100 ms ago is on its way: hers too
+        await up.on_packet(packet(1100), VP8)  # held back: not a keyframe
+        assert id(cleo.sender) not in sent
+        clock.now += 0.05
+        await up.on_packet(packet(1101, KEYFRAME), VP8)
+        assert len(sent[id(cleo.sender)]) == 1  # her first packet is the keyframe's
+        clock.now += 0.15
+        newcomer()  # came after that keyframe, 300 ms into the layer's 1 s interval
+        assert len(plis) == 2  # asked for at once
+        up.request_keyframe()  # loss is still held to the interval
+        assert len(plis) == 2
+    finally:
+        up.close()
+        for pc in pcs:
+            await pc.close()
+
+
 # --- the uplink: what the server asks its publishers for again ----------------------------------
 
 

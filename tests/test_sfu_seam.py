@@ -76,3 +76,81 @@ def test_vp8_keyframe_start_finds_keyframes_in_real_rtp_payloads() -> None:
 @pytest.mark.parametrize("payload", [b"", b"\x10", b"\x90\x80", b"\x00\x00\x00"])
 def test_vp8_keyframe_start_rejects_truncated_or_middle_payloads(payload: bytes) -> None:
     assert vp8_keyframe_start(payload) is False
+
+
+def test_the_direct_send_path_protects_packets_exactly_as_pylibsrtp_does() -> None:
+    import struct
+
+    import pylibsrtp
+
+    key = bytes(range(30))  # 16-byte master key + 14-byte salt
+    ours = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    theirs = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND))
+    receiver = pylibsrtp.Session(pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND))
+    protect = seam._protector(ours)
+    for seq, size in ((1, 100), (2, 1200), (3, 20)):
+        packet = struct.pack("!BBHII", 0x80, 96, seq, 3000 * seq, 1234) + bytes([seq]) * size
+        protected = protect(packet)
+        assert protected == theirs.protect(packet)
+        assert receiver.unprotect(protected) == packet
+    with pytest.raises(ValueError):
+        protect(bytes(1500))
+
+
+async def test_a_received_packet_is_handled_at_once_and_what_waits_goes_on_in_a_task() -> None:
+    import asyncio
+
+    done: list[str] = []
+
+    async def quick() -> None:
+        done.append("quick")
+
+    seam._run_now(quick())
+    assert done == ["quick"]  # handled before the datagram callback returns
+    gate = asyncio.get_running_loop().create_future()
+
+    async def waits() -> None:
+        done.append("before")
+        done.append(await gate)
+
+    seam._run_now(waits())
+    assert done == ["quick", "before"]
+    gate.set_result("after")
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert done == ["quick", "before", "after"]
+
+
+async def test_packets_keep_arriving_once_they_are_handled_as_they_arrive() -> None:
+    """A tapped receiver switches its connection to the direct receive path at its first packet;
+    what follows (RTP, and the RTCP that comes with it) still reaches the tap, in order."""
+    import asyncio
+
+    from aiortc import RTCConfiguration, RTCRtpCodecParameters
+    from aiortc.mediastreams import AudioStreamTrack
+
+    sender_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    receiver_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    seqs: list[int] = []
+    try:
+        sender_pc.addTrack(AudioStreamTrack())
+        await sender_pc.setLocalDescription(await sender_pc.createOffer())
+        await receiver_pc.setRemoteDescription(sender_pc.localDescription)
+        receiver = receiver_pc.getTransceivers()[0].receiver
+
+        async def on_packet(packet, codec: RTCRtpCodecParameters) -> None:
+            seqs.append(packet.sequence_number)
+
+        seam.tap_receiver(receiver, on_packet)
+        await receiver_pc.setLocalDescription(await receiver_pc.createAnswer())
+        await sender_pc.setRemoteDescription(receiver_pc.localDescription)
+        for _ in range(100):  # 20 ms a packet: 25 packets in about half a second
+            if len(seqs) >= 25:
+                break
+            await asyncio.sleep(0.05)
+        assert getattr(receiver.transport, "_parley_direct", False)
+        assert len(seqs) >= 25
+        assert all((b - a) & 0xFFFF == 1 for a, b in zip(seqs, seqs[1:]))  # none lost, none reordered
+    finally:
+        await sender_pc.close()
+        await receiver_pc.close()

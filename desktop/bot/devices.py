@@ -20,10 +20,12 @@ def make_devices(options: BotOptions):
 
         if options.camera == "synthetic":
             # its small layer as a live camera's (media/layers.py): half the size, half the rate
-            low = ReplayVideoTrack(encode_video_clip(
-                max(16, round(options.width * LOW_SCALE) // 2 * 2), max(16, round(options.height * LOW_SCALE) // 2 * 2),
-                max(1, options.fps // LOW_EVERY), keyframe_interval=max(1, options.fps // LOW_EVERY),
-                bitrate=LOW_BITRATE))
+            # (none under the smallest stamped picture, 80x48: a camera that small has one layer)
+            small = (round(options.width * LOW_SCALE) // 2 * 2, round(options.height * LOW_SCALE) // 2 * 2)
+            low = None
+            if small[0] >= 80 and small[1] >= 48:
+                rate = max(1, options.fps // LOW_EVERY)
+                low = ReplayVideoTrack(encode_video_clip(*small, rate, keyframe_interval=rate, bitrate=LOW_BITRATE))
             camera = ReplayVideoTrack(encode_video_clip(options.width, options.height, options.fps), low)
         if options.mic == "synthetic":
             microphone = ReplayAudioTrack(encode_audio_clip())

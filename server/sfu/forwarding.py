@@ -5,9 +5,10 @@ An :class:`UpTrack` is fed packet by packet from a publisher's receiver (see sea
 and writes each packet to its :class:`DownTrack` s. A down track rewrites the header (its own
 SSRC, payload type, continuous sequence numbers and timestamps) and sends the packet on the
 subscriber's connection at once. A video down track that starts (or switches source) waits for
-a keyframe, and asks the publisher for one. Loss is repaired hop by hop: the server NACKs the
-publisher (seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the
-packet as it was, from a short history (not over RTX: see ``DownTrack._on_nack``), within
+a keyframe, and asks the publisher for one (a subscriber starting: at once, see
+``UpTrack.request_keyframe``). Loss is repaired hop by hop: the server NACKs the publisher
+(seam.tap_receiver; RTX on that leg) and answers a subscriber's NACKs by resending the packet
+as it was, from a short history (not over RTX: see ``DownTrack._on_nack``), within
 the subscriber's repair budget (repair.py); what cannot be repaired in time gets a keyframe
 instead, coalesced per up track and per down track (repair.KeyframeGate).
 
@@ -24,7 +25,7 @@ import asyncio
 import logging
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc import RTCRtpSender
@@ -39,8 +40,14 @@ logger = logging.getLogger(__name__)
 
 HISTORY_SIZE = 512  # packets kept per down track for retransmission (a power of two)
 KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
+#: Seconds a keyframe asked for is expected to take to come (the publisher encodes its next
+#: frame as one: at 15 fps that is within 67 ms, plus the round trip); a subscriber starting
+#: meanwhile waits for it instead of asking for another.
+KEYFRAME_IN_FLIGHT = 0.3
 _HEADER = struct.Struct("!BBHII")
-_ABS_SEND_TIME = struct.Struct("!HHB")  # one-byte header extension block: 0xBEDE, 1 word, id|len
+#: the header with one one-byte header extension, abs-send-time: 0xBEDE, 1 word, then id|len
+#: and the 24-bit time in one 32-bit word
+_HEADER_ABS_SEND_TIME = struct.Struct("!BBHIIHHI")
 
 
 #: The codec each kind of up track forwards (as aiortc names it): what the publisher's answer
@@ -52,11 +59,6 @@ def keyframe_start(mime_type: str, payload: bytes) -> bool:
     """True when ``payload``, of the codec ``mime_type``, begins a keyframe. Only VP8 is
     forwarded as video (FORWARDED_MIME): anything else is never a keyframe."""
     return mime_type.lower() == "video/vp8" and vp8_keyframe_start(payload)
-
-
-def _seq_newer(a: int, b: int) -> bool:
-    """a comes after b in 16-bit sequence space."""
-    return a != b and ((a - b) & 0xFFFF) < 0x8000
 
 
 class UpTrack:
@@ -95,6 +97,9 @@ class UpTrack:
         self._loss_mark = (0, 0)
         self.keyframes = KeyframeGate(KEYFRAME_MIN_INTERVAL)
         self._pli_pending: asyncio.TimerHandle | None = None
+        self._asked_at = float("-inf")  # when a keyframe was last asked for (clock_fn)
+        self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
+        self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
 
     async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
         """A packet from the publisher, with the codec its payload type was negotiated for:
@@ -108,10 +113,13 @@ class UpTrack:
         keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
         if keyframe:
             self.height = vp8_keyframe_height(packet.payload) or self.height
+            self._keyframe_at = self._clock()
         if self.downs:
             ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
             for down in tuple(self.downs):
-                await down.write(packet, ntp, keyframe, self)
+                pending = down.forward(packet, ntp, keyframe, self)
+                if pending is not None:  # not sent directly: through aiortc's own path
+                    await pending
 
     def add_layer(self, other: UpTrack) -> None:
         """``other`` is another encoding of this (primary) track's camera."""
@@ -137,14 +145,23 @@ class UpTrack:
         self._loss_mark = (received, lost)
         return missed / (got + missed) if got + missed > 0 else None
 
-    def request_keyframe(self) -> None:
+    def request_keyframe(self, starting: bool = False) -> None:
         """Ask the publisher for a keyframe, at most one every KEYFRAME_MIN_INTERVAL: one asked
-        for meanwhile is sent when the interval is over (one for all who asked)."""
+        for meanwhile is sent when the interval is over (one for all who asked).
+
+        ``starting``: a subscriber starts receiving this track, and shows nothing until a
+        keyframe comes: asked for at once, past that interval, unless a keyframe asked for at
+        most KEYFRAME_IN_FLIGHT ago has not come yet (it serves this subscriber too)."""
         if self.kind != "video" or self.media_ssrc is None:
             return
         now = self._clock()
+        if starting:
+            if not (self._asked_at > self._keyframe_at and now - self._asked_at < KEYFRAME_IN_FLIGHT):
+                self.keyframes_for_starts += 1
+                self._ask(now)
+            return
         if self.keyframes.may_request(now):
-            self._request_pli(self.media_ssrc)
+            self._ask(now)
         elif self._pli_pending is None:
             wait = self.keyframes.pending_delay(now)
             loop = asyncio.get_running_loop()
@@ -154,6 +171,10 @@ class UpTrack:
                 self.request_keyframe()
 
             self._pli_pending = loop.call_later(wait, later)
+
+    def _ask(self, now: float) -> None:
+        self._asked_at = now
+        self._request_pli(self.media_ssrc)
 
     def close(self) -> None:
         if self._pli_pending is not None:
@@ -190,6 +211,8 @@ class DownTrack:
         self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
         self._payload_type: int | None = None
         self._abs_send_time_id: int | None = None
+        self._ext_id_byte: int | None = None  # abs-send-time's one-byte extension header, << 24
+        self._sent_times = (0, 0)  # RTP and NTP timestamps of the latest packet sent
         # seq -> (seq, packet, when first sent, times resent)
         self._history: list[list | None] = [None] * HISTORY_SIZE
         self._waiting_keyframe = kind == "video"
@@ -226,6 +249,7 @@ class DownTrack:
         """aiortc started the sender: the section is negotiated and its transport connected."""
         self._payload_type = payload_type
         self._abs_send_time_id = abs_send_time_id
+        self._ext_id_byte = None if abs_send_time_id is None else ((abs_send_time_id << 4) | 2) << 24
         self.set_ready()
 
     def _on_remb(self, bitrate: int) -> None:
@@ -244,7 +268,7 @@ class DownTrack:
         if up is not None:
             up.downs.add(self)
             if self.ready and not self.paused:
-                self._ask_keyframe()
+                self._ask_keyframe(starting=True)
 
     def switch(self, up: UpTrack) -> None:
         """Carry ``up``, another layer of the same camera, from its next keyframe (asked for
@@ -286,28 +310,39 @@ class DownTrack:
         if not self.ready:
             self.ready = True
             if self.up is not None and not self.paused:
-                self._ask_keyframe()
+                self._ask_keyframe(starting=True)
 
-    def _ask_keyframe(self) -> None:
+    def _ask_keyframe(self, starting: bool = False) -> None:
         self._waiting_since = self._clock()
         if self.up is not None:
-            self.up.request_keyframe()
+            self.up.request_keyframe(starting)
 
     async def write(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False,
                     source: UpTrack | None = None) -> None:
+        """Send ``packet``: ``forward``, and wait for it when it does not go out directly."""
+        pending = self.forward(packet, ntp_timestamp, keyframe, source)
+        if pending is not None:
+            await pending
+
+    def forward(self, packet: RtpPacket, ntp_timestamp: int, keyframe: bool = False,
+                source: UpTrack | None = None) -> Awaitable[bool] | None:
         """Send ``packet`` (of the codec this section was negotiated for; ``keyframe``: it
         begins a keyframe, which a video section that starts or switches source waits for;
-        ``source``: the up track it comes from, when it may be the layer switched to)."""
+        ``source``: the up track it comes from, when it may be the layer switched to).
+
+        Synchronous on the usual path (it runs for every packet and every subscriber): None
+        once the packet is sent or dropped, or what is left to await when it must go through
+        aiortc's own send path (not connected yet, or the direct socket went away)."""
         if not self.ready or self._payload_type is None or self.paused:
-            return
+            return None
         if source is not None and source is not self.up:
             if source is not self._next:
-                return
+                return None
             if not keyframe:
                 if self._clock() - self._waiting_since > KEYFRAME_RETRY:
                     self._waiting_since = self._clock()
                     source.request_keyframe()
-                return
+                return None
             self._next = None  # the new layer's keyframe: switch here, seamlessly
             self.up.downs.discard(self)
             self.up = source
@@ -317,7 +352,7 @@ class DownTrack:
                 if not keyframe:
                     if self._clock() - self._waiting_since > KEYFRAME_RETRY:
                         self._ask_keyframe()
-                    return
+                    return None
                 self._waiting_keyframe = False
             self._start(packet)
         else:
@@ -325,29 +360,47 @@ class DownTrack:
             # source started for us (a late retransmission) is not ours to forward.
             delta = ((packet.sequence_number - self._in_last + 0x8000) & 0xFFFF) - 0x8000
             if self._in_count + delta < 0:
-                return
+                return None
             if delta > 0:
                 self._in_last = packet.sequence_number
                 self._in_count += delta
         seq = (packet.sequence_number + self._seq_offset) & 0xFFFF
         timestamp = (packet.timestamp + self._ts_offset) & 0xFFFFFFFF
-        marker_pt = (packet.marker << 7) | self._payload_type
-        if self._abs_send_time_id is None:
-            data = _HEADER.pack(0x80, marker_pt, seq, timestamp, self._ssrc) + packet.payload
+        payload = packet.payload
+        if self._ext_id_byte is None:
+            data = _HEADER.pack(0x80, (packet.marker << 7) | self._payload_type, seq, timestamp,
+                                self._ssrc) + payload
         else:  # abs-send-time: 6.18 fixed-point seconds, 24 bits (what aiortc's senders stamp)
-            data = (_HEADER.pack(0x90, marker_pt, seq, timestamp, self._ssrc)
-                    + _ABS_SEND_TIME.pack(0xBEDE, 1, (self._abs_send_time_id << 4) | 2)
-                    + ((ntp_timestamp >> 14) & 0xFFFFFF).to_bytes(3, "big") + packet.payload)
+            data = _HEADER_ABS_SEND_TIME.pack(
+                0x90, (packet.marker << 7) | self._payload_type, seq, timestamp, self._ssrc,
+                0xBEDE, 1, self._ext_id_byte | ((ntp_timestamp >> 14) & 0xFFFFFF)) + payload
         self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0]
-        if self._last_seq is None or _seq_newer(seq, self._last_seq):
+        last = self._last_seq
+        if last is None or 0 < ((seq - last) & 0xFFFF) < 0x8000:  # newer than the newest sent
             self._last_seq = seq
             self._last_ts = timestamp
         direct = self._direct  # the usual path, without a coroutine per packet
-        if (direct is None or not direct(data)) and not await self._send(data):
-            return
+        if direct is None or not direct(data):
+            return self._send_slowly(data, timestamp, ntp_timestamp, len(payload))
+        self._sent(timestamp, ntp_timestamp, len(payload))
+        return None
+
+    def _sent(self, timestamp: int, ntp_timestamp: int, size: int) -> None:
         self.packets_sent += 1
-        self.bytes_sent += len(packet.payload)
-        seam.account_sent(self.sender, timestamp, ntp_timestamp, len(packet.payload))
+        self.bytes_sent += size
+        self._sent_times = (timestamp, ntp_timestamp)  # what the next sender report says
+
+    async def _send_slowly(self, data: bytes, timestamp: int, ntp_timestamp: int, size: int) -> bool:
+        if not await self._send(data):
+            return False
+        self._sent(timestamp, ntp_timestamp, size)
+        return True
+
+    def report(self) -> bytes | None:
+        """This section's RTCP sender report, or None when it sent nothing since its last."""
+        if not self.ready:
+            return None
+        return seam.sender_report(self.sender, self.packets_sent, self.bytes_sent, *self._sent_times)
 
     async def _send(self, data: bytes) -> bool:
         """Send through aiortc's own path (not connected yet, or the direct socket went away),

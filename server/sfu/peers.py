@@ -49,6 +49,9 @@ SUBSCRIBER_MIME = {"audio": ("audio/opus",), "video": ("video/VP8",)}
 SPARE_SECTIONS = 2
 #: Seconds between a publisher's encoder targets being looked at (REMB, dynacast).
 UPLINK_INTERVAL = 0.5
+#: Seconds between a subscriber connection's RTCP sender reports (aiortc's own senders report
+#: every 0.5-1.5 s each): one compound packet for all its sections that sent since the last.
+REPORT_INTERVAL = 1.0
 #: The publisher's video sections in order: its camera's layers, best first.
 LAYER_ORDER = (VideoLayer.HIGH, VideoLayer.LOW)
 
@@ -94,6 +97,7 @@ class PublisherPeer:
         self._nacks: dict[str, UplinkNacks] = {}  # layer name -> what is asked again of it
         self._uplink_mark = (0, 0)  # its packets arrived and seen missing, at the last steer
         self._given_up: dict[str, int] = {}  # layer -> its packets given up on, at the last steer
+        self._repair_logged = 0.0
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._on_layers = on_layers
@@ -159,6 +163,11 @@ class PublisherPeer:
         """Tell the encoders their targets (REMB), and which layers anyone takes (dynacast)."""
         layers = self.tracks["video"].layers
         now = time.monotonic()
+        if now - self._repair_logged >= 10.0 and any(n.missing_total for n in self._nacks.values()):
+            self._repair_logged = now
+            logger.info(f"publisher {self.attendee_id}: uplink repair " + ", ".join(
+                f"{name} {n.missing_total} missing, {n.asked_total} asked, {n.repaired} came, {n.given_up} given up"
+                for name, n in self._nacks.items()))
         for name, nacks in self._nacks.items():  # a packet lost for good upstream: everyone misses
             if nacks.given_up > self._given_up.get(name, 0) and name in layers:  # it, so a keyframe
                 layers[name].request_keyframe()  # (at most one a second per layer)
@@ -253,6 +262,7 @@ class SubscriberPeer:
         self.pc = RTCPeerConnection(_configuration())
         self.downlink = Downlink(on_video)
         self._loop = asyncio.ensure_future(_every(downlink.INTERVAL, self.allocate, "subscriber allocation"))
+        self._reports = asyncio.ensure_future(_every(REPORT_INTERVAL, self.report, "subscriber reports"))
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._send_offer = send_offer
@@ -294,6 +304,15 @@ class SubscriberPeer:
         downs = [s.down for s in self._sections]
         sources = {id(d): d.up.primary for d in downs if d.up is not None}
         self.downlink.tick(downs, sources)
+
+    async def report(self) -> None:
+        """Send the sender reports of the sections that sent since their last, in one RTCP
+        packet (the sections share one transport: max-bundle)."""
+        if self._closed:
+            return
+        reports = [(s.down, r) for s in self._sections if (r := s.down.report()) is not None]
+        if reports:
+            await seam.send_rtcp(reports[0][0].sender, b"".join(r for _, r in reports))
 
     async def update(self, desired: dict[tuple[str, str], UpTrack]) -> None:
         """Forward exactly ``desired`` ((attendee id, kind) -> up track) from now on."""
@@ -367,9 +386,10 @@ class SubscriberPeer:
             await self._apply()
 
     async def close(self) -> None:
-        self._loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._loop
+        for loop in (self._loop, self._reports):
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
         async with self._lock:
             self._closed = True
             for section in self._sections:

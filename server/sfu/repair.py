@@ -135,6 +135,7 @@ class UplinkNacks:
         #: packets given up on (asked for in vain until too old, or a gap too large to ask for):
         #: every subscriber misses them, so the layer needs a keyframe (peers.PublisherPeer.steer)
         self.given_up = 0
+        self.repaired = 0  # missing packets that came after all (a retransmission, or late)
 
     def add(self, seq: int) -> list[int]:
         """A packet ``seq`` arrived: the sequence numbers to NACK now (often none)."""
@@ -159,7 +160,10 @@ class UplinkNacks:
             elif gap:
                 self.given_up += 1
         else:
-            if self._missing.pop(seq, None) is None or not self._missing:
+            if self._missing.pop(seq, None) is None:
+                return []
+            self.repaired += 1
+            if not self._missing:
                 return []
         return self._due(now)
 

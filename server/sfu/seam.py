@@ -16,7 +16,13 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    (``_send_keyframe``, ``_retransmit``) are routed to the forwarding unit.
 4. ``send_rtp``: ``RTCDtlsTransport._send_rtp`` (SRTP-protects and sends one packet), with
    ``sender_ssrc`` (``RTCRtpSender._ssrc``), the SSRC a section's packets carry.
-5. ``account_sent``: the sender's counters, so its RTCP sender reports stay truthful.
+5. RTCP sender reports: the caller's, from its own counters (it sends past the sender's own
+   loop): ``attach_sender`` replaces the sender's own RTCP loop
+   (``RTCRtpSender._run_rtcp``: a task per section waking about every second, each sending
+   its report alone, also from the spare and paused sections that send nothing), and
+   ``sender_report`` makes a section's report (with its SDES) only when it sent something
+   since its last one (RFC 3550 6.4), which ``send_rtcp`` sends, one compound packet for all
+   of a connection's sections (peers.SubscriberPeer).
 6. Bandwidth estimation, both legs (aiortc's own path is bypassed by 1. and 3.):
    ``BitrateEstimator`` is aiortc's receive-side estimator (``aiortc.rate``: abs-send-time,
    overuse detector, AIMD), fed by ``tap_receiver``'s ``on_arrival`` for a publisher's uplink;
@@ -24,6 +30,10 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    sets its encoder's target from it); ``attach_sender`` reads the REMB a subscriber's aiortc
    receivers send (``SenderHooks.on_remb``) and reports the abs-send-time extension id the
    subscriber's section negotiated (``on_started``), so forwarded packets can carry it.
+
+7. ``receive_directly``: SRTP and SRTCP arriving on a connected transport's nominated pair are
+   handled as the datagram arrives, not through aioice's queue and the DTLS transport's reading
+   task (one extra event-loop turn per received packet; DTLS and STUN keep that path).
 
 And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
 where the sender and receiver modules look them up, so every codec instance made in the
@@ -33,22 +43,30 @@ process is counted (the forwarding unit must make none).
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiortc
 import aiortc.clock
+import pylibsrtp
+from pylibsrtp._binding import ffi as _srtp_ffi, lib as _srtp_lib
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
+from aiortc.rtcdtlstransport import State as _DtlsState
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx
+from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpSdesPacket, RtcpSenderInfo, RtcpSourceInfo,
+                        RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx)
 
 AIORTC_VERSION = "1.16.0"
+
+logger = logging.getLogger(__name__)
 
 PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
 #: (arrival time in ms, abs-send-time (24 bits), payload bytes, ssrc) of each packet that carried
@@ -119,10 +137,13 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
     nack_generator = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
+    direct = [False]
 
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
         if not receiver._enabled:
             return
+        if not direct[0]:  # from the next packet on, without aioice's queue
+            direct[0] = receive_directly(receiver.transport)
         abs_send_time = packet.extensions.abs_send_time
         if on_arrival is not None and abs_send_time is not None:
             on_arrival(arrival_time_ms, abs_send_time, len(packet.payload) + packet.padding_size, packet.ssrc)
@@ -151,6 +172,19 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
         await on_packet(packet, codec)
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
+    original_receive = receiver.receive
+
+    async def receive(parameters) -> None:
+        # aiortc routes RTP by SSRC, or by payload type when only one receiver has it, and never
+        # registers a receiver's RTX SSRC: with a camera's two layers on one connection, both
+        # sections share the RTX payload type, and every retransmission the server asked for
+        # was dropped before it reached a receiver (5 % uplink loss: none of 51 came). Register it.
+        await original_receive(parameters)
+        router = receiver.transport._rtp_router
+        for ssrc in rtx_ssrc:
+            router.ssrc_table[ssrc] = receiver
+
+    receiver.receive = receive  # type: ignore[method-assign]
 
 
 def receive_counts(receiver: RTCRtpReceiver) -> tuple[int, int]:
@@ -213,6 +247,19 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
     sender._retransmit = hooks.on_nack  # type: ignore[method-assign]
     original_send = sender.send
     original_rtcp = sender._handle_rtcp_packet
+    sender._parley_reported = 0  # type: ignore[attr-defined] # packets sent as of its last report
+
+    async def run_rtcp() -> None:
+        # aiortc's own loop, minus the reports (sender_report): started, stopped, and a BYE
+        # when it stops if it ever sent anything
+        sender._RTCRtpSender__rtcp_started.set()  # type: ignore[attr-defined]
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            pass
+        if sender._parley_reported:  # type: ignore[attr-defined]
+            await sender._send_rtcp([RtcpByePacket(sources=[sender._ssrc])])
+        sender._RTCRtpSender__rtcp_exited.set()  # type: ignore[attr-defined]
 
     async def send(parameters: RTCRtpSendParameters) -> None:
         await original_send(parameters)
@@ -233,7 +280,41 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
         await original_rtcp(packet)
 
     sender.send = send  # type: ignore[method-assign]
+    sender._run_rtcp = run_rtcp  # type: ignore[method-assign]
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+
+
+def sender_report(sender: RTCRtpSender, packets: int, octets: int, rtp_timestamp: int,
+                  ntp_timestamp: int) -> bytes | None:
+    """The RTCP sender report (and SDES) of an attached sender that has sent ``packets``
+    packets of ``octets`` payload bytes, the latest stamped ``rtp_timestamp`` at
+    ``ntp_timestamp``, serialised; None when it sent nothing since its last report. The
+    sender's counters (its statistics) and round-trip time follow, as with aiortc's own."""
+    if packets == sender._parley_reported:  # type: ignore[attr-defined]
+        return None
+    sender._parley_reported = packets  # type: ignore[attr-defined]
+    sender._RTCRtpSender__packet_count = packets  # type: ignore[attr-defined]
+    sender._RTCRtpSender__octet_count = octets  # type: ignore[attr-defined]
+    sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
+    sender._RTCRtpSender__ntp_timestamp = ntp = ntp_timestamp  # type: ignore[attr-defined]
+    report = bytes(RtcpSrPacket(ssrc=sender._ssrc, sender_info=RtcpSenderInfo(
+        ntp_timestamp=ntp, rtp_timestamp=rtp_timestamp,
+        packet_count=packets & 0xFFFFFFFF, octet_count=octets & 0xFFFFFFFF)))
+    sender._RTCRtpSender__lsr = (ntp >> 16) & 0xFFFFFFFF  # type: ignore[attr-defined]
+    sender._RTCRtpSender__lsr_time = time.time()  # type: ignore[attr-defined]
+    cname = sender._RTCRtpSender__cname  # type: ignore[attr-defined]
+    if cname is not None:
+        report += bytes(RtcpSdesPacket(chunks=[RtcpSourceInfo(ssrc=sender._ssrc, items=[(1, cname.encode())])]))
+    return report
+
+
+async def send_rtcp(sender: RTCRtpSender, data: bytes) -> None:
+    """SRTCP-protect and send ``data`` (RTCP packets, one compound packet) on the sender's
+    transport; nothing when it is not connected."""
+    try:
+        await sender.transport._send_rtp(data)
+    except ConnectionError:
+        pass
 
 
 def sender_rtt(sender: RTCRtpSender) -> float | None:
@@ -264,6 +345,122 @@ async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
     await sender.transport._send_rtp(data)
 
 
+#: aiortc's arrival clock (``aiortc.clock.current_ms``: ms since 1900, through datetime), from
+#: time.time(): the same value, read per received packet
+_NTP_OFFSET_S = 2_208_988_800
+_DTLS_CONNECTED = _DtlsState.CONNECTED
+
+
+class _Resume:
+    """Await the rest of a coroutine that was started by hand (``coro.send(None)``) and
+    suspended on ``pending``: a task can then drive it to the end."""
+
+    def __init__(self, coro, pending) -> None:  # noqa: ANN001 - a coroutine and what it yielded
+        self._coro, self._pending = coro, pending
+
+    def __await__(self):
+        value = self._pending
+        while True:
+            try:
+                sent = yield value
+            except BaseException as exc:  # noqa: BLE001 - thrown into the task: pass it on
+                try:
+                    value = self._coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            try:
+                value = self._coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _resume(coro, pending) -> None:  # noqa: ANN001
+    try:
+        await _Resume(coro, pending)
+    except Exception:
+        logger.exception("handling a received packet failed")
+
+
+def _run_now(coro) -> None:  # noqa: ANN001 - a coroutine
+    """Run ``coro`` until it first waits (handling one packet usually never does); what is left
+    of it goes on in a task."""
+    try:
+        pending = coro.send(None)
+    except StopIteration:
+        return
+    except Exception:
+        logger.exception("handling a received packet failed")
+        return
+    asyncio.ensure_future(_resume(coro, pending))
+
+
+def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
+    """Once ``dtls`` is connected, hand each SRTP/SRTCP datagram on its nominated pair to it as
+    it arrives (unprotect, parse, route: what its reading task does), instead of through
+    aioice's queue and that task. Only while that queue is empty, so nothing overtakes what
+    is already queued; DTLS and STUN still go the usual way. Once per transport; whether it
+    is in place."""
+    if getattr(dtls, "_parley_direct", False):
+        return True
+    if dtls._state is not _DTLS_CONNECTED or dtls._rx_srtp is None:
+        return False
+    connection = dtls.transport._connection
+    pair = connection._nominated.get(1)
+    if pair is None or pair.protocol is None:
+        return False
+    dtls._parley_direct = True
+    protocol, queue, rx = pair.protocol, connection._queue, dtls._rx_srtp
+    unprotect = _srtp_call(rx, _srtp_lib.srtp_unprotect, 0)
+    unprotect_rtcp = _srtp_call(rx, _srtp_lib.srtp_unprotect_rtcp, 0)
+    usual = protocol.datagram_received
+
+    def datagram_received(data: bytes, addr) -> None:  # noqa: ANN001
+        if not data or not 127 < data[0] < 192 or not queue.empty() or dtls._state is not _DTLS_CONNECTED:
+            usual(data, addr)  # STUN, DTLS, or something queued before it
+            return
+        arrival_ms = int((time.time() + _NTP_OFFSET_S) * 1000)
+        try:
+            if len(data) >= 2 and 192 <= data[1] <= 208:  # RTCP (aiortc.rtp.is_rtcp)
+                coro = dtls._handle_rtcp_data(unprotect_rtcp(data))
+            else:
+                coro = dtls._handle_rtp_data(unprotect(data), arrival_time_ms=arrival_ms)
+        except (pylibsrtp.Error, ValueError):
+            return  # what the reading task does with a packet that fails authentication
+        _run_now(coro)
+
+    protocol.datagram_received = datagram_received
+    return True
+
+
+def _srtp_call(session: pylibsrtp.Session, function, trailer: int) -> Callable[[bytes], bytes]:  # noqa: ANN001
+    """``session.protect`` (or ``unprotect``...: ``function`` is the libsrtp call, ``trailer``
+    the room it needs), minus what pylibsrtp (1.0) does again for every packet (a type check
+    and a new ``int *`` from cffi): it runs once per packet, and per subscriber."""
+    cdata, buffer, srtp = session._cdata, session._buffer, session._srtp[0]
+    limit = len(cdata) - trailer
+    length = _srtp_ffi.new("int *")
+    ok = _srtp_lib.srtp_err_status_ok
+
+    def call(data: bytes) -> bytes:
+        size = len(data)
+        if size > limit:
+            raise ValueError("packet is too long")
+        length[0] = size
+        buffer[0:size] = data
+        status = function(srtp, cdata, length)
+        if status != ok:
+            pylibsrtp._srtp_assert(status)
+        return buffer[0:length[0]]
+
+    return call
+
+
+def _protector(session: pylibsrtp.Session) -> Callable[[bytes], bytes]:
+    """``session.protect``, through ``_srtp_call``."""
+    return _srtp_call(session, _srtp_lib.srtp_protect, pylibsrtp.SRTP_MAX_TRAILER_LEN)
+
+
 def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
     """A synchronous way to send RTP on ``sender``'s connected transport, or None.
 
@@ -275,11 +472,12 @@ def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
     dtls = sender.transport
     if dtls.state != "connected":
         return None
+    receive_directly(dtls)
     pair = dtls.transport._connection._nominated.get(1)
     transport = pair.protocol.transport if pair is not None else None
     if transport is None:
         return None
-    protect = dtls._tx_srtp.protect
+    protect = _protector(dtls._tx_srtp)
     address = pair.remote_addr
 
     def send(data: bytes) -> bool:
@@ -289,11 +487,3 @@ def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
         return True
 
     return send
-
-
-def account_sent(sender: RTCRtpSender, rtp_timestamp: int, ntp_timestamp: int, size: int) -> None:
-    """Keep the sender's report counters right for a packet sent past its own loop."""
-    sender._RTCRtpSender__ntp_timestamp = ntp_timestamp  # type: ignore[attr-defined]
-    sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
-    sender._RTCRtpSender__octet_count += size  # type: ignore[attr-defined]
-    sender._RTCRtpSender__packet_count += 1  # type: ignore[attr-defined]
