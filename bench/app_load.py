@@ -1,12 +1,16 @@
 """The desktop app on a busy computer: loop lag, decoding, steps down and back up.
 
     python bench/app_load.py [--bots 15] [--size 320x180] [--fps 15] [--core 0] [--hog 20]
-                             [--before 15] [--after 20] [--latency-bots 0] [--display auto|offscreen]
+                             [--before 15] [--after 20] [--latency-bots 0] [--hosted]
+                             [--display auto|offscreen]
 
 Starts a server (a child process, as "Start a meeting on this computer" runs it), N bots (light:
 pre-encoded video and a tone; the first ``--latency-bots`` of them full bots that decode and
 measure glass-to-glass from the stamped pictures) and the real app (``parley JOIN_URL --no-lobby
---fake-devices``), the app pinned to core ``--core`` and everything else to the other cores.
+--fake-devices``), the app pinned to core ``--core`` and everything else to the other cores
+(``--hosted``: the server too is pinned to the app's core, as the app's own hosted server, its
+child process, would share the app's CPU; a stand-in for "Start a meeting on this computer",
+whose server the bench cannot start through the app's window).
 Three phases: ``--before`` seconds as is, ``--hog`` seconds with a CPU hog (a busy loop) pinned
 to the app's core, ``--after`` seconds once the hog stopped. It prints per phase: the event
 loop's lag (p99 and max of the app's recent p99s, each over the last second), the remote tiles' frame rates (those not
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hog", type=float, default=20.0, help="seconds with the hog (0: none)")
     parser.add_argument("--after", type=float, default=20.0)
     parser.add_argument("--latency-bots", type=int, default=0)
+    parser.add_argument("--hosted", action="store_true",
+                        help="the server on the app's core, as its hosted child process would be")
     parser.add_argument("--display", choices=["auto", "offscreen"], default="auto")
     args = parser.parse_args(argv)
     cores = list(range(psutil.cpu_count() or 1))
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             server, base, _ = start_server(tmp, key, timeout=30)
             processes.append(("server", server))
-            pin(server, others)
+            pin(server, [args.core] if args.hosted else others)
             api = Api(base, key)
             meeting = api.create_meeting()
 
@@ -129,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                                    stderr=(tmp / "app.stderr").open("wb"))
             processes.append(("app", app))
             pin(app, [args.core])
-            print(f"app (pid {app.pid}) on {where}, core {args.core}; {args.bots} bots ({args.latency_bots} measuring) "
+            print(f"app (pid {app.pid}) on {where}, core {args.core}"
+                  f"{' with the server' if args.hosted else ''}; {args.bots} bots ({args.latency_bots} measuring) "
                   f"at {args.size} {args.fps} fps on cores {others}; load average {os.getloadavg()}", flush=True)
             timeline_path = Path(str(stats_file) + ".timeline")
             deadline = time.monotonic() + 120  # settle: everyone's video on the tiles (bounded)
@@ -183,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     audio = stats.get("audio", {})
     heard = audio.get("decoded", 0) + audio.get("fec", 0) + audio.get("concealed", 0)
     figures = {
-        "bench": "app_load", "bots": args.bots, "size": args.size, "fps": args.fps, "display": where,
+        "bench": "app_load", "bots": args.bots, "hosted": args.hosted, "size": args.size, "fps": args.fps, "display": where,
         "core": args.core, "hog_s": args.hog, "phases": phases, "loop_lag": stats.get("loop_lag"),
         "decode_ms_per_frame": rnd(1000 * sum(v["decode_seconds"] for v in video.values()) / decoded, 2) if decoded else None,
         "damaged_withheld": sum(v["damaged_withheld"] for v in video.values()),

@@ -25,7 +25,7 @@ import pytest
 import wire
 from server.app import start_server
 from server.clock import ManualClock
-from server.http.connections import GUARD_KEY, ConnectionGuard, address_key
+from server.http.connections import GUARD_KEY, ConnectionGuard, GuardedProtocol, address_key
 from server.http.ratelimit import LogFlood
 from support import Server, bounded, config_for, eventually
 from test_server_cli import LISTENING, run_server, stop
@@ -186,6 +186,30 @@ def test_an_ipv6_host_counts_as_its_64() -> None:
     assert address_key("2001:db8:0:1::1") != address_key("2001:db8::1")
     assert address_key("::ffff:192.0.2.7") == "192.0.2.7"
     assert address_key("192.0.2.7") == "192.0.2.7"
+
+
+class AcceptedTransport(asyncio.Transport):
+    """A connection as asyncio hands it to the protocol, from 192.0.2.7."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = False
+
+    def get_extra_info(self, name, default=None):
+        return ("192.0.2.7", 40000) if name == "peername" else default
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def test_a_connection_accepted_as_the_loop_stops_is_closed_quietly() -> None:
+    """Under qasync, Qt still runs what was queued once the loop has stopped (a test's or the
+    app's teardown): a connection made then is closed, not served, and nothing is raised."""
+    guard = ConnectionGuard(per_address=4, header_timeout=10, tls_handshake_timeout=10)
+    transport = AcceptedTransport()
+    GuardedProtocol(guard, lambda: None, None).connection_made(transport)  # no loop runs here
+    assert transport.aborted
+    assert not guard.open and guard.refused == 0  # not counted against the address
 
 
 def test_a_flood_of_one_kind_of_log_record_is_held_back() -> None:

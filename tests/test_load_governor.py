@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from desktop.session.load_governor import LoadGovernor, LoadSample, by_priority
+from desktop.session.load_governor import BUSY_TILE_HEIGHT, LoadGovernor, LoadSample, by_priority, needs_under_load
 from desktop.session.loop_lag import LoopLagMonitor
 from desktop.session.media_watch import REPAIR, RESTORED, STALLED, MediaWatchdog
+from wire import TileNeed
 
 BUSY = LoadSample(loop_lag_ms=120.0, decode_share=0.3, dropped_share=0.0)
 CALM = LoadSample(loop_lag_ms=5.0, decode_share=0.1, dropped_share=0.0)
@@ -34,6 +35,25 @@ def test_it_steps_down_under_load_least_important_first_and_back_up_when_it_pass
             break
     assert decision.paused == frozenset() and not decision.busy
     assert t - 16 <= 8 and len({x for x in limits if x is not None}) >= 3  # up in several steps
+
+
+def test_under_load_the_server_is_asked_for_less_and_then_for_the_real_sizes_again() -> None:
+    """What the server hears (video_needs) while the computer is busy: the paused videos'
+    tiles hidden, the other tiles off the stage at the small layer; the stage as it is."""
+    told = [TileNeed("ada", 1280, 720, stage=True), TileNeed("grace", 640, 360), TileNeed("linus", 320, 180),
+            TileNeed("ken", 160, 90)]
+    busy = {t.attendee_id: t for t in needs_under_load(told, {"ken", "dennis"}, busy=True)}
+    assert busy["ada"] == TileNeed("ada", 1280, 720, stage=True)  # who talks keeps the whole picture
+    assert (busy["grace"].width, busy["grace"].height) == (320, BUSY_TILE_HEIGHT)  # the small layer
+    assert (busy["linus"].width, busy["linus"].height) == (320, 180)  # small already
+    assert (busy["ken"].width, busy["ken"].height) == (0, 0)  # paused here: not sent at all
+    assert (busy["dennis"].width, busy["dennis"].height) == (0, 0)  # paused before any tile was told
+    assert list(busy) == sorted(busy)  # one order, so an unchanged need is not sent again
+    # the load passes: the tiles' real sizes again
+    assert needs_under_load(told, set(), busy=False) == tuple(sorted(told, key=lambda t: t.attendee_id))
+    # nothing told, nothing paused, not busy: nothing to say (any layer)
+    assert needs_under_load(None, set(), busy=False) is None
+    assert needs_under_load(None, {"ken"}, busy=True) == (TileNeed("ken", 0, 0),)
 
 
 def test_a_step_up_that_brings_the_load_back_waits_longer_next_time() -> None:

@@ -61,16 +61,22 @@ class UplinkWeak:
 
 @dataclass(frozen=True)
 class ReceivePoor:
-    """What the others send me arrives badly (``loss``): their videos may freeze."""
+    """What the others send me arrives badly (``loss``): their videos may freeze. ``computer``:
+    this computer was busy during that run (its event loop late, videos paused for load), so
+    the packets were as likely lost here, not read in time, as on the network: say so, not
+    "your connection is poor"."""
 
     loss: float
+    computer: bool = False
 
 
 class DirectionalHealth:
     """The two directions apart, each from a run of bad samples (2 s each) and each at most once
     a ``cooldown``: my uplink (video loss the server reports, or the encoder's target, which
     follows the bandwidth estimate, under ``min_send_kbps`` while my camera is on) and my
-    downlink (the share of packets sent to me that never came)."""
+    downlink (the share of packets sent to me that never came). The downlink is blamed only
+    when this computer kept up during the whole run (``computer_busy`` false each time); else
+    the alert says the computer was busy (``ReceivePoor.computer``)."""
 
     def __init__(self, loss: float = 0.1, samples: int = 5, min_send_kbps: float = 100.0,
                  cooldown: float = 120.0) -> None:
@@ -79,6 +85,7 @@ class DirectionalHealth:
         self.cooldown = cooldown
         self._up: deque[bool] = deque(maxlen=samples)
         self._down: deque[bool] = deque(maxlen=samples)
+        self._down_busy: deque[bool] = deque(maxlen=samples)  # the computer was busy at that sample
         self._last: dict[type, float] = {}
 
     def _due(self, kind: type, run: deque[bool], now: float) -> bool:
@@ -91,8 +98,9 @@ class DirectionalHealth:
         run.clear()
         return True
 
-    def sample(self, stats, now: float, camera_on: bool) -> list[object]:
-        """``stats``: a ``LinkStats``; returns the alerts due now."""
+    def sample(self, stats, now: float, camera_on: bool, computer_busy: bool = False) -> list[object]:
+        """``stats``: a ``LinkStats``; ``computer_busy``: this computer could not keep up during
+        the sample (the loop lagged, videos paused for load); returns the alerts due now."""
         alerts: list[object] = []
         target = getattr(stats, "send_estimate_kbps", None)
         held = camera_on and target is not None and target < self.min_send_kbps
@@ -101,8 +109,11 @@ class DirectionalHealth:
         if self._due(UplinkWeak, self._up, now):
             alerts.append(UplinkWeak(stats.uplink_loss, target))
         self._down.append(stats.receive_loss is not None and stats.receive_loss >= self.loss)
+        self._down_busy.append(computer_busy)
+        computer = any(self._down_busy)
         if self._due(ReceivePoor, self._down, now):
-            alerts.append(ReceivePoor(stats.receive_loss))
+            self._down_busy.clear()
+            alerts.append(ReceivePoor(stats.receive_loss, computer))
         return alerts
 
 

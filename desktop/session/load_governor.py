@@ -13,18 +13,27 @@ decides which videos to pause: the ones beyond a limit. Voice is never paused.
   that is followed by overload within ``settle`` seconds doubles the calm needed next time (up
   to ``max_up_after``); a longer calm brings it back.
 
-``busy`` is true while any limit holds. The decision is a set of attendee ids, so the session
-can stop decoding those videos now and, later, tell the server they are hidden.
+``busy`` is true while any limit holds. The decision is a set of attendee ids: the session
+stops decoding those videos, and :func:`needs_under_load` turns it into what the server hears
+(``video_needs``), so the server stops sending them too: a paused video's tile is hidden (0 x 0),
+and while busy every other tile off the stage asks for no more than the small layer
+(:data:`BUSY_TILE_HEIGHT`: fewer pixels and fewer frames to decode). When the load passes, the
+tiles' real sizes again.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from wire import TileNeed
 
 #: Why a video is paused (the tile's reason code): this computer is busy.
 PAUSED_FOR_LOAD = "load"
+#: While busy, a tile off the stage asks for no taller a picture than this: the small layer
+#: (320x180 of a 640x360 camera; the server sends the smallest layer at least as tall as the tile).
+BUSY_TILE_HEIGHT = 180
 
 
 @dataclass(frozen=True)
@@ -110,3 +119,26 @@ def by_priority(videos: Sequence[str], speakers: Sequence[str], is_share) -> lis
     the rest in their order."""
     rank = {who: n for n, who in enumerate(speakers)}
     return sorted(videos, key=lambda who: (not is_share(who), rank.get(who, len(rank)), videos.index(who)))
+
+
+def needs_under_load(told: Sequence[TileNeed] | None, paused: Iterable[str],
+                     busy: bool) -> tuple[TileNeed, ...] | None:
+    """What the server should hear of each video (``video_needs``), by attendee id: what the
+    tiles need (``told``; None: never said) with this computer's load on top. A ``paused``
+    video is hidden (0 x 0, on stage or not: the server stops forwarding it); while ``busy``, a
+    tile off the stage taller than :data:`BUSY_TILE_HEIGHT` asks for that height (its width
+    scaled alike). None: nothing to say (no tiles told, nothing paused, not busy)."""
+    paused = set(paused)
+    if told is None and not paused and not busy:
+        return None
+    needs = {}
+    for tile in told or ():
+        if tile.attendee_id in paused:
+            tile = TileNeed(tile.attendee_id, 0, 0, tile.stage)
+        elif busy and not tile.stage and tile.height > BUSY_TILE_HEIGHT:
+            width = max(1, round(tile.width * BUSY_TILE_HEIGHT / tile.height))
+            tile = TileNeed(tile.attendee_id, width, BUSY_TILE_HEIGHT, False)
+        needs[tile.attendee_id] = tile
+    for who in paused - set(needs):  # a video no tile told of: hidden too
+        needs[who] = TileNeed(who, 0, 0)
+    return tuple(needs[who] for who in sorted(needs))

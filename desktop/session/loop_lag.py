@@ -3,7 +3,8 @@
 ``LoopLagMonitor`` asks the loop to wake it every ``interval`` seconds and notes how much later
 than asked it woke (the time every other callback on the loop had to wait too: signalling, ICE
 consent checks, RTCP, the GUI under qasync). ``recent_p99()`` covers the last ``window``
-seconds (what the load governor reads); ``summary()`` covers the whole run (the bench). No Qt.
+seconds (what the load governor reads), ``p99_over(seconds)`` a longer stretch (the health
+alerts: was this computer late?); ``summary()`` covers the whole run (the bench). No Qt.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class LoopLagMonitor:
 
     def recent_p99(self) -> float:
         return percentile(self._recent, 0.99)
+
+    def p99_over(self, seconds: float) -> float:
+        """The lag's 99th percentile over the last ``seconds`` (the health alerts' sampling period)."""
+        count = max(1, int(seconds / self.interval))
+        return percentile(list(self._all)[-count:], 0.99)
 
     def summary(self) -> dict[str, float]:
         """Lag over the run, in ms: p50, p99, max, and how many samples."""

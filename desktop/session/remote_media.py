@@ -7,13 +7,16 @@ someone else later. Received audio goes to the :class:`Speaker`; every frame is 
 (VideoFrameReceived, AudioFrameReceived). On the light path (no decoding, for bots) frames are
 only counted. Every ``stats_interval`` seconds both connections' figures are sampled
 (ConnectionStatsUpdated), with the health alerts drawn from them (ConnectionPoor, UplinkWeak,
-ReceivePoor) and the signal bars from both directions.
+ReceivePoor: blamed on this computer, not the network, while it is busy) and the signal bars
+from both directions.
 
 Two watches run beside the media (``watch_loop``, once a second): ``media_watch`` notices media
 that stopped arriving while someone sends (IncomingMediaStalled: keyframes asked for, then the
 connection repaired through ``repair``; IncomingMediaRestored), and, with ``step_down``,
 ``load_governor`` pauses the videos this computer cannot keep up with, least important first
-(VideoPaused with reason ``load``, ComputerBusy), and resumes them when the load passes.
+(VideoPaused with reason ``load``, ComputerBusy) and asks the server for less (those videos'
+tiles hidden, the others off the stage at the small layer: ``load_governor.needs_under_load``),
+and resumes them, with the tiles' real sizes, when the load passes.
 ``video_stats`` keeps, per remote person, what their video's receive path did (frames decoded,
 damaged pictures withheld, frames skipped, ...: ``media.video_receive.VideoReceiveStats``).
 
@@ -42,7 +45,7 @@ from .dispatch import MessageTable
 from .events import (AudioFrameReceived, ComputerBusy, ConnectionStatsUpdated, IncomingMediaRestored,
                      IncomingMediaStalled, RemoteVideoChanged, VideoFrameReceived, VideoPaused)
 from .health import ConnectionHealthPolicy, DirectionalHealth, link_quality
-from .load_governor import PAUSED_FOR_LOAD, LoadGovernor, LoadSample
+from .load_governor import PAUSED_FOR_LOAD, LoadGovernor, LoadSample, needs_under_load
 from .loop_lag import LoopLagMonitor
 from .media_watch import REPAIR, RESTORED, STALLED, MediaWatchdog
 from .ports import Signalling, Speaker
@@ -99,7 +102,8 @@ class RemoteMedia:
         #: attendee id -> what the server last said of their video (paused, layer)
         self.video_states: dict[str, RemoteVideoChanged] = {}
         self._needs: tuple[TileNeed, ...] | None = None  # what the tiles need, as last said
-        self._needs_told: tuple[TileNeed, ...] | None = None  # what this connection's server heard
+        #: what this connection's server heard (the tiles' needs with the load's pauses on top)
+        self._needs_told: tuple[TileNeed, ...] | None = None
         self.directions = DirectionalHealth()
         self._expecting = expecting
         self._repair = repair
@@ -131,16 +135,20 @@ class RemoteMedia:
         self._emit(event)
 
     async def tell_needs(self, tiles: list[TileNeed]) -> None:
-        """Tell the server what each remote video needs (sent only when it changed)."""
+        """Tell the server what each remote video needs (sent only when it changed; the videos
+        paused for load are told as hidden, see ``needs_under_load``)."""
         self._needs = tuple(sorted(tiles, key=lambda tile: tile.attendee_id))
         if self.connection is not None:
             await self._send_needs()
 
     async def _send_needs(self) -> None:
-        if self._needs is not None and self._needs != self._needs_told:
-            self._needs_told = self._needs
+        needs = needs_under_load(self._needs, self.paused, self.busy)
+        if needs is None and self._needs_told:
+            needs = ()  # the load's pauses are over and no tile ever said anything: any layer again
+        if needs is not None and needs != self._needs_told:
+            self._needs_told = needs
             try:
-                await self._signalling.send(VideoNeeds(tiles=list(self._needs)))
+                await self._signalling.send(VideoNeeds(tiles=list(needs)))
             except ConnectionError:  # the socket is going (a drop, a leave): said again when back
                 self._needs_told = None
 
@@ -259,9 +267,15 @@ class RemoteMedia:
         alert = self.health.sample(stats.uplink_audio_loss, now, self._uplink.camera_on)
         if alert is not None:
             self._emit(alert)
-        for alert in self.directions.sample(stats, now, self._uplink.camera_on):
+        for alert in self.directions.sample(stats, now, self._uplink.camera_on, self.computer_busy()):
             self._emit(alert)
         return stats
+
+    def computer_busy(self) -> bool:
+        """This computer could not keep up lately: videos paused for load, or the loop late over
+        the last stats interval (as the load governor reads it), step-down or not. What is
+        received badly then is not blamed on the network (health.ReceivePoor.computer)."""
+        return self.busy or self.loop_lag.p99_over(self.stats_interval) > self.governor.lag_overload_ms
 
     # --- what each video's receive path did -------------------------------------------------
 
@@ -346,11 +360,14 @@ class RemoteMedia:
         for who in set(self.paused) | set(paused):
             if self.paused.get(who) != paused.get(who):
                 self._emit(VideoPaused(who, paused.get(who)))
+        changed = paused != self.paused or decision.busy != self.busy
         self.paused = paused
         self._apply_pauses()
         if decision.busy != self.busy:
             self.busy = decision.busy
             self._emit(ComputerBusy(decision.busy))
+        if changed and self.connection is not None:
+            self._tasks.spawn(self._send_needs())  # the server sends what is shown, no more
 
     def _apply_pauses(self) -> None:
         if self.connection is None:

@@ -78,7 +78,7 @@ class SessionBridge(QObject):
     media_stalled = Signal(bool)  # nothing arrives from the others; True: reconnecting to repair it
     media_restored = Signal()
     uplink_weak = Signal()  # others may not see my video well
-    receive_poor = Signal()  # what the others send arrives badly
+    receive_poor = Signal(bool)  # what the others send arrives badly (True: this computer was busy)
 
     def __init__(self, session: MeetingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +117,7 @@ class SessionBridge(QObject):
         on(IncomingMediaStalled, lambda e: self.media_stalled.emit(e.repairing))
         on(IncomingMediaRestored, lambda e: self.media_restored.emit())
         on(UplinkWeak, lambda e: self.uplink_weak.emit())
-        on(ReceivePoor, lambda e: self.receive_poor.emit())
+        on(ReceivePoor, lambda e: self.receive_poor.emit(e.computer))
 
     def _on(self, event_type: type, handler) -> None:
         self.session.on(event_type, handler)

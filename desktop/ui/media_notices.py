@@ -1,5 +1,6 @@
 """What the call window says about the media itself: videos paused because this computer is busy,
-incoming media that stopped and is being repaired, and a weak link in either direction.
+incoming media that stopped and is being repaired, and a weak link in either direction (what
+arrives badly while this computer is busy is put down to the computer, not the connection).
 
 ``MediaNotices`` connects the session bridge's signals to the window: each tile shows its own
 paused state (``VideoTile.set_paused``), and the window says once, in words, what happens.
@@ -58,5 +59,10 @@ class MediaNotices(QObject):
     def on_uplink_weak(self) -> None:
         self._alert(self.tr("Your connection is poor. Others may not see your video well."))
 
-    def on_receive_poor(self) -> None:
-        self._alert(self.tr("Your connection is poor. Others' videos may freeze or look blurry."))
+    def on_receive_poor(self, computer: bool = False) -> None:
+        """What the others send arrives badly; ``computer``: this computer was busy meanwhile,
+        so it is not called the connection (and nothing is added while the busy notice holds)."""
+        if not computer:
+            self._alert(self.tr("Your connection is poor. Others' videos may freeze or look blurry."))
+        elif not self.busy:
+            self.window.show_notice(self.tr("Your computer is busy, so others' videos may freeze or look blurry."), 10)

@@ -3,7 +3,9 @@
 After each layout of the tile grid, the size each remote tile has on screen (and whether it is on
 the stage: pinned, a shared screen, or the active speaker wherever its tile is) goes to the server (``video_needs``,
 through the session's ``remote.tell_needs``), at most once per :data:`DEBOUNCE_MS`, so the server sends
-no larger a layer than is shown (a tile off the strip's page needs nothing). When the server
+no larger a layer than is shown (a tile off the strip's page needs nothing; while this computer
+is busy the session tells the videos it paused as hidden and the small tiles at the small
+layer: session/load_governor.py ``needs_under_load``). When the server
 pauses a video because my downlink cannot carry it, the tile says so ("Video paused because of a
 poor connection", VideoTile's ``bandwidth`` pause) until it resumes.
 """

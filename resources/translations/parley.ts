@@ -1332,7 +1332,7 @@
 <context>
     <name>MediaNotices</name>
     <message>
-        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <location filename="../../desktop/ui/media_notices.py" line="+38"/>
         <source>Your computer is busy, so Parley shows fewer videos.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1362,8 +1362,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer is busy, so others&apos; videos may freeze or look blurry.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -1386,7 +1386,7 @@
 <context>
     <name>MediaNotices</name>
     <message>
-        <location filename="../../desktop/ui/media_notices.py" line="+37"/>
+        <location filename="../../desktop/ui/media_notices.py" line="+38"/>
         <source>Your computer is busy, so Parley shows fewer videos.</source>
         <translation>Ihr Computer ist ausgelastet, daher zeigt Parley weniger Videos.</translation>
     </message>
@@ -1416,9 +1416,14 @@
         <translation>Ihre Verbindung ist schlecht. Andere sehen Ihr Video möglicherweise nicht gut.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Your connection is poor. Others&apos; videos may freeze or look blurry.</source>
         <translation>Ihre Verbindung ist schlecht. Die Videos der anderen können stocken oder unscharf wirken.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your computer is busy, so others&apos; videos may freeze or look blurry.</source>
+        <translation>Ihr Computer ist ausgelastet, daher können die Videos der anderen stocken oder unscharf wirken.</translation>
     </message>
 </context>
 <context>

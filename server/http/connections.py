@@ -130,11 +130,17 @@ class GuardedProtocol(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         peer = transport.get_extra_info("peername")
         self._key = address_key(str(peer[0])) if isinstance(peer, tuple) and peer else ""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # The loop is stopping: under qasync (the app hosting a meeting in-process, the GUI
+            # tests) Qt still runs what was queued after the loop stopped. Nobody would serve it.
+            transport.abort()
+            return
         if not self._guard.admit(self._key):
             self._refuse(transport)
             return
         self._admitted = True
-        loop = asyncio.get_running_loop()
         # the deadline covers the TLS handshake too: a request is due this long after connecting
         self._deadline = loop.call_later(self._guard.header_timeout, self._headers_late)
         if self._ssl is None:

@@ -1,9 +1,11 @@
 """The app under load: it pauses the videos it cannot keep up with, says so once, keeps the
-voices, and brings every video back when the load passes. The load signal is injected (the
-governor's measurements), so the test does not depend on how busy the machine is."""
+voices, asks the server to stop sending the paused videos, and brings every video back when
+the load passes. The load signal is injected (the governor's measurements), so the test does
+not depend on how busy the machine is."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 
@@ -11,7 +13,28 @@ from app_support import join_from_lobby
 from desktop.session.events import AudioFrameReceived
 from desktop.session.load_governor import LoadSample
 from desktop.session.meeting_session import MeetingSession
+from server.http.keys import ROOMS_KEY
 from support import LIGHT_SMALL, RunningBot, Server, eventually
+
+
+def packets_of(session, attendee_id: str) -> int:
+    """RTP packets the app received so far on the video sections carrying ``attendee_id``."""
+    connection = session.remote.connection
+    return sum(counter.packets for mid, counter in connection.video_counters.items()
+               if session.remote.carrier(mid) == attendee_id)
+
+
+async def unchanged(read, seconds: float = 1.0, timeout: float = 15.0) -> int:
+    """``read()`` once it has stayed the same for ``seconds`` (on the loop's clock)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    value, since = read(), loop.time()
+    while loop.time() - since < seconds:
+        assert loop.time() < deadline, "it kept changing"
+        await asyncio.sleep(0.1)
+        if read() != value:
+            value, since = read(), loop.time()
+    return value
 
 BUSY = LoadSample(loop_lag_ms=150.0, decode_share=0.2, dropped_share=0.0)
 CALM = LoadSample(loop_lag_ms=2.0, decode_share=0.05, dropped_share=0.0)
@@ -46,6 +69,17 @@ async def test_a_busy_computer_pauses_videos_says_so_and_recovers(app_flow, serv
     before = heard.get(paused[0], 0)
     await eventually(lambda: heard.get(paused[0], 0) > before + 20, what="their voice goes on")
     assert tile.frames_shown == shown  # while their video waits: nothing decoded, nothing drawn
+    # ... and the server was asked to stop sending it (its tile hidden), and did
+    me = session.me.attendee_id
+    downlink = server.app[ROOMS_KEY].room(meeting["id"]).participants[me].subscriber.downlink
+    await eventually(lambda: (lambda need: need is not None and need.height == 0)(downlink.needs.get(paused[0])),
+                     what="the server hears the paused video's tile is hidden")
+    await eventually(lambda: (lambda state: state is not None and not state.paused and state.layer is None)(
+        remote.video_states.get(paused[0])), what="the server says it forwards none of it")
+    stopped = await unchanged(lambda: packets_of(session, paused[0]))
+    others = {i: packets_of(session, i) for i in ids if i != paused[0]}
+    await eventually(lambda: all(packets_of(session, i) > others[i] + 10 for i in others), what="the others still come")
+    assert packets_of(session, paused[0]) == stopped
     call.banner.setVisible(False)
     for _ in range(3):  # still busy: the notice is not repeated
         now[0] += 1
@@ -58,6 +92,8 @@ async def test_a_busy_computer_pauses_videos_says_so_and_recovers(app_flow, serv
     assert all(call.grid.tile(i).paused is None for i in ids)
     assert call.banner.isVisible() and "every video is back" in call.banner.text()
     await eventually(lambda: tile.frames_shown > shown + 3, timeout=15, what="the paused video moving again")
+    assert downlink.needs[paused[0]].height > 0  # its tile's real size again
+    assert packets_of(session, paused[0]) > stopped  # sent again
     for bot in bots:
         await bot.finish()
 
