@@ -68,11 +68,6 @@ from .volume import VOLUME_INTERVAL
 __all__ = ["JoinFailed", "JoinUrl", "MeetingSession", "REACTIONS", "Speaker"]
 
 
-def someone_sends(roster: Roster) -> bool:
-    """Someone else is unmuted or has video on: media should be arriving."""
-    return any(a.video or not a.muted for a in roster.attendees.values())
-
-
 def is_share(attendee_id: str) -> bool:
     return content_owner(attendee_id) is not None
 
@@ -142,7 +137,7 @@ class MeetingSession(EventEmitter):
         self.remote = RemoteMedia(
             self.link, self.publisher, self._tasks, self.emit, clock, watch_media=self.link.watch_media,
             heard=self.roster.heard, speaker=speaker, decode_video=decode_video, stats_interval=stats_interval,
-            route=self.route, expecting=lambda: someone_sends(self.roster), repair=self.link.connection_lost,
+            route=self.route, expecting=lambda: self.remote.expects_media(self.roster.attendees), repair=self.link.connection_lost,
             priorities=lambda videos: by_priority(videos, self.roster.active_speakers, is_share),
             step_down=step_down)
         self.screen_sharing = Sharing(self.url, trust, self, self._tasks, self.emit)

@@ -114,9 +114,11 @@ class Publisher:
     # --- publishing -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Say I am muted (if so; after a reconnect, whatever I am) and publish what my role
-        may send."""
+        """Say I am muted (if so, or if I have no microphone; after a reconnect, whatever I am)
+        and publish what my role may send."""
         context = self._context
+        if self.microphone is None:  # no microphone at all: muted, as others should see (and
+            self.muted = True  # their apps expect no sound of me, nor take my silence for a fault)
         if self.muted or context.reconnects or context.reconnecting:
             await self._signalling.send(Mute(muted=self.muted))
         if {Capability.SEND_AUDIO, Capability.SEND_VIDEO} & set(context.capabilities):

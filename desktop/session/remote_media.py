@@ -197,6 +197,23 @@ class RemoteMedia:
         """Play remote voices on this speaker from now on."""
         self.speaker = speaker
 
+    def expects_media(self, attendees: dict) -> bool:
+        """Should packets be arriving? A section carries someone unmuted (``attendees``: the
+        roster, id -> Participant), or a camera the server sends me (not paused for my link, not
+        hidden, not paused on my side). Someone unmuted in the roster who publishes nothing (no
+        microphone at all) is carried by no section, and expects nothing."""
+        for info in self._tracks.values():
+            who = attendees.get(info.attendee_id) if info.attendee_id is not None else None
+            if who is None:
+                continue
+            if info.kind == "audio" and not who.muted:
+                return True
+            if info.kind == "video" and who.video and info.attendee_id not in self.paused:
+                state = self.video_states.get(info.attendee_id)
+                if state is None or (not state.paused and state.layer is not None):
+                    return True
+        return False
+
     def forget(self, attendee_id: str) -> None:
         """The attendee left: their voice is no longer mixed in."""
         self.video_states.pop(attendee_id, None)
