@@ -4,28 +4,15 @@ the "Your computer is busy, so Parley shows fewer videos." notice holds."""
 
 from __future__ import annotations
 
-from desktop.session.events import ComputerBusy
+from desktop.session.events import ComputerBusy, EventEmitter
 from desktop.session.health import ReceivePoor
 from desktop.ui.bridge import SessionBridge
 from desktop.ui.call_window import CallWindow
 from desktop.ui.media_notices import MediaNotices
 
 
-class FakeSession:
-    """What the bridge uses of a MeetingSession: its event subscriptions."""
-
-    def __init__(self) -> None:
-        self.handlers: dict[type, list] = {}
-
-    def on(self, event_type, handler) -> None:
-        self.handlers.setdefault(event_type, []).append(handler)
-
-    def off(self, event_type, handler) -> None:
-        self.handlers[event_type].remove(handler)
-
-    def emit(self, event) -> None:
-        for handler in self.handlers.get(type(event), []):
-            handler(event)
+class FakeSession(EventEmitter):
+    """What the bridge uses of a MeetingSession: its events (the session's own emitter)."""
 
 
 def test_loss_while_the_computer_is_busy_is_not_called_a_poor_connection(qtbot) -> None:
