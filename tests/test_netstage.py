@@ -185,13 +185,14 @@ def test_a_short_shaped_meeting_through_the_namespaces(tmp_path: Path) -> None:
     from network import Scenario, figures, run_scenario
 
     args = argparse.Namespace(duration=12.0, measure_after=4.0, delay_ms=10.0, jitter_ms=2.0,
-                              queue_ms=200.0, seed=3)
+                              queue_ms=200.0, seed=3, tile=None, quiet_crowd=False)
     run = run_scenario(Scenario("test", cameras=2, loss=0.05), args, tmp_path)
     for who, other in (("constrained", "control"), ("control", "constrained")):
         report = run["reports"][who]
         assert report is not None and report["end_reason"] == "left", who
         seen = report["remotes"][run["ids"][other]]
         assert seen["video"]["frames"] > 0 and seen["audio"]["packets"] > 0, who
+        assert seen["video"]["layer"] in ("high", "low"), who  # the server said which layer it sends
         row = figures(run, who, other)
         assert row["down"]["kbps"] > 0 and row["up"]["kbps"] > 0, who  # both ways through the stage
     stage = run["last"]["stage"]
