@@ -93,5 +93,5 @@ class ConnectionPanel(QDialog):
         rates = [self._video(names.get(who, who), frame_rates.get(who, 0.0), videos.get(who), paused.get(who),
                              served.get(who))
                  for who in sorted(set(frame_rates) | set(paused) | set(served), key=lambda who: names.get(who, who))]
-        self.videos.setText(", ".join(rates) or self.tr("none"))
+        self.videos.setText("\n".join(rates) or self.tr("none"))  # one person a line, as Zoom's statistics
         self.fit.request()
