@@ -131,11 +131,9 @@ class Bot:
         wall_ms = time.time() * 1000.0
         if stamp is not None and stamp.captured_ms > 0:
             self.report.latency_samples.append(wall_ms - stamp.captured_ms)
-        picture_id, superseded = self._picture(event.attendee_id, event.frame.pts)
+        keyframe, picture_id, superseded = self._picture(event.attendee_id, event.frame.pts)
         self.watch.picture(event.attendee_id, stamp.frame_number if stamp else None,
-                           stamp.captured_ms if stamp else None,
-                           self._keyframe(event.attendee_id, event.frame.pts), wall_ms,
-                           picture_id, superseded)
+                           stamp.captured_ms if stamp else None, keyframe, wall_ms, picture_id, superseded)
 
     # --- per-remote figures (watch.py) --------------------------------------------------------
 
@@ -153,29 +151,22 @@ class Bot:
         self._seen_audio.update(audio)
         self._names.update((a.attendee_id, a.name) for a in self.session.attendees.values())
 
-    def _keyframe(self, attendee_id: str, pts: int | None) -> bool:
-        """Whether the picture of RTP timestamp ``pts`` from ``attendee_id`` began a keyframe."""
+    def _picture(self, attendee_id: str, pts: int | None) -> tuple[bool, int | None, int]:
+        """Of ``attendee_id``'s picture of RTP timestamp ``pts``: whether it began a keyframe, its
+        VP8 picture id (None: not known); and how many of their pictures the receive path
+        superseded so far. One walk over the sections that carry them."""
         remote = self.session.remote
         connection = remote.connection
         if connection is None:
-            return False
-        return any(remote.carrier(mid) == attendee_id and counter.is_keyframe(pts)
-                   for mid, counter in connection.video_counters.items())
-
-    def _picture(self, attendee_id: str, pts: int | None) -> tuple[int | None, int]:
-        """The VP8 picture id of ``attendee_id``'s picture of RTP timestamp ``pts`` (None: not
-        known), and how many of their pictures the receive path superseded so far."""
-        remote = self.session.remote
-        connection = remote.connection
-        if connection is None:
-            return None, 0
-        picture_id, superseded = None, 0
+            return False, None, 0
+        keyframe, picture_id, superseded = False, None, 0
         for mid, counter in connection.video_counters.items():
             if remote.carrier(mid) == attendee_id:
+                keyframe = keyframe or counter.is_keyframe(pts)
                 picture_id = counter.picture_id(pts) if picture_id is None else picture_id
                 track = connection.video_tracks.get(mid)
                 superseded += track.frames_superseded if track is not None else 0
-        return picture_id, superseded
+        return keyframe, picture_id, superseded
 
     def _received(self) -> tuple[dict, dict]:
         """The receive counters now, per attendee: video (packets, repeated, keyframes) and

@@ -188,9 +188,9 @@ class Allocator:
                 self.forget(key)
         may_raise = [w.key for w in wants
                      if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)]
-        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget), wants, now,
-                                urgent)
-        layer_names = {w.key: tuple(x.name for x in w.layers) for w in wants}
+        layer_names = {w.key: tuple(x.name for x in w.layers) for w in wants}  # smallest first
+        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget), layer_names,
+                                now, urgent)
         for key, layer in decision.layers.items():
             new = key not in self.current
             before = self.current.get(key)
@@ -215,13 +215,13 @@ class Allocator:
             self.current[key] = layer
         return decision
 
-    def _damped(self, decision: Decision, wants: list[Want], now: float, urgent: bool = False) -> Decision:
+    def _damped(self, decision: Decision, layer_names: dict[Hashable, tuple[str, ...]], now: float,
+                urgent: bool = False) -> Decision:
         """``decision`` with the lowerings not yet LOWER_AFTER old undone, and the pauses not yet
         PAUSE_AFTER old undone (past LOWER_AFTER, such a video has its smallest layer meanwhile)."""
-        order = {w.key: [layer.name for layer in w.layers] for w in wants}
         layers = dict(decision.layers)
         for key, layer in decision.layers.items():
-            names = order[key]
+            names = layer_names[key]
             before = self.current.get(key)
             lower = (key in self.current and before in names and key not in decision.hidden
                      and (layer is None or names.index(layer) < names.index(before)))
