@@ -149,3 +149,20 @@ async def test_the_track_shows_the_pictures_in_order_through_the_delay() -> None
         track.stop()
     assert shown == sorted(shown) and shown[-1] == len(sent) - 1
     assert track.stats.damaged_withheld == 0 and track.stats.frames_skipped == 0
+
+
+def test_one_frame_very_late_does_not_hold_every_picture_back() -> None:
+    playout = PlayoutDelay()
+    for n in range(60):  # two clean seconds
+        playout.arrived(3000 * n, n * FRAME + 0.02)
+    playout.arrived(3000 * 60, 60 * FRAME + 0.02 + 0.18)  # a retransmission that was lost again
+    for n in range(61, 70):
+        playout.arrived(3000 * n, 60 * FRAME + 0.2 + (n - 60) * 0.001)  # the frames behind it, at once
+    # the ten late frames are more than 5 % of the window: the delay covers all but the latest
+    # few of them (5 % of 70 frames: 3; the fourth was 80 ms late) ...
+    assert 0.08 < playout.delay < 0.1
+    clean = PlayoutDelay()
+    for n in range(90):
+        clean.arrived(3000 * n, n * FRAME + 0.02 + (0.15 if n == 45 else 0.0))  # one frame alone
+    # ... one frame alone is shown when it comes, and the rest keep no delay
+    assert clean.delay < 0.001

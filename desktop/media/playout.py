@@ -11,9 +11,12 @@ seen, retransmissions included). This is that, kept small and simple:
 * Each complete frame's *offset* is its arrival time minus its RTP time (90 kHz). The lowest
   offset of the last ``BASE_WINDOW`` seconds is the stream's *base*: a frame that came as early
   as any came. A frame's *lateness* is its offset over the base.
-* The *delay* is the largest lateness of the last ``DELAY_WINDOW`` seconds, at most
-  ``MAX_DELAY``. It rises at once; it falls at most ``DECAY`` seconds per second, so pictures are
-  then shown slightly faster than they were filmed (5 %: nobody sees it), never in a jump.
+* The *delay* covers the lateness of all but the latest ``LATE_SHARE`` of the frames of the last
+  ``DELAY_WINDOW`` seconds, at most ``MAX_DELAY``: one frame that came very late (a
+  retransmission lost again) does not hold every picture back for seconds; a picture later than
+  the delay is shown as soon as it is decoded. The delay rises at once; it falls at most
+  ``DECAY`` seconds per second, so pictures are then shown slightly faster than they were filmed
+  (5 %: nobody sees it), never in a jump.
 * A picture is due at base + its RTP time + the delay. One that is already late is shown at once.
 
 On a clean link the lateness is the link's and the machine's jitter (a few ms), so the delay is
@@ -31,9 +34,11 @@ No I/O and no clock of its own: times come in as arguments (tests drive it with 
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import deque
 
-__all__ = ["BASE_WINDOW", "DECAY", "DELAY_WINDOW", "MAX_DELAY", "PlayoutDelay"]
+__all__ = ["BASE_WINDOW", "DECAY", "DELAY_WINDOW", "LATE_SHARE", "MAX_DELAY", "PlayoutDelay"]
 
 RTP_CLOCK = 90000.0
 #: The base is the lowest offset of this many seconds (seconds).
@@ -42,6 +47,8 @@ BASE_WINDOW = 5.0
 DELAY_WINDOW = 3.0
 #: The delay never exceeds this (seconds): video is never held further behind the voice.
 MAX_DELAY = 0.2
+#: The share of the window's frames the delay may leave late (the latest ones).
+LATE_SHARE = 0.05
 #: The delay falls at most this many seconds per second.
 DECAY = 0.05
 
@@ -50,21 +57,22 @@ class PlayoutDelay:
     """The playout schedule of one received video section (see the module)."""
 
     def __init__(self, max_delay: float = MAX_DELAY, base_window: float = BASE_WINDOW,
-                 delay_window: float = DELAY_WINDOW, decay: float = DECAY) -> None:
+                 delay_window: float = DELAY_WINDOW, decay: float = DECAY, late_share: float = LATE_SHARE) -> None:
         self.max_delay = max_delay
+        self.late_share = late_share
         self.base_window = base_window
         self.delay_window = delay_window
         self.decay = decay
         self.delay = 0.0  # seconds: the current playout delay
         self._lows: deque[tuple[float, float]] = deque()  # (arrival, offset), offsets increasing
-        self._highs: deque[tuple[float, float]] = deque()  # (arrival, lateness), latenesses decreasing
+        self._late: deque[tuple[float, float]] = deque()  # (arrival, lateness) of the delay's window
         self._last_ext: int | None = None
         self._updated: float | None = None
 
     def reset(self) -> None:
         """Forget the stream (a pause): it starts again with no delay."""
         self._lows.clear()
-        self._highs.clear()
+        self._late.clear()
         self._last_ext = self._updated = None
         self.delay = 0.0
 
@@ -94,13 +102,13 @@ class PlayoutDelay:
         while lows[0][0] < now - self.base_window:
             lows.popleft()
         lateness = offset - lows[0][1]
-        highs = self._highs
-        while highs and highs[-1][1] <= lateness:
-            highs.pop()
-        highs.append((now, lateness))
-        while highs[0][0] < now - self.delay_window:
-            highs.popleft()
-        wanted = min(self.max_delay, highs[0][1])
+        late = self._late
+        late.append((now, lateness))
+        while late[0][0] < now - self.delay_window:
+            late.popleft()
+        left_late = math.floor(self.late_share * len(late))  # this many may stay late
+        covered = heapq.nlargest(left_late + 1, (value for _, value in late))[-1]
+        wanted = min(self.max_delay, covered)
         if self._updated is None or wanted >= self.delay:
             self.delay = wanted
         else:
