@@ -1,0 +1,123 @@
+"""The receive-side bandwidth estimate on a busy computer, with and without kernel arrival times.
+
+Two real aiortc peers on loopback (tests/busy_link.py): a sender of steady pre-encoded video
+(``--bitrate``), and a receiver on an event loop of its own on a busy computer (``--pattern``):
+
+- ``spells`` (the default): every ``--period`` s a spell of ``--spell`` s in which the loop gets
+  only ``1 - --hold`` of each 10 ms, and every packet costs the loop ``--cost`` s (a process
+  short of CPU: a backlog builds in the socket during the spell and is caught up after it);
+- ``blocks``: the loop held 30-80 ms every 100 ms, packets cheap (late, but no backlog builds);
+- ``idle``: the loop not held (the control).
+
+Rounds, each ``--duration`` seconds:
+
+- ``loop``: the receiver as it was (aiortc takes arrival times when its loop reads a datagram);
+- ``kernel``: the app's receiving connection now (rtcseam.arrival: the kernel's receive time);
+- ``kernel+bottleneck``: the same, behind a ``--bottleneck`` bit/s queue at the sender (real
+  congestion, which must still cut the estimate); skipped with ``--bottleneck 0``.
+
+Each round prints, every second, aiortc's estimate (the REMB the receiver sends) and the same
+estimator fed the event loop's times from the same packets, then a summary line; the last line
+is JSON with every figure.
+
+    python bench/busy_receiver.py [--pattern spells|blocks|idle] [--bitrate 1000000]
+                                  [--period 2] [--spell 0.6] [--hold 0.9] [--cost 0.001]
+                                  [--duration 20] [--bottleneck 600000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rtcseam.arrival import available  # noqa: E402
+from tests.busy_link import BLOCKS, Busy, Receiver, connect, narrow, steady_sender  # noqa: E402
+
+#: the estimator needs 3 s of packets for its first value; judge what follows that
+SETTLE = 5.0
+
+
+def kbit(value: float | None) -> str:
+    return "   -  " if value is None else f"{value / 1000:6.0f}"
+
+
+def summary(values: list[int], bitrate: int) -> dict[str, float | None]:
+    if not values:
+        return {"median_kbit": None, "min_kbit": None, "under_send_rate": None}
+    return {"median_kbit": round(statistics.median(values) / 1000), "min_kbit": round(min(values) / 1000),
+            "under_send_rate": round(sum(v < bitrate for v in values) / len(values), 2)}
+
+
+async def round_(name: str, kernel: bool, bottleneck: int, args) -> dict:  # noqa: ANN001
+    sender = await steady_sender(args.bitrate)
+    receiver = Receiver(kernel_times=kernel, busy=args.busy)
+    try:
+        await connect(sender, receiver)
+        if bottleneck:
+            narrow(sender, bottleneck)
+        await asyncio.sleep(args.duration)
+    finally:
+        await receiver.close()
+        await sender.close()
+    print(f"\n{name}: {'kernel' if kernel else 'loop'} arrival times, sending {args.bitrate // 1000} kbit/s"
+          + (f" through a {bottleneck // 1000} kbit/s bottleneck" if bottleneck else "")
+          + f", {args.pattern}")
+    print("   s   aiortc  loop-times (kbit/s)")
+    shown = -1
+    for sample in receiver.samples:
+        if int(sample.at) > shown:
+            shown = int(sample.at)
+            print(f"  {shown:2d}   {kbit(sample.aiortc)}  {kbit(sample.loop_times)}")
+    settled = [s for s in receiver.samples if s.at >= SETTLE]
+    result = {"round": name, "kernel_times": kernel, "bottleneck": bottleneck,
+              "aiortc": summary([s.aiortc for s in settled if s.aiortc is not None], args.bitrate),
+              "loop_times": summary([s.loop_times for s in settled if s.loop_times is not None], args.bitrate),
+              "packets": receiver.packets}
+    if receiver.arrivals is not None:
+        result["kernel_stamped"] = receiver.arrivals.kernel
+        result["loop_stamped"] = receiver.arrivals.loop
+    print(f"  after {SETTLE:.0f} s: aiortc median {result['aiortc']['median_kbit']} min {result['aiortc']['min_kbit']}"
+          f" kbit/s ({result['aiortc']['under_send_rate']} of samples under the send rate);"
+          f" loop-times median {result['loop_times']['median_kbit']} min {result['loop_times']['min_kbit']}")
+    return result
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bitrate", type=int, default=1_000_000)
+    parser.add_argument("--pattern", choices=("spells", "blocks", "idle"), default="spells")
+    parser.add_argument("--period", type=float, default=2.0)
+    parser.add_argument("--spell", type=float, default=0.6)
+    parser.add_argument("--hold", type=float, default=0.9)
+    parser.add_argument("--cost", type=float, default=0.001)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--bottleneck", type=int, default=600_000, help="bit/s; 0: no third round")
+    args = parser.parse_args()
+    args.busy = {"spells": Busy(args.period, args.spell, args.hold, args.cost), "blocks": BLOCKS,
+                 "idle": None}[args.pattern]
+    if args.pattern == "spells":
+        args.pattern = (f"a spell of {args.spell} s every {args.period} s with the loop held {args.hold:.0%} of the"
+                        f" time, {args.cost * 1000:g} ms a packet")
+    elif args.pattern == "blocks":
+        args.pattern = "the loop held 30-80 ms every 100 ms"
+    else:
+        args.pattern = "the loop not held"
+    print(f"kernel receive times available: {available()}; load average {os.getloadavg()[0]:.2f}")
+    results = [await round_("loop", False, 0, args), await round_("kernel", True, 0, args)]
+    if args.bottleneck:
+        results.append(await round_("kernel+bottleneck", True, args.bottleneck, args))
+    load = os.getloadavg()
+    print(json.dumps({"bitrate": args.bitrate, "busy": args.pattern,
+                      "duration": args.duration, "rounds": results, "load_average": [round(v, 2) for v in load]}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
