@@ -50,10 +50,12 @@ def kbit(value: float | None) -> str:
 
 
 def summary(values: list[int], bitrate: int) -> dict[str, float | None]:
+    """``cuts``: how often the estimate fell (aiortc lowers it only when it reads a queue)."""
     if not values:
-        return {"median_kbit": None, "min_kbit": None, "under_send_rate": None}
+        return {"median_kbit": None, "min_kbit": None, "under_send_rate": None, "cuts": None}
     return {"median_kbit": round(statistics.median(values) / 1000), "min_kbit": round(min(values) / 1000),
-            "under_send_rate": round(sum(v < bitrate for v in values) / len(values), 2)}
+            "under_send_rate": round(sum(v < bitrate for v in values) / len(values), 2),
+            "cuts": sum(b < a for a, b in zip(values, values[1:]))}
 
 
 async def round_(name: str, kernel: bool, bottleneck: int, args) -> dict:  # noqa: ANN001
@@ -84,9 +86,11 @@ async def round_(name: str, kernel: bool, bottleneck: int, args) -> dict:  # noq
     if receiver.arrivals is not None:
         result["kernel_stamped"] = receiver.arrivals.kernel
         result["loop_stamped"] = receiver.arrivals.loop
-    print(f"  after {SETTLE:.0f} s: aiortc median {result['aiortc']['median_kbit']} min {result['aiortc']['min_kbit']}"
-          f" kbit/s ({result['aiortc']['under_send_rate']} of samples under the send rate);"
-          f" loop-times median {result['loop_times']['median_kbit']} min {result['loop_times']['min_kbit']}")
+    ours, before = result["aiortc"], result["loop_times"]
+    print(f"  after {SETTLE:.0f} s: aiortc median {ours['median_kbit']} min {ours['min_kbit']} kbit/s, cut"
+          f" {ours['cuts']} times, {ours['under_send_rate']} of samples under the send rate;"
+          f" loop-times median {before['median_kbit']} min {before['min_kbit']}, cut {before['cuts']} times,"
+          f" {before['under_send_rate']} under")
     return result
 
 

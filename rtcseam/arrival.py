@@ -24,7 +24,7 @@ own queue still shows: a datagram that waited at a bottleneck reaches the socket
   CLOCK_REALTIME: the same clock, the NTP epoch's offset added) instead of the loop's.
 - ``aiortc_ms(data)``: that time for one datagram, for a receive path of one's own.
 
-Where any of this is missing — not Linux, a kernel without the option, an event loop whose
+Where any of this is missing — ``PARLEY_ARRIVAL_TIMES=loop`` in the environment, not Linux, a kernel without the option, an event loop whose
 datagram transport does not read through ``socket.recvfrom`` (the Windows proactor, uvloop), a
 relayed (TURN) candidate — the datagram is plain ``bytes`` and aiortc's own time is used, as
 before. A kernel time that is implausible (later than now, or a minute old) is not used either.
@@ -33,6 +33,7 @@ before. A kernel time that is implausible (later than now, or a minute old) is n
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import socket
 import struct
@@ -43,6 +44,8 @@ from aiortc import RTCPeerConnection
 
 logger = logging.getLogger(__name__)
 
+#: ``PARLEY_ARRIVAL_TIMES=loop`` in the environment: no kernel times (the event loop's, as before).
+OFF_SWITCH = "PARLEY_ARRIVAL_TIMES"
 #: aiortc's clock (``aiortc.clock.current_ms``) counts ms since 1900-01-01; CLOCK_REALTIME since 1970.
 NTP_OFFSET_MS = 2_208_988_800_000
 #: A kernel time further back than this (ns) is not believed: the clock was stepped, or worse.
@@ -56,6 +59,8 @@ _GENERIC_MACHINES = ("x86_64", "amd64", "i386", "i486", "i586", "i686", "aarch64
                      "armv6l", "armv7l", "armv8l", "riscv64", "ppc64le", "ppc64", "s390x",
                      "loongarch64")
 _OPTIONS = ((64, struct.Struct("=qq")), (35, struct.Struct("@ll")))
+#: room for one timespec's control message
+_ANCILLARY = socket.CMSG_SPACE(16) if hasattr(socket, "CMSG_SPACE") else 0
 
 
 class Datagram(bytes):
@@ -76,7 +81,9 @@ class _Choice:
 def _option() -> tuple[int, struct.Struct] | None:
     if not _Choice.found:
         _Choice.found = True
-        if sys.platform == "linux" and platform.machine().lower() in _GENERIC_MACHINES:
+        if os.environ.get(OFF_SWITCH) == "loop":
+            pass
+        elif sys.platform == "linux" and platform.machine().lower() in _GENERIC_MACHINES:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
                 for option, layout in _OPTIONS:
                     try:
@@ -116,9 +123,6 @@ class _StampingSocket(socket.socket):
                     datagram.arrival_ns = arrival_ns
                     return datagram, address
         return data, address
-
-
-_ANCILLARY = socket.CMSG_SPACE(16) if hasattr(socket, "CMSG_SPACE") else 0
 
 
 def stamp_transport(transport) -> bool:  # noqa: ANN001 - an asyncio datagram transport
