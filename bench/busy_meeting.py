@@ -1,6 +1,6 @@
 """The app's downlink estimate in a real meeting on a busy computer: kernel vs event-loop times.
 
-    python bench/busy_meeting.py [--bots 5] [--size 640x360] [--duration 40] [--loop-times]
+    python bench/busy_meeting.py [--bots 5] [--size 640x360] [--duration 40] [--hogs 0] [--loop-times]
 
 Starts a server and N full bots (live synthetic camera encoded by aiortc, a tone, decoding what
 they receive: the busy 2-core machine of docs/screenshot-connection.png), then joins them in this
@@ -10,7 +10,8 @@ REMB over the video sections, taken with the kernel's receive times since rtcsea
 the same estimators fed the event loop's times for the very same packets (what the estimate was
 before), and how many videos the server has paused for bandwidth. ``--loop-times`` turns the
 kernel's times off in this process (the app as it was: the server then acts on the loop-time
-estimate). The last line is JSON with every figure and the load average.
+estimate). ``--hogs N`` runs N processes that only spin (a busier computer still) while it
+measures. The last line is JSON with every figure and the load average.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bots", type=int, default=5)
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--duration", type=float, default=40.0)
+    parser.add_argument("--hogs", type=int, default=0, help="this many spinning processes beside it all")
     parser.add_argument("--loop-times", action="store_true", help="the app as it was: no kernel receive times")
     args = parser.parse_args(argv)
     if args.loop_times:
@@ -120,12 +122,14 @@ def main(argv: list[str] | None = None) -> int:
                 processes.append((f"bot {i}", subprocess.Popen(bot, cwd=REPO, env=bot_env(), stdout=subprocess.DEVNULL,
                                                                stderr=subprocess.DEVNULL)))
                 time.sleep(0.3)
+            for i in range(args.hogs):
+                processes.append((f"hog {i}", subprocess.Popen([sys.executable, "-c", "while True: pass"])))
             url = api.add_attendee(meeting, "receiver", "Receiver")[1]
             figures = asyncio.run(receive(url, args.bots, args.duration))
         finally:
             for name, process in reversed(processes):
                 stop_process(process, name, grace=10)
-    figures = {"bench": "busy_meeting", "bots": args.bots, "size": args.size, "duration": args.duration,
+    figures = {"bench": "busy_meeting", "bots": args.bots, "hogs": args.hogs, "size": args.size, "duration": args.duration,
                "kernel_times": not args.loop_times and arrival.available(), **figures,
                "load_average": [round(x, 2) for x in os.getloadavg()]}
     print(f"estimate the server got: median {figures['estimate']['median_kbit']} kbit/s, "
