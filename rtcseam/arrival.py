@@ -32,6 +32,7 @@ before. A kernel time that is implausible (later than now, or a minute old) is n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import platform
@@ -194,26 +195,29 @@ def _hook(dtls, count: ArrivalCount) -> None:  # noqa: ANN001 - an RTCDtlsTransp
     # aiortc's reading task (RTCDtlsTransport._recv_next) awaits ``transport._recv()`` for one
     # datagram, then, with no await in between, unprotects it and hands it to
     # ``_handle_rtp_data(data, arrival_time_ms=clock.current_ms())``. The datagram's kernel
-    # time is kept between the two, and used once.
+    # time is kept between the two and used once, by that same task: a call from elsewhere (a
+    # receive path of one's own, such as the server's ``receive_directly``) keeps its own time.
     ice = dtls.transport
     recv = ice._recv
     handle = dtls._handle_rtp_data
-    pending: list[int | None] = [None]
+    pending: list = [None, None]  # [kernel ms, the reading task]
 
     async def recv_stamped() -> bytes:
         data = await recv()
         # only for SRTP that is not SRTCP (aiortc.rtp.is_rtcp): what goes to _handle_rtp_data
         rtp = len(data) >= 2 and 127 < data[0] < 192 and not 192 <= data[1] <= 208
         pending[0] = aiortc_ms(data) if rtp else None
+        pending[1] = asyncio.current_task()
         return data
 
     async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
-        kernel_ms, pending[0] = pending[0], None
-        if kernel_ms is None:
-            count.loop += 1
-        else:
+        kernel_ms = pending[0]
+        if kernel_ms is not None and pending[1] is asyncio.current_task():
+            pending[0] = None
             count.kernel += 1
             arrival_time_ms = kernel_ms
+        else:
+            count.loop += 1
         await handle(data, arrival_time_ms=arrival_time_ms)
 
     ice._recv = recv_stamped

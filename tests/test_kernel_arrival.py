@@ -68,6 +68,56 @@ def cuts(values: list[int | None]) -> int:
     return sum(b < a for a, b in zip(values, values[1:]))
 
 
+class FakeTransceiver:
+    """What use_kernel_arrival_times reaches: transceiver.receiver.transport (a DTLS transport)
+    whose .transport (ICE) has _recv, and its _handle_rtp_data."""
+
+    def __init__(self, datagrams: list[bytes]) -> None:
+        self.handled: list[int] = []
+        queue = list(datagrams)
+
+        async def recv() -> bytes:
+            return queue.pop(0)
+
+        async def handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+            self.handled.append(arrival_time_ms)
+
+        ice = type("Ice", (), {"_recv": staticmethod(recv)})()
+        dtls = type("Dtls", (), {"transport": ice, "_handle_rtp_data": staticmethod(handle_rtp_data)})()
+        self.receiver = type("Receiver", (), {"transport": dtls})()
+        self.dtls = dtls
+
+    def getTransceivers(self) -> list:  # noqa: N802 - aiortc's name
+        return [self]
+
+
+def stamped(data: bytes, arrival_ns: int) -> arrival.Datagram:
+    datagram = arrival.Datagram(data)
+    datagram.arrival_ns = arrival_ns
+    return datagram
+
+
+async def test_the_reading_task_hands_on_the_kernel_time_once_and_only_for_rtp() -> None:
+    rtp, rtcp = b"\x90\x60" + bytes(10), b"\x80\xc8" + bytes(10)
+    pc = FakeTransceiver([stamped(rtp, 5_000_000), stamped(rtcp, 6_000_000), stamped(rtp, 7_000_000)])
+    count = arrival.use_kernel_arrival_times(pc)
+    assert arrival.use_kernel_arrival_times(pc) is count  # once per transport
+    dtls = pc.dtls
+
+    async def reading_task() -> None:  # what aiortc's RTCDtlsTransport._recv_next does
+        await dtls.transport._recv()
+        await dtls._handle_rtp_data(b"rtp", arrival_time_ms=111)  # 5 ms after 1970 on aiortc's clock
+        await dtls._handle_rtp_data(b"rtp", arrival_time_ms=222)  # no second use of it
+        await dtls.transport._recv()  # SRTCP: its time is not for the next RTP
+        await dtls.transport._recv()
+
+    await asyncio.ensure_future(reading_task())
+    # a receive path of one's own, outside the reading task, keeps its own time
+    await dtls._handle_rtp_data(b"rtp", arrival_time_ms=333)
+    assert pc.handled == [arrival.NTP_OFFSET_MS + 5, 222, 333]
+    assert (count.kernel, count.loop) == (1, 2)
+
+
 async def run_link(receiver: Receiver, until: Callable[[list[Sample]], bool], seconds: float,
                    bottleneck: int = 0, narrow_when: Callable[[list[Sample]], bool] | None = None) -> float | None:
     """Steady video to ``receiver`` until ``until(samples)``, for at most ``seconds`` of samples;
