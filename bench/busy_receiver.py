@@ -23,6 +23,10 @@ is JSON with every figure.
     python bench/busy_receiver.py [--pattern spells|blocks|idle] [--bitrate 1000000]
                                   [--period 2] [--spell 0.6] [--hold 0.9] [--cost 0.001]
                                   [--duration 20] [--bottleneck 600000]
+    python bench/busy_receiver.py --socket-cost
+
+``--socket-cost`` only prints what reading one 1200-byte datagram costs, as asyncio reads it
+(``recvfrom`` with a 256 KiB buffer), without and with the kernel's time (best of 5 x 2000).
 """
 
 from __future__ import annotations
@@ -31,14 +35,16 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rtcseam.arrival import available  # noqa: E402
+from rtcseam.arrival import available, stamp_transport  # noqa: E402
 from tests.busy_link import BLOCKS, Busy, Receiver, connect, narrow, steady_sender  # noqa: E402
 
 #: the estimator needs 3 s of packets for its first value; judge what follows that
@@ -94,6 +100,25 @@ async def round_(name: str, kernel: bool, bottleneck: int, args) -> dict:  # noq
     return result
 
 
+def socket_cost(stamped: bool) -> float:
+    """Microseconds to read one 1200-byte datagram off a loopback UDP socket, best of 5 x 2000."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as inbox, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+        inbox.bind(("127.0.0.1", 0))
+        inbox.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        if stamped and not stamp_transport(type("Transport", (), {"_sock": inbox})()):
+            raise SystemExit("no kernel receive times here")
+        best = float("inf")
+        for _ in range(5):
+            for _ in range(2000):
+                out.sendto(bytes(1200), inbox.getsockname())
+            start = time.perf_counter()
+            for _ in range(2000):
+                inbox.recvfrom(256 * 1024)  # what asyncio's datagram transport asks for
+            best = min(best, (time.perf_counter() - start) / 2000)
+        return best * 1e6
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bitrate", type=int, default=1_000_000)
@@ -104,7 +129,15 @@ async def main() -> None:
     parser.add_argument("--cost", type=float, default=0.001)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--bottleneck", type=int, default=600_000, help="bit/s; 0: no third round")
+    parser.add_argument("--socket-cost", action="store_true", help="only the cost of reading a datagram")
     args = parser.parse_args()
+    if args.socket_cost:
+        plain, stamped = socket_cost(False), socket_cost(True)
+        print(f"reading a 1200-byte datagram: {plain:.2f} us, with the kernel's time {stamped:.2f} us"
+              f" (load average {os.getloadavg()[0]:.2f})")
+        print(json.dumps({"plain_us": round(plain, 2), "stamped_us": round(stamped, 2),
+                          "load_average": [round(v, 2) for v in os.getloadavg()]}))
+        return
     args.busy = {"spells": Busy(args.period, args.spell, args.hold, args.cost), "blocks": BLOCKS,
                  "idle": None}[args.pattern]
     if args.pattern == "spells":
