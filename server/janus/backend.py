@@ -260,15 +260,16 @@ class Chores:
         loop = asyncio.get_running_loop()
         while True:
             janus = self._instance.connection()
-            if janus is not None:
-                if janus is not self._swept or loop.time() - self._swept_at >= SWEEP_SECONDS:
+            try:
+                if janus is not None and (janus is not self._swept or loop.time() - self._swept_at >= SWEEP_SECONDS):
                     self._swept, self._swept_at = janus, loop.time()
-                    try:
-                        await self._backend.sweep(self._instance)
-                    except (JanusGone, JanusError) as exc:
-                        logger.info("janus %s: looking for rooms left behind: %s", self._instance.url, exc)
-                if self._admin is not None:
+                    await self._backend.sweep(self._instance)
+                if janus is not None and self._admin is not None:
                     await self.poll(janus)
+            except (JanusGone, JanusError) as exc:
+                logger.info("janus %s: looking for rooms left behind: %s", self._instance.url, exc)
+            except Exception:  # the store unreachable (who holds a meeting), a reply not understood
+                logger.exception("janus %s: the chores failed; trying again", self._instance.url)
             await asyncio.sleep(POLL_SECONDS if self._admin is not None else 1.0)
 
     async def poll(self, janus: JanusConnection) -> None:
