@@ -201,7 +201,8 @@ async def test_janus_figures_come_from_its_admin_api(server: Server) -> None:
 @pytest.mark.slow
 async def test_janus_a_subscriber_losing_packets_gets_the_small_layer(server: Server) -> None:
     """A subscriber whose link loses packets gets every camera at its small layer (a switch on
-    Janus, told as the built-in unit tells it), and the whole picture again once its link has
+    Janus, told as the built-in unit tells it; the publisher, whose whole picture nobody takes
+    then, is asked for its small layer alone), and the whole picture again once its link has
     been clean a while. Loopback loses nothing: the one poor reading is the test's, the clean
     ones that follow are Janus's own (Admin API)."""
     meeting = await server.create_meeting()
@@ -223,10 +224,13 @@ async def test_janus_a_subscriber_losing_packets_gets_the_small_layer(server: Se
     await eventually(lambda: (states[ada_id].paused, states[ada_id].layer) == (False, "low"),
                      what="Linus is told Ada comes at the small layer")
     await eventually(lambda: sizes[-1] == (160, 90), what="the small picture")
+    # nobody takes Ada's whole picture now: she is asked for her small layer alone (dynacast)
+    await eventually(lambda: ada.session.publisher.layers_wanted == {"low"}, what="Ada asked for the small layer")
     count = len(sizes)
     await asyncio.sleep(1.0)
     assert len(sizes) >= count + 3  # it keeps coming (5 a second)
     await eventually(lambda: states[ada_id].layer == "high", timeout=25, what="the whole picture once the link is clean")
     await eventually(lambda: sizes[-1] == whole, what="the whole picture again")
+    assert ada.session.publisher.layers_wanted == {"high", "low"}
     for bot in (ada, linus):
         await bot.finish()

@@ -73,6 +73,8 @@ class RoomSide(Protocol):
 
     def forget(self, subscriber: "JanusSubscriber") -> None: ...
 
+    def layers_changed(self) -> None: ...
+
 
 class JanusSubscriber:
     """A participant's receive connection, offered by Janus (``Subscriber``)."""
@@ -96,6 +98,8 @@ class JanusSubscriber:
         self._downlink = LossMeter()
         self._out_seen: dict[str, int] = {}  # mid -> packets Janus had sent on it at the last reading
         self._video_told: dict[str, str | None] = {}  # attendee -> the layer last told
+        #: camera -> the layer this subscriber takes of it (not hidden ones): the room's dynacast
+        self.taking: dict[Camera, str] = {}
         self._told: list[TrackInfo] = []
         self._offer_pending = False
         self._dirty = False
@@ -275,6 +279,12 @@ class JanusSubscriber:
         self._tell_tracks()
         self._tell_videos(want, target)
 
+    def _take_layers(self, want: dict[Camera, JanusTrack], target: dict[Camera, str | None]) -> None:
+        taking = {camera: name for camera, name in target.items() if name is not None and want[camera].kind == "video"}
+        if taking != self.taking:
+            self.taking = taking
+            self.room.layers_changed()
+
     async def _join(self, want: dict[Camera, JanusTrack], target: dict[Camera, str | None]) -> None:
         """The first subscription: the handle, and ``join`` with every wanted source (a hidden
         camera at its small layer, held once the offer is answered)."""
@@ -311,6 +321,7 @@ class JanusSubscriber:
 
     def _tell_videos(self, want: dict[Camera, JanusTrack], target: dict[Camera, str | None]) -> None:
         """Each camera's layer as the built-in unit tells it (``video_paused``, never paused)."""
+        self._take_layers(want, target)
         shown = set()
         for camera, track in want.items():
             if track.kind != "video":
@@ -399,6 +410,9 @@ class JanusSubscriber:
                 return
             self._closed = True
         self.room.forget(self)
+        if self.taking:
+            self.taking = {}
+            self.room.layers_changed()
         if self._janus is not None and self.handle is not None:
             self.room.placement.handles_changed(-1)
             await self._janus.detach(self.handle)

@@ -7,7 +7,8 @@ Janus exactly as it drives the built-in forwarding unit, and the clients cannot 
   handle as ``joinandconfigure`` (ptype publisher, display = the attendee id); Janus's JSEP answer
   is the ``publish_answer``. Each stream Janus reports becomes a :class:`JanusTrack` (its feed id
   and the publisher's mid); a second video stream is the camera's small layer (``video_layers``
-  is True: the apps send two), kept in the first one's ``layers``.
+  is True: the apps send two), kept in the first one's ``layers``. A publisher of two layers is
+  told which to encode (``publish_layers``): those some subscriber takes, and the small one.
 - Receiving: one multistream subscriber handle per participant (subscription.py), each camera at
   the layer chosen for it (layers.py).
 - Feeds: Janus lets a feed be subscribed only once its publisher's connection is up
@@ -52,7 +53,7 @@ DESCRIPTION_PREFIX = "parley "
 #: The layers of a camera's video sections, in the order the apps offer them.
 LAYER_NAMES = ("high", "low")
 
-#: taken and not used: Janus gets no per-layer targets from Parley (no dynacast on Janus)
+#: which layers of its camera a publisher should send (the room's ``publish_layers``)
 LayersNotice = Callable[[list[str]], None]
 
 
@@ -78,9 +79,11 @@ class Placement(Protocol):
 class JanusPublisher:
     """A participant's publish connection, answered by Janus (``Publisher``)."""
 
-    def __init__(self, room: "JanusMediaRoom", attendee_id: str) -> None:
+    def __init__(self, room: "JanusMediaRoom", attendee_id: str, on_layers: "LayersNotice | None" = None) -> None:
         self.room = room
         self.attendee_id = attendee_id
+        self._on_layers = on_layers
+        self._layers_told: list[str] | None = None  # None: every layer (until told)
         self.tracks: dict[str, JanusTrack] = {}
         self._janus: JanusConnection | None = None
         self.handle: int | None = None
@@ -123,6 +126,19 @@ class JanusPublisher:
             layers[0].layers = {track.layer: track for track in layers}
         self.room.publishers.add(self)
         return str(jsep["sdp"])
+
+    def tell_layers(self, taken: set[str]) -> None:
+        """Dynacast (``publish_layers``): encode the layers some subscriber takes, and the small
+        one always (what a newcomer or a poor link starts on), as the built-in unit asks."""
+        camera = self.tracks.get("video")
+        if camera is None or len(camera.layers) < 2 or self._on_layers is None:
+            return
+        smallest = LAYER_NAMES[len(camera.layers) - 1]
+        wanted = [name for name in LAYER_NAMES if name in camera.layers and (name in taken or name == smallest)]
+        if wanted != self._layers_told:
+            logger.info("janus: publisher %s: sends %s", self.attendee_id, "+".join(wanted))
+            self._layers_told = wanted
+            self._on_layers(wanted)
 
     def observe(self, counters: dict[str, MediaCounters]) -> None:
         """Janus's counters of this handle (Admin API): what it received of each stream, and
@@ -219,8 +235,7 @@ class JanusMediaRoom:
         await asyncio.gather(*(s.park(feed_id) for s in list(self.subscribers)), return_exceptions=True)
 
     def publisher(self, attendee_id: str, on_layers: LayersNotice | None = None) -> JanusPublisher:
-        # no layers notice (publish_layers): the publishers send both layers all the time
-        return JanusPublisher(self, attendee_id)
+        return JanusPublisher(self, attendee_id, on_layers)
 
     def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks,
                    on_video: VideoNotice | None = None) -> JanusSubscriber:
@@ -230,6 +245,16 @@ class JanusMediaRoom:
 
     def forget(self, subscriber: JanusSubscriber) -> None:
         self.subscribers.discard(subscriber)
+
+    def layers_changed(self) -> None:
+        """What some subscriber takes of a camera changed: each publisher of two layers is told
+        which to send."""
+        for publisher in list(self.publishers):
+            camera = publisher.tracks.get("video")
+            if camera is None or len(camera.layers) < 2:
+                continue
+            key = (camera.feed_id, camera.mid)
+            publisher.tell_layers({s.taking[key] for s in self.subscribers if key in s.taking})
 
     def feed_live(self, feed_id: int) -> None:
         """A publisher's connection is up: whoever wants its streams gets them now."""
