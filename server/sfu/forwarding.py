@@ -34,6 +34,7 @@ from aiortc.rtp import RtpPacket
 from rtcseam.vp8 import vp8_keyframe_height, vp8_keyframe_start
 
 from . import seam
+from .rtp_in import ReceivedPacket
 from .repair import KEYFRAME_MIN_INTERVAL, LOSS_KEYFRAME_INTERVAL, KeyframeGate, RepairBudget
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ def keyframe_start(mime_type: str, payload: bytes) -> bool:
     """True when ``payload``, of the codec ``mime_type``, begins a keyframe. Only VP8 is
     forwarded as video (FORWARDED_MIME): anything else is never a keyframe."""
     return mime_type.lower() == "video/vp8" and vp8_keyframe_start(payload)
+
+
+async def _wait_all(pending: list[Awaitable[object]]) -> None:
+    for sending in pending:
+        await sending
 
 
 class UpTrack:
@@ -101,25 +107,38 @@ class UpTrack:
         self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
         self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
 
-    async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    async def on_packet(self, packet: RtpPacket | ReceivedPacket, codec: RTCRtpCodecParameters) -> None:
+        """``receive``, and wait for what it could not send at once."""
+        pending = self.receive(packet, codec)
+        if pending is not None:
+            await pending
+
+    def receive(self, packet: RtpPacket | ReceivedPacket,
+                codec: RTCRtpCodecParameters) -> Awaitable[None] | None:
         """A packet from the publisher, with the codec its payload type was negotiated for:
-        forwarded if that is the codec this track forwards, else dropped and counted."""
+        forwarded if that is the codec this track forwards, else dropped and counted.
+        Synchronous (seam.tap_receiver calls it as the datagram arrives): None once every
+        subscriber has it, else what is left to await (sends through aiortc's own path)."""
         if codec.mimeType.lower() != self._mime:
             self.drop_packet()
-            return
+            return None
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
-        self.bytes_received += len(packet.payload)
-        keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
+        payload = packet.payload
+        self.bytes_received += len(payload)
+        keyframe = self.kind == "video" and vp8_keyframe_start(payload)
         if keyframe:
-            self.height = vp8_keyframe_height(packet.payload) or self.height
+            self.height = vp8_keyframe_height(payload) or self.height
             self._keyframe_at = self._clock()
-        if self.downs:
-            ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
-            for down in tuple(self.downs):
-                pending = down.forward(packet, ntp, keyframe, self)
-                if pending is not None:  # not sent directly: through aiortc's own path
-                    await pending
+        if not self.downs:
+            return None
+        ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
+        pending = None
+        for down in tuple(self.downs):
+            sending = down.forward(packet, ntp, keyframe, self)
+            if sending is not None:  # not sent directly: through aiortc's own path
+                pending = [sending] if pending is None else pending + [sending]
+        return None if pending is None else _wait_all(pending)
 
     def add_layer(self, other: UpTrack) -> None:
         """``other`` is another encoding of this (primary) track's camera."""

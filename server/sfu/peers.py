@@ -15,9 +15,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -69,6 +69,54 @@ async def _every(interval: float, step: Callable[[], Awaitable[None] | None], wh
                 await result
         except Exception:
             logger.exception("%s failed", what)
+
+
+class _Beat:
+    """One timer for all the subscriber connections of an event loop: each one's allocation
+    every ``downlink.INTERVAL`` and its sender reports every ``REPORT_INTERVAL``. (A task and a
+    timer per subscriber and per duty cost more event-loop work than the duties themselves at
+    1 → 15.) A failing duty is logged; the others go on."""
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Beat] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.peers: dict[SubscriberPeer, None] = {}  # in the order they came
+        self._task: asyncio.Task | None = None
+
+    @classmethod
+    def of_running_loop(cls) -> _Beat:
+        loop = asyncio.get_running_loop()
+        beat = cls._of_loop.get(loop)
+        if beat is None:
+            beat = cls._of_loop[loop] = cls()
+        return beat
+
+    def add(self, peer: SubscriberPeer) -> None:
+        self.peers[peer] = None
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def discard(self, peer: SubscriberPeer) -> None:
+        self.peers.pop(peer, None)
+
+    async def _run(self) -> None:
+        every = max(1, round(REPORT_INTERVAL / downlink.INTERVAL))
+        ticks = 0
+        while self.peers:
+            await asyncio.sleep(downlink.INTERVAL)
+            ticks += 1
+            for peer in tuple(self.peers):
+                try:
+                    peer.allocate()
+                except Exception:
+                    logger.exception("subscriber allocation failed")
+            if ticks % every:
+                continue
+            for peer in tuple(self.peers):
+                try:
+                    await peer.report()
+                except Exception:
+                    logger.exception("subscriber reports failed")
 
 
 def _configuration() -> RTCConfiguration:
@@ -136,7 +184,7 @@ class PublisherPeer:
                 nacks = UplinkNacks(time.monotonic)
                 if layer is not None:
                     self._nacks[layer] = nacks
-                seam.tap_receiver(receiver, up.on_packet, up.drop_packet,
+                seam.tap_receiver(receiver, up.receive, up.drop_packet,
                                   self.uplink.on_arrival if transceiver.kind == "video" else None,
                                   nacks.add)
                 if transceiver.kind in self.tracks:  # another layer of the camera
@@ -261,8 +309,8 @@ class SubscriberPeer:
                  on_video: VideoNotice | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self.downlink = Downlink(on_video)
-        self._loop = asyncio.ensure_future(_every(downlink.INTERVAL, self.allocate, "subscriber allocation"))
-        self._reports = asyncio.ensure_future(_every(REPORT_INTERVAL, self.report, "subscriber reports"))
+        self._beat = _Beat.of_running_loop()
+        self._beat.add(self)
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._send_offer = send_offer
@@ -298,11 +346,14 @@ class SubscriberPeer:
         return False
 
     def allocate(self) -> None:
-        """Spend the downlink estimate on the videos now (downlink.Downlink.tick)."""
+        """Spend the downlink estimate on the videos now (downlink.Downlink.tick); nothing
+        when it carries no video and carried none at the last tick (nothing to decide or tell)."""
         if self._closed:
             return
         downs = [s.down for s in self._sections]
-        sources = {id(d): d.up.primary for d in downs if d.up is not None}
+        sources = {id(d): d.up.primary for d in downs if d.up is not None and d.kind == "video"}
+        if not sources and not self.downlink.wants:
+            return
         self.downlink.tick(downs, sources)
 
     async def report(self) -> None:
@@ -386,10 +437,7 @@ class SubscriberPeer:
             await self._apply()
 
     async def close(self) -> None:
-        for loop in (self._loop, self._reports):
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        self._beat.discard(self)
         async with self._lock:
             self._closed = True
             for section in self._sections:
