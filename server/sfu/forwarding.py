@@ -45,6 +45,11 @@ KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
 #: frame as one: at 15 fps that is within 67 ms, plus the round trip); a subscriber starting
 #: meanwhile waits for it instead of asking for another.
 KEYFRAME_IN_FLIGHT = 0.3
+#: A video up track keeps the packets since its latest keyframe began (at most RECENT_PACKETS),
+#: and a subscriber starting within RECENT_AGE seconds of that keyframe gets them at once (its
+#: own keyframe, asked for when it answered, usually comes before its connection is up).
+RECENT_AGE = 0.5
+RECENT_PACKETS = 128
 _HEADER = struct.Struct("!BBHII")
 #: the header with one one-byte header extension, abs-send-time: 0xBEDE, 1 word, then id|len
 #: and the 24-bit time in one 32-bit word
@@ -105,6 +110,7 @@ class UpTrack:
         self._pli_pending: asyncio.TimerHandle | None = None
         self._asked_at = float("-inf")  # when a keyframe was last asked for (clock_fn)
         self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
+        self._since_keyframe: list | None = None  # its packets and those after it (RECENT_PACKETS)
         self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
 
     async def on_packet(self, packet: RtpPacket | ReceivedPacket, codec: RTCRtpCodecParameters) -> None:
@@ -130,6 +136,12 @@ class UpTrack:
         if keyframe:
             self.height = vp8_keyframe_height(payload) or self.height
             self._keyframe_at = self._clock()
+            self._since_keyframe = [packet]
+        elif self._since_keyframe is not None:
+            if len(self._since_keyframe) < RECENT_PACKETS:
+                self._since_keyframe.append(packet)
+            else:
+                self._since_keyframe = None
         if not self.downs:
             return None
         ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
@@ -139,6 +151,13 @@ class UpTrack:
             if sending is not None:  # not sent directly: through aiortc's own path
                 pending = [sending] if pending is None else pending + [sending]
         return None if pending is None else _wait_all(pending)
+
+    def recent_picture(self) -> list | None:
+        """The packets from the latest keyframe on (in the order they came), when it began at
+        most RECENT_AGE ago and all of them were kept; else None."""
+        if self._since_keyframe is None or self._clock() - self._keyframe_at > RECENT_AGE:
+            return None
+        return list(self._since_keyframe)
 
     def add_layer(self, other: UpTrack) -> None:
         """``other`` is another encoding of this (primary) track's camera."""
@@ -286,7 +305,7 @@ class DownTrack:
         self._restart()
         if up is not None:
             up.downs.add(self)
-            if self.ready and not self.paused:
+            if self.ready and not self.paused and not self._start_from_recent():
                 self._ask_keyframe(starting=True)
 
     def switch(self, up: UpTrack) -> None:
@@ -328,8 +347,32 @@ class DownTrack:
     def set_ready(self) -> None:
         if not self.ready:
             self.ready = True
-            if self.up is not None and not self.paused:
+            if self.up is not None and not self.paused and not self._start_from_recent():
                 self._ask_keyframe(starting=True)
+
+    def prepare(self) -> None:
+        """The subscriber answered an offer with this section, which starts once its connection
+        is up: a video section asks for its keyframe now, so that it is there by then (the up
+        track keeps it: ``recent_picture``) instead of a frame interval and a round trip later."""
+        if self.kind == "video" and not self.ready and self.up is not None and not self.paused:
+            self._ask_keyframe(starting=True)
+
+    def _start_from_recent(self) -> bool:
+        """A video section starting on a source that had a keyframe lately: forward the
+        packets from it on at once (``UpTrack.recent_picture``), then the live ones; whether
+        it started so."""
+        up = self.up
+        if self.kind != "video" or up is None or self._started:
+            return False
+        packets = up.recent_picture()
+        if not packets:
+            return False
+        ntp = seam.current_ntp_time()
+        pending = [sending for i, packet in enumerate(packets)
+                   if (sending := self.forward(packet, ntp, i == 0, up)) is not None]
+        if pending:  # not connected to the socket directly yet: in order, through aiortc
+            asyncio.ensure_future(_wait_all(pending))
+        return self._started
 
     def _ask_keyframe(self, starting: bool = False) -> None:
         self._waiting_since = self._clock()

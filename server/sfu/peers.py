@@ -432,6 +432,8 @@ class SubscriberPeer:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this answer: {exc or type(exc).__name__}") from None
             self._offer_pending = False
             dirty, self._dirty = self._dirty, False
+            for section in self._sections:  # keyframes asked for now arrive by the time they start
+                section.down.prepare()
         # Each section's down track becomes ready when aiortc starts its sender.
         if dirty:
             await self._apply()
