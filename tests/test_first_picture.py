@@ -112,3 +112,38 @@ async def test_audio_keeps_nothing_and_starts_with_the_next_packet(monkeypatch) 
         assert len(sent) == 1
     finally:
         await pc.close()
+
+
+async def test_a_layer_the_publisher_does_not_send_is_asked_for_as_soon_as_someone_takes_it(monkeypatch) -> None:
+    """Dynacast: nobody took the whole picture, so the publisher sends only its small layer. The
+    first subscriber to take the whole picture waits for its first frame (a keyframe): the
+    publisher is told at once, not at its next steer, up to half a second later."""
+    from server.sfu.peers import PublisherPeer
+
+    async def send_rtp(sender, data: bytes) -> None:
+        pass
+
+    monkeypatch.setattr(seam, "send_rtp", send_rtp)
+    told: list[list[str]] = []
+    peer = PublisherPeer("ada", ("127.0.0.1",), on_layers=told.append)
+    high = UpTrack("ada", "video", request_pli=lambda ssrc: None, layer="high")
+    low = UpTrack("ada", "video", request_pli=lambda ssrc: None, layer="low")
+    high.add_layer(low)
+    peer.tracks["video"] = high
+    high.on_wanted = low.on_wanted = peer._wanted
+    peer._layers_told = ["low"]  # what the last steer said: nobody takes the whole picture
+    pc = RTCPeerConnection()
+    try:
+        small = DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video")
+        small.bind(low)
+        await asyncio.sleep(0)
+        assert told == []  # sent already: nothing to say
+        whole = DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video")
+        whole.bind(high)
+        whole.bind(None)
+        whole.bind(high)  # (asked twice in a row: told once)
+        await asyncio.sleep(0)
+        assert told == [["high", "low"]]
+    finally:
+        await pc.close()
+        await peer.close()

@@ -105,6 +105,9 @@ class UpTrack:
         self._request_pli = request_pli
         self._clock = clock_fn
         self.loss_counts: Callable[[], tuple[int, int]] | None = None  # (received, lost) so far
+        #: called with this track when a subscriber starts taking it (the publisher may not be
+        #: sending this layer: peers.PublisherPeer tells it at once)
+        self.on_wanted: Callable[[UpTrack], None] | None = None
         self._loss_mark = (0, 0)
         self.keyframes = KeyframeGate(KEYFRAME_MIN_INTERVAL)
         self._pli_pending: asyncio.TimerHandle | None = None
@@ -305,6 +308,8 @@ class DownTrack:
         self._restart()
         if up is not None:
             up.downs.add(self)
+            if up.on_wanted is not None and not self.paused:
+                up.on_wanted(up)
             if self.ready and not self.paused and not self._start_from_recent():
                 self._ask_keyframe(starting=True)
 
@@ -321,6 +326,8 @@ class DownTrack:
             self._drop_next()
             self._next = up
             up.downs.add(self)
+            if up.on_wanted is not None:
+                up.on_wanted(up)
         self._waiting_since = self._clock()
         up.request_keyframe()
 
@@ -341,6 +348,8 @@ class DownTrack:
             return
         self.paused = paused
         self._restart()
+        if not paused and self.up is not None and self.up.on_wanted is not None:
+            self.up.on_wanted(self.up)
         if not paused and self.ready and self.up is not None:
             self._ask_keyframe()
 

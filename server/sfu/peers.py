@@ -150,6 +150,7 @@ class PublisherPeer:
         self._announced = announced
         self._on_layers = on_layers
         self._layers_told: list[str] | None = None
+        self._telling: asyncio.Handle | None = None  # _wanted's call, scheduled
         self._loop: asyncio.Task | None = None
 
     async def answer(self, offer_sdp: str) -> str:
@@ -181,6 +182,8 @@ class PublisherPeer:
                     self._receivers[layer] = receiver
                 up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
+                if layer is not None:
+                    up.on_wanted = self._wanted
                 nacks = UplinkNacks(time.monotonic)
                 if layer is not None:
                     self._nacks[layer] = nacks
@@ -237,12 +240,34 @@ class PublisherPeer:
                             "n/a" if loss is None else f"{loss:.1%}")
             for name, up in layers.items():
                 up.available = allowed or name != VideoLayer.HIGH
-        taken = {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
+        taken = self._taken(layers)
         for name, target in self.uplink.targets(taken).items():
             up = layers[name]
             receiver = self._receivers.get(name)
             if up.media_ssrc is not None and receiver is not None and self.uplink.remb_due(name, target, now):
                 await seam.send_remb(receiver, target, [up.media_ssrc])
+        self._tell_layers(layers, taken, now)
+
+    @staticmethod
+    def _taken(layers: dict[str, UpTrack]) -> dict[str, bool]:
+        return {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
+
+    def _wanted(self, up: UpTrack) -> None:
+        """A subscriber starts taking ``up`` (UpTrack.on_wanted): if the publisher does not send
+        that layer now (dynacast), tell it at once rather than at the next steer (up to
+        UPLINK_INTERVAL later; its first frame is a keyframe, which the subscriber waits for)."""
+        if self._layers_told is None or str(up.layer) in self._layers_told or self._telling is not None:
+            return
+
+        def tell() -> None:
+            self._telling = None
+            layers = self.tracks["video"].layers
+            self._tell_layers(layers, self._taken(layers), time.monotonic())
+
+        self._telling = asyncio.get_running_loop().call_soon(tell)
+
+    def _tell_layers(self, layers: dict[str, UpTrack], taken: dict[str, bool], now: float) -> None:
+        """Tell the publisher which layers to send, when that changed (``publish_layers``)."""
         if len(layers) > 1 and self._on_layers is not None:
             # the smallest layer is sent even when nobody takes it (what a newcomer on a poor link
             # starts on), unless the uplink was tight lately: then it is the first to go
@@ -262,6 +287,8 @@ class PublisherPeer:
         self.pc.on("connectionstatechange", changed)
 
     async def close(self) -> None:
+        if self._telling is not None:
+            self._telling.cancel()
         if self._loop is not None:
             self._loop.cancel()
         for up in self.tracks.values():
