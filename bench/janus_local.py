@@ -21,6 +21,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -91,8 +92,10 @@ def _library_dir(kind: str) -> str:
 
 
 def janus_config(configs: Path, ws_port: int, rtp_ports: tuple[int, int] | None = None,
-                 api_secret: str | None = None, admin_secret: str | None = None) -> Path:
-    """Write a loopback-only Janus configuration into ``configs``; returns janus.jcfg's path."""
+                 api_secret: str | None = None, admin_secret: str | None = None,
+                 admin_port: int | None = None) -> Path:
+    """Write a loopback-only Janus configuration into ``configs``; returns janus.jcfg's path.
+    With ``admin_port``, the Admin API listens there too (WebSocket, loopback)."""
     configs.mkdir(parents=True, exist_ok=True)
     secret = f'\tapi_secret = "{api_secret}"\n' if api_secret else ""
     admin = f'\tadmin_secret = "{admin_secret}"\n' if admin_secret else ""
@@ -130,13 +133,16 @@ def janus_config(configs: Path, ws_port: int, rtp_ports: tuple[int, int] | None 
         '\tws_ip = "127.0.0.1"\n'
         "\twss = false\n"
         "}\n"
-        "admin: {\n\tadmin_ws = false\n\tadmin_wss = false\n}\n"
+        + ("admin: {\n\tadmin_ws = true\n\tadmin_ws_ip = \"127.0.0.1\"\n"
+           f"\tadmin_ws_port = {admin_port}\n\tadmin_wss = false\n}}\n" if admin_port else
+           "admin: {\n\tadmin_ws = false\n\tadmin_wss = false\n}\n")
     )
     return configs / "janus.jcfg"
 
 
 class LocalJanus:
-    """One Janus process on loopback; ``url`` is its WebSocket API (``ws://127.0.0.1:PORT/``)."""
+    """One Janus process on loopback; ``url`` is its WebSocket API (``ws://127.0.0.1:PORT/``),
+    ``admin_url`` its Admin API (WebSocket), whose requests need ``admin_secret``."""
 
     def __init__(self, workdir: Path | None = None, api_secret: str | None = None) -> None:
         if JANUS is None:
@@ -145,12 +151,16 @@ class LocalJanus:
         self.workdir = Path(tempfile.mkdtemp(prefix="parley-janus-")) if workdir is None else workdir
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/"
+        self.admin_port = free_port()
+        self.admin_url = f"ws://127.0.0.1:{self.admin_port}/"
+        self.admin_secret = secrets.token_hex(8)
         self.api_secret = api_secret
         self.log_path = self.workdir / "janus.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 15.0) -> "LocalJanus":
-        config = janus_config(self.workdir / "conf", self.port, api_secret=self.api_secret)
+        config = janus_config(self.workdir / "conf", self.port, api_secret=self.api_secret,
+                              admin_secret=self.admin_secret, admin_port=self.admin_port)
         log = open(self.log_path, "wb")
         env = dict(os.environ, LD_PRELOAD=str(loopback_shim()))
         self.proc = subprocess.Popen(

@@ -32,6 +32,8 @@ response for one request), and nothing more is sent there.
   address; only what the SDP says changes.
 - ``relays`` (the app, with the TURN credentials its server handed out): a relayed candidate
   from each TURN server at once (``rtcseam.relay``), beside the host candidates.
+- ``kernel_arrival_times`` (the app's receiving connection): the host candidates' sockets say
+  when each datagram arrived (``rtcseam.arrival``), for the bandwidth estimate.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import aioice.ice
 
+from . import arrival
 from .relay import Relay, relay_candidates
 
 _original = aioice.ice.get_host_addresses
@@ -63,6 +66,9 @@ _announced: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextV
 #: the TURN servers to allocate a relayed candidate on
 _relays: contextvars.ContextVar[tuple[Relay, ...]] = contextvars.ContextVar(
     "parley_ice_relays", default=())
+#: whether the host candidates' sockets note each datagram's kernel receive time
+_kernel_times: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "parley_ice_kernel_arrival_times", default=False)
 
 
 def _host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
@@ -94,6 +100,9 @@ async def _gathered(self: aioice.ice.Connection, component: int, addresses: list
         candidates += await relay_candidates(self, component, relays, timeout)
     else:
         candidates = await _component_candidates(self, component, addresses, timeout)
+    if _kernel_times.get():
+        for protocol in self._protocols:  # the host candidates' sockets (TURN's are not these)
+            arrival.stamp_transport(getattr(protocol, "transport", None))
     announced = _announced.get()
     if announced:
         for candidate in candidates:
@@ -134,17 +143,20 @@ def checked_announced(announced: Mapping[str, str] | None) -> dict[str, str] | N
 
 @contextlib.contextmanager
 def gathering(addresses: Iterable[str] | None, *, announced: Mapping[str, str] | None = None,
-              relays: Iterable[Relay] = ()) -> Iterator[None]:
+              relays: Iterable[Relay] = (), kernel_arrival_times: bool = False) -> Iterator[None]:
     """Inside the block (this context and the tasks started from it, nowhere else): gather
     exactly ``addresses`` (None: aioice's choice), offer a host candidate on a private address
-    of ``announced`` under its public address, and ask each of ``relays`` for a relayed
-    candidate."""
+    of ``announced`` under its public address, ask each of ``relays`` for a relayed candidate,
+    and with ``kernel_arrival_times`` have the host candidates' sockets note when each datagram
+    arrived (``rtcseam.arrival.stamp_transport``; where the system cannot, nothing changes)."""
     install()
     tokens = (_wanted.set(checked(addresses)), _announced.set(checked_announced(announced)),
               _relays.set(tuple(relays)))
+    kernel_token = _kernel_times.set(kernel_arrival_times)
     try:
         yield
     finally:
+        _kernel_times.reset(kernel_token)
         _relays.reset(tokens[2])
         _announced.reset(tokens[1])
         _wanted.reset(tokens[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 from pathlib import Path
 
 from aiohttp import web
@@ -90,6 +91,10 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
         lifecycle = Lifecycle(meetings, rooms, config, cluster)
         webhooks = WebhookDispatcher(store, clock, config, meetings.events, cluster.node_id)
         cluster.on_lost = rooms.hand_over
+        share_cluster = getattr(media, "share_cluster", None)
+        if share_cluster is not None:  # Janus: any node can destroy the rooms of a node that died
+            share_cluster(base64.b64decode(store.shared_secret(
+                "janus_room_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode())), cluster.owner_url)
         cluster.on_heartbeat.append(webhooks.adopt)
         if store.shared:  # call types changed through another node reach the rooms here
             cluster.on_heartbeat.append(CallTypeWatch(store, rooms.refresh_call_type))
@@ -159,7 +164,8 @@ def media_backend(config: ServerConfig) -> MediaBackend:
     if config.media == "janus":
         from .janus.backend import JanusBackend
 
-        return JanusBackend(list(config.janus_urls), config.janus_api_secret)
+        return JanusBackend(list(config.janus_urls), config.janus_api_secret,
+                            admin_urls=list(config.janus_admin_urls), admin_secret=config.janus_admin_secret)
     if config.media != "builtin":
         raise ValueError(f"unknown media backend {config.media!r} (builtin or janus)")
     return BuiltinMedia(config.ice_addresses, config.announced)  # what the forwarding unit offers peers

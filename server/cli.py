@@ -161,6 +161,14 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     parser.add_argument("--janus-api-secret", default=None, metavar="SECRET",
                         help="Janus's api_secret, if its janus.jcfg sets one (default "
                         "$PARLEY_JANUS_API_SECRET)")
+    parser.add_argument("--janus-admin-url", dest="janus_admin_urls", action="append", type=_janus_url,
+                        metavar="ws://HOST:7188/", default=None,
+                        help="optional: a Janus instance's Admin API WebSocket (admin_ws), one per "
+                        "--janus-url in the same order: Janus's packet and loss figures feed "
+                        "/metrics, signal strength and the choice of layers")
+    parser.add_argument("--janus-admin-secret", default=None, metavar="SECRET",
+                        help="Janus's admin_secret (janus.jcfg), for --janus-admin-url (default "
+                        "$PARLEY_JANUS_ADMIN_SECRET)")
     parser.add_argument("--public-host", type=_public_host, default=None, metavar="HOST:PORT",
                         help="host:port written into join URLs (default HOST:PORT listened on)")
     parser.add_argument("--public-tls", action="store_true",
@@ -203,6 +211,8 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         parser.error("--media janus needs at least one --janus-url ws://HOST:8188/")
     if args.media != "janus" and args.janus_urls:
         parser.error("--janus-url is for --media janus")
+    if args.janus_admin_urls and len(args.janus_admin_urls) != len(args.janus_urls or []):
+        parser.error("give one --janus-admin-url per --janus-url, in the same order")
     ice_addresses = args.ice_addresses or ["127.0.0.1"]
     announced = args.announced_addresses or []
     if len(announced) > len(ice_addresses):
@@ -227,6 +237,8 @@ def parse_command(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
         media=args.media,
         janus_urls=args.janus_urls or [],
         janus_api_secret=args.janus_api_secret or environ.get("PARLEY_JANUS_API_SECRET") or None,
+        janus_admin_urls=args.janus_admin_urls or [],
+        janus_admin_secret=args.janus_admin_secret or environ.get("PARLEY_JANUS_ADMIN_SECRET") or None,
         public_host=args.public_host,
         public_tls=args.public_tls,
         tls_cert=args.tls_cert.expanduser() if args.tls_cert else None,

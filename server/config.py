@@ -58,6 +58,11 @@ class ServerConfig:
     janus_urls: list[str] = field(default_factory=list)
     #: Janus's ``api_secret``, when its janus.jcfg sets one (``--janus-api-secret``).
     janus_api_secret: str | None = None
+    #: Each instance's Admin API (``--janus-admin-url``, optional; one per ``janus_urls``, in
+    #: the same order) and Janus's ``admin_secret`` (``--janus-admin-secret``): the figures of
+    #: each handle (packets, loss) for /metrics, signal strength and the layers.
+    janus_admin_urls: list[str] = field(default_factory=list)
+    janus_admin_secret: str | None = None
     #: Behind a 1:1 NAT (a cloud VM): the public address each of ``ice_addresses`` is reached
     #: at, in the same order (``--announced-address``). The server binds the private address
     #: and offers the public one in every candidate.

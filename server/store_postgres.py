@@ -6,7 +6,8 @@ meanwhile, so nodes starting together migrate once. A connection that breaks (a 
 restart, a network cut) fails the call that met it, and the next call connects again.
 
 The calls are synchronous, like SQLite's: each is one round trip on the event loop's thread,
-a fraction of a millisecond to a database on the same network. So a database that is down
+a fraction of a millisecond to a database on the same network (bench/pg_blocking.py: 0.1-0.4 ms
+a statement on a local socket, the heartbeat 1.5 ms for 500 leases). So a database that is down
 costs a node at most one connect timeout every ``RECONNECT_PAUSE_SECONDS`` (calls fail at once
 in between), and one that stops answering mid-call holds the node until TCP keepalives find
 the connection dead: keep the database on a reliable network near the nodes.

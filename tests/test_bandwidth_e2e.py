@@ -14,6 +14,7 @@ import pytest
 
 from desktop.session import PauseReason, TileNeed
 from desktop.session.events import RemoteVideoChanged, VideoFrameReceived
+from rtcseam import arrival
 from server.http.keys import ROOMS_KEY
 from support import RunningBot, Server, eventually
 
@@ -60,6 +61,9 @@ async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_a
                      == {ids[ada]: (640, 360), ids[grace]: (640, 360)}, what="Linus's tiles told")
     await eventually(lambda: any(t.stage for t in downlink.needs.values()), what="a speaker on Linus's stage")
     await eventually(lambda: downlink.measured, timeout=10, what="Linus's receiver estimates its downlink (REMB)")
+    # from when the kernel received each packet, not when Linus's event loop got to it
+    arrivals = linus.session.remote.connection.arrivals
+    assert arrivals is not None and (arrivals.kernel > 0 and arrivals.loop == 0 or not arrival.available())
     downlink.estimate_cap = 20_000  # 20 kbit/s: voice only
     await eventually(lambda: {e.attendee_id for e in seen if e.paused} == {ids[ada], ids[grace]}, timeout=10,
                      what="Linus is told both videos are paused")

@@ -16,9 +16,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from desktop.session.events import VideoFrameReceived
 from server.app import start_server
 from server.clock import ManualClock
-from support import LIGHT_SMALL, RunningBot, Server, bounded, config_for, eventually
+from server.http.keys import ROOMS_KEY
+from support import AUTH, LIGHT_SMALL, RunningBot, Server, bounded, config_for, eventually
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for bench/ under plain pytest
 from bench.janus_local import JANUS, LocalJanus  # noqa: E402
@@ -39,7 +41,8 @@ def janus(tmp_path: Path) -> Iterator[LocalJanus]:
 async def server(tmp_path: Path, clock: ManualClock, janus: LocalJanus) -> AsyncIterator[Server]:
     """The server of the shared end-to-end tests, on Janus."""
     data_dir = tmp_path / "data"
-    config = replace(config_for(data_dir), media="janus", janus_urls=[janus.url])
+    config = replace(config_for(data_dir), media="janus", janus_urls=[janus.url],
+                     janus_admin_urls=[janus.admin_url], janus_admin_secret=janus.admin_secret)
     runner, base_url, app = await start_server(config, clock)
     try:
         async with aiohttp.ClientSession() as session:
@@ -115,8 +118,14 @@ def test_the_command_line_chooses_janus_and_refuses_half_configurations() -> Non
     assert config.media == "janus" and config.janus_urls == ["ws://127.0.0.5:8188/", "ws://127.0.0.6:8188/"]
     assert config.janus_api_secret == "s3"
     assert parse_args([], environ={}, home=Path("/nonexistent")).media == "builtin"
+    assert config.janus_admin_urls == [] and config.janus_admin_secret is None
+    config = parse_args(["--media", "janus", "--janus-url", "ws://127.0.0.5:8188/", "--janus-admin-url",
+                         "ws://127.0.0.5:7188/"], environ={"PARLEY_JANUS_ADMIN_SECRET": "a1"}, home=Path("/nonexistent"))
+    assert config.janus_admin_urls == ["ws://127.0.0.5:7188/"] and config.janus_admin_secret == "a1"
     for argv in (["--media", "janus"], ["--janus-url", "ws://h:8188/"],
-                 ["--media", "janus", "--janus-url", "http://h:8188/"]):
+                 ["--media", "janus", "--janus-url", "http://h:8188/"],
+                 ["--media", "janus", "--janus-url", "ws://h:8188/", "--janus-url", "ws://i:8188/",
+                  "--janus-admin-url", "ws://h:7188/"]):
         with pytest.raises(SystemExit):
             parse_args(argv, environ={}, home=Path("/nonexistent"))
 
@@ -159,4 +168,69 @@ async def test_janus_a_publisher_janus_drops_by_itself_leaves_subscriptions_work
     await eventually(lambda: all(mary.report.frames_received.get(b.report.attendee_id, 0) > 5 for b in (ada, grace)),
                      what="a newcomer sees those already there")
     for bot in (*early, *late):
+        await bot.finish()
+
+
+from test_bandwidth_e2e import (  # noqa: E402
+    test_the_tiles_needs_choose_the_layer_and_a_hidden_tile_gets_nothing as test_janus_tiles_choose_the_layer_and_a_hidden_tile_gets_nothing,
+)
+
+
+async def test_janus_figures_come_from_its_admin_api(server: Server) -> None:
+    """With the Admin API, Janus's own counts reach /metrics (packets in from the publishers,
+    out to the subscribers) and each publisher's uplink loss is known (the signal strength)."""
+    meeting = await server.create_meeting()
+    ada, grace = [RunningBot(await server.join_url(meeting["id"], n), **LIGHT_SMALL) for n in ("Ada", "Grace")]
+    await eventually(lambda: ada.report.frames_received and grace.report.frames_received, what="both see each other")
+    rooms = server.app[ROOMS_KEY]
+    await eventually(lambda: rooms.stats().packets_received > 100 and rooms.stats().packets_forwarded > 100,
+                     timeout=10, what="Janus's packet counts read")
+    room = rooms.room(meeting["id"])
+    tracks = [p.publisher.tracks["audio"] for p in room.participants.values()]
+    await eventually(lambda: all(t.recent_loss() is not None for t in tracks), timeout=10,
+                     what="the uplink loss of both voices read")
+    assert all(t.recent_loss() == 0.0 for t in tracks)  # loopback loses nothing
+    async with server.session.get(server.base_url + "/metrics", headers=AUTH) as response:
+        text = await response.text()
+    received = next(line for line in text.splitlines() if line.startswith("parley_rtp_packets_received_total "))
+    assert int(received.split()[1]) > 100
+    for bot in (ada, grace):
+        await bot.finish()
+
+
+@pytest.mark.slow
+async def test_janus_a_subscriber_losing_packets_gets_the_small_layer(server: Server) -> None:
+    """A subscriber whose link loses packets gets every camera at its small layer (a switch on
+    Janus, told as the built-in unit tells it; the publisher, whose whole picture nobody takes
+    then, is asked for its small layer alone), and the whole picture again once its link has
+    been clean a while. Loopback loses nothing: the one poor reading is the test's, the clean
+    ones that follow are Janus's own (Admin API)."""
+    meeting = await server.create_meeting()
+    # two pre-encoded layers, 320x180 and 160x90
+    ada = RunningBot(await server.join_url(meeting["id"], "Ada"), light=True, width=320, height=180, fps=10)
+    linus = RunningBot(await server.join_url(meeting["id"], "Linus"), camera="none", width=320, height=180, fps=10)
+    await eventually(lambda: ada.report.attendee_id and linus.report.frames_received.get(ada.report.attendee_id),
+                     what="Linus sees Ada")
+    ada_id = ada.report.attendee_id
+    sizes: list[tuple[int, int]] = []
+    linus.session.on(VideoFrameReceived, lambda e: sizes.append((e.frame.width, e.frame.height)))
+    states = linus.session.remote.video_states
+    await eventually(lambda: ada_id in states and states[ada_id].layer == "high", what="the whole picture told")
+    await eventually(lambda: sizes and sizes[-1] == (320, 180), what="the whole picture")
+    whole = sizes[-1]
+
+    subscriber = server.app[ROOMS_KEY].room(meeting["id"]).participants[linus.report.attendee_id].subscriber
+    subscriber.link_reading(0.25)  # a quarter of what Janus sent Linus was lost
+    await eventually(lambda: (states[ada_id].paused, states[ada_id].layer) == (False, "low"),
+                     what="Linus is told Ada comes at the small layer")
+    await eventually(lambda: sizes[-1] == (160, 90), what="the small picture")
+    # nobody takes Ada's whole picture now: she is asked for her small layer alone (dynacast)
+    await eventually(lambda: ada.session.publisher.layers_wanted == {"low"}, what="Ada asked for the small layer")
+    count = len(sizes)
+    await asyncio.sleep(1.0)
+    assert len(sizes) >= count + 3  # it keeps coming (5 a second)
+    await eventually(lambda: states[ada_id].layer == "high", timeout=25, what="the whole picture once the link is clean")
+    await eventually(lambda: sizes[-1] == whole, what="the whole picture again")
+    assert ada.session.publisher.layers_wanted == {"high", "low"}
+    for bot in (ada, linus):
         await bot.finish()

@@ -277,3 +277,21 @@ def test_a_packet_lost_for_good_upstream_is_counted_for_a_keyframe() -> None:
     assert nacks.given_up == 1
     nacks.add(5 + UPLINK_MAX_GAP + 2)  # a gap too large to ask for: given up at once
     assert nacks.given_up == 2
+
+
+def test_a_retransmission_lost_too_is_asked_for_again_after_a_round_trip_not_a_fixed_wait() -> None:
+    clock = Clock()
+    nacks = UplinkNacks(clock)
+    seq = 0
+    nacks.add(seq)
+    for _ in range(30):  # thirty repairs, each back 40 ms after its NACK
+        assert nacks.add(seq + 2) == [seq + 1]
+        clock.now += 0.04
+        nacks.add(seq + 1)
+        clock.now += 0.1  # a few losses a second: within the NACK budget
+        seq += 2
+    assert abs(nacks.repair_time - 0.04) < 1e-6
+    assert nacks.add(seq + 2) == [seq + 1]  # lost, and its retransmission lost too:
+    clock.now += 0.065
+    assert nacks.add(seq + 3) == [seq + 1]  # asked again after 1.5 round trips, not 120 ms
+    assert 0.065 < UPLINK_RETRY

@@ -168,6 +168,17 @@ class Bot:
                 superseded += track.frames_superseded if track is not None else 0
         return keyframe, picture_id, superseded
 
+    def _playout_delays(self) -> dict[str, float]:
+        """Per remote person, the playout delay their pictures are held for now (ms)."""
+        connection = self.session.remote.connection
+        delays: dict[str, float] = {}
+        if connection is None:
+            return delays
+        for mid, track in connection.video_tracks.items():
+            if (who := self.session.remote.carrier(mid)) is not None:
+                delays[who] = max(delays.get(who, 0.0), round(track.playout_delay * 1000.0, 1))
+        return delays
+
     def _received(self) -> tuple[dict, dict]:
         """The receive counters now, per attendee: video (packets, repeated, keyframes) and
         audio (a copy of its jitter buffer's stats, its delay in s)."""
@@ -211,12 +222,14 @@ class Bot:
         cameras = {a.attendee_id for a in self.session.attendees.values()
                    if a.video and not a.content and a.attendee_id != self.report.attendee_id}
         self.report.remotes = self.watch.close(self._seen_video, self._seen_audio, self._names, cameras)
+        delays = self._playout_delays()
         for who, stats in self.session.remote.video_totals().items():  # what the receive path did
             video = self.report.remotes.get(who, {}).get("video")
             if video is not None:
                 video["receive_path"] = {"decoded": stats.frames_decoded, "withheld": stats.damaged_withheld,
                                          "skipped": stats.frames_skipped, "superseded": stats.frames_superseded,
-                                         "keyframes_requested": stats.keyframes_requested}
+                                         "keyframes_requested": stats.keyframes_requested,
+                                         "playout_delay_ms": delays.get(who)}
         self.report.measured_seconds = round(self.watch.closed_at - self.watch.window_start, 2)
         self.report.encoder_target_kbps = self.watch.encoder_json()
 

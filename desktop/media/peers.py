@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from rtcseam.arrival import ArrivalCount, use_kernel_arrival_times
 from rtcseam.ice import gathering
 from rtcseam.peer import close_bounded
 from rtcseam.relay import Relay
@@ -163,7 +164,10 @@ class ReceiveConnection:
     ``audio_jitter_buffer`` is False; video sections likewise (``video_receive.VideoReceiveTrack``:
     never a damaged picture, bounded delay, decoding off the loop) unless ``video_path`` is False.
     On the decoded path each video section's packets are also counted as they arrive
-    (``video_counters``: repeats, keyframes).
+    (``video_counters``: repeats, keyframes), and aiortc's bandwidth estimators (the REMB we
+    send, which the server reads as our downlink) get each packet's kernel receive time
+    (``rtcseam.arrival``: a late event loop is not a queue on the link); ``arrivals`` counts
+    the packets that had one and those that had only the loop's time.
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
@@ -187,6 +191,7 @@ class ReceiveConnection:
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self._renack: asyncio.Task | None = None
+        self.arrivals: ArrivalCount | None = None  # decoded path: which arrival times were used
         self.pc.on("track", self._track_event)
         self.pc.on("connectionstatechange", self._connection_state)
 
@@ -237,6 +242,8 @@ class ReceiveConnection:
     async def answer(self, offer_sdp: str) -> str:
         async with self._lock:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            if self._on_counted is None:
+                self.arrivals = use_kernel_arrival_times(self.pc)
             if self._on_counted is not None and not self._counting:
                 seam.count_rtp(self.pc, self._count)
                 self._counting = True
@@ -246,7 +253,8 @@ class ReceiveConnection:
                 if transceiver.kind in PREFERRED_MIME and transceiver.currentDirection is None:
                     _prefer_codecs(transceiver)
             answer = await self.pc.createAnswer()
-            with gathering(self._ice_addresses, relays=self._relays):
+            with gathering(self._ice_addresses, relays=self._relays,
+                           kernel_arrival_times=self._on_counted is None):
                 await self.pc.setLocalDescription(answer)
             return self.pc.localDescription.sdp
 

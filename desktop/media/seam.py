@@ -48,6 +48,8 @@ from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import RtpPacket
 
+from .renack import Renack
+
 
 def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool], None]) -> None:
     """From now on, RTP arriving on ``pc`` calls ``on_packet(receiver, marker)`` instead of
@@ -72,22 +74,33 @@ def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool],
     connection.data_received = data_received
 
 
-async def repeat_nacks(pc: RTCPeerConnection, interval: float = 0.2) -> None:
-    """Ask again for video packets still missing, every ``interval`` seconds, until closed.
+async def repeat_nacks(pc: RTCPeerConnection, interval: float = 0.02) -> None:
+    """Ask again for video packets still missing, until closed: each one a little over a repair
+    time after it was last asked for (``renack.Renack``), looked at every ``interval`` seconds.
 
     aiortc's receiver sends a NACK once, when it first sees a gap; if the retransmission is
-    lost too, the jitter buffer waits behind the hole until it overflows (512 packets, ~15 s
-    of video) and the picture freezes. Repeating the request, as browsers do, repairs it."""
+    lost too, the frame waits behind the hole until the receive path gives up on it. Repeating
+    the request, as browsers do, repairs it."""
+    schedules: dict[int, Renack] = {}
+    loop = asyncio.get_running_loop()
     while pc.connectionState not in ("closed", "failed"):
         await asyncio.sleep(interval)
+        now = loop.time()
         for transceiver in pc.getTransceivers():
             receiver = transceiver.receiver
             nacks = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
             streams = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
-            if nacks is None or not nacks.missing or not streams:
+            if nacks is None or not streams:
                 continue
-            media_ssrc = next(iter(streams))
-            await receiver._send_rtcp_nack(media_ssrc, sorted(nacks.missing))
+            schedule = schedules.get(id(receiver))
+            if schedule is None:
+                if not nacks.missing:
+                    continue
+                schedule = schedules[id(receiver)] = Renack()
+            again = schedule.due(nacks.missing, now)
+            if again:
+                media_ssrc = next(iter(streams))
+                await receiver._send_rtcp_nack(media_ssrc, again)
 
 
 def route_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:

@@ -21,8 +21,11 @@ connection (``peers.ReceiveConnection``, through ``seam.tap_video_rtp``):
   the same way (nothing after it is shown until a keyframe decodes). ``recv()`` hands out the
   *latest* decoded picture: a picture superseded before it was taken is dropped (counted). The
   decoder's backlog is bounded too: past ``MAX_BACKLOG`` frames waiting, it skips to the next
-  keyframe rather than fall further behind. Keyframe requests are coalesced (one per
-  ``KEYFRAME_INTERVAL`` while one is wanted). A paused track (``set_paused``) drops what arrives
+  keyframe rather than fall further behind. A decoded picture is taken no earlier than its
+  playout time (``playout.PlayoutDelay``: its RTP time plus a small adaptive delay that covers
+  the retransmissions lately seen, at most 200 ms), so a repaired frame and those queued behind
+  it are shown at the camera's pace instead of after a freeze. Keyframe requests are coalesced
+  (one per ``KEYFRAME_INTERVAL`` while one is wanted). A paused track (``set_paused``) drops what arrives
   without assembling or decoding it, and asks for a keyframe when it resumes.
 
 Counters (``VideoReceiveStats``, per section; the session sums them per remote person):
@@ -49,6 +52,8 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from rtcseam.vp8 import parse_vp8_descriptor
 
+from .playout import PlayoutDelay
+
 __all__ = ["EncodedFrame", "FrameAssembler", "VideoReceiveStats", "VideoReceiveTrack", "parse_vp8_descriptor"]
 
 logger = logging.getLogger(__name__)
@@ -65,6 +70,8 @@ MAX_BACKLOG = 8
 KEYFRAME_INTERVAL = 1.0
 #: Frames pending at most (a stream that never completes one cannot fill memory).
 MAX_PENDING = 96
+#: A picture due within this many seconds is shown at once (no timer for less than a frame's jitter).
+SHOW_EARLY = 0.004
 
 
 @dataclass
@@ -343,6 +350,14 @@ class VideoReceiveTrack(MediaStreamTrack):
         self._queue: queue.Queue[EncodedFrame | None] = queue.Queue()
         self._on_given_up: Callable[[list[int]], None] | None = None
         self._thread: threading.Thread | None = None
+        self.playout = PlayoutDelay()
+        self._last_due = 0.0  # pictures are shown in order, even while the delay falls
+        self._generation = 0  # pictures scheduled before a pause are not shown after it
+
+    @property
+    def playout_delay(self) -> float:
+        """Seconds each picture is held after its RTP time, beyond the fastest frame lately."""
+        return self.playout.delay
 
     @property
     def stats(self) -> VideoReceiveStats:
@@ -365,8 +380,10 @@ class VideoReceiveTrack(MediaStreamTrack):
             return
         self.packets += 1
         assembler = self.assembler
-        frames = assembler.push(seq, timestamp, marker, payload, self._clock())
+        now = self._clock()
+        frames = assembler.push(seq, timestamp, marker, payload, now)
         for frame in frames:
+            self.playout.arrived(frame.timestamp, now, frame.keyframe)
             self._decode(frame)
         if assembler.given_up and self._on_given_up is not None:
             self._on_given_up(assembler.take_given_up())
@@ -393,7 +410,10 @@ class VideoReceiveTrack(MediaStreamTrack):
         self.paused = paused
         if paused:
             self.assembler.reset()
+            self.playout.reset()
             self._latest = None
+            self._last_due = 0.0
+            self._generation += 1
         else:
             self.assembler.resuming = True
             self._last_request = None
@@ -454,9 +474,22 @@ class VideoReceiveTrack(MediaStreamTrack):
         self.want_keyframe()
 
     def _deliver(self, frame: av.VideoFrame) -> None:
+        """A picture decoded: shown now, or at its playout time if that is still to come."""
         if self.readyState != "live" or self.paused:
             return
         self.frames_decoded += 1
+        due = self.playout.due(frame.pts) if frame.pts is not None else None
+        now = self._clock()
+        if due is not None:
+            due = self._last_due = max(due, self._last_due)
+        if due is None or due <= now + SHOW_EARLY or self._loop is None:
+            self._show(frame, self._generation)
+        else:
+            self._loop.call_later(due - now, self._show, frame, self._generation)
+
+    def _show(self, frame: av.VideoFrame, generation: int) -> None:
+        if self.readyState != "live" or self.paused or generation != self._generation:
+            return
         if self._latest is not None:
             self.frames_superseded += 1
         self._latest = frame

@@ -8,21 +8,39 @@ that moment, and stays there. When an instance's socket dies, every meeting on i
 lost (``watch``): the room registry places each again, on a live instance, and tells its
 participants to reconnect their media (``server_restarting``), which they do with the same
 join token while their seats wait for them.
+
+Chores, per instance (:class:`Chores`), while it is up:
+
+* With the Admin API (``--janus-admin-url``, one per ``--janus-url`` in the same order, and
+  ``--janus-admin-secret``), every ``admin.POLL_SECONDS`` each handle's figures are read
+  (``handle_info``): packets in and out (/metrics), uplink loss (signal strength in the roster),
+  and the loss on each subscriber's downlink (its cameras' layers). Without it, a line in the log
+  says so once, and those figures stay unknown.
+* Rooms left behind: every ``SWEEP_SECONDS``, and whenever the instance (re)connects, its
+  VideoRooms are listed, and each Parley room (``parley MEETING_ID``) that is not this node's and
+  whose meeting no other live node holds is destroyed (its secret is derived from the key the
+  nodes share, ``share_cluster``): the rooms of a node that died, once another node took its
+  meetings over or they ended.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable
 
-from .connection import JanusConnection, JanusGone, JanusError
-from .videoroom import JanusMediaRoom
+from .admin import POLL_SECONDS, AdminGone, AdminRefused, JanusAdmin
+from .connection import JanusConnection, JanusGone, JanusError, plugin_data
+from .tracks import VIDEOROOM
+from .videoroom import DESCRIPTION_PREFIX, JanusMediaRoom, room_secret
 
 logger = logging.getLogger(__name__)
 
 #: A lost instance is tried again this often.
 RECONNECT_SECONDS = 1.0
+#: Rooms left behind by nodes that are gone are looked for this often (and at each connect).
+SWEEP_SECONDS = 10.0
 
 
 class JanusInstance:
@@ -94,14 +112,28 @@ class JanusInstance:
 class JanusBackend:
     """Meetings on Janus VideoRoom, spread over ``urls`` (``MediaBackend``)."""
 
-    def __init__(self, urls: list[str], api_secret: str | None = None, bitrate: int = 0) -> None:
+    def __init__(self, urls: list[str], api_secret: str | None = None, bitrate: int = 0,
+                 admin_urls: list[str] | None = None, admin_secret: str | None = None) -> None:
         if not urls:
             raise ValueError("the janus media backend needs at least one --janus-url")
+        if admin_urls and len(admin_urls) != len(urls):
+            raise ValueError("give one --janus-admin-url per --janus-url, in the same order")
         self.instances = [JanusInstance(url, api_secret, self._instance_lost) for url in urls]
+        self._admins = [JanusAdmin(url, admin_secret) for url in admin_urls] if admin_urls else []
         self._bitrate = bitrate
         self._placed: dict[str, JanusInstance] = {}
+        self._rooms: dict[str, JanusMediaRoom] = {}  # every meeting placed by this node
         self._on_lost: Callable[[str], None] | None = None
         self._closing: set[asyncio.Task] = set()  # rooms being destroyed
+        self._room_key = secrets.token_bytes(32)
+        self._held_elsewhere: Callable[[str], object] = lambda meeting_id: None
+        self._chores: list[Chores] = []
+
+    def share_cluster(self, room_key: bytes, held_elsewhere: Callable[[str], object]) -> None:
+        """``room_key``: the secret every node of the cluster derives its rooms' secrets from;
+        ``held_elsewhere(meeting_id)``: truthy while another live node runs that meeting."""
+        self._room_key = room_key
+        self._held_elsewhere = held_elsewhere
 
     async def start(self, wait: float = 5.0) -> None:
         """Connect to every instance (waiting up to ``wait`` seconds for them all), and keep
@@ -112,6 +144,13 @@ class JanusBackend:
             pass  # the ones not up yet are tried again in the background
         for instance in self.instances:
             instance.start()
+        if not self._admins:
+            logger.info("janus: no --janus-admin-url: packet counters, signal strength and the subscribers' "
+                        "link quality stay unknown (the layers follow the tiles alone)")
+        admins: list[JanusAdmin | None] = list(self._admins) or [None] * len(self.instances)
+        self._chores = [Chores(self, instance, admin) for instance, admin in zip(self.instances, admins)]
+        for chores in self._chores:
+            chores.start()
 
     def watch(self, on_lost: Callable[[str], None]) -> None:
         """``on_lost(meeting_id)``: that meeting's media instance went away."""
@@ -119,8 +158,9 @@ class JanusBackend:
 
     def place(self, meeting_id: str) -> JanusMediaRoom:
         placement = _Placement(self, meeting_id)
-        room = JanusMediaRoom(meeting_id, placement, self._bitrate)
+        room = JanusMediaRoom(meeting_id, placement, self._bitrate, self._room_key)
         placement.room = room
+        self._rooms[meeting_id] = room
         placement.connection()  # on the least loaded live instance now, or when one is up
         return room
 
@@ -138,6 +178,7 @@ class JanusBackend:
         return min(live, key=lambda i: (i.handles, len(i.rooms)))
 
     def release(self, meeting_id: str) -> None:
+        self._rooms.pop(meeting_id, None)
         instance = self._placed.pop(meeting_id, None)
         room = instance.rooms.pop(meeting_id, None) if instance is not None else None
         if room is not None:
@@ -161,9 +202,101 @@ class JanusBackend:
             if self._on_lost is not None:
                 self._on_lost(meeting_id)
 
+    async def sweep(self, instance: JanusInstance) -> int:
+        """Destroy the Parley rooms on ``instance`` that are not this node's and whose meeting no
+        other live node runs; how many were destroyed."""
+        janus = instance.connection()
+        if janus is None:
+            return 0
+        ours = {room.room_id for room in self._rooms.values()}
+        handle = await janus.attach(VIDEOROOM, lambda event: None)
+        destroyed = 0
+        try:
+            rooms = plugin_data(await janus.message(handle, {"request": "list"})).get("list") or []
+            for listed in rooms:
+                description, room_id = str(listed.get("description", "")), int(listed.get("room", 0))
+                meeting_id = description[len(DESCRIPTION_PREFIX):]
+                if (not description.startswith(DESCRIPTION_PREFIX) or room_id in ours
+                        or self._held_elsewhere(meeting_id)):
+                    continue
+                try:
+                    plugin_data(await janus.message(handle, {
+                        "request": "destroy", "room": room_id,
+                        "secret": room_secret(self._room_key, meeting_id, room_id)}))
+                except JanusError as exc:  # made with another key: another deployment's
+                    logger.debug("janus %s: room %s of %s not destroyed: %s", instance.url, room_id, meeting_id, exc)
+                    continue
+                destroyed += 1
+                logger.info("janus %s: destroyed the VideoRoom of meeting %s, left by a node that is gone",
+                            instance.url, meeting_id)
+        finally:
+            await janus.detach(handle)
+        return destroyed
+
     async def close(self) -> None:
+        await asyncio.gather(*(chores.close() for chores in self._chores), return_exceptions=True)
         await asyncio.gather(*self._closing, return_exceptions=True)
         await asyncio.gather(*(i.close() for i in self.instances), return_exceptions=True)
+        await asyncio.gather(*(a.close() for a in self._admins), return_exceptions=True)
+
+
+class Chores:
+    """What is done for one instance while it is up: reading its handles' figures (with the
+    Admin API) and sweeping the rooms left behind."""
+
+    def __init__(self, backend: JanusBackend, instance: JanusInstance, admin: JanusAdmin | None) -> None:
+        self._backend = backend
+        self._instance = instance
+        self._admin = admin
+        self._task: asyncio.Task | None = None
+        self._swept: JanusConnection | None = None  # the connection last swept on
+        self._swept_at = 0.0
+        self._admin_failing = False
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            janus = self._instance.connection()
+            try:
+                if janus is not None and (janus is not self._swept or loop.time() - self._swept_at >= SWEEP_SECONDS):
+                    self._swept, self._swept_at = janus, loop.time()
+                    await self._backend.sweep(self._instance)
+                if janus is not None and self._admin is not None:
+                    await self.poll(janus)
+            except (JanusGone, JanusError) as exc:
+                logger.info("janus %s: looking for rooms left behind: %s", self._instance.url, exc)
+            except Exception:  # the store unreachable (who holds a meeting), a reply not understood
+                logger.exception("janus %s: the chores failed; trying again", self._instance.url)
+            await asyncio.sleep(POLL_SECONDS if self._admin is not None else 1.0)
+
+    async def poll(self, janus: JanusConnection) -> None:
+        """Read every handle's figures on this instance once."""
+        assert self._admin is not None
+        peers = [peer for room in list(self._instance.rooms.values())
+                 for peer in [*room.publishers, *room.subscribers] if peer.handle is not None]
+        for peer in peers:
+            try:
+                counters = await self._admin.handle_info(janus.session_id, peer.handle)
+            except AdminRefused as exc:  # the handle went meanwhile
+                logger.debug("janus %s: %s", self._instance.url, exc)
+                continue
+            except AdminGone as exc:
+                if not self._admin_failing:
+                    logger.warning("janus %s: %s; trying again every %g s", self._instance.url, exc, POLL_SECONDS)
+                self._admin_failing = True
+                return
+            peer.observe(counters)
+            if self._admin_failing:
+                logger.info("janus %s: the admin api answers again", self._instance.url)
+                self._admin_failing = False
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
 
 class _Placement:

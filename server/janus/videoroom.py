@@ -6,62 +6,66 @@ Janus exactly as it drives the built-in forwarding unit, and the clients cannot 
 - Publishing: the client's ``publish`` offer (vetted as for the built-in unit) goes to a new
   handle as ``joinandconfigure`` (ptype publisher, display = the attendee id); Janus's JSEP answer
   is the ``publish_answer``. Each stream Janus reports becomes a :class:`JanusTrack` (its feed id
-  and the publisher's mid).
-- Receiving: one multistream subscriber handle per participant, whose m-lines are used like the
-  built-in unit's sections. Janus makes an m-line inactive when its source is unsubscribed or
-  leaves, and gives it new SSRCs when it fills it again, which an aiortc receiver cannot route
-  (it learns a section's SSRCs once). So no section is ever let go: one that carries nobody is
-  switched to the room's *parking feed* (a remote publisher nothing is sent to); a wanted source
-  takes a parked section of its kind by ``switch`` (no renegotiation, ``tracks_updated``); only
-  when none is left does an ``update`` add sections (with ``SPARE_SECTIONS`` parked ones more),
-  and a publisher about to go is parked out of every subscription first. Sections Janus closed
-  by itself (a publisher whose connection went) are filled with the parking feed for good when
-  Janus revives them. Whenever Janus offers (the first ``join``, an ``update``, or by itself),
-  the offer goes to the client as ``subscribe_offer`` with the map mid → attendee read from
-  Janus's ``streams`` (``feed_display`` is the attendee id); the client's answer is sent back
-  with ``start``. No request is made while an offer waits for its answer.
+  and the publisher's mid); a second video stream is the camera's small layer (``video_layers``
+  is True: the apps send two), kept in the first one's ``layers``. A publisher of two layers is
+  told which to encode (``publish_layers``): those some subscriber takes, and the small one.
+- Receiving: one multistream subscriber handle per participant (subscription.py), each camera at
+  the layer chosen for it (layers.py).
 - Feeds: Janus lets a feed be subscribed only once its publisher's connection is up
   (``webrtcup``): subscriptions take it then (``feed_live``), and drop it when Janus does.
 - Keyframes: ``configure`` with ``keyframe: true`` on the publisher's handle (at most one per
   ``KEYFRAME_INTERVAL`` per publisher). Janus also asks publishers for one by itself when a new
-  subscriber stream starts.
+  subscriber stream starts, and asks the new source when a section is switched.
+- The VideoRoom: made by the node that runs the meeting, listed (``is_private`` false) under the
+  description ``parley MEETING_ID`` so that any node can find it, joined with a pin, and guarded
+  by a secret: both derived from ``room_key`` (a secret the nodes share through the store) and
+  the room, so that another node can destroy a room whose node died (backend.RoomSweeper).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import secrets
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from wire import ErrorCode, ProtocolError, TrackInfo
+from wire import ErrorCode, ProtocolError
 
-from ..sfu.offer import vet_publish_offer, vet_subscribe_answer
+from ..sfu.offer import vet_publish_offer
+from .admin import MediaCounters
 from .connection import Event, JanusConnection, JanusError, JanusGone, plugin_data
+from .subscription import JanusSubscriber, SendOffer, SendTracks, VideoNotice
+from .tracks import VIDEOROOM, JanusTrack, unavailable
 
 logger = logging.getLogger(__name__)
 
-VIDEOROOM = "janus.plugin.videoroom"
-#: Keyframe requests per publisher are coalesced to one in this many seconds (as the built-in unit).
-KEYFRAME_INTERVAL = 0.25
 #: VideoRoom caps publishers per room; every participant publishes (its microphone at least),
 #: and the 16 cameras and 2 shares are Parley's own rules (server/rooms/slots.py).
 MAX_PUBLISHERS = 1000
-#: Parked sections of each kind added whenever a subscription is renegotiated anyway (as the
-#: built-in unit's SPARE_SECTIONS): the next people reach a subscriber by a switch, not an offer.
-SPARE_SECTIONS = 2
 #: The parking feed's streams: a remote publisher nothing is ever sent to.
 PARKING_STREAMS = [{"type": "audio", "mindex": 0, "mid": "0", "codec": "opus"},
                    {"type": "video", "mindex": 1, "mid": "1", "codec": "vp8"}]
+#: The description of every VideoRoom Parley makes: this, then the meeting id.
+DESCRIPTION_PREFIX = "parley "
+#: The layers of a camera's video sections, in the order the apps offer them.
+LAYER_NAMES = ("high", "low")
 
-SendOffer = Callable[[str, list[TrackInfo]], Awaitable[None]]
-#: the room's notices (server/rooms/media.py), taken and not used: Janus forwards one encoding
-#: per camera and allocates nothing
-VideoNotice = Callable[[str, bool, "str | None", "str | None"], None]
+#: which layers of its camera a publisher should send (the room's ``publish_layers``)
 LayersNotice = Callable[[list[str]], None]
-SendTracks = Callable[[list[TrackInfo]], Awaitable[None]]
+
+
+def room_secret(room_key: bytes, meeting_id: str, room_id: int) -> str:
+    """The secret of a meeting's VideoRoom (``create``, ``destroy``): any node that shares
+    ``room_key`` can compute it from what ``list`` shows."""
+    return hmac.new(room_key, f"secret {meeting_id} {room_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def room_pin(room_key: bytes, room_id: int) -> str:
+    """The pin joining a VideoRoom needs: the room is listed, so its id is no secret."""
+    return hmac.new(room_key, f"pin {room_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
 class Placement(Protocol):
@@ -72,61 +76,17 @@ class Placement(Protocol):
     def handles_changed(self, delta: int) -> None: ...
 
 
-#: VideoRoom's error code for a feed that is not (or no longer) there
-NO_SUCH_FEED = 428
-
-
-def _missing_feed(error: JanusError) -> int | None:
-    """The feed a ``No such feed (ID)`` refusal names, if that is what it is."""
-    if error.code != NO_SUCH_FEED:
-        return None
-    digits = "".join(c if c.isdigit() else " " for c in error.reason).split()
-    return int(digits[-1]) if digits else None
-
-
-def unavailable() -> ProtocolError:
-    # retryable for the clients (desktop/session/link.py): they come back and publish again
-    return ProtocolError(ErrorCode.SERVER_RESTARTING, "the media server is not reachable; try again")
-
-
-class JanusTrack:
-    """One published stream: the publisher's feed id and mid (``PublishedTrack``)."""
-
-    def __init__(self, publisher: "JanusPublisher", kind: str, feed_id: int, mid: str) -> None:
-        self.publisher = publisher
-        self.kind = kind
-        self.feed_id = feed_id
-        self.mid = mid
-        self._last_keyframe_request = float("-inf")
-
-    @property
-    def packets_received(self) -> int:
-        return 0  # Janus counts these itself (Admin API handle_info), not Parley
-
-    @property
-    def packets_forwarded(self) -> int:
-        return 0
-
-    def request_keyframe(self) -> None:
-        now = time.monotonic()
-        if self.kind != "video" or now - self._last_keyframe_request < KEYFRAME_INTERVAL:
-            return
-        self._last_keyframe_request = now
-        self.publisher.ask_keyframe(self.mid)
-
-    def recent_loss(self) -> float | None:
-        return None  # Janus's RTCP figures stay in Janus
-
-
 class JanusPublisher:
     """A participant's publish connection, answered by Janus (``Publisher``)."""
 
-    def __init__(self, room: "JanusMediaRoom", attendee_id: str) -> None:
+    def __init__(self, room: "JanusMediaRoom", attendee_id: str, on_layers: "LayersNotice | None" = None) -> None:
         self.room = room
         self.attendee_id = attendee_id
+        self._on_layers = on_layers
+        self._layers_told: list[str] | None = None  # None: every layer (until told)
         self.tracks: dict[str, JanusTrack] = {}
         self._janus: JanusConnection | None = None
-        self._handle: int | None = None
+        self.handle: int | None = None
         self._closed = False
         self._tasks: set[asyncio.Task] = set()
         self.feed_id: int | None = None
@@ -136,11 +96,11 @@ class JanusPublisher:
         vet_publish_offer(offer_sdp)  # the same refusals as the built-in unit, before Janus sees it
         janus = await self.room.ready()
         try:
-            self._handle = await janus.attach(VIDEOROOM, self._on_event)
+            self.handle = await janus.attach(VIDEOROOM, self._on_event)
             self._janus = janus
             self.room.placement.handles_changed(+1)
-            reply = await janus.message(self._handle, {
-                "request": "joinandconfigure", "room": self.room.room_id, "ptype": "publisher",
+            reply = await janus.message(self.handle, {
+                "request": "joinandconfigure", "room": self.room.room_id, "pin": self.room.pin, "ptype": "publisher",
                 "display": self.attendee_id,
             }, {"type": "offer", "sdp": offer_sdp})
             data = plugin_data(reply)
@@ -154,16 +114,46 @@ class JanusPublisher:
         feed_id = self.feed_id = int(data["id"])
         if self._up:
             self.room.feed_live(feed_id)
+        layers: list[JanusTrack] = []
         for stream in data.get("streams", []):
             kind = stream.get("type")
-            if kind in ("audio", "video") and not stream.get("disabled"):
+            if kind == "audio" and not stream.get("disabled"):
                 self.tracks[kind] = JanusTrack(self, kind, feed_id, str(stream["mid"]))
+            elif kind == "video" and not stream.get("disabled") and len(layers) < len(LAYER_NAMES):
+                layers.append(JanusTrack(self, kind, feed_id, str(stream["mid"]), LAYER_NAMES[len(layers)]))
+        if layers:  # the whole picture first, then the small layer (desktop/media/layers.py)
+            self.tracks["video"] = layers[0]
+            layers[0].layers = {track.layer: track for track in layers}
+        self.room.publishers.add(self)
         return str(jsep["sdp"])
 
-    def ask_keyframe(self, mid: str) -> None:
-        if self._closed or self._janus is None or self._handle is None:
+    def tell_layers(self, taken: set[str]) -> None:
+        """Dynacast (``publish_layers``): encode the layers some subscriber takes, and the small
+        one always (what a newcomer or a poor link starts on), as the built-in unit asks."""
+        camera = self.tracks.get("video")
+        if camera is None or len(camera.layers) < 2 or self._on_layers is None:
             return
-        task = asyncio.get_running_loop().create_task(self._keyframe(self._janus, self._handle, mid))
+        smallest = LAYER_NAMES[len(camera.layers) - 1]
+        wanted = [name for name in LAYER_NAMES if name in camera.layers and (name in taken or name == smallest)]
+        if wanted != self._layers_told:
+            logger.info("janus: publisher %s: sends %s", self.attendee_id, "+".join(wanted))
+            self._layers_told = wanted
+            self._on_layers(wanted)
+
+    def observe(self, counters: dict[str, MediaCounters]) -> None:
+        """Janus's counters of this handle (Admin API): what it received of each stream, and
+        the share of it lost on the way."""
+        for track in self.tracks.values():
+            for layer in track.layers.values():
+                figures = counters.get(layer.mid)
+                if figures is not None:
+                    layer.received = figures.packets_in
+                    layer.uplink.read(figures.packets_in, figures.lost_in)
+
+    def ask_keyframe(self, mid: str) -> None:
+        if self._closed or self._janus is None or self.handle is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._keyframe(self._janus, self.handle, mid))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -195,238 +185,36 @@ class JanusPublisher:
         if self._closed:
             return
         self._closed = True
+        self.room.publishers.discard(self)
         for task in list(self._tasks):
             task.cancel()
         if self.feed_id is not None:
             self.room.feed_gone(self.feed_id)
             await self.room.park(self.feed_id)
-        if self._janus is not None and self._handle is not None:
+        if self._janus is not None and self.handle is not None:
             self.room.placement.handles_changed(-1)
-            await self._janus.detach(self._handle)
-
-
-class JanusSubscriber:
-    """A participant's receive connection, offered by Janus (``Subscriber``)."""
-
-    def __init__(self, room: "JanusMediaRoom", send_offer: SendOffer, send_tracks: SendTracks) -> None:
-        self.room = room
-        self._send_offer = send_offer
-        self._send_tracks = send_tracks
-        self._janus: JanusConnection | None = None
-        self._handle: int | None = None
-        self._desired: dict[tuple[str, str], JanusTrack] = {}
-        self._streams: list[dict[str, Any]] = []  # Janus's latest summary of our m-lines
-        #: sections Janus closed and filled again (new SSRCs): parked for good, never switched
-        self._revived: set[str] = set()
-        self._told: list[TrackInfo] = []
-        self._offer_pending = False
-        self._dirty = False
-        self._closed = False
-        self._lock = asyncio.Lock()
-        self._sending: set[asyncio.Task] = set()
-
-    def tracks(self) -> list[TrackInfo]:
-        infos = []
-        for stream in self._streams:
-            kind = stream.get("type")
-            if kind not in ("audio", "video"):
-                continue
-            active = (stream.get("active", True) and stream.get("feed_id") is not None
-                      and stream.get("feed_id") != self.room.parking_feed)
-            infos.append(TrackInfo(mid=str(stream["mid"]), kind=kind,
-                                   attendee_id=str(stream.get("feed_display")) if active else None))
-        return infos
-
-    async def update(self, desired: dict[tuple[str, str], Any]) -> None:
-        self._desired = {key: track for key, track in desired.items() if isinstance(track, JanusTrack)}
-        await self._apply()
-
-    async def refresh(self) -> None:
-        """Subscribe again to what is wanted (a feed became available)."""
-        await self._apply()
-
-    async def _apply(self) -> None:
-        """Carry exactly what is wanted: a section (m-line) no longer wanted is parked (switched
-        to the room's silent parking feed), a wanted source takes a parked section of its kind
-        (``switch``: no renegotiation), and only when none is left are sections added
-        (``update``, with ``SPARE_SECTIONS`` parked ones of each kind besides: one offer)."""
-        async with self._lock:
-            if self._closed:
-                return
-            if self._offer_pending:
-                self._dirty = True  # made once the answer is in
-                return
-            try:
-                try:
-                    await self._apply_now()
-                except JanusError as exc:
-                    gone = _missing_feed(exc)
-                    if gone is None:
-                        raise
-                    self.room.feed_gone(gone)  # it left between our look and our request
-                    await self._apply_now()
-            except ProtocolError:
-                raise
-            except JanusGone as exc:
-                logger.info("janus: subscription not updated, janus is gone: %s", exc)
-            except JanusError as exc:
-                # a stream that went away meanwhile (its publisher left): Janus tells us by itself
-                logger.info("janus: subscription update refused: %s", exc)
-
-    async def _apply_now(self) -> None:
-        room = self.room
-        want = {(t.feed_id, t.mid): t.kind for t in self._desired.values() if t.feed_id in room.live_feeds}
-        if self._handle is None:
-            if not want:
-                return
-            janus = await room.ready()
-            self._handle = await janus.attach(VIDEOROOM, self._on_event)
-            self._janus = janus
-            room.placement.handles_changed(+1)
-            streams = [{"feed": feed, "mid": mid} for feed, mid in sorted(want)] + room.parked(SPARE_SECTIONS)
-            try:
-                reply = await janus.message(self._handle, {
-                    "request": "join", "room": room.room_id, "ptype": "subscriber", "streams": streams})
-                self._take(plugin_data(reply), reply.get("jsep"))
-            except JanusError:
-                handle, self._handle = self._handle, None  # joined nothing: start again next time
-                room.placement.handles_changed(-1)
-                await janus.detach(handle)
-                raise
-            return
-        assert self._janus is not None
-        carried: dict[tuple[int, str], str] = {}
-        parked: dict[str, list[str]] = {"audio": [], "video": []}
-        dead: dict[str, list[str]] = {"audio": [], "video": []}
-        for stream in self._streams:
-            kind, sub_mid = stream.get("type"), str(stream.get("mid"))
-            if kind not in parked:
-                continue
-            if not stream.get("active", True) or stream.get("feed_id") is None:
-                dead[kind].append(sub_mid)  # closed by Janus (its source left unannounced)
-            elif stream["feed_id"] == room.parking_feed:
-                if sub_mid not in self._revived:
-                    parked[kind].append(sub_mid)
-            else:
-                carried[(stream["feed_id"], str(stream.get("feed_mid")))] = sub_mid
-        switches = []
-        for key, sub_mid in sorted(carried.items(), key=lambda item: item[1]):
-            if key not in want:
-                kind = next(str(s.get("type")) for s in self._streams if str(s.get("mid")) == sub_mid)
-                switches.append({"feed": room.parking_feed, "mid": room.parking_mids[kind], "sub_mid": sub_mid})
-                parked[kind].append(sub_mid)
-        subscribe = []
-        for (feed, mid), kind in sorted(want.items()):
-            if (feed, mid) in carried:
-                continue
-            if parked[kind]:
-                switches.append({"feed": feed, "mid": mid, "sub_mid": parked[kind].pop(0)})
-            else:
-                subscribe.append({"feed": feed, "mid": mid})
-        if switches:
-            reply = await self._janus.message(self._handle, {"request": "switch", "streams": switches})
-            self._take(plugin_data(reply), reply.get("jsep"))
-        if subscribe:
-            # Janus fills closed sections first, in order, and gives them new SSRCs, which this
-            # client's receiver would not route: they take the parking feed for good (revived).
-            absorb = [{"feed": room.parking_feed, "mid": room.parking_mids[kind]}
-                      for kind, mids in dead.items() for _ in mids]
-            logger.debug("janus: subscription adds %d section(s), %d closed one(s) absorbed", len(subscribe), len(absorb))
-            reply = await self._janus.message(self._handle, {
-                "request": "update", "subscribe": absorb + subscribe + room.parked(SPARE_SECTIONS)})
-            self._take(plugin_data(reply), reply.get("jsep"))
-            self._revived |= {mid for mids in dead.values() for mid in mids}
-
-    async def park(self, feed_id: int) -> None:
-        """``feed_id`` is about to go: its sections are parked first, so that Janus never closes
-        them (a section Janus closes comes back, if ever, with new SSRCs, which an aiortc client
-        that has received on it cannot route)."""
-        async with self._lock:
-            if self._closed or self._janus is None or self._handle is None:
-                return
-            room = self.room
-            switches = [{"feed": room.parking_feed, "mid": room.parking_mids[str(s["type"])], "sub_mid": str(s["mid"])}
-                        for s in self._streams
-                        if s.get("feed_id") == feed_id and s.get("type") in room.parking_mids]
-            if not switches:
-                return
-            try:
-                reply = await self._janus.message(self._handle, {"request": "switch", "streams": switches})
-                self._take(plugin_data(reply), reply.get("jsep"))
-            except (JanusGone, JanusError) as exc:
-                logger.info("janus: parking a subscriber's sections: %s", exc)
-
-    def _on_event(self, event: Event) -> None:
-        if event.get("janus") != "event":
-            return
-        try:
-            data = plugin_data(event)
-        except JanusError as exc:
-            logger.info("janus: subscriber event: %s", exc)
-            return
-        self._take(data, event.get("jsep"))
-
-    def _take(self, data: dict[str, Any], jsep: Event | None) -> None:
-        """Janus's word on our subscription: its streams, and an offer to pass on."""
-        if self._closed:
-            return
-        if isinstance(data.get("streams"), list):
-            self._streams = data["streams"]
-        tracks = self.tracks()
-        if jsep and jsep.get("type") == "offer":
-            self._offer_pending = True
-            self._told = tracks
-            self._spawn(self._send_offer(str(jsep["sdp"]), tracks))
-        elif tracks != self._told and data.get("streams") is not None:
-            self._told = tracks
-            self._spawn(self._send_tracks(tracks))
-
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-
-    async def on_answer(self, answer_sdp: str) -> None:
-        async with self._lock:
-            if not self._offer_pending or self._janus is None or self._handle is None:
-                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, "no offer is waiting for an answer")
-            vet_subscribe_answer(answer_sdp)
-            try:
-                reply = await self._janus.message(self._handle, {"request": "start"},
-                                                  {"type": "answer", "sdp": answer_sdp})
-                plugin_data(reply)
-            except JanusGone:
-                raise unavailable() from None
-            except JanusError as exc:
-                raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"the media server refused this answer: {exc.reason}") from None
-            self._offer_pending = False
-            dirty, self._dirty = self._dirty, False
-        if dirty:
-            await self._apply()
-
-    async def close(self) -> None:
-        async with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self.room.subscribers.discard(self)
-        if self._janus is not None and self._handle is not None:
-            self.room.placement.handles_changed(-1)
-            await self._janus.detach(self._handle)
+            await self._janus.detach(self.handle)
 
 
 class JanusMediaRoom:
     """One meeting's VideoRoom on one Janus instance: the meeting's ``PeerFactory``."""
 
-    def __init__(self, meeting_id: str, placement: Placement, bitrate: int = 0) -> None:
+    #: a publisher's second video section is its camera's small layer (``joined.video_layers``)
+    video_layers = True
+
+    def __init__(self, meeting_id: str, placement: Placement, bitrate: int = 0,
+                 room_key: bytes | None = None) -> None:
         self.meeting_id = meeting_id
         self.placement = placement
         self.room_id = secrets.randbelow(2**52) + 1
-        self._secret = secrets.token_urlsafe(16)
+        room_key = room_key if room_key is not None else secrets.token_bytes(32)
+        self._secret = room_secret(room_key, meeting_id, self.room_id)
+        self.pin = room_pin(room_key, self.room_id)
         self._bitrate = bitrate
         self._created_on: JanusConnection | None = None
         self._lock = asyncio.Lock()
         self.subscribers: set[JanusSubscriber] = set()
+        self.publishers: set[JanusPublisher] = set()  # those Janus answered
         #: feeds whose publisher connection is up: only those can be subscribed to
         self.live_feeds: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
@@ -447,15 +235,26 @@ class JanusMediaRoom:
         await asyncio.gather(*(s.park(feed_id) for s in list(self.subscribers)), return_exceptions=True)
 
     def publisher(self, attendee_id: str, on_layers: LayersNotice | None = None) -> JanusPublisher:
-        # Janus forwards one encoding per camera and allocates nothing: no layers notice
-        return JanusPublisher(self, attendee_id)
+        return JanusPublisher(self, attendee_id, on_layers)
 
     def subscriber(self, send_offer: SendOffer, send_tracks: SendTracks,
                    on_video: VideoNotice | None = None) -> JanusSubscriber:
-        # and no pauses of its own to tell (the built-in unit's video notice)
-        subscriber = JanusSubscriber(self, send_offer, send_tracks)
+        subscriber = JanusSubscriber(self, send_offer, send_tracks, on_video)
         self.subscribers.add(subscriber)
         return subscriber
+
+    def forget(self, subscriber: JanusSubscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def layers_changed(self) -> None:
+        """What some subscriber takes of a camera changed: each publisher of two layers is told
+        which to send."""
+        for publisher in list(self.publishers):
+            camera = publisher.tracks.get("video")
+            if camera is None or len(camera.layers) < 2:
+                continue
+            key = (camera.feed_id, camera.mid)
+            publisher.tell_layers({s.taking[key] for s in self.subscribers if key in s.taking})
 
     def feed_live(self, feed_id: int) -> None:
         """A publisher's connection is up: whoever wants its streams gets them now."""
@@ -481,7 +280,8 @@ class JanusMediaRoom:
                 try:
                     plugin_data(await janus.message(handle, {
                         "request": "create", "room": self.room_id, "secret": self._secret,
-                        "description": f"parley {self.meeting_id}"[:120], "is_private": True,
+                        "description": f"{DESCRIPTION_PREFIX}{self.meeting_id}"[:120], "is_private": False,
+                        "pin": self.pin,
                         "publishers": MAX_PUBLISHERS, "bitrate": self._bitrate, "fir_freq": 10,
                         "audiocodec": "opus", "videocodec": "vp8", "notify_joining": False,
                         "permanent": False}))

@@ -91,8 +91,14 @@ class KeyframeGate:
         return max(0.0, self._last + self.interval - now)
 
 
-#: The uplink: a lost packet is asked for again this long after the first NACK, if still missing.
+#: The uplink: a lost packet is asked for again this long after the first NACK, if still missing
+#: (until a repair has been timed; then :data:`REPAIR_MARGIN` times the usual repair time, within
+#: :data:`UPLINK_RETRY_MIN` and this).
 UPLINK_RETRY = 0.12
+UPLINK_RETRY_MIN = 0.04
+REPAIR_MARGIN = 1.5
+#: The weight of each timed repair in the usual repair time.
+REPAIR_WEIGHT = 0.1
 #: ... and not at all once it is this old (its frame would be given up on downstream).
 UPLINK_DEADLINE = 0.3
 #: Times one lost packet is asked for.
@@ -116,7 +122,10 @@ class UplinkNacks:
     missing, and its sender resends whatever is asked, with no limit: on a lossy or capped
     uplink the retransmissions pile onto the very link that drops them (issue 17: a 500 kbit/s
     uplink was offered 8.5 Mbit/s). Here a lost packet is asked for when its gap is seen, once
-    more :data:`UPLINK_RETRY` later if still missing, never once older than
+    more a little over the usual repair time later (the time from a NACK to its retransmission,
+    timed on packets asked for once; :data:`UPLINK_RETRY` until one was) if still missing: a
+    retransmission that was lost too then costs one round trip more, not a fixed 120 ms. Never
+    once older than
     :data:`UPLINK_DEADLINE`; a gap over :data:`UPLINK_MAX_GAP` packets is not asked for at all;
     and at most :data:`UPLINK_NACK_SHARE` of the packets that arrive in a second are asked for.
     ``clock`` is injected (tests)."""
@@ -136,6 +145,15 @@ class UplinkNacks:
         #: every subscriber misses them, so the layer needs a keyframe (peers.PublisherPeer.steer)
         self.given_up = 0
         self.repaired = 0  # missing packets that came after all (a retransmission, or late)
+        #: seconds from a NACK to its retransmission, smoothed (None: not timed yet)
+        self.repair_time: float | None = None
+
+    @property
+    def retry(self) -> float:
+        """How long after a NACK a packet still missing is asked for again (seconds)."""
+        if self.repair_time is None:
+            return UPLINK_RETRY
+        return min(UPLINK_RETRY, max(UPLINK_RETRY_MIN, REPAIR_MARGIN * self.repair_time))
 
     def add(self, seq: int) -> list[int]:
         """A packet ``seq`` arrived: the sequence numbers to NACK now (often none)."""
@@ -160,15 +178,21 @@ class UplinkNacks:
             elif gap:
                 self.given_up += 1
         else:
-            if self._missing.pop(seq, None) is None:
+            entry = self._missing.pop(seq, None)
+            if entry is None:
                 return []
             self.repaired += 1
+            if entry[1] == 1:  # asked for once: the time it took is the round trip's (Karn)
+                took = now - entry[2]
+                self.repair_time = took if self.repair_time is None else (
+                    (1 - REPAIR_WEIGHT) * self.repair_time + REPAIR_WEIGHT * took)
             if not self._missing:
                 return []
         return self._due(now)
 
     def _due(self, now: float) -> list[int]:
         due = []
+        retry = self.retry
         allowed = max(UPLINK_NACK_FLOOR, int(UPLINK_NACK_SHARE * self._arrived)) - self._asked
         for seq, entry in list(self._missing.items()):
             first, asked, last_asked = entry
@@ -178,7 +202,7 @@ class UplinkNacks:
                 continue
             if asked >= UPLINK_MAX_ASKS:
                 continue  # asked for enough: it may still come, until the deadline
-            if asked and now - last_asked < UPLINK_RETRY:
+            if asked and now - last_asked < retry:
                 continue
             if len(due) >= allowed:
                 self.refused_total += 1
