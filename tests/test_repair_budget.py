@@ -208,7 +208,7 @@ async def test_a_subscriber_starting_a_video_gets_a_keyframe_asked_for_at_once(l
         await asyncio.sleep(0)
         assert len(sent[id(dora.sender)]) == 1 and len(plis) == 1
         clock.now += RECENT_AGE
-        newcomer()  # that picture is too old to replay now, 800 ms into the layer's 1 s interval
+        newcomer()  # that picture is too old to replay now, still inside the layer's 1 s interval
         assert len(plis) == 2  # asked for at once
         up.request_keyframe()  # loss is still held to the interval
         assert len(plis) == 2

@@ -48,7 +48,7 @@ KEYFRAME_IN_FLIGHT = 0.3
 #: A video up track keeps the packets since its latest keyframe began (at most RECENT_PACKETS),
 #: and a subscriber starting within RECENT_AGE seconds of that keyframe gets them at once (its
 #: own keyframe, asked for when it answered, usually comes before its connection is up).
-RECENT_AGE = 0.5
+RECENT_AGE = 0.3
 RECENT_PACKETS = 128
 _HEADER = struct.Struct("!BBHII")
 #: the header with one one-byte header extension, abs-send-time: 0xBEDE, 1 word, then id|len
