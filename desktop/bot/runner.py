@@ -229,6 +229,7 @@ class Bot:
                 video["receive_path"] = {"decoded": stats.frames_decoded, "withheld": stats.damaged_withheld,
                                          "skipped": stats.frames_skipped, "superseded": stats.frames_superseded,
                                          "keyframes_requested": stats.keyframes_requested,
+                                         "decode_errors": stats.decode_errors,
                                          "playout_delay_ms": delays.get(who)}
         self.report.measured_seconds = round(self.watch.closed_at - self.watch.window_start, 2)
         self.report.encoder_target_kbps = self.watch.encoder_json()
