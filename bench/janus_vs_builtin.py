@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "(DIR/builtin-N-ROUND.txt, raw collapsed stacks; needs py-spy and ptrace rights)")
     p.add_argument("--cpu-profile", metavar="DIR", help="run the built-in server under bench/cpu_profile.py and "
                    "sample its CPU time over each window (DIR/builtin-N-ROUND.cpu.txt, collapsed stacks)")
+    p.add_argument("--foreign-load", type=int, default=0, metavar="N",
+                   help="N busy processes (a Python loop each, normal priority) from the publisher's join until "
+                        "the window ends: latency under foreign CPU load (default 0)")
     return p.parse_args(argv)
 
 
@@ -128,6 +131,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
     keep = False
     server: subprocess.Popen | None = None
     bots: list[tuple[str, subprocess.Popen, Path, float]] = []
+    busy: list[subprocess.Popen] = []  # --foreign-load
     try:
         extra: list[str] = []
         if backend == "janus":
@@ -158,6 +162,8 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
         # the publisher is in with its camera before the receivers come (bounded)
         wait_for(api, meeting_id, lambda roster: any(p.get("attendee_id") == publisher and p.get("video") for p in roster),
                  args.join_timeout)
+        for _ in range(args.foreign_load):  # the machine is busy with something else too
+            busy.append(subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL))
         for i in range(1, receivers + 1):
             start_bot(i, "--camera", "none", "--mic", "none", *([] if i <= DECODING_RECEIVERS else ["--light"]),
                       stay=args.duration + 2 * args.join_timeout)
@@ -180,6 +186,8 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
             server.send_signal(signal.SIGUSR2)  # ... until now, and write the stacks
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
+        for proc in busy:
+            stop_process(proc, "busy loop", 3.0)
         load1 = os.getloadavg()[0]
         if spy is not None:
             try:
@@ -203,6 +211,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
                 reports.append(None)
         decoding = [r for r in reports[:DECODING_RECEIVERS] if r]
         g2g = [r["latency_ms"]["p50"] for r in decoding if r.get("latency_ms")]
+        g2g95 = [r["latency_ms"]["p95"] for r in decoding if r.get("latency_ms") and r["latency_ms"].get("p95") is not None]
         first = [r["first_frame_ms"][publisher] - r["joined_ms"] for r in decoding
                  if publisher in r.get("first_frame_ms", {}) and r.get("joined_ms") is not None]
         received = sum(1 for r in reports if r and r.get("frames_received", {}).get(publisher, 0) > 0)
@@ -216,10 +225,15 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
             "control_cpu_pct": rnd(100 * (control1 - control0) / window) if backend == "janus" and control0 is not None and control1 is not None else None,
             "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
             "g2g_p50_ms": rnd(statistics.median(g2g)) if g2g else None,
+            "g2g_p95_ms": rnd(max(g2g95)) if g2g95 else None,  # the worse decoding receiver's, over its stay
+            "foreign_load": args.foreign_load,
             "first_frame_ms": rnd(statistics.median(first)) if first else None,
             "receivers_with_video": received, "all_joined": all_in, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
         }
     finally:
+        for proc in busy:
+            if proc.poll() is None:
+                stop_process(proc, "busy loop", 3.0)
         for _, proc, _, _ in bots:
             if proc.poll() is None:
                 stop_process(proc, "bot", 3.0)
@@ -263,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         row = {"receivers": receivers, "cpu_ratio": ratio, "builtin_cpu_pct": bc, "janus_cpu_pct": jc,
                "janus_control_cpu_pct": med(j, "control_cpu_pct"),
                "g2g_p50_ms": [med(b, "g2g_p50_ms"), med(j, "g2g_p50_ms")],
+               "g2g_p95_ms": [med(b, "g2g_p95_ms"), med(j, "g2g_p95_ms")],
                "first_frame_ms": [med(b, "first_frame_ms"), med(j, "first_frame_ms")],
                "loadavg_1m": med(b + j, "loadavg_1m")}
         summary.append(row)

@@ -9,6 +9,7 @@ synthetic packets through real aiortc senders, the socket replaced by a list, cl
 
 from __future__ import annotations
 
+import asyncio
 import struct
 
 import pytest
@@ -18,7 +19,7 @@ from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParam
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
 from server.sfu import seam
-from server.sfu.forwarding import DownTrack, UpTrack
+from server.sfu.forwarding import RECENT_AGE, DownTrack, UpTrack
 from server.sfu.repair import (
     KEYFRAME_MIN_INTERVAL,
     LOSS_KEYFRAME_INTERVAL,
@@ -203,7 +204,11 @@ async def test_a_subscriber_starting_a_video_gets_a_keyframe_asked_for_at_once(l
         await up.on_packet(packet(1101, KEYFRAME), VP8)
         assert len(sent[id(cleo.sender)]) == 1  # her first packet is the keyframe's
         clock.now += 0.15
-        newcomer()  # came after that keyframe, 300 ms into the layer's 1 s interval
+        dora = newcomer()  # came 150 ms after that keyframe: its picture is kept, she gets it at once
+        await asyncio.sleep(0)
+        assert len(sent[id(dora.sender)]) == 1 and len(plis) == 1
+        clock.now += RECENT_AGE
+        newcomer()  # that picture is too old to replay now, still inside the layer's 1 s interval
         assert len(plis) == 2  # asked for at once
         up.request_keyframe()  # loss is still held to the interval
         assert len(plis) == 2

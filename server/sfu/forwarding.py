@@ -34,6 +34,7 @@ from aiortc.rtp import RtpPacket
 from rtcseam.vp8 import vp8_keyframe_height, vp8_keyframe_start
 
 from . import seam
+from .rtp_in import ReceivedPacket
 from .repair import KEYFRAME_MIN_INTERVAL, LOSS_KEYFRAME_INTERVAL, KeyframeGate, RepairBudget
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,11 @@ KEYFRAME_RETRY = 1.0  # a waiting down track asks again after this long
 #: frame as one: at 15 fps that is within 67 ms, plus the round trip); a subscriber starting
 #: meanwhile waits for it instead of asking for another.
 KEYFRAME_IN_FLIGHT = 0.3
+#: A video up track keeps the packets since its latest keyframe began (at most RECENT_PACKETS),
+#: and a subscriber starting within RECENT_AGE seconds of that keyframe gets them at once (its
+#: own keyframe, asked for when it answered, usually comes before its connection is up).
+RECENT_AGE = 0.3
+RECENT_PACKETS = 128
 _HEADER = struct.Struct("!BBHII")
 #: the header with one one-byte header extension, abs-send-time: 0xBEDE, 1 word, then id|len
 #: and the 24-bit time in one 32-bit word
@@ -59,6 +65,11 @@ def keyframe_start(mime_type: str, payload: bytes) -> bool:
     """True when ``payload``, of the codec ``mime_type``, begins a keyframe. Only VP8 is
     forwarded as video (FORWARDED_MIME): anything else is never a keyframe."""
     return mime_type.lower() == "video/vp8" and vp8_keyframe_start(payload)
+
+
+async def _wait_all(pending: list[Awaitable[object]]) -> None:
+    for sending in pending:
+        await sending
 
 
 class UpTrack:
@@ -94,32 +105,62 @@ class UpTrack:
         self._request_pli = request_pli
         self._clock = clock_fn
         self.loss_counts: Callable[[], tuple[int, int]] | None = None  # (received, lost) so far
+        #: called with this track when a subscriber starts taking it (the publisher may not be
+        #: sending this layer: peers.PublisherPeer tells it at once)
+        self.on_wanted: Callable[[UpTrack], None] | None = None
         self._loss_mark = (0, 0)
         self.keyframes = KeyframeGate(KEYFRAME_MIN_INTERVAL)
         self._pli_pending: asyncio.TimerHandle | None = None
         self._asked_at = float("-inf")  # when a keyframe was last asked for (clock_fn)
         self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
+        self._since_keyframe: list | None = None  # its packets and those after it (RECENT_PACKETS)
         self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
 
-    async def on_packet(self, packet: RtpPacket, codec: RTCRtpCodecParameters) -> None:
+    async def on_packet(self, packet: RtpPacket | ReceivedPacket, codec: RTCRtpCodecParameters) -> None:
+        """``receive``, and wait for what it could not send at once."""
+        pending = self.receive(packet, codec)
+        if pending is not None:
+            await pending
+
+    def receive(self, packet: RtpPacket | ReceivedPacket,
+                codec: RTCRtpCodecParameters) -> Awaitable[None] | None:
         """A packet from the publisher, with the codec its payload type was negotiated for:
-        forwarded if that is the codec this track forwards, else dropped and counted."""
+        forwarded if that is the codec this track forwards, else dropped and counted.
+        Synchronous (seam.tap_receiver calls it as the datagram arrives): None once every
+        subscriber has it, else what is left to await (sends through aiortc's own path)."""
         if codec.mimeType.lower() != self._mime:
             self.drop_packet()
-            return
+            return None
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
-        self.bytes_received += len(packet.payload)
-        keyframe = self.kind == "video" and keyframe_start(codec.mimeType, packet.payload)
+        payload = packet.payload
+        self.bytes_received += len(payload)
+        keyframe = self.kind == "video" and vp8_keyframe_start(payload)
         if keyframe:
-            self.height = vp8_keyframe_height(packet.payload) or self.height
+            self.height = vp8_keyframe_height(payload) or self.height
             self._keyframe_at = self._clock()
-        if self.downs:
-            ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
-            for down in tuple(self.downs):
-                pending = down.forward(packet, ntp, keyframe, self)
-                if pending is not None:  # not sent directly: through aiortc's own path
-                    await pending
+            self._since_keyframe = [packet]
+        elif self._since_keyframe is not None:
+            if len(self._since_keyframe) < RECENT_PACKETS:
+                self._since_keyframe.append(packet)
+            else:
+                self._since_keyframe = None
+        if not self.downs:
+            return None
+        ntp = seam.current_ntp_time()  # once per packet, for every subscriber's reports
+        pending = None
+        for down in tuple(self.downs):
+            sending = down.forward(packet, ntp, keyframe, self)
+            if sending is not None:  # not sent directly: through aiortc's own path
+                pending = [sending] if pending is None else pending + [sending]
+        return None if pending is None else _wait_all(pending)
+
+    def recent_picture(self) -> list | None:
+        """The packets from the latest keyframe on (in the order they came), when it began at
+        most RECENT_AGE ago and all of them were kept; else None."""
+        if self._since_keyframe is None or self._clock() - self._keyframe_at > RECENT_AGE:
+            return None
+        return list(self._since_keyframe)
 
     def add_layer(self, other: UpTrack) -> None:
         """``other`` is another encoding of this (primary) track's camera."""
@@ -267,7 +308,9 @@ class DownTrack:
         self._restart()
         if up is not None:
             up.downs.add(self)
-            if self.ready and not self.paused:
+            if up.on_wanted is not None and not self.paused:
+                up.on_wanted(up)
+            if self.ready and not self.paused and not self._start_from_recent():
                 self._ask_keyframe(starting=True)
 
     def switch(self, up: UpTrack) -> None:
@@ -283,6 +326,8 @@ class DownTrack:
             self._drop_next()
             self._next = up
             up.downs.add(self)
+            if up.on_wanted is not None:
+                up.on_wanted(up)
         self._waiting_since = self._clock()
         up.request_keyframe()
 
@@ -303,14 +348,40 @@ class DownTrack:
             return
         self.paused = paused
         self._restart()
+        if not paused and self.up is not None and self.up.on_wanted is not None:
+            self.up.on_wanted(self.up)
         if not paused and self.ready and self.up is not None:
             self._ask_keyframe()
 
     def set_ready(self) -> None:
         if not self.ready:
             self.ready = True
-            if self.up is not None and not self.paused:
+            if self.up is not None and not self.paused and not self._start_from_recent():
                 self._ask_keyframe(starting=True)
+
+    def prepare(self) -> None:
+        """The subscriber answered an offer with this section, which starts once its connection
+        is up: a video section asks for its keyframe now, so that it is there by then (the up
+        track keeps it: ``recent_picture``) instead of a frame interval and a round trip later."""
+        if self.kind == "video" and not self.ready and self.up is not None and not self.paused:
+            self._ask_keyframe(starting=True)
+
+    def _start_from_recent(self) -> bool:
+        """A video section starting on a source that had a keyframe lately: forward the
+        packets from it on at once (``UpTrack.recent_picture``), then the live ones; whether
+        it started so."""
+        up = self.up
+        if self.kind != "video" or up is None or self._started:
+            return False
+        packets = up.recent_picture()
+        if not packets:
+            return False
+        ntp = seam.current_ntp_time()
+        pending = [sending for i, packet in enumerate(packets)
+                   if (sending := self.forward(packet, ntp, i == 0, up)) is not None]
+        if pending:  # not connected to the socket directly yet: in order, through aiortc
+            asyncio.ensure_future(_wait_all(pending))
+        return self._started
 
     def _ask_keyframe(self, starting: bool = False) -> None:
         self._waiting_since = self._clock()

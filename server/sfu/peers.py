@@ -15,9 +15,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -71,6 +71,54 @@ async def _every(interval: float, step: Callable[[], Awaitable[None] | None], wh
             logger.exception("%s failed", what)
 
 
+class _Beat:
+    """One timer for all the subscriber connections of an event loop: each one's allocation
+    every ``downlink.INTERVAL`` and its sender reports every ``REPORT_INTERVAL``. (A task and a
+    timer per subscriber and per duty cost more event-loop work than the duties themselves at
+    1 → 15.) A failing duty is logged; the others go on."""
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Beat] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.peers: dict[SubscriberPeer, None] = {}  # in the order they came
+        self._task: asyncio.Task | None = None
+
+    @classmethod
+    def of_running_loop(cls) -> _Beat:
+        loop = asyncio.get_running_loop()
+        beat = cls._of_loop.get(loop)
+        if beat is None:
+            beat = cls._of_loop[loop] = cls()
+        return beat
+
+    def add(self, peer: SubscriberPeer) -> None:
+        self.peers[peer] = None
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def discard(self, peer: SubscriberPeer) -> None:
+        self.peers.pop(peer, None)
+
+    async def _run(self) -> None:
+        every = max(1, round(REPORT_INTERVAL / downlink.INTERVAL))
+        ticks = 0
+        while self.peers:
+            await asyncio.sleep(downlink.INTERVAL)
+            ticks += 1
+            for peer in tuple(self.peers):
+                try:
+                    peer.allocate()
+                except Exception:
+                    logger.exception("subscriber allocation failed")
+            if ticks % every:
+                continue
+            for peer in tuple(self.peers):
+                try:
+                    await peer.report()
+                except Exception:
+                    logger.exception("subscriber reports failed")
+
+
 def _configuration() -> RTCConfiguration:
     # No STUN/TURN: the server offers its configured host addresses only (``ice_addresses``,
     # gathered through rtcseam.ice).
@@ -102,6 +150,7 @@ class PublisherPeer:
         self._announced = announced
         self._on_layers = on_layers
         self._layers_told: list[str] | None = None
+        self._telling: asyncio.Handle | None = None  # _wanted's call, scheduled
         self._loop: asyncio.Task | None = None
 
     async def answer(self, offer_sdp: str) -> str:
@@ -133,10 +182,12 @@ class PublisherPeer:
                     self._receivers[layer] = receiver
                 up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
+                if layer is not None:
+                    up.on_wanted = self._wanted
                 nacks = UplinkNacks(time.monotonic)
                 if layer is not None:
                     self._nacks[layer] = nacks
-                seam.tap_receiver(receiver, up.on_packet, up.drop_packet,
+                seam.tap_receiver(receiver, up.receive, up.drop_packet,
                                   self.uplink.on_arrival if transceiver.kind == "video" else None,
                                   nacks.add)
                 if transceiver.kind in self.tracks:  # another layer of the camera
@@ -189,12 +240,34 @@ class PublisherPeer:
                             "n/a" if loss is None else f"{loss:.1%}")
             for name, up in layers.items():
                 up.available = allowed or name != VideoLayer.HIGH
-        taken = {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
+        taken = self._taken(layers)
         for name, target in self.uplink.targets(taken).items():
             up = layers[name]
             receiver = self._receivers.get(name)
             if up.media_ssrc is not None and receiver is not None and self.uplink.remb_due(name, target, now):
                 await seam.send_remb(receiver, target, [up.media_ssrc])
+        self._tell_layers(layers, taken, now)
+
+    @staticmethod
+    def _taken(layers: dict[str, UpTrack]) -> dict[str, bool]:
+        return {name: up.available and any(not down.paused for down in up.downs) for name, up in layers.items()}
+
+    def _wanted(self, up: UpTrack) -> None:
+        """A subscriber starts taking ``up`` (UpTrack.on_wanted): if the publisher does not send
+        that layer now (dynacast), tell it at once rather than at the next steer (up to
+        UPLINK_INTERVAL later; its first frame is a keyframe, which the subscriber waits for)."""
+        if self._layers_told is None or str(up.layer) in self._layers_told or self._telling is not None:
+            return
+
+        def tell() -> None:
+            self._telling = None
+            layers = self.tracks["video"].layers
+            self._tell_layers(layers, self._taken(layers), time.monotonic())
+
+        self._telling = asyncio.get_running_loop().call_soon(tell)
+
+    def _tell_layers(self, layers: dict[str, UpTrack], taken: dict[str, bool], now: float) -> None:
+        """Tell the publisher which layers to send, when that changed (``publish_layers``)."""
         if len(layers) > 1 and self._on_layers is not None:
             # the smallest layer is sent even when nobody takes it (what a newcomer on a poor link
             # starts on), unless the uplink was tight lately: then it is the first to go
@@ -214,6 +287,8 @@ class PublisherPeer:
         self.pc.on("connectionstatechange", changed)
 
     async def close(self) -> None:
+        if self._telling is not None:
+            self._telling.cancel()
         if self._loop is not None:
             self._loop.cancel()
         for up in self.tracks.values():
@@ -261,8 +336,8 @@ class SubscriberPeer:
                  on_video: VideoNotice | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
         self.downlink = Downlink(on_video)
-        self._loop = asyncio.ensure_future(_every(downlink.INTERVAL, self.allocate, "subscriber allocation"))
-        self._reports = asyncio.ensure_future(_every(REPORT_INTERVAL, self.report, "subscriber reports"))
+        self._beat = _Beat.of_running_loop()
+        self._beat.add(self)
         self._ice_addresses = ice_addresses
         self._announced = announced
         self._send_offer = send_offer
@@ -298,11 +373,14 @@ class SubscriberPeer:
         return False
 
     def allocate(self) -> None:
-        """Spend the downlink estimate on the videos now (downlink.Downlink.tick)."""
+        """Spend the downlink estimate on the videos now (downlink.Downlink.tick); nothing
+        when it carries no video and carried none at the last tick (nothing to decide or tell)."""
         if self._closed:
             return
         downs = [s.down for s in self._sections]
-        sources = {id(d): d.up.primary for d in downs if d.up is not None}
+        sources = {id(d): d.up.primary for d in downs if d.up is not None and d.kind == "video"}
+        if not sources and not self.downlink.wants:
+            return
         self.downlink.tick(downs, sources)
 
     async def report(self) -> None:
@@ -381,15 +459,14 @@ class SubscriberPeer:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this answer: {exc or type(exc).__name__}") from None
             self._offer_pending = False
             dirty, self._dirty = self._dirty, False
+            for section in self._sections:  # keyframes asked for now arrive by the time they start
+                section.down.prepare()
         # Each section's down track becomes ready when aiortc starts its sender.
         if dirty:
             await self._apply()
 
     async def close(self) -> None:
-        for loop in (self._loop, self._reports):
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        self._beat.discard(self)
         async with self._lock:
             self._closed = True
             for section in self._sections:

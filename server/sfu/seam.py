@@ -33,7 +33,10 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
 
 7. ``receive_directly``: SRTP and SRTCP arriving on a connected transport's nominated pair are
    handled as the datagram arrives, not through aioice's queue and the DTLS transport's reading
-   task (one extra event-loop turn per received packet; DTLS and STUN keep that path).
+   task (one extra event-loop turn per received packet; DTLS and STUN keep that path). RTP of an
+   SSRC a tapped receiver has had goes straight to the tap, read by ``rtp_in.parse_rtp``
+   (no aiortc ``RtpPacket``, no coroutine, no router); a publisher's transport goes direct as
+   soon as it connects, so sections that send only RTCP (a camera that is off) do too.
 
 And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
 where the sender and receiver modules look them up, so every codec instance made in the
@@ -62,13 +65,17 @@ from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpSdesPacket, RtcpSenderInfo, RtcpSourceInfo,
-                        RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci, unwrap_rtx)
+                        RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci)
+
+from . import rtp_in
 
 AIORTC_VERSION = "1.16.0"
 
 logger = logging.getLogger(__name__)
 
-PacketHandler = Callable[[RtpPacket, RTCRtpCodecParameters], Awaitable[None]]
+#: (the packet: aiortc's RtpPacket or an rtp_in.ReceivedPacket, its codec) -> None when handled,
+#: else what is left of it to await
+PacketHandler = Callable[[object, RTCRtpCodecParameters], Awaitable[None] | None]
 #: (arrival time in ms, abs-send-time (24 bits), payload bytes, ssrc) of each packet that carried
 #: the abs-send-time extension
 ArrivalHandler = Callable[[int, int, int, int], None]
@@ -132,45 +139,81 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
     abs-send-time extension, retransmissions aside, is first reported to ``on_arrival`` (the
     uplink's estimator). ``nacks(seq)``, when given,
     says which lost packets to NACK as each packet arrives, instead of aiortc's generator (which
-    asks for every missing packet again at each new loss)."""
+    asks for every missing packet again at each new loss).
+
+    ``on_packet`` may return None (handled) or something to await. Once the connection is up
+    (``receive_directly``), each packet of an SSRC this receiver has had is read as the
+    datagram arrives (rtp_in.parse_rtp: no aiortc ``RtpPacket``, no coroutine) and handled at
+    once; the receive statistics (receiver reports), RTX unwrapping and NACKs are kept."""
     codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
     nack_generator = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
     direct = [False]
 
-    async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
-        if not receiver._enabled:
-            return
-        if not direct[0]:  # from the next packet on, without aioice's queue
-            direct[0] = receive_directly(receiver.transport)
+    def handle(packet, abs_send_time: int | None, arrival_time_ms: int):  # noqa: ANN001, ANN202
+        """One packet (aiortc's RtpPacket or rtp_in's): what is left to await (a NACK to send,
+        what ``on_packet`` returned), or None."""
         codec = codecs.get(packet.payload_type)
         if codec is None:
             if on_unknown is not None:
                 on_unknown()
-            return
-        abs_send_time = packet.extensions.abs_send_time
-        if on_arrival is not None and abs_send_time is not None and not is_rtx(codec):
+            return None
+        rtx = is_rtx(codec)
+        if on_arrival is not None and abs_send_time is not None and not rtx:
             # (a retransmission carries its original's send time: it would read as a queue)
             on_arrival(arrival_time_ms, abs_send_time, len(packet.payload) + packet.padding_size, packet.ssrc)
         stream = streams.get(packet.ssrc)
         if stream is None:
             stream = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
         stream.add(packet)
-        if is_rtx(codec):
+        if rtx:
             original_ssrc = rtx_ssrc.get(packet.ssrc)
             apt = codec.parameters.get("apt")
-            if original_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
-                return
-            packet = unwrap_rtx(packet, payload_type=apt, ssrc=original_ssrc)
+            if original_ssrc is None or apt not in codecs:
+                return None
+            packet = rtp_in.unwrap_rtx(packet, apt, original_ssrc)
+            if packet is None:
+                return None
             codec = codecs[apt]
+        nack = None
         if nacks is not None:
             missing = nacks(packet.sequence_number)
             if missing:
-                await receiver._send_rtcp_nack(packet.ssrc, missing)
+                nack = receiver._send_rtcp_nack(packet.ssrc, missing)
         elif nack_generator is not None and nack_generator.add(packet):
-            await receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing))
-        await on_packet(packet, codec)
+            nack = receiver._send_rtcp_nack(packet.ssrc, sorted(nack_generator.missing))
+        result = on_packet(packet, codec)
+        if nack is None:
+            return result
+        return _both(nack, result)
+
+    def handle_datagram(data: bytes, arrival_time_ms: int) -> None:
+        """A decrypted RTP packet of one of this receiver's SSRCs, straight off the socket."""
+        if not receiver._enabled:
+            return
+        parsed = rtp_in.parse_rtp(data, extension_ids[0].abs_send_time)
+        if parsed is None:
+            return  # malformed: what aiortc's parser refuses
+        pending = handle(parsed[0], parsed[1], arrival_time_ms)
+        if pending is not None:
+            _run_now(pending)
+
+    extension_ids: list = [None]  # the transport's negotiated header extension ids (aiortc's)
+
+    async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
+        # aiortc's own path: before the connection is up, or when something waits in its queue
+        if not receiver._enabled:
+            return
+        dtls = receiver.transport
+        if not direct[0]:  # from the next packet on, without aioice's queue
+            direct[0] = receive_directly(dtls)
+        if direct[0]:  # aiortc routed this SSRC here: its next packets come straight here
+            extension_ids[0] = dtls._rtp_header_extensions_map._HeaderExtensionsMap__ids
+            dtls._parley_fast.setdefault(packet.ssrc, handle_datagram)
+        pending = handle(packet, packet.extensions.abs_send_time, arrival_time_ms)
+        if pending is not None:
+            await pending
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
     original_receive = receiver.receive
@@ -186,6 +229,21 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
             router.ssrc_table[ssrc] = receiver
 
     receiver.receive = receive  # type: ignore[method-assign]
+    dtls = receiver.transport
+
+    def on_state() -> None:
+        # a connection whose sections send only RTCP (a camera that is off still sends sender
+        # reports) never gets a first RTP packet: go direct once it is up all the same
+        if dtls.state == "connected":
+            direct[0] = receive_directly(dtls)
+
+    dtls.on("statechange", on_state)
+
+
+async def _both(first: Awaitable[object], second: Awaitable[object] | None) -> None:
+    await first
+    if second is not None:
+        await second
 
 
 def receive_counts(receiver: RTCRtpReceiver) -> tuple[int, int]:
@@ -385,7 +443,10 @@ async def _resume(coro, pending) -> None:  # noqa: ANN001
 
 def _run_now(coro) -> None:  # noqa: ANN001 - a coroutine
     """Run ``coro`` until it first waits (handling one packet usually never does); what is left
-    of it goes on in a task."""
+    of it goes on in a task. (Any other awaitable goes in a task.)"""
+    if not asyncio.iscoroutine(coro):
+        asyncio.ensure_future(coro)
+        return
     try:
         pending = coro.send(None)
     except StopIteration:
@@ -411,6 +472,8 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
     if pair is None or pair.protocol is None:
         return False
     dtls._parley_direct = True
+    fast: dict[int, Callable[[bytes, int], None]] = {}  # SSRC -> its tapped receiver's handler
+    dtls._parley_fast = fast
     protocol, queue, rx = pair.protocol, connection._queue, dtls._rx_srtp
     unprotect = _srtp_call(rx, _srtp_lib.srtp_unprotect, 0)
     unprotect_rtcp = _srtp_call(rx, _srtp_lib.srtp_unprotect_rtcp, 0)
@@ -425,7 +488,12 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
             if len(data) >= 2 and 192 <= data[1] <= 208:  # RTCP (aiortc.rtp.is_rtcp)
                 coro = dtls._handle_rtcp_data(unprotect_rtcp(data))
             else:
-                coro = dtls._handle_rtp_data(unprotect(data), arrival_time_ms=arrival_ms)
+                plain = unprotect(data)
+                handler = fast.get(int.from_bytes(plain[8:12], "big")) if len(plain) >= 12 else None
+                if handler is not None:  # an SSRC a tapped receiver has had (tap_receiver)
+                    handler(plain, arrival_ms)
+                    return
+                coro = dtls._handle_rtp_data(plain, arrival_time_ms=arrival_ms)
         except (pylibsrtp.Error, ValueError):
             return  # what the reading task does with a packet that fails authentication
         _run_now(coro)
