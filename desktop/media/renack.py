@@ -17,15 +17,14 @@ time; the server's uplink does the same for its publishers (``server/sfu/repair.
 
 from __future__ import annotations
 
+from rtcseam.repair_time import RepairTimer
+
 __all__ = ["DEADLINE", "MAX_ASKS", "RETRY", "Renack"]
 
-#: Before any repair was timed: ask again this long after the last ask (seconds).
+#: Before any repair was timed: ask again this long after the last ask (seconds); once timed,
+#: 1.5 repair times after it, at least RETRY_MIN.
 RETRY = 0.2
-#: Once timed: this many repair times after the last ask, within these bounds (seconds).
-MARGIN = 1.5
 RETRY_MIN = 0.04
-#: The weight of each timed repair in the smoothed repair time.
-WEIGHT = 0.1
 #: Times a packet is asked for at most (aiortc's first NACK included).
 MAX_ASKS = 4
 #: A packet missing this long is no longer asked for (seconds).
@@ -37,15 +36,13 @@ class Renack:
 
     def __init__(self) -> None:
         self._asked: dict[int, list] = {}  # seq -> [first seen missing, asks, last asked]
-        #: seconds from a NACK to its retransmission, smoothed (None: not timed yet)
-        self.repair_time: float | None = None
+        self.timer = RepairTimer(RETRY, RETRY_MIN)
         self.asked_again = 0  # NACKs repeated so far (packets)
 
     @property
-    def retry(self) -> float:
-        if self.repair_time is None:
-            return RETRY
-        return min(RETRY, max(RETRY_MIN, MARGIN * self.repair_time))
+    def repair_time(self) -> float | None:
+        """Seconds from a NACK to its retransmission, smoothed (None: not timed yet)."""
+        return self.timer.repair_time
 
     def due(self, missing: set[int], now: float) -> list[int]:
         """The packets of ``missing`` (still missing at ``now``) to ask for again now."""
@@ -53,10 +50,8 @@ class Renack:
         for seq in [s for s in asked if s not in missing]:  # came (or were given up on)
             first, asks, _last = asked.pop(seq)
             if asks == 1 and now - first <= DEADLINE:
-                took = now - first
-                self.repair_time = took if self.repair_time is None else (
-                    (1 - WEIGHT) * self.repair_time + WEIGHT * took)
-        retry = self.retry
+                self.timer.repaired(now - first)
+        retry = self.timer.retry
         again = []
         for seq in missing:
             entry = asked.get(seq)

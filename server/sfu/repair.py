@@ -20,6 +20,8 @@ Everything here takes the time as an argument: tests drive it with made-up clock
 
 from __future__ import annotations
 
+from rtcseam.repair_time import RepairTimer
+
 #: Share of the subscriber's estimated downlink that retransmissions may use.
 REPAIR_SHARE = 0.15
 #: A packet first sent longer ago than this (seconds) is not resent: it would arrive after the
@@ -145,15 +147,17 @@ class UplinkNacks:
         #: every subscriber misses them, so the layer needs a keyframe (peers.PublisherPeer.steer)
         self.given_up = 0
         self.repaired = 0  # missing packets that came after all (a retransmission, or late)
-        #: seconds from a NACK to its retransmission, smoothed (None: not timed yet)
-        self.repair_time: float | None = None
+        self.timer = RepairTimer(UPLINK_RETRY, UPLINK_RETRY_MIN)
+
+    @property
+    def repair_time(self) -> float | None:
+        """Seconds from a NACK to its retransmission, smoothed (None: not timed yet)."""
+        return self.timer.repair_time
 
     @property
     def retry(self) -> float:
         """How long after a NACK a packet still missing is asked for again (seconds)."""
-        if self.repair_time is None:
-            return UPLINK_RETRY
-        return min(UPLINK_RETRY, max(UPLINK_RETRY_MIN, REPAIR_MARGIN * self.repair_time))
+        return self.timer.retry
 
     def add(self, seq: int) -> list[int]:
         """A packet ``seq`` arrived: the sequence numbers to NACK now (often none)."""
@@ -183,9 +187,7 @@ class UplinkNacks:
                 return []
             self.repaired += 1
             if entry[1] == 1:  # asked for once: the time it took is the round trip's (Karn)
-                took = now - entry[2]
-                self.repair_time = took if self.repair_time is None else (
-                    (1 - REPAIR_WEIGHT) * self.repair_time + REPAIR_WEIGHT * took)
+                self.timer.repaired(now - entry[2])
             if not self._missing:
                 return []
         return self._due(now)
