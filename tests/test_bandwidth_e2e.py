@@ -55,6 +55,17 @@ async def test_a_subscriber_with_a_poor_downlink_gets_pause_notices_and_others_a
 
     room = server.app[ROOMS_KEY].room(meeting["id"])
     downlink = room.participants[ids[linus]].subscriber.downlink
+    # the server's uplink estimator times Ada's packets by when the kernel received them too
+    ada_pc = room.participants[ids[ada]].publisher.pc
+    transports = {id(t.receiver.transport): t.receiver.transport for t in ada_pc.getTransceivers()}
+
+    def counted() -> list:  # per transport read directly: datagrams with and without a kernel time
+        return [c for d in transports.values()
+                if (c := getattr(d, "_parley_arrivals", None)) is not None and c.kernel + c.loop > 0]
+
+    await eventually(counted, what="Ada's packets read as they arrive")
+    counts = counted()
+    assert counts and (all(c.kernel > 0 and c.loop == 0 for c in counts) or not arrival.available())
     # the bot tells the server what it shows, as the app does: each camera in a 640x360 tile,
     # the one who talks on stage
     await eventually(lambda: {a: (t.width, t.height) for a, t in downlink.needs.items()}

@@ -195,7 +195,9 @@ class PublisherPeer:
                 else:
                     self.tracks[transceiver.kind] = up
             answer = await self.pc.createAnswer()
-            with gathering(self._ice_addresses, announced=self._announced):
+            # the uplink estimator times each packet by when the kernel received it, not when a
+            # busy event loop got to it (rtcseam.arrival; seam.receive_directly)
+            with gathering(self._ice_addresses, announced=self._announced, kernel_arrival_times=True):
                 await self.pc.setLocalDescription(answer)
         except ProtocolError:
             raise

@@ -67,6 +67,8 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpSdesPacket, RtcpSenderInfo, RtcpSourceInfo,
                         RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci)
 
+from rtcseam.arrival import ArrivalCount, aiortc_ms
+
 from . import rtp_in
 
 AIORTC_VERSION = "1.16.0"
@@ -472,6 +474,7 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
     if pair is None or pair.protocol is None:
         return False
     dtls._parley_direct = True
+    arrivals = dtls._parley_arrivals = ArrivalCount()  # datagrams with and without a kernel time
     fast: dict[int, Callable[[bytes, int], None]] = {}  # SSRC -> its tapped receiver's handler
     dtls._parley_fast = fast
     protocol, queue, rx = pair.protocol, connection._queue, dtls._rx_srtp
@@ -483,7 +486,12 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
         if not data or not 127 < data[0] < 192 or not queue.empty() or dtls._state is not _DTLS_CONNECTED:
             usual(data, addr)  # STUN, DTLS, or something queued before it
             return
-        arrival_ms = int((time.time() + _NTP_OFFSET_S) * 1000)
+        arrival_ms = aiortc_ms(data)  # when the kernel received it (a publisher's connection)
+        if arrival_ms is None:
+            arrival_ms = int((time.time() + _NTP_OFFSET_S) * 1000)
+            arrivals.loop += 1
+        else:
+            arrivals.kernel += 1
         try:
             if len(data) >= 2 and 192 <= data[1] <= 208:  # RTCP (aiortc.rtp.is_rtcp)
                 coro = dtls._handle_rtcp_data(unprotect_rtcp(data))
