@@ -20,15 +20,12 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from harness import REPO, Api, bot_command, bot_env, start_server, stop_process
+from harness import REPO, meeting_of_bots
 
 sys.path.insert(0, str(REPO))
 
@@ -108,27 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.loop_times:
         arrival._Choice.found, arrival._Choice.option = True, None
-    key = secrets.token_urlsafe(16)
-    processes: list[tuple[str, subprocess.Popen]] = []
-    with tempfile.TemporaryDirectory(prefix="parley-bench-busy-") as tmp_name:
-        try:
-            server, base, _ = start_server(Path(tmp_name), key, timeout=30)
-            processes.append(("server", server))
-            api = Api(base, key)
-            meeting = api.create_meeting()
-            for i in range(args.bots):
-                url = api.add_attendee(meeting, f"bot-{i}", f"Bot {i + 1}")[1]
-                bot = bot_command(url, "--size", args.size, "--duration", str(args.duration + 150))
-                processes.append((f"bot {i}", subprocess.Popen(bot, cwd=REPO, env=bot_env(), stdout=subprocess.DEVNULL,
-                                                               stderr=subprocess.DEVNULL)))
-                time.sleep(0.3)
-            for i in range(args.hogs):
-                processes.append((f"hog {i}", subprocess.Popen([sys.executable, "-c", "while True: pass"])))
-            url = api.add_attendee(meeting, "receiver", "Receiver")[1]
-            figures = asyncio.run(receive(url, args.bots, args.duration))
-        finally:
-            for name, process in reversed(processes):
-                stop_process(process, name, grace=10)
+    options = ("--size", args.size, "--duration", str(args.duration + 150))
+    with meeting_of_bots("parley-bench-busy-", args.bots, options, pause=0.3) as (api, meeting, processes):
+        for i in range(args.hogs):
+            processes.append((f"hog {i}", subprocess.Popen([sys.executable, "-c", "while True: pass"])))
+        url = api.add_attendee(meeting, "receiver", "Receiver")[1]
+        figures = asyncio.run(receive(url, args.bots, args.duration))
     figures = {"bench": "busy_meeting", "bots": args.bots, "hogs": args.hogs, "size": args.size, "duration": args.duration,
                "kernel_times": not args.loop_times and arrival.available(), **figures,
                "load_average": [round(x, 2) for x in os.getloadavg()]}

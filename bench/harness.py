@@ -9,23 +9,27 @@ plainly (``from harness import ...``). Every process started through it is stopp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import queue
 import re
+import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import psutil
 
 __all__ = [
-    "REPO", "Api", "Relay", "bot_command", "bot_env", "cpu_seconds", "fmt", "log", "pct", "rnd",
+    "REPO", "Api", "Relay", "bot_command", "meeting_of_bots", "bot_env", "cpu_seconds", "fmt", "log", "pct", "rnd",
     "start_server", "stop_process",
 ]
 
@@ -244,3 +248,28 @@ class Relay:
         self.cut()
         if self._server is not None:
             self._server.close()
+
+
+@contextlib.contextmanager
+def meeting_of_bots(prefix: str, count: int, options: Sequence[str],
+                    pause: float) -> Iterator[tuple[Api, str, list[tuple[str, subprocess.Popen]]]]:
+    """A server and ``count`` bots (``bot_command`` ``options``, started ``pause`` s apart) in
+    one meeting: yields the server's API, the meeting and the processes (add your own to stop
+    them too); every process is stopped on the way out."""
+    key = secrets.token_urlsafe(16)
+    processes: list[tuple[str, subprocess.Popen]] = []
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp_name:
+        try:
+            server, base, _ = start_server(Path(tmp_name), key, timeout=30)
+            processes.append(("server", server))
+            api = Api(base, key)
+            meeting = api.create_meeting()
+            for i in range(count):
+                url = api.add_attendee(meeting, f"bot-{i}", f"Bot {i + 1}")[1]
+                processes.append((f"bot {i}", subprocess.Popen(bot_command(url, *options), cwd=REPO, env=bot_env(),
+                                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+                time.sleep(pause)
+            yield api, meeting, processes
+        finally:
+            for name, process in reversed(processes):
+                stop_process(process, name, grace=10)

@@ -16,16 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import psutil
 
-from harness import REPO, Api, bot_command, bot_env, start_server, stop_process
+from harness import REPO, meeting_of_bots
 
 sys.path.insert(0, str(REPO))
 
@@ -76,26 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=int, default=15)
     parser.add_argument("--duration", type=float, default=20.0)
     args = parser.parse_args(argv)
-    key = secrets.token_urlsafe(16)
-    processes: list[tuple[str, subprocess.Popen]] = []
-    with tempfile.TemporaryDirectory(prefix="parley-bench-loop-") as tmp_name:
-        try:
-            server, base, _ = start_server(Path(tmp_name), key, timeout=30)
-            processes.append(("server", server))
-            api = Api(base, key)
-            meeting = api.create_meeting()
-            for i in range(args.bots):
-                url = api.add_attendee(meeting, f"bot-{i}", f"Bot {i + 1}")[1]
-                bot = bot_command(url, "--light", "--mic", "synthetic", "--size", args.size, "--fps", str(args.fps),
-                                  "--duration", str(args.duration + 120))
-                processes.append((f"bot {i}", subprocess.Popen(bot, cwd=REPO, env=bot_env(), stdout=subprocess.DEVNULL,
-                                                               stderr=subprocess.DEVNULL)))
-                time.sleep(0.15)
-            url = api.add_attendee(meeting, "receiver", "Receiver")[1]
-            figures = asyncio.run(receive(url, args.bots, args.duration))
-        finally:
-            for name, process in reversed(processes):
-                stop_process(process, name, grace=10)
+    options = ("--light", "--mic", "synthetic", "--size", args.size, "--fps", str(args.fps),
+               "--duration", str(args.duration + 120))
+    with meeting_of_bots("parley-bench-loop-", args.bots, options, pause=0.15) as (api, meeting, _processes):
+        url = api.add_attendee(meeting, "receiver", "Receiver")[1]
+        figures = asyncio.run(receive(url, args.bots, args.duration))
     figures = {"bench": "receive_loop", "bots": args.bots, "size": args.size, "fps": args.fps, **figures,
                "load_average": [round(x, 1) for x in psutil.getloadavg()]}
     print(f"receiving {args.bots} videos at {args.size} {args.fps} fps: the loop's thread "
