@@ -77,17 +77,14 @@ class PlayoutDelay:
         self.delay = 0.0
 
     def _extend(self, timestamp: int) -> int:
-        """The RTP timestamp, unwrapped around the latest one seen (either way)."""
-        if self._last_ext is None:
+        """The RTP timestamp, unwrapped to the nearest of the latest one seen (either way), as
+        the audio jitter buffer does."""
+        base = self._last_ext
+        if base is None:
             self._last_ext = timestamp
             return timestamp
-        base = self._last_ext
-        ext = (base & ~0xFFFFFFFF) | (timestamp & 0xFFFFFFFF)
-        if ext < base - 0x80000000:
-            ext += 0x100000000
-        elif ext > base + 0x80000000:
-            ext -= 0x100000000
-        self._last_ext = max(self._last_ext, ext)
+        ext = base + ((timestamp - base + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+        self._last_ext = max(base, ext)
         return ext
 
     def arrived(self, timestamp: int, now: float, keyframe: bool = False) -> None:

@@ -94,13 +94,10 @@ class KeyframeGate:
 
 
 #: The uplink: a lost packet is asked for again this long after the first NACK, if still missing
-#: (until a repair has been timed; then :data:`REPAIR_MARGIN` times the usual repair time, within
-#: :data:`UPLINK_RETRY_MIN` and this).
+#: (until a repair has been timed; then 1.5 times the usual repair time, within
+#: :data:`UPLINK_RETRY_MIN` and this: ``rtcseam.repair_time.RepairTimer``).
 UPLINK_RETRY = 0.12
 UPLINK_RETRY_MIN = 0.04
-REPAIR_MARGIN = 1.5
-#: The weight of each timed repair in the usual repair time.
-REPAIR_WEIGHT = 0.1
 #: ... and not at all once it is this old (its frame would be given up on downstream).
 UPLINK_DEADLINE = 0.3
 #: Times one lost packet is asked for.
