@@ -17,9 +17,12 @@ screen share) is paused and a smaller video of lower priority flows, the estimat
 grow enough to resume it: the speaker stayed paused for a whole meeting while another camera
 played (issue 17's 0.6 Mbit/s row). So while a stage or screen video is paused for want of
 budget and the link is clean (its receiver reports say no loss and no standing queue, and the
-REMBs are not falling), the estimate probes: it grows :data:`PROBE_GROWTH` a second above the REMBs, up to
-:data:`PROBE_REACH` times their sum; the allocation then resumes the stage, pausing what has
-lower priority if need be, and a link that cannot carry it says so by loss or queue.
+REMBs are not falling), the estimate is at least what the stage and screens need at their
+smallest layers with the allocation's headroom (``stage_need``): the allocation resumes the
+stage (after its hold), keeping what has lower priority only if it still fits, and a link that
+cannot carry it says so by loss or queue, which ends the probe and lengthens the next hold. The
+probe is that one step, not a gradual rise: a gradual one would resume the smaller videos of
+lower priority first, as each fitted, and leave the stage waiting behind them.
 
 Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
 the subscriber is given, applies it to the down tracks (a layer, or paused), keeps the repair
@@ -37,7 +40,7 @@ from collections.abc import Callable, Iterable
 
 from wire import PauseReason, TileNeed, is_content_attendee
 
-from .allocation import Allocator, Layer, Priority, Want
+from .allocation import HEADROOM, Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
 from .loss import LOW, LossControl
 from .repair import RepairBudget
@@ -62,9 +65,6 @@ OVERUSE_SHARE = 0.85
 #: a link that carries voice and a small picture has.
 PROBE_GROWTH = 1.08
 PROBE_FLOOR = 300_000
-#: While a stage or screen video waits paused on a clean link, the estimate may grow to this
-#: many times the REMBs' sum.
-PROBE_REACH = 2.0
 #: How a measured rate and the nominal one mix in a layer's cost (EWMA weight of a new sample).
 RATE_WEIGHT = 0.3
 
@@ -101,8 +101,9 @@ class Downlink:
         #: what the latest allocation weighed (the videos, their layers' costs and heights)
         self.wants: list[Want] = []
         self._told: dict[str, tuple[bool, str | None]] = {}
-        #: the latest allocation left a stage or screen video paused for want of budget
-        self.priority_waiting = False
+        #: while the latest allocation left a stage or screen video paused for want of budget:
+        #: what the stage and screens need at their smallest layers, with headroom (bit/s; else 0)
+        self.stage_need = 0.0
         self._rates: dict[int, tuple[int, float, float | None]] = {}  # id(up) -> (bytes, at, bit/s)
         self._at = now
 
@@ -118,9 +119,8 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh))
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            if self.measured and self.priority_waiting and self._clean() and not falling:
-                grown = self._measured_bps * PROBE_GROWTH ** (now - self._at)
-                self._measured_bps = max(remb, min(grown, PROBE_REACH * remb))
+            if self.measured and self.stage_need and self._clean() and not falling:
+                self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
             else:
                 self._measured_bps = remb
             self._remb_bps = remb
@@ -211,7 +211,9 @@ class Downlink:
         keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
         decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
         paused = decision.paused()
-        self.priority_waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)
+        first = [w.usable() for w in wants if w.priority < Priority.OTHER]
+        waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)
+        self.stage_need = HEADROOM * sum(usable[0].bitrate for usable in first if usable) if waiting else 0.0
         for down in video:
             source = sources[id(down)]
             attendee_id = source.attendee_id
