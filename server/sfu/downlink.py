@@ -16,8 +16,8 @@ A fresh REMB only ever allows 1.5 times what its section receives, so while the 
 screen share) is paused and a smaller video of lower priority flows, the estimate could never
 grow enough to resume it: the speaker stayed paused for a whole meeting while another camera
 played (issue 17's 0.6 Mbit/s row). So while a stage or screen video is paused for want of
-budget and the link is clean (its receiver reports say no loss and no standing queue, and the
-REMBs are not falling), the estimate is at least what the stage and screens need at their
+budget and the link is calm (its receiver reports have said for :data:`PROBE_CALM` seconds that
+it loses nothing and holds no queue, and the REMBs are not falling), the estimate is at least what the stage and screens need at their
 smallest layers with the allocation's headroom (``stage_need``): the allocation resumes the
 stage (after its hold), keeping what has lower priority only if it still fits, and a link that
 cannot carry it says so by loss or queue, which ends the probe and lengthens the next hold. The
@@ -61,6 +61,8 @@ INITIAL_ESTIMATE = 20_000_000
 #: burst, a busy machine), and what is on stays on; only when less arrived than was sent (the
 #: estimate is shorter still) is anything lowered or paused.
 OVERUSE_SHARE = 0.85
+#: The stage probe (module docstring) waits for a link this many seconds without loss or queue.
+PROBE_CALM = 2.0
 #: Growth per second of an estimate no REMB refreshes, and where it starts (bit/s): about what
 #: a link that carries voice and a small picture has.
 PROBE_GROWTH = 1.08
@@ -92,6 +94,7 @@ class Downlink:
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
         self._remb_bps = 0.0  # the fresh REMBs' sum at the last tick that had any
+        self._unclean_at = now  # when the link last lost or queued (or the downlink began)
         self.repair = RepairBudget(self.estimate_bps, now)
         self.loss = LossControl()
         self._sent_seen: dict[int, int] = {}  # id(down) -> its packets sent at the last tick
@@ -113,13 +116,14 @@ class Downlink:
 
     def update_estimate(self, downs: Iterable[DownTrack], now: float) -> float:
         downs = list(downs)
+        calm = self._calm(now)
         fresh = [d.remb_bps for d in downs
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
                  and not d.paused and now - d.started_at >= REMB_SETTLE]
         if fresh:
             remb = float(sum(fresh))
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            if self.measured and self.stage_need and self._clean() and not falling:
+            if self.measured and self.stage_need and calm and not falling:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
             else:
                 self._measured_bps = remb
@@ -139,11 +143,14 @@ class Downlink:
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
 
-    def _clean(self) -> bool:
-        """The receiver reports (as of the last tick) say the link loses nothing and holds no
-        queue."""
+    def _calm(self, now: float) -> bool:
+        """The receiver reports have said for PROBE_CALM seconds that the link neither loses
+        (too little sent to judge counts as no loss: one small picture sends 15 packets a
+        second) nor holds a queue."""
         loss = self.loss
-        return loss.loss is not None and loss.loss < LOW and not loss.queueing
+        if loss.queueing or (loss.loss is not None and loss.loss >= LOW):
+            self._unclean_at = now
+        return now - self._unclean_at >= PROBE_CALM
 
     def _count_lost(self, video: list[DownTrack]) -> int:
         """Packets lost on the way to the subscriber so far: each section's packets since the
