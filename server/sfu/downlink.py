@@ -12,6 +12,15 @@ over (allocation.Allocator: longer after each failed try) a paused video is trie
 REMB that follows says whether it fits. Before the first
 REMB the link is assumed good (:data:`INITIAL_ESTIMATE`): the clean case is never held back.
 
+A fresh REMB only ever allows 1.5 times what its section receives, so while the stage (or a
+screen share) is paused and a smaller video of lower priority flows, the estimate could never
+grow enough to resume it: the speaker stayed paused for a whole meeting while another camera
+played (issue 17's 0.6 Mbit/s row). So while a stage or screen video is paused for want of
+budget and the link is clean (its receiver reports say no loss and no standing queue, and the
+REMBs are not falling), the estimate probes: it grows :data:`PROBE_GROWTH` a second above the REMBs, up to
+:data:`PROBE_REACH` times their sum; the allocation then resumes the stage, pausing what has
+lower priority if need be, and a link that cannot carry it says so by loss or queue.
+
 Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
 the subscriber is given, applies it to the down tracks (a layer, or paused), keeps the repair
 budget at the estimate, and tells the subscriber (``on_video``: the room makes it a
@@ -30,7 +39,7 @@ from wire import PauseReason, TileNeed, is_content_attendee
 
 from .allocation import Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
-from .loss import LossControl
+from .loss import LOW, LossControl
 from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
 
@@ -53,6 +62,9 @@ OVERUSE_SHARE = 0.85
 #: a link that carries voice and a small picture has.
 PROBE_GROWTH = 1.08
 PROBE_FLOOR = 300_000
+#: While a stage or screen video waits paused on a clean link, the estimate may grow to this
+#: many times the REMBs' sum.
+PROBE_REACH = 2.0
 #: How a measured rate and the nominal one mix in a layer's cost (EWMA weight of a new sample).
 RATE_WEIGHT = 0.3
 
@@ -79,6 +91,7 @@ class Downlink:
         self._measured_bps: float = INITIAL_ESTIMATE  # the same, before estimate_cap
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
+        self._remb_bps = 0.0  # the fresh REMBs' sum at the last tick that had any
         self.repair = RepairBudget(self.estimate_bps, now)
         self.loss = LossControl()
         self._sent_seen: dict[int, int] = {}  # id(down) -> its packets sent at the last tick
@@ -88,6 +101,8 @@ class Downlink:
         #: what the latest allocation weighed (the videos, their layers' costs and heights)
         self.wants: list[Want] = []
         self._told: dict[str, tuple[bool, str | None]] = {}
+        #: the latest allocation left a stage or screen video paused for want of budget
+        self.priority_waiting = False
         self._rates: dict[int, tuple[int, float, float | None]] = {}  # id(up) -> (bytes, at, bit/s)
         self._at = now
 
@@ -101,7 +116,14 @@ class Downlink:
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
                  and not d.paused and now - d.started_at >= REMB_SETTLE]
         if fresh:
-            self._measured_bps = float(sum(fresh))
+            remb = float(sum(fresh))
+            falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
+            if self.measured and self.priority_waiting and self._clean() and not falling:
+                grown = self._measured_bps * PROBE_GROWTH ** (now - self._at)
+                self._measured_bps = max(remb, min(grown, PROBE_REACH * remb))
+            else:
+                self._measured_bps = remb
+            self._remb_bps = remb
             self.measured = True
         elif self.measured:
             grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
@@ -116,6 +138,12 @@ class Downlink:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
+
+    def _clean(self) -> bool:
+        """The receiver reports (as of the last tick) say the link loses nothing and holds no
+        queue."""
+        loss = self.loss
+        return loss.loss is not None and loss.loss < LOW and not loss.queueing
 
     def _count_lost(self, video: list[DownTrack]) -> int:
         """Packets lost on the way to the subscriber so far: each section's packets since the
@@ -182,6 +210,8 @@ class Downlink:
         # what is on keeps some slack on a queue that carried it all, none on a link that drops
         keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
         decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
+        paused = decision.paused()
+        self.priority_waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)
         for down in video:
             source = sources[id(down)]
             attendee_id = source.attendee_id
@@ -193,8 +223,7 @@ class Downlink:
                 if down.up is not target:
                     down.switch(target)
                 down.pause(False)
-            paused = attendee_id in decision.paused()
-            self._tell(attendee_id, paused, None if attendee_id in decision.hidden else layer)
+            self._tell(attendee_id, attendee_id in paused, None if attendee_id in decision.hidden else layer)
         for attendee_id in set(self._told) - {sources[id(d)].attendee_id for d in video}:
             del self._told[attendee_id]
 
