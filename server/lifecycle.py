@@ -21,8 +21,9 @@ The checks run a few times a second and ask the store nothing: which meetings ar
 when their timers run out is looked up in the store (with the orphaned leases taken) only when
 something changed — a meeting started, was updated or ended (the service's events), a call
 type changed (``forget``), this node's leases changed — and otherwise every
-``LOOK_INTERVAL`` seconds of the clock, which bounds how late a change made through another
-node (a settings override, a call type) or a dead node's meeting is seen.
+``LOOK_INTERVAL`` seconds of the clock with a shared store (PostgreSQL), which bounds how late a
+change made through another node (a settings override, a call type) or a dead node's meeting is
+seen; with a store nobody else uses, every ``LOCAL_LOOK_INTERVAL``.
 
 The timer and the start time are stored, so a restarted server ends a meeting on time. Who is
 in a meeting is live state: after a restart the "empty" period of a meeting nobody rejoined
@@ -46,9 +47,12 @@ from .rooms.registry import RoomRegistry
 
 logger = logging.getLogger(__name__)
 
-#: Clock seconds between looks at the store when nothing this node saw changed (another node's
-#: changes and a dead node's meetings are seen at most this late).
+#: Clock seconds between looks at the store when nothing this node saw changed, with a store
+#: other nodes share (their changes and a dead node's meetings are seen at most this late)...
 LOOK_INTERVAL = 5.0
+#: ... and with a store nobody else uses (every change goes through this node: the looks are a
+#: safety net only).
+LOCAL_LOOK_INTERVAL = 60.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class _Live:
 
 class Lifecycle:
     def __init__(self, meetings: MeetingService, rooms: RoomRegistry, config: ServerConfig,
-                 cluster: Cluster | None = None, look_interval: float = LOOK_INTERVAL) -> None:
+                 cluster: Cluster | None = None, look_interval: float | None = None) -> None:
         self._meetings = meetings
         self._rooms = rooms
         self._config = config
@@ -70,6 +74,8 @@ class Lifecycle:
         self._task: asyncio.Task | None = None
         #: the live meetings to watch, from the last look at the store (None: look next time)
         self._live: list[_Live] | None = None
+        if look_interval is None:
+            look_interval = LOOK_INTERVAL if cluster is not None and cluster.shared else LOCAL_LOOK_INTERVAL
         self._look_interval = look_interval
         self._looked_at = 0.0
         self._held: frozenset[str] = frozenset()  # the cluster's leases at the last look
