@@ -189,10 +189,11 @@ def camera(attendee_id: str) -> tuple[UpTrack, UpTrack]:
     return high, low
 
 
-def speaker_paused_behind_a_smaller_camera(rtt_of) -> tuple[Carrying, list[float]]:
+def speaker_paused_behind_a_smaller_camera(rtt_of, packets: int = 25) -> tuple[Carrying, list[float]]:
     """The active speaker (Ada, on stage) paused, Bob's small layer playing at 80 kbit/s, whose
     section's REMB allows 120 kbit/s (1.5 times what it gets); 20 s of 0.5 s ticks, the link's
-    round trip at each tick from ``rtt_of``. Returns Ada's section and the estimates."""
+    round trip at each tick from ``rtt_of``, ``packets`` a tick each. Returns Ada's section and
+    the estimates."""
     now = [100.0]
     downlink = Downlink(clock_fn=lambda: now[0])
     ada_high, ada_low = camera("ada")
@@ -210,7 +211,7 @@ def speaker_paused_behind_a_smaller_camera(rtt_of) -> tuple[Carrying, list[float
             section.now = now[0]
             if section.paused:
                 continue
-            section.packets_sent += 25
+            section.packets_sent += packets
             section.bytes_sent += rate // 16
             up.bytes_received += rate // 16
             section.reported_loss = (0.0, time.time())
@@ -223,13 +224,21 @@ def speaker_paused_behind_a_smaller_camera(rtt_of) -> tuple[Carrying, list[float
 
 def test_a_paused_speaker_is_tried_again_though_a_smaller_camera_bounds_the_estimate() -> None:
     """A REMB allows only 1.5 times what its section gets: Bob's 80 kbit/s could never make room
-    for Ada's 150 kbit/s. On a clean link the estimate probes above it until she resumes."""
+    for Ada's 150 kbit/s. On a clean link the estimate steps up to what she needs, and she resumes
+    (after her hold)."""
     ada, estimates = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05)
     assert not ada.paused and ada.up.layer == "low"
     assert max(estimates) > 150_000 * 1.2  # what resuming her needs
 
 
+def test_a_camera_too_small_to_judge_loss_by_does_not_keep_the_speaker_paused() -> None:
+    """Bob's small picture sends 10 packets a second: too few for the loss control to judge.
+    No loss reported is no loss: the link is calm, and Ada resumes."""
+    ada, _ = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05, packets=5)
+    assert not ada.paused
+
+
 def test_no_probe_on_a_link_that_holds_a_queue() -> None:
-    ada, estimates = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05 if tick < 2 else 0.2)
+    ada, estimates = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05 if tick < 1 else 0.2)
     assert ada.paused
-    assert max(estimates[3:]) <= 120_000  # from the tick after the reports showed the queue
+    assert max(estimates) <= 120_000
