@@ -54,6 +54,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "(DIR/builtin-N-ROUND.txt, raw collapsed stacks; needs py-spy and ptrace rights)")
     p.add_argument("--cpu-profile", metavar="DIR", help="run the built-in server under bench/cpu_profile.py and "
                    "sample its CPU time over each window (DIR/builtin-N-ROUND.cpu.txt, collapsed stacks)")
+    p.add_argument("--stalls", metavar="DIR", help="run the built-in server under bench/cpu_profile.py --now "
+                   "--stalls 10: every event-loop callback of 10 ms or more from its start to the window's end, with "
+                   "the CPU samples inside them (DIR/builtin-N-ROUND.cpu.txt.stalls.json and .stalls.txt; the bots' "
+                   "start times in DIR/builtin-N-ROUND.joins.json)")
     p.add_argument("--foreign-load", type=int, default=0, metavar="N",
                    help="N busy processes (a Python loop each, normal priority) from the publisher's join until "
                         "the window ends: latency under foreign CPU load (default 0)")
@@ -61,9 +65,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def start_parley(tmp: Path, key: str, extra: list[str], timeout: float = 30.0,
-                 profile: Path | None = None) -> tuple[subprocess.Popen, str]:
+                 profile: Path | None = None, stalls: bool = False) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, PARLEY_API_KEY=key)
     sampler = [str(REPO / "bench" / "cpu_profile.py"), str(profile)] if profile is not None else []
+    if sampler and stalls:
+        sampler += ["--now", "--stalls", "10"]
     proc = subprocess.Popen(
         [sys.executable, *sampler, "-m", "server", "--port", "0", "--data-dir", str(tmp / "data"),
          "--ice-address", "127.0.0.1", *extra],
@@ -138,10 +144,11 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
             janus = LocalJanus(tmp / "janus").start()
             extra = ["--media", "janus", "--janus-url", janus.url]
         cpu_profile = None
-        if args.cpu_profile and backend == "builtin":
-            Path(args.cpu_profile).mkdir(parents=True, exist_ok=True)
-            cpu_profile = Path(args.cpu_profile).resolve() / f"builtin-{receivers}-{round_}.cpu.txt"
-        server, base_url = start_parley(tmp, key, extra, profile=cpu_profile)
+        profile_dir = args.cpu_profile or args.stalls
+        if profile_dir and backend == "builtin":
+            Path(profile_dir).mkdir(parents=True, exist_ok=True)
+            cpu_profile = Path(profile_dir).resolve() / f"builtin-{receivers}-{round_}.cpu.txt"
+        server, base_url = start_parley(tmp, key, extra, profile=cpu_profile, stalls=bool(args.stalls))
         api = Api(base_url, key)
         meeting_id = api.create_meeting()
         forwarder = psutil.Process(janus.proc.pid if janus is not None and janus.proc else server.pid)
@@ -155,7 +162,10 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
             proc = subprocess.Popen(cmd, cwd=REPO, env=bot_env(), stdin=subprocess.DEVNULL,
                                     stdout=out.open("wb"), stderr=(tmp / f"bot{i}.stderr").open("wb"))
             bots.append((attendee_id, proc, out, time.monotonic()))
+            started_at.append((i, round(time.time(), 3)))
             return attendee_id
+
+        started_at: list[tuple[int, float]] = []  # (bot, time.time()) for --stalls
 
         # the publisher stays until the receivers are done (their joins may take long on a busy machine)
         publisher = start_bot(0, stay=args.duration + 3 * args.join_timeout)
@@ -170,11 +180,11 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
             time.sleep(0.2)
         all_in = wait_for(api, meeting_id, lambda roster: len(roster) >= receivers + 1, args.join_timeout)
         time.sleep(args.settle)
-        window_start = time.monotonic()
+        window_start, window_wall = time.monotonic(), time.time()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
         kernel0 = kernel_seconds(forwarder)
         psutil.cpu_percent(None)
-        if cpu_profile is not None:
+        if cpu_profile is not None and not args.stalls:
             server.send_signal(signal.SIGUSR1)  # bench/cpu_profile.py: sample from now
         spy = None
         if args.profile and backend == "builtin":
@@ -184,6 +194,9 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
         kernel1 = kernel_seconds(forwarder)
         if cpu_profile is not None:
             server.send_signal(signal.SIGUSR2)  # ... until now, and write the stacks
+            if args.stalls:
+                cpu_profile.with_name(f"builtin-{receivers}-{round_}.joins.json").write_text(json.dumps(
+                    {"bots_started": started_at, "window": [round(window_wall, 3), round(time.time(), 3)]}))
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
         for proc in busy:

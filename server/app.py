@@ -97,7 +97,11 @@ def build_app(config: ServerConfig, clock: Clock | None = None) -> web.Applicati
                 "janus_room_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode())), cluster.owner_url)
         cluster.on_heartbeat.append(webhooks.adopt)
         if store.shared:  # call types changed through another node reach the rooms here
-            cluster.on_heartbeat.append(CallTypeWatch(store, rooms.refresh_call_type))
+            def call_type_changed(name: str) -> None:
+                rooms.refresh_call_type(name)
+                lifecycle.forget()  # the timers of its live meetings may have changed
+
+            cluster.on_heartbeat.append(CallTypeWatch(store, call_type_changed))
 
         def on_meeting_event(event: ServerEvent) -> None:
             if event.type == MEETING_ENDED:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import ipaddress
 import logging
 import os
@@ -371,6 +372,10 @@ async def serve(config: ServerConfig, exit_with_stdin: bool = False) -> int:
         if cluster.shared:
             print(f"node {cluster.node_id} on {cluster.store.location}, reachable by the other nodes at "
                   f"{cluster.internal_url}", flush=True)
+        # What exists now (modules, classes, the app) lives as long as the server: the garbage
+        # collector's full passes skip it from here on (they ran while people joined, on the loop
+        # that forwards; bench/README.md, janus_vs_builtin.py).
+        gc.freeze()
         print(f"parley-server listening on {base_url}", flush=True)
         await shutdown
         log.info("shutting down")

@@ -164,6 +164,11 @@ class Cluster:
     def holds(self, meeting_id: str) -> bool:
         return meeting_id in self._held
 
+    @property
+    def held(self) -> frozenset[str]:
+        """The meetings whose lease this node holds, as far as it knows (no query)."""
+        return frozenset(self._held)
+
     def adopt_orphans(self) -> list[str]:
         """Take the leases nobody holds of started, unended meetings (the auto-end rules call
         this each tick); returns the meetings taken."""

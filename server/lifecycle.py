@@ -13,8 +13,17 @@ Each check first lets go of participants whose connection dropped ``reconnect_gr
 ``disconnected``).
 
 With several server nodes on one database, a node checks only the meetings it holds the lease
-of (``server/cluster.py``), and first takes the leases nobody holds of started meetings, so
-each timer fires once, on one node.
+of (``server/cluster.py``), and takes the leases nobody holds of started meetings, so each
+timer fires once, on one node (ending is one conditional statement in the store: a meeting
+ends once, whichever node's check comes first).
+
+The checks run a few times a second and ask the store nothing: which meetings are live here and
+when their timers run out is looked up in the store (with the orphaned leases taken) only when
+something changed — a meeting started, was updated or ended (the service's events), a call
+type changed (``forget``), this node's leases changed — and otherwise every
+``LOOK_INTERVAL`` seconds of the clock with a shared store (PostgreSQL), which bounds how late a
+change made through another node (a settings override, a call type) or a dead node's meeting is
+seen; with a store nobody else uses, every ``LOCAL_LOOK_INTERVAL``.
 
 The timer and the start time are stored, so a restarted server ends a meeting on time. Who is
 in a meeting is live state: after a restart the "empty" period of a meeting nobody rejoined
@@ -26,26 +35,82 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from wire import EndReason
 
 from .cluster import Cluster
 from .config import ServerConfig
+from .events import ServerEvent
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
 
 logger = logging.getLogger(__name__)
 
+#: Clock seconds between looks at the store when nothing this node saw changed, with a store
+#: other nodes share (their changes and a dead node's meetings are seen at most this late)...
+LOOK_INTERVAL = 5.0
+#: ... and with a store nobody else uses (every change goes through this node: the looks are a
+#: safety net only).
+LOCAL_LOOK_INTERVAL = 60.0
+
+
+@dataclass(frozen=True)
+class _Live:
+    """What the rules need of a live meeting, as the store said at the last look."""
+    meeting_id: str
+    started_at: float
+    timer_ends_at: float | None
+
 
 class Lifecycle:
     def __init__(self, meetings: MeetingService, rooms: RoomRegistry, config: ServerConfig,
-                 cluster: Cluster | None = None) -> None:
+                 cluster: Cluster | None = None, look_interval: float | None = None) -> None:
         self._meetings = meetings
         self._rooms = rooms
         self._config = config
         #: None: every meeting in the store is this server's to watch
         self._cluster = cluster
         self._task: asyncio.Task | None = None
+        #: the live meetings to watch, from the last look at the store (None: look next time)
+        self._live: list[_Live] | None = None
+        if look_interval is None:
+            look_interval = LOOK_INTERVAL if cluster is not None and cluster.shared else LOCAL_LOOK_INTERVAL
+        self._look_interval = look_interval
+        self._looked_at = 0.0
+        self._held: frozenset[str] = frozenset()  # the cluster's leases at the last look
+        meetings.events.subscribe(self._on_event)
+
+    def _on_event(self, event: ServerEvent) -> None:
+        if event.type.startswith("meeting."):  # started, updated (its timer), ended
+            self._live = None
+
+    def forget(self) -> None:
+        """Something the rules depend on changed (a call type's settings): look at the store at
+        the next check."""
+        self._live = None
+
+    def _watched(self) -> list[_Live]:
+        """The live meetings this node watches: from the last look, or from the store when that
+        is stale (see the module's docstring). Looking first takes the orphaned leases."""
+        now = self._meetings.now()
+        cluster = self._cluster
+        held = cluster.held if cluster is not None else frozenset()
+        if self._live is not None and held == self._held and 0 <= now - self._looked_at < self._look_interval:
+            return self._live
+        if cluster is not None:
+            cluster.adopt_orphans()
+            held = cluster.held
+        live = []
+        for meeting in self._meetings.store.live_meetings(cluster.node_id if cluster is not None else None):
+            assert meeting.started_at is not None  # the others are other nodes' to watch
+            try:
+                timer = self._meetings.timer_ends_at(meeting)
+            except Exception:  # e.g. its call type was removed: only the hard cap applies
+                timer = None
+            live.append(_Live(meeting.id, meeting.started_at, timer))
+        self._live, self._looked_at, self._held = live, now, held
+        return live
 
     def start(self) -> None:
         if self._task is None:
@@ -69,24 +134,20 @@ class Lifecycle:
 
     def due(self) -> list[tuple[str, EndReason]]:
         """The meetings that must end now, with why."""
+        meetings = self._watched()
         now = self._meetings.now()
         config = self._config
         ending = []
-        held_by = self._cluster.node_id if self._cluster is not None else None
-        for meeting in self._meetings.store.live_meetings(held_by):  # the others are other nodes' to watch
-            assert meeting.started_at is not None
-            try:
-                timer = self._meetings.timer_ends_at(meeting)
-            except Exception:  # e.g. its call type was removed: only the hard cap applies
-                timer = None
-            room = self._rooms.live_room(meeting.id)
+        for meeting in meetings:
+            timer = meeting.timer_ends_at
+            room = self._rooms.live_room(meeting.meeting_id)
             people = len(room.people()) if room is not None else 0
             if timer is not None and now >= timer:
                 reason = EndReason.TIMER_EXPIRED
             elif now >= meeting.started_at + config.max_meeting_seconds:
                 reason = EndReason.MAX_DURATION
             elif people == 0:
-                since = self._rooms.empty_since.setdefault(meeting.id, now)
+                since = self._rooms.empty_since.setdefault(meeting.meeting_id, now)
                 if now - since < config.empty_timeout_seconds:
                     continue
                 reason = EndReason.EMPTY
@@ -95,21 +156,20 @@ class Lifecycle:
                 reason = EndReason.ALONE
             else:
                 continue
-            ending.append((meeting.id, reason))
+            ending.append((meeting.meeting_id, reason))
         return ending
 
     async def check(self) -> list[tuple[str, EndReason]]:
         """Let go of dropped participants whose grace ran out, then end every meeting that is
         due, and forget chat past its retention; returns what it ended."""
         await self._rooms.expire_away()
-        holder = None
-        if self._cluster is not None:
-            self._cluster.adopt_orphans()
-            holder = self._cluster.node_id
+        holder = self._cluster.node_id if self._cluster is not None else None
         ended = []
         for meeting_id, reason in self.due():
             if self._meetings.ended_now(meeting_id, reason, holder) is not None:  # its room follows
                 logger.info("meeting %s ends: %s", meeting_id, reason)
                 ended.append((meeting_id, reason))
+            else:  # it had ended, or another node holds it now: look again rather than retry
+                self._live = None
         self._meetings.purge_chat()  # past its retention (at most once a minute)
         return ended

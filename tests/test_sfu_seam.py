@@ -154,3 +154,23 @@ async def test_packets_keep_arriving_once_they_are_handled_as_they_arrive() -> N
     finally:
         await sender_pc.close()
         await receiver_pc.close()
+
+
+async def test_forwarding_sections_are_made_without_aiortcs_receive_estimator() -> None:
+    """A section the forwarding unit adds carries no aiortc estimator (it would never be fed:
+    1000 objects per video section for nothing), and one added the usual way still does."""
+    pc = RTCPeerConnection()
+    try:
+        seam.fixed_fingerprints(pc)
+        ours = seam.add_transceiver(pc, "video", "sendonly")
+        theirs = pc.addTransceiver("video", direction="sendonly")
+        assert ours.direction == "sendonly" and ours.kind == "video"
+        assert ours.receiver._RTCRtpReceiver__remote_bitrate_estimator is None
+        assert theirs.receiver._RTCRtpReceiver__remote_bitrate_estimator is not None
+        offer = await pc.createOffer()
+        await pc.setLocalDescription(offer)
+        fingerprints = pc._RTCPeerConnection__certificates[0].getFingerprints()
+        assert [f.algorithm for f in fingerprints] == ["sha-256", "sha-384", "sha-512"]
+        assert f"a=fingerprint:sha-256 {fingerprints[0].value}" in pc.localDescription.sdp
+    finally:
+        await pc.close()

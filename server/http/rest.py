@@ -39,7 +39,7 @@ from .bodies import (
     UpdateMeeting,
 )
 from .contract import Read
-from .keys import CLUSTER_KEY, MEETINGS_KEY, ROOMS_KEY
+from .keys import CLUSTER_KEY, LIFECYCLE_KEY, MEETINGS_KEY, ROOMS_KEY
 
 async def healthz(request: web.Request) -> Health:
     try:
@@ -201,4 +201,5 @@ async def update_call_type(request: web.Request, read: Read) -> CallTypeReply:
         settings = merge_settings(DEFAULT_CALL_TYPE.settings, settings)
     kind = meetings.update_call_type(name, body.grants, settings)
     request.app[ROOMS_KEY].refresh_call_type(name)
+    request.app[LIFECYCLE_KEY].forget()  # the timers of its live meetings may have changed
     return CallTypeReply(kind)

@@ -59,6 +59,15 @@ LAYER_ORDER = (VideoLayer.HIGH, VideoLayer.LOW)
 LayersNotice = Callable[[list[str]], None]
 
 
+async def _turn() -> None:
+    """Let the event loop read its sockets (and so forward what arrived) before going on. Work
+    that runs for many milliseconds at once is cut into such turns: on a machine whose cores are
+    busy, the process is preempted in the middle of a long callback, and everything that arrived
+    meanwhile waits until that callback ends (while people joined at 1 → 15, single callbacks held
+    the loop 30-290 ms of wall time for 2-60 ms of CPU: bench/README.md, janus_vs_builtin.py)."""
+    await asyncio.sleep(0)
+
+
 async def _every(interval: float, step: Callable[[], Awaitable[None] | None], what: str) -> None:
     """Run ``step`` every ``interval`` seconds until cancelled; a failing step is logged."""
     while True:
@@ -110,6 +119,7 @@ class _Beat:
                     peer.allocate()
                 except Exception:
                     logger.exception("subscriber allocation failed")
+                await _turn()
             if ticks % every:
                 continue
             for peer in tuple(self.peers):
@@ -117,6 +127,7 @@ class _Beat:
                     await peer.report()
                 except Exception:
                     logger.exception("subscriber reports failed")
+                await _turn()
 
 
 def _configuration() -> RTCConfiguration:
@@ -138,6 +149,7 @@ class PublisherPeer:
                  announced: dict[str, str] | None = None, on_layers: LayersNotice | None = None) -> None:
         self.attendee_id = attendee_id
         self.pc = RTCPeerConnection(_configuration())
+        seam.fixed_fingerprints(self.pc)
         #: kind -> its track ("video": the camera's best layer; its others in ``layers``)
         self.tracks: dict[str, UpTrack] = {}
         self.uplink = Uplink()
@@ -160,7 +172,8 @@ class PublisherPeer:
         with those preferences, before aiortc matches the offer's sections to them."""
         vetted = vet_publish_offer(offer_sdp)
         for kind in vetted.kinds:
-            _prefer_codecs(self.pc.addTransceiver(kind, direction="recvonly"))
+            _prefer_codecs(seam.add_transceiver(self.pc, kind, "recvonly"))
+        await _turn()
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc's parser trips on bad SDP with anything (AssertionError,
@@ -194,7 +207,9 @@ class PublisherPeer:
                     self.tracks[transceiver.kind].add_layer(up)
                 else:
                     self.tracks[transceiver.kind] = up
+            await _turn()
             answer = await self.pc.createAnswer()
+            await _turn()
             # the uplink estimator times each packet by when the kernel received it, not when a
             # busy event loop got to it (rtcseam.arrival; seam.receive_directly)
             with gathering(self._ice_addresses, announced=self._announced, kernel_arrival_times=True):
@@ -337,6 +352,7 @@ class SubscriberPeer:
                  ice_addresses: tuple[str, ...], announced: dict[str, str] | None = None,
                  on_video: VideoNotice | None = None) -> None:
         self.pc = RTCPeerConnection(_configuration())
+        seam.fixed_fingerprints(self.pc)
         self.downlink = Downlink(on_video)
         self._beat = _Beat.of_running_loop()
         self._beat.add(self)
@@ -420,6 +436,7 @@ class SubscriberPeer:
                 if section is None:
                     section = self._add_section(kind)
                     new_sections = True
+                    await _turn()
                 section.down.bind(up)
             if new_sections:
                 # Negotiating anyway: add idle sections for the next people to come, so that they
@@ -428,10 +445,12 @@ class SubscriberPeer:
                 for kind in ("audio", "video"):
                     for _ in range(SPARE_SECTIONS):
                         self._add_section(kind)
+                        await _turn()
             # A section whose source went away (its up track closed) counts as a change too.
             tracks = self.tracks()
             if new_sections:
                 offer = await self.pc.createOffer()
+                await _turn()
                 with gathering(self._ice_addresses, announced=self._announced):
                     await self.pc.setLocalDescription(offer)
                 self._offer_pending = True
@@ -442,7 +461,7 @@ class SubscriberPeer:
                 await self._send_tracks(tracks)
 
     def _add_section(self, kind: str) -> _Section:
-        transceiver = self.pc.addTransceiver(kind, direction="sendonly")
+        transceiver = seam.add_transceiver(self.pc, kind, "sendonly")
         _prefer_codecs(transceiver, SUBSCRIBER_MIME)
         down = DownTrack(transceiver.sender, kind)
         down.repair = self.downlink.repair
@@ -459,6 +478,7 @@ class SubscriberPeer:
                 await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
             except Exception as exc:
                 raise ProtocolError(ErrorCode.NEGOTIATION_FAILED, f"cannot use this answer: {exc or type(exc).__name__}") from None
+            await _turn()
             self._offer_pending = False
             dirty, self._dirty = self._dirty, False
             for section in self._sections:  # keyframes asked for now arrive by the time they start

@@ -38,6 +38,15 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    (no aiortc ``RtpPacket``, no coroutine, no router); a publisher's transport goes direct as
    soon as it connects, so sections that send only RTCP (a camera that is off) do too.
 
+8. ``add_transceiver``: ``RTCPeerConnection.addTransceiver`` without aiortc's receive-side
+   bandwidth estimator in the section's receiver (``RTCRtpReceiver.__remote_bitrate_estimator``).
+   The forwarding unit never lets aiortc's receivers handle RTP (``tap_receiver``; a subscriber's
+   sections only send), and each estimator is 1000 ``RateBucket`` objects made at once: at
+   1 → 15 that was a quarter of the CPU a join took on the event loop, and the garbage collector
+   walked them ever after.
+9. ``fixed_fingerprints``: the connection's certificate fingerprints (sha-256/384/512 of it) are
+   worked out once, not at every description aiortc writes.
+
 And, for ``/metrics``, ``count_codecs``: it wraps aiortc's ``get_encoder``/``get_decoder``
 where the sender and receiver modules look them up, so every codec instance made in the
 process is counted (the forwarding unit must make none).
@@ -104,6 +113,30 @@ def check_version() -> None:
 
 
 _codecs = {"encoder": 0, "decoder": 0}
+
+
+def _no_estimator() -> None:
+    return None
+
+
+def add_transceiver(pc, kind: str, direction: str):  # noqa: ANN001, ANN201 - aiortc's types
+    """``pc.addTransceiver(kind, direction=direction)``, its receiver without aiortc's receive-side
+    estimator (see 8. above: aiortc skips it when it is None). aiortc looks the class up in its
+    receiver module as it builds the receiver; the swap lasts that synchronous call only."""
+    module = aiortc.rtcrtpreceiver
+    saved = module.RemoteBitrateEstimator
+    module.RemoteBitrateEstimator = _no_estimator  # type: ignore[assignment,misc]
+    try:
+        return pc.addTransceiver(kind, direction=direction)
+    finally:
+        module.RemoteBitrateEstimator = saved  # type: ignore[misc]
+
+
+def fixed_fingerprints(pc) -> None:  # noqa: ANN001 - an RTCPeerConnection
+    """Work out ``pc``'s certificate fingerprints now, once (see 9. above)."""
+    for certificate in pc._RTCPeerConnection__certificates:  # type: ignore[attr-defined]
+        fingerprints = certificate.getFingerprints()
+        certificate.getFingerprints = lambda fingerprints=fingerprints: list(fingerprints)
 
 
 def count_codecs() -> None:
