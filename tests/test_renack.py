@@ -43,3 +43,17 @@ def test_before_any_repair_is_timed_it_waits_the_default() -> None:
     renack.due({1, 2}, 0.0)
     assert renack.due({1, 2}, RETRY - 0.01) == []
     assert renack.due({1, 2}, RETRY) == [1, 2]
+
+
+def test_a_packet_given_up_on_is_not_timed_as_a_repair() -> None:
+    renack = Renack()
+    now = 0.0
+    for seq in range(10):  # repaired 60 ms after aiortc's NACK
+        renack.due({seq}, now)
+        renack.due(set(), now + 0.06)
+        now += 0.5
+    assert abs(renack.repair_time - 0.06) < 1e-9
+    renack.due({50, 51}, now)
+    renack.given_up([50, 51])  # a keyframe went past them 5 ms later: they leave the missing set
+    renack.due(set(), now + 0.005)
+    assert abs(renack.repair_time - 0.06) < 1e-9  # not mistaken for a 5 ms repair

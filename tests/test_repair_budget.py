@@ -295,3 +295,38 @@ def test_a_retransmission_lost_too_is_asked_for_again_after_a_round_trip_not_a_f
     clock.now += 0.065
     assert nacks.add(seq + 3) == [seq + 1]  # asked again after 1.5 round trips, not 120 ms
     assert 0.065 < UPLINK_RETRY
+
+
+async def test_a_nack_that_a_queue_delayed_is_still_answered_when_the_round_trip_leaves_time(
+        link, monkeypatch) -> None:
+    """A downlink whose queue holds packets 200 ms: the NACK reaches the server 320 ms after the
+    packet left, yet the receiver saw the hole only just before, and a retransmission taking
+    one round trip (250 ms) still arrives within its wait. A second NACK 60 ms later would not."""
+    monkeypatch.setattr(seam, "sender_rtt", lambda sender: 0.25)
+    up, (down, _), sent, plis, clock = link
+    await start(up, clock)
+    out = sent[id(down.sender)]
+    first = seq_of(out[0])
+    before = len(out)
+    plis.clear()
+    clock.now += 0.32
+    await down._on_nack(first + 19)
+    assert len(out) == before + 1 and seq_of(out[-1]) == first + 19
+    clock.now += 0.06
+    await down._on_nack(first + 19)  # its answer could no longer arrive in time
+    assert len(out) == before + 1
+    assert down.repair.refused_late == 1 and len(plis) == 1
+
+
+async def test_a_subscriber_alone_on_a_layer_gets_a_keyframe_for_its_loss_each_second(link) -> None:
+    """Nobody else takes this layer (a small one that only a poor link gets): its keyframes
+    cost no one else, so the subscriber's loss is not held to one keyframe per 5 s."""
+    up, (ada_down, bob_down), _, plis, clock = link
+    bob_down.bind(None)  # Bob moved to another layer
+    await start(up, clock)
+    plis.clear()
+    clock.now += 10
+    for _ in range(20):  # Ada loses a picture every 0.25 s for 5 s
+        ada_down._on_keyframe_request()
+        clock.now += 0.25
+    assert len(plis) == 5  # one a second (KEYFRAME_MIN_INTERVAL), not one in 5 s

@@ -12,7 +12,8 @@ never once it is :data:`DEADLINE` old (the receive path gives up on it then and 
 keyframe instead, ``video_receive.MAX_WAIT``).
 
 Pure: the caller passes the set of missing sequence numbers (aiortc's NACK generator's) and the
-time; the server's uplink does the same for its publishers (``server/sfu/repair.UplinkNacks``).
+time, and the packets the receive path gave up on (:meth:`Renack.given_up`: they leave the
+missing set too, but were never repaired, so they are not timed); the server's uplink does the same for its publishers (``server/sfu/repair.UplinkNacks``).
 """
 
 from __future__ import annotations
@@ -44,10 +45,16 @@ class Renack:
         """Seconds from a NACK to its retransmission, smoothed (None: not timed yet)."""
         return self.timer.repair_time
 
+    def given_up(self, seqs: list[int]) -> None:
+        """The receive path stopped waiting for ``seqs`` (a keyframe went past them): forget
+        them without timing them, as they left the missing set unrepaired."""
+        for seq in seqs:
+            self._asked.pop(seq, None)
+
     def due(self, missing: set[int], now: float) -> list[int]:
         """The packets of ``missing`` (still missing at ``now``) to ask for again now."""
         asked = self._asked
-        for seq in [s for s in asked if s not in missing]:  # came (or were given up on)
+        for seq in [s for s in asked if s not in missing]:  # came
             first, asks, _last = asked.pop(seq)
             if asks == 1 and now - first <= DEADLINE:
                 self.timer.repaired(now - first)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import weakref
 from collections.abc import Callable
 
 import av
@@ -49,6 +50,11 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtp import RtpPacket
 
 from .renack import Renack
+
+#: Each video receiver's repeat-NACK schedule, shared by ``repeat_nacks`` (which asks) and
+#: ``tap_video_rtp``'s ``stop_nacking`` (which tells it what was given up, so that is not timed
+#: as a repair).
+_renacks: weakref.WeakKeyDictionary[RTCRtpReceiver, Renack] = weakref.WeakKeyDictionary()
 
 
 def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool], None]) -> None:
@@ -81,7 +87,6 @@ async def repeat_nacks(pc: RTCPeerConnection, interval: float = 0.02) -> None:
     aiortc's receiver sends a NACK once, when it first sees a gap; if the retransmission is
     lost too, the frame waits behind the hole until the receive path gives up on it. Repeating
     the request, as browsers do, repairs it."""
-    schedules: dict[int, Renack] = {}
     loop = asyncio.get_running_loop()
     while pc.connectionState not in ("closed", "failed"):
         await asyncio.sleep(interval)
@@ -92,11 +97,11 @@ async def repeat_nacks(pc: RTCPeerConnection, interval: float = 0.02) -> None:
             streams = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
             if nacks is None or not streams:
                 continue
-            schedule = schedules.get(id(receiver))
+            schedule = _renacks.get(receiver)
             if schedule is None:
                 if not nacks.missing:
                     continue
-                schedule = schedules[id(receiver)] = Renack()
+                schedule = _renacks[receiver] = Renack()
             again = schedule.due(nacks.missing, now)
             if again:
                 media_ssrc = next(iter(streams))
@@ -175,6 +180,9 @@ def tap_video_rtp(receiver: RTCRtpReceiver, on_packet: Callable[[RtpPacket], Non
         nacks = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
         if nacks is not None:
             nacks.missing.difference_update(seqs)
+        schedule = _renacks.get(receiver)
+        if schedule is not None:
+            schedule.given_up(seqs)
 
     return request_keyframe, stop_nacking
 

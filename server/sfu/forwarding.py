@@ -460,7 +460,7 @@ class DownTrack:
             data = _HEADER_ABS_SEND_TIME.pack(
                 0x90, (packet.marker << 7) | self._payload_type, seq, timestamp, self._ssrc,
                 0xBEDE, 1, self._ext_id_byte | ((ntp_timestamp >> 14) & 0xFFFFFF)) + payload
-        self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0]
+        self._history[seq % HISTORY_SIZE] = [seq, data, self._clock(), 0, None]  # .., first NACK at
         last = self._last_seq
         if last is None or 0 < ((seq - last) & 0xFFFF) < 0x8000:  # newer than the newest sent
             self._last_seq = seq
@@ -534,9 +534,14 @@ class DownTrack:
 
     def _on_keyframe_request(self) -> None:
         """The subscriber lost a picture (PLI/FIR): ask for a keyframe, at most one per
-        LOSS_KEYFRAME_INTERVAL for this subscriber's loss (the others share it)."""
+        LOSS_KEYFRAME_INTERVAL for this subscriber's loss when others take the same layer (they
+        get it too); when nobody else takes it (a small layer only a poor link gets), the
+        layer's own KEYFRAME_MIN_INTERVAL is the only limit: its keyframes cost nobody else."""
         now = self._clock()
-        if self.up is None or self.paused or now - self._loss_keyframe_at < LOSS_KEYFRAME_INTERVAL:
+        if self.up is None or self.paused:
+            return
+        shared = any(down is not self and not down.paused for down in self.up.downs)
+        if now - self._loss_keyframe_at < (LOSS_KEYFRAME_INTERVAL if shared else KEYFRAME_MIN_INTERVAL):
             return
         self._loss_keyframe_at = now
         self.keyframes_asked += 1
@@ -555,7 +560,10 @@ class DownTrack:
             return
         data: bytes = entry[1]
         now = self._clock()
-        if self.repair is not None and not self.repair.allow(len(data), entry[2], entry[3], now):
+        if entry[4] is None:
+            entry[4] = now
+        if self.repair is not None and not self.repair.allow(len(data), entry[2], entry[3], now,
+                                                             entry[4], self.rtt):
             if self.kind == "video":
                 self._on_keyframe_request()
             return

@@ -9,8 +9,9 @@ a packet is not sent again at all; a packet is resent at most :data:`MAX_RESENDS
 that is refused for a video packet turns into a keyframe request instead, and those are
 coalesced twice over (:class:`KeyframeGate`): per up track (a publisher's layer) at most one
 request every :data:`KEYFRAME_MIN_INTERVAL`, and per down track at most one loss-driven request
-every :data:`LOSS_KEYFRAME_INTERVAL`, so that one subscriber's loss costs everyone else at most
-one keyframe per 5 s.
+every :data:`LOSS_KEYFRAME_INTERVAL` while others take the same layer, so that one subscriber's
+loss costs everyone else at most one keyframe per 5 s (a layer nobody else takes, such as the
+small one only a poor link gets, is limited by the first gate alone).
 
 The publisher's side has a budget too (:class:`UplinkNacks`): which of its lost packets the
 server asks for again.
@@ -57,12 +58,24 @@ class RepairBudget:
     def _depth(self) -> float:
         return max(MIN_BURST_BYTES, self._rate() * BURST_SECONDS)
 
-    def allow(self, size: int, first_sent: float, resends: int, now: float) -> bool:
+    def allow(self, size: int, first_sent: float, resends: int, now: float,
+              asked_at: float | None = None, rtt: float | None = None) -> bool:
         """May a packet of ``size`` bytes, first sent at ``first_sent`` and resent ``resends``
-        times so far, be resent now? Spends the budget when it may."""
+        times so far, be resent now? Spends the budget when it may.
+
+        In time: the receiver waits REPAIR_DEADLINE from when it saw the hole, about when its
+        first NACK for the packet left it. With the subscriber's round trip ``rtt`` known and
+        that NACK's arrival ``asked_at``, a retransmission sent now arrives in time when
+        ``now - asked_at + rtt <= REPAIR_DEADLINE``: on a link whose queue holds packets
+        200 ms the NACK itself comes late, but the first answer still arrives in time. Without
+        them: when the packet was first sent at most REPAIR_DEADLINE ago."""
         self._tokens = min(self._depth(), self._tokens + (now - self._at) * self._rate())
         self._at = now
-        if now - first_sent > REPAIR_DEADLINE or resends >= MAX_RESENDS:
+        if asked_at is not None and rtt is not None:
+            late = now - asked_at + rtt > REPAIR_DEADLINE or now - first_sent > REPAIR_DEADLINE + rtt
+        else:
+            late = now - first_sent > REPAIR_DEADLINE
+        if late or resends >= MAX_RESENDS:
             self.refused_late += 1
             return False
         if self._tokens < size:
