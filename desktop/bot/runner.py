@@ -198,7 +198,7 @@ class Bot:
                 video[who] = (counter.packets, counter.repeated, counter.keyframes)
         for mid, track in connection.audio_tracks.items():
             if (who := remote.carrier(mid)) is not None:
-                audio[who] = (copy.copy(track.buffer.stats), track.buffer.target)
+                audio[who] = (copy.copy(track.buffer.stats), track.buffer.target + track.buffer.extra_delay)
         return video, audio
 
     def _encoder_target(self) -> int | None:

@@ -33,7 +33,8 @@ Per remote camera:
 
 Per remote microphone, from Parley's audio jitter buffer (``media/audio_receive.BufferStats``):
 **lost share** (packets that did not come in time: rebuilt from FEC or concealed, over all the
-packets due) and **concealed share** (of those, made up from nothing), and the buffer's delay.
+packets due) and **concealed share** (of those, made up from nothing), and the buffer's delay
+(lip sync's hold on the voice included).
 On the light path (``--light``: nothing decoded) only the packets that arrived, and per second
 (a voice sends 50).
 
