@@ -18,9 +18,13 @@ delay (``playout.PlayoutDelay``: up to 200 ms, covering repairs). Nothing tied t
   moment (so what it measures does not move with what it does). Once a second (``INTERVAL``)
   the *relative delay* (the video's mean delay minus the voice's over that second, positive:
   the video is late) is filtered (``FILTER``: a quarter of the new one each time), and the
-  stream that is *ahead* is held back by that much: video late, the voice is held (the jitter
-  buffer's target raised, ``JitterBuffer.extra_delay``) and the video not; voice late, the
-  pictures are held (``PlayoutDelay.extra``) and the voice not. A goal moves by at most
+  stream that is *ahead* is held back: video late, the voice is held by that much (the jitter
+  buffer's target raised, ``JitterBuffer.extra_delay``) and the video not; voice late by more
+  than ``VOICE_LATE_TOLERANCE``, the pictures are held (``PlayoutDelay.extra``) by what is over
+  it, and the voice not. People notice sound that comes *before* the picture from about 45 ms,
+  sound *after* it only from about 125 ms (ITU-R BT.1359), and the voice is usually the later
+  of the two on a clean link (its jitter buffer's 20 ms frame and margin): holding every picture
+  for it would cost glass-to-glass time for nothing anyone sees. A goal moves by at most
   ``MAX_STEP`` an adjustment, and not at all when it is within ``DEAD_BAND`` of where it should
   be (no hunting after noise). Each extra is at most
   ``MAX_AUDIO_EXTRA`` / ``MAX_VIDEO_EXTRA``: the voice is never made later than that to wait for
@@ -48,7 +52,7 @@ import time
 from collections.abc import Callable
 
 __all__ = ["DEAD_BAND", "FILTER", "FRESH", "INTERVAL", "LipSync", "MAX_AUDIO_EXTRA", "MAX_STEP",
-           "MAX_VIDEO_EXTRA", "SLEW", "StreamClock"]
+           "MAX_VIDEO_EXTRA", "SLEW", "StreamClock", "VOICE_LATE_TOLERANCE"]
 
 NTP_ONE = float(1 << 32)
 NTP_UNIX_OFFSET = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
@@ -64,6 +68,8 @@ MAX_STEP = 0.080
 MAX_AUDIO_EXTRA = 0.250
 #: The most the video is held for the voice (seconds).
 MAX_VIDEO_EXTRA = 0.250
+#: A voice later than the pictures by up to this (seconds) is left so: nobody notices it.
+VOICE_LATE_TOLERANCE = 0.060
 #: The extras follow their goals at this many seconds per second.
 SLEW = 0.1
 #: A stream with nothing played for this long (seconds) has nothing to be aligned with.
@@ -185,7 +191,7 @@ class LipSync:
             return
         # the video late: hold the voice (and not the video); the voice late: the other way
         audio_wanted = min(MAX_AUDIO_EXTRA, max(0.0, relative))
-        video_wanted = min(MAX_VIDEO_EXTRA, max(0.0, -relative))
+        video_wanted = min(MAX_VIDEO_EXTRA, max(0.0, -relative - VOICE_LATE_TOLERANCE))
         if abs((audio_wanted - video_wanted) - (self.audio_goal - self.video_goal)) < DEAD_BAND:
             return
         self.audio_goal += max(-MAX_STEP, min(MAX_STEP, audio_wanted - self.audio_goal))
