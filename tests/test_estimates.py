@@ -3,13 +3,16 @@
 - a publisher's uplink: aiortc's estimator fed abs-send-time, each layer's encoder target (the
   small layer first), sent as REMB only when worth an encoder restart;
 - a subscriber's downlink: the sum of its sections' fresh REMB, without paused or settling
-  sections, a probe when nothing is measured, and the tests' cap."""
+  sections, a probe when nothing is measured or while the stage waits paused on a clean link,
+  and the tests' cap."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from server.sfu.downlink import INITIAL_ESTIMATE, PROBE_FLOOR, REMB_FRESH, REMB_SETTLE, Downlink
+from server.sfu.forwarding import UpTrack
 from server.sfu.uplink import (
     DECREASE_INTERVAL,
     HIGH_GRACE,
@@ -21,6 +24,7 @@ from server.sfu.uplink import (
     REFRESH_INTERVAL,
     Uplink,
 )
+from wire import TileNeed
 
 
 def abs_send_time(seconds: float) -> int:
@@ -160,3 +164,81 @@ def test_a_tight_uplink_first_stops_the_small_layer_nobody_takes() -> None:
         assert uplink.allow_high(0.05, now=t + n / 2, spare_sent=True)  # the whole picture stays
     assert not uplink.spare_wanted(t + 3)  # the spare layer goes instead
     assert uplink.spare_wanted(t + 3 + SPARE_HOLD + 2)  # and comes back once the uplink is calm
+
+
+@dataclass
+class Carrying(Section):
+    """A section as Downlink.tick drives it: the layer it carries, paused or not."""
+
+    up: UpTrack | None = None
+    now: float = 0.0
+
+    def pause(self, paused: bool) -> None:
+        if self.paused and not paused:
+            self.started_at = self.now  # forwarding starts again: its REMB settles first
+        self.paused = paused
+
+    def switch(self, up: UpTrack) -> None:
+        self.up = up
+
+
+def camera(attendee_id: str) -> tuple[UpTrack, UpTrack]:
+    high = UpTrack(attendee_id, "video", request_pli=lambda ssrc: None, layer="high")
+    low = UpTrack(attendee_id, "video", request_pli=lambda ssrc: None, layer="low")
+    high.add_layer(low)
+    return high, low
+
+
+def speaker_paused_behind_a_smaller_camera(rtt_of, packets: int = 25) -> tuple[Carrying, list[float]]:
+    """The active speaker (Ada, on stage) paused, Bob's small layer playing at 80 kbit/s, whose
+    section's REMB allows 120 kbit/s (1.5 times what it gets); 20 s of 0.5 s ticks, the link's
+    round trip at each tick from ``rtt_of``, ``packets`` a tick each. Returns Ada's section and
+    the estimates."""
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    ada_high, ada_low = camera("ada")
+    bob_high, bob_low = camera("bob")
+    ada = Carrying(paused=True, up=ada_low)
+    bob = Carrying(remb_bps=120_000, up=bob_low)
+    downlink.set_needs([TileNeed("ada", 640, 360, stage=True), TileNeed("bob", 320, 180)])
+    downlink.allocator.current = {"ada": None, "bob": "low"}  # as a start-up burst left them
+    downlink.measured = True
+    sources = {id(ada): ada_high, id(bob): bob_high}
+    estimates = []
+    for tick in range(40):
+        now[0] += 0.5
+        for section, up, rate in ((bob, bob_low, 80_000), (ada, ada_low, 150_000)):
+            section.now = now[0]
+            if section.paused:
+                continue
+            section.packets_sent += packets
+            section.bytes_sent += rate // 16
+            up.bytes_received += rate // 16
+            section.reported_loss = (0.0, time.time())
+            section.rtt = rtt_of(tick)
+            section.remb_bps, section.remb_at = int(1.5 * rate), now[0]
+        downlink.tick([ada, bob], sources)
+        estimates.append(downlink.estimate_bps)
+    return ada, estimates
+
+
+def test_a_paused_speaker_is_tried_again_though_a_smaller_camera_bounds_the_estimate() -> None:
+    """A REMB allows only 1.5 times what its section gets: Bob's 80 kbit/s could never make room
+    for Ada's 150 kbit/s. On a clean link the estimate steps up to what she needs, and she resumes
+    (after her hold)."""
+    ada, estimates = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05)
+    assert not ada.paused and ada.up.layer == "low"
+    assert max(estimates) > 150_000 * 1.2  # what resuming her needs
+
+
+def test_a_camera_too_small_to_judge_loss_by_does_not_keep_the_speaker_paused() -> None:
+    """Bob's small picture sends 10 packets a second: too few for the loss control to judge.
+    No loss reported is no loss: the link is calm, and Ada resumes."""
+    ada, _ = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05, packets=5)
+    assert not ada.paused
+
+
+def test_no_probe_on_a_link_that_holds_a_queue() -> None:
+    ada, estimates = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05 if tick < 1 else 0.2)
+    assert ada.paused
+    assert max(estimates) <= 120_000

@@ -30,6 +30,7 @@ from server.sfu.repair import (
     UPLINK_NACK_FLOOR,
     UPLINK_NACK_SHARE,
     UPLINK_RETRY,
+    UPSTREAM_LOSS_RECENT,
     RepairBudget,
     UplinkNacks,
 )
@@ -330,3 +331,28 @@ async def test_a_subscriber_alone_on_a_layer_gets_a_keyframe_for_its_loss_each_s
         ada_down._on_keyframe_request()
         clock.now += 0.25
     assert len(plis) == 5  # one a second (KEYFRAME_MIN_INTERVAL), not one in 5 s
+
+
+async def test_a_picture_lost_on_the_publishers_link_is_not_held_to_one_keyframe_per_5_s(link) -> None:
+    """A packet the publisher's own link lost (and its repair did not bring in time) is missing
+    for every subscriber: Ada's request for a keyframe is not her link's fault, and waits only
+    for the layer's own limit (one a second), not 5 s. Once the publisher's link has been whole
+    for a while, her requests are hers again."""
+    up, (ada_down, _), _, plis, clock = link
+    await start(up, clock)
+    clock.now += 10
+    for seq in (1021, 1022, 1024, 1025):  # 1023 never arrives
+        clock.now += 0.01
+        await up.on_packet(packet(seq), VP8)
+    await up.on_packet(packet(1023), VP8)  # a late repair does not count as a new gap
+    plis.clear()
+    for _ in range(8):  # Ada asks every 0.25 s for 2 s
+        ada_down._on_keyframe_request()
+        clock.now += 0.25
+    assert len(plis) == 2  # one a second
+    clock.now += UPSTREAM_LOSS_RECENT
+    plis.clear()
+    for _ in range(16):  # 4 s more, the publisher's link whole: her own loss again
+        ada_down._on_keyframe_request()
+        clock.now += 0.25
+    assert len(plis) == 1

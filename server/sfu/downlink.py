@@ -12,6 +12,18 @@ over (allocation.Allocator: longer after each failed try) a paused video is trie
 REMB that follows says whether it fits. Before the first
 REMB the link is assumed good (:data:`INITIAL_ESTIMATE`): the clean case is never held back.
 
+A fresh REMB only ever allows 1.5 times what its section receives, so while the stage (or a
+screen share) is paused and a smaller video of lower priority flows, the estimate could never
+grow enough to resume it: the speaker stayed paused for a whole meeting while another camera
+played (issue 17's 0.6 Mbit/s row). So while a stage or screen video is paused for want of
+budget and the link is calm (its receiver reports have said for :data:`PROBE_CALM` seconds that
+it loses nothing and holds no queue, and the REMBs are not falling), the estimate is at least what the stage and screens need at their
+smallest layers with the allocation's headroom (``stage_need``): the allocation resumes the
+stage (after its hold), keeping what has lower priority only if it still fits, and a link that
+cannot carry it says so by loss or queue, which ends the probe and lengthens the next hold. The
+probe is that one step, not a gradual rise: a gradual one would resume the smaller videos of
+lower priority first, as each fitted, and leave the stage waiting behind them.
+
 Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
 the subscriber is given, applies it to the down tracks (a layer, or paused), keeps the repair
 budget at the estimate, and tells the subscriber (``on_video``: the room makes it a
@@ -28,9 +40,9 @@ from collections.abc import Callable, Iterable
 
 from wire import PauseReason, TileNeed, is_content_attendee
 
-from .allocation import Allocator, Layer, Priority, Want
+from .allocation import HEADROOM, Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
-from .loss import LossControl
+from .loss import LOW, LossControl
 from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
 
@@ -49,6 +61,8 @@ INITIAL_ESTIMATE = 20_000_000
 #: burst, a busy machine), and what is on stays on; only when less arrived than was sent (the
 #: estimate is shorter still) is anything lowered or paused.
 OVERUSE_SHARE = 0.85
+#: The stage probe (module docstring) waits for a link this many seconds without loss or queue.
+PROBE_CALM = 2.0
 #: Growth per second of an estimate no REMB refreshes, and where it starts (bit/s): about what
 #: a link that carries voice and a small picture has.
 PROBE_GROWTH = 1.08
@@ -79,6 +93,8 @@ class Downlink:
         self._measured_bps: float = INITIAL_ESTIMATE  # the same, before estimate_cap
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
+        self._remb_bps = 0.0  # the fresh REMBs' sum at the last tick that had any
+        self._unclean_at = now  # when the link last lost or queued (or the downlink began)
         self.repair = RepairBudget(self.estimate_bps, now)
         self.loss = LossControl()
         self._sent_seen: dict[int, int] = {}  # id(down) -> its packets sent at the last tick
@@ -88,6 +104,9 @@ class Downlink:
         #: what the latest allocation weighed (the videos, their layers' costs and heights)
         self.wants: list[Want] = []
         self._told: dict[str, tuple[bool, str | None]] = {}
+        #: while the latest allocation left a stage or screen video paused for want of budget:
+        #: what the stage and screens need at their smallest layers, with headroom (bit/s; else 0)
+        self.stage_need = 0.0
         self._rates: dict[int, tuple[int, float, float | None]] = {}  # id(up) -> (bytes, at, bit/s)
         self._at = now
 
@@ -97,11 +116,18 @@ class Downlink:
 
     def update_estimate(self, downs: Iterable[DownTrack], now: float) -> float:
         downs = list(downs)
+        calm = self._calm(now)
         fresh = [d.remb_bps for d in downs
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
                  and not d.paused and now - d.started_at >= REMB_SETTLE]
         if fresh:
-            self._measured_bps = float(sum(fresh))
+            remb = float(sum(fresh))
+            falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
+            if self.measured and self.stage_need and calm and not falling:
+                self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
+            else:
+                self._measured_bps = remb
+            self._remb_bps = remb
             self.measured = True
         elif self.measured:
             grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
@@ -116,6 +142,15 @@ class Downlink:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
+
+    def _calm(self, now: float) -> bool:
+        """The receiver reports have said for PROBE_CALM seconds that the link neither loses
+        (too little sent to judge counts as no loss: one small picture sends 15 packets a
+        second) nor holds a queue."""
+        loss = self.loss
+        if loss.queueing or (loss.loss is not None and loss.loss >= LOW):
+            self._unclean_at = now
+        return now - self._unclean_at >= PROBE_CALM
 
     def _count_lost(self, video: list[DownTrack]) -> int:
         """Packets lost on the way to the subscriber so far: each section's packets since the
@@ -182,6 +217,10 @@ class Downlink:
         # what is on keeps some slack on a queue that carried it all, none on a link that drops
         keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
         decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
+        paused = decision.paused()
+        first = [w.usable() for w in wants if w.priority < Priority.OTHER]
+        waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)
+        self.stage_need = HEADROOM * sum(usable[0].bitrate for usable in first if usable) if waiting else 0.0
         for down in video:
             source = sources[id(down)]
             attendee_id = source.attendee_id
@@ -193,8 +232,7 @@ class Downlink:
                 if down.up is not target:
                     down.switch(target)
                 down.pause(False)
-            paused = attendee_id in decision.paused()
-            self._tell(attendee_id, paused, None if attendee_id in decision.hidden else layer)
+            self._tell(attendee_id, attendee_id in paused, None if attendee_id in decision.hidden else layer)
         for attendee_id in set(self._told) - {sources[id(d)].attendee_id for d in video}:
             del self._told[attendee_id]
 

@@ -39,7 +39,13 @@ from rtcseam.vp8 import vp8_keyframe_height, vp8_keyframe_start
 
 from . import seam
 from .rtp_in import ReceivedPacket
-from .repair import KEYFRAME_MIN_INTERVAL, LOSS_KEYFRAME_INTERVAL, KeyframeGate, RepairBudget
+from .repair import (
+    KEYFRAME_MIN_INTERVAL,
+    LOSS_KEYFRAME_INTERVAL,
+    UPSTREAM_LOSS_RECENT,
+    KeyframeGate,
+    RepairBudget,
+)
 from .sender_clock import SenderClock, aligned_offset, publisher_clock
 
 logger = logging.getLogger(__name__)
@@ -122,6 +128,10 @@ class UpTrack:
         self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
         self._since_keyframe: list | None = None  # its packets and those after it (RECENT_PACKETS)
         self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
+        #: when a packet of it last went missing on the publisher's own link (a gap in its
+        #: sequence numbers as they arrived): every subscriber misses it until it is repaired
+        self.upstream_gap_at = float("-inf")
+        self._newest_seq: int | None = None
         #: the publisher's clock for this track, from its sender reports (``on_sender_report``)
         self.sender_clock = SenderClock(CLOCK_RATE[kind], publisher_clock(attendee_id))
 
@@ -146,6 +156,12 @@ class UpTrack:
             return None
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
+        seq = packet.sequence_number
+        newest = self._newest_seq
+        if newest is None or 0 < (step := (seq - newest) & 0xFFFF) < 0x8000:  # not a repair
+            if newest is not None and step > 1:
+                self.upstream_gap_at = self._clock()
+            self._newest_seq = seq
         payload = packet.payload
         self.bytes_received += len(payload)
         keyframe = self.kind == "video" and vp8_keyframe_start(payload)
@@ -535,13 +551,17 @@ class DownTrack:
     def _on_keyframe_request(self) -> None:
         """The subscriber lost a picture (PLI/FIR): ask for a keyframe, at most one per
         LOSS_KEYFRAME_INTERVAL for this subscriber's loss when others take the same layer (they
-        get it too); when nobody else takes it (a small layer only a poor link gets), the
-        layer's own KEYFRAME_MIN_INTERVAL is the only limit: its keyframes cost nobody else."""
+        get it too). The layer's own KEYFRAME_MIN_INTERVAL is the only limit when nobody else
+        takes it (a small layer only a poor link gets: its keyframes cost nobody else), or when
+        the publisher's own link lost a packet of it in the last UPSTREAM_LOSS_RECENT seconds
+        (the loss is not this subscriber's: everyone missed that packet)."""
         now = self._clock()
-        if self.up is None or self.paused:
+        up = self.up
+        if up is None or self.paused:
             return
-        shared = any(down is not self and not down.paused for down in self.up.downs)
-        if now - self._loss_keyframe_at < (LOSS_KEYFRAME_INTERVAL if shared else KEYFRAME_MIN_INTERVAL):
+        own = (now - up.upstream_gap_at > UPSTREAM_LOSS_RECENT
+               and any(down is not self and not down.paused for down in up.downs))
+        if now - self._loss_keyframe_at < (LOSS_KEYFRAME_INTERVAL if own else KEYFRAME_MIN_INTERVAL):
             return
         self._loss_keyframe_at = now
         self.keyframes_asked += 1

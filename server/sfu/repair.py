@@ -11,7 +11,8 @@ coalesced twice over (:class:`KeyframeGate`): per up track (a publisher's layer)
 request every :data:`KEYFRAME_MIN_INTERVAL`, and per down track at most one loss-driven request
 every :data:`LOSS_KEYFRAME_INTERVAL` while others take the same layer, so that one subscriber's
 loss costs everyone else at most one keyframe per 5 s (a layer nobody else takes, such as the
-small one only a poor link gets, is limited by the first gate alone).
+small one only a poor link gets, is limited by the first gate alone, and so is a request that
+follows a packet lost on the publisher's own link: that loss is everyone's).
 
 The publisher's side has a budget too (:class:`UplinkNacks`): which of its lost packets the
 server asks for again.
@@ -38,6 +39,9 @@ MIN_BURST_BYTES = 1500
 KEYFRAME_MIN_INTERVAL = 1.0
 #: Seconds between keyframe requests caused by one subscriber's loss (per down track).
 LOSS_KEYFRAME_INTERVAL = 5.0
+#: A keyframe request within this many seconds of a packet lost on the publisher's own link is
+#: not one subscriber's loss (everyone missed that packet): only the per-layer limit applies.
+UPSTREAM_LOSS_RECENT = 2.0
 
 
 class RepairBudget:
