@@ -273,6 +273,9 @@ def figures(run: dict, who: str, other: str) -> dict:
         # the voice's own glass to glass: the two links' delay and its jitter buffer's
         "behind_voice_ms": (round(latency["p50"] - live_audio["delay_ms"] - 2 * run["delay_ms"], 1)
                             if latency.get("p50") is not None and live_audio.get("delay_ms") is not None else None),
+        # the bot's own A/V figure: video shown minus voice played for one capture instant
+        "av_p50": ((remotes.get(them) or {}).get("av_offset_ms") or {}).get("p50"),
+        "av_p95": ((remotes.get(them) or {}).get("av_offset_ms") or {}).get("p95"),
         "damaged": sum(v.get("damaged_pictures") or 0 for v in videos),
         # counted without decoding: the share of the 50 packets a second each voice sends
         "audio_delivered": _median([min(1.0, a["packets_per_s"] / 50) for a in audios if a.get("packets_per_s")]),
@@ -305,7 +308,7 @@ def _n(value, unit: str = "") -> str:
     return "n/a" if value is None else f"{value:g}{unit}"
 
 
-HEADER = ("| scenario | who | fps p50 / min | frozen | g2g p50 / p95 ms | behind voice ms | damaged | "
+HEADER = ("| scenario | who | fps p50 / min | frozen | g2g p50 / p95 ms | behind voice ms | A/V p50 / p95 ms | damaged | "
           "camera-time high / low / paused | speaker fps, frozen (time on stage) | "
           "audio lost / concealed | kf/s received live / replayed | link down kbit/s (retx share, cap drops) | "
           "link up kbit/s (retx share, cap drops) | encoder target kbit/s p50 / last | "
@@ -330,7 +333,8 @@ def row(run: dict, f: dict) -> str:
     audio = (f"{_pct(f['audio_lost'])} / {_pct(f['audio_concealed'])}" if f["audio_lost"] is not None
              else f"{_pct(f['audio_delivered'])} of packets came" if f["audio_delivered"] is not None else "n/a")
     return (f"| {run['scenario']} | {f['who']} | {_n(f['fps_p50'])} / {_n(f['fps_min'])} | {_pct(f['frozen_share'])} | "
-            f"{_n(f['g2g_p50'])} / {_n(f['g2g_p95'])} | {_n(f['behind_voice_ms'])} | {f['damaged']} | "
+            f"{_n(f['g2g_p50'])} / {_n(f['g2g_p95'])} | {_n(f['behind_voice_ms'])} | "
+            f"{_n(f['av_p50'])} / {_n(f['av_p95'])} | {f['damaged']} | "
             f"{layers(f['layer_shares'])} | {_n(f['speaker_fps'])}, {_pct(f['speaker_frozen'])} ({_pct(f['speaker_stage_share'])}) | "
             f"{audio} | "
             f"{_n(f['keyframes_per_s_received_live'])} / {_n(f['keyframes_per_s_received_replayed'])} | "

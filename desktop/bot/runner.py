@@ -134,6 +134,11 @@ class Bot:
         keyframe, picture_id, superseded = self._picture(event.attendee_id, event.frame.pts)
         self.watch.picture(event.attendee_id, stamp.frame_number if stamp else None,
                            stamp.captured_ms if stamp else None, keyframe, wall_ms, picture_id, superseded)
+        connection = self.session.remote.connection
+        sync = connection.lipsync.get(event.attendee_id) if connection is not None else None
+        voice = sync.audio_latency() if sync is not None else None
+        if stamp is not None and stamp.captured_ms > 0 and voice is not None:
+            self.watch.av_offset(event.attendee_id, wall_ms - stamp.captured_ms - voice * 1000.0)
 
     # --- per-remote figures (watch.py) --------------------------------------------------------
 
@@ -193,7 +198,7 @@ class Bot:
                 video[who] = (counter.packets, counter.repeated, counter.keyframes)
         for mid, track in connection.audio_tracks.items():
             if (who := remote.carrier(mid)) is not None:
-                audio[who] = (copy.copy(track.buffer.stats), track.buffer.target)
+                audio[who] = (copy.copy(track.buffer.stats), track.buffer.target + track.buffer.extra_delay)
         return video, audio
 
     def _encoder_target(self) -> int | None:
@@ -221,6 +226,9 @@ class Bot:
         self._note_received()
         cameras = {a.attendee_id for a in self.session.attendees.values()
                    if a.video and not a.content and a.attendee_id != self.report.attendee_id}
+        connection = self.session.remote.connection
+        for who, sync in (connection.lipsync.items() if connection is not None else ()):
+            self.watch.sync_extras[who] = (sync.audio_extra, sync.video_extra)
         self.report.remotes = self.watch.close(self._seen_video, self._seen_audio, self._names, cameras)
         delays = self._playout_delays()
         for who, stats in self.session.remote.video_totals().items():  # what the receive path did

@@ -33,9 +33,21 @@ Per remote camera:
 
 Per remote microphone, from Parley's audio jitter buffer (``media/audio_receive.BufferStats``):
 **lost share** (packets that did not come in time: rebuilt from FEC or concealed, over all the
-packets due) and **concealed share** (of those, made up from nothing), and the buffer's delay.
+packets due) and **concealed share** (of those, made up from nothing), and the buffer's delay
+(lip sync's hold on the voice included).
 On the light path (``--light``: nothing decoded) only the packets that arrived, and per second
 (a voice sends 50).
+
+Per remote person with both (decoded path), **A/V offset** p50/p95 (``av_offset_ms``): for
+each stamped picture shown, how much later after its capture it is shown than the voice is
+played after its own (positive: the video is late, as a viewer would see the lips move after
+the sound). The picture's capture time is its stamp; the voice's is what the sender reports of
+its section give its RTP time (``media/lipsync.py``: the publisher's clock, carried by the
+server). All on this machine's wall clock, so it reads true where the server and the publisher
+share it (the bots and the bench on one machine); the voice's capture time is then late by the
+publisher's fastest uplink transit (its reports' time is when it *sent*, as seen on the server),
+which reads as that much video lateness. And **sync extra** (``sync_extra_ms``): what lip sync
+held the voice and the video back by at the end (``LipSync.audio_extra`` / ``video_extra``).
 """
 
 from __future__ import annotations
@@ -243,6 +255,8 @@ class MediaWatch:
         self._audio_counted: dict[str, int] = {}  # the light path: audio packets in the window
         self._stage: tuple[str, float] | None = None  # who is on the bot's stage, since when
         self._stage_time: dict[str, float] = {}  # attendee -> seconds of the window on stage
+        self._av_offsets: dict[str, list[float]] = {}  # attendee -> A/V offsets in the window (ms)
+        self.sync_extras: dict[str, tuple[float, float]] = {}  # attendee -> (audio, video) held, s
 
     def remote(self, attendee_id: str) -> RemoteVideo:
         video = self.video.get(attendee_id)
@@ -286,6 +300,12 @@ class MediaWatch:
             self._stage_time[who] = (self._stage_time.get(who, 0.0)
                                      + _in_window(since, now, self.window_start if self.counting else None))
         self._stage = (attendee_id, now) if attendee_id is not None else None
+
+    def av_offset(self, attendee_id: str, offset_ms: float) -> None:
+        """A picture of ``attendee_id`` was shown ``offset_ms`` later after its capture than
+        their voice is played after its own."""
+        if self.counting:
+            self._av_offsets.setdefault(attendee_id, []).append(offset_ms)
 
     def audio_counted(self, attendee_id: str) -> None:
         """The light path: an audio packet from ``attendee_id`` arrived (not decoded)."""
@@ -346,6 +366,12 @@ class MediaWatch:
                 seconds = (video.stopped_at or now) - start if video is not None else now - start
                 entry["audio"] = {"packets": packets,
                                   "packets_per_s": round(packets / seconds, 2) if seconds > 0 else None}
+            if attendee_id in self._av_offsets:
+                entry["av_offset_ms"] = _quantiles(self._av_offsets[attendee_id])
+            if attendee_id in self.sync_extras:
+                audio_extra, video_extra = self.sync_extras[attendee_id]
+                entry["sync_extra_ms"] = {"audio": round(audio_extra * 1000.0, 1),
+                                          "video": round(video_extra * 1000.0, 1)}
             out[attendee_id] = entry
         return out
 

@@ -13,7 +13,8 @@ every audio section of the receive connection (``peers.ReceiveConnection``):
   jitter: the 97th percentile of the packets' transit times over the last ~2.5 s, above the
   fastest of them, plus one frame (so the packet after a lost one, which carries the lost one's
   FEC, is there in time) and a small margin; within 20-200 ms. It grows at once and shrinks by
-  at most 20 ms a second. Late packets are dropped; a new SSRC, a jump in the sequence or
+  at most 20 ms a second. On top of it comes ``extra_delay``, what lip sync holds the voice back
+  for (``lipsync.LipSync``: to wait for a person's late video). Late packets are dropped; a new SSRC, a jump in the sequence or
   timestamps, or a stream that stops for more than 200 ms and starts again (mute, or the server
   moving the section to another attendee) restarts it cleanly; after a shorter stall it plays
   on from where the stream resumes.
@@ -234,6 +235,7 @@ class Playout:
     payload: bytes | None = None  # DECODE/ACCELERATE: the packet; FEC: the packet after the gap
     second: bytes | None = None  # ACCELERATE: the packet spliced onto ``payload``
     reset: bool = False  # a new stream: reset the decoder first
+    timestamp: int | None = None  # the RTP time played (None: a frame inserted, EXPAND)
 
 
 @dataclass
@@ -305,6 +307,8 @@ class JitterBuffer:
         self.keep_delays = keep_delays
         self.stats = BufferStats()
         self.target = min_delay  # seconds
+        #: seconds the voice is held beyond ``target`` (lip sync: ``lipsync.LipSync``)
+        self.extra_delay = 0.0
         self._target_at: float | None = None
         self._ssrc: int | None = None
         self._reset_decoder = False
@@ -436,7 +440,7 @@ class JitterBuffer:
         else:
             self.target = max(wanted, self.target - self.shrink_rate * max(0.0, now - self._target_at))
         self._target_at = now
-        return self.target
+        return self.target + self.extra_delay
 
     def delay(self, now: float) -> float | None:
         """How late the current position plays at ``now``, against its fastest arrival."""
@@ -453,7 +457,7 @@ class JitterBuffer:
         entry = self._packets.get(self._pos) if self._pos is not None else None
         if entry is None or not self._sorted:
             return None
-        return entry[0] / SAMPLE_RATE + self._sorted[0] + self.target
+        return entry[0] / SAMPLE_RATE + self._sorted[0] + self.target + self.extra_delay
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -489,10 +493,10 @@ class JitterBuffer:
             self._last_accelerate = now
             self.stats.accelerated += 1
             self._advance(2, following[0] + following[2], following[2])
-            return Playout(ACCELERATE, following[2], payload, following[1], reset)
+            return Playout(ACCELERATE, following[2], payload, following[1], reset, ts & 0xFFFFFFFF)
         self.stats.decoded += 1
         self._advance(1, ts + samples, samples)
-        return Playout(DECODE, samples, payload, None, reset)
+        return Playout(DECODE, samples, payload, None, reset, ts & 0xFFFFFFFF)
 
     def _missing(self, now: float, reset: bool) -> Playout | None:
         samples = self._frame
@@ -504,7 +508,7 @@ class JitterBuffer:
                 self._reset_decoder = reset
                 return None
             delay = now - (self._pos_ts / SAMPLE_RATE + self._sorted[0])
-            if self._underrun > self.conceal_underruns or delay < self.target - self.hysteresis:
+            if self._underrun > self.conceal_underruns or delay < self.target + self.extra_delay - self.hysteresis:
                 return self._expand(reset)  # late rather than lost, perhaps: wait a frame
             # Its turn came well after the latest arrival the jitter explains: lost, like as
             # not the one after too. Conceal it and move on (its successor brings FEC, if any).
@@ -513,12 +517,13 @@ class JitterBuffer:
             # a packet is lost (or later than its turn): rebuild it from the next one, or conceal
             self._underrun = self._underrun_concealed = 0
         following = self._packets.get(self._pos + 1)
+        ts = self._pos_ts & 0xFFFFFFFF
         self._advance(1, self._pos_ts + samples, samples)
         if self.fec and following is not None:
             self.stats.fec += 1
-            return Playout(FEC, samples, following[1], None, reset)
+            return Playout(FEC, samples, following[1], None, reset, ts)
         self.stats.concealed += 1
-        return Playout(PLC, samples, None, None, reset)
+        return Playout(PLC, samples, None, None, reset, ts)
 
     def _expand(self, reset: bool) -> Playout:
         self.stats.expanded += 1
@@ -538,7 +543,7 @@ class JitterBuffer:
         self._pos = keep
         self.stats.decoded += 1
         self._advance(1, ts + samples, samples)
-        return Playout(DECODE, samples, payload, None, reset)
+        return Playout(DECODE, samples, payload, None, reset, ts & 0xFFFFFFFF)
 
     def _advance(self, count: int, next_ts: int, samples: int) -> None:
         packets = self._packets
@@ -594,6 +599,8 @@ class AudioReceiveTrack(MediaStreamTrack):
         self._arrived = asyncio.Event()
         self._next_slot: float | None = None
         self._out_samples = 0
+        #: told the RTP time of each frame as it is played (lip sync: ``lipsync.LipSync``)
+        self.on_played: Callable[[int], None] | None = None
 
     def push(self, ssrc: int, seq: int, timestamp: int, payload: bytes) -> None:
         """One RTP packet arrived (called on the event loop)."""
@@ -643,6 +650,8 @@ class AudioReceiveTrack(MediaStreamTrack):
             if playout is None:
                 self._next_slot = None  # stopped: wait for packets again
                 continue
+            if self.on_played is not None and playout.timestamp is not None:
+                self.on_played(playout.timestamp)
             pts = self._out_samples
             self._out_samples += playout.samples
             self._next_slot += playout.samples / SAMPLE_RATE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -17,10 +18,12 @@ from rtcseam.arrival import ArrivalCount, use_kernel_arrival_times
 from rtcseam.ice import gathering
 from rtcseam.peer import close_bounded
 from rtcseam.relay import Relay
+from rtcseam.sender_reports import watch_sender_reports
 
 from . import seam
 from .audio_receive import AudioReceiveTrack
 from .layers import LOW_BITRATE, LOW_CEILING, LOW_FLOOR, LOW_SCALE, CameraLayers
+from .lipsync import LipSync, StreamClock
 from .video_receive import VideoReceiveTrack
 from .receive_counters import VideoReceiveCounter
 
@@ -168,6 +171,10 @@ class ReceiveConnection:
     send, which the server reads as our downlink) get each packet's kernel receive time
     (``rtcseam.arrival``: a late event loop is not a queue on the link); ``arrivals`` counts
     the packets that had one and those that had only the loop's time.
+
+    On the decoded path each person's voice and video are played in step (``lipsync``): each
+    section's sender reports are read (``sender_clocks``), and ``sync_people`` (told which
+    attendee each section carries) keeps one ``LipSync`` per person with both (``lipsync``).
     """
 
     def __init__(self, on_track: Callable[[str, MediaStreamTrack], None],
@@ -192,6 +199,12 @@ class ReceiveConnection:
         self._lock = asyncio.Lock()
         self._renack: asyncio.Task | None = None
         self.arrivals: ArrivalCount | None = None  # decoded path: which arrival times were used
+        self.sender_clocks: dict[str, StreamClock] = {}  # mid -> its latest sender report
+        self.lipsync: dict[str, LipSync] = {}  # attendee id -> their voice and video in step
+        self._lipsync_mids: dict[str, tuple[str, str]] = {}  # attendee id -> (audio, video mid)
+        self._carriers: dict[str, str] = {}  # mid -> attendee id (``sync_people``)
+        #: PARLEY_LIP_SYNC=off: lip sync measures only (a bench's "before")
+        self._lip_sync_steers = os.environ.get("PARLEY_LIP_SYNC", "on") != "off"
         self.pc.on("track", self._track_event)
         self.pc.on("connectionstatechange", self._connection_state)
 
@@ -225,6 +238,7 @@ class ReceiveConnection:
                     else:
                         seam.tap_audio_rtp(transceiver.receiver, audio.push_packet)
                         self.audio_tracks[transceiver.mid] = audio
+                        self._watch_reports(transceiver, 48000)
                         track = audio
                 if track.kind == "video" and self._on_counted is None:
                     counter = self.video_counters[transceiver.mid] = VideoReceiveCounter()
@@ -235,9 +249,58 @@ class ReceiveConnection:
                         video.request_keyframe_with(request)
                         video.stop_nacking_with(forget)
                         self.video_tracks[transceiver.mid] = video
+                        self._watch_reports(transceiver, 90000)
                         track = video
+                self.sync_people(self._carriers)
                 self._on_track(transceiver.mid, track)
                 return
+
+    def _watch_reports(self, transceiver, clock_rate: int) -> None:
+        clock = self.sender_clocks[transceiver.mid] = StreamClock(clock_rate)
+        watch_sender_reports(transceiver.receiver, clock.on_report)
+
+    def sync_people(self, carriers: dict[str, str]) -> None:
+        """``carriers``: which attendee each section (mid) carries now. Each person with a
+        voice and a video section received here gets a ``LipSync`` of those two; one whose
+        sections changed gets a new one (the old one lets go of its delays)."""
+        self._carriers = dict(carriers)
+        pairs: dict[str, list[str | None]] = {}
+        for mid, who in carriers.items():
+            slot = 0 if mid in self.audio_tracks else 1 if mid in self.video_tracks else None
+            if slot is not None and mid in self.sender_clocks:
+                pairs.setdefault(who, [None, None])[slot] = mid
+        wanted = {who: (a, v) for who, (a, v) in pairs.items() if a is not None and v is not None}
+        for who in list(self.lipsync):
+            if self._lipsync_mids.get(who) != wanted.get(who):
+                self._unpair(who)
+        for who, (audio_mid, video_mid) in wanted.items():
+            if who not in self.lipsync:
+                self._pair(who, audio_mid, video_mid)
+
+    def _pair(self, who: str, audio_mid: str, video_mid: str) -> None:
+        audio, video = self.audio_tracks[audio_mid], self.video_tracks[video_mid]
+        for mid in (audio_mid, video_mid):  # a section moved here from someone else
+            for other, mids in list(self._lipsync_mids.items()):
+                if mid in mids:
+                    self._unpair(other)
+
+        def hold_voice(seconds: float) -> None:
+            audio.buffer.extra_delay = seconds
+
+        def hold_video(seconds: float) -> None:
+            video.playout.extra = seconds
+
+        sync = LipSync(self.sender_clocks[audio_mid], self.sender_clocks[video_mid], hold_voice, hold_video,
+                       steer=self._lip_sync_steers)
+        audio.on_played, video.on_shown = sync.audio_played, sync.video_shown
+        self.lipsync[who], self._lipsync_mids[who] = sync, (audio_mid, video_mid)
+
+    def _unpair(self, who: str) -> None:
+        sync = self.lipsync.pop(who)
+        audio_mid, video_mid = self._lipsync_mids.pop(who)
+        sync.release()
+        self.audio_tracks[audio_mid].on_played = None
+        self.video_tracks[video_mid].on_shown = None
 
     async def answer(self, offer_sdp: str) -> str:
         async with self._lock:

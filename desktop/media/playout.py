@@ -17,12 +17,14 @@ seen, retransmissions included). This is that, kept small and simple:
   the delay is shown as soon as it is decoded. The delay rises at once; it falls at most
   ``DECAY`` seconds per second, so pictures are then shown slightly faster than they were filmed
   (5 %: nobody sees it), never in a jump.
-* A picture is due at base + its RTP time + the delay. One that is already late is shown at once.
+* A picture is due at base + its RTP time + the delay + ``extra``. One that is already late is
+  shown at once. ``extra`` is lip sync's (``lipsync.LipSync``): how long the pictures are held
+  to wait for the person's voice; 0 unless the voice is the later.
 
 On a clean link the lateness is the link's and the machine's jitter (a few ms), so the delay is
 too. On a lossy one the delay settles at about one repair, which keeps the picture moving at the
 camera's pace and video at most ``MAX_DELAY`` behind the voice (the audio jitter buffer keeps its
-own, smaller delay; the two are not synchronised).
+own, smaller delay; lip sync then holds the voice back to match, up to its own bound).
 
 A keyframe starts the base again. The forwarding unit continues a section's RTP timestamps when
 it switches the section to another layer or person (or resumes it after a pause) at a keyframe,
@@ -64,6 +66,7 @@ class PlayoutDelay:
         self.delay_window = delay_window
         self.decay = decay
         self.delay = 0.0  # seconds: the current playout delay
+        self.extra = 0.0  # seconds: lip sync's hold on top of it (kept across a reset)
         self._lows: deque[tuple[float, float]] = deque()  # (arrival, offset), offsets increasing
         self._late: deque[tuple[float, float]] = deque()  # (arrival, lateness) of the delay's window
         self._last_ext: int | None = None
@@ -116,4 +119,4 @@ class PlayoutDelay:
         """When the picture of RTP time ``timestamp`` is to be shown (None: nothing arrived yet)."""
         if not self._lows:
             return None
-        return self._lows[0][1] + self._extend(timestamp) / RTP_CLOCK + self.delay
+        return self._lows[0][1] + self._extend(timestamp) / RTP_CLOCK + self.delay + self.extra

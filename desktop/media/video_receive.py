@@ -353,6 +353,8 @@ class VideoReceiveTrack(MediaStreamTrack):
         self.playout = PlayoutDelay()
         self._last_due = 0.0  # pictures are shown in order, even while the delay falls
         self._generation = 0  # pictures scheduled before a pause are not shown after it
+        #: told the RTP time of each picture as it is shown (lip sync: ``lipsync.LipSync``)
+        self.on_shown: Callable[[int], None] | None = None
 
     @property
     def playout_delay(self) -> float:
@@ -493,6 +495,8 @@ class VideoReceiveTrack(MediaStreamTrack):
         if self._latest is not None:
             self.frames_superseded += 1
         self._latest = frame
+        if self.on_shown is not None and frame.pts is not None:
+            self.on_shown(frame.pts)
         self._ready.set()
 
     async def recv(self) -> av.VideoFrame:

@@ -164,13 +164,22 @@ class RemoteMedia:
         self._account()
         self._tracks = {t.mid: t for t in offer.tracks}
         answer = await self.connection.answer(offer.sdp)
+        self._sync_people()
         await self._signalling.send(SubscribeAnswer(sdp=answer))
         await self._send_needs()  # a new connection (after a reconnect): the server hears them again
 
     def _on_tracks_updated(self, message: TracksUpdated) -> None:
         self._account()
         self._tracks = {t.mid: t for t in message.tracks}
+        self._sync_people()
         self._apply_pauses()
+
+    def _sync_people(self) -> None:
+        """Each person's voice and video played in step (media/lipsync.py): the receive
+        connection hears who each section carries now."""
+        if self.connection is not None:
+            self.connection.sync_people({mid: info.attendee_id for mid, info in self._tracks.items()
+                                         if info.attendee_id is not None})
 
     async def close(self) -> None:
         """Close the receive connection; a new offer opens another (and the server hears the

@@ -17,6 +17,10 @@ negotiated it), stamped as the packet leaves, so the subscriber's receiver can e
 downlink and send REMB, which each down track keeps (``remb_bps``) for the allocation
 (downlink.py). A down track can be paused (``pause``): it forwards nothing until resumed, and
 resumes at a keyframe, continuing its sequence numbers and timestamps.
+
+Each down track's RTCP sender reports carry its publisher's clock (sender_clock.py: the
+publisher's own reports, translated into the down track's timestamps), so a subscriber can play
+one person's voice and video in step; a layer switch keeps that mapping.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from .repair import (
     KeyframeGate,
     RepairBudget,
 )
+from .sender_clock import SenderClock, aligned_offset, publisher_clock
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +70,8 @@ _HEADER_ABS_SEND_TIME = struct.Struct("!BBHIIHHI")
 #: The codec each kind of up track forwards (as aiortc names it): what the publisher's answer
 #: negotiates (peers.PREFERRED_MIME) and what every subscriber section is told it carries.
 FORWARDED_MIME = {"audio": "audio/opus", "video": "video/vp8"}
+#: Their RTP clock rates.
+CLOCK_RATE = {"audio": 48000, "video": 90000}
 
 
 def keyframe_start(mime_type: str, payload: bytes) -> bool:
@@ -125,6 +132,12 @@ class UpTrack:
         #: sequence numbers as they arrived): every subscriber misses it until it is repaired
         self.upstream_gap_at = float("-inf")
         self._newest_seq: int | None = None
+        #: the publisher's clock for this track, from its sender reports (``on_sender_report``)
+        self.sender_clock = SenderClock(CLOCK_RATE[kind], publisher_clock(attendee_id))
+
+    def on_sender_report(self, ntp: int, rtp: int) -> None:
+        """The publisher's RTCP sender report for this track: ``rtp`` is at its NTP time ``ntp``."""
+        self.sender_clock.on_report(ntp, rtp, seam.current_ntp_time())
 
     async def on_packet(self, packet: RtpPacket | ReceivedPacket, codec: RTCRtpCodecParameters) -> None:
         """``receive``, and wait for what it could not send at once."""
@@ -283,6 +296,7 @@ class DownTrack:
         self._last_ts = 0
         self._direct: Callable[[bytes], bool] | None = None  # seam.direct_rtp_sender, once connected
         self._next: UpTrack | None = None  # switching to this layer at its next keyframe
+        self._switched_from: UpTrack | None = None  # the layer a switch left (until _start)
         seam.attach_sender(
             sender, seam.SenderHooks(self._on_keyframe_request, self._on_nack, self._on_started,
                                      self._on_remb)
@@ -432,6 +446,7 @@ class DownTrack:
                 return None
             self._next = None  # the new layer's keyframe: switch here, seamlessly
             self.up.downs.discard(self)
+            self._switched_from = self.up
             self.up = source
             self._restart()
         if not self._started:
@@ -484,10 +499,23 @@ class DownTrack:
         return True
 
     def report(self) -> bytes | None:
-        """This section's RTCP sender report, or None when it sent nothing since its last."""
+        """This section's RTCP sender report, or None when it sent nothing since its last: the
+        publisher's clock (``sender_mapping``), else when its latest packet was sent."""
         if not self.ready:
             return None
-        return seam.sender_report(self.sender, self.packets_sent, self.bytes_sent, *self._sent_times)
+        mapping = self.sender_mapping(seam.current_ntp_time()) or self._sent_times
+        return seam.sender_report(self.sender, self.packets_sent, self.bytes_sent, *mapping)
+
+    def sender_mapping(self, ntp: int) -> tuple[int, int] | None:
+        """(RTP time, ``ntp``): the time in this section's timestamps that the publisher's
+        clock gives to the server's NTP time ``ntp`` (sender_clock.py); None before the
+        publisher reported on the track it carries, or before it carried anything."""
+        if self.up is None or self._last_seq is None:
+            return None
+        rtp = self.up.sender_clock.rtp_at(ntp)
+        if rtp is None:
+            return None
+        return (rtp + self._ts_offset) & 0xFFFFFFFF, ntp
 
     async def _send(self, data: bytes) -> bool:
         """Send through aiortc's own path (not connected yet, or the direct socket went away),
@@ -512,7 +540,13 @@ class DownTrack:
         else:
             step = 3000 if self.kind == "video" else 960
             self._seq_offset = (self._last_seq + 1 - packet.sequence_number) & 0xFFFF
-            self._ts_offset = (self._last_ts + step - packet.timestamp) & 0xFFFFFFFF
+            before, self._switched_from = self._switched_from, None
+            aligned = None
+            if before is not None and self.up is not None and before.primary is self.up.primary:
+                # another layer of the same camera: the same instant, the same rewritten time
+                aligned = aligned_offset(before.sender_clock, self._ts_offset, self.up.sender_clock,
+                                         seam.current_ntp_time(), self._last_ts, packet.timestamp)
+            self._ts_offset = aligned if aligned is not None else (self._last_ts + step - packet.timestamp) & 0xFFFFFFFF
 
     def _on_keyframe_request(self) -> None:
         """The subscriber lost a picture (PLI/FIR): ask for a keyframe, at most one per

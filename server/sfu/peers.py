@@ -26,6 +26,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from rtcseam.ice import checked, checked_announced, gathering
 from rtcseam.peer import close_bounded
+from rtcseam.sender_reports import watch_sender_reports
 from wire import ErrorCode, ProtocolError, TileNeed, TrackInfo, VideoLayer
 
 from . import downlink, seam
@@ -195,6 +196,7 @@ class PublisherPeer:
                     self._receivers[layer] = receiver
                 up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
+                watch_sender_reports(receiver, up.on_sender_report)  # its clock (sender_clock.py)
                 if layer is not None:
                     up.on_wanted = self._wanted
                 nacks = UplinkNacks(time.monotonic)
