@@ -23,7 +23,9 @@ something changed — a meeting started, was updated or ended (the service's eve
 type changed (``forget``), this node's leases changed — and otherwise every
 ``LOOK_INTERVAL`` seconds of the clock with a shared store (PostgreSQL), which bounds how late a
 change made through another node (a settings override, a call type) or a dead node's meeting is
-seen; with a store nobody else uses, every ``LOCAL_LOOK_INTERVAL``.
+seen; with a store nobody else uses, every ``LOCAL_LOOK_INTERVAL``. A timer that ran out by
+the last look is read again before the meeting ends: one extended through another node since
+then is not ended at its old time.
 
 The timer and the start time are stored, so a restarted server ends a meeting on time. Who is
 in a meeting is live state: after a restart the "empty" period of a meeting nobody rejoined
@@ -132,6 +134,19 @@ class Lifecycle:
                 logger.exception("lifecycle: checking the meetings failed")
             await asyncio.sleep(self._config.lifecycle_interval_seconds)
 
+    def _still_due(self, meeting_id: str, now: float) -> bool:
+        """The store, read again, still says the meeting's timer has run out: a timer extended
+        through another node after the last look (up to LOOK_INTERVAL ago) must not end it at
+        the old time. One read per meeting ending, not per tick."""
+        record = self._meetings.store.get_meeting(meeting_id)
+        if record is None or record.ended_at is not None or record.started_at is None:
+            return False
+        try:
+            timer = self._meetings.timer_ends_at(record)
+        except Exception:  # its call type was removed: only the hard cap applies
+            return False
+        return timer is not None and now >= timer
+
     def due(self) -> list[tuple[str, EndReason]]:
         """The meetings that must end now, with why."""
         meetings = self._watched()
@@ -143,6 +158,9 @@ class Lifecycle:
             room = self._rooms.live_room(meeting.meeting_id)
             people = len(room.people()) if room is not None else 0
             if timer is not None and now >= timer:
+                if not self._still_due(meeting.meeting_id, now):  # extended elsewhere since the look
+                    self._live = None
+                    continue
                 reason = EndReason.TIMER_EXPIRED
             elif now >= meeting.started_at + config.max_meeting_seconds:
                 reason = EndReason.MAX_DURATION

@@ -132,3 +132,21 @@ async def test_a_change_made_only_in_the_store_counts_at_the_next_look(make) -> 
         meeting_id, dataclasses.replace(record, settings={"limits": {"max_duration_seconds": 20}}).settings)
     service.clock.advance(5)
     assert await service.lifecycle.check() == [(meeting_id, EndReason.TIMER_EXPIRED)]
+
+
+async def test_a_timer_extended_only_in_the_store_is_not_ended_at_its_old_time(make) -> None:
+    """Another node extended the timer a moment before it ran out, after this node's last look:
+    the meeting goes on, and ends at the new time."""
+    service = make(look_interval=1e9)
+    meeting_id = service.started(60)
+    assert await service.lifecycle.check() == []
+    service.clock.advance(58)
+    record = service.real_store.get_meeting(meeting_id)
+    assert service.real_store.set_meeting_settings(
+        meeting_id, dataclasses.replace(record, settings={"limits": {"max_duration_seconds": 120}}).settings)
+    service.clock.advance(2)
+    assert await service.lifecycle.check() == []
+    service.clock.advance(59)
+    assert await service.lifecycle.check() == []
+    service.clock.advance(1)
+    assert await service.lifecycle.check() == [(meeting_id, EndReason.TIMER_EXPIRED)]
