@@ -46,6 +46,7 @@ from .config import ServerConfig
 from .events import ServerEvent
 from .meetings import MeetingService
 from .rooms.registry import RoomRegistry
+from .store import MeetingRecord
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +107,7 @@ class Lifecycle:
         live = []
         for meeting in self._meetings.store.live_meetings(cluster.node_id if cluster is not None else None):
             assert meeting.started_at is not None  # the others are other nodes' to watch
-            try:
-                timer = self._meetings.timer_ends_at(meeting)
-            except Exception:  # e.g. its call type was removed: only the hard cap applies
-                timer = None
-            live.append(_Live(meeting.id, meeting.started_at, timer))
+            live.append(_Live(meeting.id, meeting.started_at, self._timer(meeting)))
         self._live, self._looked_at, self._held = live, now, held
         return live
 
@@ -141,11 +138,15 @@ class Lifecycle:
         record = self._meetings.store.get_meeting(meeting_id)
         if record is None or record.ended_at is not None or record.started_at is None:
             return False
-        try:
-            timer = self._meetings.timer_ends_at(record)
-        except Exception:  # its call type was removed: only the hard cap applies
-            return False
+        timer = self._timer(record)
         return timer is not None and now >= timer
+
+    def _timer(self, meeting: MeetingRecord) -> float | None:
+        """When the meeting's timer runs out (None: it has none)."""
+        try:
+            return self._meetings.timer_ends_at(meeting)
+        except Exception:  # e.g. its call type was removed: only the hard cap applies
+            return None
 
     def due(self) -> list[tuple[str, EndReason]]:
         """The meetings that must end now, with why."""
