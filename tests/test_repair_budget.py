@@ -339,12 +339,17 @@ async def test_a_picture_lost_on_the_publishers_link_is_not_held_to_one_keyframe
     for the layer's own limit (one a second), not 5 s. Once the publisher's link has been whole
     for a while, her requests are hers again."""
     up, (ada_down, _), _, plis, clock = link
-    await start(up, clock)
+    up.uplink = UplinkNacks(clock)  # what sees the publisher's link (peers.PublisherPeer)
+    for seq in range(1000, 1020):
+        up.uplink.add(seq)
+    await start(up, clock)  # 1000-1019
     clock.now += 10
-    for seq in (1021, 1022, 1024, 1025):  # 1023 never arrives
+    for seq in (1020, 1021, 1022, 1024, 1025):  # 1023 never arrives
         clock.now += 0.01
+        up.uplink.add(seq)
         await up.on_packet(packet(seq), VP8)
-    await up.on_packet(packet(1023), VP8)  # a late repair does not count as a new gap
+    up.uplink.add(1023)  # a late repair does not count as a new gap
+    await up.on_packet(packet(1023), VP8)
     plis.clear()
     for _ in range(8):  # Ada asks every 0.25 s for 2 s
         ada_down._on_keyframe_request()

@@ -45,6 +45,7 @@ from .repair import (
     UPSTREAM_LOSS_RECENT,
     KeyframeGate,
     RepairBudget,
+    UplinkNacks,
 )
 from .sender_clock import SenderClock, aligned_offset, publisher_clock
 
@@ -128,10 +129,9 @@ class UpTrack:
         self._keyframe_at = float("-inf")  # when the latest keyframe began to arrive
         self._since_keyframe: list | None = None  # its packets and those after it (RECENT_PACKETS)
         self.keyframes_for_starts = 0  # keyframes asked for at once for subscribers starting
-        #: when a packet of it last went missing on the publisher's own link (a gap in its
-        #: sequence numbers as they arrived): every subscriber misses it until it is repaired
-        self.upstream_gap_at = float("-inf")
-        self._newest_seq: int | None = None
+        #: what the server asks again of the publisher's link for this track (peers.PublisherPeer
+        #: sets it): it sees every gap in the sequence numbers as they arrive
+        self.uplink: UplinkNacks | None = None
         #: the publisher's clock for this track, from its sender reports (``on_sender_report``)
         self.sender_clock = SenderClock(CLOCK_RATE[kind], publisher_clock(attendee_id))
 
@@ -156,12 +156,6 @@ class UpTrack:
             return None
         self.media_ssrc = packet.ssrc
         self.packets_received += 1
-        seq = packet.sequence_number
-        newest = self._newest_seq
-        if newest is None or 0 < (step := (seq - newest) & 0xFFFF) < 0x8000:  # not a repair
-            if newest is not None and step > 1:
-                self.upstream_gap_at = self._clock()
-            self._newest_seq = seq
         payload = packet.payload
         self.bytes_received += len(payload)
         keyframe = self.kind == "video" and vp8_keyframe_start(payload)
@@ -183,6 +177,13 @@ class UpTrack:
             if sending is not None:  # not sent directly: through aiortc's own path
                 pending = [sending] if pending is None else pending + [sending]
         return None if pending is None else _wait_all(pending)
+
+    @property
+    def upstream_gap_at(self) -> float:
+        """When a packet of it last went missing on the publisher's own link (-inf: never, or
+        not known; the uplink's clock, the same as the down tracks'): every subscriber misses it
+        until it is repaired."""
+        return self.uplink.gap_at if self.uplink is not None else float("-inf")
 
     def recent_picture(self) -> list | None:
         """The packets from the latest keyframe on (in the order they came), when it began at

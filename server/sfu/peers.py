@@ -199,7 +199,7 @@ class PublisherPeer:
                 watch_sender_reports(receiver, up.on_sender_report)  # its clock (sender_clock.py)
                 if layer is not None:
                     up.on_wanted = self._wanted
-                nacks = UplinkNacks(time.monotonic)
+                nacks = up.uplink = UplinkNacks(time.monotonic)
                 if layer is not None:
                     self._nacks[layer] = nacks
                 seam.tap_receiver(receiver, up.receive, up.drop_packet,

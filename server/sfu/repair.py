@@ -161,6 +161,7 @@ class UplinkNacks:
         #: every subscriber misses them, so the layer needs a keyframe (peers.PublisherPeer.steer)
         self.given_up = 0
         self.repaired = 0  # missing packets that came after all (a retransmission, or late)
+        self.gap_at = float("-inf")  # when a packet last went missing (a new gap; the clock's time)
         self.timer = RepairTimer(UPLINK_RETRY, UPLINK_RETRY_MIN)
 
     @property
@@ -190,6 +191,8 @@ class UplinkNacks:
             if gap == 0 and not self._missing:
                 return []  # the usual case
             self.missing_total += gap
+            if gap:
+                self.gap_at = now
             if 0 < gap <= UPLINK_MAX_GAP:
                 for n in range(1, gap + 1):
                     self._missing[(last + n) & 0xFFFF] = [now, 0, 0.0]
