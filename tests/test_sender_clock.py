@@ -107,9 +107,12 @@ def server_time_of(report: tuple[int, int], rtp: int, rate: int) -> float:
 
 async def test_voice_and_video_of_one_publisher_map_to_one_clock_across_a_layer_switch(meeting) -> None:
     clock, downs, sent = meeting
-    mic = UpTrack("ada", "audio", request_pli=lambda ssrc: None)
-    high = UpTrack("ada", "video", request_pli=lambda ssrc: None, layer="high")
-    low = UpTrack("ada", "video", request_pli=lambda ssrc: None, layer="low")
+    # an attendee id of its own: the clock is shared per attendee while any of its tracks
+    # lives, and other tests' "ada" may still be alive in this process
+    ada = "ada-sender-clock"
+    mic = UpTrack(ada, "audio", request_pli=lambda ssrc: None)
+    high = UpTrack(ada, "video", request_pli=lambda ssrc: None, layer="high")
+    low = UpTrack(ada, "video", request_pli=lambda ssrc: None, layer="low")
     high.add_layer(low)
     voice = Publisher(mic, 11, 123_456, 48000, OPUS)
     big = Publisher(high, 22, 4_285_922_296, 90000, VP8)  # wraps at its 100.5 s
