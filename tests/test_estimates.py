@@ -247,10 +247,12 @@ def test_no_probe_on_a_link_that_holds_a_queue() -> None:
     assert max(estimates) <= 120_000
 
 
-def join(capacity_bps: float, seconds: float = 8.0) -> tuple[Downlink, dict[str, Carrying], list, list[float]]:
+def join(capacity_bps: float, seconds: float = 8.0,
+         random_loss: float = 0.0) -> tuple[Downlink, dict[str, Carrying], list, list[float]]:
     """A subscriber joins a meeting of five cameras (Ada on its stage) over a link that carries
     ``capacity_bps`` with a 200 ms queue: what is sent beyond it is lost, and the round trip
-    grows while it is. Half-second ticks; each section reports every tick. Returns the downlink,
+    grows while it is; ``random_loss`` more is lost anyway (a radio link). Half-second ticks;
+    each section reports every tick. Returns the downlink,
     its sections, what it was told ((time, attendee, paused, layer)) and what was offered at
     each tick (bit/s)."""
     now = [100.0]
@@ -268,7 +270,8 @@ def join(capacity_bps: float, seconds: float = 8.0) -> tuple[Downlink, dict[str,
         flowing = [s for s in sections.values() if s.up is not None and not s.paused]
         rate = sum(LAYER_BITRATE[s.up.layer] for s in flowing)
         offered.append(rate)
-        loss = max(0.0, 1 - capacity_bps / rate) if rate else 0.0
+        overload = max(0.0, 1 - capacity_bps / rate) if rate else 0.0
+        loss = max(overload, random_loss)
         for section in sections.values():
             section.now = now[0]
             if section in flowing:
@@ -276,7 +279,7 @@ def join(capacity_bps: float, seconds: float = 8.0) -> tuple[Downlink, dict[str,
                 section.packets_sent += layer_rate // 8000  # 1000-byte packets, half a second
                 section.bytes_sent += layer_rate // 16
                 section.reported_loss = (loss, time.time() + tick * 1e-3)
-                section.rtt = 0.05 + (0.2 if loss else 0.0)
+                section.rtt = 0.05 + (0.2 if overload else 0.0)
         downlink.tick(list(sections.values()), sources)
     return downlink, sections, told, offered
 
@@ -303,3 +306,22 @@ def test_the_start_on_a_good_link_reaches_every_whole_picture_in_a_few_steps() -
     assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
     assert not downlink.ramping  # what the videos can use fits: the start is over
     assert offered[1] < offered[-1] == 5 * LAYER_BITRATE["high"]  # small first, then whole
+
+
+def test_a_start_that_finds_too_little_falls_back_to_the_level_that_was_calm() -> None:
+    """1.5 Mbit/s: the small layers at 1 Mbit/s were calm, the step to 2 Mbit/s lost: back to
+    1 Mbit/s, not to the whole pictures' 2.5, and what is sent ends within the link."""
+    downlink, sections, told, offered = join(1_500_000)
+    assert not downlink.ramping
+    assert downlink.estimate_bps <= START_ESTIMATE
+    assert max(offered) <= 2 * START_ESTIMATE
+    assert offered[-1] <= 1_500_000 and not sections["ada"].paused
+
+
+def test_a_start_on_a_lossy_radio_link_is_not_cut_for_its_loss() -> None:
+    """5 % lost whatever is sent, no queue: the start holds and then hands over where it is;
+    nothing is paused for that loss."""
+    downlink, sections, told, offered = join(50_000_000, random_loss=0.05)
+    assert not downlink.ramping
+    assert downlink.estimate_bps >= START_ESTIMATE
+    assert not any(paused for _, _, paused, _ in told)

@@ -18,10 +18,12 @@ and libwebrtc's initial probes do (:meth:`Downlink._ramp`): at :data:`START_ESTI
 least at every video's smallest layer with headroom, spent on every video's smallest layer first
 (``allocate(stage_first=False)``: before the link is judged, everyone is seen, no one paused);
 each time a receiver report that came :data:`RAMP_STEP` seconds after the last step says the
-link neither loses nor queues, the estimate doubles, up to what the videos could use. The first
-loss, queue or falling REMB ends the start: the estimate becomes what got through (what was
-sent, less the loss; :data:`OVERUSE_SHARE` of it on a queue), and the rules above take over,
-with the stage first. So does a start that reached what the videos can use.
+link neither loses nor queues, the estimate doubles, up to what the videos could use. Heavy
+loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
+last level a report found calm (half the first one if none was), or to what got through if
+that is less, and the rules above take over, with the stage first. A start ends too once it
+reached what the videos can use, or when it could not step for :data:`RAMP_STALL` seconds (a
+few percent of loss and no queue: a lossy radio link, where the start has nothing to learn).
 
 A fresh REMB only ever allows 1.5 times what its section receives, so while the stage (or a
 screen share) is paused and a smaller video of lower priority flows, the estimate could never
@@ -70,6 +72,8 @@ REMB_SETTLE = 2.0
 START_ESTIMATE = 1_000_000
 RAMP_STEP = 1.0
 RAMP_FACTOR = 2.0
+#: A start that could not step for this long (seconds) ends where it is.
+RAMP_STALL = 3.0
 #: The most an estimate is ever taken to be (bit/s).
 MAX_ESTIMATE = 20_000_000
 #: On a queue, aiortc's estimator answers this share of what arrived: an estimate that is this
@@ -129,6 +133,7 @@ class Downlink:
         self.ramping = True
         self._ramp_bps = float(START_ESTIMATE)
         self._ramp_at = now  # the last step
+        self._calm_bps: float | None = None  # the level before it, which a report found calm
         #: what the videos need with headroom (bit/s): (each at its smallest layer, each at its
         #: best), as tick weighed them
         self.ramp_need: tuple[float, float] | None = None
@@ -178,28 +183,37 @@ class Downlink:
         """One step of the start (module docstring), once the loss control has read this
         tick's receiver reports."""
         loss = self.loss
-        if falling or loss.queueing or (loss.loss is not None and loss.loss >= LOW):
-            self.ramping = False
+        if falling or loss.queueing or loss.lossy:
+            # the last level a report found calm (half the first one when none was): the
+            # reports come late and count what a queue still held as received, so what they
+            # say got through is more than the link carries
+            level = self._calm_bps if self._calm_bps is not None else self._ramp_bps / RAMP_FACTOR
             through = None if loss.rate is None else loss.rate * (1 - (loss.loss or 0.0))
-            if through is not None and loss.queueing:
-                through *= OVERUSE_SHARE
-            if through is not None:
-                self._measured_bps = min(self._measured_bps, max(PROBE_FLOOR, through))
-            why = "a falling REMB" if falling else "a queue" if loss.queueing else f"{loss.loss:.1%} loss"
-            logger.info(f"downlink {id(self) & 0xFFFFFF:x}: start ended at %d kbit/s by %s; estimate %d kbit/s",
-                        self._ramp_bps / 1000, why, self._measured_bps / 1000)
+            cut = level if through is None else min(level, through)
+            self._end_ramp("a falling REMB" if falling else "a queue" if loss.queueing else f"{loss.loss:.1%} loss")
+            self._measured_bps = min(self._measured_bps, max(PROBE_FLOOR, cut))
             return
         need = self.ramp_need
         if need is not None:
             self._ramp_bps = max(self._ramp_bps, need[0])
             if self._ramp_bps >= need[1]:
-                self.ramping = False  # what the videos can use fits: nothing more to find out
+                self._end_ramp("what the videos can use fits")
                 return
-        if self._report_at - self._ramp_at >= RAMP_STEP:
+        if self._report_at - self._ramp_at >= RAMP_STEP and (loss.loss or 0.0) < LOW:
+            self._calm_bps = self._ramp_bps
             self._ramp_bps = min(MAX_ESTIMATE, self._ramp_bps * RAMP_FACTOR,
                                  need[1] if need is not None else MAX_ESTIMATE)
             self._ramp_at = now
+        elif now - self._ramp_at >= RAMP_STALL:
+            # a little loss without a queue (a lossy radio link), or no reports at all: nothing
+            # the start can learn more; the REMBs and the loss control go on from here
+            self._end_ramp("no step for %g s" % RAMP_STALL)
+            return
         self._measured_bps = max(self._measured_bps, self._ramp_bps)
+
+    def _end_ramp(self, why: str) -> None:
+        self.ramping = False
+        logger.info(f"downlink {id(self) & 0xFFFFFF:x}: start ended at %d kbit/s (%s)", self._ramp_bps / 1000, why)
 
     def _calm(self, now: float) -> bool:
         """The receiver reports have said for PROBE_CALM seconds that the link neither loses
