@@ -133,3 +133,27 @@ async def test_a_picture_due_at_once_never_overtakes_one_still_waiting_for_its_t
         track.stop()
     assert taken == sorted(taken) and taken[-1] == 1  # never back a frame; the newest shown last
     assert track.frames_decoded == 2 and len(taken) + track.frames_superseded == 2
+
+
+def test_an_unreadable_stamp_is_damage_only_where_the_chain_is_not_known_intact() -> None:
+    # Seen on clean links: a stamp unreadable in one picture whose ids follow on from a keyframe
+    # with nothing lost (the encoder blurred it; the decoder makes exactly the encoder's picture).
+    now = [100.0]
+    watch = MediaWatch(1 / 30, lambda: now[0])
+    watch.open_window({}, {})
+
+    def shown(who: str, number: int | None, picture_id: int | None, keyframe: bool = False) -> None:
+        now[0] += 1 / 30
+        wall_ms = now[0] * 1000
+        watch.picture(who, number, None if number is None else wall_ms - 40, keyframe, wall_ms, picture_id)
+
+    shown("intact", 0, 100, keyframe=True)
+    shown("intact", None, 101)  # unreadable, on an intact chain
+    shown("intact", 2, 102)
+    shown("after-a-gap", 0, 200, keyframe=True)
+    shown("after-a-gap", None, 203)  # 201 and 202 never came: damaged, readable or not
+    shown("no-ids", 0, None)
+    shown("no-ids", None, None)  # nothing to follow the chain by: damaged
+    remotes = watch.close({}, {}, {}, set())
+    figures = {who: (r["video"]["damaged_pictures"], r["video"]["stamps_unreadable"]) for who, r in remotes.items()}
+    assert figures == {"intact": (0, 1), "after-a-gap": (1, 1), "no-ids": (1, 1)}

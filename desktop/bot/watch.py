@@ -21,8 +21,10 @@ Per remote camera:
   decoded and replaced by the picture after it before it was taken is a keyframe in between
   all the same) every picture shown is damaged. Pictures the camera never took, or that a
   smaller layer leaves out, make no gap in the ids (they were never encoded). A picture whose
-  stamp cannot be read (a stamp survives VP8 intact: unreadable means the picture is smeared)
-  counts too. Counted only for live stamped cameras (once one of their stamps has been read);
+  stamp cannot be read (**stamps unreadable**) counts too, unless its picture ids show the chain
+  of references intact back to a keyframe: then the decoder made exactly the picture the
+  encoder made, and the stamp was blurred by the encoder, not damaged on the way (seen on clean
+  links, one picture in about ten thousand). Counted only for live stamped cameras (once one of their stamps has been read);
   without picture ids, a gap in the camera's own stamped numbers stands in for one.
 - **keyframes**, received **packets** and **repeated** packets (retransmissions that arrived
   although the original had), from the receive connection's per-section counters.
@@ -137,9 +139,12 @@ class RemoteVideo:
         if picture_id is not None:
             self._follow_ids(picture_id, keyframe, counted, superseded)
         if number is None:
-            if self.live:  # a live stamp that can no longer be read: the picture is damaged
+            if self.live:
                 self.unreadable += counted
-                self.damaged += counted
+                # Damaged when the chain is broken, or cannot be followed (no picture ids). On an
+                # intact chain the picture is the encoder's own (VP8 decoding is exact): a stamp
+                # its encoder blurred is no picture damaged on the way.
+                self.damaged += counted and (self._broken or picture_id is None)
                 if self._number is not None:
                     self._number += 1  # it was one picture: the next number is no gap
             return
