@@ -284,19 +284,18 @@ def join(capacity_bps: float, seconds: float = 8.0,
     return downlink, sections, told, offered
 
 
-def test_the_start_on_a_poor_link_shows_everyone_small_then_keeps_the_speaker() -> None:
-    """Joining over 0.6 Mbit/s: every camera starts at its small layer (nobody paused before the
-    link is known, nothing sent whole into it); the first loss ends the start at what got
-    through, and then the speaker comes first: the rest are paused (and told), the speaker
-    plays, and what is sent fits the link."""
+def test_the_start_on_a_poor_link_never_sends_every_picture_whole_and_keeps_the_speaker() -> None:
+    """Joining over 0.6 Mbit/s: the start sends small layers, as many as its guess allows, and
+    tells nobody they are paused before the link is known (not five whole pictures, 2.5 Mbit/s,
+    into 0.6); the loss of its first step ends it at the level that was calm, and then the
+    speaker comes first: she plays, the rest are paused and told so, and what is sent fits."""
     downlink, sections, told, offered = join(600_000)
-    first = [entry for entry in told if entry[0] == told[0][0]]
-    assert sorted((who, paused, layer) for _, who, paused, layer in first) == [
-        (name, False, "low") for name in ("ada", "bob", "cy", "dee", "eve")]
-    assert max(offered) <= START_ESTIMATE  # not five whole pictures (2.5 Mbit/s) into 0.6
+    ended = next(i for i, entry in enumerate(told) if entry[2])  # the first "paused"
+    assert told[0][1] == "ada"
+    assert all(layer == "low" and not paused for _, _, paused, layer in told[:ended])
+    assert max(offered) <= 5 * LAYER_BITRATE["low"]
     assert not downlink.ramping
     assert not sections["ada"].paused
-    assert any(paused for _, who, paused, _ in told if who != "ada")
     assert offered[-1] <= 600_000
 
 
@@ -309,12 +308,12 @@ def test_the_start_on_a_good_link_reaches_every_whole_picture_in_a_few_steps() -
 
 
 def test_a_start_that_finds_too_little_falls_back_to_the_level_that_was_calm() -> None:
-    """1.5 Mbit/s: the small layers at 1 Mbit/s were calm, the step to 2 Mbit/s lost: back to
-    1 Mbit/s, not to the whole pictures' 2.5, and what is sent ends within the link."""
+    """1.5 Mbit/s: 1 Mbit/s was calm, the step to 2 Mbit/s lost: back to 1 Mbit/s, not to the
+    whole pictures' 2.5, and what is sent ends within the link."""
     downlink, sections, told, offered = join(1_500_000)
     assert not downlink.ramping
-    assert downlink.estimate_bps <= START_ESTIMATE
-    assert max(offered) <= 2 * START_ESTIMATE
+    assert downlink.estimate_bps <= 2 * START_ESTIMATE
+    assert max(offered) <= 4 * START_ESTIMATE
     assert offered[-1] <= 1_500_000 and not sections["ada"].paused
 
 

@@ -182,20 +182,24 @@ class Allocator:
         self._hold: dict[Hashable, float] = {}
         self._resumed_at: dict[Hashable, float] = {}
         self._short_since: dict[Hashable, float] = {}
+        self._played: set[Hashable] = set()  # keys that were ever given a layer
 
     def decide(self, budget: float, wants: list[Want], now: float, keep_budget: float | None = None,
-               urgent: bool = False, stage_first: bool = True) -> Decision:
+               urgent: bool = False, starting: bool = False) -> Decision:
         """``urgent``: the link drops much of what is sent (downlink's loss control): what does
         not fit is lowered or paused now, without the damping meant for an estimate's noise.
-        ``stage_first``: as :func:`allocate`'s."""
+        ``starting``: the downlink's start, before its link is judged: every video's smallest
+        layer first (``allocate(stage_first=False)``), and a video that never played starts as
+        soon as it fits (no hold: it did not fail, the start's budget was only a guess)."""
         keys = {w.key for w in wants}
         for key in list(self.current):
             if key not in keys:
                 self.forget(key)
         may_raise = [w.key for w in wants
-                     if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)]
+                     if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)
+                     or (starting and w.key not in self._played)]
         layer_names = {w.key: tuple(x.name for x in w.layers) for w in wants}  # smallest first
-        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget, stage_first),
+        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget, not starting),
                                 layer_names, now, urgent)
         for key, layer in decision.layers.items():
             new = key not in self.current
@@ -203,6 +207,8 @@ class Allocator:
             resumed_at = self._resumed_at.get(key, float("-inf"))
             if not new and before is not None and layer is not None and now - resumed_at >= HOLD_MAX:
                 self._hold.pop(key, None)  # it held long enough: forgiven
+            if layer is not None:
+                self._played.add(key)
             if not new and layer == before:
                 continue
             names = layer_names.get(key, ())
@@ -246,3 +252,4 @@ class Allocator:
     def forget(self, key: Hashable) -> None:
         for table in (self.current, self._changed_at, self._hold, self._resumed_at, self._short_since):
             table.pop(key, None)
+        self._played.discard(key)

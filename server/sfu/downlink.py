@@ -14,16 +14,18 @@ REMB that follows says whether it fits.
 A new downlink is not assumed good: sending every camera whole into a link that cannot carry it
 lost 55-70 % of everything, voice included, for the 2-3 s its first REMBs took (aiortc's
 estimator says nothing for its first ~4 s unless it sees a queue). It starts as TCP's slow start
-and libwebrtc's initial probes do (:meth:`Downlink._ramp`): at :data:`START_ESTIMATE`, or at
-least at every video's smallest layer with headroom, spent on every video's smallest layer first
-(``allocate(stage_first=False)``: before the link is judged, everyone is seen, no one paused);
-each time a receiver report that came :data:`RAMP_STEP` seconds after the last step says the
-link neither loses nor queues, the estimate doubles, up to what the videos could use. Heavy
+and libwebrtc's initial probes do (:meth:`Downlink._ramp`): at :data:`START_ESTIMATE`, spent on
+the videos' smallest layers first (``Allocator.decide(starting=True)``: as many people as fit are
+seen before anyone is sharp); a video that does not fit yet is not told it is paused (its
+tile waits for its first picture as it would for any), since nothing is known of the link to
+say so; each time a receiver report that came :data:`RAMP_STEP` seconds after the last step says the
+link holds no queue and loses no more than the least the start saw (a radio link loses a few
+percent of whatever is sent), the estimate doubles, up to what the videos could use. Heavy
 loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
 last level a report found calm (half the first one if none was), or to what got through if
 that is less, and the rules above take over, with the stage first. A start ends too once it
 reached what the videos can use, or when it could not step for :data:`RAMP_STALL` seconds (a
-few percent of loss and no queue: a lossy radio link, where the start has nothing to learn).
+step that added a few percent of loss without a queue: nothing more to learn).
 
 A fresh REMB only ever allows 1.5 times what its section receives, so while the stage (or a
 screen share) is paused and a smaller video of lower priority flows, the estimate could never
@@ -69,7 +71,7 @@ REMB_FRESH = 2.5
 REMB_SETTLE = 2.0
 #: Where a new downlink's estimate starts (bit/s; the start, module docstring), each step of
 #: it (seconds; a receiver report must come this long after the last step), and its factor.
-START_ESTIMATE = 1_000_000
+START_ESTIMATE = 500_000
 RAMP_STEP = 1.0
 RAMP_FACTOR = 2.0
 #: A start that could not step for this long (seconds) ends where it is.
@@ -134,9 +136,9 @@ class Downlink:
         self._ramp_bps = float(START_ESTIMATE)
         self._ramp_at = now  # the last step
         self._calm_bps: float | None = None  # the level before it, which a report found calm
-        #: what the videos need with headroom (bit/s): (each at its smallest layer, each at its
-        #: best), as tick weighed them
-        self.ramp_need: tuple[float, float] | None = None
+        self._least_loss = 1.0  # the least loss the start has seen
+        #: what the videos need at their best layers with headroom (bit/s), as tick weighed them
+        self.ramp_need: float | None = None
         self._report_at = float("-inf")  # when the newest receiver report was first seen
         self._report_stamp = float("-inf")
 
@@ -189,24 +191,31 @@ class Downlink:
             # say got through is more than the link carries
             level = self._calm_bps if self._calm_bps is not None else self._ramp_bps / RAMP_FACTOR
             through = None if loss.rate is None else loss.rate * (1 - (loss.loss or 0.0))
-            cut = level if through is None else min(level, through)
+            cut = max(PROBE_FLOOR, level if through is None else min(level, through))
             self._end_ramp("a falling REMB" if falling else "a queue" if loss.queueing else f"{loss.loss:.1%} loss")
-            self._measured_bps = min(self._measured_bps, max(PROBE_FLOOR, cut))
+            self._measured_bps = min(self._measured_bps, cut)
+            # and the loss control's cap, so that a REMB from before the loss (one allows 1.5
+            # times what its section received) does not undo it; the cap grows while calm
+            loss.cap = cut if loss.cap is None else min(loss.cap, cut)
             return
         need = self.ramp_need
         if need is not None:
-            self._ramp_bps = max(self._ramp_bps, need[0])
-            if self._ramp_bps >= need[1]:
+            if self._ramp_bps >= need:
                 self._end_ramp("what the videos can use fits")
                 return
-        if self._report_at - self._ramp_at >= RAMP_STEP and (loss.loss or 0.0) < LOW:
+        lost = loss.loss or 0.0  # too little sent to judge: no loss
+        if loss.loss is not None:
+            self._least_loss = min(self._least_loss, loss.loss)
+        # a step that did not add loss: on a radio link that loses a few percent of whatever is
+        # sent, the loss says nothing of the rate
+        if self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW:
             self._calm_bps = self._ramp_bps
             self._ramp_bps = min(MAX_ESTIMATE, self._ramp_bps * RAMP_FACTOR,
-                                 need[1] if need is not None else MAX_ESTIMATE)
+                                 need if need is not None else MAX_ESTIMATE)
             self._ramp_at = now
         elif now - self._ramp_at >= RAMP_STALL:
-            # a little loss without a queue (a lossy radio link), or no reports at all: nothing
-            # the start can learn more; the REMBs and the loss control go on from here
+            # a step that added a little loss without a queue, or no reports at all: nothing the
+            # start can learn more; the REMBs and the loss control go on from here
             self._end_ramp("no step for %g s" % RAMP_STALL)
             return
         self._measured_bps = max(self._measured_bps, self._ramp_bps)
@@ -288,14 +297,12 @@ class Downlink:
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
         wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
         if self.ramping:
-            usable = [u for w in wants if (u := w.usable())]
-            self.ramp_need = (HEADROOM * sum(u[0].bitrate for u in usable),
-                              HEADROOM * sum(u[-1].bitrate for u in usable))
+            self.ramp_need = HEADROOM * sum(u[-1].bitrate for w in wants if (u := w.usable()))
         estimate = self.update_estimate(downs, now)
         # what is on keeps some slack on a queue that carried it all, none on a link that drops
         keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
         decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy,
-                                         stage_first=not self.ramping)
+                                         starting=self.ramping)
         paused = decision.paused()
         first = [w.usable() for w in wants if w.priority < Priority.OTHER]
         waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)
@@ -311,6 +318,8 @@ class Downlink:
                 if down.up is not target:
                     down.switch(target)
                 down.pause(False)
+            if self.ramping and attendee_id in paused and attendee_id not in self._told:
+                continue  # not started yet, not paused: nothing is known of the link to say so
             self._tell(attendee_id, attendee_id in paused, None if attendee_id in decision.hidden else layer)
         for attendee_id in set(self._told) - {sources[id(d)].attendee_id for d in video}:
             del self._told[attendee_id]
