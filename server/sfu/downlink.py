@@ -23,9 +23,11 @@ link holds no queue and loses no more than the least the start saw (a radio link
 percent of whatever is sent), the estimate doubles, up to what the videos could use. Heavy
 loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
 last level a report found calm (half the first one if none was), or to what got through if
-that is less, and the rules above take over, with the stage first. A start ends too once it
-reached what the videos can use, or when it could not step for :data:`RAMP_STALL` seconds (a
-step that added a few percent of loss without a queue: nothing more to learn).
+that is less, and the rules above take over, with the stage first. A start ends too when it
+could not step for :data:`RAMP_STALL` seconds while more was wanted (a step that added a few
+percent of loss without a queue: nothing more to learn). One that reached what the videos can
+use waits there, calm, and steps again when more is wanted (another camera, a larger tile):
+the first person in a meeting has nothing to receive, and the start must not end with that.
 
 A fresh REMB only ever allows 1.5 times what its section receives, so while the stage (or a
 screen share) is paused and a smaller video of lower priority flows, the estimate could never
@@ -69,9 +71,10 @@ REMB_FRESH = 2.5
 #: Nor does one from a section that started (or resumed) forwarding less than this long ago: the
 #: receiver's estimator measures what arrives over the last second, and that includes the gap.
 REMB_SETTLE = 2.0
-#: Where a new downlink's estimate starts (bit/s; the start, module docstring), each step of
-#: it (seconds; a receiver report must come this long after the last step), and its factor.
-START_ESTIMATE = 500_000
+#: Where a new downlink's estimate starts (bit/s; the start, module docstring): one camera's
+#: whole picture with headroom (a call of two gets it at once), or a few small layers; each
+#: step of it (seconds; a receiver report must come this long after the last step), its factor.
+START_ESTIMATE = 650_000
 RAMP_STEP = 1.0
 RAMP_FACTOR = 2.0
 #: A start that could not step for this long (seconds) ends where it is.
@@ -198,17 +201,17 @@ class Downlink:
             # times what its section received) does not undo it; the cap grows while calm
             loss.cap = cut if loss.cap is None else min(loss.cap, cut)
             return
-        need = self.ramp_need
-        if need is not None:
-            if self._ramp_bps >= need:
-                self._end_ramp("what the videos can use fits")
-                return
         lost = loss.loss or 0.0  # too little sent to judge: no loss
         if loss.loss is not None:
             self._least_loss = min(self._least_loss, loss.loss)
+        need = self.ramp_need
+        if need is not None and self._ramp_bps >= need:
+            # what the videos can use fits (or there are none yet: the first one in a meeting):
+            # nothing to step for, the start waits (and its stall with it) until more is wanted
+            self._ramp_at = now
         # a step that did not add loss: on a radio link that loses a few percent of whatever is
         # sent, the loss says nothing of the rate
-        if self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW:
+        elif self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW:
             self._calm_bps = self._ramp_bps
             self._ramp_bps = min(MAX_ESTIMATE, self._ramp_bps * RAMP_FACTOR,
                                  need if need is not None else MAX_ESTIMATE)
