@@ -247,13 +247,13 @@ def test_no_probe_on_a_link_that_holds_a_queue() -> None:
     assert max(estimates) <= 120_000
 
 
-def join(capacity_bps: float, seconds: float = 8.0, random_loss: float = 0.0,
-         alone_for: float = 0.0) -> tuple[Downlink, dict[str, Carrying], list, list[float]]:
+def join(capacity_bps: float, seconds: float = 8.0, random_loss: float = 0.0, alone_for: float = 0.0,
+         reports: bool = True) -> tuple[Downlink, dict[str, Carrying], list, list[float]]:
     """A subscriber joins a meeting of five cameras (Ada on its stage) over a link that carries
     ``capacity_bps`` with a 200 ms queue: what is sent beyond it is lost, and the round trip
     grows while it is; ``random_loss`` more is lost anyway (a radio link); the others join
     ``alone_for`` seconds after the subscriber. Half-second ticks;
-    each section reports every tick. Returns the downlink,
+    each section reports every tick (``reports``: or never). Returns the downlink,
     its sections, what it was told ((time, attendee, paused, layer)) and what was offered at
     each tick (bit/s)."""
     now = [100.0]
@@ -279,8 +279,9 @@ def join(capacity_bps: float, seconds: float = 8.0, random_loss: float = 0.0,
                 layer_rate = LAYER_BITRATE[section.up.layer]
                 section.packets_sent += layer_rate // 8000  # 1000-byte packets, half a second
                 section.bytes_sent += layer_rate // 16
-                section.reported_loss = (loss, time.time() + tick * 1e-3)
-                section.rtt = 0.05 + (0.2 if overload else 0.0)
+                if reports:
+                    section.reported_loss = (loss, time.time() + tick * 1e-3)
+                    section.rtt = 0.05 + (0.2 if overload else 0.0)
         downlink.tick(list(sections.values()) if tick / 2 >= alone_for else [], sources)
     return downlink, sections, told, offered
 
@@ -331,4 +332,13 @@ def test_a_start_on_a_lossy_radio_link_is_not_cut_for_its_loss() -> None:
     goes on to every whole picture; nothing is paused for that loss."""
     downlink, sections, told, offered = join(50_000_000, random_loss=0.05)
     assert not any(paused for _, _, paused, _ in told)
+    assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
+
+
+def test_a_receiver_that_never_reports_is_sent_everything_as_before() -> None:
+    """parley-bot --light counts packets before aiortc sees them and sends no receiver report:
+    the start has nothing to judge by, and after its stall the subscriber gets every whole
+    picture (as every subscriber did before there was a start)."""
+    downlink, sections, told, offered = join(50_000_000, reports=False)
+    assert not downlink.ramping and downlink.estimate_bps == MAX_ESTIMATE
     assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")

@@ -25,7 +25,8 @@ loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estima
 last level a report found calm (half the first one if none was), or to what got through if
 that is less, and the rules above take over, with the stage first. A start ends too when it
 could not step for :data:`RAMP_STALL` seconds while more was wanted (a step that added a few
-percent of loss without a queue: nothing more to learn). One that reached what the videos can
+percent of loss without a queue: nothing more to learn; a receiver that never sent a receiver
+report, such as ``parley-bot --light``, is then sent everything, as before). One that reached what the videos can
 use waits there, calm, and steps again when more is wanted (another camera, a larger tile):
 the first person in a meeting has nothing to receive, and the start must not end with that.
 
@@ -217,8 +218,14 @@ class Downlink:
                                  need if need is not None else MAX_ESTIMATE)
             self._ramp_at = now
         elif now - self._ramp_at >= RAMP_STALL:
-            # a step that added a little loss without a queue, or no reports at all: nothing the
-            # start can learn more; the REMBs and the loss control go on from here
+            if self._report_at == float("-inf"):
+                # a receiver that reports nothing (parley-bot --light counts packets before
+                # aiortc sees them) gives nothing to steer by: it is sent everything, as before
+                self._measured_bps = MAX_ESTIMATE
+                self._end_ramp("no receiver reports")
+                return
+            # a step that added a little loss without a queue: nothing the start can learn
+            # more; the REMBs and the loss control go on from here
             self._end_ramp("no step for %g s" % RAMP_STALL)
             return
         self._measured_bps = max(self._measured_bps, self._ramp_bps)
