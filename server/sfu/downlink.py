@@ -18,12 +18,15 @@ and libwebrtc's initial probes do (:meth:`Downlink._ramp`): at :data:`START_ESTI
 the videos' smallest layers first (``Allocator.decide(starting=True)``: as many people as fit are
 seen before anyone is sharp); a video that does not fit yet is not told it is paused (its
 tile waits for its first picture as it would for any), since nothing is known of the link to
-say so; each time a receiver report that came :data:`RAMP_STEP` seconds after the last step says the
-link holds no queue and loses no more than the least the start saw (a radio link loses a few
+say so; each time a receiver report that came :data:`RAMP_STEP` seconds after the last step
+(the first step: after the first report, whose round trip is the link's without a queue)
+says the link holds no queue and loses no more than the least the start saw (a radio link loses a few
 percent of whatever is sent), the estimate doubles, up to what the videos could use. Heavy
 loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
 last level a report found calm (half the first one if none was), or to what got through if
-that is less, and the rules above take over, with the stage first. A start ends too when it
+that is less (for :data:`START_FLOOR_HOLD` seconds no REMB takes it lower: those of the
+loss come from the few sections that stayed on through it), and the rules above take over,
+with the stage first. A start ends too when it
 could not step for :data:`RAMP_STALL` seconds while more was wanted (a step that added a few
 percent of loss without a queue: nothing more to learn; a receiver that never sent a receiver
 report, such as ``parley-bot --light``, is then sent everything, as before). One that reached what the videos can
@@ -80,6 +83,9 @@ RAMP_STEP = 1.0
 RAMP_FACTOR = 2.0
 #: A start that could not step for this long (seconds) ends where it is.
 RAMP_STALL = 3.0
+#: For this long (seconds) after a start ended by loss, no REMB takes the estimate below the
+#: level it fell back to (the loss cap still does).
+START_FLOOR_HOLD = 3.0
 #: The most an estimate is ever taken to be (bit/s).
 MAX_ESTIMATE = 20_000_000
 #: On a queue, aiortc's estimator answers this share of what arrived: an estimate that is this
@@ -141,6 +147,7 @@ class Downlink:
         self._ramp_at = now  # the last step
         self._calm_bps: float | None = None  # the level before it, which a report found calm
         self._least_loss = 1.0  # the least loss the start has seen
+        self._floor_bps, self._floor_until = 0.0, float("-inf")  # after it ended by loss
         #: what the videos need at their best layers with headroom (bit/s), as tick weighed them
         self.ramp_need: float | None = None
         self._report_at = float("-inf")  # when the newest receiver report was first seen
@@ -165,6 +172,8 @@ class Downlink:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
             else:
                 self._measured_bps = remb
+            if now < self._floor_until:  # just after the start's end (_ramp)
+                self._measured_bps = max(self._measured_bps, self._floor_bps)
             self._remb_bps = remb
             self.measured = True
         else:
@@ -201,6 +210,10 @@ class Downlink:
             # and the loss control's cap, so that a REMB from before the loss (one allows 1.5
             # times what its section received) does not undo it; the cap grows while calm
             loss.cap = cut if loss.cap is None else min(loss.cap, cut)
+            # nor may the REMBs of the loss itself undercut it for a while: they come from the
+            # few sections that stayed on through it (the others settle after the cut), and
+            # their sum was a sixth of the link in the bench; the loss cap still binds
+            self._floor_bps, self._floor_until = cut, now + START_FLOOR_HOLD
             return
         lost = loss.loss or 0.0  # too little sent to judge: no loss
         if loss.loss is not None:
@@ -212,7 +225,8 @@ class Downlink:
             self._ramp_at = now
         # a step that did not add loss: on a radio link that loses a few percent of whatever is
         # sent, the loss says nothing of the rate
-        elif self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW:
+        elif (self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW
+              and loss.base_rtt is not None):  # the round trip is known: a queue would show
             self._calm_bps = self._ramp_bps
             self._ramp_bps = min(MAX_ESTIMATE, self._ramp_bps * RAMP_FACTOR,
                                  need if need is not None else MAX_ESTIMATE)
@@ -257,6 +271,8 @@ class Downlink:
             if report is not None and wall - report[1] <= REMB_FRESH and sent > before:
                 self._lost_total += (sent - before) * report[0]
             if report is not None and report[1] > self._report_stamp:  # a new receiver report
+                if self._report_at == float("-inf"):
+                    self._ramp_at = now  # the first: the start's steps count from it
                 self._report_stamp, self._report_at = report[1], now
         if len(self._sent_seen) > 4 * max(1, len(video)):  # sections gone
             live = {id(d) for d in video}
