@@ -22,7 +22,8 @@ say so; each time a receiver report that came :data:`RAMP_STEP` seconds after th
 (the first step: after the first report, whose round trip is the link's without a queue)
 says the link holds no queue and loses no more than the least the start saw (a radio link loses a few
 percent of whatever is sent), the estimate doubles, up to what the videos could use. Heavy
-loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
+loss (loss.py's ``lossy``) or a queue ends the start (not a falling REMB: the sum changes as
+sections start and settle, and once it ended a start that had not failed): the estimate falls to the
 last level a report found calm (half the first one if none was), or to what got through if
 that is less (for :data:`START_FLOOR_HOLD` seconds no REMB takes it lower: those of the
 loss come from the few sections that stayed on through it), and the rules above take over,
@@ -166,7 +167,7 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh))
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            if self.ramping and not falling:
+            if self.ramping:
                 self._measured_bps = max(remb, self._ramp_bps)  # the start: not judged yet
             elif self.measured and self.stage_need and calm and not falling:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
@@ -176,36 +177,34 @@ class Downlink:
                 self._measured_bps = max(self._measured_bps, self._floor_bps)
             self._remb_bps = remb
             self.measured = True
-        else:
-            falling = False
-            if self.measured and not self.ramping:
-                grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
-                self._measured_bps = min(MAX_ESTIMATE, grown)
+        elif self.measured and not self.ramping:
+            grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
+            self._measured_bps = min(MAX_ESTIMATE, grown)
         self._at = now
         video = [d for d in downs if d.kind == "video"]
         rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
         cap = self.loss.update(sum(d.packets_sent for d in video), self._count_lost(video, now),
                                sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
         if self.ramping:
-            self._ramp(now, falling)
+            self._ramp(now)
         self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
 
-    def _ramp(self, now: float, falling: bool) -> None:
+    def _ramp(self, now: float) -> None:
         """One step of the start (module docstring), once the loss control has read this
         tick's receiver reports."""
         loss = self.loss
-        if falling or loss.queueing or loss.lossy:
+        if loss.queueing or loss.lossy:
             # the last level a report found calm (half the first one when none was): the
             # reports come late and count what a queue still held as received, so what they
             # say got through is more than the link carries
             level = self._calm_bps if self._calm_bps is not None else self._ramp_bps / RAMP_FACTOR
             through = None if loss.rate is None else loss.rate * (1 - (loss.loss or 0.0))
             cut = max(PROBE_FLOOR, level if through is None else min(level, through))
-            self._end_ramp("a falling REMB" if falling else "a queue" if loss.queueing else f"{loss.loss:.1%} loss")
+            self._end_ramp("a queue" if loss.queueing else f"{loss.loss:.1%} loss")
             self._measured_bps = min(self._measured_bps, cut)
             # and the loss control's cap, so that a REMB from before the loss (one allows 1.5
             # times what its section received) does not undo it; the cap grows while calm
