@@ -480,12 +480,12 @@ async def send_rtcp(sender: RTCRtpSender, data: bytes) -> None:
     transport; nothing when it is not connected. Once connected, straight to the nominated
     pair's socket (as ``direct_rtp_sender``), not through aiortc's four coroutine layers."""
     dtls = sender.transport
-    send = getattr(dtls, "_parley_rtcp", None)
+    send = getattr(dtls, "_parley_rtcp_send", None)
     if send is not None and send(data):
         return
-    dtls._parley_rtcp = None
+    dtls._parley_rtcp_send = None
     if dtls.state == "connected":
-        send = dtls._parley_rtcp = _direct_send(dtls, srtp.protect_rtcp(dtls._tx_srtp))
+        send = dtls._parley_rtcp_send = _direct_send(dtls, srtp.protect_rtcp(dtls._tx_srtp))
         if send is not None and send(data):
             return
     try:
