@@ -302,7 +302,7 @@ def test_the_start_on_a_poor_link_never_sends_every_picture_whole_and_keeps_the_
 
 
 def test_the_start_on_a_good_link_reaches_every_whole_picture_in_a_few_steps() -> None:
-    downlink, sections, told, offered = join(50_000_000, seconds=5.0)
+    downlink, sections, told, offered = join(50_000_000, seconds=7.0)
     assert not any(paused for _, _, paused, _ in told)  # never paused on the way
     assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
     assert downlink.ramping  # what the videos can use fits: the start waits, calm
@@ -342,3 +342,17 @@ def test_a_receiver_that_never_reports_is_sent_everything_as_before() -> None:
     downlink, sections, told, offered = join(50_000_000, reports=False)
     assert not downlink.ramping and downlink.estimate_bps == MAX_ESTIMATE
     assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
+
+
+def test_the_rembs_of_the_loss_do_not_undercut_where_the_start_fell_back_to() -> None:
+    """Right after the start's loss, the REMBs come from the few sections that stayed on
+    through it (a sixth of the link, once, in the bench): for a few seconds the estimate stays
+    where the start fell back to; later REMBs count again."""
+    downlink, sections, _, _ = join(600_000, seconds=3.0)
+    assert not downlink.ramping
+    fell_to, now = downlink.estimate_bps, 103.0
+    section = Section(remb_bps=90_000, remb_at=now, started_at=now - 10)
+    assert downlink.update_estimate([section], now) == fell_to
+    later = now + 4
+    section.remb_at = later
+    assert downlink.update_estimate([section], later) == 90_000

@@ -18,12 +18,16 @@ and libwebrtc's initial probes do (:meth:`Downlink._ramp`): at :data:`START_ESTI
 the videos' smallest layers first (``Allocator.decide(starting=True)``: as many people as fit are
 seen before anyone is sharp); a video that does not fit yet is not told it is paused (its
 tile waits for its first picture as it would for any), since nothing is known of the link to
-say so; each time a receiver report that came :data:`RAMP_STEP` seconds after the last step says the
-link holds no queue and loses no more than the least the start saw (a radio link loses a few
+say so; each time a receiver report that came :data:`RAMP_STEP` seconds after the last step
+(the first step: after the first report, whose round trip is the link's without a queue)
+says the link holds no queue and loses no more than the least the start saw (a radio link loses a few
 percent of whatever is sent), the estimate doubles, up to what the videos could use. Heavy
-loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
+loss (loss.py's ``lossy``) or a queue ends the start (not a falling REMB: the sum changes as
+sections start and settle, and once it ended a start that had not failed): the estimate falls to the
 last level a report found calm (half the first one if none was), or to what got through if
-that is less, and the rules above take over, with the stage first. A start ends too when it
+that is less (for :data:`START_FLOOR_HOLD` seconds no REMB takes it lower: those of the
+loss come from the few sections that stayed on through it), and the rules above take over,
+with the stage first. A start ends too when it
 could not step for :data:`RAMP_STALL` seconds while more was wanted (a step that added a few
 percent of loss without a queue: nothing more to learn; a receiver that never sent a receiver
 report, such as ``parley-bot --light``, is then sent everything, as before). One that reached what the videos can
@@ -80,6 +84,9 @@ RAMP_STEP = 1.0
 RAMP_FACTOR = 2.0
 #: A start that could not step for this long (seconds) ends where it is.
 RAMP_STALL = 3.0
+#: For this long (seconds) after a start ended by loss, no REMB takes the estimate below the
+#: level it fell back to (the loss cap still does).
+START_FLOOR_HOLD = 3.0
 #: The most an estimate is ever taken to be (bit/s).
 MAX_ESTIMATE = 20_000_000
 #: On a queue, aiortc's estimator answers this share of what arrived: an estimate that is this
@@ -141,6 +148,7 @@ class Downlink:
         self._ramp_at = now  # the last step
         self._calm_bps: float | None = None  # the level before it, which a report found calm
         self._least_loss = 1.0  # the least loss the start has seen
+        self._floor_bps, self._floor_until = 0.0, float("-inf")  # after it ended by loss
         #: what the videos need at their best layers with headroom (bit/s), as tick weighed them
         self.ramp_need: float | None = None
         self._report_at = float("-inf")  # when the newest receiver report was first seen
@@ -159,48 +167,52 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh))
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            if self.ramping and not falling:
+            if self.ramping:
                 self._measured_bps = max(remb, self._ramp_bps)  # the start: not judged yet
             elif self.measured and self.stage_need and calm and not falling:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
             else:
                 self._measured_bps = remb
+            if now < self._floor_until:  # just after the start's end (_ramp)
+                self._measured_bps = max(self._measured_bps, self._floor_bps)
             self._remb_bps = remb
             self.measured = True
-        else:
-            falling = False
-            if self.measured and not self.ramping:
-                grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
-                self._measured_bps = min(MAX_ESTIMATE, grown)
+        elif self.measured and not self.ramping:
+            grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
+            self._measured_bps = min(MAX_ESTIMATE, grown)
         self._at = now
         video = [d for d in downs if d.kind == "video"]
         rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
         cap = self.loss.update(sum(d.packets_sent for d in video), self._count_lost(video, now),
                                sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
         if self.ramping:
-            self._ramp(now, falling)
+            self._ramp(now)
         self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
 
-    def _ramp(self, now: float, falling: bool) -> None:
+    def _ramp(self, now: float) -> None:
         """One step of the start (module docstring), once the loss control has read this
         tick's receiver reports."""
         loss = self.loss
-        if falling or loss.queueing or loss.lossy:
+        if loss.queueing or loss.lossy:
             # the last level a report found calm (half the first one when none was): the
             # reports come late and count what a queue still held as received, so what they
             # say got through is more than the link carries
             level = self._calm_bps if self._calm_bps is not None else self._ramp_bps / RAMP_FACTOR
             through = None if loss.rate is None else loss.rate * (1 - (loss.loss or 0.0))
             cut = max(PROBE_FLOOR, level if through is None else min(level, through))
-            self._end_ramp("a falling REMB" if falling else "a queue" if loss.queueing else f"{loss.loss:.1%} loss")
+            self._end_ramp("a queue" if loss.queueing else f"{loss.loss:.1%} loss")
             self._measured_bps = min(self._measured_bps, cut)
             # and the loss control's cap, so that a REMB from before the loss (one allows 1.5
             # times what its section received) does not undo it; the cap grows while calm
             loss.cap = cut if loss.cap is None else min(loss.cap, cut)
+            # nor may the REMBs of the loss itself undercut it for a while: they come from the
+            # few sections that stayed on through it (the others settle after the cut), and
+            # their sum was a sixth of the link in the bench; the loss cap still binds
+            self._floor_bps, self._floor_until = cut, now + START_FLOOR_HOLD
             return
         lost = loss.loss or 0.0  # too little sent to judge: no loss
         if loss.loss is not None:
@@ -212,7 +224,8 @@ class Downlink:
             self._ramp_at = now
         # a step that did not add loss: on a radio link that loses a few percent of whatever is
         # sent, the loss says nothing of the rate
-        elif self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW:
+        elif (self._report_at - self._ramp_at >= RAMP_STEP and lost < self._least_loss + LOW
+              and loss.base_rtt is not None):  # the round trip is known: a queue would show
             self._calm_bps = self._ramp_bps
             self._ramp_bps = min(MAX_ESTIMATE, self._ramp_bps * RAMP_FACTOR,
                                  need if need is not None else MAX_ESTIMATE)
@@ -257,6 +270,8 @@ class Downlink:
             if report is not None and wall - report[1] <= REMB_FRESH and sent > before:
                 self._lost_total += (sent - before) * report[0]
             if report is not None and report[1] > self._report_stamp:  # a new receiver report
+                if self._report_at == float("-inf"):
+                    self._ramp_at = now  # the first: the start's steps count from it
                 self._report_stamp, self._report_at = report[1], now
         if len(self._sent_seen) > 4 * max(1, len(video)):  # sections gone
             live = {id(d) for d in video}
