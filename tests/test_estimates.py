@@ -356,3 +356,20 @@ def test_the_rembs_of_the_loss_do_not_undercut_where_the_start_fell_back_to() ->
     later = now + 4
     section.remb_at = later
     assert downlink.update_estimate([section], later) == 90_000
+
+
+def test_the_rembs_take_over_once_every_video_that_flows_has_one() -> None:
+    """aiortc's estimators speak first of a queue (or, after ~3 s of measuring, of what arrives):
+    once each video that flows has a settled REMB, the start ends and their sum is the
+    estimate (before that, one section's REMB alone does not end it)."""
+    downlink, sections, _, _ = join(50_000_000, seconds=3.0)
+    assert downlink.ramping
+    now = 103.5
+    flowing = [s for s in sections.values() if not s.paused]
+    flowing[0].remb_bps, flowing[0].remb_at, flowing[0].started_at = 300_000, now, now - 10
+    downlink.update_estimate(list(sections.values()), now)
+    assert downlink.ramping
+    for section in flowing:
+        section.remb_bps, section.remb_at, section.started_at = 300_000, now, now - 10
+    assert downlink.update_estimate(list(sections.values()), now) == 300_000 * len(flowing)
+    assert not downlink.ramping

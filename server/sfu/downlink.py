@@ -25,9 +25,12 @@ percent of whatever is sent), the estimate doubles, up to what the videos could 
 loss (loss.py's ``lossy``) or a queue ends the start (not a falling REMB: the sum changes as
 sections start and settle, and once it ended a start that had not failed): the estimate falls to the
 last level a report found calm (half the first one if none was), or to what got through if
-that is less (for :data:`START_FLOOR_HOLD` seconds no REMB takes it lower: those of the
-loss come from the few sections that stayed on through it), and the rules above take over,
-with the stage first. A start ends too when it
+that is less (after heavy loss, for :data:`START_FLOOR_HOLD` seconds no REMB takes it lower:
+those of the loss come from the few sections that stayed on through it), and the rules above
+take over, with the stage first. It ends too, and the REMBs take over, once every video that
+flows has a settled REMB (aiortc's estimators speak before their ~3 s of measuring only of a
+queue building, and then of what arrives: a start that ignored them kept a 1.5 Mbit/s link at
+its edge for 5 s in the bench, and the speaker froze waiting for keyframes). It ends when it
 could not step for :data:`RAMP_STALL` seconds while more was wanted (a step that added a few
 percent of loss without a queue: nothing more to learn; a receiver that never sent a receiver
 report, such as ``parley-bot --light``, is then sent everything, as before). One that reached what the videos can
@@ -84,8 +87,8 @@ RAMP_STEP = 1.0
 RAMP_FACTOR = 2.0
 #: A start that could not step for this long (seconds) ends where it is.
 RAMP_STALL = 3.0
-#: For this long (seconds) after a start ended by loss, no REMB takes the estimate below the
-#: level it fell back to (the loss cap still does).
+#: For this long (seconds) after a start ended by heavy loss, no REMB takes the estimate below
+#: the level it fell back to (the loss cap still does).
 START_FLOOR_HOLD = 3.0
 #: The most an estimate is ever taken to be (bit/s).
 MAX_ESTIMATE = 20_000_000
@@ -167,7 +170,13 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh))
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            if self.ramping:
+            flowing = sum(1 for d in downs if d.kind == "video" and not d.paused)
+            if self.ramping and len(fresh) >= flowing:
+                # every video that flows has a settled REMB: aiortc's estimators speak only of a
+                # queue before their ~3 s of measuring, then of what arrives: they take over
+                self._end_ramp("the REMBs took over")
+                self._measured_bps = remb
+            elif self.ramping:
                 self._measured_bps = max(remb, self._ramp_bps)  # the start: not judged yet
             elif self.measured and self.stage_need and calm and not falling:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
@@ -209,10 +218,11 @@ class Downlink:
             # and the loss control's cap, so that a REMB from before the loss (one allows 1.5
             # times what its section received) does not undo it; the cap grows while calm
             loss.cap = cut if loss.cap is None else min(loss.cap, cut)
-            # nor may the REMBs of the loss itself undercut it for a while: they come from the
-            # few sections that stayed on through it (the others settle after the cut), and
-            # their sum was a sixth of the link in the bench; the loss cap still binds
-            self._floor_bps, self._floor_until = cut, now + START_FLOOR_HOLD
+            if loss.lossy:
+                # nor may the REMBs of the loss itself undercut it for a while: they come from
+                # the few sections that stayed on through it (the others settle after the cut),
+                # and their sum was a sixth of the link in the bench; the loss cap still binds
+                self._floor_bps, self._floor_until = cut, now + START_FLOOR_HOLD
             return
         lost = loss.loss or 0.0  # too little sent to judge: no loss
         if loss.loss is not None:
