@@ -58,6 +58,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    "--stalls 10: every event-loop callback of 10 ms or more from its start to the window's end, with "
                    "the CPU samples inside them (DIR/builtin-N-ROUND.cpu.txt.stalls.json and .stalls.txt; the bots' "
                    "start times in DIR/builtin-N-ROUND.joins.json)")
+    p.add_argument("--stalls-ms", type=float, default=10.0, metavar="MS",
+                   help="with --stalls: list the callbacks of MS ms or more (0: every callback, with a count and "
+                        "the CPU time of each kind of callback in the summary; default 10)")
+    p.add_argument("--forwarder-nice", type=int, default=0, metavar="N",
+                   help="run the process that forwards (parley-server for the built-in unit, janus for Janus) at "
+                        "nice N (negative needs CAP_SYS_NICE; Janus: its main thread and the threads it starts later): is latency under foreign load a matter of the "
+                        "forwarder's share of the CPU? (default 0)")
     p.add_argument("--foreign-load", type=int, default=0, metavar="N",
                    help="N busy processes (a Python loop each, normal priority) from the publisher's join until "
                         "the window ends: latency under foreign CPU load (default 0)")
@@ -65,16 +72,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def start_parley(tmp: Path, key: str, extra: list[str], timeout: float = 30.0,
-                 profile: Path | None = None, stalls: bool = False) -> tuple[subprocess.Popen, str]:
+                 profile: Path | None = None, stalls: float | None = None,
+                 nice: int = 0) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, PARLEY_API_KEY=key)
     sampler = [str(REPO / "bench" / "cpu_profile.py"), str(profile)] if profile is not None else []
-    if sampler and stalls:
-        sampler += ["--now", "--stalls", "10"]
+    if sampler and stalls is not None:
+        sampler += ["--now", "--stalls", f"{stalls:g}"]
     proc = subprocess.Popen(
         [sys.executable, *sampler, "-m", "server", "--port", "0", "--data-dir", str(tmp / "data"),
          "--ice-address", "127.0.0.1", *extra],
         cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=(tmp / "server.stderr").open("wb"), text=True)
+    if nice:
+        os.setpriority(os.PRIO_PROCESS, proc.pid, nice)  # (before it listens: before any media)
     lines: queue.Queue[str | None] = queue.Queue()
 
     def drain() -> None:
@@ -148,7 +158,10 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
         if profile_dir and backend == "builtin":
             Path(profile_dir).mkdir(parents=True, exist_ok=True)
             cpu_profile = Path(profile_dir).resolve() / f"builtin-{receivers}-{round_}.cpu.txt"
-        server, base_url = start_parley(tmp, key, extra, profile=cpu_profile, stalls=bool(args.stalls))
+        server, base_url = start_parley(tmp, key, extra, profile=cpu_profile, stalls=args.stalls_ms if args.stalls else None,
+                                        nice=args.forwarder_nice if janus is None else 0)
+        if janus is not None and janus.proc is not None and args.forwarder_nice:
+            os.setpriority(os.PRIO_PROCESS, janus.proc.pid, args.forwarder_nice)
         api = Api(base_url, key)
         meeting_id = api.create_meeting()
         forwarder = psutil.Process(janus.proc.pid if janus is not None and janus.proc else server.pid)
@@ -239,7 +252,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
             "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
             "g2g_p50_ms": rnd(statistics.median(g2g)) if g2g else None,
             "g2g_p95_ms": rnd(max(g2g95)) if g2g95 else None,  # the worse decoding receiver's, over its stay
-            "foreign_load": args.foreign_load,
+            "foreign_load": args.foreign_load, "forwarder_nice": args.forwarder_nice,
             "first_frame_ms": rnd(statistics.median(first)) if first else None,
             "receivers_with_video": received, "all_joined": all_in, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
         }

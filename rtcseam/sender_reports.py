@@ -2,9 +2,9 @@
 
 ``watch_sender_reports(receiver, on_report)``: each RTCP sender report that aiortc routes to
 ``receiver`` (by its SSRC, ``RtpRouter.route_rtcp``) is told to ``on_report(ntp, rtp)`` (the
-64-bit NTP timestamp and the RTP time it maps) before aiortc handles it as before. The
-forwarding unit reads its publishers' reports so (server/sfu/sender_clock.py), the app those of
-the forwarding unit (desktop/media/lipsync.py).
+64-bit NTP timestamp and the RTP time it maps) before aiortc handles it as before. The app
+reads the forwarding unit's reports so (desktop/media/lipsync.py); the forwarding unit reads
+its publishers' in its own tap, as they arrive (server/sfu/seam.py, ``tap_receiver``).
 """
 
 from __future__ import annotations

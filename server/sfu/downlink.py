@@ -9,21 +9,8 @@ subscriber's receiver reports say: a full queue that drops while its delay no lo
 video paused, say), nothing is known of the link: the estimate starts again from at least
 :data:`PROBE_FLOOR` and grows on its own (:data:`PROBE_GROWTH` a second), so once its hold is
 over (allocation.Allocator: longer after each failed try) a paused video is tried again, and the
-REMB that follows says whether it fits.
-
-A new downlink is not assumed good: sending every camera whole into a link that cannot carry it
-lost 55-70 % of everything, voice included, for the 2-3 s its first REMBs took (aiortc's
-estimator says nothing for its first ~4 s unless it sees a queue). It starts as TCP's slow start
-and libwebrtc's initial probes do (:meth:`Downlink._ramp`): at :data:`START_ESTIMATE`, or at
-least at every video's smallest layer with headroom, spent on every video's smallest layer first
-(``allocate(stage_first=False)``: before the link is judged, everyone is seen, no one paused);
-each time a receiver report that came :data:`RAMP_STEP` seconds after the last step says the
-link neither loses nor queues, the estimate doubles, up to what the videos could use. Heavy
-loss (loss.py's ``lossy``), a queue or a falling REMB ends the start: the estimate falls to the
-last level a report found calm (half the first one if none was), or to what got through if
-that is less, and the rules above take over, with the stage first. A start ends too once it
-reached what the videos can use, or when it could not step for :data:`RAMP_STALL` seconds (a
-few percent of loss and no queue: a lossy radio link, where the start has nothing to learn).
+REMB that follows says whether it fits. Before the first
+REMB the link is assumed good (:data:`INITIAL_ESTIMATE`): the clean case is never held back.
 
 A fresh REMB only ever allows 1.5 times what its section receives, so while the stage (or a
 screen share) is paused and a smaller video of lower priority flows, the estimate could never
@@ -67,15 +54,8 @@ REMB_FRESH = 2.5
 #: Nor does one from a section that started (or resumed) forwarding less than this long ago: the
 #: receiver's estimator measures what arrives over the last second, and that includes the gap.
 REMB_SETTLE = 2.0
-#: Where a new downlink's estimate starts (bit/s; the start, module docstring), each step of
-#: it (seconds; a receiver report must come this long after the last step), and its factor.
-START_ESTIMATE = 1_000_000
-RAMP_STEP = 1.0
-RAMP_FACTOR = 2.0
-#: A start that could not step for this long (seconds) ends where it is.
-RAMP_STALL = 3.0
-#: The most an estimate is ever taken to be (bit/s).
-MAX_ESTIMATE = 20_000_000
+#: Assumed until the first REMB (bit/s).
+INITIAL_ESTIMATE = 20_000_000
 #: On a queue, aiortc's estimator answers this share of what arrived: an estimate that is this
 #: much short of what is forwarded means the link carried it all, with some queueing (a keyframe's
 #: burst, a busy machine), and what is on stays on; only when less arrived than was sent (the
@@ -109,8 +89,8 @@ class Downlink:
         self._on_video = on_video
         self._clock = clock_fn
         now = clock_fn()
-        self.estimate_bps: float = START_ESTIMATE  # what the allocation spends
-        self._measured_bps: float = START_ESTIMATE  # the same, before estimate_cap
+        self.estimate_bps: float = INITIAL_ESTIMATE  # what the allocation spends
+        self._measured_bps: float = INITIAL_ESTIMATE  # the same, before estimate_cap
         self.estimate_cap: int | None = None  # test hook (see the module docstring)
         self.measured = False  # a REMB has been seen
         self._remb_bps = 0.0  # the fresh REMBs' sum at the last tick that had any
@@ -129,16 +109,6 @@ class Downlink:
         self.stage_need = 0.0
         self._rates: dict[int, tuple[int, float, float | None]] = {}  # id(up) -> (bytes, at, bit/s)
         self._at = now
-        #: the start (module docstring): on until the link is judged or what is wanted fits
-        self.ramping = True
-        self._ramp_bps = float(START_ESTIMATE)
-        self._ramp_at = now  # the last step
-        self._calm_bps: float | None = None  # the level before it, which a report found calm
-        #: what the videos need with headroom (bit/s): (each at its smallest layer, each at its
-        #: best), as tick weighed them
-        self.ramp_need: tuple[float, float] | None = None
-        self._report_at = float("-inf")  # when the newest receiver report was first seen
-        self._report_stamp = float("-inf")
 
     def set_needs(self, tiles: Iterable[TileNeed]) -> None:
         """What the subscriber shows (``video_needs``): replaces what it said before."""
@@ -153,67 +123,25 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh))
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            if self.ramping and not falling:
-                self._measured_bps = max(remb, self._ramp_bps)  # the start: not judged yet
-            elif self.measured and self.stage_need and calm and not falling:
+            if self.measured and self.stage_need and calm and not falling:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
             else:
                 self._measured_bps = remb
             self._remb_bps = remb
             self.measured = True
-        else:
-            falling = False
-            if self.measured and not self.ramping:
-                grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
-                self._measured_bps = min(MAX_ESTIMATE, grown)
+        elif self.measured:
+            grown = max(PROBE_FLOOR, self._measured_bps) * PROBE_GROWTH ** (now - self._at)
+            self._measured_bps = min(INITIAL_ESTIMATE, grown)
         self._at = now
         video = [d for d in downs if d.kind == "video"]
         rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
-        cap = self.loss.update(sum(d.packets_sent for d in video), self._count_lost(video, now),
+        cap = self.loss.update(sum(d.packets_sent for d in video), self._count_lost(video),
                                sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
-        if self.ramping:
-            self._ramp(now, falling)
         self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
-
-    def _ramp(self, now: float, falling: bool) -> None:
-        """One step of the start (module docstring), once the loss control has read this
-        tick's receiver reports."""
-        loss = self.loss
-        if falling or loss.queueing or loss.lossy:
-            # the last level a report found calm (half the first one when none was): the
-            # reports come late and count what a queue still held as received, so what they
-            # say got through is more than the link carries
-            level = self._calm_bps if self._calm_bps is not None else self._ramp_bps / RAMP_FACTOR
-            through = None if loss.rate is None else loss.rate * (1 - (loss.loss or 0.0))
-            cut = level if through is None else min(level, through)
-            self._end_ramp("a falling REMB" if falling else "a queue" if loss.queueing else f"{loss.loss:.1%} loss")
-            self._measured_bps = min(self._measured_bps, max(PROBE_FLOOR, cut))
-            return
-        need = self.ramp_need
-        if need is not None:
-            self._ramp_bps = max(self._ramp_bps, need[0])
-            if self._ramp_bps >= need[1]:
-                self._end_ramp("what the videos can use fits")
-                return
-        if self._report_at - self._ramp_at >= RAMP_STEP and (loss.loss or 0.0) < LOW:
-            self._calm_bps = self._ramp_bps
-            self._ramp_bps = min(MAX_ESTIMATE, self._ramp_bps * RAMP_FACTOR,
-                                 need[1] if need is not None else MAX_ESTIMATE)
-            self._ramp_at = now
-        elif now - self._ramp_at >= RAMP_STALL:
-            # a little loss without a queue (a lossy radio link), or no reports at all: nothing
-            # the start can learn more; the REMBs and the loss control go on from here
-            self._end_ramp("no step for %g s" % RAMP_STALL)
-            return
-        self._measured_bps = max(self._measured_bps, self._ramp_bps)
-
-    def _end_ramp(self, why: str) -> None:
-        self.ramping = False
-        logger.info(f"downlink {id(self) & 0xFFFFFF:x}: start ended at %d kbit/s (%s)", self._ramp_bps / 1000, why)
 
     def _calm(self, now: float) -> bool:
         """The receiver reports have said for PROBE_CALM seconds that the link neither loses
@@ -224,7 +152,7 @@ class Downlink:
             self._unclean_at = now
         return now - self._unclean_at >= PROBE_CALM
 
-    def _count_lost(self, video: list[DownTrack], now: float) -> int:
+    def _count_lost(self, video: list[DownTrack]) -> int:
         """Packets lost on the way to the subscriber so far: each section's packets since the
         last tick times the share its latest fresh receiver report said was lost (RFC 3550's
         fraction lost: a retransmission that arrived counts as received, so random loss that
@@ -237,8 +165,6 @@ class Downlink:
             report = down.reported_loss
             if report is not None and wall - report[1] <= REMB_FRESH and sent > before:
                 self._lost_total += (sent - before) * report[0]
-            if report is not None and report[1] > self._report_stamp:  # a new receiver report
-                self._report_stamp, self._report_at = report[1], now
         if len(self._sent_seen) > 4 * max(1, len(video)):  # sections gone
             live = {id(d) for d in video}
             self._sent_seen = {k: v for k, v in self._sent_seen.items() if k in live}
@@ -285,17 +211,12 @@ class Downlink:
         """Allocate and apply: ``downs`` the subscriber's sections, ``sources`` id(down) -> the
         camera (primary up track) it carries."""
         now = self._clock()
+        estimate = self.update_estimate(downs, now)
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
         wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
-        if self.ramping:
-            usable = [u for w in wants if (u := w.usable())]
-            self.ramp_need = (HEADROOM * sum(u[0].bitrate for u in usable),
-                              HEADROOM * sum(u[-1].bitrate for u in usable))
-        estimate = self.update_estimate(downs, now)
         # what is on keeps some slack on a queue that carried it all, none on a link that drops
         keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
-        decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy,
-                                         stage_first=not self.ramping)
+        decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
         paused = decision.paused()
         first = [w.usable() for w in wants if w.priority < Priority.OTHER]
         waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)

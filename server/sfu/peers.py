@@ -26,7 +26,6 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from rtcseam.ice import checked, checked_announced, gathering
 from rtcseam.peer import close_bounded
-from rtcseam.sender_reports import watch_sender_reports
 from wire import ErrorCode, ProtocolError, TileNeed, TrackInfo, VideoLayer
 
 from . import downlink, seam
@@ -81,11 +80,18 @@ async def _every(interval: float, step: Callable[[], Awaitable[None] | None], wh
             logger.exception("%s failed", what)
 
 
+#: Wall-clock seconds the beat runs subscribers' duties before it lets the loop read its sockets
+#: (a turn after every subscriber cost a loop iteration, a ``select`` call, each at 1 → 15; a
+#: process preempted in the middle still turns at the next subscriber).
+BEAT_TURN = 0.002
+
+
 class _Beat:
     """One timer for all the subscriber connections of an event loop: each one's allocation
     every ``downlink.INTERVAL`` and its sender reports every ``REPORT_INTERVAL``. (A task and a
     timer per subscriber and per duty cost more event-loop work than the duties themselves at
-    1 → 15.) A failing duty is logged; the others go on."""
+    1 → 15.) A loop turn once ``BEAT_TURN`` has passed. A failing duty is logged; the others
+    go on."""
 
     _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Beat] = weakref.WeakKeyDictionary()
 
@@ -112,15 +118,19 @@ class _Beat:
     async def _run(self) -> None:
         every = max(1, round(REPORT_INTERVAL / downlink.INTERVAL))
         ticks = 0
+        clock = asyncio.get_running_loop().time
         while self.peers:
             await asyncio.sleep(downlink.INTERVAL)
             ticks += 1
+            turned = clock()
             for peer in tuple(self.peers):
                 try:
                     peer.allocate()
                 except Exception:
                     logger.exception("subscriber allocation failed")
-                await _turn()
+                if clock() - turned >= BEAT_TURN:
+                    await _turn()
+                    turned = clock()
             if ticks % every:
                 continue
             for peer in tuple(self.peers):
@@ -128,7 +138,9 @@ class _Beat:
                     await peer.report()
                 except Exception:
                     logger.exception("subscriber reports failed")
-                await _turn()
+                if clock() - turned >= BEAT_TURN:
+                    await _turn()
+                    turned = clock()
 
 
 def _configuration() -> RTCConfiguration:
@@ -196,7 +208,6 @@ class PublisherPeer:
                     self._receivers[layer] = receiver
                 up = UpTrack(self.attendee_id, transceiver.kind, pli, layer=layer)
                 up.loss_counts = lambda receiver=receiver: seam.receive_counts(receiver)
-                watch_sender_reports(receiver, up.on_sender_report)  # its clock (sender_clock.py)
                 if layer is not None:
                     up.on_wanted = self._wanted
                 nacks = up.uplink = UplinkNacks(time.monotonic)
@@ -204,7 +215,7 @@ class PublisherPeer:
                     self._nacks[layer] = nacks
                 seam.tap_receiver(receiver, up.receive, up.drop_packet,
                                   self.uplink.on_arrival if transceiver.kind == "video" else None,
-                                  nacks.add)
+                                  nacks.add, up.on_sender_report)  # its clock (sender_clock.py)
                 if transceiver.kind in self.tracks:  # another layer of the camera
                     self.tracks[transceiver.kind].add_layer(up)
                 else:

@@ -3,13 +3,15 @@
 aiortc is built to decode what it receives and encode what it sends. The forwarding unit
 wants neither: it takes RTP packets as they arrive on a publisher's connection and sends
 them, header rewritten, on each subscriber's connection, without holding a frame. To do
-that it needs five things aiortc does not make public, all gathered here so that a new
-aiortc release means reading one file (tests/test_sfu_seam.py checks each of them):
+that it needs things aiortc does not make public, all gathered here so that a new aiortc
+release means reading one file (tests/test_sfu_seam.py checks each of them):
 
 1. ``tap_receiver``: replace ``RTCRtpReceiver._handle_rtp_packet`` on one receiver with ours.
    We keep what the receiver does for the publisher leg (RTCP statistics for receiver
    reports, RTX unwrapping, NACKs for missing packets) and hand each packet on instead of
-   feeding the jitter buffer and decoder. The decoder thread then never sees a frame.
+   feeding the jitter buffer and decoder. The decoder thread then never sees a frame. Its
+   RTCP loop starts at its first packet (most sections of a meeting receive none), and the
+   publisher's sender reports are read by the tap (not into aiortc's statistics objects).
 2. ``request_keyframe``: ``RTCRtpReceiver._send_rtcp_pli`` towards the publisher.
 3. ``attach_sender``: a subscriber's ``RTCRtpSender`` gets a track that never yields a
    frame (so its encoder never starts), and its keyframe-request and retransmission hooks
@@ -36,7 +38,10 @@ aiortc release means reading one file (tests/test_sfu_seam.py checks each of the
    task (one extra event-loop turn per received packet; DTLS and STUN keep that path). RTP of an
    SSRC a tapped receiver has had goes straight to the tap, read by ``rtp_in.parse_rtp``
    (no aiortc ``RtpPacket``, no coroutine, no router); a publisher's transport goes direct as
-   soon as it connects, so sections that send only RTCP (a camera that is off) do too.
+   soon as it connects, so sections that send only RTCP (a camera that is off) do too. The
+   usual RTCP (sender reports, receiver reports, REMB) is read by ``rtcp.read_compound`` and
+   handled where aiortc would route it, without aiortc's parser, router or coroutines; SRTP
+   through ``srtp.py``, without pylibsrtp's per-call allocation; sends go to the socket.
 
 8. ``add_transceiver``: ``RTCPeerConnection.addTransceiver`` without aiortc's receive-side
    bandwidth estimator in the section's receiver (``RTCRtpReceiver.__remote_bitrate_estimator``).
@@ -61,9 +66,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiortc
-import aiortc.clock
 import pylibsrtp
-from pylibsrtp._binding import ffi as _srtp_ffi, lib as _srtp_lib
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 from aiortc.codecs import is_rtx
@@ -73,12 +76,14 @@ from aiortc.rtcdtlstransport import State as _DtlsState
 from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
 from aiortc.rate import RemoteBitrateEstimator
 from aiortc.rtcrtpsender import RTCRtpSender
-from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpSdesPacket, RtcpSenderInfo, RtcpSourceInfo,
-                        RtcpSrPacket, RtpPacket, pack_remb_fci, unpack_remb_fci)
+from aiortc.rtcrtpsender import RTT_ALPHA as _RTT_ALPHA
+from aiortc.rtp import (RTCP_PSFB_APP, RtcpByePacket, RtcpPsfbPacket, RtcpRrPacket, RtcpSrPacket, RtpPacket,
+                        pack_remb_fci, unpack_remb_fci)
 
 from rtcseam.arrival import ArrivalCount, aiortc_ms
 
-from . import rtp_in
+from . import rtcp, rtp_in, srtp
+from .eager import run_now as _run_now
 
 AIORTC_VERSION = "1.16.0"
 
@@ -100,8 +105,15 @@ ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 BitrateEstimator = RemoteBitrateEstimator
 
 
-#: Now as a 64-bit NTP timestamp, as aiortc's sender reports want it (bound once: it runs per packet).
-current_ntp_time: Callable[[], int] = aiortc.clock.current_ntp_time
+_NTP_OFFSET_NS = 2_208_988_800 * 1_000_000_000  # 1900 to 1970
+
+
+def current_ntp_time() -> int:
+    """Now as a 64-bit NTP timestamp, as aiortc's sender reports want it: the clock of
+    ``aiortc.clock.current_ntp_time`` (CLOCK_REALTIME), read without its ``datetime`` objects
+    (a quarter of its cost: it runs for every received packet)."""
+    seconds, ns = divmod(time.time_ns() + _NTP_OFFSET_NS, 1_000_000_000)
+    return (seconds << 32) | ((ns << 32) // 1_000_000_000)
 
 
 def check_version() -> None:
@@ -167,7 +179,8 @@ def codec_counts() -> dict[str, int]:
 def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
                  on_unknown: Callable[[], None] | None = None,
                  on_arrival: ArrivalHandler | None = None,
-                 nacks: Callable[[int], list[int]] | None = None) -> None:
+                 nacks: Callable[[int], list[int]] | None = None,
+                 on_sender_report: Callable[[int, int], None] | None = None) -> None:
     """Make ``receiver`` hand every RTP packet to ``on_packet`` instead of decoding it, with
     the codec its payload type was negotiated for; a packet whose payload type the answer did
     not negotiate is dropped (``on_unknown`` counts it). Every packet that carries the
@@ -179,12 +192,20 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
     ``on_packet`` may return None (handled) or something to await. Once the connection is up
     (``receive_directly``), each packet of an SSRC this receiver has had is read as the
     datagram arrives (rtp_in.parse_rtp: no aiortc ``RtpPacket``, no coroutine) and handled at
-    once; the receive statistics (receiver reports), RTX unwrapping and NACKs are kept."""
+    once; the receive statistics (receiver reports), RTX unwrapping and NACKs are kept.
+
+    The publisher's RTCP sender reports for this receiver are told to ``on_sender_report(ntp,
+    rtp)`` and kept for the receiver reports' LSR/DLSR, as aiortc keeps them, but without
+    aiortc's ``remote-outbound-rtp`` statistics (nothing here reads them); once the connection
+    is up, a compound packet of sender reports and SDES alone (what an aiortc sender sends,
+    about once a second per section, camera on or not) is read with ``struct`` as it arrives
+    (``_handled``)."""
     codecs: dict[int, RTCRtpCodecParameters] = receiver._RTCRtpReceiver__codecs  # type: ignore[attr-defined]
     rtx_ssrc: dict[int, int] = receiver._RTCRtpReceiver__rtx_ssrc  # type: ignore[attr-defined]
     streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams  # type: ignore[attr-defined]
     nack_generator = receiver._RTCRtpReceiver__nack_generator  # type: ignore[attr-defined]
     direct = [False]
+    first_stream = asyncio.Event()  # set at the first RTP packet
 
     def handle(packet, abs_send_time: int | None, arrival_time_ms: int):  # noqa: ANN001, ANN202
         """One packet (aiortc's RtpPacket or rtp_in's): what is left to await (a NACK to send,
@@ -201,6 +222,7 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
         stream = streams.get(packet.ssrc)
         if stream is None:
             stream = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+            first_stream.set()
         stream.add(packet)
         if rtx:
             original_ssrc = rtx_ssrc.get(packet.ssrc)
@@ -251,6 +273,42 @@ def tap_receiver(receiver: RTCRtpReceiver, on_packet: PacketHandler,
             await pending
 
     receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]
+    lsr: dict[int, int] = receiver._RTCRtpReceiver__lsr  # type: ignore[attr-defined]
+    lsr_time: dict[int, float] = receiver._RTCRtpReceiver__lsr_time  # type: ignore[attr-defined]
+    original_rtcp = receiver._handle_rtcp_packet
+
+    def sender_report(ssrc: int, ntp: int, rtp: int) -> None:
+        lsr[ssrc] = (ntp >> 16) & 0xFFFFFFFF  # what aiortc keeps for its receiver reports
+        lsr_time[ssrc] = time.time()
+        if on_sender_report is not None:
+            on_sender_report(ntp, rtp)
+
+    async def handle_rtcp_packet(packet) -> None:  # noqa: ANN001 - routed here by aiortc (by SSRC)
+        if not isinstance(packet, RtcpSrPacket):
+            await original_rtcp(packet)
+            return
+        reports = getattr(receiver.transport, "_parley_reports", None)
+        if reports is not None:  # connected directly: its next reports come straight here
+            reports[packet.ssrc] = (receiver, sender_report)
+        sender_report(packet.ssrc, packet.sender_info.ntp_timestamp, packet.sender_info.rtp_timestamp)
+
+    receiver._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+    original_run_rtcp = receiver._run_rtcp
+
+    async def run_rtcp() -> None:
+        # aiortc's loop wakes every 0.5-1.5 s to send receiver reports on the streams received;
+        # a section that receives nothing (a camera or microphone that is off: most of a
+        # meeting's sections) has none to send, and waits for its first packet instead
+        if not streams:
+            receiver._RTCRtpReceiver__rtcp_started.set()  # type: ignore[attr-defined]
+            try:
+                await first_stream.wait()
+            except asyncio.CancelledError:
+                receiver._RTCRtpReceiver__rtcp_exited.set()  # type: ignore[attr-defined]
+                return
+        await original_run_rtcp()
+
+    receiver._run_rtcp = run_rtcp  # type: ignore[method-assign]
     original_receive = receiver.receive
 
     async def receive(parameters) -> None:
@@ -361,18 +419,35 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
                               if ext.uri == ABS_SEND_TIME_URI), None)
         hooks.on_started(parameters.codecs[0].payloadType, abs_send_time)
 
+    def receiver_report(ssrc: int, fraction_lost: int, lsr: int, dlsr: int) -> None:
+        # what aiortc's sender does with a report block on its SSRC, minus its statistics
+        # objects: the round trip (smoothed as aiortc does), and the share lost
+        if lsr == sender._RTCRtpSender__lsr and dlsr:  # type: ignore[attr-defined]
+            rtt = time.time() - sender._RTCRtpSender__lsr_time - dlsr / 65536  # type: ignore[attr-defined]
+            old = sender._RTCRtpSender__rtt  # type: ignore[attr-defined]
+            sender._RTCRtpSender__rtt = rtt if old is None else _RTT_ALPHA * old + (1 - _RTT_ALPHA) * rtt  # type: ignore[attr-defined]
+        sender._parley_loss = (fraction_lost / 256, time.time())  # type: ignore[attr-defined]
+
+    def remb(bitrate: int, ssrcs: list[int]) -> None:
+        if hooks.on_remb is not None and sender._ssrc in ssrcs:
+            hooks.on_remb(bitrate)
+
     async def handle_rtcp_packet(packet) -> None:
-        if (hooks.on_remb is not None and isinstance(packet, RtcpPsfbPacket)
-                and packet.fmt == RTCP_PSFB_APP):
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
-                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+                remb(*unpack_remb_fci(packet.fci))
             except ValueError:
-                return
-            if sender._ssrc in ssrcs:
-                hooks.on_remb(bitrate)
+                pass
+            return
+        if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            for block in packet.reports:
+                if block.ssrc == sender._ssrc:
+                    receiver_report(block.ssrc, block.fraction_lost, block.lsr, block.dlsr)
             return
         await original_rtcp(packet)
 
+    #: what ``receive_directly`` calls for a report block on this sender, and for a REMB
+    sender._parley_rtcp = (receiver_report, remb)  # type: ignore[attr-defined]
     sender.send = send  # type: ignore[method-assign]
     sender._run_rtcp = run_rtcp  # type: ignore[method-assign]
     sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
@@ -391,22 +466,30 @@ def sender_report(sender: RTCRtpSender, packets: int, octets: int, rtp_timestamp
     sender._RTCRtpSender__octet_count = octets  # type: ignore[attr-defined]
     sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
     sender._RTCRtpSender__ntp_timestamp = ntp = ntp_timestamp  # type: ignore[attr-defined]
-    report = bytes(RtcpSrPacket(ssrc=sender._ssrc, sender_info=RtcpSenderInfo(
-        ntp_timestamp=ntp, rtp_timestamp=rtp_timestamp,
-        packet_count=packets & 0xFFFFFFFF, octet_count=octets & 0xFFFFFFFF)))
+    report = rtcp.sender_report(sender._ssrc, ntp, rtp_timestamp, packets, octets)
     sender._RTCRtpSender__lsr = (ntp >> 16) & 0xFFFFFFFF  # type: ignore[attr-defined]
     sender._RTCRtpSender__lsr_time = time.time()  # type: ignore[attr-defined]
     cname = sender._RTCRtpSender__cname  # type: ignore[attr-defined]
     if cname is not None:
-        report += bytes(RtcpSdesPacket(chunks=[RtcpSourceInfo(ssrc=sender._ssrc, items=[(1, cname.encode())])]))
+        report += rtcp.sdes(sender._ssrc, cname.encode())
     return report
 
 
 async def send_rtcp(sender: RTCRtpSender, data: bytes) -> None:
     """SRTCP-protect and send ``data`` (RTCP packets, one compound packet) on the sender's
-    transport; nothing when it is not connected."""
+    transport; nothing when it is not connected. Once connected, straight to the nominated
+    pair's socket (as ``direct_rtp_sender``), not through aiortc's four coroutine layers."""
+    dtls = sender.transport
+    send = getattr(dtls, "_parley_rtcp_send", None)
+    if send is not None and send(data):
+        return
+    dtls._parley_rtcp_send = None
+    if dtls.state == "connected":
+        send = dtls._parley_rtcp_send = _direct_send(dtls, srtp.protect_rtcp(dtls._tx_srtp))
+        if send is not None and send(data):
+            return
     try:
-        await sender.transport._send_rtp(data)
+        await dtls._send_rtp(data)
     except ConnectionError:
         pass
 
@@ -418,14 +501,10 @@ def sender_rtt(sender: RTCRtpSender) -> float | None:
 
 
 def sender_reported_loss(sender: RTCRtpSender) -> tuple[float, float] | None:
-    """What the subscriber's latest receiver report for ``sender`` said was lost in its last
-    interval (RFC 3550's fraction lost, 0..1; retransmissions that arrived count as received),
-    and when it came (``time.time()``); None before the first report."""
-    stats = sender._RTCRtpSender__stats  # type: ignore[attr-defined]
-    for entry in stats.values():
-        if getattr(entry, "type", None) == "remote-inbound-rtp" and entry.fractionLost is not None:
-            return entry.fractionLost / 256, entry.timestamp.timestamp()
-    return None
+    """What the subscriber's latest receiver report for an attached ``sender`` said was lost in
+    its last interval (RFC 3550's fraction lost, 0..1; retransmissions that arrived count as
+    received), and when it came (``time.time()``); None before the first report."""
+    return getattr(sender, "_parley_loss", None)
 
 
 def sender_ssrc(sender: RTCRtpSender) -> int:
@@ -443,53 +522,6 @@ async def send_rtp(sender: RTCRtpSender, data: bytes) -> None:
 #: time.time(): the same value, read per received packet
 _NTP_OFFSET_S = 2_208_988_800
 _DTLS_CONNECTED = _DtlsState.CONNECTED
-
-
-class _Resume:
-    """Await the rest of a coroutine that was started by hand (``coro.send(None)``) and
-    suspended on ``pending``: a task can then drive it to the end."""
-
-    def __init__(self, coro, pending) -> None:  # noqa: ANN001 - a coroutine and what it yielded
-        self._coro, self._pending = coro, pending
-
-    def __await__(self):
-        value = self._pending
-        while True:
-            try:
-                sent = yield value
-            except BaseException as exc:  # noqa: BLE001 - thrown into the task: pass it on
-                try:
-                    value = self._coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-                continue
-            try:
-                value = self._coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
-
-
-async def _resume(coro, pending) -> None:  # noqa: ANN001
-    try:
-        await _Resume(coro, pending)
-    except Exception:
-        logger.exception("handling a received packet failed")
-
-
-def _run_now(coro) -> None:  # noqa: ANN001 - a coroutine
-    """Run ``coro`` until it first waits (handling one packet usually never does); what is left
-    of it goes on in a task. (Any other awaitable goes in a task.)"""
-    if not asyncio.iscoroutine(coro):
-        asyncio.ensure_future(coro)
-        return
-    try:
-        pending = coro.send(None)
-    except StopIteration:
-        return
-    except Exception:
-        logger.exception("handling a received packet failed")
-        return
-    asyncio.ensure_future(_resume(coro, pending))
 
 
 def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
@@ -510,9 +542,12 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
     arrivals = dtls._parley_arrivals = ArrivalCount()  # datagrams with and without a kernel time
     fast: dict[int, Callable[[bytes, int], None]] = {}  # SSRC -> its tapped receiver's handler
     dtls._parley_fast = fast
+    reports: dict[int, tuple] = {}  # SSRC -> (its tapped receiver, what it does with a sender report)
+    dtls._parley_reports = reports
+    router = dtls._rtp_router
+    routed, senders = router.ssrc_table, router.senders  # SSRC -> where aiortc routes its RTCP
     protocol, queue, rx = pair.protocol, connection._queue, dtls._rx_srtp
-    unprotect = _srtp_call(rx, _srtp_lib.srtp_unprotect, 0)
-    unprotect_rtcp = _srtp_call(rx, _srtp_lib.srtp_unprotect_rtcp, 0)
+    unprotect, unprotect_rtcp = srtp.unprotect(rx), srtp.unprotect_rtcp(rx)
     usual = protocol.datagram_received
 
     def datagram_received(data: bytes, addr) -> None:  # noqa: ANN001
@@ -527,7 +562,11 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
             arrivals.kernel += 1
         try:
             if len(data) >= 2 and 192 <= data[1] <= 208:  # RTCP (aiortc.rtp.is_rtcp)
-                coro = dtls._handle_rtcp_data(unprotect_rtcp(data))
+                plain = unprotect_rtcp(data)
+                items = rtcp.read_compound(plain)
+                if items is not None and _handled(items, reports, routed, senders):
+                    return
+                coro = dtls._handle_rtcp_data(plain)
             else:
                 plain = unprotect(data)
                 handler = fast.get(int.from_bytes(plain[8:12], "big")) if len(plain) >= 12 else None
@@ -543,32 +582,35 @@ def receive_directly(dtls) -> bool:  # noqa: ANN001 - an RTCDtlsTransport
     return True
 
 
-def _srtp_call(session: pylibsrtp.Session, function, trailer: int) -> Callable[[bytes], bytes]:  # noqa: ANN001
-    """``session.protect`` (or ``unprotect``...: ``function`` is the libsrtp call, ``trailer``
-    the room it needs), minus what pylibsrtp (1.0) does again for every packet (a type check
-    and a new ``int *`` from cffi): it runs once per packet, and per subscriber."""
-    cdata, buffer, srtp = session._cdata, session._buffer, session._srtp[0]
-    limit = len(cdata) - trailer
-    length = _srtp_ffi.new("int *")
-    ok = _srtp_lib.srtp_err_status_ok
-
-    def call(data: bytes) -> bytes:
-        size = len(data)
-        if size > limit:
-            raise ValueError("packet is too long")
-        length[0] = size
-        buffer[0:size] = data
-        status = function(srtp, cdata, length)
-        if status != ok:
-            pylibsrtp._srtp_assert(status)
-        return buffer[0:length[0]]
-
-    return call
-
-
-def _protector(session: pylibsrtp.Session) -> Callable[[bytes], bytes]:
-    """``session.protect``, through ``_srtp_call``."""
-    return _srtp_call(session, _srtp_lib.srtp_protect, pylibsrtp.SRTP_MAX_TRAILER_LEN)
+def _handled(items: list[tuple], reports: dict[int, tuple], routed: dict[int, object],
+             senders: dict[int, RTCRtpSender]) -> bool:
+    """Handle a compound RTCP packet read by ``rtcp.read_compound`` where aiortc would route it,
+    without aiortc's parser and coroutines: a sender report to its tapped receiver's handler
+    (``tap_receiver``), a report block or a REMB to each attached sender it names
+    (``attach_sender``), and nowhere what aiortc routes nowhere. False, having done nothing,
+    when something goes where this cannot take it (a sender report of an SSRC not handled so
+    yet, a sender not attached): aiortc's own path then handles the whole packet."""
+    calls = []
+    for item in items:
+        if type(item) is rtcp.SenderReport:
+            ssrc = item[0]
+            handler = reports.get(ssrc)
+            if handler is not None and routed.get(ssrc) is handler[0]:
+                calls.append((handler[1], item))
+            elif ssrc in routed:
+                return False
+        else:
+            for ssrc in ((item[0],) if type(item) is rtcp.ReceiverBlock else set(item[1])):
+                sender = senders.get(ssrc)
+                if sender is None:
+                    continue
+                hooks = getattr(sender, "_parley_rtcp", None)
+                if hooks is None:
+                    return False
+                calls.append((hooks[0] if type(item) is rtcp.ReceiverBlock else hooks[1], item))
+    for handle, item in calls:
+        handle(*item)
+    return True
 
 
 def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
@@ -583,17 +625,42 @@ def direct_rtp_sender(sender: RTCRtpSender) -> Callable[[bytes], bool] | None:
     if dtls.state != "connected":
         return None
     receive_directly(dtls)
+    return _direct_send(dtls, srtp.protect(dtls._tx_srtp))
+
+
+def _direct_send(dtls, protect: Callable[[bytes], bytes]) -> Callable[[bytes], bool] | None:  # noqa: ANN001
+    """Protect with ``protect`` and write to the socket of ``dtls``'s nominated candidate pair;
+    None when it has none. Straight to the socket (``sendto``) while asyncio's transport has
+    nothing queued, else through the transport (which queues when the socket would block and
+    reports errors as it always does). False once that socket is closing."""
     pair = dtls.transport._connection._nominated.get(1)
-    transport = pair.protocol.transport if pair is not None else None
+    transport = pair.protocol.transport if pair is not None and pair.protocol is not None else None
     if transport is None:
         return None
-    protect = _protector(dtls._tx_srtp)
     address = pair.remote_addr
+    sock = getattr(transport, "_sock", None)
+    queued = getattr(transport, "_buffer", None)
+    if sock is None or queued is None:  # not asyncio's selector transport: through it
+        def send_through(data: bytes) -> bool:
+            if transport.is_closing():
+                return False
+            transport.sendto(protect(data), address)
+            return True
+
+        return send_through
+    sendto = sock.sendto
 
     def send(data: bytes) -> bool:
         if transport.is_closing():
             return False
-        transport.sendto(protect(data), address)
+        data = protect(data)
+        if queued:
+            transport.sendto(data, address)
+            return True
+        try:
+            sendto(data, address)
+        except OSError:  # would block, or an error to report: asyncio's own handling
+            transport.sendto(data, address)
         return True
 
     return send
