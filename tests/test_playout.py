@@ -29,13 +29,14 @@ def shown_at(arrivals: list[tuple[int, float]], playout: PlayoutDelay | None = N
     return shown
 
 
-def lossy(seconds: float, rng: random.Random, loss: float = 0.05, repair: float = 0.07) -> list[tuple[int, float]]:
+def lossy(seconds: float, rng: random.Random, loss: float = 0.05, repair: float = 0.07,
+          packets: int = 3) -> list[tuple[int, float]]:
     """A 30 fps stream over a 20 ± 4 ms link where each picture's packets (3) are lost with
     ``loss`` and repaired ``repair`` s later; a picture waits for the one before it."""
     arrivals, previous = [], 0.0
     for n in range(int(seconds * 30)):
         arrival = n * FRAME + 0.02 + rng.uniform(-0.004, 0.004)
-        if any(rng.random() < loss for _ in range(3)):
+        if any(rng.random() < loss for _ in range(packets)):
             arrival += repair
         arrival = max(arrival, previous)  # decoded in order
         arrivals.append((1000 + 3000 * n, arrival))
@@ -68,6 +69,17 @@ def test_repaired_pictures_are_shown_at_the_cameras_pace() -> None:
     assert freezes(shown) / duration < 0.01
     # and the picture is never held more than the bound behind its arrival
     assert max(s - a for s, a in zip(shown, as_decoded)) <= MAX_DELAY + 1e-9
+
+
+def test_pictures_of_one_packet_repaired_as_often_as_five_percent_keep_the_pace_too() -> None:
+    # The bench's camera: about one packet a picture, so at 5 % loss about 5 % of the pictures
+    # are repaired; a 3 s window then often holds fewer repairs than the share the delay may
+    # leave late, and the delay fell under a single repair (issue 17: 5 % loss rows over 3 %).
+    worst = 0.0
+    for seed in range(10):
+        shown = shown_at(lossy(17, random.Random(seed), packets=1))
+        worst = max(worst, freezes(shown) / (shown[-1] - shown[0]))
+    assert worst < 0.01
 
 
 def test_the_delay_falls_back_slowly_once_the_link_is_clean() -> None:
@@ -117,7 +129,8 @@ def test_the_rtp_clock_wraps() -> None:
 def test_the_delay_never_exceeds_its_bound() -> None:
     playout = PlayoutDelay()
     playout.arrived(0, 0.0)
-    playout.arrived(3000, FRAME + 1.5)  # a picture a second and a half late
+    for n in (1, 2, 3):
+        playout.arrived(3000 * n, n * FRAME + 1.5)  # pictures a second and a half late
     assert playout.delay == MAX_DELAY
 
 
@@ -158,9 +171,9 @@ def test_one_frame_very_late_does_not_hold_every_picture_back() -> None:
     playout.arrived(3000 * 60, 60 * FRAME + 0.02 + 0.18)  # a retransmission that was lost again
     for n in range(61, 70):
         playout.arrived(3000 * n, 60 * FRAME + 0.2 + (n - 60) * 0.001)  # the frames behind it, at once
-    # the ten late frames are more than 5 % of the window: the delay covers all but the latest
-    # few of them (5 % of 70 frames: 3; the fourth was 80 ms late) ...
-    assert 0.08 < playout.delay < 0.1
+    # the ten late frames are more than 2 % of the window: the delay covers all but the latest
+    # of them (2 % of 70 frames: 1; the second was 148 ms late) ...
+    assert 0.14 < playout.delay < 0.15
     clean = PlayoutDelay()
     for n in range(90):
         clean.arrived(3000 * n, n * FRAME + 0.02 + (0.15 if n == 45 else 0.0))  # one frame alone

@@ -131,9 +131,10 @@ class Bot:
         wall_ms = time.time() * 1000.0
         if stamp is not None and stamp.captured_ms > 0:
             self.report.latency_samples.append(wall_ms - stamp.captured_ms)
-        keyframe, picture_id, superseded = self._picture(event.attendee_id, event.frame.pts)
+        keyframe, picture_id, superseded, keys_superseded = self._picture(event.attendee_id, event.frame.pts)
         self.watch.picture(event.attendee_id, stamp.frame_number if stamp else None,
-                           stamp.captured_ms if stamp else None, keyframe, wall_ms, picture_id, superseded)
+                           stamp.captured_ms if stamp else None, keyframe, wall_ms, picture_id, superseded,
+                           keys_superseded)
         connection = self.session.remote.connection
         sync = connection.lipsync.get(event.attendee_id) if connection is not None else None
         voice = sync.audio_latency() if sync is not None else None
@@ -156,22 +157,24 @@ class Bot:
         self._seen_audio.update(audio)
         self._names.update((a.attendee_id, a.name) for a in self.session.attendees.values())
 
-    def _picture(self, attendee_id: str, pts: int | None) -> tuple[bool, int | None, int]:
+    def _picture(self, attendee_id: str, pts: int | None) -> tuple[bool, int | None, int, int]:
         """Of ``attendee_id``'s picture of RTP timestamp ``pts``: whether it began a keyframe, its
         VP8 picture id (None: not known); and how many of their pictures the receive path
-        superseded so far. One walk over the sections that carry them."""
+        superseded so far, and of those keyframes'. One walk over the sections that carry them."""
         remote = self.session.remote
         connection = remote.connection
         if connection is None:
-            return False, None, 0
-        keyframe, picture_id, superseded = False, None, 0
+            return False, None, 0, 0
+        keyframe, picture_id, superseded, keys_superseded = False, None, 0, 0
         for mid, counter in connection.video_counters.items():
             if remote.carrier(mid) == attendee_id:
                 keyframe = keyframe or counter.is_keyframe(pts)
                 picture_id = counter.picture_id(pts) if picture_id is None else picture_id
                 track = connection.video_tracks.get(mid)
-                superseded += track.frames_superseded if track is not None else 0
-        return keyframe, picture_id, superseded
+                if track is not None:
+                    superseded += track.frames_superseded
+                    keys_superseded += track.keyframes_superseded
+        return keyframe, picture_id, superseded, keys_superseded
 
     def _playout_delays(self) -> dict[str, float]:
         """Per remote person, the playout delay their pictures are held for now (ms)."""

@@ -17,10 +17,14 @@ Per remote camera:
   of pictures decoded but superseded before they were taken (``frames_superseded``) explains
   some of them, the rest (**pictures missing**) never arrived or were withheld. A VP8 inter
   picture refers to the one before it, so from such a gap until the next keyframe (known by its
-  RTP timestamp) every picture shown is damaged. Pictures the camera never took, or that a
+  RTP timestamp, or by the receive path's count of keyframes' pictures superseded: a keyframe
+  decoded and replaced by the picture after it before it was taken is a keyframe in between
+  all the same) every picture shown is damaged. Pictures the camera never took, or that a
   smaller layer leaves out, make no gap in the ids (they were never encoded). A picture whose
-  stamp cannot be read (a stamp survives VP8 intact: unreadable means the picture is smeared)
-  counts too. Counted only for live stamped cameras (once one of their stamps has been read);
+  stamp cannot be read (**stamps unreadable**) counts too, unless its picture ids show the chain
+  of references intact back to a keyframe: then the decoder made exactly the picture the
+  encoder made, and the stamp was blurred by the encoder, not damaged on the way (seen on clean
+  links, one picture in about ten thousand). Counted only for live stamped cameras (once one of their stamps has been read);
   without picture ids, a gap in the camera's own stamped numbers stands in for one.
 - **keyframes**, received **packets** and **repeated** packets (retransmissions that arrived
   although the original had), from the receive connection's per-section counters.
@@ -105,6 +109,7 @@ class RemoteVideo:
     _number: int | None = None
     _picture_id: int | None = None
     _superseded: int = 0
+    _keys_superseded: int = 0
     _broken: bool = False
 
     def picture(self, now: float, window_start: float | None, counted: bool) -> None:
@@ -124,15 +129,22 @@ class RemoteVideo:
             self.frozen += max(0.0, in_window)
 
     def stamped(self, number: int | None, keyframe: bool, counted: bool,
-                picture_id: int | None = None, superseded: int = 0) -> None:
+                picture_id: int | None = None, superseded: int = 0, keys_superseded: int = 0) -> None:
         """The picture's stamped number (None: unreadable), whether it began a keyframe, its VP8
-        picture id (None: not known) and the receive path's count of superseded pictures so far."""
+        picture id (None: not known) and the receive path's counts so far of superseded pictures
+        and, of those, keyframes'. A keyframe superseded since the last picture shown is a
+        keyframe in between: this picture follows it as it would follow a keyframe shown."""
+        keyframe = keyframe or keys_superseded > self._keys_superseded
+        self._keys_superseded = keys_superseded
         if picture_id is not None:
             self._follow_ids(picture_id, keyframe, counted, superseded)
         if number is None:
-            if self.live:  # a live stamp that can no longer be read: the picture is damaged
+            if self.live:
                 self.unreadable += counted
-                self.damaged += counted
+                # Damaged when the chain is broken, or cannot be followed (no picture ids). On an
+                # intact chain the picture is the encoder's own (VP8 decoding is exact): a stamp
+                # its encoder blurred is no picture damaged on the way.
+                self.damaged += counted and (self._broken or picture_id is None)
                 if self._number is not None:
                     self._number += 1  # it was one picture: the next number is no gap
             return
@@ -270,12 +282,12 @@ class MediaWatch:
 
     def picture(self, attendee_id: str, number: int | None, captured_ms: int | None,
                 keyframe: bool, wall_ms: float | None, picture_id: int | None = None,
-                superseded: int = 0) -> None:
+                superseded: int = 0, keys_superseded: int = 0) -> None:
         """A picture from ``attendee_id``: its stamp (number and capture time in ms, None: no
         readable stamp; captured 0: a replayed clip), whether it began a keyframe, the wall
         clock in ms now (for latency), its VP8 picture id (None: not known) and how many pictures
-        of that remote the receive path has superseded so far. ``number`` None with
-        ``captured_ms`` None: not decoded."""
+        of that remote the receive path has superseded so far (``keys_superseded``: of them,
+        keyframes' pictures). ``number`` None with ``captured_ms`` None: not decoded."""
         video = self.remote(attendee_id)
         counting = self.counting
         video.resume(self._clock(), self.window_start if counting else None)
@@ -284,7 +296,7 @@ class MediaWatch:
             return  # the light path: counted, not decoded
         if captured_ms is not None and captured_ms == 0:
             return  # a replayed clip: neither capture time nor live numbering
-        video.stamped(number, keyframe, counting, picture_id, superseded)
+        video.stamped(number, keyframe, counting, picture_id, superseded, keys_superseded)
         if counting and captured_ms:
             video.latency.append(wall_ms - captured_ms)
 

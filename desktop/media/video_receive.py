@@ -18,13 +18,17 @@ connection (``peers.ReceiveConnection``, through ``seam.tap_video_rtp``):
   have been decoded on a broken reference are *withheld* (counted), and a keyframe is wanted.
 * ``VideoReceiveTrack``: the MediaStreamTrack the session pumps. Decoding runs on one worker
   thread per section, never on the event loop; a frame that fails to decode breaks the chain
-  the same way (nothing after it is shown until a keyframe decodes). ``recv()`` hands out the
-  *latest* decoded picture: a picture superseded before it was taken is dropped (counted). The
+  the same way (nothing after it is shown until a keyframe decodes), and so does a frame that
+  does not follow the one decoded before it (the worker checks the picture ids again: a frame
+  dropped for the backlog after the assembler released it, with frames behind it in the same
+  release). ``recv()`` hands out the *latest* decoded picture: a picture superseded before it
+  was taken is dropped (counted; ``keyframes_superseded``: of those, keyframes' pictures). The
   decoder's backlog is bounded too: past ``MAX_BACKLOG`` frames waiting, it skips to the next
   keyframe rather than fall further behind. A decoded picture is taken no earlier than its
   playout time (``playout.PlayoutDelay``: its RTP time plus a small adaptive delay that covers
   the retransmissions lately seen, at most 200 ms), so a repaired frame and those queued behind
-  it are shown at the camera's pace instead of after a freeze. Keyframe requests are coalesced
+  it are shown at the camera's pace instead of after a freeze; pictures are shown in decoding
+  order (one waiting for its time holds back those behind it, never overtaken). Keyframe requests are coalesced
   (one per ``KEYFRAME_INTERVAL`` while one is wanted). A paused track (``set_paused``) drops what arrives
   without assembling or decoding it, and asks for a keyframe when it resumes.
 
@@ -39,6 +43,7 @@ bound: incomplete past ``max_wait``, jumped over to a newer keyframe, or the dec
 from __future__ import annotations
 
 import asyncio
+import collections
 import fractions
 import logging
 import queue
@@ -82,6 +87,19 @@ class EncodedFrame:
     timestamp: int
     keyframe: bool
     picture_id: int | None = None
+    modulus: int = 1 << 15  # of the picture id (7 or 15 bits)
+
+    def follows(self, previous: EncodedFrame | None) -> bool:
+        """Whether this frame can be decoded right after ``previous`` (None: nothing decoded
+        yet): a keyframe always, an inter frame only with the next picture id (when both carry
+        one: without ids there is nothing to check)."""
+        if self.keyframe:
+            return True
+        if previous is None:
+            return False
+        if self.picture_id is None or previous.picture_id is None:
+            return True
+        return self.picture_id == (previous.picture_id + 1) % self.modulus
 
 
 @dataclass
@@ -106,7 +124,7 @@ class _Pending:
 
     def encoded(self) -> EncodedFrame:
         data = b"".join(self.parts[seq] for seq in range(self.first, self.last + 1))  # type: ignore[arg-type]
-        return EncodedFrame(data, self.timestamp, self.keyframe, self.picture_id)
+        return EncodedFrame(data, self.timestamp, self.keyframe, self.picture_id, self.modulus)
 
 
 class FrameAssembler:
@@ -335,6 +353,8 @@ class VideoReceiveTrack(MediaStreamTrack):
         self.paused = False
         self.frames_decoded = 0
         self.frames_superseded = 0
+        #: of those, pictures of keyframes (the picture taken after one follows a keyframe)
+        self.keyframes_superseded = 0
         self.keyframes_requested = 0
         self.decode_errors = 0
         self.decode_seconds = 0.0
@@ -345,14 +365,17 @@ class VideoReceiveTrack(MediaStreamTrack):
         self._clock = clock
         self._last_request: float | None = None
         self._latest: av.VideoFrame | None = None
+        self._latest_keyframe = False  # _latest is a keyframe's picture
         self._ready = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: queue.Queue[EncodedFrame | None] = queue.Queue()
         self._on_given_up: Callable[[list[int]], None] | None = None
         self._thread: threading.Thread | None = None
         self.playout = PlayoutDelay()
-        self._last_due = 0.0  # pictures are shown in order, even while the delay falls
-        self._generation = 0  # pictures scheduled before a pause are not shown after it
+        self._last_due = 0.0  # pictures are due in order, even while the delay falls
+        #: decoded pictures waiting for their playout time, in decoding order: (due, picture, keyframe)
+        self._waiting: collections.deque[tuple[float | None, av.VideoFrame, bool]] = collections.deque()
+        self._timer: asyncio.TimerHandle | None = None  # when the first of them is due
         #: told the RTP time of each picture as it is shown (lip sync: ``lipsync.LipSync``)
         self.on_shown: Callable[[int], None] | None = None
 
@@ -415,7 +438,7 @@ class VideoReceiveTrack(MediaStreamTrack):
             self.playout.reset()
             self._latest = None
             self._last_due = 0.0
-            self._generation += 1
+            self._forget_waiting()
         else:
             self.assembler.resuming = True
             self._last_request = None
@@ -437,13 +460,20 @@ class VideoReceiveTrack(MediaStreamTrack):
     def _worker(self) -> None:
         codec = av.CodecContext.create("libvpx", "r")
         broken = False
+        previous: EncodedFrame | None = None  # the latest frame handed to the decoder
         while True:
             item = self._queue.get()
             if item is None:
                 return
+            if not broken and not item.follows(previous):
+                # A frame it refers to never reached the decoder (dropped for the backlog after
+                # it left the assembler, with frames released behind it): as a decode error.
+                broken = True
+                self._call(self._on_decode_error)
             if broken and not item.keyframe:
                 self._thread_withheld += 1
                 continue
+            previous = item
             started = time.thread_time()
             packet = av.Packet(item.data)
             packet.pts, packet.time_base = item.timestamp, VIDEO_TIME_BASE
@@ -459,7 +489,7 @@ class VideoReceiveTrack(MediaStreamTrack):
                 self.decode_seconds += time.thread_time() - started
             broken = False
             for decoded in frames:
-                self._call(self._deliver, decoded)
+                self._call(self._deliver, decoded, item.keyframe)
 
     def _call(self, callback, *args) -> None:
         loop = self._loop
@@ -475,8 +505,9 @@ class VideoReceiveTrack(MediaStreamTrack):
         self.assembler.break_chain()
         self.want_keyframe()
 
-    def _deliver(self, frame: av.VideoFrame) -> None:
-        """A picture decoded: shown now, or at its playout time if that is still to come."""
+    def _deliver(self, frame: av.VideoFrame, keyframe: bool = False) -> None:
+        """A picture decoded (``keyframe``: from a keyframe): shown now, or at its playout time
+        if that is still to come."""
         if self.readyState != "live" or self.paused:
             return
         self.frames_decoded += 1
@@ -484,17 +515,38 @@ class VideoReceiveTrack(MediaStreamTrack):
         now = self._clock()
         if due is not None:
             due = self._last_due = max(due, self._last_due)
-        if due is None or due <= now + SHOW_EARLY or self._loop is None:
-            self._show(frame, self._generation)
-        else:
-            self._loop.call_later(due - now, self._show, frame, self._generation)
+        self._waiting.append((due, frame, keyframe))
+        if self._timer is None:
+            self._show_due(now)
 
-    def _show(self, frame: av.VideoFrame, generation: int) -> None:
-        if self.readyState != "live" or self.paused or generation != self._generation:
+    def _show_due(self, now: float | None = None) -> None:
+        """Show the waiting pictures whose time has come, in decoding order: one not yet due
+        holds back those behind it, so a picture is never shown after a newer one (a picture
+        due at once behind one whose timer has not run yet would otherwise overtake it)."""
+        self._timer = None
+        now = self._clock() if now is None else now
+        waiting = self._waiting
+        while waiting:
+            due, frame, keyframe = waiting[0]
+            if due is not None and due > now + SHOW_EARLY and self._loop is not None:
+                self._timer = self._loop.call_later(due - now, self._show_due)
+                return
+            waiting.popleft()
+            self._show(frame, keyframe)
+
+    def _forget_waiting(self) -> None:
+        self._waiting.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _show(self, frame: av.VideoFrame, keyframe: bool = False) -> None:
+        if self.readyState != "live" or self.paused:
             return
         if self._latest is not None:
             self.frames_superseded += 1
-        self._latest = frame
+            self.keyframes_superseded += self._latest_keyframe
+        self._latest, self._latest_keyframe = frame, keyframe
         if self.on_shown is not None and frame.pts is not None:
             self.on_shown(frame.pts)
         self._ready.set()
@@ -511,6 +563,7 @@ class VideoReceiveTrack(MediaStreamTrack):
 
     def stop(self) -> None:
         super().stop()
+        self._forget_waiting()
         self._ready.set()
         if self._thread is not None:
             self._queue.put(None)
