@@ -95,12 +95,19 @@ class _Worker:
             try:
                 image, owner = convert(job, reformatter)
             except Exception:  # a frame that cannot be converted is not shown; the next may be
+                job = None
                 continue
             self.converted += 1
             try:
                 self.done.emit(job.tile, job.key, image, owner)
             except RuntimeError:  # the scaler was deleted meanwhile
                 return
+            finally:
+                # Let go of the tile (and the picture) at once: a job kept in this frame while
+                # the thread waited, or ended, could be the tile's last reference once its
+                # window let go, and the QWidget was then destroyed on this thread, which Qt does
+                # not allow: the thread hung there (a test's teardown saw it still running).
+                job = image = owner = None
 
     def close(self, *_: object) -> None:
         with self.wake:
