@@ -79,6 +79,12 @@ MAX_PENDING = 96
 SHOW_EARLY = 0.004
 
 
+def _next_picture(previous_id: int | None, picture_id: int | None, modulus: int) -> bool:
+    """``picture_id`` is the VP8 picture id after ``previous_id`` (True when either is not
+    known: without ids there is nothing to check)."""
+    return picture_id is None or previous_id is None or picture_id == (previous_id + 1) % modulus
+
+
 @dataclass
 class EncodedFrame:
     """A whole VP8 frame, ready for the decoder."""
@@ -95,11 +101,7 @@ class EncodedFrame:
         one: without ids there is nothing to check)."""
         if self.keyframe:
             return True
-        if previous is None:
-            return False
-        if self.picture_id is None or previous.picture_id is None:
-            return True
-        return self.picture_id == (previous.picture_id + 1) % self.modulus
+        return previous is not None and _next_picture(previous.picture_id, self.picture_id, self.modulus)
 
 
 @dataclass
@@ -247,9 +249,7 @@ class FrameAssembler:
 
     def _continues(self, frame: _Pending) -> bool:
         """The frame's picture id follows the last one released (when both carry one)."""
-        if frame.picture_id is None or self._picture_id is None:
-            return True
-        return frame.picture_id == (self._picture_id + 1) % frame.modulus
+        return _next_picture(self._picture_id, frame.picture_id, frame.modulus)
 
     def _drain(self, now: float) -> list[EncodedFrame]:
         out: list[EncodedFrame] = []
