@@ -86,6 +86,7 @@ class Section:
     bytes_sent: int = 0
     rtt: float | None = None
     reported_loss: tuple[float, float] | None = None
+    recovering_until: float = float("-inf")  # mending its own loss on the small layer: no
 
 
 def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() -> None:

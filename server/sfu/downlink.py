@@ -189,7 +189,9 @@ class Downlink:
             return LAYER_BITRATE.get(name, LAYER_BITRATE["high"])
         return max(1, int(rate))
 
-    def _want(self, attendee_id: str, source: UpTrack, now: float) -> Want:
+    def _want(self, attendee_id: str, source: UpTrack, now: float, recovering: bool = False) -> Want:
+        """What the subscriber could receive of ``source``'s camera; ``recovering``: only its
+        smallest layer (the down track mends its own loss there: forwarding.DownTrack._recover)."""
         layers = []
         for name, up in layers_of(source).items():
             if not up.available:
@@ -197,6 +199,8 @@ class Downlink:
             height = up.height or LAYER_HEIGHT.get(name, 360)
             layers.append(Layer(name, self._cost(up, name, now), height))
         layers.sort(key=lambda layer: (layer.height, layer.bitrate))
+        if recovering:
+            del layers[1:]
         need = self.needs.get(attendee_id)
         if is_content_attendee(attendee_id):
             priority = Priority.SCREEN
@@ -213,7 +217,8 @@ class Downlink:
         now = self._clock()
         estimate = self.update_estimate(downs, now)
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
-        wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
+        wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now,
+                                         d.recovering_until > now) for d in video]
         # what is on keeps some slack on a queue that carried it all, none on a link that drops
         keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
         decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy)
