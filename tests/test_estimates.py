@@ -87,6 +87,7 @@ class Section:
     rtt: float | None = None
     reported_loss: tuple[float, float] | None = None
     recovering_until: float = float("-inf")  # mending its own loss on the small layer: no
+    up: UpTrack | None = None  # what it carries
 
 
 def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() -> None:
@@ -104,6 +105,22 @@ def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() 
     assert downlink.update_estimate(sections, now[0]) == 120_000
     downlink.estimate_cap = None
     assert downlink.update_estimate(sections, now[0]) == 500_000
+
+
+def test_sections_that_just_switched_layer_count_what_they_are_sent_in_the_sum() -> None:
+    """After a loss three of four sections switch to their small layers at once: their REMBs
+    settle again for a while. The sum counts what they are sent meanwhile, so the estimate does
+    not fall to what the one settled section allows (and pause videos the link carries)."""
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    downlink.measured = True
+    settled = Section(remb_bps=190_000, remb_at=99.8, up=UpTrack("ada", "video", lambda ssrc: None))
+    switched = [Section(remb_bps=700_000, remb_at=99.8, started_at=99.5,
+                        up=UpTrack(name, "video", lambda ssrc: None, layer="low")) for name in ("bob", "cy", "di")]
+    estimate = downlink.update_estimate([settled, *switched], now[0])
+    assert estimate == 190_000 + 3 * 150_000  # the small layer's nominal rate, until it is measured
+    now[0] += REMB_SETTLE  # settled: their own REMBs count again
+    assert downlink.update_estimate([settled, *switched], now[0]) == 190_000 + 3 * 700_000
 
 
 def test_with_nothing_measured_the_estimate_probes_upwards_from_a_floor() -> None:

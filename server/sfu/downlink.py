@@ -3,8 +3,8 @@
 The estimate is the sum of the latest REMB each of its video sections sent (aiortc runs one
 estimator per receiver, each seeing its own section's packets: on a congested link each says
 0.85 of what it receives, so the sum is 0.85 of the whole; on a free one each allows 1.5 times
-what it receives), leaving out sections that started or resumed in the last
-:data:`REMB_SETTLE` seconds, and never above the loss-based cap (loss.py, from the loss the
+what it receives), counting for sections that started, resumed or switched layer in the last
+:data:`REMB_SETTLE` seconds what they are sent instead of their REMB, and never above the loss-based cap (loss.py, from the loss the
 subscriber's receiver reports say: a full queue that drops while its delay no longer grows). Sections that receive nothing send nothing: when no REMB is fresh (every
 video paused, say), nothing is known of the link: the estimate starts again from at least
 :data:`PROBE_FLOOR` and grows on its own (:data:`PROBE_GROWTH` a second), so once its hold is
@@ -121,7 +121,7 @@ class Downlink:
                  if d.kind == "video" and d.remb_bps is not None and now - d.remb_at <= REMB_FRESH
                  and not d.paused and now - d.started_at >= REMB_SETTLE]
         if fresh:
-            remb = float(sum(fresh))
+            remb = float(sum(fresh)) + self._settling_bps(downs, now)
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
             if self.measured and self.stage_need and calm and not falling:
                 self._measured_bps = max(remb, self.stage_need)  # the probe (module docstring)
@@ -142,6 +142,23 @@ class Downlink:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
         return self.estimate_bps
+
+    def _settling_bps(self, downs: list[DownTrack], now: float) -> float:
+        """What the video sections that flow but have no settled REMB yet (started, resumed or
+        switched layer in the last REMB_SETTLE seconds) are sent now: the REMB sum counts that
+        for them. Left out, the sum was what the few settled sections' receivers allowed: after
+        a loss, when several sections switch layer at once, 193 kbit/s on a 1.5 Mbit/s link, and
+        videos were paused for it. What they are sent is what the link carries now; the loss
+        control's cap still binds when it does not."""
+        total = 0.0
+        for down in downs:
+            up = down.up
+            if (down.kind != "video" or down.paused or up is None
+                    or now - down.started_at >= REMB_SETTLE):
+                continue
+            rate = self._rates.get(id(up), (0, 0.0, None))[2]
+            total += rate if rate is not None else LAYER_BITRATE.get(up.layer, LAYER_BITRATE["high"])
+        return total
 
     def _calm(self, now: float) -> bool:
         """The receiver reports have said for PROBE_CALM seconds that the link neither loses
