@@ -170,7 +170,8 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh)) + self._settling_bps(downs, now)
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            flowing = sum(1 for d in downs if d.kind == "video" and not d.paused)
+            # (a spare section, which carries nothing, sends no REMB: it must not hold it open)
+            flowing = sum(1 for d in downs if d.kind == "video" and not d.paused and d.up is not None)
             if self.ramping and len(fresh) >= flowing:
                 # every video that flows has a settled REMB: aiortc's estimators speak only of a
                 # queue before their ~3 s of measuring, then of what arrives: they take over
