@@ -132,6 +132,17 @@ def kernel_seconds(proc: psutil.Process) -> float | None:
         return None
 
 
+def bots_seconds(bots: list[tuple[str, subprocess.Popen, Path, float]]) -> float:
+    """The CPU time of every bot still running, added up (their own load on the machine)."""
+    total = 0.0
+    for _, proc, _, _ in bots:
+        try:
+            total += cpu_seconds(psutil.Process(proc.pid)) or 0.0
+        except psutil.Error:
+            pass
+    return total
+
+
 def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen | None:
     """py-spy recording ``pid`` for ``seconds`` into ``out`` (collapsed stacks), or None without py-spy."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
@@ -205,6 +216,7 @@ def one_run(backend: str, load: Load, args: argparse.Namespace, round_: int = 0)
         time.sleep(args.settle)
         window_start, window_wall = time.monotonic(), time.time()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
+        bots0 = bots_seconds(bots)
         kernel0 = kernel_seconds(forwarder)
         psutil.cpu_percent(None)
         if cpu_profile is not None and not args.stalls:
@@ -214,6 +226,7 @@ def one_run(backend: str, load: Load, args: argparse.Namespace, round_: int = 0)
             spy = start_profile(server.pid, Path(args.profile) / f"builtin-{load.tag}-{round_}.txt", args.duration)
         time.sleep(args.duration)  # everyone stays until told to leave (below)
         cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
+        bots1 = bots_seconds(bots)
         kernel1 = kernel_seconds(forwarder)
         if cpu_profile is not None:
             server.send_signal(signal.SIGUSR2)  # ... until now, and write the stacks
@@ -253,7 +266,9 @@ def one_run(backend: str, load: Load, args: argparse.Namespace, round_: int = 0)
                 f"logs kept in {tmp}")
         return {
             "backend": backend, "load": load.tag, "receivers": load.n, "window_s": round(window, 1),
+            "utc": time.strftime("%H:%M:%S", time.gmtime(window_wall)),  # the window's start
             "cpu_pct": rnd(100 * (cpu1 - cpu0) / window) if cpu0 is not None and cpu1 is not None else None,
+            "bots_cpu_pct": rnd(100 * (bots1 - bots0) / window),  # every bot's, added up (of one core)
             "kernel_cpu_pct": rnd(100 * (kernel1 - kernel0) / window) if kernel0 is not None and kernel1 is not None else None,
             "control_cpu_pct": rnd(100 * (control1 - control0) / window) if backend == "janus" and control0 is not None and control1 is not None else None,
             "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
