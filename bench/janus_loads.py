@@ -81,6 +81,11 @@ def parse_loads(text: str) -> list[Load]:
     return loads
 
 
+def frames_total(reports: list[dict | None]) -> int:
+    """Video frames received by every bot from everyone, added up: did the forwarder keep up?"""
+    return sum(sum(r.get("frames_received", {}).values()) for r in reports if r)
+
+
 def _g2g(decoding: list[dict]) -> dict:
     p50 = [r["latency_ms"]["p50"] for r in decoding if r.get("latency_ms")]
     p95 = [r["latency_ms"]["p95"] for r in decoding if r.get("latency_ms") and r["latency_ms"].get("p95") is not None]
@@ -96,7 +101,7 @@ def fanout_figures(load: Load, reports: list[dict | None], attendees: list[str])
              if publisher in r.get("first_frame_ms", {}) and r.get("joined_ms") is not None]
     received = sum(1 for r in reports[1:] if r and r.get("frames_received", {}).get(publisher, 0) > 0)
     return {**_g2g(decoding), "first_frame_ms": rnd(statistics.median(first)) if first else None,
-            "receivers_with_video": received, "receivers_expected": load.n}
+            "receivers_with_video": received, "receivers_expected": load.n, "frames_received": frames_total(reports)}
 
 
 def mesh_figures(load: Load, reports: list[dict | None], attendees: list[str]) -> dict:
@@ -118,4 +123,4 @@ def mesh_figures(load: Load, reports: list[dict | None], attendees: list[str]) -
     return {**_g2g(decoding),
             "first_frame_ms": rnd(statistics.median(medians)) if medians else None,
             "first_frame_all_ms": rnd(statistics.median(alls)) if alls else None,
-            "receivers_with_video": received, "receivers_expected": load.n}
+            "receivers_with_video": received, "receivers_expected": load.n, "frames_received": frames_total(reports)}

@@ -53,6 +53,7 @@ def test_mesh_figures_take_the_decoding_bots_first_pictures_of_those_already_in(
     assert figures["first_frame_all_ms"] == 130.0
     assert figures["g2g_p50_ms"] == 45.0 and figures["g2g_p95_ms"] == 120.0  # the worse decoder's p95
     assert figures["receivers_with_video"] == 4
+    assert figures["frames_received"] == 4 * 3 * 10
     reports[1]["frames_received"]["d"] = 0  # b never got d's video
     reports[3] = None  # and d wrote no report
     figures = mesh_figures(Load(4, mesh=True), reports, ids)
