@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from server.sfu.downlink import INITIAL_ESTIMATE, PROBE_FLOOR, REMB_FRESH, REMB_SETTLE, Downlink
+from server.sfu.downlink import MAX_ESTIMATE, PROBE_FLOOR, REMB_FRESH, REMB_SETTLE, START_ESTIMATE, Downlink
 from server.sfu.forwarding import UpTrack
 from server.sfu.uplink import (
     DECREASE_INTERVAL,
@@ -86,12 +86,15 @@ class Section:
     bytes_sent: int = 0
     rtt: float | None = None
     reported_loss: tuple[float, float] | None = None
+    recovering_until: float = float("-inf")  # mending its own loss on the small layer: no
+    up: UpTrack | None = None  # what it carries
 
 
 def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() -> None:
     now = [100.0]
     downlink = Downlink(clock_fn=lambda: now[0])
-    assert downlink.update_estimate([], now[0]) == INITIAL_ESTIMATE  # before any: the link is good
+    assert downlink.update_estimate([], now[0]) == START_ESTIMATE  # before any: the start
+    downlink.ramping = False  # once the start is over (test_the_start_*)
     sections = [Section(remb_bps=300_000, remb_at=99.5), Section(remb_bps=200_000, remb_at=99.0),
                 Section(remb_bps=900_000, remb_at=99.0, paused=True),  # paused: its REMB is old news
                 Section(remb_bps=900_000, remb_at=99.0, started_at=100.0 - REMB_SETTLE / 2),  # settling
@@ -105,12 +108,30 @@ def test_the_downlink_is_the_sum_of_the_fresh_rembs_of_the_sections_that_flow() 
     assert downlink.update_estimate(sections, now[0]) == 500_000
 
 
+def test_sections_that_just_switched_layer_count_what_they_are_sent_in_the_sum() -> None:
+    """After a loss three of four sections switch to their small layers at once: their REMBs
+    settle again for a while. The sum counts what they are sent meanwhile, so the estimate does
+    not fall to what the one settled section allows (and pause videos the link carries)."""
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    downlink.measured = True
+    downlink.ramping = False  # once the start is over (test_the_start_*)
+    settled = Section(remb_bps=190_000, remb_at=99.8, up=UpTrack("ada", "video", lambda ssrc: None))
+    switched = [Section(remb_bps=700_000, remb_at=99.8, started_at=99.5,
+                        up=UpTrack(name, "video", lambda ssrc: None, layer="low")) for name in ("bob", "cy", "di")]
+    estimate = downlink.update_estimate([settled, *switched], now[0])
+    assert estimate == 190_000 + 3 * 150_000  # the small layer's nominal rate, until it is measured
+    now[0] += REMB_SETTLE  # settled: their own REMBs count again
+    assert downlink.update_estimate([settled, *switched], now[0]) == 190_000 + 3 * 700_000
+
+
 def test_with_nothing_measured_the_estimate_probes_upwards_from_a_floor() -> None:
     downlink = Downlink(clock_fn=lambda: 0.0)
+    downlink.ramping = False  # once the start is over (test_the_start_*)
     assert downlink.update_estimate([Section(remb_bps=100_000, remb_at=0.0, started_at=-10.0)], 0.0) == 100_000
     assert downlink.update_estimate([], 1.0) == PROBE_FLOOR * 1.08
     assert downlink.update_estimate([], 11.0) > 2 * PROBE_FLOOR  # 8 % a second
-    assert downlink.update_estimate([], 1000.0) == INITIAL_ESTIMATE
+    assert downlink.update_estimate([], 1000.0) == MAX_ESTIMATE
 
 
 def test_the_whole_picture_goes_only_where_the_uplink_carries_it_and_is_tried_again_later() -> None:
@@ -203,6 +224,7 @@ def speaker_paused_behind_a_smaller_camera(rtt_of, packets: int = 25) -> tuple[C
     downlink.set_needs([TileNeed("ada", 640, 360, stage=True), TileNeed("bob", 320, 180)])
     downlink.allocator.current = {"ada": None, "bob": "low"}  # as a start-up burst left them
     downlink.measured = True
+    downlink.ramping = False  # the start ended with that burst's loss
     sources = {id(ada): ada_high, id(bob): bob_high}
     estimates = []
     for tick in range(40):
@@ -242,3 +264,144 @@ def test_no_probe_on_a_link_that_holds_a_queue() -> None:
     ada, estimates = speaker_paused_behind_a_smaller_camera(lambda tick: 0.05 if tick < 1 else 0.2)
     assert ada.paused
     assert max(estimates) <= 120_000
+
+
+def join(capacity_bps: float, seconds: float = 8.0, random_loss: float = 0.0, alone_for: float = 0.0,
+         reports: bool = True) -> tuple[Downlink, dict[str, Carrying], list, list[float]]:
+    """A subscriber joins a meeting of five cameras (Ada on its stage) over a link that carries
+    ``capacity_bps`` with a 200 ms queue: what is sent beyond it is lost, and the round trip
+    grows while it is; ``random_loss`` more is lost anyway (a radio link); the others join
+    ``alone_for`` seconds after the subscriber. Half-second ticks;
+    each section reports every tick (``reports``: or never). Returns the downlink,
+    its sections, what it was told ((time, attendee, paused, layer)) and what was offered at
+    each tick (bit/s)."""
+    now = [100.0]
+    told: list = []
+    downlink = Downlink(on_video=lambda who, paused, why, layer: told.append((now[0], who, paused, layer)),
+                        clock_fn=lambda: now[0])
+    names = ("ada", "bob", "cy", "dee", "eve")
+    cams = {name: camera(name)[0] for name in names}
+    downlink.set_needs([TileNeed(name, 640, 360, stage=name == "ada") for name in names])
+    sections = {name: Carrying() for name in names}
+    sources = {id(sections[name]): cams[name] for name in names}
+    offered: list[float] = []
+    for tick in range(int(seconds * 2)):
+        now[0] += 0.5
+        flowing = [s for s in sections.values() if s.up is not None and not s.paused]
+        rate = sum(LAYER_BITRATE[s.up.layer] for s in flowing)
+        offered.append(rate)
+        overload = max(0.0, 1 - capacity_bps / rate) if rate else 0.0
+        loss = max(overload, random_loss)
+        for section in sections.values():
+            section.now = now[0]
+            if section in flowing:
+                layer_rate = LAYER_BITRATE[section.up.layer]
+                section.packets_sent += layer_rate // 8000  # 1000-byte packets, half a second
+                section.bytes_sent += layer_rate // 16
+                if reports:
+                    section.reported_loss = (loss, time.time() + tick * 1e-3)
+                    section.rtt = 0.05 + (0.2 if overload else 0.0)
+        downlink.tick(list(sections.values()) if tick / 2 >= alone_for else [], sources)
+    return downlink, sections, told, offered
+
+
+def test_the_start_on_a_poor_link_never_sends_every_picture_whole_and_keeps_the_speaker() -> None:
+    """Joining over 0.6 Mbit/s: the start sends small layers, as many as its guess allows, and
+    tells nobody they are paused before the link is known (not five whole pictures, 2.5 Mbit/s,
+    into 0.6); the loss of its first step ends it at the level that was calm, and then the
+    speaker comes first: she plays, the rest are paused and told so, and what is sent fits."""
+    downlink, sections, told, offered = join(600_000)
+    ended = next(i for i, entry in enumerate(told) if entry[2])  # the first "paused"
+    assert told[0][1:] == ("ada", False, "low") and ended > 3
+    assert not any(paused for _, _, paused, _ in told[:ended])
+    assert offered[1] <= START_ESTIMATE and max(offered) <= 2 * START_ESTIMATE
+    assert not downlink.ramping
+    assert not sections["ada"].paused
+    assert offered[-1] <= 600_000
+
+
+def test_the_start_on_a_good_link_reaches_every_whole_picture_in_a_few_steps() -> None:
+    downlink, sections, told, offered = join(50_000_000, seconds=7.0)
+    assert not any(paused for _, _, paused, _ in told)  # never paused on the way
+    assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
+    assert downlink.ramping  # what the videos can use fits: the start waits, calm
+    assert offered[1] < offered[-1] == 5 * LAYER_BITRATE["high"]  # small first, then whole
+
+
+def test_the_rembs_take_over_from_the_start_though_spare_sections_send_none() -> None:
+    """A subscriber's connection keeps spare video sections that carry nothing (and so send no
+    REMB): once every section that carries a video has a settled REMB, the start is over."""
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    carrying = [Section(remb_bps=800_000, remb_at=now[0], started_at=90.0,
+                        up=UpTrack(name, "video", lambda ssrc: None)) for name in ("ada", "bob")]
+    spares = [Section(), Section()]
+    assert downlink.ramping
+    assert downlink.update_estimate(carrying + spares, now[0]) == 1_600_000
+    assert not downlink.ramping
+
+
+def test_the_first_one_in_a_meeting_still_starts_when_the_others_come() -> None:
+    """Alone for 10 s, nothing to receive: the start waits, and the five cameras that then
+    come reach their whole pictures on a good link as they would have at once."""
+    downlink, sections, told, offered = join(50_000_000, seconds=15.0, alone_for=10.0)
+    assert not any(paused for _, _, paused, _ in told)
+    assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
+
+
+def test_a_start_that_finds_too_little_falls_back_to_the_level_that_was_calm() -> None:
+    """1.5 Mbit/s: 1 Mbit/s was calm, the step to 2 Mbit/s lost: back to 1 Mbit/s, not to the
+    whole pictures' 2.5, and what is sent ends within the link."""
+    downlink, sections, told, offered = join(1_500_000)
+    assert not downlink.ramping
+    assert downlink.estimate_bps <= 2 * START_ESTIMATE
+    assert max(offered) <= 4 * START_ESTIMATE
+    assert offered[-1] <= 1_500_000 and not sections["ada"].paused
+
+
+def test_a_start_on_a_lossy_radio_link_is_not_cut_for_its_loss() -> None:
+    """5 % lost whatever is sent, no queue: the loss does not grow with the steps, so the start
+    goes on to every whole picture; nothing is paused for that loss."""
+    downlink, sections, told, offered = join(50_000_000, random_loss=0.05)
+    assert not any(paused for _, _, paused, _ in told)
+    assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
+
+
+def test_a_receiver_that_never_reports_is_sent_everything_as_before() -> None:
+    """parley-bot --light counts packets before aiortc sees them and sends no receiver report:
+    the start has nothing to judge by, and after its stall the subscriber gets every whole
+    picture (as every subscriber did before there was a start)."""
+    downlink, sections, told, offered = join(50_000_000, reports=False)
+    assert not downlink.ramping and downlink.estimate_bps == MAX_ESTIMATE
+    assert {name: s.up.layer for name, s in sections.items()} == dict.fromkeys(sections, "high")
+
+
+def test_the_rembs_of_the_loss_do_not_undercut_where_the_start_fell_back_to() -> None:
+    """Right after the start's loss, the REMBs come from the few sections that stayed on
+    through it (a sixth of the link, once, in the bench): for a few seconds the estimate stays
+    where the start fell back to; later REMBs count again."""
+    downlink, sections, _, _ = join(600_000, seconds=3.0)
+    assert not downlink.ramping
+    fell_to, now = downlink.estimate_bps, 103.0
+    section = Section(remb_bps=90_000, remb_at=now, started_at=now - 10)
+    assert downlink.update_estimate([section], now) == fell_to
+    later = now + 4
+    section.remb_at = later
+    assert downlink.update_estimate([section], later) == 90_000
+
+
+def test_the_rembs_take_over_once_every_video_that_flows_has_one() -> None:
+    """aiortc's estimators speak first of a queue (or, after ~3 s of measuring, of what arrives):
+    once each video that flows has a settled REMB, the start ends and their sum is the
+    estimate (before that, one section's REMB alone does not end it)."""
+    downlink, sections, _, _ = join(50_000_000, seconds=3.0)
+    assert downlink.ramping
+    now = 103.5
+    flowing = [s for s in sections.values() if not s.paused]
+    flowing[0].remb_bps, flowing[0].remb_at, flowing[0].started_at = 300_000, now, now - 10
+    downlink.update_estimate(list(sections.values()), now)
+    assert downlink.ramping
+    for section in flowing:
+        section.remb_bps, section.remb_at, section.started_at = 300_000, now, now - 10
+    assert downlink.update_estimate(list(sections.values()), now) == 300_000 * len(flowing)
+    assert not downlink.ramping

@@ -150,3 +150,159 @@ async def test_a_keyframe_request_goes_to_the_layer_the_subscriber_receives() ->
         assert not peer.request_keyframe("nobody")
     finally:
         await peer.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_subscribers_own_loss_is_mended_on_the_small_layer_not_after_5_s(monkeypatch) -> None:
+    """Ada's downlink lost a packet of Bob's whole picture, which Carl takes too. Her first
+    request for a keyframe is granted (everyone gets it); when she loses again within 5 s, a
+    keyframe of the whole picture would be held for 5 s (her loss must not cost Carl a keyframe a
+    second), and near a link's edge her picture stayed broken that long. Instead she switches to
+    Bob's small layer, which nobody else takes: its keyframe comes at once, and her picture is
+    whole again, smaller. Her allocation keeps her there for the hold, then takes her back up,
+    and that keyframe counts against her 5 s."""
+    from server.sfu.downlink import Downlink
+    from server.sfu.forwarding import RECOVER_HOLD
+    from server.sfu.repair import LOSS_KEYFRAME_INTERVAL
+    from wire import TileNeed
+
+    sent: dict[int, list[bytes]] = {}
+
+    async def send_rtp(sender, data: bytes) -> None:
+        sent.setdefault(id(sender), []).append(data)
+
+    monkeypatch.setattr(seam, "send_rtp", send_rtp)
+    clock = Clock()
+    plis = {"high": 0, "low": 0}
+    high = UpTrack("bob", "video", request_pli=lambda ssrc: plis.__setitem__("high", plis["high"] + 1),
+                   clock_fn=clock, layer="high")
+    low = UpTrack("bob", "video", request_pli=lambda ssrc: plis.__setitem__("low", plis["low"] + 1),
+                  clock_fn=clock, layer="low")
+    high.add_layer(low)
+    pcs = [RTCPeerConnection(), RTCPeerConnection()]
+    ada, carl = (DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+                 for pc in pcs)
+    try:
+        for down in (ada, carl):
+            down._on_started(100)
+            down.bind(high)
+        big, small = Source(high, 1111, 500, 90_000), Source(low, 2222, 40_000, 7_000_000)
+        await big.frame(KEYFRAME_360)
+        await small.frame(KEYFRAME_180)  # the small layer flows, to nobody yet
+        clock.now += 10
+        plis.update(high=0, low=0)
+
+        ada._on_keyframe_request()  # her first loss: a keyframe for all
+        assert plis == {"high": 1, "low": 0}
+        clock.now += 0.5
+        ada._on_keyframe_request()  # again, within 5 s: not the whole picture's keyframe...
+        assert plis == {"high": 1, "low": 1}  # ...the small layer's, for her alone
+        await big.frame()
+        await small.frame(KEYFRAME_180)
+        await big.frame()
+        await small.frame()
+        ada_got = payloads(sent[id(ada.sender)])
+        assert ada.up is low and ada_got[-2:] == [KEYFRAME_180, DELTA]  # whole again, smaller
+        assert payloads(sent[id(carl.sender)])[-2:] == [DELTA, DELTA] and carl.up is high  # Carl: as before
+
+        # her allocation (a link with room for the whole picture, which moved Bob up to it a
+        # moment ago) keeps her small while mending, and neither pauses nor holds him for it
+        told = []
+        downlink = Downlink(on_video=lambda *notice: told.append(notice), clock_fn=clock)
+        downlink.ramping = False
+        downlink.set_needs([TileNeed("bob", 640, 360, stage=True)])
+        downlink.allocator.current = {"bob": "high"}
+        downlink.allocator._changed_at = {"bob": clock.now - 0.5}
+        downlink.tick([ada], {id(ada): high})
+        assert ada.up is low and ada._next is None and not ada.paused
+        assert told == [("bob", False, None, "low")]  # "small", never "paused"
+        assert plis["high"] == 1
+        clock.now += max(RECOVER_HOLD, LOSS_KEYFRAME_INTERVAL)
+        downlink.tick([ada], {id(ada): high})  # then back up, at the next keyframe
+        assert ada._next is high and plis["high"] == 2
+        await big.frame(KEYFRAME_360)
+        assert ada.up is high and payloads(sent[id(ada.sender)])[-1] == KEYFRAME_360
+        clock.now += 1
+        ada._on_keyframe_request()  # a loss a second after going back up: small again, not all
+        assert plis["high"] == 2 and ada._next is low
+    finally:
+        for pc in pcs:
+            await pc.close()
+
+
+async def test_the_small_layer_is_no_refuge_when_others_take_it_too(section) -> None:
+    """When someone else takes the small layer, its keyframes are theirs too: the loss waits for
+    the 5 s limit as before, and the subscriber stays where the allocation put it."""
+    high, low, down, _, plis = section
+    clock = Clock()
+    pc = RTCPeerConnection()
+    others = [DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+              for _ in range(2)]
+    try:
+        for other, layer in zip(others, (high, low)):
+            other._on_started(100)
+            other.bind(layer)
+        high.media_ssrc, low.media_ssrc = 1111, 2222
+        me = DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+        me._on_started(100)
+        me.bind(high)
+        me._started = True
+        me._on_keyframe_request()
+        clock.now += 0.5
+        me._on_keyframe_request()
+        assert me._next is None and me.up is high and me.recovering_until == float("-inf")
+    finally:
+        await pc.close()
+
+
+async def test_a_whole_picture_that_fails_again_right_after_going_back_up_waits_longer(monkeypatch) -> None:
+    """Each time the whole picture breaks again soon after the subscriber went back up, it stays
+    on the small layer twice as long (up to a limit): at a link's edge it is not tried every 5 s."""
+    from server.sfu.forwarding import RECOVER_HOLD, RECOVER_HOLD_MAX
+    from server.sfu.repair import LOSS_KEYFRAME_INTERVAL
+
+    async def send_rtp(sender, data: bytes) -> None:
+        return None
+
+    monkeypatch.setattr(seam, "send_rtp", send_rtp)
+    clock = Clock()
+    high = UpTrack("bob", "video", request_pli=lambda ssrc: None, clock_fn=clock, layer="high")
+    low = UpTrack("bob", "video", request_pli=lambda ssrc: None, clock_fn=clock, layer="low")
+    high.add_layer(low)
+    pc = RTCPeerConnection()
+    ada, carl = (DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+                 for _ in range(2))
+    try:
+        for down in (ada, carl):
+            down._on_started(100)
+            down.bind(high)
+        big, small = Source(high, 1111, 500, 90_000), Source(low, 2222, 40_000, 7_000_000)
+        await big.frame(KEYFRAME_360)
+        holds = []
+        for _ in range(6):
+            clock.now += 0.5
+            ada._on_keyframe_request()
+            ada._on_keyframe_request()  # held: mends on the small layer
+            await small.frame(KEYFRAME_180)
+            assert ada.up is low
+            holds.append(ada.recovering_until - clock.now)
+            clock.now = ada.recovering_until
+            ada.switch(high)  # the allocation takes it back up
+            await big.frame(KEYFRAME_360)
+            assert ada.up is high
+        assert holds[0] == max(RECOVER_HOLD, LOSS_KEYFRAME_INTERVAL - 0.0)
+        assert holds[1:4] == [2 * RECOVER_HOLD, 4 * RECOVER_HOLD, 8 * RECOVER_HOLD]
+        assert holds[-1] == RECOVER_HOLD_MAX
+        clock.now += 20  # a while whole: the next mend holds as the first
+        ada._on_keyframe_request()
+        ada._on_keyframe_request()
+        assert ada.recovering_until - clock.now == max(RECOVER_HOLD, LOSS_KEYFRAME_INTERVAL)
+    finally:
+        await pc.close()

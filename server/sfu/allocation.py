@@ -9,6 +9,9 @@ as fits; then the rest, each its smallest layer while that fits, then upgrades i
 order; never above what the tile can show (``max_height``; a hidden tile needs nothing). When a
 screen or the stage is short of its best layer for want of budget (not because it must hold
 still), the rest stay at their smallest layer, so what the budget grows by goes to it first.
+Only at a downlink's start, before its link is judged (downlink.py), is every video given its
+smallest layer before the screens and the stage move up: everyone is seen, nobody paused, on
+an estimate that is still a guess.
 
 Hysteresis (:class:`Allocator`): a video that is on keeps its layer as long as that fits (in
 ``keep_budget``, which downlink.py sets a little above the estimate); a paused video resumes,
@@ -97,12 +100,14 @@ class Decision:
 
 
 def allocate(budget: float, wants: Iterable[Want], current: dict[Hashable, str | None] | None = None,
-             may_raise: Iterable[Hashable] | None = None, keep_budget: float | None = None) -> Decision:
+             may_raise: Iterable[Hashable] | None = None, keep_budget: float | None = None,
+             stage_first: bool = True) -> Decision:
     """Spend ``budget`` (bit/s) on ``wants``. ``current``: what each key gets now (a layer name,
     None: paused; absent: new); ``may_raise``: keys allowed to resume or move up now (None: all).
     A key that is on keeps any layer up to its current one while it fits in ``keep_budget``
     (default: ``budget``); going above it (or resuming) needs HEADROOM times what it adds
-    within ``budget``."""
+    within ``budget``. ``stage_first=False`` (a downlink's start, before its link is judged:
+    downlink.py) gives every video its smallest layer before screens and the stage move up."""
     current = current or {}
     slack = max(0.0, (keep_budget if keep_budget is not None else budget) - budget)
     raisable = None if may_raise is None else set(may_raise)
@@ -153,12 +158,12 @@ def allocate(budget: float, wants: Iterable[Want], current: dict[Hashable, str |
 
     first = [w for w in order if w.priority < Priority.OTHER]  # screens, then the stage
     rest = [w for w in order if w.priority >= Priority.OTHER]
-    for want in first:
+    for want in first if stage_first else order:
         smallest(want)
     short = False  # a screen or the stage short of its best: the rest do not move up
     for want in first:
         short = not upgrade(want) or short
-    for want in rest:
+    for want in rest if stage_first else ():
         smallest(want)
     for want in rest:
         if short:
@@ -177,26 +182,33 @@ class Allocator:
         self._hold: dict[Hashable, float] = {}
         self._resumed_at: dict[Hashable, float] = {}
         self._short_since: dict[Hashable, float] = {}
+        self._played: set[Hashable] = set()  # keys that were ever given a layer
 
     def decide(self, budget: float, wants: list[Want], now: float, keep_budget: float | None = None,
-               urgent: bool = False) -> Decision:
+               urgent: bool = False, starting: bool = False) -> Decision:
         """``urgent``: the link drops much of what is sent (downlink's loss control): what does
-        not fit is lowered or paused now, without the damping meant for an estimate's noise."""
+        not fit is lowered or paused now, without the damping meant for an estimate's noise.
+        ``starting``: the downlink's start, before its link is judged: every video's smallest
+        layer first (``allocate(stage_first=False)``), and a video that never played starts as
+        soon as it fits (no hold: it did not fail, the start's budget was only a guess)."""
         keys = {w.key for w in wants}
         for key in list(self.current):
             if key not in keys:
                 self.forget(key)
         may_raise = [w.key for w in wants
-                     if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)]
+                     if now - self._changed_at.get(w.key, float("-inf")) >= self._hold.get(w.key, HOLD)
+                     or (starting and w.key not in self._played)]
         layer_names = {w.key: tuple(x.name for x in w.layers) for w in wants}  # smallest first
-        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget), layer_names,
-                                now, urgent)
+        decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget, not starting),
+                                layer_names, now, urgent)
         for key, layer in decision.layers.items():
             new = key not in self.current
             before = self.current.get(key)
             resumed_at = self._resumed_at.get(key, float("-inf"))
             if not new and before is not None and layer is not None and now - resumed_at >= HOLD_MAX:
                 self._hold.pop(key, None)  # it held long enough: forgiven
+            if layer is not None:
+                self._played.add(key)
             if not new and layer == before:
                 continue
             names = layer_names.get(key, ())
@@ -240,3 +252,4 @@ class Allocator:
     def forget(self, key: Hashable) -> None:
         for table in (self.current, self._changed_at, self._hold, self._resumed_at, self._short_since):
             table.pop(key, None)
+        self._played.discard(key)

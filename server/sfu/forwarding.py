@@ -36,6 +36,7 @@ from aiortc import RTCRtpSender
 from aiortc.rtp import RtpPacket
 
 from rtcseam.vp8 import vp8_keyframe_height, vp8_keyframe_start
+from wire import VideoLayer
 
 from . import seam
 from .rtp_in import ReceivedPacket
@@ -62,6 +63,14 @@ KEYFRAME_IN_FLIGHT = 0.3
 #: own keyframe, asked for when it answered, usually comes before its connection is up).
 RECENT_AGE = 0.3
 RECENT_PACKETS = 128
+#: A subscriber whose own loss broke a picture of a layer others take, while its keyframe
+#: request is held (LOSS_KEYFRAME_INTERVAL), takes the camera's small layer for at least this
+#: long when nobody else takes that one (``DownTrack._recover``): its keyframes cost no one else.
+#: Mending again within RECOVER_AGAIN seconds of going back up doubles the hold, up to
+#: RECOVER_HOLD_MAX: the whole picture did not hold there.
+RECOVER_HOLD = 3.0
+RECOVER_AGAIN = 10.0
+RECOVER_HOLD_MAX = 30.0
 _HEADER = struct.Struct("!BBHII")
 #: the header with one one-byte header extension, abs-send-time: 0xBEDE, 1 word, then id|len
 #: and the 24-bit time in one 32-bit word
@@ -277,6 +286,12 @@ class DownTrack:
         #: when it last started forwarding a source (clock_fn): its REMB needs a while to settle
         self.started_at = float("-inf")
         self.keyframes_asked = 0  # keyframe requests this down track passed on for loss
+        #: until when (clock_fn) it takes its camera's small layer to mend its own loss
+        #: (``_recover``; downlink.py allocates no more), -inf while it does not
+        self.recovering_until = float("-inf")
+        self.recoveries = 0  # how often it did
+        self._recover_hold = RECOVER_HOLD
+        self._recovered_at = float("-inf")  # when it last went back up
         self._clock = clock_fn
         self._loss_keyframe_at = float("-inf")
         self._ssrc = seam.sender_ssrc(sender)  # what our packets say they are
@@ -350,6 +365,11 @@ class DownTrack:
         if up is self.up:
             self._drop_next()
             return
+        if self.recovering_until != float("-inf") and up.layer != VideoLayer.LOW:
+            # back from mending on the small layer (``_recover``): this keyframe of a layer
+            # others take is this subscriber's, and counts as its loss's next one
+            self.recovering_until = float("-inf")
+            self._loss_keyframe_at = self._recovered_at = self._clock()
         if self.up is None or not self._started or self.paused:
             self.bind(up)
             return
@@ -565,10 +585,37 @@ class DownTrack:
         own = (now - up.upstream_gap_at > UPSTREAM_LOSS_RECENT
                and any(down is not self and not down.paused for down in up.downs))
         if now - self._loss_keyframe_at < (LOSS_KEYFRAME_INTERVAL if own else KEYFRAME_MIN_INTERVAL):
+            if own:
+                self._recover(now)
             return
         self._loss_keyframe_at = now
         self.keyframes_asked += 1
         self.up.request_keyframe()
+
+    def _recover(self, now: float) -> None:
+        """This subscriber's own loss broke a picture of a layer others take, and the keyframe
+        that would mend it is held (one per LOSS_KEYFRAME_INTERVAL: a keyframe of that layer
+        goes to everyone). Near a link's edge a keyframe can itself lose a packet, and the
+        picture then stayed broken 5.5-9.6 s (bench/README, "Joining a link"). So it switches
+        to the camera's small layer, if nobody else takes that one: its keyframe, asked for now,
+        costs no one else, comes within a round trip, and is small; the picture is whole again
+        at once, smaller. It stays there RECOVER_HOLD seconds (twice as long each time the
+        whole picture failed again soon after going back up), and at least until its next
+        keyframe request for the shared layer would be allowed, so that going back up (a
+        keyframe of that layer; downlink.py's allocation switches it) is held to the same limit."""
+        up = self.up
+        if up is None or self.recovering_until > now:
+            return
+        small = up.layers.get(VideoLayer.LOW)
+        if small is None or small is up or not small.available or any(
+                down is not self and not down.paused for down in small.downs):
+            return
+        again = now - self._recovered_at < RECOVER_AGAIN
+        self._recover_hold = min(RECOVER_HOLD_MAX, 2 * self._recover_hold) if again else RECOVER_HOLD
+        self.recovering_until = max(now + self._recover_hold, self._loss_keyframe_at + LOSS_KEYFRAME_INTERVAL)
+        self.recoveries += 1
+        logger.info("down track %s: mending its own loss on %s's small layer", self.mid, up.attendee_id)
+        self.switch(small)
 
     async def _on_nack(self, seq: int) -> None:
         """A subscriber lost ``seq``: send the very same packet again, if it can still arrive in

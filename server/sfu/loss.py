@@ -50,6 +50,8 @@ class LossControl:
         self.base_rtt: float | None = None  # the least round trip seen: the link without a queue
         self.queueing = False  # the round trip is QUEUE_DELAY over it
         self.loss: float | None = None  # over the window (None: too little sent to judge)
+        #: what was forwarded over the last window judged (bit/s; None: nothing judged yet)
+        self.rate: float | None = None
         self._mark: tuple[int, int, int] | None = None
         self._at: float | None = None
         #: per tick: (when it began, packets, packets NACKed, bytes)
@@ -87,7 +89,7 @@ class LossControl:
             if self.cap is not None:
                 self.cap *= GROWTH ** (now - before)
             return self.cap
-        rate = 8 * sum(s[3] for s in self._samples) / (now - self._samples[0][0])
+        rate = self.rate = 8 * sum(s[3] for s in self._samples) / (now - self._samples[0][0])
         loss = self.loss = min(1.0, sum(s[2] for s in self._samples) / sent)
         if loss > HIGH:
             limit = rate * (1 - loss / 2)

@@ -12,7 +12,9 @@ request every :data:`KEYFRAME_MIN_INTERVAL`, and per down track at most one loss
 every :data:`LOSS_KEYFRAME_INTERVAL` while others take the same layer, so that one subscriber's
 loss costs everyone else at most one keyframe per 5 s (a layer nobody else takes, such as the
 small one only a poor link gets, is limited by the first gate alone, and so is a request that
-follows a packet lost on the publisher's own link: that loss is everyone's).
+follows a packet lost on the publisher's own link: that loss is everyone's). A loss held by
+the 5 s limit is mended on the camera's small layer instead, when nobody else takes that one
+(forwarding.DownTrack._recover).
 
 The publisher's side has a budget too (:class:`UplinkNacks`): which of its lost packets the
 server asks for again.
