@@ -1,13 +1,17 @@
 """The built-in forwarding unit beside Janus VideoRoom, on the same clients and the same load.
 
-    python bench/janus_vs_builtin.py [--loads 4,15] [--duration 20] [--size 320x180] [--fps 15] [--rounds 1]
+    python bench/janus_vs_builtin.py [--loads 4,15,mesh8] [--duration 20] [--size 320x180] [--fps 15] [--rounds 1]
 
-For each load N (one publisher to N receivers) and each backend, it starts ``parley-server``
-(``--media builtin``, or ``--media janus`` against a throwaway loopback Janus,
-``janus_local.LocalJanus``), creates a meeting, starts one publishing bot (synthetic camera and
-microphone, stamped pictures), then N receiving bots (no camera, no microphone): two of them
-decode (glass-to-glass latency from the stamps, first decoded picture), the rest count frames
-without decoding (``--light``). Over a window in the middle of the run it reads the CPU time of
+For each load and each backend, it starts ``parley-server`` (``--media builtin``, or ``--media
+janus`` against a throwaway loopback Janus, ``janus_local.LocalJanus``) and creates a meeting.
+A load N is one publisher to N receivers: one publishing bot (synthetic camera and microphone,
+stamped pictures), then N receiving bots (no camera, no microphone): two of them decode
+(glass-to-glass latency from the stamps, first decoded picture), the rest count frames without
+decoding (``--light``). A load ``meshN`` is N bots that each publish a camera and a microphone and
+receive all the others: N - 2 ``--light`` bots first (they replay a pre-encoded clip and count
+what they receive without decoding), then two that encode a live stamped camera and decode all
+they receive; the two measure the latency of each other's pictures and the first decoded picture
+of the light bots already in (see ``mesh.py``). Over a window in the middle of the run it reads the CPU time of
 the process that forwards (parley-server for the built-in unit; janus for Janus, with
 parley-server's control-plane CPU beside it) from /proc, and the machine's load. Backends
 alternate within a round, so both see the same machine; the ratios are within one run.
@@ -36,13 +40,13 @@ from pathlib import Path
 import psutil
 from harness import LISTENING, REPO, Api, bot_command, bot_env, cpu_seconds, fmt, log, rnd, stop_process
 from janus_local import JANUS, LocalJanus
-
-DECODING_RECEIVERS = 2
+from janus_loads import Load, fanout_figures, mesh_figures, parse_loads
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--loads", default="4,15", help="receivers per publisher, comma separated (default 4,15)")
+    p.add_argument("--loads", default="4,15", help="comma separated: N (one publisher, N receivers) or meshN "
+                   "(N bots each publishing and receiving all others); default 4,15")
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured, once everyone is in (default 20)")
     p.add_argument("--settle", type=float, default=3.0, help="seconds after the last join before measuring")
     p.add_argument("--size", default="320x180")
@@ -128,6 +132,17 @@ def kernel_seconds(proc: psutil.Process) -> float | None:
         return None
 
 
+def bots_seconds(bots: list[tuple[str, subprocess.Popen, Path, float]]) -> float:
+    """The CPU time of every bot still running, added up (their own load on the machine)."""
+    total = 0.0
+    for _, proc, _, _ in bots:
+        try:
+            total += cpu_seconds(psutil.Process(proc.pid)) or 0.0
+        except psutil.Error:
+            pass
+    return total
+
+
 def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen | None:
     """py-spy recording ``pid`` for ``seconds`` into ``out`` (collapsed stacks), or None without py-spy."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
@@ -140,7 +155,7 @@ def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen | Non
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int = 0) -> dict:
+def one_run(backend: str, load: Load, args: argparse.Namespace, round_: int = 0) -> dict:
     key = secrets.token_urlsafe(24)
     tmp = Path(tempfile.mkdtemp(prefix=f"parley-bench-{backend}-"))
     janus: LocalJanus | None = None
@@ -157,7 +172,7 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
         profile_dir = args.cpu_profile or args.stalls
         if profile_dir and backend == "builtin":
             Path(profile_dir).mkdir(parents=True, exist_ok=True)
-            cpu_profile = Path(profile_dir).resolve() / f"builtin-{receivers}-{round_}.cpu.txt"
+            cpu_profile = Path(profile_dir).resolve() / f"builtin-{load.tag}-{round_}.cpu.txt"
         server, base_url = start_parley(tmp, key, extra, profile=cpu_profile, stalls=args.stalls_ms if args.stalls else None,
                                         nice=args.forwarder_nice if janus is None else 0)
         if janus is not None and janus.proc is not None and args.forwarder_nice:
@@ -180,35 +195,43 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
 
         started_at: list[tuple[int, float]] = []  # (bot, time.time()) for --stalls
 
-        # the publisher stays until the receivers are done (their joins may take long on a busy machine)
-        publisher = start_bot(0, stay=args.duration + 3 * args.join_timeout)
-        # the publisher is in with its camera before the receivers come (bounded)
-        wait_for(api, meeting_id, lambda roster: any(p.get("attendee_id") == publisher and p.get("video") for p in roster),
-                 args.join_timeout)
+        def cameras_in(ids: list[str]) -> bool:  # bounded: these attendees are in with their cameras
+            return wait_for(api, meeting_id, lambda roster: set(ids) <= {p.get("attendee_id") for p in roster
+                                                                          if p.get("video")}, args.join_timeout)
+
+        # the first bot (1 -> N: the publisher) stays until the others are done (their joins may
+        # take long on a busy machine), and is in with its camera before they come
+        attendees = [start_bot(0, *load.options(0), stay=args.duration + 3 * args.join_timeout)]
+        cameras_in(attendees)
         for _ in range(args.foreign_load):  # the machine is busy with something else too
             busy.append(subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL))
-        for i in range(1, receivers + 1):
-            start_bot(i, "--camera", "none", "--mic", "none", *([] if i <= DECODING_RECEIVERS else ["--light"]),
-                      stay=args.duration + 2 * args.join_timeout)
+        for i in range(1, load.bots):
+            if load.mesh and i == load.light:  # the decoding bots come once every light camera is in
+                cameras_in(attendees)
+            attendees.append(start_bot(i, *load.options(i), stay=args.duration + 2 * args.join_timeout))
             time.sleep(0.2)
-        all_in = wait_for(api, meeting_id, lambda roster: len(roster) >= receivers + 1, args.join_timeout)
+        all_in = wait_for(api, meeting_id, lambda roster: len(roster) >= load.bots, args.join_timeout)
+        if load.mesh:
+            all_in = all_in and cameras_in(attendees)
         time.sleep(args.settle)
         window_start, window_wall = time.monotonic(), time.time()
         cpu0, control0 = cpu_seconds(forwarder), cpu_seconds(control)
+        bots0 = bots_seconds(bots)
         kernel0 = kernel_seconds(forwarder)
         psutil.cpu_percent(None)
         if cpu_profile is not None and not args.stalls:
             server.send_signal(signal.SIGUSR1)  # bench/cpu_profile.py: sample from now
         spy = None
         if args.profile and backend == "builtin":
-            spy = start_profile(server.pid, Path(args.profile) / f"builtin-{receivers}-{round_}.txt", args.duration)
+            spy = start_profile(server.pid, Path(args.profile) / f"builtin-{load.tag}-{round_}.txt", args.duration)
         time.sleep(args.duration)  # everyone stays until told to leave (below)
         cpu1, control1 = cpu_seconds(forwarder), cpu_seconds(control)
+        bots1 = bots_seconds(bots)
         kernel1 = kernel_seconds(forwarder)
         if cpu_profile is not None:
             server.send_signal(signal.SIGUSR2)  # ... until now, and write the stacks
             if args.stalls:
-                cpu_profile.with_name(f"builtin-{receivers}-{round_}.joins.json").write_text(json.dumps(
+                cpu_profile.with_name(f"builtin-{load.tag}-{round_}.joins.json").write_text(json.dumps(
                     {"bots_started": started_at, "window": [round(window_wall, 3), round(time.time(), 3)]}))
         machine = psutil.cpu_percent(None)
         window = time.monotonic() - window_start
@@ -220,41 +243,36 @@ def one_run(backend: str, receivers: int, args: argparse.Namespace, round_: int 
                 spy.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 stop_process(spy, "py-spy", 5.0)
-        for _, proc, _, _ in bots[1:]:  # leave (SIGTERM: the bot leaves and writes its report)
+        leaving = bots if load.mesh else bots[1:]  # (1 -> N: the publisher goes last)
+        for _, proc, _, _ in leaving:  # leave (SIGTERM: the bot leaves and writes its report)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for _, proc, _, _ in bots[1:]:
+        for _, proc, _, _ in leaving:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 stop_process(proc, "bot", 5.0)
-        stop_process(bots[0][1], "publishing bot", 5.0)
+        stop_process(bots[0][1], "first bot", 5.0)
         reports = []
-        for _, _, out, _ in bots[1:]:
+        for _, _, out, _ in bots:
             try:
                 reports.append(json.loads(out.read_text().strip().splitlines()[-1]))
             except (ValueError, IndexError, OSError):
                 reports.append(None)
-        decoding = [r for r in reports[:DECODING_RECEIVERS] if r]
-        g2g = [r["latency_ms"]["p50"] for r in decoding if r.get("latency_ms")]
-        g2g95 = [r["latency_ms"]["p95"] for r in decoding if r.get("latency_ms") and r["latency_ms"].get("p95") is not None]
-        first = [r["first_frame_ms"][publisher] - r["joined_ms"] for r in decoding
-                 if publisher in r.get("first_frame_ms", {}) and r.get("joined_ms") is not None]
-        received = sum(1 for r in reports if r and r.get("frames_received", {}).get(publisher, 0) > 0)
-        if received < receivers:
+        figures = (mesh_figures if load.mesh else fanout_figures)(load, reports, attendees)
+        if figures["receivers_with_video"] < load.n:
             keep = True
-            log(f"WARNING: {backend} 1 -> {receivers}: {received} receivers got video; logs kept in {tmp}")
+            log(f"WARNING: {backend} {load.label}: {figures['receivers_with_video']} of {load.n} bots got all video; "
+                f"logs kept in {tmp}")
         return {
-            "backend": backend, "receivers": receivers, "window_s": round(window, 1),
+            "backend": backend, "load": load.tag, "receivers": load.n, "window_s": round(window, 1),
+            "utc": time.strftime("%H:%M:%S", time.gmtime(window_wall)),  # the window's start
             "cpu_pct": rnd(100 * (cpu1 - cpu0) / window) if cpu0 is not None and cpu1 is not None else None,
+            "bots_cpu_pct": rnd(100 * (bots1 - bots0) / window),  # every bot's, added up (of one core)
             "kernel_cpu_pct": rnd(100 * (kernel1 - kernel0) / window) if kernel0 is not None and kernel1 is not None else None,
             "control_cpu_pct": rnd(100 * (control1 - control0) / window) if backend == "janus" and control0 is not None and control1 is not None else None,
             "rss_mb": rnd(forwarder.memory_info().rss / 2**20) if forwarder.is_running() else None,
-            "g2g_p50_ms": rnd(statistics.median(g2g)) if g2g else None,
-            "g2g_p95_ms": rnd(max(g2g95)) if g2g95 else None,  # the worse decoding receiver's, over its stay
-            "foreign_load": args.foreign_load, "forwarder_nice": args.forwarder_nice,
-            "first_frame_ms": rnd(statistics.median(first)) if first else None,
-            "receivers_with_video": received, "all_joined": all_in, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
+            **figures, "foreign_load": args.foreign_load, "forwarder_nice": args.forwarder_nice, "all_joined": all_in, "machine_cpu_pct": rnd(machine), "loadavg_1m": rnd(load1, 2),
         }
     finally:
         for proc in busy:
@@ -277,22 +295,27 @@ def main(argv: list[str] | None = None) -> int:
     if JANUS is None and "janus" in args.backends.split(","):
         log("janus is not installed (apt-get install janus): nothing to compare with")
         return 2
-    loads = [int(n) for n in args.loads.split(",")]
+    try:
+        loads = parse_loads(args.loads)
+    except ValueError as exc:
+        log(f"--loads: {exc}")
+        return 2
     runs = []
     for round_ in range(args.rounds):
-        for receivers in loads:
+        for load in loads:
             order = [b for b in ("builtin", "janus") if b in args.backends.split(",")]
             for backend in order if round_ % 2 == 0 else order[::-1]:
-                result = one_run(backend, receivers, args, round_)
+                result = one_run(backend, load, args, round_)
                 log(json.dumps(result))
                 runs.append(result)
     log("")
-    log("| load | builtin CPU / Janus CPU | g2g p50 builtin / Janus | first decoded frame builtin / Janus | machine load (1 min) |")
-    log("|---|---|---|---|---|")
+    log("| load | builtin CPU / Janus CPU | g2g p50 builtin / Janus | g2g p95 builtin / Janus | "
+        "first decoded frame builtin / Janus | forwarder RSS builtin / Janus | machine load (1 min) |")
+    log("|---|---|---|---|---|---|---|")
     summary = []
-    for receivers in loads:
-        b = [r for r in runs if r["backend"] == "builtin" and r["receivers"] == receivers]
-        j = [r for r in runs if r["backend"] == "janus" and r["receivers"] == receivers]
+    for load in loads:
+        b = [r for r in runs if r["backend"] == "builtin" and r["load"] == load.tag]
+        j = [r for r in runs if r["backend"] == "janus" and r["load"] == load.tag]
 
         def med(rows: list[dict], key: str) -> float | None:
             values = [r[key] for r in rows if r.get(key) is not None]
@@ -300,16 +323,18 @@ def main(argv: list[str] | None = None) -> int:
 
         bc, jc = med(b, "cpu_pct"), med(j, "cpu_pct")
         ratio = rnd(bc / jc, 2) if bc is not None and jc else None
-        row = {"receivers": receivers, "cpu_ratio": ratio, "builtin_cpu_pct": bc, "janus_cpu_pct": jc,
+        row = {"load": load.tag, "cpu_ratio": ratio, "builtin_cpu_pct": bc, "janus_cpu_pct": jc,
                "janus_control_cpu_pct": med(j, "control_cpu_pct"),
                "g2g_p50_ms": [med(b, "g2g_p50_ms"), med(j, "g2g_p50_ms")],
                "g2g_p95_ms": [med(b, "g2g_p95_ms"), med(j, "g2g_p95_ms")],
                "first_frame_ms": [med(b, "first_frame_ms"), med(j, "first_frame_ms")],
+               "rss_mb": [med(b, "rss_mb"), med(j, "rss_mb")],
                "loadavg_1m": med(b + j, "loadavg_1m")}
         summary.append(row)
-        log(f"| 1 → {receivers} | {fmt(ratio, '×')} ({fmt(bc, '%')} / {fmt(jc, '%')}) | "
-            f"{fmt(row['g2g_p50_ms'][0])} / {fmt(row['g2g_p50_ms'][1])} ms | "
-            f"{fmt(row['first_frame_ms'][0])} / {fmt(row['first_frame_ms'][1])} ms | {fmt(row['loadavg_1m'])} |")
+        log(f"| {load.label} | {fmt(ratio, '×')} ({fmt(bc, '%')} / {fmt(jc, '%')}) | "
+            + " | ".join(f"{fmt(row[key][0])} / {fmt(row[key][1])} {unit}" for key, unit in
+                         (("g2g_p50_ms", "ms"), ("g2g_p95_ms", "ms"), ("first_frame_ms", "ms"), ("rss_mb", "MB")))
+            + f" | {fmt(row['loadavg_1m'])} |")
     log(json.dumps({"runs": runs, "summary": summary}))
     return 0
 
