@@ -59,6 +59,18 @@ def test_packets_later_than_a_jitter_buffer_waits_are_not_delivered_in_time() ->
     assert figures["late"] == 2
     assert figures["expected"] == 100
     assert figures["delivered_share"] == 0.98
+    assert figures["behind_fastest_ms"] == 7.0  # (150 + 250 + 300 ms) over 100 packets
+
+
+def test_a_delay_that_lasts_is_late_until_a_buffer_would_follow_it_and_shows_as_behind() -> None:
+    count = VoicePacketCount()
+    feed(count, range(100), 0, 0, 0.0)  # 2 s on time
+    before = count.snapshot()
+    feed(count, range(100, 400), 0, 0, 0.0, delays={i: 0.51 for i in range(100, 400)})
+    figures = voice_window(before, count.snapshot(), window_s=6.0)
+    assert figures["late"] == 74  # until the on-time packets are 2 s old
+    assert figures["delivered_share"] == round(226 / 300, 4)
+    assert figures["behind_fastest_ms"] == 510.0
 
 
 def test_a_voice_that_began_inside_the_window_counts_from_its_first_packet() -> None:

@@ -42,7 +42,8 @@ packets due) and **concealed share** (of those, made up from nothing), and the b
 On the light path (``--light``: nothing decoded) each voice is counted at the packet
 (``media/voice_count.py``): the packets that came and per second, the sequence numbers the
 publisher used in the window (**expected**), the share of those that came in time
-(**delivered share**: not more than 0.2 s later than the voice's fastest packet), and how long
+(**delivered share**: not more than 0.2 s later than the voice's fastest packet of the 2 s
+before), how much later than its fastest ever they came on average (**behind fastest**), how long
 the voice ran in the window by its own RTP clock with the packets a second it sent over that
 time (**sent per s**: 50 from a voice that missed no 20 ms; fewer is the publisher's own doing).
 
