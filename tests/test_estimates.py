@@ -328,6 +328,19 @@ def test_the_start_on_a_good_link_reaches_every_whole_picture_in_a_few_steps() -
     assert offered[1] < offered[-1] == 5 * LAYER_BITRATE["high"]  # small first, then whole
 
 
+def test_the_rembs_take_over_from_the_start_though_spare_sections_send_none() -> None:
+    """A subscriber's connection keeps spare video sections that carry nothing (and so send no
+    REMB): once every section that carries a video has a settled REMB, the start is over."""
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    carrying = [Section(remb_bps=800_000, remb_at=now[0], started_at=90.0,
+                        up=UpTrack(name, "video", lambda ssrc: None)) for name in ("ada", "bob")]
+    spares = [Section(), Section()]
+    assert downlink.ramping
+    assert downlink.update_estimate(carrying + spares, now[0]) == 1_600_000
+    assert not downlink.ramping
+
+
 def test_the_first_one_in_a_meeting_still_starts_when_the_others_come() -> None:
     """Alone for 10 s, nothing to receive: the start waits, and the five cameras that then
     come reach their whole pictures on a good link as they would have at once."""

@@ -212,11 +212,17 @@ async def test_a_subscribers_own_loss_is_mended_on_the_small_layer_not_after_5_s
         assert ada.up is low and ada_got[-2:] == [KEYFRAME_180, DELTA]  # whole again, smaller
         assert payloads(sent[id(carl.sender)])[-2:] == [DELTA, DELTA] and carl.up is high  # Carl: as before
 
-        # her allocation (a link with room for the whole picture) keeps her small while mending
-        downlink = Downlink(clock_fn=clock)
+        # her allocation (a link with room for the whole picture, which moved Bob up to it a
+        # moment ago) keeps her small while mending, and neither pauses nor holds him for it
+        told = []
+        downlink = Downlink(on_video=lambda *notice: told.append(notice), clock_fn=clock)
+        downlink.ramping = False
         downlink.set_needs([TileNeed("bob", 640, 360, stage=True)])
+        downlink.allocator.current = {"bob": "high"}
+        downlink.allocator._changed_at = {"bob": clock.now - 0.5}
         downlink.tick([ada], {id(ada): high})
-        assert ada.up is low and ada._next is None
+        assert ada.up is low and ada._next is None and not ada.paused
+        assert told == [("bob", False, None, "low")]  # "small", never "paused"
         assert plis["high"] == 1
         clock.now += max(RECOVER_HOLD, LOSS_KEYFRAME_INTERVAL)
         downlink.tick([ada], {id(ada): high})  # then back up, at the next keyframe

@@ -170,7 +170,8 @@ class Downlink:
         if fresh:
             remb = float(sum(fresh)) + self._settling_bps(downs, now)
             falling = remb < 0.95 * self._remb_bps  # the receivers see a queue building
-            flowing = sum(1 for d in downs if d.kind == "video" and not d.paused)
+            # (a spare section, which carries nothing, sends no REMB: it must not hold it open)
+            flowing = sum(1 for d in downs if d.kind == "video" and not d.paused and d.up is not None)
             if self.ramping and len(fresh) >= flowing:
                 # every video that flows has a settled REMB: aiortc's estimators speak only of a
                 # queue before their ~3 s of measuring, then of what arrives: they take over
@@ -324,9 +325,7 @@ class Downlink:
             return LAYER_BITRATE.get(name, LAYER_BITRATE["high"])
         return max(1, int(rate))
 
-    def _want(self, attendee_id: str, source: UpTrack, now: float, recovering: bool = False) -> Want:
-        """What the subscriber could receive of ``source``'s camera; ``recovering``: only its
-        smallest layer (the down track mends its own loss there: forwarding.DownTrack._recover)."""
+    def _want(self, attendee_id: str, source: UpTrack, now: float) -> Want:
         layers = []
         for name, up in layers_of(source).items():
             if not up.available:
@@ -334,8 +333,6 @@ class Downlink:
             height = up.height or LAYER_HEIGHT.get(name, 360)
             layers.append(Layer(name, self._cost(up, name, now), height))
         layers.sort(key=lambda layer: (layer.height, layer.bitrate))
-        if recovering:
-            del layers[1:]
         need = self.needs.get(attendee_id)
         if is_content_attendee(attendee_id):
             priority = Priority.SCREEN
@@ -351,8 +348,7 @@ class Downlink:
         camera (primary up track) it carries."""
         now = self._clock()
         video = [d for d in downs if d.kind == "video" and id(d) in sources]
-        wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now,
-                                         d.recovering_until > now) for d in video]
+        wants = self.wants = [self._want(sources[id(d)].attendee_id, sources[id(d)], now) for d in video]
         if self.ramping:
             self.ramp_need = HEADROOM * sum(u[-1].bitrate for w in wants if (u := w.usable()))
         estimate = self.update_estimate(downs, now)
@@ -364,10 +360,15 @@ class Downlink:
         first = [w.usable() for w in wants if w.priority < Priority.OTHER]
         waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)
         self.stage_need = HEADROOM * sum(usable[0].bitrate for usable in first if usable) if waiting else 0.0
-        for down in video:
+        for down, want in zip(video, wants):
             source = sources[id(down)]
             attendee_id = source.attendee_id
             layer = decision.layers.get(attendee_id)
+            if layer is not None and down.recovering_until > now and (usable := want.usable()):
+                # mending its own loss on the smallest layer (forwarding.DownTrack._recover):
+                # it stays there until that is over; the allocation, told nothing, neither holds
+                # nor pauses it for the switch, and takes it back up afterwards
+                layer = usable[0].name
             if layer is None:
                 down.pause(True)
             else:
