@@ -277,8 +277,11 @@ def figures(run: dict, who: str, other: str) -> dict:
         "av_p50": ((remotes.get(them) or {}).get("av_offset_ms") or {}).get("p50"),
         "av_p95": ((remotes.get(them) or {}).get("av_offset_ms") or {}).get("p95"),
         "damaged": sum(v.get("damaged_pictures") or 0 for v in videos),
-        # counted without decoding: the share of the 50 packets a second each voice sends
-        "audio_delivered": _median([min(1.0, a["packets_per_s"] / 50) for a in audios if a.get("packets_per_s")]),
+        # counted without decoding (media/voice_count.py): of the packets each voice sent in the
+        # window, the share that came in time; and what it sent, of a voice's 50 a second
+        "audio_delivered": _median([a.get("delivered_share") for a in audios]),
+        "audio_sent": _median([min(1.0, a["sent_per_s"] / 50) for a in audios if a.get("sent_per_s")]),
+        "audio_behind_ms": _median([a.get("behind_fastest_ms") for a in audios]),
         "audio_lost": _median([a.get("lost_share") for a in audios]),
         "audio_concealed": _median([a.get("concealed_share") for a in audios]),
         "keyframes_per_s_received_live": live.get("keyframes_per_s"),
@@ -331,7 +334,9 @@ def row(run: dict, f: dict) -> str:
 
     s = f["seen_by_other"]
     audio = (f"{_pct(f['audio_lost'])} / {_pct(f['audio_concealed'])}" if f["audio_lost"] is not None
-             else f"{_pct(f['audio_delivered'])} of packets came" if f["audio_delivered"] is not None else "n/a")
+             else (f"{_pct(f['audio_delivered'])} came in time (sent {_pct(f['audio_sent'])}, "
+                   f"{_n(f['audio_behind_ms'])} ms behind its fastest)")
+             if f["audio_delivered"] is not None else "n/a")
     return (f"| {run['scenario']} | {f['who']} | {_n(f['fps_p50'])} / {_n(f['fps_min'])} | {_pct(f['frozen_share'])} | "
             f"{_n(f['g2g_p50'])} / {_n(f['g2g_p95'])} | {_n(f['behind_voice_ms'])} | "
             f"{_n(f['av_p50'])} / {_n(f['av_p95'])} | {f['damaged']} | "

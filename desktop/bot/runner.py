@@ -189,7 +189,8 @@ class Bot:
 
     def _received(self) -> tuple[dict, dict]:
         """The receive counters now, per attendee: video (packets, repeated, keyframes) and
-        audio (a copy of its jitter buffer's stats, its delay in s)."""
+        audio (a copy of its jitter buffer's stats, its delay in s; on the light path its
+        packet counts, ``VoiceCountSnapshot``, and None)."""
         remote = self.session.remote
         connection = remote.connection
         video: dict[str, tuple[int, int, int]] = {}
@@ -202,6 +203,9 @@ class Bot:
         for mid, track in connection.audio_tracks.items():
             if (who := remote.carrier(mid)) is not None:
                 audio[who] = (copy.copy(track.buffer.stats), track.buffer.target + track.buffer.extra_delay)
+        for mid, count in connection.voice_counts.items():  # the light path: counted, not decoded
+            if (who := remote.carrier(mid)) is not None and (snapshot := count.snapshot()) is not None:
+                audio[who] = (snapshot, None)
         return video, audio
 
     def _encoder_target(self) -> int | None:
@@ -290,8 +294,6 @@ class Bot:
 
     def _on_audio(self, event: AudioFrameReceived) -> None:
         self._media_back()
-        if event.frame is None:
-            self.watch.audio_counted(event.attendee_id)
         counts = self.report.audio_frames_received
         counts[event.attendee_id] = counts.get(event.attendee_id, 0) + 1
         if self.heard is not None and event.frame is not None:

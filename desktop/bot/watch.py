@@ -39,8 +39,13 @@ Per remote microphone, from Parley's audio jitter buffer (``media/audio_receive.
 **lost share** (packets that did not come in time: rebuilt from FEC or concealed, over all the
 packets due) and **concealed share** (of those, made up from nothing), and the buffer's delay
 (lip sync's hold on the voice included).
-On the light path (``--light``: nothing decoded) only the packets that arrived, and per second
-(a voice sends 50).
+On the light path (``--light``: nothing decoded) each voice is counted at the packet
+(``media/voice_count.py``): the packets that came and per second, the sequence numbers the
+publisher used in the window (**expected**), the share of those that came in time
+(**delivered share**: not more than 0.2 s later than the voice's fastest packet of the 2 s
+before), how much later than its fastest ever they came on average (**behind fastest**), how long
+the voice ran in the window by its own RTP clock with the packets a second it sent over that
+time (**sent per s**: 50 from a voice that missed no 20 ms; fewer is the publisher's own doing).
 
 Per remote person with both (decoded path), **A/V offset** p50/p95 (``av_offset_ms``): for
 each stamped picture shown, how much later after its capture it is shown than the voice is
@@ -58,6 +63,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from ..media.voice_count import VoiceCountSnapshot, voice_window
 
 __all__ = ["FREEZE_FACTOR", "MediaWatch", "RemoteVideo"]
 
@@ -264,7 +271,6 @@ class MediaWatch:
         self._counters_before: dict[str, tuple[int, int, int]] = {}
         self._audio_before: dict[str, object] = {}
         self.encoder_targets: list[int] = []
-        self._audio_counted: dict[str, int] = {}  # the light path: audio packets in the window
         self._stage: tuple[str, float] | None = None  # who is on the bot's stage, since when
         self._stage_time: dict[str, float] = {}  # attendee -> seconds of the window on stage
         self._av_offsets: dict[str, list[float]] = {}  # attendee -> A/V offsets in the window (ms)
@@ -319,11 +325,6 @@ class MediaWatch:
         if self.counting:
             self._av_offsets.setdefault(attendee_id, []).append(offset_ms)
 
-    def audio_counted(self, attendee_id: str) -> None:
-        """The light path: an audio packet from ``attendee_id`` arrived (not decoded)."""
-        if self.counting:
-            self._audio_counted[attendee_id] = self._audio_counted.get(attendee_id, 0) + 1
-
     def stopped(self, attendee_id: str) -> None:
         """``attendee_id`` left or turned its camera off: the time until it sends again is not
         counted (it is no freeze)."""
@@ -371,13 +372,12 @@ class MediaWatch:
                 entry["video"] = figures
             if attendee_id in audio:
                 stats, delay = audio[attendee_id]
-                entry["audio"] = _audio_json(stats, self._audio_before.get(attendee_id), delay)
-            elif attendee_id in self._audio_counted:  # counted, not decoded: packets only
-                packets = self._audio_counted[attendee_id]
-                video = self.video.get(attendee_id)
-                seconds = (video.stopped_at or now) - start if video is not None else now - start
-                entry["audio"] = {"packets": packets,
-                                  "packets_per_s": round(packets / seconds, 2) if seconds > 0 else None}
+                if isinstance(stats, VoiceCountSnapshot):  # counted, not decoded: packets only
+                    video = self.video.get(attendee_id)
+                    seconds = (video.stopped_at or now) - start if video is not None else now - start
+                    entry["audio"] = voice_window(self._audio_before.get(attendee_id), stats, seconds)
+                else:
+                    entry["audio"] = _audio_json(stats, self._audio_before.get(attendee_id), delay)
             if attendee_id in self._av_offsets:
                 entry["av_offset_ms"] = _quantiles(self._av_offsets[attendee_id])
             if attendee_id in self.sync_extras:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -25,6 +26,7 @@ from .audio_receive import AudioReceiveTrack
 from .layers import LOW_BITRATE, LOW_CEILING, LOW_FLOOR, LOW_SCALE, CameraLayers
 from .lipsync import LipSync, StreamClock
 from .video_receive import VideoReceiveTrack
+from .voice_count import VoicePacketCount
 from .receive_counters import VideoReceiveCounter
 
 logger = logging.getLogger(__name__)
@@ -160,7 +162,8 @@ class ReceiveConnection:
     ``on_track(mid, track)`` is called for each new media section's track; which attendee
     a mid carries is told separately (``tracks`` of the offer, or ``tracks_updated``).
     With ``on_counted`` given, media is counted instead of decoded (the light path):
-    ``on_counted(mid, kind)`` once per audio packet and once per complete video frame.
+    ``on_counted(mid, kind)`` once per audio packet and once per complete video frame; each
+    audio section's packets are counted in ``voice_counts`` (``voice_count.VoicePacketCount``).
 
     Audio sections are received by Parley's own path (``audio_receive.AudioReceiveTrack``:
     adaptive jitter buffer, Opus FEC and concealment) rather than aiortc's, unless
@@ -195,6 +198,8 @@ class ReceiveConnection:
         self.video_counters: dict[str, VideoReceiveCounter] = {}
         self._counting = False
         self._packets_counted = 0  # the light path's packets (they never reach aiortc's receivers)
+        #: the light path: mid -> that audio section's packets, late ones and sequence numbers
+        self.voice_counts: dict[str, VoicePacketCount] = {}
         self._mids: dict[object, tuple[str, str]] = {}
         self._lock = asyncio.Lock()
         self._renack: asyncio.Task | None = None
@@ -214,7 +219,7 @@ class ReceiveConnection:
             for track in (*self.audio_tracks.values(), *self.video_tracks.values()):
                 track.stop()
 
-    def _count(self, receiver, marker: bool) -> None:
+    def _count(self, receiver, marker: bool, sequence_number: int, timestamp: int) -> None:
         self._packets_counted += 1
         section = self._mids.get(receiver)
         if section is None:
@@ -223,6 +228,11 @@ class ReceiveConnection:
             if section is None:
                 return
         mid, kind = section
+        if kind == "audio":
+            count = self.voice_counts.get(mid)
+            if count is None:
+                count = self.voice_counts[mid] = VoicePacketCount()
+            count.on_packet(sequence_number, timestamp, time.monotonic())
         if kind == "audio" or marker:  # a video frame ends with the marker bit
             self._on_counted(mid, kind)
 

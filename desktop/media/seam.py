@@ -57,9 +57,10 @@ from .renack import Renack
 _renacks: weakref.WeakKeyDictionary[RTCRtpReceiver, Renack] = weakref.WeakKeyDictionary()
 
 
-def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool], None]) -> None:
-    """From now on, RTP arriving on ``pc`` calls ``on_packet(receiver, marker)`` instead of
-    being decrypted and decoded. Call it once the remote description is set."""
+def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool, int, int], None]) -> None:
+    """From now on, RTP arriving on ``pc`` calls ``on_packet(receiver, marker, sequence_number,
+    timestamp)`` instead of being decrypted and decoded (the header is in the clear). Call it
+    once the remote description is set."""
     transceivers = pc.getTransceivers()
     if not transceivers:
         raise ValueError("count_rtp needs a connection with media sections")
@@ -73,7 +74,8 @@ def count_rtp(pc: RTCPeerConnection, on_packet: Callable[[RTCRtpReceiver, bool],
         if len(data) >= 12 and 127 < data[0] < 192 and not 192 <= data[1] <= 208:
             receiver = ssrc_table.get(int.from_bytes(data[8:12], "big"))
             if receiver is not None:
-                on_packet(receiver, data[1] >= 128)
+                on_packet(receiver, data[1] >= 128, int.from_bytes(data[2:4], "big"),
+                          int.from_bytes(data[4:8], "big"))
             return
         deliver(data, component)
 
