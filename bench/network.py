@@ -109,6 +109,8 @@ def _bot(lab: Lab, namespace: str, address: str, join_url: str, name: str, args,
         command.append("--light")
     if crowd and args.quiet_crowd:  # only the two who measure talk: each on the other's stage
         command.append("--muted")
+    if crowd and args.crowd_nice:  # the crowd stands for people on their own computers
+        command = ["nice", "-n", str(args.crowd_nice), *command]
     return lab.spawn(namespace, name, command, stdout=(out / f"{name}.json").open("wb"),
                      stderr=out / f"{name}.stderr", env=bot_env(), cwd=REPO)
 
@@ -384,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the tile size every bot tells the server it shows each camera at "
                              "(default: the scenario's, 640x360 (any layer) or 320x180 for 16 "
                              "cameras; 0x0: they tell nothing)")
+    parser.add_argument("--crowd-nice", type=int, default=0, metavar="N",
+                        help="run the crowd's bots at this nice level (e.g. 10): on two cores the "
+                             "16-camera row's fourteen replaying bots otherwise starve the server, "
+                             "which in a real meeting has its own machine")
     parser.add_argument("--quiet-crowd", action="store_true",
                         help="the crowd joins muted, so the two who measure are the only voices and "
                              "each is the other's active speaker (default: every bot talks)")
