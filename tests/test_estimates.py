@@ -341,6 +341,20 @@ def test_the_rembs_take_over_from_the_start_though_spare_sections_send_none() ->
     assert not downlink.ramping
 
 
+def test_a_newcomer_counts_a_layer_at_what_others_measured_of_it() -> None:
+    """A small layer costs ~40 kbit/s, not its nominal 150: a downlink that has measured it
+    leaves the figure on the layer, and a newcomer's first allocation uses it."""
+    now = [100.0]
+    small = UpTrack("ada", "video", lambda ssrc: None, layer="low")
+    first = Downlink(clock_fn=lambda: now[0])
+    assert first._cost(small, "low", now[0]) == LAYER_BITRATE["low"]  # nothing known yet
+    small.bytes_received += 40_000 // 8  # a second of 40 kbit/s
+    now[0] += 1.0
+    assert first._cost(small, "low", now[0]) == 40_000
+    newcomer = Downlink(clock_fn=lambda: now[0])
+    assert newcomer._cost(small, "low", now[0]) == 40_000
+
+
 def test_the_first_one_in_a_meeting_still_starts_when_the_others_come() -> None:
     """Alone for 10 s, nothing to receive: the start waits, and the five cameras that then
     come reach their whole pictures on a good link as they would have at once."""

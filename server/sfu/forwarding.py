@@ -115,6 +115,9 @@ class UpTrack:
         self.layers: dict[str, UpTrack] = {self.layer: self}
         self.primary: UpTrack = self
         self.height: int | None = None  # from the latest keyframe
+        #: its rate as a subscriber's downlink last measured it (bit/s; downlink.py): what a
+        #: newcomer's allocation counts it at before measuring it itself
+        self.measured_bps: float | None = None
         #: the publisher may send it (False: its uplink carries only the smaller layers now)
         self.available = True
         self.downs: set[DownTrack] = set()
