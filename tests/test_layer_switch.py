@@ -160,6 +160,24 @@ class Clock:
         return self.now
 
 
+def camera_and_two_subscribers(clock: Clock, pc: RTCPeerConnection, plis: dict | None = None):
+    """Bob's camera (two layers; keyframe requests counted in ``plis``), the down tracks of two
+    subscribers, Ada and Carl, on its whole picture (sections of ``pc``), and each layer's
+    packets: (high, low, ada, carl, big, small)."""
+    def asker(name: str):
+        return (lambda ssrc: None) if plis is None else (lambda ssrc: plis.__setitem__(name, plis[name] + 1))
+
+    high = UpTrack("bob", "video", request_pli=asker("high"), clock_fn=clock, layer="high")
+    low = UpTrack("bob", "video", request_pli=asker("low"), clock_fn=clock, layer="low")
+    high.add_layer(low)
+    ada, carl = (DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
+                 for _ in range(2))
+    for down in (ada, carl):
+        down._on_started(100)
+        down.bind(high)
+    return high, low, ada, carl, Source(high, 1111, 500, 90_000), Source(low, 2222, 40_000, 7_000_000)
+
+
 async def test_a_subscribers_own_loss_is_mended_on_the_small_layer_not_after_5_s(monkeypatch) -> None:
     """Ada's downlink lost a packet of Bob's whole picture, which Carl takes too. Her first
     request for a keyframe is granted (everyone gets it); when she loses again within 5 s, a
@@ -181,19 +199,9 @@ async def test_a_subscribers_own_loss_is_mended_on_the_small_layer_not_after_5_s
     monkeypatch.setattr(seam, "send_rtp", send_rtp)
     clock = Clock()
     plis = {"high": 0, "low": 0}
-    high = UpTrack("bob", "video", request_pli=lambda ssrc: plis.__setitem__("high", plis["high"] + 1),
-                   clock_fn=clock, layer="high")
-    low = UpTrack("bob", "video", request_pli=lambda ssrc: plis.__setitem__("low", plis["low"] + 1),
-                  clock_fn=clock, layer="low")
-    high.add_layer(low)
-    pcs = [RTCPeerConnection(), RTCPeerConnection()]
-    ada, carl = (DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
-                 for pc in pcs)
+    pc = RTCPeerConnection()
+    high, low, ada, carl, big, small = camera_and_two_subscribers(clock, pc, plis)
     try:
-        for down in (ada, carl):
-            down._on_started(100)
-            down.bind(high)
-        big, small = Source(high, 1111, 500, 90_000), Source(low, 2222, 40_000, 7_000_000)
         await big.frame(KEYFRAME_360)
         await small.frame(KEYFRAME_180)  # the small layer flows, to nobody yet
         clock.now += 10
@@ -233,8 +241,7 @@ async def test_a_subscribers_own_loss_is_mended_on_the_small_layer_not_after_5_s
         ada._on_keyframe_request()  # a loss a second after going back up: small again, not all
         assert plis["high"] == 2 and ada._next is low
     finally:
-        for pc in pcs:
-            await pc.close()
+        await pc.close()
 
 
 async def test_the_small_layer_is_no_refuge_when_others_take_it_too(section) -> None:
@@ -273,17 +280,9 @@ async def test_a_whole_picture_that_fails_again_right_after_going_back_up_waits_
 
     monkeypatch.setattr(seam, "send_rtp", send_rtp)
     clock = Clock()
-    high = UpTrack("bob", "video", request_pli=lambda ssrc: None, clock_fn=clock, layer="high")
-    low = UpTrack("bob", "video", request_pli=lambda ssrc: None, clock_fn=clock, layer="low")
-    high.add_layer(low)
     pc = RTCPeerConnection()
-    ada, carl = (DownTrack(pc.addTransceiver("video", direction="sendonly").sender, "video", clock_fn=clock)
-                 for _ in range(2))
+    high, low, ada, carl, big, small = camera_and_two_subscribers(clock, pc)
     try:
-        for down in (ada, carl):
-            down._on_started(100)
-            down.bind(high)
-        big, small = Source(high, 1111, 500, 90_000), Source(low, 2222, 40_000, 7_000_000)
         await big.frame(KEYFRAME_360)
         holds = []
         for _ in range(6):
