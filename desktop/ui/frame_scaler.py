@@ -123,7 +123,13 @@ class FrameScaler(QObject):
         super().__init__(parent)
         self._worker = _Worker(self.done)
         self.done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self.destroyed.connect(self._worker.close)  # the window went: so does the thread
+        # The window went: so does the thread. A lambda that holds the worker itself: connected
+        # to the worker's bound method, the signal kept only a borrowed reference to the worker,
+        # which could be freed (with this object's Python side) before the C++ side was
+        # destroyed and called it: a crash, or "'type' object does not support the context
+        # manager protocol", in about one run of the tile tests in four.
+        worker = self._worker
+        self.destroyed.connect(lambda *_: worker.close())
 
     @property
     def converted(self) -> int:
