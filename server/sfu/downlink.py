@@ -267,8 +267,7 @@ class Downlink:
             if (down.kind != "video" or down.paused or up is None
                     or now - down.started_at >= REMB_SETTLE):
                 continue
-            rate = self._rates.get(id(up), (0, 0.0, None))[2]
-            total += rate if rate is not None else LAYER_BITRATE.get(up.layer, LAYER_BITRATE["high"])
+            total += self._known_rate(up, up.layer)
         return total
 
     def _end_ramp(self, why: str) -> None:
@@ -325,9 +324,12 @@ class Downlink:
                     rate = sample if rate is None else (1 - RATE_WEIGHT) * rate + RATE_WEIGHT * sample
                     up.measured_bps = rate
                 self._rates[id(up)] = (bytes_now, now, rate)
-        if rate is None:
-            return LAYER_BITRATE.get(name, LAYER_BITRATE["high"])
-        return max(1, int(rate))
+        return max(1, int(self._known_rate(up, name)))
+
+    def _known_rate(self, up: UpTrack, name: str) -> float:
+        """The layer's rate as this downlink last measured it (bit/s), else its nominal one."""
+        rate = self._rates.get(id(up), (0, 0.0, None))[2]
+        return rate if rate is not None else LAYER_BITRATE.get(name, LAYER_BITRATE["high"])
 
     def _want(self, attendee_id: str, source: UpTrack, now: float) -> Want:
         layers = []

@@ -292,7 +292,6 @@ class DownTrack:
         #: until when (clock_fn) it takes its camera's small layer to mend its own loss
         #: (``_recover``; downlink.py allocates no more), -inf while it does not
         self.recovering_until = float("-inf")
-        self.recoveries = 0  # how often it did
         self._recover_hold = RECOVER_HOLD
         self._recovered_at = float("-inf")  # when it last went back up
         self._clock = clock_fn
@@ -585,8 +584,7 @@ class DownTrack:
         up = self.up
         if up is None or self.paused:
             return
-        own = (now - up.upstream_gap_at > UPSTREAM_LOSS_RECENT
-               and any(down is not self and not down.paused for down in up.downs))
+        own = now - up.upstream_gap_at > UPSTREAM_LOSS_RECENT and self._others_take(up)
         if now - self._loss_keyframe_at < (LOSS_KEYFRAME_INTERVAL if own else KEYFRAME_MIN_INTERVAL):
             if own:
                 self._recover(now)
@@ -594,6 +592,10 @@ class DownTrack:
         self._loss_keyframe_at = now
         self.keyframes_asked += 1
         self.up.request_keyframe()
+
+    def _others_take(self, up: UpTrack) -> bool:
+        """Another subscriber's section forwards ``up`` now (its keyframes reach them too)."""
+        return any(down is not self and not down.paused for down in up.downs)
 
     def _recover(self, now: float) -> None:
         """This subscriber's own loss broke a picture of a layer others take, and the keyframe
@@ -610,13 +612,11 @@ class DownTrack:
         if up is None or self.recovering_until > now:
             return
         small = up.layers.get(VideoLayer.LOW)
-        if small is None or small is up or not small.available or any(
-                down is not self and not down.paused for down in small.downs):
+        if small is None or small is up or not small.available or self._others_take(small):
             return
         again = now - self._recovered_at < RECOVER_AGAIN
         self._recover_hold = min(RECOVER_HOLD_MAX, 2 * self._recover_hold) if again else RECOVER_HOLD
         self.recovering_until = max(now + self._recover_hold, self._loss_keyframe_at + LOSS_KEYFRAME_INTERVAL)
-        self.recoveries += 1
         logger.info("down track %s: mending its own loss on %s's small layer", self.mid, up.attendee_id)
         self.switch(small)
 
