@@ -330,6 +330,12 @@ class DownTrack:
         return seam.sender_rtt(self.sender)
 
     @property
+    def rtt_sample(self) -> tuple[float, float] | None:
+        """(the newest round trip a receiver report gave, unsmoothed, seconds; when it came:
+        time.time())."""
+        return seam.sender_rtt_sample(self.sender)
+
+    @property
     def reported_loss(self) -> tuple[float, float] | None:
         """(the share its latest receiver report said was lost, when it came: time.time())."""
         return seam.sender_reported_loss(self.sender)

@@ -426,6 +426,7 @@ def attach_sender(sender: RTCRtpSender, hooks: SenderHooks) -> None:
             rtt = time.time() - sender._RTCRtpSender__lsr_time - dlsr / 65536  # type: ignore[attr-defined]
             old = sender._RTCRtpSender__rtt  # type: ignore[attr-defined]
             sender._RTCRtpSender__rtt = rtt if old is None else _RTT_ALPHA * old + (1 - _RTT_ALPHA) * rtt  # type: ignore[attr-defined]
+            sender._parley_rtt = (rtt, time.time())  # type: ignore[attr-defined] # unsmoothed
         sender._parley_loss = (fraction_lost / 256, time.time())  # type: ignore[attr-defined]
 
     def remb(bitrate: int, ssrcs: list[int]) -> None:
@@ -498,6 +499,14 @@ def sender_rtt(sender: RTCRtpSender) -> float | None:
     """The round trip (seconds) aiortc keeps for ``sender`` from its subscriber's receiver
     reports (smoothed; None before the first report that answers one of its sender reports)."""
     return sender._RTCRtpSender__rtt  # type: ignore[attr-defined]
+
+
+def sender_rtt_sample(sender: RTCRtpSender) -> tuple[float, float] | None:
+    """The newest round trip (seconds) one receiver report of ``sender``'s subscriber gave, not
+    smoothed, and when it came (``time.time()``); None before the first. aiortc's smoothed one
+    (:func:`sender_rtt`) keeps 85 % of the old at each report: a queue that grew 200 ms in a
+    second showed 30 ms of it a report later, too late to stop before it overflowed."""
+    return getattr(sender, "_parley_rtt", None)
 
 
 def sender_reported_loss(sender: RTCRtpSender) -> tuple[float, float] | None:
