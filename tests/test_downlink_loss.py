@@ -28,7 +28,7 @@ class Link:
             self.packets += sent
             self.bytes += sent * PACKET
             self.nacked += round(sent * loss)
-            cap = self.control.update(self.packets, self.nacked, self.bytes, self.now, rtt)
+            cap = self.control.update(self.packets, self.nacked, self.bytes, self.now, [rtt])
         return cap
 
 

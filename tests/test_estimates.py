@@ -84,7 +84,7 @@ class Section:
     # what the loss control reads (loss.py): nothing forwarded here, nothing lost
     packets_sent: int = 0
     bytes_sent: int = 0
-    rtt: float | None = None
+    rtt_sample: tuple[float, float] | None = None  # (round trip, when its report came)
     reported_loss: tuple[float, float] | None = None
     recovering_until: float = float("-inf")  # mending its own loss on the small layer: no
     up: UpTrack | None = None  # what it carries
@@ -237,7 +237,7 @@ def speaker_paused_behind_a_smaller_camera(rtt_of, packets: int = 25) -> tuple[C
             section.bytes_sent += rate // 16
             up.bytes_received += rate // 16
             section.reported_loss = (0.0, time.time())
-            section.rtt = rtt_of(tick)
+            section.rtt_sample = (rtt_of(tick), now[0])
             section.remb_bps, section.remb_at = int(1.5 * rate), now[0]
         downlink.tick([ada, bob], sources)
         estimates.append(downlink.estimate_bps)
@@ -300,7 +300,7 @@ def join(capacity_bps: float, seconds: float = 8.0, random_loss: float = 0.0, al
                 section.bytes_sent += layer_rate // 16
                 if reports:
                     section.reported_loss = (loss, time.time() + tick * 1e-3)
-                    section.rtt = 0.05 + (0.2 if overload else 0.0)
+                    section.rtt_sample = (0.05 + (0.2 if overload else 0.0), now[0])
         downlink.tick(list(sections.values()) if tick / 2 >= alone_for else [], sources)
     return downlink, sections, told, offered
 

@@ -185,9 +185,11 @@ class Allocator:
         self._played: set[Hashable] = set()  # keys that were ever given a layer
 
     def decide(self, budget: float, wants: list[Want], now: float, keep_budget: float | None = None,
-               urgent: bool = False, starting: bool = False) -> Decision:
+               urgent: bool = False, starting: bool = False, lower_now: bool = False) -> Decision:
         """``urgent``: the link drops much of what is sent (downlink's loss control): what does
         not fit is lowered or paused now, without the damping meant for an estimate's noise.
+        ``lower_now``: a queue stands on the link (downlink's drain): what does not fit is
+        lowered now; a pause still waits PAUSE_AFTER (meanwhile the video has its smallest layer).
         ``starting``: the downlink's start, before its link is judged: every video's smallest
         layer first (``allocate(stage_first=False)``), and a video that never played starts as
         soon as it fits (no hold: it did not fail, the start's budget was only a guess)."""
@@ -200,7 +202,7 @@ class Allocator:
                      or (starting and w.key not in self._played)]
         layer_names = {w.key: tuple(x.name for x in w.layers) for w in wants}  # smallest first
         decision = self._damped(allocate(budget, wants, self.current, may_raise, keep_budget, not starting),
-                                layer_names, now, urgent)
+                                layer_names, now, urgent, lower_now)
         for key, layer in decision.layers.items():
             new = key not in self.current
             before = self.current.get(key)
@@ -228,9 +230,10 @@ class Allocator:
         return decision
 
     def _damped(self, decision: Decision, layer_names: dict[Hashable, tuple[str, ...]], now: float,
-                urgent: bool = False) -> Decision:
+                urgent: bool = False, lower_now: bool = False) -> Decision:
         """``decision`` with the lowerings not yet LOWER_AFTER old undone, and the pauses not yet
-        PAUSE_AFTER old undone (past LOWER_AFTER, such a video has its smallest layer meanwhile)."""
+        PAUSE_AFTER old undone (past LOWER_AFTER, such a video has its smallest layer meanwhile);
+        ``urgent`` undoes none, ``lower_now`` only the pauses."""
         layers = dict(decision.layers)
         for key, layer in decision.layers.items():
             names = layer_names[key]
@@ -241,6 +244,8 @@ class Allocator:
                 self._short_since.pop(key, None)
                 continue
             short = PAUSE_AFTER if urgent else now - self._short_since.setdefault(key, now)
+            if lower_now:
+                short = max(short, LOWER_AFTER)
             if layer is not None and short < LOWER_AFTER:
                 layers[key] = before
             elif layer is None and short < PAUSE_AFTER:

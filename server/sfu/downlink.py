@@ -67,7 +67,7 @@ from wire import PauseReason, TileNeed, is_content_attendee
 
 from .allocation import HEADROOM, Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
-from .loss import LOW, LossControl
+from .loss import LOW, QUEUE_DELAY, LossControl
 from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
 
@@ -134,6 +134,9 @@ class Downlink:
         self.repair = RepairBudget(self.estimate_bps, now)
         self.loss = LossControl()
         self._sent_seen: dict[int, int] = {}  # id(down) -> its packets sent at the last tick
+        self._rtt_seen: dict[int, float] = {}  # id(down) -> when its newest round trip came
+        #: a queue stands and the estimate is held under what is sent (_drain)
+        self.draining = False
         self._lost_total = 0.0  # packets lost on the way, as the receiver reports say
         self.allocator = Allocator()
         self.needs: dict[str, TileNeed] = {}
@@ -192,12 +195,12 @@ class Downlink:
             self._measured_bps = min(MAX_ESTIMATE, grown)
         self._at = now
         video = [d for d in downs if d.kind == "video"]
-        rtts = [rtt for d in video if not d.paused and (rtt := d.rtt) is not None]
         cap = self.loss.update(sum(d.packets_sent for d in video), self._count_lost(video, now),
-                               sum(d.bytes_sent for d in video), now, max(rtts) if rtts else None)
+                               sum(d.bytes_sent for d in video), now, self._new_round_trips(video))
         if self.ramping:
             self._ramp(now)
         self.estimate_bps = self._measured_bps if cap is None else min(self._measured_bps, cap)
+        self._drain(now)
         if self.estimate_cap is not None:
             self.estimate_bps = min(self.estimate_bps, self.estimate_cap)
         self.repair.estimate_bps = self.estimate_bps
@@ -254,6 +257,43 @@ class Downlink:
             return
         self._measured_bps = max(self._measured_bps, self._ramp_bps)
 
+    def _new_round_trips(self, video: list[DownTrack]) -> list[float]:
+        """The round trips (seconds, unsmoothed) the receiver reports of the video sections that
+        flow gave since the last tick."""
+        new = []
+        for down in video:
+            sample = None if down.paused else down.rtt_sample
+            if sample is not None and self._rtt_seen.get(id(down)) != sample[1]:
+                self._rtt_seen[id(down)] = sample[1]
+                new.append(sample[0])
+        if len(self._rtt_seen) > 4 * max(1, len(video)):  # sections gone
+            live = {id(d) for d in video}
+            self._rtt_seen = {k: v for k, v in self._rtt_seen.items() if k in live}
+        return new
+
+    def _drain(self, now: float) -> None:
+        """A queue stands on the link (loss.py: every round trip of the last second well over
+        the least) and the REMBs say less arrives than is sent (aiortc's estimators answer
+        0.85 of what arrives while the delay on the way down grows): more is sent than the
+        link carries, and before long its queue overflows and drops from every video at once.
+        As GCC does on overuse, the estimate is then at most OVERUSE_SHARE of what is sent, and
+        tick lowers what does not fit at once (no slack, no damping), so the queue drains
+        before it drops. Both must say so: a round trip grows too with a queue on the
+        subscriber's own uplink, which its receiver reports cross (its REMBs, of the way down,
+        do not see that one); and the REMBs fall short for a keyframe's burst. Not during the
+        start, which ends on a queue itself."""
+        loss = self.loss
+        rate = loss.rate
+        draining = (loss.queueing and not self.ramping and rate is not None
+                    and 0 < self._remb_bps < rate)
+        if draining and rate is not None:
+            self.estimate_bps = min(self.estimate_bps, OVERUSE_SHARE * rate)
+            if not self.draining:
+                logger.info(f"downlink {id(self) & 0xFFFFFF:x}: a queue of %d ms stands: "
+                            "draining (estimate %d kbit/s, %d sent)", (loss.queue_delay or 0) * 1000,
+                            self.estimate_bps / 1000, rate / 1000)
+        self.draining = draining
+
     def _settling_bps(self, downs: list[DownTrack], now: float) -> float:
         """What the video sections that flow but have no settled REMB yet (started, resumed or
         switched layer in the last REMB_SETTLE seconds) are sent now: the REMB sum counts that
@@ -279,7 +319,8 @@ class Downlink:
         (too little sent to judge counts as no loss: one small picture sends 15 packets a
         second) nor holds a queue."""
         loss = self.loss
-        if loss.queueing or (loss.loss is not None and loss.loss >= LOW):
+        queue = loss.queue_peak is not None and loss.queue_peak > QUEUE_DELAY  # even a burst's
+        if queue or (loss.loss is not None and loss.loss >= LOW):
             self._unclean_at = now
         return now - self._unclean_at >= PROBE_CALM
 
@@ -358,10 +399,11 @@ class Downlink:
         if self.ramping:
             self.ramp_need = HEADROOM * sum(u[-1].bitrate for w in wants if (u := w.usable()))
         estimate = self.update_estimate(downs, now)
-        # what is on keeps some slack on a queue that carried it all, none on a link that drops
-        keep = estimate if self.loss.lossy else estimate / OVERUSE_SHARE
+        # what is on keeps some slack on a queue that carried it all (a keyframe's burst), none
+        # on a link that drops or holds a queue that stays
+        keep = estimate if self.loss.lossy or self.draining else estimate / OVERUSE_SHARE
         decision = self.allocator.decide(estimate, wants, now, keep_budget=keep, urgent=self.loss.heavy,
-                                         starting=self.ramping)
+                                         starting=self.ramping, lower_now=self.draining)
         paused = decision.paused()
         first = [w.usable() for w in wants if w.priority < Priority.OTHER]
         waiting = any(w.priority < Priority.OTHER and w.key in paused for w in wants)

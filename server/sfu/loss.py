@@ -13,8 +13,8 @@ NACKs what a publisher's own uplink lost too, and what a repair mended). Over th
 
 * loss above :data:`HIGH`: the link carries less than is sent: the cap is what was sent times
   (1 - loss / 2) (GCC's decrease);
-* loss between :data:`LOW` and ``HIGH`` with a queue standing (the round trip from the
-  receiver reports :data:`QUEUE_DELAY` over the least seen): the cap is what got through (what
+* loss between :data:`LOW` and ``HIGH`` with a queue standing (:attr:`LossControl.queueing`,
+  below): the cap is what got through (what
   was sent, less the loss): a full queue a few percent short is drained (GCC's delay-based side
   would have caught the queue; here the REMB no longer does); without a queue (random loss, a
   radio link) it holds, as GCC does: repair is what helps there, not fewer pictures;
@@ -22,6 +22,14 @@ NACKs what a publisher's own uplink lost too, and what a repair mended). Over th
   is sent (it no longer binds); it grows too while too little is sent to judge.
 
 After each cut the window starts again, so the same losses do not cut twice.
+
+A queue stands (:attr:`LossControl.queueing`) when every round trip the receiver reports gave
+over the last :data:`QUEUE_SPAN` seconds is :data:`QUEUE_DELAY` over the least one ever seen
+(the link without a queue). Each is taken as measured, not smoothed (aiortc's smoothing kept
+85 % of the old value at each report, so a 200 ms queue that built in two seconds showed as
+one only once it overflowed, and the least round trip it kept was the first one's, queue
+included), and the least of a span: a keyframe's burst queues one sender report, a link that
+carries less than is sent queues them all.
 :attr:`LossControl.lossy` (loss at or above ``LOW``) also tells the allocation to keep no slack
 for what is already on (downlink.OVERUSE_SHARE is for a queue that carried everything).
 """
@@ -29,8 +37,9 @@ for what is already on (downlink.OVERUSE_SHARE is for a queue that carried every
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
-__all__ = ["GROWTH", "HIGH", "LOW", "LossControl", "MIN_PACKETS", "QUEUE_DELAY", "WINDOW"]
+__all__ = ["GROWTH", "HIGH", "LOW", "LossControl", "MIN_PACKETS", "QUEUE_DELAY", "QUEUE_SPAN", "WINDOW"]
 
 LOW = 0.02
 HIGH = 0.10
@@ -39,6 +48,9 @@ MIN_PACKETS = 20
 GROWTH = 1.08  # a second, while the loss is low
 #: A round trip this much (seconds) over the least one seen: a queue is standing on the link.
 QUEUE_DELAY = 0.05
+#: Seconds of round trips judged together (the subscriber connection sends a sender report
+#: every 0.5 s, peers.REPORT_INTERVAL: two or three of them).
+QUEUE_SPAN = 1.0
 
 
 class LossControl:
@@ -48,7 +60,13 @@ class LossControl:
     def __init__(self) -> None:
         self.cap: float | None = None
         self.base_rtt: float | None = None  # the least round trip seen: the link without a queue
-        self.queueing = False  # the round trip is QUEUE_DELAY over it
+        #: the least round trip of the last QUEUE_SPAN over base_rtt (seconds; None: none came)
+        self.queue_delay: float | None = None
+        self.queueing = False  # queue_delay is over QUEUE_DELAY
+        #: the most any round trip of the last QUEUE_SPAN was over base_rtt: a link is calm only
+        #: while it is under QUEUE_DELAY (seconds; None: none came)
+        self.queue_peak: float | None = None
+        self._rtts: deque[tuple[float, float]] = deque()  # (when it came, round trip)
         self.loss: float | None = None  # over the window (None: too little sent to judge)
         #: what was forwarded over the last window judged (bit/s; None: nothing judged yet)
         self.rate: float | None = None
@@ -69,12 +87,20 @@ class LossControl:
         return self.loss is not None and self.loss > HIGH
 
     def update(self, packets: int, nacked: int, sent_bytes: int, now: float,
-               rtt: float | None = None) -> float | None:
+               rtts: Iterable[float] = ()) -> float | None:
         """The counters so far (packets and bytes forwarded, packets lost on the way), and the
-        subscriber's round trip now (seconds; None: not known)."""
-        if rtt is not None:
+        round trips (seconds) the subscriber's receiver reports gave since the last call."""
+        for rtt in rtts:
             self.base_rtt = rtt if self.base_rtt is None else min(self.base_rtt, rtt)
-        self.queueing = rtt is not None and self.base_rtt is not None and rtt - self.base_rtt > QUEUE_DELAY
+            self._rtts.append((now, rtt))
+        while self._rtts and now - self._rtts[0][0] > QUEUE_SPAN + 1e-6:
+            self._rtts.popleft()
+        if self._rtts and self.base_rtt is not None:
+            self.queue_delay = min(rtt for _, rtt in self._rtts) - self.base_rtt
+            self.queue_peak = max(rtt for _, rtt in self._rtts) - self.base_rtt
+        else:  # no report came lately: nothing known of a queue
+            self.queue_delay = self.queue_peak = None
+        self.queueing = self.queue_delay is not None and self.queue_delay > QUEUE_DELAY
         mark, self._mark = self._mark, (packets, nacked, sent_bytes)
         before, self._at = self._at, now
         if mark is None or before is None:
