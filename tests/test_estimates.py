@@ -419,3 +419,61 @@ def test_the_rembs_take_over_once_every_video_that_flows_has_one() -> None:
         section.remb_bps, section.remb_at, section.started_at = 300_000, now, now - 10
     assert downlink.update_estimate(list(sections.values()), now) == 300_000 * len(flowing)
     assert not downlink.ramping
+
+
+def queued_link(capacity_bps: float, seconds: float) -> tuple[list[tuple[float, str, bool, str | None]], float]:
+    """Five cameras (Ada on stage) after the start, over a link that carries ``capacity_bps``
+    with a 200 ms queue: what is sent beyond it waits in the queue (the round trip grows with
+    it), and only what overflows the queue is lost. Each section's REMB allows 1.5 times what
+    it receives while the queue does not grow, and says 0.85 of it while it does (aiortc's
+    estimator). Returns what the subscriber was told ((time, attendee, paused, layer)) and the
+    bits the queue dropped."""
+    now = [100.0]
+    told: list = []
+    downlink = Downlink(on_video=lambda who, paused, why, layer: told.append((now[0], who, paused, layer)),
+                        clock_fn=lambda: now[0])
+    downlink.ramping, downlink.measured = False, True  # the start is over
+    names = ("ada", "bob", "cy", "dee", "eve")
+    cams = {name: camera(name)[0] for name in names}
+    downlink.set_needs([TileNeed(name, 640, 360, stage=name == "ada") for name in names])
+    # as the start left them: Ada's whole picture, the others' small ones
+    sections = {name: Carrying(started_at=90.0, up=cams[name] if name == "ada" else cams[name].layers["low"],
+                               remb_bps=int(1.5 * LAYER_BITRATE["low"]), remb_at=now[0]) for name in names}
+    downlink.allocator.current = {name: s.up.layer for name, s in sections.items()}
+    sources = {id(sections[name]): cams[name] for name in names}
+    queue = dropped = 0.0  # bits
+    for tick in range(int(seconds * 2)):
+        now[0] += 0.5
+        flowing = [s for s in sections.values() if s.up is not None and not s.paused]
+        sent = sum(LAYER_BITRATE[s.up.layer] for s in flowing)
+        before = queue
+        queue = max(0.0, queue + (sent - capacity_bps) * 0.5)
+        lost = max(0.0, queue - 0.2 * capacity_bps)
+        queue -= lost
+        dropped += lost
+        share_lost = lost / (sent * 0.5) if sent else 0.0
+        for section in flowing:
+            rate = LAYER_BITRATE[section.up.layer]
+            section.now = now[0]
+            section.packets_sent += rate // 8000  # 1000-byte packets, half a second
+            section.bytes_sent += rate // 16
+            section.reported_loss = (share_lost, time.time() + tick * 1e-3)
+            section.rtt_sample = (0.05 + queue / capacity_bps, now[0])
+            received = rate * (1 - share_lost) * min(1.0, capacity_bps / sent)
+            section.remb_bps = int(received * (0.85 if queue > before else 1.5))
+            section.remb_at = now[0]
+        downlink.tick(list(sections.values()), sources)
+    return told, dropped
+
+
+def test_a_queue_that_builds_is_drained_before_it_overflows() -> None:
+    """1.3 Mbit/s for five cameras: each REMB allows 1.5 times what arrives, so the videos move
+    up until more is sent than the link carries and its queue builds. The round trips and the
+    REMBs say so while the queue still has room: a video is lowered at once, the queue drains,
+    and nothing is dropped (before, the queue filled and dropped from every camera at once,
+    every few seconds). The lowered video is not paused."""
+    told, dropped = queued_link(1_300_000, seconds=40.0)
+    lowered = [entry for entry in told if entry[0] > 100.5 and entry[3] == "low"]
+    assert lowered  # the climb did meet the link's edge
+    assert dropped == 0
+    assert not any(paused for _, _, paused, _ in told)

@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterable
 
 from wire import PauseReason, TileNeed, is_content_attendee
 
-from .allocation import HEADROOM, Allocator, Layer, Priority, Want
+from .allocation import HEADROOM, HOLD_MAX, Allocator, Layer, Priority, Want
 from .forwarding import DownTrack, UpTrack
 from .loss import LOW, QUEUE_DELAY, LossControl
 from .repair import RepairBudget
@@ -103,6 +103,9 @@ PROBE_CALM = 2.0
 #: a link that carries voice and a small picture has.
 PROBE_GROWTH = 1.08
 PROBE_FLOOR = 300_000
+#: After a standing queue was drained, the estimate stays at most what it was drained to for
+#: this long (seconds; _drain), twice that if it queues again soon.
+DRAIN_HOLD = 6.0
 #: How a measured rate and the nominal one mix in a layer's cost (EWMA weight of a new sample).
 RATE_WEIGHT = 0.3
 
@@ -137,6 +140,7 @@ class Downlink:
         self._rtt_seen: dict[int, float] = {}  # id(down) -> when its newest round trip came
         #: a queue stands and the estimate is held under what is sent (_drain)
         self.draining = False
+        self._ceiling_bps, self._ceiling_until, self._ceiling_hold = 0.0, float("-inf"), DRAIN_HOLD
         self._lost_total = 0.0  # packets lost on the way, as the receiver reports say
         self.allocator = Allocator()
         self.needs: dict[str, TileNeed] = {}
@@ -273,26 +277,37 @@ class Downlink:
 
     def _drain(self, now: float) -> None:
         """A queue stands on the link (loss.py: every round trip of the last second well over
-        the least) and the REMBs say less arrives than is sent (aiortc's estimators answer
-        0.85 of what arrives while the delay on the way down grows): more is sent than the
-        link carries, and before long its queue overflows and drops from every video at once.
-        As GCC does on overuse, the estimate is then at most OVERUSE_SHARE of what is sent, and
+        the least): nothing more is sent while it does (the estimate is at most what is sent).
+        If the REMBs say too that less arrives than is sent (aiortc's estimators answer 0.85 of
+        what arrives while the delay on the way down grows), more is sent than the link
+        carries, and before long its queue overflows and drops from every video at once. As
+        GCC does on overuse, the estimate is then at most OVERUSE_SHARE of what is sent, and
         tick lowers what does not fit at once (no slack, no damping), so the queue drains
-        before it drops. Both must say so: a round trip grows too with a queue on the
+        before it drops. That level stays a ceiling for :data:`DRAIN_HOLD` seconds, twice as
+        long each time the link queues again within HOLD_MAX of the last (up to HOLD_MAX):
+        else, as each video has its own hold, the next would move up as soon as one was
+        lowered. Only a hold on the round trips alone: they grow too with a queue on the
         subscriber's own uplink, which its receiver reports cross (its REMBs, of the way down,
-        do not see that one); and the REMBs fall short for a keyframe's burst. Not during the
-        start, which ends on a queue itself."""
+        do not see that one); and on the REMBs alone nothing: they fall short for a keyframe's
+        burst. Not during the start, which ends on a queue itself."""
         loss = self.loss
         rate = loss.rate
         draining = (loss.queueing and not self.ramping and rate is not None
                     and 0 < self._remb_bps < rate)
-        if draining and rate is not None:
-            self.estimate_bps = min(self.estimate_bps, OVERUSE_SHARE * rate)
-            if not self.draining:
-                logger.info(f"downlink {id(self) & 0xFFFFFF:x}: a queue of %d ms stands: "
-                            "draining (estimate %d kbit/s, %d sent)", (loss.queue_delay or 0) * 1000,
-                            self.estimate_bps / 1000, rate / 1000)
+        if draining and not self.draining and rate is not None:
+            again = now - self._ceiling_until < HOLD_MAX
+            self._ceiling_hold = min(HOLD_MAX, 2 * self._ceiling_hold) if again else DRAIN_HOLD
+            self._ceiling_bps = OVERUSE_SHARE * rate
+            logger.info(f"downlink {id(self) & 0xFFFFFF:x}: a queue of %d ms stands: draining "
+                        "(%d kbit/s sent; up to %d kbit/s for %g s)", (loss.queue_delay or 0) * 1000,
+                        rate / 1000, self._ceiling_bps / 1000, self._ceiling_hold)
+        if draining:
+            self._ceiling_until = now + self._ceiling_hold  # counted from the queue's end
         self.draining = draining
+        if now < self._ceiling_until:
+            self.estimate_bps = min(self.estimate_bps, self._ceiling_bps)
+        if loss.queueing and not self.ramping and rate is not None:
+            self.estimate_bps = min(self.estimate_bps, rate)
 
     def _settling_bps(self, downs: list[DownTrack], now: float) -> float:
         """What the video sections that flow but have no settled REMB yet (started, resumed or
