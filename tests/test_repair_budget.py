@@ -26,6 +26,7 @@ from server.sfu.repair import (
     REPAIR_DEADLINE,
     REPAIR_SHARE,
     UPLINK_DEADLINE,
+    UPLINK_MAX_ASKS,
     UPLINK_MAX_GAP,
     UPLINK_NACK_FLOOR,
     UPLINK_NACK_SHARE,
@@ -230,21 +231,27 @@ class Clock:
         return self.now
 
 
-def test_a_lost_packet_is_asked_for_once_now_and_once_more_later_never_when_too_old() -> None:
+def test_a_lost_packet_is_asked_for_now_and_again_later_never_when_too_old() -> None:
     clock = Clock()
     nacks = UplinkNacks(clock)
     assert nacks.add(100) == [] and nacks.add(101) == []
     assert nacks.add(104) == [102, 103]  # the gap: asked for once
     clock.now += 0.05
     assert nacks.add(105) == []  # not again so soon (aiortc would ask for both at every new loss)
-    clock.now += UPLINK_RETRY
-    assert nacks.add(106) == [102, 103]  # still missing: once more
+    clock.now += UPLINK_RETRY - 0.05
+    assert nacks.add(106) == [102, 103]  # still missing: again
     assert nacks.add(102) == []  # it came: nothing more to ask for it
+    seq = 106
+    for _ in range(UPLINK_MAX_ASKS - 2):  # a NACK or its answer lost once more: asked again
+        clock.now += UPLINK_RETRY
+        seq += 1
+        assert nacks.add(seq) == [103]
+    assert clock.now < UPLINK_DEADLINE  # every ask came while a repair is still of use
     clock.now += UPLINK_RETRY
-    assert nacks.add(107) == []  # 103 was asked for twice: given up
-    assert nacks.add(110) == [108, 109]
+    assert nacks.add(seq + 1) == []  # 103 was asked for enough (and is too old now)
+    assert nacks.add(seq + 4) == [seq + 2, seq + 3]
     clock.now += UPLINK_DEADLINE + 0.01
-    assert nacks.add(111) == []  # too old to be any use
+    assert nacks.add(seq + 5) == []  # too old to be any use
 
 
 def test_a_burst_beyond_the_gap_limit_or_the_share_is_not_asked_for() -> None:

@@ -49,6 +49,10 @@ cannot carry it says so by loss or queue, which ends the probe and lengthens the
 probe is that one step, not a gradual rise: a gradual one would resume the smaller videos of
 lower priority first, as each fitted, and leave the stage waiting behind them.
 
+A queue that stands on the link (loss.py's ``queueing``: the round trips of the last second)
+holds the estimate at what is sent, and with the REMBs saying less arrives than is sent it is
+drained before it overflows (:meth:`Downlink._drain`).
+
 Every :data:`INTERVAL` :meth:`Downlink.tick` runs the allocation (allocation.py) over the videos
 the subscriber is given, applies it to the down tracks (a layer, or paused), keeps the repair
 budget at the estimate, and tells the subscriber (``on_video``: the room makes it a
