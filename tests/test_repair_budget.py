@@ -368,3 +368,15 @@ async def test_a_picture_lost_on_the_publishers_link_is_not_held_to_one_keyframe
         ada_down._on_keyframe_request()
         clock.now += 0.25
     assert len(plis) == 1
+
+
+def test_a_packet_is_resent_each_time_it_is_asked_for_while_in_time_three_times_at_most() -> None:
+    """On a link losing 5 % each way a retransmission is lost now and then, and so is the NACK
+    that follows it: asked again a round trip later, the packet comes again, up to three times,
+    while it can still arrive in time; never after."""
+    budget = RepairBudget(2_000_000, 0.0)
+    asked = [0.0, 0.06, 0.12, 0.18]  # first seen missing at 0.0, asked every 60 ms
+    answers = [budget.allow(1200, first_sent=-0.01, resends=n, now=at, asked_at=0.0, rtt=0.04)
+               for n, at in enumerate(asked)]
+    assert answers == [True, True, True, False]
+    assert not budget.allow(1200, first_sent=-0.01, resends=0, now=0.3, asked_at=0.0, rtt=0.04)  # too late

@@ -31,8 +31,11 @@ REPAIR_SHARE = 0.15
 #: A packet first sent longer ago than this (seconds) is not resent: it would arrive after the
 #: receiver stopped waiting for it (the receive side holds video at most a few hundred ms).
 REPAIR_DEADLINE = 0.3
-#: Times one packet may be resent (receivers repeat their NACKs every 200 ms).
-MAX_RESENDS = 2
+#: Times one packet may be resent, within REPAIR_DEADLINE (receivers ask again a round trip or
+#: so after their last NACK). On a link that loses 5 % each way a NACK or its answer is lost
+#: one time in ten: resent at most twice, one lost packet in a hundred became a keyframe
+#: request, held by the 5 s limit and mended on the small layer (forwarding.DownTrack._recover).
+MAX_RESENDS = 3
 #: The bucket holds at most this many seconds of its rate (a burst after a quiet spell).
 BURST_SECONDS = 0.25
 #: Least bucket depth in bytes, so one full packet can always be resent on a slow link.
