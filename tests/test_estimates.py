@@ -477,3 +477,33 @@ def test_a_queue_that_builds_is_drained_before_it_overflows() -> None:
     assert lowered  # the climb did meet the link's edge
     assert dropped == 0
     assert not any(paused for _, _, paused, _ in told)
+
+
+def test_a_queue_the_rembs_do_not_see_holds_but_lowers_nothing() -> None:
+    """The round trips grow, but every REMB still allows more than arrives: the queue is on the
+    subscriber's own uplink, which its receiver reports cross, not on the way down. Nothing
+    moves up while it stands, and nothing is lowered for it."""
+    now = [100.0]
+    downlink = Downlink(clock_fn=lambda: now[0])
+    downlink.ramping, downlink.measured = False, True
+    ada, bob = camera("ada")[0], camera("bob")[0]
+    downlink.set_needs([TileNeed("ada", 640, 360, stage=True), TileNeed("bob", 640, 360)])
+    sections = {"ada": Carrying(started_at=90.0, up=ada), "bob": Carrying(started_at=90.0, up=bob.layers["low"])}
+    downlink.allocator.current = {"ada": "high", "bob": "low"}
+    sources = {id(sections["ada"]): ada, id(sections["bob"]): bob}
+    for tick in range(20):
+        now[0] += 0.5
+        for section in sections.values():
+            rate = LAYER_BITRATE[section.up.layer]
+            section.now = now[0]
+            section.packets_sent += rate // 8000
+            section.bytes_sent += rate // 16
+            section.reported_loss = (0.0, time.time() + tick * 1e-3)
+            section.rtt_sample = (0.05 if tick < 2 else 0.3, now[0])  # a 250 ms queue from the second tick
+            section.remb_bps, section.remb_at = int(rate * 1.5), now[0]
+        downlink.tick(list(sections.values()), sources)
+        if tick >= 4:
+            assert downlink.loss.queueing and not downlink.draining
+            assert downlink.estimate_bps <= LAYER_BITRATE["high"] + LAYER_BITRATE["low"] + 1
+    assert {name: s.up.layer for name, s in sections.items()} == {"ada": "high", "bob": "low"}
+    assert not any(s.paused for s in sections.values())
