@@ -37,7 +37,7 @@ async def test_a_remote_persons_voice_waits_for_their_late_video(server: Server,
     monkeypatch.setattr(DownTrack, "sender_mapping", sender_mapping)
     meeting = await server.create_meeting()
     urls = [await server.join_url(meeting["id"], name) for name in ("Ada", "Grace")]
-    bots = [Bot(BotOptions(url, duration=11.0, measure_after=7.0, width=320, height=180, fps=15))
+    bots = [Bot(BotOptions(url, duration=14.0, measure_after=10.0, width=320, height=180, fps=15))
             for url in urls]
     reports = await asyncio.gather(*(bot.run() for bot in bots))
     assert translated == {"audio", "video"}  # the reports carried the publishers' clocks
