@@ -66,6 +66,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from wire import PauseReason, TileNeed, is_content_attendee
 
@@ -76,6 +77,7 @@ from .repair import RepairBudget
 from .uplink import LAYER_BITRATE, LAYER_HEIGHT
 
 logger = logging.getLogger(__name__)
+_V = TypeVar("_V")
 
 INTERVAL = 0.5
 #: A REMB older than this (seconds) no longer counts.
@@ -117,6 +119,15 @@ RATE_WEIGHT = 0.3
 def layers_of(up: UpTrack) -> dict[str, UpTrack]:
     """The encodings of ``up``'s camera, by layer name."""
     return up.layers
+
+
+def _without_gone(table: dict[int, _V], video: list[DownTrack]) -> dict[int, _V]:
+    """``table`` (id(section) -> what a tick kept of it) without the sections no longer in
+    ``video``, once they are many; else ``table`` itself."""
+    if len(table) <= 4 * max(1, len(video)):
+        return table
+    live = {id(d) for d in video}
+    return {k: v for k, v in table.items() if k in live}
 
 
 #: (attendee id, paused, why (a PauseReason) or None, the layer forwarded or None)
@@ -274,9 +285,7 @@ class Downlink:
             if sample is not None and self._rtt_seen.get(id(down)) != sample[1]:
                 self._rtt_seen[id(down)] = sample[1]
                 new.append(sample[0])
-        if len(self._rtt_seen) > 4 * max(1, len(video)):  # sections gone
-            live = {id(d) for d in video}
-            self._rtt_seen = {k: v for k, v in self._rtt_seen.items() if k in live}
+        self._rtt_seen = _without_gone(self._rtt_seen, video)
         return new
 
     def _drain(self, now: float) -> None:
@@ -295,23 +304,23 @@ class Downlink:
         do not see that one); and on the REMBs alone nothing: they fall short for a keyframe's
         burst. Not during the start, which ends on a queue itself."""
         loss = self.loss
-        rate = loss.rate
-        draining = (loss.queueing and not self.ramping and rate is not None
-                    and 0 < self._remb_bps < rate)
-        if draining and not self.draining and rate is not None:
-            again = now - self._ceiling_until < HOLD_MAX
-            self._ceiling_hold = min(HOLD_MAX, 2 * self._ceiling_hold) if again else DRAIN_HOLD
-            self._ceiling_bps = OVERUSE_SHARE * rate
-            logger.info(f"downlink {id(self) & 0xFFFFFF:x}: a queue of %d ms stands: draining "
-                        "(%d kbit/s sent; up to %d kbit/s for %g s)", (loss.queue_delay or 0) * 1000,
-                        rate / 1000, self._ceiling_bps / 1000, self._ceiling_hold)
-        if draining:
+        # what is sent (bit/s) while a queue stands after the start, else None
+        sent = loss.rate if loss.queueing and not self.ramping else None
+        draining = sent is not None and 0 < self._remb_bps < sent
+        if draining and sent is not None:
+            if not self.draining:
+                again = now - self._ceiling_until < HOLD_MAX
+                self._ceiling_hold = min(HOLD_MAX, 2 * self._ceiling_hold) if again else DRAIN_HOLD
+                self._ceiling_bps = OVERUSE_SHARE * sent
+                logger.info(f"downlink {id(self) & 0xFFFFFF:x}: a queue of %d ms stands: draining "
+                            "(%d kbit/s sent; up to %d kbit/s for %g s)", (loss.queue_delay or 0) * 1000,
+                            sent / 1000, self._ceiling_bps / 1000, self._ceiling_hold)
             self._ceiling_until = now + self._ceiling_hold  # counted from the queue's end
         self.draining = draining
         if now < self._ceiling_until:
             self.estimate_bps = min(self.estimate_bps, self._ceiling_bps)
-        if loss.queueing and not self.ramping and rate is not None:
-            self.estimate_bps = min(self.estimate_bps, rate)
+        if sent is not None:
+            self.estimate_bps = min(self.estimate_bps, sent)
 
     def _settling_bps(self, downs: list[DownTrack], now: float) -> float:
         """What the video sections that flow but have no settled REMB yet (started, resumed or
@@ -360,9 +369,7 @@ class Downlink:
                 if self._report_at == float("-inf"):
                     self._ramp_at = now  # the first: the start's steps count from it
                 self._report_stamp, self._report_at = report[1], now
-        if len(self._sent_seen) > 4 * max(1, len(video)):  # sections gone
-            live = {id(d) for d in video}
-            self._sent_seen = {k: v for k, v in self._sent_seen.items() if k in live}
+        self._sent_seen = _without_gone(self._sent_seen, video)
         return int(self._lost_total)
 
     def _cost(self, up: UpTrack, name: str, now: float) -> int:
